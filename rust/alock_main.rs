@@ -1,0 +1,148 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! alock: locks for kernel code that scale where the stock ones do not.
+//!
+//! This is the crate root of `alock.ko`.  It registers `/dev/alock`, the
+//! character device through which user space runs the module's self-tests,
+//! stress tests and benchmarks (ABI: `include/uapi/linux/alock.h`).
+
+pub mod kthread;
+pub mod miscdev;
+pub mod selftest;
+pub mod stress;
+pub mod uapi;
+
+use kernel::{
+    bindings, c_str, ioctl,
+    prelude::*,
+    uaccess::{UserPtr, UserSlice},
+};
+
+use miscdev::{MiscDevice, MiscDeviceRegistration};
+use uapi::*;
+
+module! {
+    type: AlockModule,
+    name: "alock",
+    author: "alock developers",
+    description: "Scalable kernel locks: prwlock, ALock over RDMA, queue locks",
+    license: "GPL",
+}
+
+extern "C" {
+    /// `rust/alock_shim.c`: init-time hook (fault injection for tests).
+    fn alock_shim_init_hook();
+}
+
+/// Version string reported by `ALOCK_IOC_VERSION`.
+const MODULE_VERSION: &str = "0.1.0";
+
+/// The module: owns the `/dev/alock` registration.
+struct AlockModule {
+    dev: MiscDeviceRegistration<AlockDevice>,
+}
+
+impl kernel::Module for AlockModule {
+    fn init(module: &'static ThisModule) -> Result<Self> {
+        // SAFETY: The hook has no preconditions.
+        unsafe { alock_shim_init_hook() };
+        let dev = MiscDeviceRegistration::register(c_str!("alock"), module)?;
+        pr_info!(
+            "alock: /dev/alock ready (minor {}, ABI {})\n",
+            dev.minor(),
+            ALOCK_ABI_VERSION
+        );
+        Ok(Self { dev })
+    }
+}
+
+impl Drop for AlockModule {
+    fn drop(&mut self) {
+        pr_info!("alock: unloaded (minor {})\n", self.dev.minor());
+    }
+}
+
+/// State of one open `/dev/alock` file.
+struct OpenFile {
+    /// Number of ioctls served on this file (for debugging).
+    calls: core::sync::atomic::AtomicU64,
+}
+
+/// The `/dev/alock` device.
+struct AlockDevice;
+
+impl MiscDevice for AlockDevice {
+    type Ptr = KBox<OpenFile>;
+
+    fn open() -> Result<KBox<OpenFile>> {
+        Ok(KBox::new(
+            OpenFile {
+                calls: core::sync::atomic::AtomicU64::new(0),
+            },
+            GFP_KERNEL,
+        )?)
+    }
+
+    fn ioctl(file: &OpenFile, cmd: u32, arg: usize) -> Result<isize> {
+        file.calls
+            .fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+        let user = UserSlice::new(arg as UserPtr, ioctl::_IOC_SIZE(cmd));
+        match cmd {
+            ALOCK_IOC_VERSION => {
+                let mut v = AlockVersion {
+                    abi_version: ALOCK_ABI_VERSION,
+                    // SAFETY: No preconditions.
+                    nr_cpus: unsafe { bindings::num_online_cpus() },
+                    nr_locks: stress::NR_LOCKS,
+                    nr_tests: selftest::TESTS.len() as u32,
+                    features: if cfg!(CONFIG_PROVE_LOCKING) {
+                        ALOCK_FEAT_LOCKDEP
+                    } else {
+                        0
+                    },
+                    ..Default::default()
+                };
+                fill_name(&mut v.module_version, MODULE_VERSION.as_bytes());
+                user.writer().write(&v)?;
+            }
+            ALOCK_IOC_ABI => {
+                let (mut r, mut w) = user.reader_writer();
+                let mut q: AlockAbi = r.read()?;
+                if q.entry_size as usize != core::mem::size_of::<AlockAbiEntry>()
+                    || q.nr_entries > ALOCK_ABI_MAX_ENTRIES
+                {
+                    return Err(EINVAL);
+                }
+                let n = core::cmp::min(q.nr_entries as usize, ABI_TABLE.len());
+                let mut out = UserSlice::new(
+                    q.entries as UserPtr,
+                    n * core::mem::size_of::<AlockAbiEntry>(),
+                )
+                .writer();
+                for e in ABI_TABLE.iter().take(n) {
+                    out.write(e)?;
+                }
+                q.nr_entries = ABI_TABLE.len() as u32;
+                w.write(&q)?;
+            }
+            ALOCK_IOC_SELFTEST => {
+                let (mut r, mut w) = user.reader_writer();
+                let mut t: AlockSelftest = r.read()?;
+                selftest::run(&mut t)?;
+                w.write(&t)?;
+            }
+            ALOCK_IOC_STRESS => {
+                let (mut r, mut w) = user.reader_writer();
+                let mut s: AlockStress = r.read()?;
+                let ret = stress::stress(&mut s);
+                // Report partial results of an interrupted run too.
+                if ret.is_ok() || ret == Err(EINTR) {
+                    w.write(&s)?;
+                }
+                ret?;
+            }
+            _ => return Err(ENOTTY),
+        }
+        Ok(0)
+    }
+}

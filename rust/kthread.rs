@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Scoped groups of kernel threads.
+//!
+//! [`run_threads`] starts `n` kernel threads that each run [`Job::run`] with
+//! their index, lets the caller wait in between, and stops and joins every
+//! thread before it returns, so a job may borrow the caller's stack.  The
+//! 6.12 `kernel` crate has no kthread abstraction; this one is the small
+//! part the tests and benchmarks need.
+//!
+//! C header: [`include/linux/kthread.h`](srctree/include/linux/kthread.h)
+
+use core::{
+    ffi::{c_int, c_void},
+    sync::atomic::{AtomicBool, Ordering},
+};
+use kernel::{bindings, c_str, error::from_err_ptr, prelude::*, types::Opaque};
+
+/// Work done by each thread of a group.
+pub trait Job: Sync {
+    /// Body of thread number `idx` (0-based).  Should return promptly once
+    /// the job's own stop condition is met; the group waits for it.
+    fn run(&self, idx: u32);
+}
+
+/// Where the threads of a group run.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// Thread `i` is bound to the `i % n`-th online CPU.
+    Bound,
+    /// Threads may run and migrate anywhere.
+    Unbound,
+}
+
+/// State shared by the threads of one group.
+struct Shared<'a, J: Job> {
+    job: &'a J,
+    /// Completed once every thread exists, so none starts early.
+    go: Opaque<bindings::completion>,
+    /// Set when the group failed to start: threads must not run the job.
+    abort: AtomicBool,
+}
+
+/// Argument of one thread.
+struct ThreadArg<'a, J: Job> {
+    shared: *const Shared<'a, J>,
+    idx: u32,
+}
+
+/// Returns the `i % online`-th online CPU.
+pub fn nth_online_cpu(i: u32) -> u32 {
+    // SAFETY: Reading the online count has no preconditions.
+    let online = unsafe { bindings::num_online_cpus() }.max(1);
+    let want = i % online;
+    let mut seen = 0;
+    for cpu in online_cpus() {
+        if seen == want {
+            return cpu;
+        }
+        seen += 1;
+    }
+    0
+}
+
+/// Iterator over the CPUs online at the time of each step.
+pub fn online_cpus() -> impl Iterator<Item = u32> {
+    let mut cpu: i32 = -1;
+    core::iter::from_fn(move || {
+        // SAFETY: `cpu_online_mask` is always valid; `cpumask_next` accepts
+        // -1 and any CPU number below `nr_cpu_ids`.
+        let next = unsafe { bindings::cpumask_next(cpu, bindings::cpu_online_mask()) };
+        // SAFETY: No preconditions.
+        if next >= unsafe { bindings::get_nr_cpu_ids() } {
+            None
+        } else {
+            cpu = next as i32;
+            Some(next)
+        }
+    })
+}
+
+/// # Safety
+///
+/// `data` is a `ThreadArg<J>` that outlives the thread (guaranteed by
+/// `run_threads`, which stops every thread before its frame goes away).
+unsafe extern "C" fn thread_fn<J: Job>(data: *mut c_void) -> c_int {
+    // SAFETY: See the function's safety section.
+    let arg = unsafe { &*(data as *const ThreadArg<'_, J>) };
+    // SAFETY: `arg.shared` outlives the thread for the same reason.
+    let shared = unsafe { &*arg.shared };
+    // SAFETY: `go` was initialised before any thread was created.
+    unsafe { bindings::wait_for_completion(shared.go.get()) };
+    if !shared.abort.load(Ordering::Acquire) {
+        shared.job.run(arg.idx);
+    }
+    // Park until `kthread_stop`, which is what joins the thread.
+    loop {
+        // SAFETY: Setting the current task's state is always allowed.
+        unsafe { bindings::set_current_state(bindings::TASK_INTERRUPTIBLE) };
+        // SAFETY: Called from a kthread.
+        if unsafe { bindings::kthread_should_stop() } {
+            break;
+        }
+        // SAFETY: Sleeping is allowed in a kthread; `kthread_stop` wakes us.
+        unsafe { bindings::schedule() };
+    }
+    // SAFETY: As above.
+    unsafe { bindings::__set_current_state(bindings::TASK_RUNNING) };
+    0
+}
+
+/// Runs `job` on `n` new kernel threads, calls `wait` on the calling thread
+/// once they all run, then stops and joins every thread.
+///
+/// Returns an error (and runs nothing) if a thread cannot be created.
+pub fn run_threads<J: Job, R>(
+    job: &J,
+    n: u32,
+    placement: Placement,
+    wait: impl FnOnce() -> R,
+) -> Result<R> {
+    let shared = KBox::new(
+        Shared {
+            job,
+            go: Opaque::uninit(),
+            abort: AtomicBool::new(false),
+        },
+        GFP_KERNEL,
+    )?;
+    // SAFETY: `go` is valid memory for a completion and not yet in use.
+    unsafe { bindings::init_completion(shared.go.get()) };
+
+    let mut args = KVec::with_capacity(n as usize, GFP_KERNEL)?;
+    for idx in 0..n {
+        args.push(
+            ThreadArg {
+                shared: &*shared,
+                idx,
+            },
+            GFP_KERNEL,
+        )?;
+    }
+    let mut tasks: KVec<*mut bindings::task_struct> = KVec::with_capacity(n as usize, GFP_KERNEL)?;
+
+    let mut err = None;
+    for arg in args.iter() {
+        let data = arg as *const ThreadArg<'_, J> as *mut c_void;
+        let task = match placement {
+            // SAFETY: `thread_fn::<J>` matches the kthread signature, `data`
+            // outlives the thread (joined below), the name is a valid
+            // format for one `unsigned int` (the CPU).
+            Placement::Bound => unsafe {
+                bindings::kthread_create_on_cpu(
+                    Some(thread_fn::<J>),
+                    data,
+                    nth_online_cpu(arg.idx),
+                    c_str!("alock/%u").as_char_ptr(),
+                )
+            },
+            // SAFETY: As above; the name is a plain string.
+            Placement::Unbound => unsafe {
+                bindings::kthread_create(
+                    Some(thread_fn::<J>),
+                    data,
+                    c_str!("alock-worker").as_char_ptr(),
+                )
+            },
+        };
+        match from_err_ptr(task) {
+            Ok(t) => {
+                // Cannot fail: the capacity was reserved above.
+                if tasks.push(t, GFP_KERNEL).is_err() {
+                    // SAFETY: `t` was just created and never woken.
+                    unsafe { bindings::kthread_stop(t) };
+                    err = Some(ENOMEM);
+                    break;
+                }
+            }
+            Err(e) => {
+                err = Some(e);
+                break;
+            }
+        }
+    }
+    if err.is_some() {
+        shared.abort.store(true, Ordering::Release);
+    }
+    for &t in tasks.iter() {
+        // SAFETY: `t` is a kthread created above and not yet stopped.
+        unsafe { bindings::wake_up_process(t) };
+    }
+    // SAFETY: `go` is initialised.
+    unsafe { bindings::complete_all(shared.go.get()) };
+
+    let ret = if err.is_none() { Some(wait()) } else { None };
+
+    for &t in tasks.iter() {
+        // SAFETY: `t` has not exited: `thread_fn` only returns after
+        // `kthread_should_stop()`, which only this call makes true.
+        unsafe { bindings::kthread_stop(t) };
+    }
+    match (err, ret) {
+        (Some(e), _) => Err(e),
+        (None, Some(r)) => Ok(r),
+        (None, None) => Err(EINVAL),
+    }
+}

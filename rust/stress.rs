@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Mutual-exclusion stress runs (`ALOCK_IOC_STRESS`).
+//!
+//! Every lock of the module (and the stock kernel locks it is compared
+//! with) implements [`StressLock`].  A run starts kernel threads that
+//! hammer one lock instance for a fixed time; inside each critical section
+//! a [`Record`] is checked and updated with plain loads and stores, so an
+//! overlap of two critical sections shows up as a claimed owner word or as
+//! a lost counter update.
+
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use kernel::{
+    bindings, new_mutex, new_spinlock,
+    prelude::*,
+    sync::{Mutex, SpinLock},
+};
+
+use crate::kthread::{run_threads, Job, Placement};
+use crate::uapi::*;
+
+/// A lock that can be stressed: runs a closure as its critical section.
+pub trait StressLock: Sync {
+    /// Takes the lock, runs `f`, releases the lock.
+    fn critical(&self, f: impl FnOnce());
+}
+
+impl StressLock for SpinLock<()> {
+    fn critical(&self, f: impl FnOnce()) {
+        let _guard = self.lock();
+        f();
+    }
+}
+
+impl StressLock for Mutex<()> {
+    fn critical(&self, f: impl FnOnce()) {
+        let _guard = self.lock();
+        f();
+    }
+}
+
+/// Data that only critical sections touch.
+///
+/// Relaxed loads and stores compile to plain moves: they are not
+/// read-modify-write operations, so two overlapping critical sections lose
+/// an increment or see each other's owner mark.
+pub struct Record {
+    owner: AtomicU64,
+    counter: AtomicU64,
+}
+
+impl Record {
+    /// A free record with a zero counter.
+    pub const fn new() -> Self {
+        Self {
+            owner: AtomicU64::new(0),
+            counter: AtomicU64::new(0),
+        }
+    }
+
+    /// Body of one critical section for thread `me` (non-zero); returns the
+    /// number of violations it saw.
+    pub fn enter(&self, me: u64, spins: u32) -> u64 {
+        let mut errors = 0;
+        if self.owner.load(Ordering::Relaxed) != 0 {
+            errors += 1;
+        }
+        self.owner.store(me, Ordering::Relaxed);
+        let c = self.counter.load(Ordering::Relaxed);
+        for _ in 0..spins {
+            // SAFETY: `cpu_relax` has no preconditions.
+            unsafe { bindings::cpu_relax() };
+        }
+        self.counter.store(c + 1, Ordering::Relaxed);
+        if self.owner.load(Ordering::Relaxed) != me {
+            errors += 1;
+        }
+        self.owner.store(0, Ordering::Relaxed);
+        errors
+    }
+
+    /// The counter: must equal the number of critical sections run.
+    pub fn count(&self) -> u64 {
+        self.counter.load(Ordering::Relaxed)
+    }
+}
+
+/// Per-thread results.
+struct ThreadStat {
+    ops: AtomicU64,
+    errors: AtomicU64,
+}
+
+/// One stress run over lock `L`.
+struct StressJob<'a, L: StressLock> {
+    lock: &'a L,
+    rec: Record,
+    stop: AtomicBool,
+    deadline_ns: i64,
+    cs_spins: u32,
+    stats: KVec<ThreadStat>,
+}
+
+fn now_ns() -> i64 {
+    // SAFETY: `ktime_get` may be called from any context.
+    unsafe { bindings::ktime_get() }
+}
+
+impl<L: StressLock> Job for StressJob<'_, L> {
+    fn run(&self, idx: u32) {
+        let me = u64::from(idx) + 1;
+        let (mut ops, mut errors) = (0u64, 0u64);
+        loop {
+            if ops % 16 == 0
+                && (self.stop.load(Ordering::Relaxed) || now_ns() >= self.deadline_ns)
+            {
+                break;
+            }
+            self.lock.critical(|| errors += self.rec.enter(me, self.cs_spins));
+            ops += 1;
+        }
+        let st = &self.stats[idx as usize];
+        st.ops.store(ops, Ordering::Relaxed);
+        st.errors.store(errors, Ordering::Relaxed);
+    }
+}
+
+/// Runs `args` against `lock` and fills in the results.
+fn run_on<L: StressLock>(lock: &L, args: &mut AlockStress) -> Result {
+    let mut stats = KVec::with_capacity(args.threads as usize, GFP_KERNEL)?;
+    for _ in 0..args.threads {
+        stats.push(
+            ThreadStat {
+                ops: AtomicU64::new(0),
+                errors: AtomicU64::new(0),
+            },
+            GFP_KERNEL,
+        )?;
+    }
+    let start = now_ns();
+    let job = StressJob {
+        lock,
+        rec: Record::new(),
+        stop: AtomicBool::new(false),
+        deadline_ns: start + i64::from(args.duration_ms) * 1_000_000,
+        cs_spins: args.cs_spins,
+        stats,
+    };
+    let placement = if args.flags & ALOCK_STRESS_UNBOUND != 0 {
+        Placement::Unbound
+    } else {
+        Placement::Bound
+    };
+    let interrupted = run_threads(&job, args.threads, placement, || {
+        // SAFETY: Sleeping is allowed here (ioctl, process context).
+        let left = unsafe { bindings::msleep_interruptible(args.duration_ms) };
+        job.stop.store(true, Ordering::Relaxed);
+        left != 0
+    })?;
+    args.elapsed_ns = (now_ns() - start) as u64;
+    let (mut ops, mut errors) = (0u64, 0u64);
+    args.min_thread_ops = u64::MAX;
+    args.max_thread_ops = 0;
+    for st in job.stats.iter() {
+        let o = st.ops.load(Ordering::Relaxed);
+        ops += o;
+        errors += st.errors.load(Ordering::Relaxed);
+        args.min_thread_ops = args.min_thread_ops.min(o);
+        args.max_thread_ops = args.max_thread_ops.max(o);
+    }
+    errors += job.rec.count().abs_diff(ops);
+    args.ops = ops;
+    args.errors = errors;
+    if errors != 0 {
+        pr_err!(
+            "stress lock {}: {} mutual-exclusion violations in {} ops\n",
+            args.lock,
+            errors,
+            ops
+        );
+    }
+    if interrupted {
+        return Err(EINTR);
+    }
+    Ok(())
+}
+
+/// Checks the input fields of a stress request.
+pub fn validate(args: &AlockStress) -> Result {
+    let ok = (ALOCK_LOCK_SPINLOCK..=ALOCK_LOCK_MUTEX).contains(&args.lock)
+        && (1..=ALOCK_STRESS_MAX_THREADS).contains(&args.threads)
+        && (1..=ALOCK_STRESS_MAX_MS).contains(&args.duration_ms)
+        && args.flags & !ALOCK_STRESS_FLAGS == 0
+        && args.cs_spins <= ALOCK_STRESS_MAX_CS_SPINS
+        && args.reserved == 0;
+    if ok {
+        Ok(())
+    } else {
+        Err(EINVAL)
+    }
+}
+
+/// Number of lock ids `ALOCK_IOC_STRESS` accepts (1..=NR_LOCKS).
+pub const NR_LOCKS: u32 = ALOCK_LOCK_MUTEX;
+
+/// Runs one validated stress request on a fresh lock instance.
+pub fn stress(args: &mut AlockStress) -> Result {
+    validate(args)?;
+    match args.lock {
+        ALOCK_LOCK_SPINLOCK => {
+            let lock = KBox::pin_init(new_spinlock!((), "alock_stress_spinlock"), GFP_KERNEL)?;
+            run_on(&*lock, args)
+        }
+        ALOCK_LOCK_MUTEX => {
+            let lock = KBox::pin_init(new_mutex!((), "alock_stress_mutex"), GFP_KERNEL)?;
+            run_on(&*lock, args)
+        }
+        _ => Err(EINVAL),
+    }
+}

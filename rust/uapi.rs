@@ -1,0 +1,191 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The `/dev/alock` ioctl ABI, mirrored from `include/uapi/linux/alock.h`.
+//!
+//! The structures are `#[repr(C)]` copies of the header's; their sizes are
+//! checked at compile time below, and the command encodings are checked at
+//! run time by the guest test `tests/guest/alocktest.c` (`abi`), which
+//! compares the header's macros with the table the module returns for
+//! `ALOCK_IOC_ABI` (built from the constants here).
+
+use kernel::ioctl::{_IOR, _IOWR};
+use kernel::types::{AsBytes, FromBytes};
+
+/// ABI version implemented by this module (`ALOCK_ABI_VERSION`).
+pub const ALOCK_ABI_VERSION: u32 = 1;
+/// ioctl type byte (`ALOCK_IOC_MAGIC`).
+pub const ALOCK_IOC_MAGIC: u32 = 0xA1;
+
+/// `struct alock_version`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct AlockVersion {
+    /// `ALOCK_ABI_VERSION` of the module.
+    pub abi_version: u32,
+    /// Online CPUs.
+    pub nr_cpus: u32,
+    /// Number of lock ids for `ALOCK_IOC_STRESS`.
+    pub nr_locks: u32,
+    /// Number of self-test ids for `ALOCK_IOC_SELFTEST`.
+    pub nr_tests: u32,
+    /// `ALOCK_FEAT_*` bits.
+    pub features: u64,
+    /// NUL-terminated module version.
+    pub module_version: [u8; 32],
+}
+
+/// The kernel has lockdep (`ALOCK_FEAT_LOCKDEP`).
+pub const ALOCK_FEAT_LOCKDEP: u64 = 1 << 0;
+
+/// `struct alock_abi_entry`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct AlockAbiEntry {
+    /// Full command number.
+    pub cmd: u32,
+    /// Size of the argument structure.
+    pub arg_size: u32,
+}
+
+/// `struct alock_abi`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct AlockAbi {
+    /// User pointer to `struct alock_abi_entry[nr_entries]`.
+    pub entries: u64,
+    /// In: capacity; out: number of commands.
+    pub nr_entries: u32,
+    /// Must be `size_of::<AlockAbiEntry>()`.
+    pub entry_size: u32,
+}
+
+/// Largest capacity accepted in `AlockAbi::nr_entries`.
+pub const ALOCK_ABI_MAX_ENTRIES: u32 = 256;
+
+/// `struct alock_selftest`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct AlockSelftest {
+    /// Test id, 1-based.
+    pub test: u32,
+    /// Must be 0.
+    pub flags: u32,
+    /// Out: 0 or a negative errno.
+    pub result: i32,
+    /// Out: number of checks made.
+    pub checks: u32,
+    /// Out: NUL-terminated test name.
+    pub name: [u8; 48],
+}
+
+/// `enum alock_lock_id`: stock `spinlock_t`.
+pub const ALOCK_LOCK_SPINLOCK: u32 = 1;
+/// `enum alock_lock_id`: stock `struct mutex`.
+pub const ALOCK_LOCK_MUTEX: u32 = 2;
+
+/// Stress threads are not bound to CPUs.
+pub const ALOCK_STRESS_UNBOUND: u32 = 1 << 0;
+/// All valid `AlockStress::flags` bits.
+pub const ALOCK_STRESS_FLAGS: u32 = ALOCK_STRESS_UNBOUND;
+/// Most stress threads per run.
+pub const ALOCK_STRESS_MAX_THREADS: u32 = 256;
+/// Longest stress run in milliseconds.
+pub const ALOCK_STRESS_MAX_MS: u32 = 600_000;
+/// Most busy-wait iterations inside a critical section.
+pub const ALOCK_STRESS_MAX_CS_SPINS: u32 = 100_000;
+
+/// `struct alock_stress`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct AlockStress {
+    /// Lock id.
+    pub lock: u32,
+    /// Number of kernel threads.
+    pub threads: u32,
+    /// Duration in milliseconds.
+    pub duration_ms: u32,
+    /// `ALOCK_STRESS_*` bits.
+    pub flags: u32,
+    /// Spins inside each critical section.
+    pub cs_spins: u32,
+    /// Must be 0.
+    pub reserved: u32,
+    /// Out: critical sections completed.
+    pub ops: u64,
+    /// Out: mutual-exclusion violations.
+    pub errors: u64,
+    /// Out: wall time in nanoseconds.
+    pub elapsed_ns: u64,
+    /// Out: fewest critical sections of one thread.
+    pub min_thread_ops: u64,
+    /// Out: most critical sections of one thread.
+    pub max_thread_ops: u64,
+}
+
+// SAFETY: Plain old data: integers and byte arrays without padding (checked
+// by the size assertions below), so every byte pattern is valid and every
+// byte is initialised.
+unsafe impl FromBytes for AlockVersion {}
+// SAFETY: See above.
+unsafe impl AsBytes for AlockVersion {}
+// SAFETY: See above.
+unsafe impl FromBytes for AlockAbiEntry {}
+// SAFETY: See above.
+unsafe impl AsBytes for AlockAbiEntry {}
+// SAFETY: See above.
+unsafe impl FromBytes for AlockAbi {}
+// SAFETY: See above.
+unsafe impl AsBytes for AlockAbi {}
+// SAFETY: See above.
+unsafe impl FromBytes for AlockSelftest {}
+// SAFETY: See above.
+unsafe impl AsBytes for AlockSelftest {}
+// SAFETY: See above.
+unsafe impl FromBytes for AlockStress {}
+// SAFETY: See above.
+unsafe impl AsBytes for AlockStress {}
+
+// Sizes as in the C header (no padding anywhere).
+const _: () = assert!(core::mem::size_of::<AlockVersion>() == 56);
+const _: () = assert!(core::mem::size_of::<AlockAbiEntry>() == 8);
+const _: () = assert!(core::mem::size_of::<AlockAbi>() == 16);
+const _: () = assert!(core::mem::size_of::<AlockSelftest>() == 64);
+const _: () = assert!(core::mem::size_of::<AlockStress>() == 64);
+
+/// `ALOCK_IOC_VERSION`.
+pub const ALOCK_IOC_VERSION: u32 = _IOR::<AlockVersion>(ALOCK_IOC_MAGIC, 0x00);
+/// `ALOCK_IOC_ABI`.
+pub const ALOCK_IOC_ABI: u32 = _IOWR::<AlockAbi>(ALOCK_IOC_MAGIC, 0x01);
+/// `ALOCK_IOC_SELFTEST`.
+pub const ALOCK_IOC_SELFTEST: u32 = _IOWR::<AlockSelftest>(ALOCK_IOC_MAGIC, 0x02);
+/// `ALOCK_IOC_STRESS`.
+pub const ALOCK_IOC_STRESS: u32 = _IOWR::<AlockStress>(ALOCK_IOC_MAGIC, 0x03);
+
+/// Every command the module implements, for `ALOCK_IOC_ABI`.
+pub const ABI_TABLE: [AlockAbiEntry; 4] = [
+    AlockAbiEntry {
+        cmd: ALOCK_IOC_VERSION,
+        arg_size: core::mem::size_of::<AlockVersion>() as u32,
+    },
+    AlockAbiEntry {
+        cmd: ALOCK_IOC_ABI,
+        arg_size: core::mem::size_of::<AlockAbi>() as u32,
+    },
+    AlockAbiEntry {
+        cmd: ALOCK_IOC_SELFTEST,
+        arg_size: core::mem::size_of::<AlockSelftest>() as u32,
+    },
+    AlockAbiEntry {
+        cmd: ALOCK_IOC_STRESS,
+        arg_size: core::mem::size_of::<AlockStress>() as u32,
+    },
+];
+
+/// Copies `s` into a fixed NUL-terminated buffer, truncating.
+pub fn fill_name<const N: usize>(dst: &mut [u8; N], s: &[u8]) {
+    let n = core::cmp::min(s.len(), N - 1);
+    dst[..n].copy_from_slice(&s[..n]);
+    for b in dst[n..].iter_mut() {
+        *b = 0;
+    }
+}

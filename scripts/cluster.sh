@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Boot a cluster of alock test guests under QEMU, run MODE in each, collect
+# the results and fail on any test failure, missing result, timeout or
+# kernel splat.
+#
+# Usage: cluster.sh [-n NODES] [-c VCPUS] [-m MEM_MB] [-t TIMEOUT_S] [-o RUNDIR] MODE
+#   MODE: check | demo | bench | soak | shell (interactive, one guest)
+# Environment:
+#   ACCEL=tcg (default) or kvm;  KERNEL, INITRD: images;  PAYLOAD: folder
+#   mounted read-only in the guests (module, tests), default build/payload.
+#
+# Guests are linked only to each other: two guests by a point-to-point UDP
+# socket netdev on 127.0.0.1, more by a UDP multicast group bound to
+# 127.0.0.1 (no user-mode networking, nothing leaves the host).  Each guest
+# gets RUNDIR/guestI/ (its /out: TAP, status, dmesg) and RUNDIR/guestI.log
+# (serial console).  The hard timeout kills only the QEMU processes this
+# script started.  Prints "RESULT passed=N failed=N" last.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+nodes=2
+vcpus=2
+mem=768
+timeout_s=900
+rundir=
+while getopts "n:c:m:t:o:" opt; do
+	case $opt in
+	n) nodes=$OPTARG ;;
+	c) vcpus=$OPTARG ;;
+	m) mem=$OPTARG ;;
+	t) timeout_s=$OPTARG ;;
+	o) rundir=$OPTARG ;;
+	*) die "usage: $0 [-n NODES] [-c VCPUS] [-m MEM_MB] [-t TIMEOUT_S] [-o RUNDIR] MODE" ;;
+	esac
+done
+shift $((OPTIND - 1))
+mode=${1:?mode: check, demo, bench, soak or shell}
+[[ $nodes =~ ^[0-9]+$ && $nodes -ge 1 && $nodes -le 16 ]] || die "NODES must be 1..16"
+[[ $vcpus =~ ^[0-9]+$ && $vcpus -ge 1 && $vcpus -le 64 ]] || die "VCPUS must be 1..64"
+
+accel=${ACCEL:-tcg}
+kernel=${KERNEL:-$(kernel_dir)/arch/x86/boot/bzImage}
+initrd=${INITRD:-$ALOCK_TOP/build/initramfs.cpio.gz}
+payload=${PAYLOAD:-$ALOCK_TOP/build/payload}
+[ -f "$kernel" ] || die "no kernel image $kernel (make kernel)"
+[ -f "$initrd" ] || die "no initramfs $initrd (make initramfs)"
+[ -f "$payload/alock.ko" ] || die "no payload in $payload (make payload)"
+rundir=${rundir:-$ALOCK_TOP/build/runs/$(date +%Y%m%d-%H%M%S)-$mode}
+mkdir -p "$rundir"
+ln -sfn "$rundir" "$ALOCK_TOP/build/runs/latest"
+
+case $accel in
+tcg) accel_opts=(-accel tcg,thread=multi,tb-size=256 -cpu max) ;;
+kvm) accel_opts=(-accel kvm -cpu host) ;;
+*) die "ACCEL must be tcg or kvm" ;;
+esac
+
+# Ports: per-run base so that parallel runs do not collide.
+base=$((20000 + ($$ % 2000) * 16))
+mcast="230.77.$(($$ % 200)).1"
+
+pids=()
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do
+		kill "$p" 2>/dev/null || true
+	done
+	sleep 0.5
+	for p in "${pids[@]}"; do
+		kill -9 "$p" 2>/dev/null || true
+	done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+for ((i = 0; i < nodes; i++)); do
+	g="$rundir/guest$i"
+	rm -rf "$g"
+	mkdir -p "$g"
+	if [ "$nodes" -eq 2 ]; then
+		net="socket,id=n0,udp=127.0.0.1:$((base + 1 - i)),localaddr=127.0.0.1:$((base + i))"
+	elif [ "$nodes" -gt 2 ]; then
+		net="socket,id=n0,mcast=$mcast:$base,localaddr=127.0.0.1"
+	else
+		net="socket,id=n0,udp=127.0.0.1:$((base + 1)),localaddr=127.0.0.1:$base"
+	fi
+	cmd=(qemu-system-x86_64 -name "alock-guest$i" "${accel_opts[@]}"
+		-smp "$vcpus" -m "$mem" -no-reboot -display none -monitor none
+		-kernel "$kernel" -initrd "$initrd"
+		-append "console=ttyS0 panic=-1 oops=panic printk.time=1 ${GUEST_CMDLINE:-} alock_node=$i alock_nodes=$nodes alock_mode=$mode"
+		-netdev "$net" -device "virtio-net-pci,netdev=n0,mac=52:54:00:a1:00:$(printf %02x "$i")"
+		-virtfs "local,path=$payload,mount_tag=payload,security_model=none,readonly=on"
+		-virtfs "local,path=$g,mount_tag=out,security_model=none"
+		-device virtio-rng-pci)
+	if [ "$mode" = shell ]; then
+		exec "${cmd[@]}" -serial mon:stdio
+	fi
+	"${cmd[@]}" -serial "file:$rundir/guest$i.log" </dev/null >"$rundir/qemu$i.err" 2>&1 &
+	pids+=($!)
+done
+log "cluster: $nodes guests x $vcpus vCPUs ($accel), mode $mode, run folder $rundir"
+
+# Wait for every guest, at most timeout_s; then kill what is left.
+start=$(date +%s)
+timed_out=0
+while :; do
+	alive=0
+	for p in "${pids[@]}"; do
+		kill -0 "$p" 2>/dev/null && alive=$((alive + 1))
+	done
+	[ $alive -eq 0 ] && break
+	if [ $(($(date +%s) - start)) -ge "$timeout_s" ]; then
+		timed_out=1
+		log "timeout after ${timeout_s}s: killing $alive guest(s)"
+		cleanup
+		break
+	fi
+	sleep 1
+done
+elapsed=$(($(date +%s) - start))
+
+# Collect: guest TAP results plus three host checks per guest.
+passed=0
+failed=0
+for ((i = 0; i < nodes; i++)); do
+	g="$rundir/guest$i"
+	tap="$g/tap.txt"
+	p=$(grep -c '^ok ' "$tap" 2>/dev/null || true)
+	f=$(grep -c '^not ok ' "$tap" 2>/dev/null || true)
+	passed=$((passed + p))
+	failed=$((failed + f))
+	grep '^not ok ' "$tap" 2>/dev/null | sed "s/^/  guest$i: /" || true
+	if [ "$timed_out" = 0 ] && [ -f "$g/status" ]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		echo "  guest$i: not ok - finished and reported a status (see $rundir/guest$i.log)"
+		[ -f "$g/boot-error" ] && sed 's/^/  guest'"$i"': /' "$g/boot-error"
+		tail -n 15 "$rundir/guest$i.log" 2>/dev/null | sed 's/^/    | /'
+	fi
+	if [ -f "$g/status" ] && [ "$(cat "$g/status")" = 0 ]; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		echo "  guest$i: not ok - guest test status 0"
+	fi
+	if "$ALOCK_TOP/scripts/check-splats.sh" "$rundir/guest$i.log" "$g/dmesg.txt"; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		echo "  guest$i: not ok - no kernel splat in the guest's logs"
+	fi
+done
+log "cluster: finished in ${elapsed}s"
+echo "RESULT passed=$passed failed=$failed"
+[ "$failed" -eq 0 ]

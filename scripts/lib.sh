@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Shared settings for the alock scripts.  Source it; do not run it.
+# shellcheck shell=bash
+
+ALOCK_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+ALOCK_CACHE=${ALOCK_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/alock}
+KERNEL_TARBALL=${KERNEL_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
+# Debian's rustc-web: the kernel needs the rustc that matches rust-web-src.
+KRUSTC=${KRUSTC:-/usr/bin/rustc}
+KRUSTDOC=${KRUSTDOC:-/usr/bin/rustdoc}
+KBINDGEN=${KBINDGEN:-$HOME/.cargo/bin/bindgen}
+KCLIPPY=${KCLIPPY:-/usr/bin/clippy-driver}
+JOBS=${JOBS:-$(nproc)}
+
+log() { printf '[alock] %s\n' "$*" >&2; }
+die() { printf '[alock] error: %s\n' "$*" >&2; exit 1; }
+
+# Hash of everything that goes into the test kernel: the source package
+# version, the patch series, the config fragment and the build script.
+kernel_key() {
+	local ver
+	ver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || echo unknown)
+	{
+		echo "$ver"
+		cat "$ALOCK_TOP"/patches/*.patch 2>/dev/null
+		cat "$ALOCK_TOP/scripts/kernel.config" "$ALOCK_TOP/scripts/build-kernel.sh"
+	} | sha256sum | cut -c1-16
+}
+
+kernel_dir() { echo "$ALOCK_CACHE/kernel-$(kernel_key)/linux"; }
+
+# Make variables every kernel/module make needs.
+kmake_vars() {
+	printf '%s\n' "RUSTC=$KRUSTC" "RUSTDOC=$KRUSTDOC" "BINDGEN=$KBINDGEN" "CLIPPY_DRIVER=$KCLIPPY"
+}

@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * alocktest: guest-side checks of /dev/alock against the uapi header.
+ *
+ * Prints one TAP line per check without a number ("ok - what",
+ * "not ok - what", "ok - what # SKIP why"); tests/guest/run.sh numbers
+ * them.  Exit status: 0 if every check passed, 1 otherwise, 2 for usage.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/alock.h>
+
+/* The layout user space relies on; the module asserts the same sizes. */
+_Static_assert(sizeof(struct alock_version) == 56, "alock_version size");
+_Static_assert(sizeof(struct alock_abi_entry) == 8, "alock_abi_entry size");
+_Static_assert(sizeof(struct alock_abi) == 16, "alock_abi size");
+_Static_assert(sizeof(struct alock_selftest) == 64, "alock_selftest size");
+_Static_assert(sizeof(struct alock_stress) == 64, "alock_stress size");
+
+static int failures;
+
+static void tap(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s - ", ok ? "ok" : "not ok");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	if (!ok)
+		failures++;
+}
+
+static int open_dev(void)
+{
+	int fd = open(ALOCK_DEVICE, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		printf("not ok - open %s: %s\n", ALOCK_DEVICE, strerror(errno));
+		exit(1);
+	}
+	return fd;
+}
+
+/* ioctl returning -errno or the (non-negative) result */
+static int xioctl(int fd, unsigned long cmd, void *arg)
+{
+	int r = ioctl(fd, cmd, arg);
+
+	return r < 0 ? -errno : r;
+}
+
+static void expect_err(int fd, unsigned long cmd, void *arg, int err,
+		       const char *what)
+{
+	int r = xioctl(fd, cmd, arg);
+
+	tap(r == -err, "%s -> %s (got %s)", what, strerror(err),
+	    r < 0 ? strerror(-r) : "success");
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static int cmd_version(int fd)
+{
+	struct alock_version v;
+	int r;
+
+	memset(&v, 0xff, sizeof(v));
+	r = xioctl(fd, ALOCK_IOC_VERSION, &v);
+	tap(r == 0, "ALOCK_IOC_VERSION succeeds");
+	if (r)
+		return 1;
+	v.module_version[sizeof(v.module_version) - 1] = 0;
+	printf("# module %s, ABI %u, %u CPUs, %u lock types, %u self-tests, features %#llx\n",
+	       v.module_version, v.abi_version, v.nr_cpus, v.nr_locks,
+	       v.nr_tests, (unsigned long long)v.features);
+	tap(v.abi_version == ALOCK_ABI_VERSION, "module ABI %u == header ABI %u",
+	    v.abi_version, ALOCK_ABI_VERSION);
+	tap(v.nr_cpus == (unsigned int)sysconf(_SC_NPROCESSORS_ONLN),
+	    "module sees %u CPUs, user space %ld", v.nr_cpus,
+	    sysconf(_SC_NPROCESSORS_ONLN));
+	tap(v.nr_locks >= ALOCK_LOCK_MUTEX && v.nr_tests > 0,
+	    "module reports lock types and self-tests");
+	tap(v.features & ALOCK_FEAT_LOCKDEP, "test kernel has lockdep");
+	return 0;
+}
+
+/* Every command of the header must be in the module's table, identical. */
+static int cmd_abi(int fd)
+{
+	static const struct { const char *name; struct alock_abi_entry e; } hdr[] = {
+		{ "ALOCK_IOC_VERSION", { ALOCK_IOC_VERSION, sizeof(struct alock_version) } },
+		{ "ALOCK_IOC_ABI", { ALOCK_IOC_ABI, sizeof(struct alock_abi) } },
+		{ "ALOCK_IOC_SELFTEST", { ALOCK_IOC_SELFTEST, sizeof(struct alock_selftest) } },
+		{ "ALOCK_IOC_STRESS", { ALOCK_IOC_STRESS, sizeof(struct alock_stress) } },
+	};
+	struct alock_abi_entry tab[ALOCK_ABI_MAX_ENTRIES];
+	struct alock_abi q = {
+		.entries = (uintptr_t)tab,
+		.nr_entries = ALOCK_ABI_MAX_ENTRIES,
+		.entry_size = sizeof(struct alock_abi_entry),
+	};
+	unsigned int i, j;
+	int r;
+
+	r = xioctl(fd, ALOCK_IOC_ABI, &q);
+	tap(r == 0, "ALOCK_IOC_ABI succeeds");
+	if (r)
+		return 1;
+	tap(q.nr_entries == sizeof(hdr) / sizeof(hdr[0]),
+	    "module has %u commands, header %zu", q.nr_entries,
+	    sizeof(hdr) / sizeof(hdr[0]));
+	for (i = 0; i < sizeof(hdr) / sizeof(hdr[0]); i++) {
+		int found = 0;
+
+		for (j = 0; j < q.nr_entries && j < ALOCK_ABI_MAX_ENTRIES; j++)
+			if (tab[j].cmd == hdr[i].e.cmd &&
+			    tab[j].arg_size == hdr[i].e.arg_size)
+				found = 1;
+		tap(found, "%s = %#x (size %u) matches the module", hdr[i].name,
+		    hdr[i].e.cmd, hdr[i].e.arg_size);
+		tap(_IOC_SIZE(hdr[i].e.cmd) == hdr[i].e.arg_size &&
+		    _IOC_TYPE(hdr[i].e.cmd) == ALOCK_IOC_MAGIC,
+		    "%s encodes its size and type", hdr[i].name);
+	}
+	/* A short buffer gets the first entries and the full count. */
+	memset(tab, 0, sizeof(tab));
+	q.nr_entries = 1;
+	r = xioctl(fd, ALOCK_IOC_ABI, &q);
+	tap(r == 0 && q.nr_entries == sizeof(hdr) / sizeof(hdr[0]) &&
+	    tab[0].cmd == ALOCK_IOC_VERSION && tab[1].cmd == 0,
+	    "ALOCK_IOC_ABI with capacity 1 writes one entry, reports all");
+	return 0;
+}
+
+static int cmd_errno(int fd)
+{
+	struct alock_stress s, good = {
+		.lock = ALOCK_LOCK_SPINLOCK, .threads = 1, .duration_ms = 1,
+	};
+	struct alock_selftest t;
+	struct alock_abi q;
+	struct alock_abi_entry e[4];
+	void *bad = (void *)16; /* never mapped */
+	void *ro;
+	int r;
+
+	/* Unknown commands and wrong sizes. */
+	expect_err(fd, _IO(ALOCK_IOC_MAGIC, 0x7f), NULL, ENOTTY, "unknown command number");
+	expect_err(fd, _IO('x', 0x00), NULL, ENOTTY, "foreign ioctl type");
+	expect_err(fd, _IOR(ALOCK_IOC_MAGIC, 0x00, __u32), &s, ENOTTY,
+		   "ALOCK_IOC_VERSION with a wrong size");
+	expect_err(fd, _IOW(ALOCK_IOC_MAGIC, 0x03, struct alock_stress), &good, ENOTTY,
+		   "ALOCK_IOC_STRESS with a wrong direction");
+	expect_err(fd, _IOWR(ALOCK_IOC_MAGIC, 0x03, char[65]), &good, ENOTTY,
+		   "ALOCK_IOC_STRESS with a bigger size");
+
+	/* Bad pointers. */
+	expect_err(fd, ALOCK_IOC_VERSION, bad, EFAULT, "ALOCK_IOC_VERSION to an unmapped address");
+	expect_err(fd, ALOCK_IOC_VERSION, NULL, EFAULT, "ALOCK_IOC_VERSION to NULL");
+	expect_err(fd, ALOCK_IOC_ABI, bad, EFAULT, "ALOCK_IOC_ABI from an unmapped address");
+	expect_err(fd, ALOCK_IOC_SELFTEST, bad, EFAULT, "ALOCK_IOC_SELFTEST from an unmapped address");
+	expect_err(fd, ALOCK_IOC_STRESS, bad, EFAULT, "ALOCK_IOC_STRESS from an unmapped address");
+	expect_err(fd, ALOCK_IOC_STRESS, (void *)-4096L, EFAULT, "ALOCK_IOC_STRESS from a kernel address");
+	q = (struct alock_abi){ .entries = 16, .nr_entries = 4, .entry_size = sizeof(e[0]) };
+	expect_err(fd, ALOCK_IOC_ABI, &q, EFAULT, "ALOCK_IOC_ABI entries at an unmapped address");
+	ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (ro != MAP_FAILED) {
+		memcpy(&s, &good, sizeof(s));
+		expect_err(fd, ALOCK_IOC_VERSION, ro, EFAULT, "ALOCK_IOC_VERSION to read-only memory");
+		munmap(ro, 4096);
+	}
+
+	/* Bad fields. */
+	q = (struct alock_abi){ .entries = (uintptr_t)e, .nr_entries = 4, .entry_size = 4 };
+	expect_err(fd, ALOCK_IOC_ABI, &q, EINVAL, "ALOCK_IOC_ABI with entry_size 4");
+	q = (struct alock_abi){ .entries = (uintptr_t)e, .nr_entries = ALOCK_ABI_MAX_ENTRIES + 1,
+				.entry_size = sizeof(e[0]) };
+	expect_err(fd, ALOCK_IOC_ABI, &q, EINVAL, "ALOCK_IOC_ABI with too many entries");
+
+	memset(&t, 0, sizeof(t));
+	expect_err(fd, ALOCK_IOC_SELFTEST, &t, EINVAL, "self-test id 0");
+	t.test = 100000;
+	expect_err(fd, ALOCK_IOC_SELFTEST, &t, EINVAL, "self-test id 100000");
+	t.test = 1;
+	t.flags = 1;
+	expect_err(fd, ALOCK_IOC_SELFTEST, &t, EINVAL, "self-test with flags");
+
+#define BAD_STRESS(field, value, what)				\
+	do {							\
+		s = good;					\
+		s.field = value;				\
+		expect_err(fd, ALOCK_IOC_STRESS, &s, EINVAL, what); \
+	} while (0)
+	BAD_STRESS(lock, 0, "stress lock id 0");
+	BAD_STRESS(lock, 0xffff, "stress unknown lock id");
+	BAD_STRESS(threads, 0, "stress with 0 threads");
+	BAD_STRESS(threads, ALOCK_STRESS_MAX_THREADS + 1, "stress with too many threads");
+	BAD_STRESS(threads, 0xffffffffu, "stress with 2^32-1 threads");
+	BAD_STRESS(duration_ms, 0, "stress for 0 ms");
+	BAD_STRESS(duration_ms, ALOCK_STRESS_MAX_MS + 1, "stress for too long");
+	BAD_STRESS(flags, 0x80000000u, "stress with unknown flags");
+	BAD_STRESS(cs_spins, ALOCK_STRESS_MAX_CS_SPINS + 1, "stress with too many spins");
+	BAD_STRESS(reserved, 1, "stress with reserved field set");
+
+	/* And the good request works, so the checks above meant something. */
+	s = good;
+	r = xioctl(fd, ALOCK_IOC_STRESS, &s);
+	tap(r == 0 && s.ops > 0 && s.errors == 0, "minimal valid stress request succeeds");
+	return 0;
+}
+
+static int cmd_selftest(int fd)
+{
+	struct alock_version v;
+	unsigned int i;
+
+	if (xioctl(fd, ALOCK_IOC_VERSION, &v)) {
+		tap(0, "ALOCK_IOC_VERSION");
+		return 1;
+	}
+	for (i = 1; i <= v.nr_tests; i++) {
+		struct alock_selftest t = { .test = i };
+		int r = xioctl(fd, ALOCK_IOC_SELFTEST, &t);
+
+		t.name[sizeof(t.name) - 1] = 0;
+		if (r == 0 && t.result == -EOPNOTSUPP)
+			printf("ok - self-test %u %s # SKIP not applicable here\n", i, t.name);
+		else
+			tap(r == 0 && t.result == 0 && t.checks > 0,
+			    "self-test %u %s (%u checks, result %d)", i, t.name,
+			    t.checks, t.result);
+	}
+	return 0;
+}
+
+static const char *lock_name(unsigned int id)
+{
+	switch (id) {
+	case ALOCK_LOCK_SPINLOCK: return "spinlock";
+	case ALOCK_LOCK_MUTEX: return "mutex";
+	default: return "?";
+	}
+}
+
+static unsigned int lock_id(const char *name)
+{
+	unsigned int i;
+
+	for (i = 1; i <= ALOCK_LOCK_MUTEX; i++)
+		if (!strcmp(name, lock_name(i)))
+			return i;
+	return atoi(name);
+}
+
+static int cmd_stress(int fd, int argc, char **argv)
+{
+	struct alock_stress s = { 0 };
+	int r;
+
+	if (argc < 3)
+		return 2;
+	s.lock = lock_id(argv[0]);
+	s.threads = atoi(argv[1]);
+	s.duration_ms = atoi(argv[2]);
+	if (argc > 3 && !strcmp(argv[3], "unbound"))
+		s.flags |= ALOCK_STRESS_UNBOUND;
+	s.cs_spins = argc > 4 ? atoi(argv[4]) : 50;
+	r = xioctl(fd, ALOCK_IOC_STRESS, &s);
+	if (r) {
+		tap(0, "stress %s: %s", argv[0], strerror(-r));
+		return 1;
+	}
+	printf("# %s: %u threads%s, %.0f ms: %llu ops (%.0f/s), per thread %llu..%llu, %llu errors\n",
+	       lock_name(s.lock), s.threads,
+	       s.flags & ALOCK_STRESS_UNBOUND ? " unbound" : "", s.elapsed_ns / 1e6,
+	       (unsigned long long)s.ops, s.ops / (s.elapsed_ns / 1e9),
+	       (unsigned long long)s.min_thread_ops,
+	       (unsigned long long)s.max_thread_ops,
+	       (unsigned long long)s.errors);
+	tap(s.errors == 0, "stress %s x%u%s: mutual exclusion (%llu errors)",
+	    lock_name(s.lock), s.threads,
+	    s.flags & ALOCK_STRESS_UNBOUND ? " unbound" : "",
+	    (unsigned long long)s.errors);
+	tap(s.ops > 0 && s.min_thread_ops > 0,
+	    "stress %s x%u: every thread made progress (min %llu)",
+	    lock_name(s.lock), s.threads, (unsigned long long)s.min_thread_ops);
+	return 0;
+}
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+}
+
+/* A long stress run must stop promptly with EINTR when signalled. */
+static int cmd_stress_intr(int fd)
+{
+	struct sigaction sa = { .sa_handler = on_sigint };
+	struct alock_stress s = {
+		.lock = ALOCK_LOCK_MUTEX, .threads = 4, .duration_ms = 60000,
+	};
+	double t0, dt;
+	pid_t pid;
+	int st, r;
+
+	pid = fork();
+	if (pid == 0) {
+		sigaction(SIGINT, &sa, NULL); /* no SA_RESTART */
+		r = xioctl(fd, ALOCK_IOC_STRESS, &s);
+		_exit(r == -EINTR && s.ops > 0 ? 0 : 1);
+	}
+	usleep(500000);
+	t0 = now_s();
+	kill(pid, SIGINT);
+	waitpid(pid, &st, 0);
+	dt = now_s() - t0;
+	tap(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	    "interrupted 60 s stress run returns EINTR with partial results");
+	tap(dt < 5.0, "interrupted stress run stopped in %.2f s", dt);
+	return 0;
+}
+
+/* Open, query and close many times: kmemleak then sees any leak. */
+static int cmd_churn(int n)
+{
+	int i, bad = 0;
+
+	for (i = 0; i < n; i++) {
+		struct alock_version v;
+		int fd = open_dev();
+
+		if (xioctl(fd, ALOCK_IOC_VERSION, &v))
+			bad++;
+		if (xioctl(fd, _IO(ALOCK_IOC_MAGIC, 0x7f), NULL) != -ENOTTY)
+			bad++;
+		close(fd);
+	}
+	tap(bad == 0, "%d open/ioctl/close cycles", n);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int fd;
+
+	if (argc < 2) {
+		fprintf(stderr,
+			"usage: alocktest version|abi|errno|selftest|stress-intr|churn N|\n"
+			"                 stress LOCK THREADS MS [bound|unbound] [SPINS]\n");
+		return 2;
+	}
+	if (!strcmp(argv[1], "churn"))
+		return cmd_churn(argc > 2 ? atoi(argv[2]) : 1000) || failures;
+	fd = open_dev();
+	if (!strcmp(argv[1], "version"))
+		cmd_version(fd);
+	else if (!strcmp(argv[1], "abi"))
+		cmd_abi(fd);
+	else if (!strcmp(argv[1], "errno"))
+		cmd_errno(fd);
+	else if (!strcmp(argv[1], "selftest"))
+		cmd_selftest(fd);
+	else if (!strcmp(argv[1], "stress")) {
+		if (cmd_stress(fd, argc - 2, argv + 2) == 2)
+			return 2;
+	} else if (!strcmp(argv[1], "stress-intr"))
+		cmd_stress_intr(fd);
+	else
+		return 2;
+	close(fd);
+	return failures ? 1 : 0;
+}

@@ -1,0 +1,186 @@
+#!/bin/sh
+# Guest-side test runner (busybox sh).  Usage: run.sh check|demo|bench|soak
+# Prints TAP on stdout and leaves 0 (all passed) or 1 in /tmp/status.
+#
+# Every test prints unnumbered "ok - ..." / "not ok - ..." lines (comments
+# start with "#"); the awk filter at the bottom numbers them, adds the plan
+# and a summary.  Cluster tests talk to the other guests over rxe0.
+
+mode=${1:-check}
+node=${alock_node:-0}
+nodes=${alock_nodes:-1}
+P=/payload
+T=$P/alocktest
+peer_ip() { echo "10.77.0.$(($1 + 1))"; }
+ncpu=$(grep -c ^processor /proc/cpuinfo)
+
+ok() { echo "ok - $*"; }
+notok() { echo "not ok - $*"; }
+check() { # description, command...
+	d=$1
+	shift
+	if "$@" >/tmp/check.out 2>&1; then ok "$d"; else
+		notok "$d"
+		sed 's/^/#   /' /tmp/check.out
+	fi
+}
+skip() { echo "ok - $1 # SKIP $2"; }
+
+case $mode in
+check)
+	STRESS_MS=1500
+	LAT_ITERS=200
+	;;
+demo)
+	STRESS_MS=1000
+	LAT_ITERS=200
+	;;
+bench)
+	STRESS_MS=5000
+	LAT_ITERS=2000
+	;;
+soak)
+	STRESS_MS=60000
+	LAT_ITERS=2000
+	;;
+*)
+	echo "Bail out! unknown mode $mode"
+	exit 1
+	;;
+esac
+
+load_module() {
+	echo clear >/sys/kernel/debug/kmemleak 2>/dev/null
+	check "insmod alock.ko" insmod $P/alock.ko || return 1
+	check "/dev/alock is a character device" test -c /dev/alock
+}
+
+local_tests() {
+	$T version
+	$T abi
+	$T errno
+	$T selftest
+	for lock in spinlock mutex; do
+		$T stress $lock $((2 * ncpu)) $STRESS_MS bound
+	done
+	$T stress mutex $((2 * ncpu)) $STRESS_MS unbound
+	$T stress spinlock "$ncpu" $STRESS_MS unbound 0
+	$T stress-intr
+}
+
+unload_tests() {
+	exec 3</dev/alock
+	if rmmod alock 2>/dev/null; then
+		notok "rmmod refused while /dev/alock is open"
+		insmod $P/alock.ko
+	else
+		ok "rmmod refused while /dev/alock is open"
+	fi
+	check "ioctl on the still-open file works" $T version
+	exec 3<&-
+	check "rmmod after close" rmmod alock
+	check "/dev/alock gone after rmmod" test ! -e /dev/alock
+	check "insmod again" insmod $P/alock.ko
+	$T churn 2000
+	check "final rmmod" rmmod alock
+}
+
+leak_check() {
+	f=/sys/kernel/debug/kmemleak
+	if [ ! -w $f ]; then
+		skip "kmemleak finds no leak" "kmemleak not available"
+		return
+	fi
+	# Objects must be older than kmemleak's minimum age to be reported.
+	sleep 6
+	echo scan >$f
+	echo scan >$f
+	n=$(grep -c "unreferenced object" $f)
+	if [ "$n" = 0 ]; then ok "kmemleak finds no leak"; else
+		notok "kmemleak finds no leak ($n unreferenced objects)"
+		sed 's/^/#   /' $f | head -60
+	fi
+}
+
+# Wait until TCP port $2 on $1 accepts (perftest's exchange port), <= 60 s.
+wait_port() {
+	i=0
+	while [ $i -lt 120 ]; do
+		nc -z -w 1 "$1" "$2" 2>/dev/null && return 0
+		sleep 0.5
+		i=$((i + 1))
+	done
+	return 1
+}
+
+# One perftest latency test between node 0 (server) and node 1 (client).
+# $1 = program, $2 = port, rest = options.  The client prints the result.
+perf_pair() {
+	prog=$1
+	port=$2
+	shift 2
+	if [ "$node" = 0 ]; then
+		if timeout 120 "$prog" -d rxe0 -R -F -p "$port" -n $LAT_ITERS "$@" >/tmp/perf.out 2>&1; then
+			ok "$prog server ($*)"
+		else
+			notok "$prog server ($*)"
+			sed 's/^/#   /' /tmp/perf.out
+		fi
+	else
+		if wait_port "$(peer_ip 0)" "$port" &&
+			timeout 120 "$prog" -d rxe0 -R -F -p "$port" -n $LAT_ITERS "$@" "$(peer_ip 0)" >/tmp/perf.out 2>&1; then
+			ok "$prog client ($*)"
+			# bytes iters t_min t_max t_typical t_avg t_stdev p99 p99.9
+			awk -v p="$prog" '/^ *[0-9]+ +[0-9]+ +[0-9.]+/ {
+				printf "# rdma-lat %s bytes=%s min=%s typical=%s avg=%s p99=%s usec\n",
+					p, $1, $3, $5, $6, $8 }' /tmp/perf.out
+		else
+			notok "$prog client ($*)"
+			sed 's/^/#   /' /tmp/perf.out
+		fi
+	fi
+}
+
+cluster_tests() {
+	if [ "$nodes" -lt 2 ]; then
+		skip "cluster tests" "single guest"
+		return
+	fi
+	check "rxe0 is ACTIVE" sh -c "/usr/bin/rdma link show | grep -q 'rxe0.*state ACTIVE'"
+	for i in $(seq 0 $((nodes - 1))); do
+		[ "$i" = "$node" ] && continue
+		check "ping node$i over eth0" ping -c 2 -W 10 "$(peer_ip "$i")"
+	done
+	[ "$node" -gt 1 ] && return
+	perf_pair ib_send_lat 18515 -s 4096
+	perf_pair ib_atomic_lat 18516 -A CMP_AND_SWAP
+	if [ "$mode" = bench ]; then
+		perf_pair ib_send_lat 18517 -s 8
+		perf_pair ib_read_lat 18518 -s 8
+		perf_pair ib_write_lat 18519 -s 8
+		perf_pair ib_atomic_lat 18520 -A FETCH_AND_ADD
+	fi
+}
+
+main() {
+	echo "# alock guest tests on node$node ($ncpu CPUs, $(uname -r)), mode $mode"
+	if load_module; then
+		local_tests
+		unload_tests
+	fi
+	cluster_tests
+	leak_check
+}
+
+main 2>&1 | awk '
+	/^(ok|not ok)( |$)/ {
+		n++
+		if ($1 == "ok") pass++; else fail++
+		sub(/^(ok|not ok)/, "& " n)
+	}
+	{ print; fflush() }
+	END {
+		print "1.." n
+		printf "# node'"$node"': %d passed, %d failed\n", pass, fail
+		print (fail == 0 && n > 0 ? 0 : 1) > "/tmp/status"
+	}'
