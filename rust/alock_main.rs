@@ -48,7 +48,7 @@ impl kernel::Module for AlockModule {
         unsafe { alock_shim_init_hook() };
         let dev = MiscDeviceRegistration::register(c_str!("alock"), module)?;
         pr_info!(
-            "alock: /dev/alock ready (minor {}, ABI {})\n",
+            "/dev/alock ready (minor {}, ABI {})\n",
             dev.minor(),
             ALOCK_ABI_VERSION
         );
@@ -58,7 +58,7 @@ impl kernel::Module for AlockModule {
 
 impl Drop for AlockModule {
     fn drop(&mut self) {
-        pr_info!("alock: unloaded (minor {})\n", self.dev.minor());
+        pr_info!("unloaded (minor {})\n", self.dev.minor());
     }
 }
 

@@ -12,7 +12,7 @@
 
 use core::{
     ffi::{c_int, c_void},
-    sync::atomic::{AtomicBool, Ordering},
+    sync::atomic::{AtomicBool, AtomicU32, Ordering},
 };
 use kernel::{bindings, c_str, error::from_err_ptr, prelude::*, types::Opaque};
 
@@ -39,6 +39,10 @@ struct Shared<'a, J: Job> {
     go: Opaque<bindings::completion>,
     /// Set when the group failed to start: threads must not run the job.
     abort: AtomicBool,
+    /// Threads that have not finished (or skipped) the job yet.
+    running: AtomicU32,
+    /// Completed by the last thread to finish the job.
+    done: Opaque<bindings::completion>,
 }
 
 /// Argument of one thread.
@@ -52,14 +56,7 @@ pub fn nth_online_cpu(i: u32) -> u32 {
     // SAFETY: Reading the online count has no preconditions.
     let online = unsafe { bindings::num_online_cpus() }.max(1);
     let want = i % online;
-    let mut seen = 0;
-    for cpu in online_cpus() {
-        if seen == want {
-            return cpu;
-        }
-        seen += 1;
-    }
-    0
+    online_cpus().nth(want as usize).unwrap_or(0)
 }
 
 /// Iterator over the CPUs online at the time of each step.
@@ -93,6 +90,10 @@ unsafe extern "C" fn thread_fn<J: Job>(data: *mut c_void) -> c_int {
     if !shared.abort.load(Ordering::Acquire) {
         shared.job.run(arg.idx);
     }
+    if shared.running.fetch_sub(1, Ordering::AcqRel) == 1 {
+        // SAFETY: `done` was initialised before any thread was created.
+        unsafe { bindings::complete(shared.done.get()) };
+    }
     // Park until `kthread_stop`, which is what joins the thread.
     loop {
         // SAFETY: Setting the current task's state is always allowed.
@@ -110,7 +111,9 @@ unsafe extern "C" fn thread_fn<J: Job>(data: *mut c_void) -> c_int {
 }
 
 /// Runs `job` on `n` new kernel threads, calls `wait` on the calling thread
-/// once they all run, then stops and joins every thread.
+/// once they are started, waits until every thread has finished the job
+/// (so the job must end on its own, e.g. when `wait` sets a stop flag),
+/// then stops and joins every thread.
 ///
 /// Returns an error (and runs nothing) if a thread cannot be created.
 pub fn run_threads<J: Job, R>(
@@ -124,11 +127,17 @@ pub fn run_threads<J: Job, R>(
             job,
             go: Opaque::uninit(),
             abort: AtomicBool::new(false),
+            running: AtomicU32::new(0),
+            done: Opaque::uninit(),
         },
         GFP_KERNEL,
     )?;
-    // SAFETY: `go` is valid memory for a completion and not yet in use.
-    unsafe { bindings::init_completion(shared.go.get()) };
+    // SAFETY: `go` and `done` are valid memory for completions, not yet in
+    // use.
+    unsafe {
+        bindings::init_completion(shared.go.get());
+        bindings::init_completion(shared.done.get());
+    }
 
     let mut args = KVec::with_capacity(n as usize, GFP_KERNEL)?;
     for idx in 0..n {
@@ -185,6 +194,7 @@ pub fn run_threads<J: Job, R>(
     if err.is_some() {
         shared.abort.store(true, Ordering::Release);
     }
+    shared.running.store(tasks.len() as u32, Ordering::Release);
     for &t in tasks.iter() {
         // SAFETY: `t` is a kthread created above and not yet stopped.
         unsafe { bindings::wake_up_process(t) };
@@ -194,6 +204,12 @@ pub fn run_threads<J: Job, R>(
 
     let ret = if err.is_none() { Some(wait()) } else { None };
 
+    // `kthread_stop` on a thread that has not yet entered `thread_fn` would
+    // keep it from ever running the job: wait until every thread is done.
+    if !tasks.is_empty() {
+        // SAFETY: `done` is initialised; the last thread completes it.
+        unsafe { bindings::wait_for_completion(shared.done.get()) };
+    }
     for &t in tasks.iter() {
         // SAFETY: `t` has not exited: `thread_fn` only returns after
         // `kthread_should_stop()`, which only this call makes true.

@@ -20,8 +20,8 @@
 use core::marker::PhantomData;
 use kernel::{
     bindings,
-    ffi::{c_int, c_long, c_uint, c_ulong},
     error::{from_result, to_result},
+    ffi::{c_int, c_long, c_uint, c_ulong},
     prelude::*,
     str::CStr,
     types::ForeignOwnable,
@@ -161,7 +161,7 @@ unsafe extern "C" fn ioctl_callback<T: MiscDevice>(
     // SAFETY: `private_data` holds the value of `into_foreign`, and the file
     // (so the value) stays alive for the whole call.
     let device = unsafe { T::Ptr::borrow((*file).private_data) };
-    from_result(|| Ok(T::ioctl(device, cmd, arg as usize)? as c_long))
+    from_result(|| Ok(T::ioctl(device, cmd, arg)? as c_long))
 }
 
 // `unlocked_ioctl` passes the argument as `unsigned long`; we use `usize`.

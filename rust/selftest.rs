@@ -18,7 +18,7 @@ use crate::stress::{Record, StressLock};
 use crate::uapi::*;
 
 /// Outcome of one test: number of checks made, or the first failure.
-type TestResult = core::result::Result<u32, Error>;
+pub type TestResult = core::result::Result<u32, Error>;
 
 /// Counts checks and turns a false condition into a failure.
 struct Checker {
@@ -36,14 +36,22 @@ impl Checker {
         if ok {
             Ok(())
         } else {
-            pr_err!("selftest {}: check {} failed: {}\n", self.name, self.checks, what);
+            pr_err!(
+                "selftest {}: check {} failed: {}\n",
+                self.name,
+                self.checks,
+                what
+            );
             Err(Error::from_errno(-(bindings::EBADMSG as i32)))
         }
     }
 }
 
+/// A named self-test.
+pub type Test = (&'static str, fn() -> TestResult);
+
 /// The self-tests, in id order (id = index + 1).
-pub const TESTS: [(&str, fn() -> TestResult); 4] = [
+pub const TESTS: [Test; 4] = [
     ("abi_table", test_abi_table),
     ("percpu_ipi", test_percpu_ipi),
     ("kthread_bound", test_kthread_bound),
@@ -83,6 +91,11 @@ fn test_abi_table() -> TestResult {
     Ok(c.checks)
 }
 
+/// IPI handler: adds `cpu + 1` to this CPU's slot of a per-CPU `u64`.
+///
+/// # Safety
+///
+/// `info` must be a live per-CPU allocation of (at least) a `u64`.
 unsafe extern "C" fn mark_cpu(info: *mut c_void) {
     // SAFETY: `info` is the per-CPU pointer passed by `test_percpu_ipi`,
     // alive until `on_each_cpu`/`smp_call_function_single` returned.
@@ -148,7 +161,10 @@ fn test_kthread_bound() -> TestResult {
     };
     run_threads(&job, n, Placement::Bound, || ())?;
     c.check(job.ran.load(Ordering::Relaxed) == n, "every thread ran")?;
-    c.check(job.wrong.load(Ordering::Relaxed) == 0, "threads on their CPU")?;
+    c.check(
+        job.wrong.load(Ordering::Relaxed) == 0,
+        "threads on their CPU",
+    )?;
     Ok(c.checks)
 }
 

@@ -110,14 +110,15 @@ impl<L: StressLock> Job for StressJob<'_, L> {
     fn run(&self, idx: u32) {
         let me = u64::from(idx) + 1;
         let (mut ops, mut errors) = (0u64, 0u64);
+        // At least one critical section per thread, however short the run.
         loop {
-            if ops % 16 == 0
-                && (self.stop.load(Ordering::Relaxed) || now_ns() >= self.deadline_ns)
+            self.lock
+                .critical(|| errors += self.rec.enter(me, self.cs_spins));
+            ops += 1;
+            if ops % 16 == 0 && (self.stop.load(Ordering::Relaxed) || now_ns() >= self.deadline_ns)
             {
                 break;
             }
-            self.lock.critical(|| errors += self.rec.enter(me, self.cs_spins));
-            ops += 1;
         }
         let st = &self.stats[idx as usize];
         st.ops.store(ops, Ordering::Relaxed);

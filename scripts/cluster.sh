@@ -51,7 +51,7 @@ mkdir -p "$rundir"
 ln -sfn "$rundir" "$ALOCK_TOP/build/runs/latest"
 
 case $accel in
-tcg) accel_opts=(-accel tcg,thread=multi,tb-size=256 -cpu max) ;;
+tcg) accel_opts=(-accel "tcg,thread=multi,tb-size=256" -cpu max) ;;
 kvm) accel_opts=(-accel kvm -cpu host) ;;
 *) die "ACCEL must be tcg or kvm" ;;
 esac
@@ -88,7 +88,7 @@ for ((i = 0; i < nodes; i++)); do
 	cmd=(qemu-system-x86_64 -name "alock-guest$i" "${accel_opts[@]}"
 		-smp "$vcpus" -m "$mem" -no-reboot -display none -monitor none
 		-kernel "$kernel" -initrd "$initrd"
-		-append "console=ttyS0 panic=-1 oops=panic printk.time=1 ${GUEST_CMDLINE:-} alock_node=$i alock_nodes=$nodes alock_mode=$mode"
+		-append "console=ttyS0 panic=-1 oops=panic printk.time=1 acpi=noirq ${GUEST_CMDLINE:-} alock_node=$i alock_nodes=$nodes alock_mode=$mode"
 		-netdev "$net" -device "virtio-net-pci,netdev=n0,mac=52:54:00:a1:00:$(printf %02x "$i")"
 		-virtfs "local,path=$payload,mount_tag=payload,security_model=none,readonly=on"
 		-virtfs "local,path=$g,mount_tag=out,security_model=none"

@@ -1,4 +1,5 @@
 #!/bin/busybox sh
+# shellcheck shell=dash
 # /init of the alock test guests (see scripts/build-initramfs.sh).
 # Kernel command-line words without a dot arrive as environment variables:
 #   alock_node=I alock_nodes=N alock_mode=check|demo|bench|soak|shell

@@ -102,17 +102,6 @@ leak_check() {
 	fi
 }
 
-# Wait until TCP port $2 on $1 accepts (perftest's exchange port), <= 60 s.
-wait_port() {
-	i=0
-	while [ $i -lt 120 ]; do
-		nc -z -w 1 "$1" "$2" 2>/dev/null && return 0
-		sleep 0.5
-		i=$((i + 1))
-	done
-	return 1
-}
-
 # One perftest latency test between node 0 (server) and node 1 (client).
 # $1 = program, $2 = port, rest = options.  The client prints the result.
 perf_pair() {
@@ -127,8 +116,15 @@ perf_pair() {
 			sed 's/^/#   /' /tmp/perf.out
 		fi
 	else
-		if wait_port "$(peer_ip 0)" "$port" &&
-			timeout 120 "$prog" -d rxe0 -R -F -p "$port" -n $LAT_ITERS "$@" "$(peer_ip 0)" >/tmp/perf.out 2>&1; then
+		# The server may not listen yet: retry for up to a minute.
+		i=0
+		until timeout 120 "$prog" -d rxe0 -R -F -p "$port" -n $LAT_ITERS "$@" \
+			"$(peer_ip 0)" >/tmp/perf.out 2>&1; do
+			i=$((i + 1))
+			[ $i -ge 60 ] && break
+			sleep 1
+		done
+		if [ $i -lt 60 ]; then
 			ok "$prog client ($*)"
 			# bytes iters t_min t_max t_typical t_avg t_stdev p99 p99.9
 			awk -v p="$prog" '/^ *[0-9]+ +[0-9]+ +[0-9.]+/ {

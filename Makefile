@@ -1,0 +1,71 @@
+# SPDX-License-Identifier: GPL-2.0
+# alock: top-level targets.  The module itself is built by kbuild (Kbuild);
+# everything here goes through scripts/, which install what is missing.
+#
+#   make demo     set up, build, boot a cluster, short stress of every lock
+#   make check    set up, build, host tests + every guest test; CI runs this
+#   make bench    longer runs and RDMA latency figures (not asserted)
+#   make soak     long stress runs
+#   make module   just alock.ko (CLIPPY=1 to lint, ALOCK_INJECT_WARN=1 to
+#                 build one that WARNs at load, proving that check fails)
+#   make shell    interactive single guest
+# Cluster shape: NODES=2 VCPUS=2 (defaults), ACCEL=tcg|kvm.
+
+SHELL := /bin/bash
+NODES ?= 2
+VCPUS ?= 2
+TIMEOUT ?= 1500
+export NODES VCPUS TIMEOUT ACCEL CLIPPY ALOCK_INJECT_WARN
+
+PAYLOAD := build/payload
+
+.PHONY: all setup kernel module payload initramfs images demo check bench soak \
+	host-tests shell clean distclean
+
+all: module
+
+setup:
+	@scripts/setup-toolchain.sh
+
+kernel: setup
+	@scripts/build-kernel.sh >/dev/null
+
+module: kernel
+	@scripts/build-module.sh
+
+payload: module
+	@mkdir -p $(PAYLOAD)/tests/guest
+	@cp alock.ko $(PAYLOAD)/
+	@gcc -static -O2 -Wall -Wextra -Werror -Iinclude/uapi \
+		-o $(PAYLOAD)/alocktest tests/guest/alocktest.c
+	@cp tests/guest/*.sh $(PAYLOAD)/tests/guest/
+
+initramfs: kernel
+	@scripts/build-initramfs.sh "$$(scripts/build-kernel.sh 2>/dev/null)" build/initramfs.cpio.gz
+
+images: payload initramfs
+
+demo: images
+	@scripts/demo.sh
+
+check: images
+	@scripts/check.sh check
+
+bench: images
+	@scripts/check.sh bench
+
+soak: images
+	@scripts/check.sh soak
+
+host-tests: images
+	@scripts/host-tests.sh
+
+shell: images
+	@scripts/cluster.sh -n 1 -c $(VCPUS) shell
+
+clean:
+	rm -rf build
+	rm -f *.o *.ko *.mod *.mod.c .*.cmd Module.symvers modules.order rust/*.o rust/.*.cmd
+
+distclean: clean
+	rm -rf "$${XDG_CACHE_HOME:-$$HOME/.cache}/alock"

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Run the test suite: host-side tests, then the guest cluster in MODE, and
+# print "N passed, N failed" last.  Exit status 0 only if nothing failed.
+# Usage: check.sh check|bench|soak   (NODES, VCPUS, TIMEOUT from the env)
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+mode=${1:-check}
+passed=0
+failed=0
+add() { # output of a step whose last line is "... passed=N failed=N"
+	local line
+	line=$(grep -E 'passed=[0-9]+ failed=[0-9]+' "$1" | tail -n1)
+	if [ -z "$line" ]; then
+		failed=$((failed + 1))
+		return
+	fi
+	passed=$((passed + $(sed -E 's/.*passed=([0-9]+).*/\1/' <<<"$line")))
+	failed=$((failed + $(sed -E 's/.*failed=([0-9]+).*/\1/' <<<"$line")))
+}
+
+start=$(date +%s)
+out=$(mktemp)
+trap 'rm -f "$out"' EXIT
+if [ "$mode" = check ]; then
+	"$ALOCK_TOP/scripts/host-tests.sh" | tee "$out" || true
+	add "$out"
+fi
+"$ALOCK_TOP/scripts/cluster.sh" -n "${NODES:-2}" -c "${VCPUS:-2}" -t "${TIMEOUT:-1500}" "$mode" | tee "$out" || true
+add "$out"
+if [ "$mode" != check ]; then
+	"$ALOCK_TOP/scripts/report.sh" "$ALOCK_TOP/build/runs/latest" || true
+fi
+log "$mode finished in $(($(date +%s) - start)) s"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

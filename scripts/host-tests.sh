@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Host-side tests (no guest needed): lint, style, the uapi header, the splat
+# detector and a warning-free clippy build.  Prints TAP-like lines and
+# "HOST passed=N failed=N" last.
+set -euo pipefail
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+cd "$ALOCK_TOP"
+
+passed=0
+failed=0
+t() { # description, command...
+	local d=$1
+	shift
+	if "$@" >/tmp/host-test.$$ 2>&1; then
+		echo "ok - $d"
+		passed=$((passed + 1))
+	else
+		echo "not ok - $d"
+		sed 's/^/#   /' /tmp/host-test.$$ | head -n 40
+		failed=$((failed + 1))
+	fi
+}
+not() { ! "$@"; }
+
+kdir=$(scripts/build-kernel.sh 2>/dev/null)
+
+t "shellcheck scripts/ and tests/" shellcheck -x scripts/*.sh tests/guest/*.sh
+t "rustfmt --check rust/" rustfmt --check --edition 2021 --config-path "$kdir/.rustfmt.toml" rust/alock_main.rs
+t "checkpatch: C and headers" "$kdir/scripts/checkpatch.pl" --no-tree --quiet --strict \
+	--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES -f rust/alock_shim.c rust/alock_shim.h \
+	include/uapi/linux/alock.h
+t "checkpatch: patch series" "$kdir/scripts/checkpatch.pl" --no-tree --quiet \
+	--ignore FILE_PATH_CHANGES patches/*.patch
+t "uapi header compiles alone (C99, pedantic)" \
+	gcc -fsyntax-only -std=c99 -Wall -Wextra -pedantic -Werror -Iinclude/uapi \
+	-include linux/alock.h -x c /dev/null
+t "uapi header compiles as C++" \
+	g++ -fsyntax-only -Wall -Werror -Iinclude/uapi -include linux/alock.h -x c++ /dev/null
+
+# The splat detector must catch each sample and pass a clean log.
+for f in tests/host/splats/*.log; do
+	t "splat detector catches $(basename "$f" .log)" not scripts/check-splats.sh "$f"
+done
+t "splat detector passes a clean boot log" scripts/check-splats.sh tests/host/clean-boot.log
+
+# Rust: no warnings from rustc or clippy (forces a rebuild of the crate).
+quiet_build() { # extra env...
+	local o
+	touch rust/alock_main.rs
+	o=$(env "$@" scripts/build-module.sh 2>&1) || { echo "$o"; return 1; }
+	echo "$o"
+	! grep -qE '^(warning|error)' <<<"$o"
+}
+t "clippy build without warnings" quiet_build CLIPPY=1
+t "module build without warnings" quiet_build CLIPPY=
+
+rm -f /tmp/host-test.$$
+echo "HOST passed=$passed failed=$failed"
