@@ -15,9 +15,11 @@ SHELL := /bin/bash
 NODES ?= 2
 VCPUS ?= 2
 TIMEOUT ?= 1500
-export NODES VCPUS TIMEOUT ACCEL CLIPPY ALOCK_INJECT_WARN
-
-PAYLOAD := build/payload
+# test: lockdep & co (check, demo, soak); bench: no debugging (bench)
+KFLAVOR ?= test
+PAYLOAD := build/payload-$(KFLAVOR)
+INITRD := build/initramfs-$(KFLAVOR).cpio.gz
+export NODES VCPUS TIMEOUT ACCEL CLIPPY ALOCK_INJECT_WARN KFLAVOR PAYLOAD INITRD
 
 .PHONY: all setup kernel module payload initramfs images demo check bench soak \
 	host-tests shell clean distclean
@@ -41,7 +43,7 @@ payload: module
 	@cp tests/guest/*.sh $(PAYLOAD)/tests/guest/
 
 initramfs: kernel
-	@scripts/build-initramfs.sh "$$(scripts/build-kernel.sh 2>/dev/null)" build/initramfs.cpio.gz
+	@scripts/build-initramfs.sh "$$(scripts/build-kernel.sh 2>/dev/null)" $(INITRD)
 
 images: payload initramfs
 
@@ -51,8 +53,11 @@ demo: images
 check: images
 	@scripts/check.sh check
 
-bench: images
-	@scripts/check.sh bench
+# Benchmarks run on the bench kernel (same patches and config, no debugging).
+bench:
+	@$(MAKE) --no-print-directory KFLAVOR=bench images
+	@KFLAVOR=bench PAYLOAD=build/payload-bench INITRD=build/initramfs-bench.cpio.gz \
+		scripts/check.sh bench
 
 soak: images
 	@scripts/check.sh soak

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Build the alock test kernel: Debian's linux-source-6.12 + patches/*.patch,
-# tinyconfig + kvm_guest.config + scripts/kernel.config.  The tree is cached
-# under $ALOCK_CACHE/kernel-<hash>/ (hash of source version, patches, config
-# and this script), so an unchanged input does not rebuild.
+# tinyconfig + kvm_guest.config + scripts/kernel.config (+ for KFLAVOR=bench
+# scripts/kernel-bench.config).  The tree is cached under
+# $ALOCK_CACHE/kernel-<flavour>-<hash>/ (hash of source version, patches,
+# config and this script), so an unchanged input does not rebuild.
 # Prints the kernel tree's path on stdout.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/lib.sh"
 
 key=$(kernel_key)
-top="$ALOCK_CACHE/kernel-$key"
+top="$ALOCK_CACHE/kernel-$KFLAVOR-$key"
+mapfile -t frags < <(kernel_fragments)
 src="$top/linux"
 mapfile -t vars < <(kmake_vars)
 
@@ -34,23 +36,23 @@ if [ ! -f "$top/.configured" ]; then
 	log "configuring"
 	make -C "$src" -s "${vars[@]}" tinyconfig >/dev/null
 	(cd "$src" && scripts/kconfig/merge_config.sh -m .config \
-		kernel/configs/kvm_guest.config "$ALOCK_TOP/scripts/kernel.config" >/dev/null)
+		kernel/configs/kvm_guest.config "${frags[@]}" >/dev/null)
 	make -C "$src" -s "${vars[@]}" olddefconfig >/dev/null
-	# Every option of the fragment must have stuck.
+	# Every option of the fragments must have stuck (the last word wins).
 	bad=0
-	while IFS= read -r line; do
-		case "$line" in
-		CONFIG_*=*) want=$line ;;
-		"# CONFIG_"*" is not set") want=$line ;;
-		*) continue ;;
-		esac
-		if ! grep -qxF "$want" "$src/.config"; then
-			opt=${want#\# }
-			opt=${opt%%[= ]*}
-			log "config: wanted '$want', got '$(grep -E "(^|# )$opt[= ]" "$src/.config" || echo unset)'"
+	while IFS= read -r want; do
+		opt=${want#\# }
+		opt=${opt%%[= ]*}
+		# "is not set" also holds for an option hidden by its dependencies
+		if ! grep -qxF "$want" "$src/.config" &&
+			! { [[ $want == "# "* ]] && ! grep -qE "(^|# )${opt}[= ]" "$src/.config"; }; then
+			got=$(grep -E "(^|# )${opt}[= ]" "$src/.config" || echo unset)
+			log "config: wanted '$want', got '$got'"
 			bad=1
 		fi
-	done <"$ALOCK_TOP/scripts/kernel.config"
+	done < <(cat "${frags[@]}" | grep -E '^(CONFIG_[A-Z0-9_]+=|# CONFIG_[A-Z0-9_]+ is not set)' |
+		awk '{o=$0; sub(/^# /,"",o); sub(/[= ].*/,"",o); last[o]=$0; order[o]=NR}
+			END {for (o in last) print order[o] "\t" last[o]}' | sort -n | cut -f2-)
 	[ $bad = 0 ] || die "kernel config fragment did not apply (dependencies missing?)"
 	make -C "$src" -s "${vars[@]}" rustavailable >&2 || die "Rust is not available to the kernel build"
 	touch "$top/.configured"
@@ -66,7 +68,8 @@ log "kernel $key: built in $(($(date +%s) - start)) s"
 touch "$top/.built"
 
 # Keep the cache small: drop trees of other inputs.
-for old in "$ALOCK_CACHE"/kernel-*; do
+for old in "$ALOCK_CACHE"/kernel-"$KFLAVOR"-* "$ALOCK_CACHE"/kernel-[0-9a-f]*; do
+	[ -e "$old" ] || continue
 	[ "$old" = "$top" ] || rm -rf "$old"
 done
 echo "$src"

@@ -6,8 +6,9 @@
 # Usage: cluster.sh [-n NODES] [-c VCPUS] [-m MEM_MB] [-t TIMEOUT_S] [-o RUNDIR] MODE
 #   MODE: check | demo | bench | soak | shell (interactive, one guest)
 # Environment:
-#   ACCEL=tcg (default) or kvm;  KERNEL, INITRD: images;  PAYLOAD: folder
-#   mounted read-only in the guests (module, tests), default build/payload.
+#   ACCEL=tcg (default) or kvm;  KFLAVOR=test (default) or bench: which
+#   kernel;  KERNEL, INITRD: images;  PAYLOAD: folder mounted read-only in
+#   the guests (module, tests), default build/payload-$KFLAVOR.
 #
 # Guests are linked only to each other: two guests by a point-to-point UDP
 # socket netdev on 127.0.0.1, more by a UDP multicast group bound to
@@ -41,17 +42,19 @@ mode=${1:?mode: check, demo, bench, soak or shell}
 
 accel=${ACCEL:-tcg}
 kernel=${KERNEL:-$(kernel_dir)/arch/x86/boot/bzImage}
-initrd=${INITRD:-$ALOCK_TOP/build/initramfs.cpio.gz}
-payload=${PAYLOAD:-$ALOCK_TOP/build/payload}
+initrd=${INITRD:-$ALOCK_TOP/build/initramfs-$KFLAVOR.cpio.gz}
+payload=${PAYLOAD:-$ALOCK_TOP/build/payload-$KFLAVOR}
 [ -f "$kernel" ] || die "no kernel image $kernel (make kernel)"
 [ -f "$initrd" ] || die "no initramfs $initrd (make initramfs)"
 [ -f "$payload/alock.ko" ] || die "no payload in $payload (make payload)"
+payload=$(realpath "$payload")
+initrd=$(realpath "$initrd")
 rundir=${rundir:-$ALOCK_TOP/build/runs/$(date +%Y%m%d-%H%M%S)-$mode}
 mkdir -p "$rundir"
 ln -sfn "$rundir" "$ALOCK_TOP/build/runs/latest"
 
 case $accel in
-tcg) accel_opts=(-accel "tcg,thread=multi,tb-size=256" -cpu max) ;;
+tcg) accel_opts=(-accel "tcg,thread=multi,tb-size=256" -cpu "${QEMU_CPU:-max}") ;;
 kvm) accel_opts=(-accel kvm -cpu host) ;;
 *) die "ACCEL must be tcg or kvm" ;;
 esac

@@ -15,19 +15,32 @@ JOBS=${JOBS:-$(nproc)}
 log() { printf '[alock] %s\n' "$*" >&2; }
 die() { printf '[alock] error: %s\n' "$*" >&2; exit 1; }
 
-# Hash of everything that goes into the test kernel: the source package
-# version, the patch series, the config fragment and the build script.
+# Kernel flavour: "test" (lockdep and other debugging, for make check and
+# demo) or "bench" (the same kernel without the debugging options, for
+# performance figures).
+KFLAVOR=${KFLAVOR:-test}
+
+# Config fragments of a flavour, in merge order.
+kernel_fragments() {
+	echo "$ALOCK_TOP/scripts/kernel.config"
+	[ "$KFLAVOR" = bench ] && echo "$ALOCK_TOP/scripts/kernel-bench.config"
+	return 0
+}
+
+# Hash of everything that goes into the kernel: the source package
+# version, the patch series, the config fragments and the build script.
 kernel_key() {
 	local ver
 	ver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || echo unknown)
 	{
-		echo "$ver"
+		echo "$ver $KFLAVOR"
 		cat "$ALOCK_TOP"/patches/*.patch 2>/dev/null
-		cat "$ALOCK_TOP/scripts/kernel.config" "$ALOCK_TOP/scripts/build-kernel.sh"
+		# shellcheck disable=SC2046
+		cat $(kernel_fragments) "$ALOCK_TOP/scripts/build-kernel.sh"
 	} | sha256sum | cut -c1-16
 }
 
-kernel_dir() { echo "$ALOCK_CACHE/kernel-$(kernel_key)/linux"; }
+kernel_dir() { echo "$ALOCK_CACHE/kernel-$KFLAVOR-$(kernel_key)/linux"; }
 
 # Make variables every kernel/module make needs.
 kmake_vars() {

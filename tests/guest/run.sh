@@ -27,6 +27,14 @@ check() { # description, command...
 skip() { echo "ok - $1 # SKIP $2"; }
 
 case $mode in
+idle)
+	# Diagnostics: an idle guest, then a ping to the peer.
+	sleep 5
+	ping -c 20 -i 0.1 127.0.0.1 | tail -n 1 | sed 's/^/# ping lo: /'
+	ping -c 20 -i 0.1 "$(peer_ip $((1 - node)))" | tail -n 2 | sed 's/^/# ping: /'
+	echo 0 >/tmp/status
+	exit 0
+	;;
 check)
 	STRESS_MS=1500
 	LAT_ITERS=200
@@ -38,6 +46,10 @@ demo)
 bench)
 	STRESS_MS=5000
 	LAT_ITERS=2000
+	;;
+rdmalat)
+	STRESS_MS=0
+	LAT_ITERS=300
 	;;
 soak)
 	STRESS_MS=60000
@@ -56,7 +68,8 @@ load_module() {
 }
 
 local_tests() {
-	$T version
+	# The correctness modes run on the test kernel, which must have lockdep.
+	case $mode in check | demo | soak) ALOCK_REQUIRE_LOCKDEP=1 $T version ;; *) $T version ;; esac
 	$T abi
 	$T errno
 	$T selftest
@@ -127,9 +140,9 @@ perf_pair() {
 		if [ $i -lt 60 ]; then
 			ok "$prog client ($*)"
 			# bytes iters t_min t_max t_typical t_avg t_stdev p99 p99.9
-			awk -v p="$prog" '/^ *[0-9]+ +[0-9]+ +[0-9.]+/ {
-				printf "# rdma-lat %s bytes=%s min=%s typical=%s avg=%s p99=%s usec\n",
-					p, $1, $3, $5, $6, $8 }' /tmp/perf.out
+			awk -v p="$prog" -v o="$*" '/^ *[0-9]+ +[0-9]+ +[0-9.]+/ {
+				printf "# rdma-lat %s bytes=%s min=%s typical=%s avg=%s p99=%s usec opts=%s\n",
+					p, $1, $3, $5, $6, $8, o }' /tmp/perf.out
 		else
 			notok "$prog client ($*)"
 			sed 's/^/#   /' /tmp/perf.out
@@ -150,6 +163,13 @@ cluster_tests() {
 	[ "$node" -gt 1 ] && return
 	perf_pair ib_send_lat 18515 -s 4096
 	perf_pair ib_atomic_lat 18516 -A CMP_AND_SWAP
+	if [ "$mode" = rdmalat ]; then
+		ping -c 20 -i 0.1 "$(peer_ip $((1 - node)))" | tail -n 2 | sed 's/^/# ping: /'
+		perf_pair ib_send_lat 18521 -s 4096 -e
+		perf_pair ib_atomic_lat 18522 -A CMP_AND_SWAP -e
+		perf_pair ib_send_lat 18523 -s 8
+		perf_pair ib_send_lat 18524 -s 8 -e
+	fi
 	if [ "$mode" = bench ]; then
 		perf_pair ib_send_lat 18517 -s 8
 		perf_pair ib_read_lat 18518 -s 8
@@ -160,7 +180,7 @@ cluster_tests() {
 
 main() {
 	echo "# alock guest tests on node$node ($ncpu CPUs, $(uname -r)), mode $mode"
-	if load_module; then
+	if [ "$mode" != rdmalat ] && load_module; then
 		local_tests
 		unload_tests
 	fi
