@@ -6,6 +6,7 @@
 #   make check    set up, build, host tests + every guest test; CI runs this
 #   make bench    longer runs and RDMA latency figures (not asserted)
 #   make soak     long stress runs
+#   make rdma-lat cross-guest RDMA round-trip latencies (bench kernel)
 #   make module   just alock.ko (CLIPPY=1 to lint, ALOCK_INJECT_WARN=1 to
 #                 build one that WARNs at load, proving that check fails)
 #   make shell    interactive single guest
@@ -21,7 +22,7 @@ PAYLOAD := build/payload-$(KFLAVOR)
 INITRD := build/initramfs-$(KFLAVOR).cpio.gz
 export NODES VCPUS TIMEOUT ACCEL CLIPPY ALOCK_INJECT_WARN KFLAVOR PAYLOAD INITRD
 
-.PHONY: all setup kernel module payload initramfs images demo check bench soak \
+.PHONY: all setup kernel module payload initramfs images demo check bench soak rdma-lat \
 	host-tests shell clean distclean
 
 all: module
@@ -61,6 +62,13 @@ bench:
 
 soak: images
 	@scripts/check.sh soak
+
+# Cross-guest RDMA round trips (perftest over rxe) on the bench kernel.
+rdma-lat:
+	@$(MAKE) --no-print-directory KFLAVOR=bench images
+	@KFLAVOR=bench PAYLOAD=build/payload-bench INITRD=build/initramfs-bench.cpio.gz \
+		scripts/cluster.sh -n 2 -c $(VCPUS) rdmalat >/dev/null || true
+	@scripts/report.sh build/runs/latest
 
 host-tests: images
 	@scripts/host-tests.sh

@@ -130,7 +130,7 @@ fn test_percpu_ipi() -> TestResult {
     unsafe { bindings::cpus_read_unlock() };
     // SAFETY: Allocated above, no IPI uses it any more.
     unsafe { bindings::free_percpu(pcp) };
-    res.map(|_| c.checks)
+    res.map(|()| c.checks)
 }
 
 struct CpuCheck {

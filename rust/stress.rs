@@ -85,6 +85,12 @@ impl Record {
     }
 }
 
+impl Default for Record {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// Per-thread results.
 struct ThreadStat {
     ops: AtomicU64,

@@ -3,7 +3,8 @@
 # tinyconfig + kvm_guest.config + scripts/kernel.config (+ for KFLAVOR=bench
 # scripts/kernel-bench.config).  The tree is cached under
 # $ALOCK_CACHE/kernel-<flavour>-<hash>/ (hash of source version, patches,
-# config and this script), so an unchanged input does not rebuild.
+# config fragments and KERNEL_RECIPE of lib.sh), so an unchanged input does
+# not rebuild.
 # Prints the kernel tree's path on stdout.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -67,9 +68,8 @@ make -C "$src" -s "${vars[@]}" INSTALL_MOD_PATH="$top/modroot" INSTALL_MOD_STRIP
 log "kernel $key: built in $(($(date +%s) - start)) s"
 touch "$top/.built"
 
-# Keep the cache small: drop trees of other inputs.
-for old in "$ALOCK_CACHE"/kernel-"$KFLAVOR"-* "$ALOCK_CACHE"/kernel-[0-9a-f]*; do
-	[ -e "$old" ] || continue
+# Keep the cache small: drop this flavour's trees of other inputs.
+for old in "$ALOCK_CACHE/kernel-$KFLAVOR"-*; do
 	[ "$old" = "$top" ] || rm -rf "$old"
 done
 echo "$src"

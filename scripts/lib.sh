@@ -27,16 +27,21 @@ kernel_fragments() {
 	return 0
 }
 
+# Version of the build recipe in scripts/build-kernel.sh: bump it when a
+# change there changes the kernel that comes out (not for cosmetic edits).
+KERNEL_RECIPE=1
+
 # Hash of everything that goes into the kernel: the source package
-# version, the patch series, the config fragments and the build script.
+# version, the flavour, the recipe version, the patch series and the config
+# fragments.
 kernel_key() {
 	local ver
 	ver=$(dpkg-query -W -f='${Version}' linux-source-6.12 2>/dev/null || echo unknown)
 	{
-		echo "$ver $KFLAVOR"
+		echo "$ver $KFLAVOR recipe $KERNEL_RECIPE"
 		cat "$ALOCK_TOP"/patches/*.patch 2>/dev/null
 		# shellcheck disable=SC2046
-		cat $(kernel_fragments) "$ALOCK_TOP/scripts/build-kernel.sh"
+		cat $(kernel_fragments)
 	} | sha256sum | cut -c1-16
 }
 

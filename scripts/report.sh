@@ -35,11 +35,11 @@ done
 if grep -qh '^# rdma-lat' "$run"/guest*/tap.txt 2>/dev/null; then
 	echo
 	echo "RDMA latency between guest0 and guest1 (perftest over rxe, microseconds):"
-	printf '  %-15s %7s %10s %10s %10s %10s\n' test bytes min typical avg p99
+	printf '  %-15s %7s %10s %10s %10s %10s  %s\n' test bytes min typical avg p99 options
 	grep -h '^# rdma-lat' "$run"/guest*/tap.txt |
-		sed -E 's/# rdma-lat ([a-z_]+) bytes=([0-9]+) min=([0-9.]+) typical=([0-9.]+) avg=([0-9.]+) p99=([0-9.]+) usec/\1 \2 \3 \4 \5 \6/' |
-		while read -r p b mi ty av p99; do
-			printf '  %-15s %7s %10s %10s %10s %10s\n' "$p" "$b" "$mi" "$ty" "$av" "$p99"
+		sed -E 's/# rdma-lat ([a-z_]+) bytes=([0-9]+) min=([0-9.]+) typical=([0-9.]+) avg=([0-9.]+) p99=([0-9.]+) usec opts=(.*)/\1 \2 \3 \4 \5 \6 \7/' |
+		while read -r p b mi ty av p99 opts; do
+			printf '  %-15s %7s %10s %10s %10s %10s  %s\n' "$p" "$b" "$mi" "$ty" "$av" "$p99" "$opts"
 		done
 fi
 echo
