@@ -165,10 +165,8 @@ cluster_tests() {
 	perf_pair ib_atomic_lat 18516 -A CMP_AND_SWAP
 	if [ "$mode" = rdmalat ]; then
 		ping -c 20 -i 0.1 "$(peer_ip $((1 - node)))" | tail -n 2 | sed 's/^/# ping: /'
-		perf_pair ib_send_lat 18521 -s 4096 -e
 		perf_pair ib_atomic_lat 18522 -A CMP_AND_SWAP -e
 		perf_pair ib_send_lat 18523 -s 8
-		perf_pair ib_send_lat 18524 -s 8 -e
 	fi
 	if [ "$mode" = bench ]; then
 		perf_pair ib_send_lat 18517 -s 8
