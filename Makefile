@@ -23,6 +23,7 @@ LAT_VCPUS ?= 1
 PAYLOAD := build/payload-$(KFLAVOR)
 INITRD := build/initramfs-$(KFLAVOR).cpio.gz
 export NODES VCPUS TIMEOUT ACCEL CLIPPY ALOCK_INJECT_WARN KFLAVOR PAYLOAD INITRD
+BENCH_ENV := KFLAVOR=bench PAYLOAD=build/payload-bench INITRD=build/initramfs-bench.cpio.gz
 
 .PHONY: all setup kernel module payload initramfs images demo check bench soak rdma-lat \
 	host-tests shell clean distclean
@@ -58,18 +59,16 @@ check: images
 
 # Benchmarks run on the bench kernel (same patches and config, no debugging).
 bench:
-	@$(MAKE) --no-print-directory KFLAVOR=bench images
-	@KFLAVOR=bench PAYLOAD=build/payload-bench INITRD=build/initramfs-bench.cpio.gz \
-		scripts/check.sh bench
+	@$(MAKE) --no-print-directory $(BENCH_ENV) images
+	@$(BENCH_ENV) scripts/check.sh bench
 
 soak: images
 	@scripts/check.sh soak
 
 # Cross-guest RDMA round trips (perftest over rxe) on the bench kernel.
 rdma-lat:
-	@$(MAKE) --no-print-directory KFLAVOR=bench images
-	@KFLAVOR=bench PAYLOAD=build/payload-bench INITRD=build/initramfs-bench.cpio.gz \
-		scripts/cluster.sh -n 2 -c $(LAT_VCPUS) rdmalat >/dev/null || true
+	@$(MAKE) --no-print-directory $(BENCH_ENV) images
+	@$(BENCH_ENV) scripts/cluster.sh -n 2 -c $(LAT_VCPUS) rdmalat >/dev/null || true
 	@scripts/report.sh build/runs/latest
 
 host-tests: images

@@ -16,13 +16,16 @@ ncpu=$(grep -c ^processor /proc/cpuinfo)
 
 ok() { echo "ok - $*"; }
 notok() { echo "not ok - $*"; }
-check() { # description, command...
+check() { # description, command...; returns the command's status
 	d=$1
 	shift
-	if "$@" >/tmp/check.out 2>&1; then ok "$d"; else
-		notok "$d"
-		sed 's/^/#   /' /tmp/check.out
+	if "$@" >/tmp/check.out 2>&1; then
+		ok "$d"
+		return 0
 	fi
+	notok "$d"
+	sed 's/^/#   /' /tmp/check.out
+	return 1
 }
 skip() { echo "ok - $1 # SKIP $2"; }
 
@@ -31,7 +34,7 @@ idle)
 	# Diagnostics: an idle guest, then a ping to the peer.
 	sleep 5
 	ping -c 20 -i 0.1 127.0.0.1 | tail -n 1 | sed 's/^/# ping lo: /'
-	ping -c 20 -i 0.1 "$(peer_ip $((1 - node)))" | tail -n 2 | sed 's/^/# ping: /'
+	ping -c 20 -i 0.1 "$(peer_ip $(((node + 1) % nodes)))" | tail -n 2 | sed 's/^/# ping: /'
 	echo 0 >/tmp/status
 	exit 0
 	;;
@@ -164,7 +167,7 @@ cluster_tests() {
 	perf_pair ib_send_lat 18515 -s 4096
 	perf_pair ib_atomic_lat 18516 -A CMP_AND_SWAP
 	if [ "$mode" = rdmalat ]; then
-		ping -c 20 -i 0.1 "$(peer_ip $((1 - node)))" | tail -n 2 | sed 's/^/# ping: /'
+		ping -c 20 -i 0.1 "$(peer_ip $(((node + 1) % nodes)))" | tail -n 2 | sed 's/^/# ping: /'
 		perf_pair ib_atomic_lat 18522 -A CMP_AND_SWAP -e
 		perf_pair ib_send_lat 18523 -s 8
 	fi
