@@ -199,7 +199,7 @@ pub fn validate(args: &AlockStress) -> Result {
         && (1..=ALOCK_STRESS_MAX_MS).contains(&args.duration_ms)
         && args.flags & !ALOCK_STRESS_FLAGS == 0
         && args.cs_spins <= ALOCK_STRESS_MAX_CS_SPINS
-        && args.reserved == 0;
+        && args.lock_param == 0;
     if ok {
         Ok(())
     } else {

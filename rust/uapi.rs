@@ -12,7 +12,7 @@ use kernel::ioctl::{_IOR, _IOWR};
 use kernel::types::{AsBytes, FromBytes};
 
 /// ABI version implemented by this module (`ALOCK_ABI_VERSION`).
-pub const ALOCK_ABI_VERSION: u32 = 1;
+pub const ALOCK_ABI_VERSION: u32 = 2;
 /// ioctl type byte (`ALOCK_IOC_MAGIC`).
 pub const ALOCK_IOC_MAGIC: u32 = 0xA1;
 
@@ -82,6 +82,14 @@ pub struct AlockSelftest {
 pub const ALOCK_LOCK_SPINLOCK: u32 = 1;
 /// `enum alock_lock_id`: stock `struct mutex`.
 pub const ALOCK_LOCK_MUTEX: u32 = 2;
+/// `enum alock_lock_id`: ticket spinlock.
+pub const ALOCK_LOCK_TICKET: u32 = 3;
+/// `enum alock_lock_id`: MCS queue lock.
+pub const ALOCK_LOCK_MCS: u32 = 4;
+/// `enum alock_lock_id`: Anderson's array-based queue lock.
+pub const ALOCK_LOCK_ABQL: u32 = 5;
+/// Most ABQL slots a stress run may ask for.
+pub const ALOCK_ABQL_MAX_SLOTS: u32 = 4096;
 
 /// Stress threads are not bound to CPUs.
 pub const ALOCK_STRESS_UNBOUND: u32 = 1 << 0;
@@ -108,8 +116,8 @@ pub struct AlockStress {
     pub flags: u32,
     /// Spins inside each critical section.
     pub cs_spins: u32,
-    /// Must be 0.
-    pub reserved: u32,
+    /// Lock-specific parameter (ABQL: slots), else 0.
+    pub lock_param: u32,
     /// Out: critical sections completed.
     pub ops: u64,
     /// Out: mutual-exclusion violations.
@@ -120,6 +128,128 @@ pub struct AlockStress {
     pub min_thread_ops: u64,
     /// Out: most critical sections of one thread.
     pub max_thread_ops: u64,
+    /// Out: hand-offs checked against queue order.
+    pub order_checks: u64,
+    /// Out: hand-offs that broke queue order.
+    pub order_errors: u64,
+}
+
+/// `enum alock_mr_lock_id`: multi-resource lock.
+pub const ALOCK_MR_MRLOCK: u32 = 1;
+/// `enum alock_mr_lock_id`: adaptive bitset/MRLock scheme.
+pub const ALOCK_MR_ADAPTIVE: u32 = 2;
+/// `enum alock_mr_lock_id`: two-phase locking with ordered spinlocks.
+pub const ALOCK_MR_2PL: u32 = 3;
+/// `enum alock_mr_lock_id`: one global spinlock.
+pub const ALOCK_MR_GLOBAL: u32 = 4;
+/// `enum alock_mr_lock_id`: CAS on one bitset word.
+pub const ALOCK_MR_BITSET: u32 = 5;
+/// Largest k.
+pub const ALOCK_MR_MAX_RESOURCES: u32 = 64;
+/// Largest MRLock ring.
+pub const ALOCK_MR_MAX_QUEUE: u32 = 4096;
+
+/// `struct alock_mrlock`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct AlockMrlock {
+    /// `enum alock_mr_lock_id`.
+    pub lock: u32,
+    /// Number of kernel threads.
+    pub threads: u32,
+    /// Duration in milliseconds.
+    pub duration_ms: u32,
+    /// `ALOCK_STRESS_UNBOUND` or 0.
+    pub flags: u32,
+    /// k.
+    pub resources: u32,
+    /// Smallest h.
+    pub min_request: u32,
+    /// Largest h.
+    pub max_request: u32,
+    /// Spins while holding.
+    pub cs_spins: u32,
+    /// Ring cells (0: chosen).
+    pub queue_size: u32,
+    /// Must be 0.
+    pub reserved: u32,
+    /// Random seed (0: default).
+    pub seed: u64,
+    /// Out: requests granted.
+    pub ops: u64,
+    /// Out: violations.
+    pub errors: u64,
+    /// Out: grants checked against queue order.
+    pub order_checks: u64,
+    /// Out: grants that broke queue order.
+    pub order_errors: u64,
+    /// Out: wall time in nanoseconds.
+    pub elapsed_ns: u64,
+    /// Out: fewest requests of one thread.
+    pub min_thread_ops: u64,
+    /// Out: most requests of one thread.
+    pub max_thread_ops: u64,
+    /// Out: adaptive mode switches.
+    pub mode_switches: u64,
+}
+
+/// `enum alock_txn_mode`: restart on conflict.
+pub const ALOCK_TXN_RESTART: u32 = 1;
+/// `enum alock_txn_mode`: restart, exclusive mode after N restarts.
+pub const ALOCK_TXN_EXCLUSIVE: u32 = 2;
+/// `enum alock_txn_mode`: wait in a queue, exclusive mode after N restarts.
+pub const ALOCK_TXN_WAIT: u32 = 3;
+/// Most records in the table.
+pub const ALOCK_TXN_MAX_RECORDS: u32 = 65536;
+/// Most records per transaction.
+pub const ALOCK_TXN_MAX_TX_RECORDS: u32 = 16;
+/// Largest `exclusive_after`.
+pub const ALOCK_TXN_MAX_EXCLUSIVE_AFTER: u32 = 1000;
+/// Longest wait in microseconds.
+pub const ALOCK_TXN_MAX_WAIT_US: u32 = 1_000_000;
+
+/// `struct alock_txn`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct AlockTxn {
+    /// `enum alock_txn_mode`.
+    pub mode: u32,
+    /// Number of kernel threads.
+    pub threads: u32,
+    /// Duration in milliseconds.
+    pub duration_ms: u32,
+    /// `ALOCK_STRESS_UNBOUND` or 0.
+    pub flags: u32,
+    /// Records (accounts) in the table.
+    pub records: u32,
+    /// Records per transaction.
+    pub tx_records: u32,
+    /// Percentage of read-only transactions.
+    pub read_pct: u32,
+    /// Restarts before exclusive mode (0: 10).
+    pub exclusive_after: u32,
+    /// Longest wait in microseconds (0: 1000).
+    pub wait_timeout_us: u32,
+    /// Spins while holding the records.
+    pub cs_spins: u32,
+    /// Random seed (0: default).
+    pub seed: u64,
+    /// Out: commits.
+    pub commits: u64,
+    /// Out: restarts.
+    pub restarts: u64,
+    /// Out: waits in a waiting queue.
+    pub waits: u64,
+    /// Out: waits that timed out.
+    pub timeouts: u64,
+    /// Out: commits in exclusive mode.
+    pub exclusive: u64,
+    /// Out: most restarts of one transaction.
+    pub max_restarts: u64,
+    /// Out: violations.
+    pub errors: u64,
+    /// Out: wall time in nanoseconds.
+    pub elapsed_ns: u64,
 }
 
 // SAFETY: Plain old data: integers and byte arrays without padding (checked
@@ -144,13 +274,23 @@ unsafe impl AsBytes for AlockSelftest {}
 unsafe impl FromBytes for AlockStress {}
 // SAFETY: See above.
 unsafe impl AsBytes for AlockStress {}
+// SAFETY: See above.
+unsafe impl FromBytes for AlockMrlock {}
+// SAFETY: See above.
+unsafe impl AsBytes for AlockMrlock {}
+// SAFETY: See above.
+unsafe impl FromBytes for AlockTxn {}
+// SAFETY: See above.
+unsafe impl AsBytes for AlockTxn {}
 
 // Sizes as in the C header (no padding anywhere).
 const _: () = assert!(core::mem::size_of::<AlockVersion>() == 56);
 const _: () = assert!(core::mem::size_of::<AlockAbiEntry>() == 8);
 const _: () = assert!(core::mem::size_of::<AlockAbi>() == 16);
 const _: () = assert!(core::mem::size_of::<AlockSelftest>() == 64);
-const _: () = assert!(core::mem::size_of::<AlockStress>() == 64);
+const _: () = assert!(core::mem::size_of::<AlockStress>() == 80);
+const _: () = assert!(core::mem::size_of::<AlockMrlock>() == 112);
+const _: () = assert!(core::mem::size_of::<AlockTxn>() == 112);
 
 /// `ALOCK_IOC_VERSION`.
 pub const ALOCK_IOC_VERSION: u32 = _IOR::<AlockVersion>(ALOCK_IOC_MAGIC, 0x00);
@@ -160,9 +300,13 @@ pub const ALOCK_IOC_ABI: u32 = _IOWR::<AlockAbi>(ALOCK_IOC_MAGIC, 0x01);
 pub const ALOCK_IOC_SELFTEST: u32 = _IOWR::<AlockSelftest>(ALOCK_IOC_MAGIC, 0x02);
 /// `ALOCK_IOC_STRESS`.
 pub const ALOCK_IOC_STRESS: u32 = _IOWR::<AlockStress>(ALOCK_IOC_MAGIC, 0x03);
+/// `ALOCK_IOC_MRLOCK`.
+pub const ALOCK_IOC_MRLOCK: u32 = _IOWR::<AlockMrlock>(ALOCK_IOC_MAGIC, 0x04);
+/// `ALOCK_IOC_TXN`.
+pub const ALOCK_IOC_TXN: u32 = _IOWR::<AlockTxn>(ALOCK_IOC_MAGIC, 0x05);
 
 /// Every command the module implements, for `ALOCK_IOC_ABI`.
-pub const ABI_TABLE: [AlockAbiEntry; 4] = [
+pub const ABI_TABLE: [AlockAbiEntry; 6] = [
     AlockAbiEntry {
         cmd: ALOCK_IOC_VERSION,
         arg_size: core::mem::size_of::<AlockVersion>() as u32,
@@ -178,6 +322,14 @@ pub const ABI_TABLE: [AlockAbiEntry; 4] = [
     AlockAbiEntry {
         cmd: ALOCK_IOC_STRESS,
         arg_size: core::mem::size_of::<AlockStress>() as u32,
+    },
+    AlockAbiEntry {
+        cmd: ALOCK_IOC_MRLOCK,
+        arg_size: core::mem::size_of::<AlockMrlock>() as u32,
+    },
+    AlockAbiEntry {
+        cmd: ALOCK_IOC_TXN,
+        arg_size: core::mem::size_of::<AlockTxn>() as u32,
     },
 ];
 

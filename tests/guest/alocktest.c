@@ -223,7 +223,7 @@ static int cmd_errno(int fd)
 	BAD_STRESS(duration_ms, ALOCK_STRESS_MAX_MS + 1, "stress for too long");
 	BAD_STRESS(flags, 0x80000000u, "stress with unknown flags");
 	BAD_STRESS(cs_spins, ALOCK_STRESS_MAX_CS_SPINS + 1, "stress with too many spins");
-	BAD_STRESS(reserved, 1, "stress with reserved field set");
+	BAD_STRESS(lock_param, 1, "stress with lock_param on a lock without one");
 
 	/* And the good request works, so the checks above meant something. */
 	s = good;

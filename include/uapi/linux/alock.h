@@ -15,7 +15,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define ALOCK_ABI_VERSION	1
+#define ALOCK_ABI_VERSION	2
 #define ALOCK_IOC_MAGIC		0xA1
 #define ALOCK_DEVICE		"/dev/alock"
 
@@ -93,11 +93,21 @@ struct alock_selftest {
  * enum alock_lock_id - lock types for ALOCK_IOC_STRESS
  * @ALOCK_LOCK_SPINLOCK:	stock spinlock_t (qspinlock), baseline
  * @ALOCK_LOCK_MUTEX:		stock struct mutex, baseline
+ * @ALOCK_LOCK_TICKET:		ticket spinlock (baseline, FIFO)
+ * @ALOCK_LOCK_MCS:		MCS queue lock (FIFO)
+ * @ALOCK_LOCK_ABQL:		Anderson's array-based queue lock (FIFO);
+ *				alock_stress.lock_param = slots (0: one per
+ *				possible CPU)
  */
 enum alock_lock_id {
 	ALOCK_LOCK_SPINLOCK = 1,
 	ALOCK_LOCK_MUTEX = 2,
+	ALOCK_LOCK_TICKET = 3,
+	ALOCK_LOCK_MCS = 4,
+	ALOCK_LOCK_ABQL = 5,
 };
+
+#define ALOCK_ABQL_MAX_SLOTS	4096
 
 /* Threads are not bound to a CPU (default: thread i runs on online CPU i % n). */
 #define ALOCK_STRESS_UNBOUND	(1U << 0)
@@ -115,13 +125,18 @@ enum alock_lock_id {
  * @flags:	ALOCK_STRESS_* bits
  * @cs_spins:	busy-wait iterations inside each critical section
  *		(0..ALOCK_STRESS_MAX_CS_SPINS)
- * @reserved:	must be 0
+ * @lock_param:	lock-specific parameter (see enum alock_lock_id), else 0
  * @ops:	out: critical sections completed, all threads
  * @errors:	out: mutual-exclusion violations seen (owner word not free on
  *		entry or changed inside, or protected counter != @ops)
  * @elapsed_ns:	out: wall time of the run
  * @min_thread_ops: out: fewest critical sections of any thread
  * @max_thread_ops: out: most critical sections of any thread
+ * @order_checks: out: hand-offs checked against queue order (FIFO locks:
+ *		a waiter must get the lock right after the holder it queued
+ *		behind; 0 for locks that make no FIFO claim)
+ * @order_errors: out: hand-offs that broke queue order (also counted in
+ *		@errors)
  *
  * Each thread repeatedly takes the lock, checks that an owner word is free,
  * claims it, increments a protected counter with a plain (non-atomic)
@@ -134,17 +149,165 @@ struct alock_stress {
 	__u32 duration_ms;
 	__u32 flags;
 	__u32 cs_spins;
-	__u32 reserved;
+	__u32 lock_param;
 	__u64 ops;
 	__u64 errors;
 	__u64 elapsed_ns;
 	__u64 min_thread_ops;
 	__u64 max_thread_ops;
+	__u64 order_checks;
+	__u64 order_errors;
+};
+
+/**
+ * enum alock_mr_lock_id - lock schemes for ALOCK_IOC_MRLOCK
+ * @ALOCK_MR_MRLOCK:	multi-resource lock (lock-free FIFO ring of requests)
+ * @ALOCK_MR_ADAPTIVE:	adaptive: one CAS on a resource bitset while
+ *			uncontended, MRLock under contention
+ * @ALOCK_MR_2PL:	two-phase locking, per-resource spinlocks taken in
+ *			resource order (baseline)
+ * @ALOCK_MR_GLOBAL:	one spinlock for all resources (baseline)
+ * @ALOCK_MR_BITSET:	the adaptive scheme's low-contention lock alone
+ *			(CAS on one bitset word, no fairness)
+ */
+enum alock_mr_lock_id {
+	ALOCK_MR_MRLOCK = 1,
+	ALOCK_MR_ADAPTIVE = 2,
+	ALOCK_MR_2PL = 3,
+	ALOCK_MR_GLOBAL = 4,
+	ALOCK_MR_BITSET = 5,
+};
+
+#define ALOCK_MR_MAX_RESOURCES	64
+#define ALOCK_MR_MAX_QUEUE	4096
+
+/**
+ * struct alock_mrlock - ALOCK_IOC_MRLOCK: h-out-of-k stress run
+ * @lock:	enum alock_mr_lock_id
+ * @threads:	kernel threads, 1..ALOCK_STRESS_MAX_THREADS
+ * @duration_ms: run time, 1..ALOCK_STRESS_MAX_MS
+ * @flags:	ALOCK_STRESS_UNBOUND or 0
+ * @resources:	k, 1..ALOCK_MR_MAX_RESOURCES
+ * @min_request: smallest h (resources per request), 1..@resources
+ * @max_request: largest h, @min_request..@resources; every request is a
+ *		random subset of h resources, h uniform in the range
+ * @cs_spins:	busy-wait iterations while holding (0..ALOCK_STRESS_MAX_CS_SPINS)
+ * @queue_size:	MRLock ring cells, a power of two, at least 2 and more
+ *		than @threads, at most ALOCK_MR_MAX_QUEUE (0: chosen)
+ * @reserved:	must be 0
+ * @seed:	random seed (0: a fixed default)
+ * @ops:	out: requests granted
+ * @errors:	out: violations: a resource held by two requests at once,
+ *		per-resource counters that do not add up, order errors
+ * @order_checks: out: (request, resource) grants checked against queue
+ *		order (MRLock and adaptive in MRLock mode: conflicting requests
+ *		are granted in enqueue order)
+ * @order_errors: out: grants that overtook an earlier conflicting request
+ * @elapsed_ns:	out: wall time of the run
+ * @min_thread_ops: out: fewest requests of one thread
+ * @max_thread_ops: out: most requests of one thread
+ * @mode_switches: out: adaptive scheme switches between its two locks
+ */
+struct alock_mrlock {
+	__u32 lock;
+	__u32 threads;
+	__u32 duration_ms;
+	__u32 flags;
+	__u32 resources;
+	__u32 min_request;
+	__u32 max_request;
+	__u32 cs_spins;
+	__u32 queue_size;
+	__u32 reserved;
+	__u64 seed;
+	__u64 ops;
+	__u64 errors;
+	__u64 order_checks;
+	__u64 order_errors;
+	__u64 elapsed_ns;
+	__u64 min_thread_ops;
+	__u64 max_thread_ops;
+	__u64 mode_switches;
+};
+
+/**
+ * enum alock_txn_mode - conflict policies of the lock manager (ALOCK_IOC_TXN)
+ * @ALOCK_TXN_RESTART:	a conflict aborts and restarts the transaction
+ * @ALOCK_TXN_EXCLUSIVE: as RESTART, and after @exclusive_after restarts the
+ *			transaction runs in exclusive (irrevocable) mode
+ * @ALOCK_TXN_WAIT:	as EXCLUSIVE, but a conflict first waits in the
+ *			record's waiting queue (up to @wait_timeout_us) and
+ *			restarts only on timeout
+ */
+enum alock_txn_mode {
+	ALOCK_TXN_RESTART = 1,
+	ALOCK_TXN_EXCLUSIVE = 2,
+	ALOCK_TXN_WAIT = 3,
+};
+
+#define ALOCK_TXN_MAX_RECORDS		65536
+#define ALOCK_TXN_MAX_TX_RECORDS	16
+#define ALOCK_TXN_MAX_EXCLUSIVE_AFTER	1000
+#define ALOCK_TXN_MAX_WAIT_US		1000000
+
+/**
+ * struct alock_txn - ALOCK_IOC_TXN: transactional workload on the lock manager
+ * @mode:	enum alock_txn_mode
+ * @threads:	kernel threads, 1..ALOCK_STRESS_MAX_THREADS
+ * @duration_ms: run time, 1..ALOCK_STRESS_MAX_MS
+ * @flags:	ALOCK_STRESS_UNBOUND or 0
+ * @records:	accounts in the table, 2..ALOCK_TXN_MAX_RECORDS
+ * @tx_records:	records one transaction touches, 2..min(16, @records)
+ * @read_pct:	percentage of read-only (audit) transactions, 0..100
+ * @exclusive_after: restarts before exclusive mode (EXCLUSIVE, WAIT),
+ *		1..ALOCK_TXN_MAX_EXCLUSIVE_AFTER (0: 10, picotm's default)
+ * @wait_timeout_us: longest wait in a waiting queue (WAIT),
+ *		1..ALOCK_TXN_MAX_WAIT_US (0: 1000)
+ * @cs_spins:	busy-wait iterations while holding the records
+ * @seed:	random seed (0: a fixed default)
+ * @commits:	out: committed transactions
+ * @restarts:	out: aborts followed by a restart
+ * @waits:	out: times a transaction waited in a waiting queue
+ * @timeouts:	out: waits that timed out (then restarted)
+ * @exclusive:	out: transactions that committed in exclusive mode
+ * @max_restarts: out: most restarts of any one transaction
+ * @errors:	out: violations: the accounts' sum changed, an audit saw a
+ *		torn record, or (EXCLUSIVE, WAIT) a transaction restarted more
+ *		than @exclusive_after times
+ * @elapsed_ns:	out: wall time of the run
+ *
+ * Each update transaction moves a random amount between random accounts
+ * (read-lock, then upgrade or write-lock); audits read-lock their records
+ * and check that each is consistent.  The table's total is checked at the
+ * end.
+ */
+struct alock_txn {
+	__u32 mode;
+	__u32 threads;
+	__u32 duration_ms;
+	__u32 flags;
+	__u32 records;
+	__u32 tx_records;
+	__u32 read_pct;
+	__u32 exclusive_after;
+	__u32 wait_timeout_us;
+	__u32 cs_spins;
+	__u64 seed;
+	__u64 commits;
+	__u64 restarts;
+	__u64 waits;
+	__u64 timeouts;
+	__u64 exclusive;
+	__u64 max_restarts;
+	__u64 errors;
+	__u64 elapsed_ns;
 };
 
 #define ALOCK_IOC_VERSION	_IOR(ALOCK_IOC_MAGIC, 0x00, struct alock_version)
 #define ALOCK_IOC_ABI		_IOWR(ALOCK_IOC_MAGIC, 0x01, struct alock_abi)
 #define ALOCK_IOC_SELFTEST	_IOWR(ALOCK_IOC_MAGIC, 0x02, struct alock_selftest)
 #define ALOCK_IOC_STRESS	_IOWR(ALOCK_IOC_MAGIC, 0x03, struct alock_stress)
+#define ALOCK_IOC_MRLOCK	_IOWR(ALOCK_IOC_MAGIC, 0x04, struct alock_mrlock)
+#define ALOCK_IOC_TXN		_IOWR(ALOCK_IOC_MAGIC, 0x05, struct alock_txn)
 
 #endif /* _UAPI_LINUX_ALOCK_H */
