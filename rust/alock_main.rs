@@ -8,8 +8,10 @@
 
 pub mod kthread;
 pub mod miscdev;
+pub mod mrstress;
 pub mod selftest;
 pub mod stress;
+pub mod sync;
 pub mod uapi;
 
 use kernel::{
@@ -46,7 +48,14 @@ impl kernel::Module for AlockModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
         // SAFETY: The hook has no preconditions.
         unsafe { alock_shim_init_hook() };
-        let dev = MiscDeviceRegistration::register(c_str!("alock"), module)?;
+        sync::mcs::pool_init()?;
+        let dev = match MiscDeviceRegistration::register(c_str!("alock"), module) {
+            Ok(d) => d,
+            Err(e) => {
+                sync::mcs::pool_exit();
+                return Err(e);
+            }
+        };
         pr_info!(
             "/dev/alock ready (minor {}, ABI {})\n",
             dev.minor(),
@@ -59,6 +68,9 @@ impl kernel::Module for AlockModule {
 impl Drop for AlockModule {
     fn drop(&mut self) {
         pr_info!("unloaded (minor {})\n", self.dev.minor());
+        // The device is still registered here (fields drop after this), but
+        // its file operations hold a module reference, so no ioctl runs.
+        sync::mcs::pool_exit();
     }
 }
 
@@ -136,6 +148,15 @@ impl MiscDevice for AlockDevice {
                 let mut s: AlockStress = r.read()?;
                 let ret = stress::stress(&mut s);
                 // Report partial results of an interrupted run too.
+                if ret.is_ok() || ret == Err(EINTR) {
+                    w.write(&s)?;
+                }
+                ret?;
+            }
+            ALOCK_IOC_MRLOCK => {
+                let (mut r, mut w) = user.reader_writer();
+                let mut s: AlockMrlock = r.read()?;
+                let ret = mrstress::run(&mut s);
                 if ret.is_ok() || ret == Err(EINTR) {
                     w.write(&s)?;
                 }

@@ -172,8 +172,8 @@ fn test_kthread_bound() -> TestResult {
 struct NoLock;
 
 impl StressLock for NoLock {
-    fn critical(&self, f: impl FnOnce()) {
-        f();
+    fn critical(&self, f: impl FnOnce(Option<crate::sync::lock::QueueOrder>)) {
+        f(None);
     }
 }
 
@@ -189,7 +189,7 @@ impl Job for Racer<'_> {
         let mut errors = 0;
         for _ in 0..20_000 {
             self.lock
-                .critical(|| errors += self.rec.enter(u64::from(idx) + 1, 200));
+                .critical(|_| errors += self.rec.enter(u64::from(idx) + 1, 200));
         }
         self.errors.fetch_add(errors, Ordering::Relaxed);
         self.ops.fetch_add(20_000, Ordering::Relaxed);

@@ -17,25 +17,35 @@ use kernel::{
 };
 
 use crate::kthread::{run_threads, Job, Placement};
+use crate::sync::lock::{Backend, Fifo, Lock, QueueOrder};
 use crate::uapi::*;
+use crate::{new_abql_lock, new_mcs_lock, new_ticket_lock};
 
 /// A lock that can be stressed: runs a closure as its critical section.
 pub trait StressLock: Sync {
-    /// Takes the lock, runs `f`, releases the lock.
-    fn critical(&self, f: impl FnOnce());
+    /// Takes the lock, runs `f` with the grant's queue position (FIFO
+    /// locks) or `None`, releases the lock.
+    fn critical(&self, f: impl FnOnce(Option<QueueOrder>));
 }
 
 impl StressLock for SpinLock<()> {
-    fn critical(&self, f: impl FnOnce()) {
+    fn critical(&self, f: impl FnOnce(Option<QueueOrder>)) {
         let _guard = self.lock();
-        f();
+        f(None);
     }
 }
 
 impl StressLock for Mutex<()> {
-    fn critical(&self, f: impl FnOnce()) {
+    fn critical(&self, f: impl FnOnce(Option<QueueOrder>)) {
         let _guard = self.lock();
-        f();
+        f(None);
+    }
+}
+
+impl<B: Backend + Fifo> StressLock for Lock<(), B> {
+    fn critical(&self, f: impl FnOnce(Option<QueueOrder>)) {
+        let guard = self.lock();
+        f(Some(B::order(guard.backend_state())));
     }
 }
 
@@ -47,6 +57,20 @@ impl StressLock for Mutex<()> {
 pub struct Record {
     owner: AtomicU64,
     counter: AtomicU64,
+    /// Queue id of the last FIFO grant, `NO_GRANT` before the first.
+    last: AtomicU64,
+}
+
+/// `Record::last` before any FIFO grant.
+const NO_GRANT: u64 = u64::MAX;
+
+/// Outcome of a FIFO check inside a critical section.
+#[derive(Default, Clone, Copy)]
+pub struct OrderCheck {
+    /// Hand-offs checked.
+    pub checks: u64,
+    /// Hand-offs out of queue order.
+    pub errors: u64,
 }
 
 impl Record {
@@ -55,7 +79,25 @@ impl Record {
         Self {
             owner: AtomicU64::new(0),
             counter: AtomicU64::new(0),
+            last: AtomicU64::new(NO_GRANT),
         }
+    }
+
+    /// Checks, inside a critical section, that a FIFO grant came right
+    /// after the grant it queued behind, and records it as the last one.
+    pub fn check_order(&self, order: Option<QueueOrder>) -> OrderCheck {
+        let mut r = OrderCheck::default();
+        if let Some(o) = order {
+            let last = self.last.load(Ordering::Relaxed);
+            if let Some(p) = o.pred {
+                if last != NO_GRANT {
+                    r.checks = 1;
+                    r.errors = u64::from(last != p);
+                }
+            }
+            self.last.store(o.id, Ordering::Relaxed);
+        }
+        r
     }
 
     /// Body of one critical section for thread `me` (non-zero); returns the
@@ -95,6 +137,8 @@ impl Default for Record {
 struct ThreadStat {
     ops: AtomicU64,
     errors: AtomicU64,
+    order_checks: AtomicU64,
+    order_errors: AtomicU64,
 }
 
 /// One stress run over lock `L`.
@@ -116,10 +160,15 @@ impl<L: StressLock> Job for StressJob<'_, L> {
     fn run(&self, idx: u32) {
         let me = u64::from(idx) + 1;
         let (mut ops, mut errors) = (0u64, 0u64);
+        let mut order = OrderCheck::default();
         // At least one critical section per thread, however short the run.
         loop {
-            self.lock
-                .critical(|| errors += self.rec.enter(me, self.cs_spins));
+            self.lock.critical(|o| {
+                let c = self.rec.check_order(o);
+                order.checks += c.checks;
+                order.errors += c.errors;
+                errors += self.rec.enter(me, self.cs_spins);
+            });
             ops += 1;
             if ops % 16 == 0 && (self.stop.load(Ordering::Relaxed) || now_ns() >= self.deadline_ns)
             {
@@ -129,6 +178,8 @@ impl<L: StressLock> Job for StressJob<'_, L> {
         let st = &self.stats[idx as usize];
         st.ops.store(ops, Ordering::Relaxed);
         st.errors.store(errors, Ordering::Relaxed);
+        st.order_checks.store(order.checks, Ordering::Relaxed);
+        st.order_errors.store(order.errors, Ordering::Relaxed);
     }
 }
 
@@ -140,6 +191,8 @@ fn run_on<L: StressLock>(lock: &L, args: &mut AlockStress) -> Result {
             ThreadStat {
                 ops: AtomicU64::new(0),
                 errors: AtomicU64::new(0),
+                order_checks: AtomicU64::new(0),
+                order_errors: AtomicU64::new(0),
             },
             GFP_KERNEL,
         )?;
@@ -168,10 +221,14 @@ fn run_on<L: StressLock>(lock: &L, args: &mut AlockStress) -> Result {
     let (mut ops, mut errors) = (0u64, 0u64);
     args.min_thread_ops = u64::MAX;
     args.max_thread_ops = 0;
+    args.order_checks = 0;
+    args.order_errors = 0;
     for st in job.stats.iter() {
         let o = st.ops.load(Ordering::Relaxed);
         ops += o;
-        errors += st.errors.load(Ordering::Relaxed);
+        errors += st.errors.load(Ordering::Relaxed) + st.order_errors.load(Ordering::Relaxed);
+        args.order_checks += st.order_checks.load(Ordering::Relaxed);
+        args.order_errors += st.order_errors.load(Ordering::Relaxed);
         args.min_thread_ops = args.min_thread_ops.min(o);
         args.max_thread_ops = args.max_thread_ops.max(o);
     }
@@ -180,9 +237,10 @@ fn run_on<L: StressLock>(lock: &L, args: &mut AlockStress) -> Result {
     args.errors = errors;
     if errors != 0 {
         pr_err!(
-            "stress lock {}: {} mutual-exclusion violations in {} ops\n",
+            "stress lock {}: {} violations ({} out of queue order) in {} ops\n",
             args.lock,
             errors,
+            args.order_errors,
             ops
         );
     }
@@ -194,12 +252,13 @@ fn run_on<L: StressLock>(lock: &L, args: &mut AlockStress) -> Result {
 
 /// Checks the input fields of a stress request.
 pub fn validate(args: &AlockStress) -> Result {
-    let ok = (ALOCK_LOCK_SPINLOCK..=ALOCK_LOCK_MUTEX).contains(&args.lock)
+    let ok = (1..=NR_LOCKS).contains(&args.lock)
         && (1..=ALOCK_STRESS_MAX_THREADS).contains(&args.threads)
         && (1..=ALOCK_STRESS_MAX_MS).contains(&args.duration_ms)
         && args.flags & !ALOCK_STRESS_FLAGS == 0
         && args.cs_spins <= ALOCK_STRESS_MAX_CS_SPINS
-        && args.lock_param == 0;
+        && (args.lock_param == 0
+            || (args.lock == ALOCK_LOCK_ABQL && args.lock_param <= ALOCK_ABQL_MAX_SLOTS));
     if ok {
         Ok(())
     } else {
@@ -208,7 +267,7 @@ pub fn validate(args: &AlockStress) -> Result {
 }
 
 /// Number of lock ids `ALOCK_IOC_STRESS` accepts (1..=NR_LOCKS).
-pub const NR_LOCKS: u32 = ALOCK_LOCK_MUTEX;
+pub const NR_LOCKS: u32 = ALOCK_LOCK_ABQL;
 
 /// Runs one validated stress request on a fresh lock instance.
 pub fn stress(args: &mut AlockStress) -> Result {
@@ -220,6 +279,21 @@ pub fn stress(args: &mut AlockStress) -> Result {
         }
         ALOCK_LOCK_MUTEX => {
             let lock = KBox::pin_init(new_mutex!((), "alock_stress_mutex"), GFP_KERNEL)?;
+            run_on(&*lock, args)
+        }
+        ALOCK_LOCK_TICKET => {
+            let lock = KBox::pin_init(new_ticket_lock!((), "alock_stress_ticket"), GFP_KERNEL)?;
+            run_on(&*lock, args)
+        }
+        ALOCK_LOCK_MCS => {
+            let lock = KBox::pin_init(new_mcs_lock!((), "alock_stress_mcs"), GFP_KERNEL)?;
+            run_on(&*lock, args)
+        }
+        ALOCK_LOCK_ABQL => {
+            let lock = KBox::pin_init(
+                new_abql_lock!((), args.lock_param, "alock_stress_abql"),
+                GFP_KERNEL,
+            )?;
             run_on(&*lock, args)
         }
         _ => Err(EINVAL),

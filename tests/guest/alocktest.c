@@ -27,7 +27,9 @@ _Static_assert(sizeof(struct alock_version) == 56, "alock_version size");
 _Static_assert(sizeof(struct alock_abi_entry) == 8, "alock_abi_entry size");
 _Static_assert(sizeof(struct alock_abi) == 16, "alock_abi size");
 _Static_assert(sizeof(struct alock_selftest) == 64, "alock_selftest size");
-_Static_assert(sizeof(struct alock_stress) == 64, "alock_stress size");
+_Static_assert(sizeof(struct alock_stress) == 80, "alock_stress size");
+_Static_assert(sizeof(struct alock_mrlock) == 112, "alock_mrlock size");
+_Static_assert(sizeof(struct alock_txn) == 112, "alock_txn size");
 
 static int failures;
 
@@ -115,6 +117,8 @@ static int cmd_abi(int fd)
 		{ "ALOCK_IOC_ABI", { ALOCK_IOC_ABI, sizeof(struct alock_abi) } },
 		{ "ALOCK_IOC_SELFTEST", { ALOCK_IOC_SELFTEST, sizeof(struct alock_selftest) } },
 		{ "ALOCK_IOC_STRESS", { ALOCK_IOC_STRESS, sizeof(struct alock_stress) } },
+		{ "ALOCK_IOC_MRLOCK", { ALOCK_IOC_MRLOCK, sizeof(struct alock_mrlock) } },
+		{ "ALOCK_IOC_TXN", { ALOCK_IOC_TXN, sizeof(struct alock_txn) } },
 	};
 	struct alock_abi_entry tab[ALOCK_ABI_MAX_ENTRIES];
 	struct alock_abi q = {
@@ -159,6 +163,10 @@ static int cmd_errno(int fd)
 {
 	struct alock_stress s, good = {
 		.lock = ALOCK_LOCK_SPINLOCK, .threads = 1, .duration_ms = 1,
+	};
+	struct alock_mrlock m, good_mr = {
+		.lock = ALOCK_MR_MRLOCK, .threads = 2, .duration_ms = 1,
+		.resources = 8, .min_request = 1, .max_request = 4,
 	};
 	struct alock_selftest t;
 	struct alock_abi q;
@@ -225,6 +233,37 @@ static int cmd_errno(int fd)
 	BAD_STRESS(cs_spins, ALOCK_STRESS_MAX_CS_SPINS + 1, "stress with too many spins");
 	BAD_STRESS(lock_param, 1, "stress with lock_param on a lock without one");
 
+	BAD_STRESS(lock_param, ALOCK_ABQL_MAX_SLOTS + 1, "stress with too many ABQL slots");
+	s = good;
+	s.lock = ALOCK_LOCK_ABQL;
+	s.lock_param = ALOCK_ABQL_MAX_SLOTS + 1;
+	expect_err(fd, ALOCK_IOC_STRESS, &s, EINVAL, "ABQL with more slots than the maximum");
+
+#define BAD_MR(field, value, what)				\
+	do {							\
+		m = good_mr;					\
+		m.field = value;				\
+		expect_err(fd, ALOCK_IOC_MRLOCK, &m, EINVAL, what); \
+	} while (0)
+	BAD_MR(lock, 0, "mrlock scheme 0");
+	BAD_MR(lock, ALOCK_MR_BITSET + 1, "mrlock unknown scheme");
+	BAD_MR(threads, 0, "mrlock with 0 threads");
+	BAD_MR(duration_ms, 0, "mrlock for 0 ms");
+	BAD_MR(resources, 0, "mrlock with k = 0");
+	BAD_MR(resources, ALOCK_MR_MAX_RESOURCES + 1, "mrlock with k = 65");
+	BAD_MR(min_request, 0, "mrlock with h = 0");
+	BAD_MR(max_request, 9, "mrlock with h > k");
+	BAD_MR(min_request, 5, "mrlock with min h > max h");
+	BAD_MR(queue_size, 3, "mrlock with a ring that is not a power of two");
+	BAD_MR(queue_size, 1, "mrlock with a 1-cell ring");
+	BAD_MR(queue_size, ALOCK_MR_MAX_QUEUE * 2, "mrlock with a huge ring");
+	BAD_MR(flags, 2, "mrlock with unknown flags");
+	BAD_MR(reserved, 1, "mrlock with reserved field set");
+	m = good_mr;
+	r = xioctl(fd, ALOCK_IOC_MRLOCK, &m);
+	tap(r == 0 && m.ops > 0 && m.errors == 0, "minimal valid mrlock request succeeds");
+	expect_err(fd, ALOCK_IOC_MRLOCK, bad, EFAULT, "ALOCK_IOC_MRLOCK from an unmapped address");
+
 	/* And the good request works, so the checks above meant something. */
 	s = good;
 	r = xioctl(fd, ALOCK_IOC_STRESS, &s);
@@ -261,6 +300,9 @@ static const char *lock_name(unsigned int id)
 	switch (id) {
 	case ALOCK_LOCK_SPINLOCK: return "spinlock";
 	case ALOCK_LOCK_MUTEX: return "mutex";
+	case ALOCK_LOCK_TICKET: return "ticket";
+	case ALOCK_LOCK_MCS: return "mcs";
+	case ALOCK_LOCK_ABQL: return "abql";
 	default: return "?";
 	}
 }
@@ -269,7 +311,7 @@ static unsigned int lock_id(const char *name)
 {
 	unsigned int i;
 
-	for (i = 1; i <= ALOCK_LOCK_MUTEX; i++)
+	for (i = 1; i <= ALOCK_LOCK_ABQL; i++)
 		if (!strcmp(name, lock_name(i)))
 			return i;
 	return atoi(name);
@@ -288,25 +330,86 @@ static int cmd_stress(int fd, int argc, char **argv)
 	if (argc > 3 && !strcmp(argv[3], "unbound"))
 		s.flags |= ALOCK_STRESS_UNBOUND;
 	s.cs_spins = argc > 4 ? atoi(argv[4]) : 50;
+	s.lock_param = argc > 5 ? atoi(argv[5]) : 0;
 	r = xioctl(fd, ALOCK_IOC_STRESS, &s);
 	if (r) {
 		tap(0, "stress %s: %s", argv[0], strerror(-r));
 		return 1;
 	}
-	printf("# %s: %u threads%s, %.0f ms: %llu ops (%.0f/s), per thread %llu..%llu, %llu errors\n",
+	printf("# %s: %u threads%s, %.0f ms: %llu ops (%.0f/s), per thread %llu..%llu, %llu errors, %llu hand-offs checked for FIFO\n",
 	       lock_name(s.lock), s.threads,
 	       s.flags & ALOCK_STRESS_UNBOUND ? " unbound" : "", s.elapsed_ns / 1e6,
 	       (unsigned long long)s.ops, s.ops / (s.elapsed_ns / 1e9),
 	       (unsigned long long)s.min_thread_ops,
 	       (unsigned long long)s.max_thread_ops,
-	       (unsigned long long)s.errors);
-	tap(s.errors == 0, "stress %s x%u%s: mutual exclusion (%llu errors)",
+	       (unsigned long long)s.errors,
+	       (unsigned long long)s.order_checks);
+	tap(s.errors == 0, "stress %s x%u%s%s: mutual exclusion (%llu errors)",
 	    lock_name(s.lock), s.threads,
 	    s.flags & ALOCK_STRESS_UNBOUND ? " unbound" : "",
-	    (unsigned long long)s.errors);
+	    s.lock_param ? " param" : "", (unsigned long long)s.errors);
+	if (s.lock >= ALOCK_LOCK_TICKET)
+		tap(s.order_errors == 0 && (s.threads < 2 || s.order_checks > 0),
+		    "stress %s x%u: FIFO hand-offs (%llu checked, %llu out of order)",
+		    lock_name(s.lock), s.threads, (unsigned long long)s.order_checks,
+		    (unsigned long long)s.order_errors);
 	tap(s.ops > 0 && s.min_thread_ops > 0,
 	    "stress %s x%u: every thread made progress (min %llu)",
 	    lock_name(s.lock), s.threads, (unsigned long long)s.min_thread_ops);
+	return 0;
+}
+
+static const char *const mr_names[] = {
+	[ALOCK_MR_MRLOCK] = "mrlock", [ALOCK_MR_ADAPTIVE] = "adaptive",
+	[ALOCK_MR_2PL] = "2pl", [ALOCK_MR_GLOBAL] = "global",
+	[ALOCK_MR_BITSET] = "bitset",
+};
+
+/* mrlock SCHEME THREADS MS K HMIN HMAX [SPINS] [QUEUE] */
+static int cmd_mrlock(int fd, int argc, char **argv)
+{
+	struct alock_mrlock m = { 0 };
+	unsigned int i;
+	int r;
+
+	if (argc < 6)
+		return 2;
+	for (i = 1; i <= ALOCK_MR_BITSET; i++)
+		if (!strcmp(argv[0], mr_names[i]))
+			m.lock = i;
+	m.threads = atoi(argv[1]);
+	m.duration_ms = atoi(argv[2]);
+	m.resources = atoi(argv[3]);
+	m.min_request = atoi(argv[4]);
+	m.max_request = atoi(argv[5]);
+	m.cs_spins = argc > 6 ? atoi(argv[6]) : 50;
+	m.queue_size = argc > 7 ? atoi(argv[7]) : 0;
+	m.seed = getpid();
+	r = xioctl(fd, ALOCK_IOC_MRLOCK, &m);
+	if (r) {
+		tap(0, "mrlock %s: %s", argv[0], strerror(-r));
+		return 1;
+	}
+	printf("# mrlock %s: %u threads, k=%u h=%u..%u, %.0f ms: %llu requests (%.0f/s), per thread %llu..%llu, %llu errors, %llu grants checked for order, %llu mode switches\n",
+	       argv[0], m.threads, m.resources, m.min_request, m.max_request,
+	       m.elapsed_ns / 1e6, (unsigned long long)m.ops,
+	       m.ops / (m.elapsed_ns / 1e9),
+	       (unsigned long long)m.min_thread_ops,
+	       (unsigned long long)m.max_thread_ops,
+	       (unsigned long long)m.errors,
+	       (unsigned long long)m.order_checks,
+	       (unsigned long long)m.mode_switches);
+	tap(m.errors == 0,
+	    "mrlock %s x%u k=%u h=%u..%u: no resource held twice, counters add up (%llu errors)",
+	    argv[0], m.threads, m.resources, m.min_request, m.max_request,
+	    (unsigned long long)m.errors);
+	tap(m.min_thread_ops > 0, "mrlock %s x%u: every thread made progress (min %llu)",
+	    argv[0], m.threads, (unsigned long long)m.min_thread_ops);
+	if (m.lock == ALOCK_MR_MRLOCK)
+		tap(m.order_errors == 0 && (m.threads < 2 || m.order_checks > 0),
+		    "mrlock %s x%u: conflicting requests granted in queue order (%llu checked, %llu overtook)",
+		    argv[0], m.threads, (unsigned long long)m.order_checks,
+		    (unsigned long long)m.order_errors);
 	return 0;
 }
 
@@ -369,7 +472,8 @@ int main(int argc, char **argv)
 	if (argc < 2) {
 		fprintf(stderr,
 			"usage: alocktest version|abi|errno|selftest|stress-intr|churn N|\n"
-			"                 stress LOCK THREADS MS [bound|unbound] [SPINS]\n");
+			"                 stress LOCK THREADS MS [bound|unbound] [SPINS] [PARAM]|\n"
+			"                 mrlock SCHEME THREADS MS K HMIN HMAX [SPINS] [QUEUE]\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "churn"))
@@ -385,6 +489,9 @@ int main(int argc, char **argv)
 		cmd_selftest(fd);
 	else if (!strcmp(argv[1], "stress")) {
 		if (cmd_stress(fd, argc - 2, argv + 2) == 2)
+			return 2;
+	} else if (!strcmp(argv[1], "mrlock")) {
+		if (cmd_mrlock(fd, argc - 2, argv + 2) == 2)
 			return 2;
 	} else if (!strcmp(argv[1], "stress-intr"))
 		cmd_stress_intr(fd);

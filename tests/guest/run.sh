@@ -81,7 +81,27 @@ local_tests() {
 	done
 	$T stress mutex $((2 * ncpu)) $STRESS_MS unbound
 	$T stress spinlock "$ncpu" $STRESS_MS unbound 0
+	queue_lock_tests
 	$T stress-intr
+}
+
+# Queue locks and the multi-resource lock (issue 6): exclusion, FIFO
+# order where claimed, progress of every thread.
+queue_lock_tests() {
+	for lock in ticket mcs abql; do
+		$T stress $lock $((2 * ncpu)) $STRESS_MS bound
+	done
+	$T stress mcs $((2 * ncpu)) $STRESS_MS unbound
+	# ABQL with one slot: fewer slots than CPUs turns the admission gate on.
+	$T stress abql $((2 * ncpu)) $STRESS_MS bound 50 1
+	# h-out-of-k over k = 64: small requests (low contention), large ones
+	# (high contention), and every scheme.
+	$T mrlock mrlock $((2 * ncpu)) $STRESS_MS 64 1 4
+	$T mrlock mrlock $((2 * ncpu)) $STRESS_MS 64 1 64
+	$T mrlock mrlock $((4 * ncpu)) $STRESS_MS 16 2 8 20 2
+	for scheme in adaptive bitset 2pl global; do
+		$T mrlock $scheme $((2 * ncpu)) $STRESS_MS 64 1 32
+	done
 }
 
 unload_tests() {

@@ -1,0 +1,264 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Anderson's array-based queue lock (ABQL, 1990).
+//!
+//! An acquirer takes a ticket with one fetch-and-increment and spins on
+//! slot `ticket % capacity` of an array whose slots sit on separate cache
+//! lines; the holder hands the lock on by clearing its own slot's flag and
+//! setting the next slot's.  FIFO, one cache line per waiter, and a
+//! hand-off touches only the successor's line.
+//!
+//! # Capacity
+//!
+//! The slot array is sized at init (rounded up to a power of two).  Two
+//! waiters must never share a slot, so at most `capacity` acquirers may
+//! hold or wait at once.  Preemption is disabled from acquisition to
+//! release and the lock is not for interrupt context, so there are never
+//! more contenders than CPUs: with `capacity >= nr_cpu_ids` (the default)
+//! the bound holds by construction.  A smaller capacity is honoured with an
+//! admission gate: an acquirer first takes one of `capacity` permits (a
+//! compare-and-swap loop on a counter) and only then a ticket.  Those past
+//! the gate are served FIFO; the order in which gated acquirers get through
+//! the gate is not FIFO.  Either way the queue never overflows.
+//!
+//! # Examples
+//!
+//! ```ignore
+//! let l = KBox::pin_init(new_abql_lock!(0u64, 0, "my_abql"), GFP_KERNEL)?;
+//! *l.lock() += 1;
+//! ```
+
+use core::sync::atomic::{AtomicU32, Ordering};
+use kernel::{bindings, prelude::*};
+
+use super::lock::{init_dep_map, Backend, Fifo, Lock, QueueOrder};
+
+/// A [`Lock`] with Anderson's algorithm.
+pub type AbqlLock<T> = Lock<T, AbqlBackend>;
+
+/// Creates an [`AbqlLock`] initialiser with `slots` slots (0: one per
+/// possible CPU) and a new lockdep class.
+#[macro_export]
+macro_rules! new_abql_lock {
+    ($inner:expr, $slots:expr $(, $name:literal)? $(,)?) => {
+        $crate::sync::abql::AbqlLock::new(
+            $inner, $slots, ::kernel::optional_name!($($name)?), ::kernel::static_lock_class!())
+    };
+}
+
+/// Largest capacity.
+pub const MAX_SLOTS: u32 = 1 << 16;
+
+/// One slot, alone on its cache line.
+#[repr(C, align(64))]
+struct Slot {
+    /// 1: the ticket of this slot may enter.
+    can_serve: AtomicU32,
+}
+
+/// The bare ABQL: no lockdep, no preemption control.
+pub struct RawAbql {
+    next: AtomicU32,
+    /// Admission permits in use (only with `gated`).
+    admitted: AtomicU32,
+    mask: u32,
+    gated: bool,
+    slots: KVec<Slot>,
+}
+
+impl RawAbql {
+    /// A free lock with at least `slots` slots (0: `nr_cpu_ids`).
+    pub fn new(slots: u32) -> Result<Self> {
+        if slots > MAX_SLOTS {
+            return Err(EINVAL);
+        }
+        // SAFETY: No preconditions.
+        let cpus = unsafe { bindings::get_nr_cpu_ids() }.max(1);
+        let want = if slots == 0 { cpus } else { slots };
+        let cap = want.next_power_of_two();
+        let mut v = KVec::with_capacity(cap as usize, GFP_KERNEL)?;
+        for i in 0..cap {
+            v.push(
+                Slot {
+                    can_serve: AtomicU32::new(u32::from(i == 0)),
+                },
+                GFP_KERNEL,
+            )?;
+        }
+        Ok(Self {
+            next: AtomicU32::new(0),
+            admitted: AtomicU32::new(0),
+            mask: cap - 1,
+            gated: cap < cpus,
+            slots: v,
+        })
+    }
+
+    /// Number of slots.
+    pub fn capacity(&self) -> u32 {
+        self.mask + 1
+    }
+
+    /// Whether the admission gate is on (capacity below the CPU count).
+    pub fn gated(&self) -> bool {
+        self.gated
+    }
+
+    fn slot(&self, ticket: u32) -> &Slot {
+        &self.slots[(ticket & self.mask) as usize]
+    }
+
+    fn admit(&self) {
+        let cap = self.capacity();
+        let mut n = self.admitted.load(Ordering::Relaxed);
+        loop {
+            if n < cap {
+                match self.admitted.compare_exchange_weak(
+                    n,
+                    n + 1,
+                    Ordering::Acquire,
+                    Ordering::Relaxed,
+                ) {
+                    Ok(_) => return,
+                    Err(cur) => n = cur,
+                }
+            } else {
+                // SAFETY: No preconditions.
+                unsafe { bindings::cpu_relax() };
+                n = self.admitted.load(Ordering::Relaxed);
+            }
+        }
+    }
+
+    /// Takes a ticket and waits for its slot; returns the ticket.
+    pub fn lock(&self) -> u32 {
+        if self.gated {
+            self.admit();
+        }
+        // Tickets wrap at 2^32, a multiple of the power-of-two capacity.
+        let t = self.next.fetch_add(1, Ordering::Relaxed);
+        let s = self.slot(t);
+        while s.can_serve.load(Ordering::Acquire) == 0 {
+            // SAFETY: No preconditions.
+            unsafe { bindings::cpu_relax() };
+        }
+        t
+    }
+
+    /// Takes the lock if it is free and nobody waits.
+    pub fn try_lock(&self) -> Option<u32> {
+        if self.gated {
+            let n = self.admitted.load(Ordering::Relaxed);
+            if n >= self.capacity()
+                || self
+                    .admitted
+                    .compare_exchange(n, n + 1, Ordering::Acquire, Ordering::Relaxed)
+                    .is_err()
+            {
+                return None;
+            }
+        }
+        let t = self.next.load(Ordering::Relaxed);
+        // The slot of ticket `t` is set only when ticket `t - 1` left, so
+        // nobody holds or waits if it is set and we win the ticket.
+        if self.slot(t).can_serve.load(Ordering::Acquire) != 0
+            && self
+                .next
+                .compare_exchange(t, t.wrapping_add(1), Ordering::Acquire, Ordering::Relaxed)
+                .is_ok()
+        {
+            return Some(t);
+        }
+        if self.gated {
+            self.admitted.fetch_sub(1, Ordering::Release);
+        }
+        None
+    }
+
+    /// Passes the lock to ticket `ticket + 1`.
+    pub fn unlock(&self, ticket: u32) {
+        self.slot(ticket).can_serve.store(0, Ordering::Relaxed);
+        self.slot(ticket.wrapping_add(1))
+            .can_serve
+            .store(1, Ordering::Release);
+        if self.gated {
+            self.admitted.fetch_sub(1, Ordering::Release);
+        }
+    }
+}
+
+/// State of an [`AbqlLock`].
+pub struct AbqlState {
+    raw: RawAbql,
+    dep_map: bindings::lockdep_map,
+}
+
+/// The [`Backend`] of [`AbqlLock`].
+pub struct AbqlBackend;
+
+// SAFETY: At most `capacity` acquirers hold tickets at once (by the CPU
+// bound or the gate), so each slot has one waiter, and slots are set one
+// at a time in ticket order with release/acquire.
+unsafe impl Backend for AbqlBackend {
+    type State = AbqlState;
+    type GuardState = u32;
+    /// Slots (0: one per possible CPU).
+    type Params = u32;
+
+    unsafe fn init(
+        ptr: *mut AbqlState,
+        slots: u32,
+        name: *const kernel::ffi::c_char,
+        key: *mut bindings::lock_class_key,
+    ) -> Result {
+        let raw = RawAbql::new(slots)?;
+        // SAFETY: `ptr` is valid for writes.
+        unsafe {
+            core::ptr::addr_of_mut!((*ptr).raw).write(raw);
+            init_dep_map(core::ptr::addr_of_mut!((*ptr).dep_map), name, key);
+        }
+        Ok(())
+    }
+
+    unsafe fn destroy(ptr: *mut AbqlState) {
+        // SAFETY: Initialised by `init`, never used again.
+        unsafe { core::ptr::drop_in_place(core::ptr::addr_of_mut!((*ptr).raw)) };
+    }
+
+    unsafe fn lock(ptr: *mut AbqlState) -> u32 {
+        // SAFETY: Initialised state.
+        unsafe { (*ptr).raw.lock() }
+    }
+
+    unsafe fn try_lock(ptr: *mut AbqlState) -> Option<u32> {
+        // SAFETY: Initialised state.
+        unsafe { (*ptr).raw.try_lock() }
+    }
+
+    unsafe fn unlock(ptr: *mut AbqlState, guard: &u32) {
+        // SAFETY: Held with ticket `guard`.
+        unsafe { (*ptr).raw.unlock(*guard) }
+    }
+
+    unsafe fn dep_map(ptr: *mut AbqlState) -> *mut bindings::lockdep_map {
+        // SAFETY: Initialised state.
+        unsafe { core::ptr::addr_of_mut!((*ptr).dep_map) }
+    }
+}
+
+impl Fifo for AbqlBackend {
+    fn order(guard: &u32) -> QueueOrder {
+        QueueOrder {
+            id: u64::from(*guard),
+            pred: Some(u64::from(guard.wrapping_sub(1))),
+        }
+    }
+}
+
+impl<T> AbqlLock<T> {
+    /// Number of slots of the lock.
+    pub fn capacity(&self) -> u32 {
+        // SAFETY: The state is initialised while the lock exists.
+        unsafe { (*self.raw_state()).raw.capacity() }
+    }
+}

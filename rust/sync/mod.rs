@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The module's locks, one algorithm per file.
+//!
+//! - [`lock`]: the generic spinning [`lock::Lock`] with guards and the
+//!   [`lock::Backend`] trait the queue locks implement.
+//! - [`ticket`]: ticket lock (FIFO baseline).
+//! - [`mcs`]: MCS queue lock.
+//! - [`abql`]: Anderson's array-based queue lock.
+//! - [`mrlock`]: multi-resource lock (h-out-of-k) and its adaptive scheme.
+
+pub mod abql;
+pub mod lock;
+pub mod mcs;
+pub mod mrlock;
+pub mod ticket;
