@@ -41,7 +41,7 @@ module: kernel
 
 payload: module
 	@mkdir -p $(PAYLOAD)/tests/guest
-	@cp alock.ko $(PAYLOAD)/
+	@cp alock.ko tests/kmod/alock_ctest.ko $(PAYLOAD)/
 	@gcc -static -O2 -Wall -Wextra -Werror -Iinclude/uapi \
 		-o $(PAYLOAD)/alocktest tests/guest/alocktest.c
 	@cp tests/guest/*.sh $(PAYLOAD)/tests/guest/

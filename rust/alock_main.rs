@@ -6,6 +6,7 @@
 //! character device through which user space runs the module's self-tests,
 //! stress tests and benchmarks (ABI: `include/uapi/linux/alock.h`).
 
+pub mod capi;
 pub mod kthread;
 pub mod miscdev;
 pub mod mrstress;

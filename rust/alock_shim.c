@@ -2,10 +2,33 @@
 /*
  * C glue of alock.ko: what Rust cannot express or reach directly.
  */
+#include <linux/alock.h>
 #include <linux/bug.h>
 #include <linux/module.h>
 
 #include "alock_shim.h"
+
+/* The C API of include/linux/alock.h, implemented in rust/capi.rs. */
+EXPORT_SYMBOL_GPL(__alock_ticket_init);
+EXPORT_SYMBOL_GPL(alock_ticket_destroy);
+EXPORT_SYMBOL_GPL(alock_ticket_lock);
+EXPORT_SYMBOL_GPL(alock_ticket_trylock);
+EXPORT_SYMBOL_GPL(alock_ticket_unlock);
+EXPORT_SYMBOL_GPL(__alock_mcs_init);
+EXPORT_SYMBOL_GPL(alock_mcs_destroy);
+EXPORT_SYMBOL_GPL(alock_mcs_lock);
+EXPORT_SYMBOL_GPL(alock_mcs_trylock);
+EXPORT_SYMBOL_GPL(alock_mcs_unlock);
+EXPORT_SYMBOL_GPL(__alock_abql_init);
+EXPORT_SYMBOL_GPL(alock_abql_destroy);
+EXPORT_SYMBOL_GPL(alock_abql_lock);
+EXPORT_SYMBOL_GPL(alock_abql_trylock);
+EXPORT_SYMBOL_GPL(alock_abql_unlock);
+EXPORT_SYMBOL_GPL(alock_abql_capacity);
+EXPORT_SYMBOL_GPL(__alock_mrlock_init);
+EXPORT_SYMBOL_GPL(alock_mrlock_destroy);
+EXPORT_SYMBOL_GPL(alock_mrlock_lock);
+EXPORT_SYMBOL_GPL(alock_mrlock_unlock);
 
 /*
  * Called at module init.  With ALOCK_INJECT_WARN (make ALOCK_INJECT_WARN=1)

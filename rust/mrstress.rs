@@ -80,6 +80,35 @@ impl MrStressLock for TwoPhase {
     }
 }
 
+/// Grants every request at once: excludes nothing (self-test only).
+struct NoExclusion;
+
+impl MrStressLock for NoExclusion {
+    fn with(&self, _bits: u64, f: impl FnOnce(Option<u64>)) {
+        f(None);
+    }
+}
+
+/// Runs the stress on a lock that excludes nothing and returns the number
+/// of violations found (must be non-zero on two or more CPUs).
+pub fn run_without_exclusion() -> Result<u64> {
+    // SAFETY: No preconditions.
+    let cpus = unsafe { bindings::num_online_cpus() };
+    let mut a = AlockMrlock {
+        lock: ALOCK_MR_GLOBAL,
+        threads: cpus,
+        duration_ms: 200,
+        resources: 4,
+        min_request: 2,
+        max_request: 4,
+        cs_spins: 200,
+        seed: 1,
+        ..Default::default()
+    };
+    run_on(&NoExclusion, &mut a)?;
+    Ok(a.errors)
+}
+
 impl MrStressLock for SpinLock<()> {
     fn with(&self, _bits: u64, f: impl FnOnce(Option<u64>)) {
         let _g = self.lock();

@@ -15,7 +15,10 @@ use kernel::{bindings, ioctl, prelude::*};
 
 use crate::kthread::{online_cpus, run_threads, Job, Placement};
 use crate::stress::{Record, StressLock};
+use crate::sync::lock::{Backend, Lock, QueueOrder};
+use crate::sync::mrlock::{RawMrLock, Scheme};
 use crate::uapi::*;
+use crate::{new_abql_lock, new_mcs_lock, new_multi_lock, new_ticket_lock};
 
 /// Outcome of one test: number of checks made, or the first failure.
 pub type TestResult = core::result::Result<u32, Error>;
@@ -51,11 +54,15 @@ impl Checker {
 pub type Test = (&'static str, fn() -> TestResult);
 
 /// The self-tests, in id order (id = index + 1).
-pub const TESTS: [Test; 4] = [
+pub const TESTS: [Test; 8] = [
     ("abi_table", test_abi_table),
     ("percpu_ipi", test_percpu_ipi),
     ("kthread_bound", test_kthread_bound),
     ("stress_detects_race", test_stress_detects_race),
+    ("queue_lock_try", test_queue_lock_try),
+    ("order_check_detects", test_order_check_detects),
+    ("mrlock_semantics", test_mrlock_semantics),
+    ("mrstress_detects_overlap", test_mrstress_detects_overlap),
 ];
 
 /// Runs test `id` (1-based) and fills in `out`.
@@ -219,5 +226,128 @@ fn test_stress_detects_race() -> TestResult {
         job.errors.load(Ordering::Relaxed) + lost > 0,
         "racing critical sections detected",
     )?;
+    Ok(c.checks)
+}
+
+/// `lock`, `try_lock` and the guard of one queue lock: a held lock refuses
+/// `try_lock`, a free one grants it, the data is reachable through guards.
+fn check_try<B: Backend>(c: &mut Checker, l: &Lock<u64, B>) -> Result {
+    {
+        let mut g = l.lock();
+        *g += 1;
+        c.check(l.try_lock().is_none(), "try_lock of a held lock fails")?;
+    }
+    let g = l.try_lock();
+    c.check(g.is_some(), "try_lock of a free lock succeeds")?;
+    if let Some(mut g) = g {
+        *g += 1;
+    }
+    c.check(*l.lock() == 2, "data updated through both guards")
+}
+
+/// Try-lock semantics and guards of the ticket, MCS and ABQL locks, and
+/// ABQL's capacity rounding.
+fn test_queue_lock_try() -> TestResult {
+    let mut c = Checker::new("queue_lock_try");
+    let t = KBox::pin_init(new_ticket_lock!(0u64, "selftest_ticket"), GFP_KERNEL)?;
+    check_try(&mut c, &t)?;
+    let m = KBox::pin_init(new_mcs_lock!(0u64, "selftest_mcs"), GFP_KERNEL)?;
+    check_try(&mut c, &m)?;
+    let a = KBox::pin_init(new_abql_lock!(0u64, 0, "selftest_abql"), GFP_KERNEL)?;
+    check_try(&mut c, &a)?;
+    // SAFETY: No preconditions.
+    let ids = unsafe { bindings::get_nr_cpu_ids() };
+    c.check(
+        a.capacity() >= ids,
+        "default ABQL capacity covers every CPU",
+    )?;
+    let a3 = KBox::pin_init(new_abql_lock!(0u64, 3, "selftest_abql3"), GFP_KERNEL)?;
+    check_try(&mut c, &a3)?;
+    c.check(
+        a3.capacity() == 4,
+        "ABQL capacity rounded up to a power of two",
+    )?;
+    let big = KBox::pin_init(
+        new_abql_lock!(0u64, crate::sync::abql::MAX_SLOTS + 1, "selftest_abql_big"),
+        GFP_KERNEL,
+    );
+    c.check(big.is_err(), "ABQL beyond the maximum capacity is refused")?;
+    // Nested MCS locks on one CPU take distinct pool nodes.
+    {
+        let _g1 = t.lock();
+        let _g2 = m.lock();
+        let m2 = KBox::pin_init(new_mcs_lock!(0u64, "selftest_mcs2"), GFP_ATOMIC)?;
+        let g3 = m2.try_lock();
+        c.check(g3.is_some(), "nested MCS lock with a second node")?;
+    }
+    Ok(c.checks)
+}
+
+/// The FIFO check of the stress harness flags a grant that did not follow
+/// the one it queued behind, and accepts one that did.
+fn test_order_check_detects() -> TestResult {
+    let mut c = Checker::new("order_check_detects");
+    let rec = Record::new();
+    let first = rec.check_order(Some(QueueOrder { id: 10, pred: None }));
+    c.check(first.checks == 0, "first grant is not checked")?;
+    let good = rec.check_order(Some(QueueOrder {
+        id: 11,
+        pred: Some(10),
+    }));
+    c.check(
+        good.checks == 1 && good.errors == 0,
+        "in-order grant accepted",
+    )?;
+    let bad = rec.check_order(Some(QueueOrder {
+        id: 13,
+        pred: Some(12),
+    }));
+    c.check(
+        bad.checks == 1 && bad.errors == 1,
+        "overtaking grant flagged",
+    )?;
+    Ok(c.checks)
+}
+
+/// Multi-resource lock: empty requests are refused, disjoint requests are
+/// granted together, every scheme hands out the bits it was asked for.
+fn test_mrlock_semantics() -> TestResult {
+    let mut c = Checker::new("mrlock_semantics");
+    for scheme in [Scheme::Queue, Scheme::Bitset, Scheme::Adaptive] {
+        let l = KBox::pin_init(new_multi_lock!(scheme, 4, "selftest_mr"), GFP_KERNEL)?;
+        c.check(l.lock(0).is_err(), "empty request refused")?;
+        for i in 0..20u32 {
+            // More requests than ring cells: cells are recycled.
+            let bits = (1u64 << (i % 64)) | (1 << 63);
+            let g = l.lock(bits)?;
+            c.check(g.resources() == bits, "guard holds the requested bits")?;
+        }
+        let bad = KBox::pin_init(new_multi_lock!(scheme, 3, "selftest_mr_bad"), GFP_KERNEL);
+        c.check(bad.is_err(), "ring size not a power of two refused")?;
+    }
+    let raw = RawMrLock::new(8)?;
+    let a = raw.lock(0b0011);
+    let b = raw.lock(0b1100);
+    c.check(
+        b == a + 1,
+        "disjoint request granted while the first is held",
+    )?;
+    raw.unlock(a);
+    raw.unlock(b);
+    let d = raw.lock(0b0110);
+    c.check(d == b + 1, "queue positions advance")?;
+    raw.unlock(d);
+    Ok(c.checks)
+}
+
+/// The h-out-of-k stress must catch a lock that ignores resources.
+fn test_mrstress_detects_overlap() -> TestResult {
+    let mut c = Checker::new("mrstress_detects_overlap");
+    // SAFETY: No preconditions.
+    if unsafe { bindings::num_online_cpus() } < 2 {
+        return Err(Error::from_errno(-(bindings::EOPNOTSUPP as i32)));
+    }
+    let errors = crate::mrstress::run_without_exclusion()?;
+    c.check(errors > 0, "overlapping holders detected")?;
     Ok(c.checks)
 }

@@ -28,8 +28,12 @@ kdir=$(scripts/build-kernel.sh 2>/dev/null)
 t "shellcheck scripts/ and tests/" shellcheck -x scripts/*.sh tests/guest/*.sh
 t "rustfmt --check rust/" rustfmt --check --edition 2021 --config-path "$kdir/.rustfmt.toml" rust/alock_main.rs
 t "checkpatch: C and headers" "$kdir/scripts/checkpatch.pl" --no-tree --quiet --strict \
-	--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES -f rust/alock_shim.c rust/alock_shim.h \
-	include/uapi/linux/alock.h
+	--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES -f rust/alock_shim.h \
+	include/uapi/linux/alock.h include/linux/alock.h tests/kmod/alock_ctest.c
+# The C glue exports functions defined in Rust, so EXPORT_SYMBOL cannot
+# follow a C definition there.
+t "checkpatch: C glue" "$kdir/scripts/checkpatch.pl" --no-tree --quiet --strict \
+	--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES,EXPORT_SYMBOL -f rust/alock_shim.c
 # Patches go in on stdin: given a path under patches/ inside this git
 # tree, checkpatch misreads a blank context line as added whitespace.
 checkpatch_stdin() { "$kdir/scripts/checkpatch.pl" --no-tree --quiet --ignore FILE_PATH_CHANGES - <"$1"; }

@@ -243,6 +243,37 @@ impl<T, B: Backend> Guard<'_, T, B> {
     pub fn backend_state(&self) -> &B::GuardState {
         &self.state
     }
+
+    /// Keeps the lock held past the guard: returns what
+    /// [`Lock::unlock_raw`] needs (for the C API, whose callers unlock
+    /// explicitly).  Preemption stays disabled until then.
+    pub fn into_raw(self) -> B::GuardState {
+        let me = core::mem::ManuallyDrop::new(self);
+        // SAFETY: `me` is never used or dropped again, so the state moves
+        // out exactly once.
+        unsafe { core::ptr::read(&me.state) }
+    }
+}
+
+impl<T, B: Backend> Lock<T, B> {
+    /// Releases a lock kept by [`Guard::into_raw`].
+    ///
+    /// # Safety
+    ///
+    /// `gs` comes from `into_raw` of a guard of this lock, on this CPU, and
+    /// is used once.
+    pub unsafe fn unlock_raw(&self, gs: B::GuardState) {
+        drop(Guard {
+            lock: self,
+            state: gs,
+            _not_send: PhantomData,
+        });
+    }
+
+    /// Pointer to the protected data; dereference only while holding.
+    pub fn data_ptr(&self) -> *mut T {
+        self.data.get()
+    }
 }
 
 impl<T, B: Backend> core::ops::Deref for Guard<'_, T, B> {

@@ -463,6 +463,25 @@ impl MultiGuard<'_> {
     pub fn grant(&self) -> Grant {
         self.grant
     }
+
+    /// Keeps the resources past the guard (for the C API): returns what
+    /// [`MultiLock::unlock_raw`] needs.
+    pub fn into_raw(self) -> (u64, Grant) {
+        let me = core::mem::ManuallyDrop::new(self);
+        (me.bits, me.grant)
+    }
+}
+
+impl MultiLock {
+    /// Releases resources kept by [`MultiGuard::into_raw`].
+    ///
+    /// # Safety
+    ///
+    /// `bits` and `grant` come from `into_raw` of a guard of this lock, on
+    /// this CPU, and are used once.
+    pub unsafe fn unlock_raw(&self, bits: u64, grant: Grant) {
+        self.unlock(bits, grant);
+    }
 }
 
 impl Drop for MultiGuard<'_> {

@@ -104,6 +104,26 @@ queue_lock_tests() {
 	done
 }
 
+# The C API through a C module (tests/kmod/alock_ctest.c): its init runs
+# the tests, so a successful insmod is the pass.
+capi_tests() {
+	check "C module alock_ctest.ko: C API tests pass at load" \
+		insmod $P/alock_ctest.ko duration_ms=$((STRESS_MS / 4 + 1)) || {
+		dmesg | grep alock_ctest | sed 's/^/#   /'
+		return 1
+	}
+	dmesg | grep "alock_ctest: .*threads" | sed 's/^.*alock_ctest: /# alock_ctest: /'
+	check "C module reported every lock" sh -c \
+		"dmesg | grep -q 'alock_ctest: all C API tests passed'"
+	if rmmod alock 2>/dev/null; then
+		notok "rmmod alock refused while a module uses its symbols"
+		insmod $P/alock.ko
+	else
+		ok "rmmod alock refused while a module uses its symbols"
+	fi
+	check "rmmod alock_ctest" rmmod alock_ctest
+}
+
 unload_tests() {
 	exec 3</dev/alock
 	if rmmod alock 2>/dev/null; then
@@ -203,6 +223,7 @@ main() {
 	echo "# alock guest tests on node$node ($ncpu CPUs, $(uname -r)), mode $mode"
 	if [ "$mode" != rdmalat ] && load_module; then
 		local_tests
+		capi_tests
 		unload_tests
 	fi
 	cluster_tests

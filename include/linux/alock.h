@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * alock: scalable kernel locks - C API for kernel code.
+ *
+ * The locks are implemented in Rust in alock.ko and exported with
+ * EXPORT_SYMBOL_GPL; a module using them depends on alock.ko.  Each lock
+ * object here is a handle to a lock that alock.ko allocates at init, so the
+ * layout of the Rust side never leaks into C: init may fail with -ENOMEM
+ * (or -EINVAL for bad parameters) and every successful init must be paired
+ * with a destroy once the lock is unused.
+ *
+ * Spinning locks (ticket, MCS, ABQL, multi-resource): same rules as
+ * spinlock_t.  Preemption is disabled from lock to unlock, the holder must
+ * not sleep, unlock must run in the task that locked, and the locks must
+ * not be used from interrupt context.  lockdep sees each lock as an
+ * exclusive lock of the class of its init site.
+ *
+ * See Documentation/queue-locks.rst and Documentation/mrlock.rst.
+ */
+#ifndef _LINUX_ALOCK_H
+#define _LINUX_ALOCK_H
+
+#include <linux/lockdep_types.h>
+#include <linux/types.h>
+
+/* Ticket spinlock: FIFO, all waiters spin on one cache line. */
+struct alock_ticket {
+	void *impl;
+};
+
+/* MCS queue lock: FIFO, each waiter spins on its own per-CPU node. */
+struct alock_mcs {
+	void *impl;
+};
+
+/* Anderson's array-based queue lock: FIFO, one cache line per slot. */
+struct alock_abql {
+	void *impl;
+};
+
+/* Multi-resource lock (h-out-of-k, k <= 64). */
+struct alock_mrlock {
+	void *impl;
+};
+
+/* Schemes of a multi-resource lock. */
+enum alock_mr_scheme {
+	ALOCK_MR_SCHEME_QUEUE = 0,	/* MRLock: FIFO queue of requests */
+	ALOCK_MR_SCHEME_BITSET = 1,	/* one CAS on a bitset word, unfair */
+	ALOCK_MR_SCHEME_ADAPTIVE = 2,	/* bitset until contended, then queue */
+};
+
+/* Resources held through a multi-resource lock; filled by the lock call. */
+struct alock_mr_hold {
+	u64 resources;
+	u64 grant;
+};
+
+int __alock_ticket_init(struct alock_ticket *l, const char *name,
+			struct lock_class_key *key);
+void alock_ticket_destroy(struct alock_ticket *l);
+void alock_ticket_lock(struct alock_ticket *l);
+bool alock_ticket_trylock(struct alock_ticket *l);
+void alock_ticket_unlock(struct alock_ticket *l);
+
+int __alock_mcs_init(struct alock_mcs *l, const char *name,
+		     struct lock_class_key *key);
+void alock_mcs_destroy(struct alock_mcs *l);
+void alock_mcs_lock(struct alock_mcs *l);
+bool alock_mcs_trylock(struct alock_mcs *l);
+void alock_mcs_unlock(struct alock_mcs *l);
+
+/* @slots: slot count, rounded up to a power of two; 0: nr_cpu_ids. */
+int __alock_abql_init(struct alock_abql *l, unsigned int slots,
+		      const char *name, struct lock_class_key *key);
+void alock_abql_destroy(struct alock_abql *l);
+void alock_abql_lock(struct alock_abql *l);
+bool alock_abql_trylock(struct alock_abql *l);
+void alock_abql_unlock(struct alock_abql *l);
+unsigned int alock_abql_capacity(struct alock_abql *l);
+
+/* @cells: ring size, a power of two >= 2; 0: chosen from nr_cpu_ids. */
+int __alock_mrlock_init(struct alock_mrlock *l, enum alock_mr_scheme scheme,
+			unsigned int cells, const char *name,
+			struct lock_class_key *key);
+void alock_mrlock_destroy(struct alock_mrlock *l);
+/* Acquires the resources in @resources (bit i = resource i, non-zero). */
+int alock_mrlock_lock(struct alock_mrlock *l, u64 resources,
+		      struct alock_mr_hold *hold);
+void alock_mrlock_unlock(struct alock_mrlock *l, struct alock_mr_hold *hold);
+
+#define alock_ticket_init(l)						\
+({									\
+	static struct lock_class_key __key;				\
+	__alock_ticket_init((l), #l, &__key);				\
+})
+
+#define alock_mcs_init(l)						\
+({									\
+	static struct lock_class_key __key;				\
+	__alock_mcs_init((l), #l, &__key);				\
+})
+
+#define alock_abql_init(l, slots)					\
+({									\
+	static struct lock_class_key __key;				\
+	__alock_abql_init((l), (slots), #l, &__key);			\
+})
+
+#define alock_mrlock_init(l, scheme, cells)				\
+({									\
+	static struct lock_class_key __key;				\
+	__alock_mrlock_init((l), (scheme), (cells), #l, &__key);	\
+})
+
+#endif /* _LINUX_ALOCK_H */
