@@ -42,4 +42,14 @@ if grep -qh '^# rdma-lat' "$run"/guest*/tap.txt 2>/dev/null; then
 			printf '  %-15s %7s %10s %10s %10s %10s  %s\n' "$p" "$b" "$mi" "$ty" "$av" "$p99" "$opts"
 		done
 fi
+if grep -qh '^# bench' "$run"/guest*/tap.txt 2>/dev/null; then
+	echo
+	echo "Lock benchmarks (guest0 alone, same run; ratios in parentheses):"
+	grep -h '^# bench' "$run"/guest*/tap.txt | sed 's/^# bench /  /'
+fi
+if grep -qh '^# txn' "$run"/guest*/tap.txt 2>/dev/null; then
+	echo
+	echo "Lock manager runs:"
+	grep -h '^# txn' "$run"/guest0/tap.txt | sed 's/^# /  /'
+fi
 echo

@@ -413,6 +413,107 @@ static int cmd_mrlock(int fd, int argc, char **argv)
 	return 0;
 }
 
+/* One stress run for a benchmark: ops per second, or -1 on failure. */
+static double bench_stress(int fd, unsigned int lock, unsigned int threads,
+			   unsigned int ms, unsigned int spins)
+{
+	struct alock_stress s = {
+		.lock = lock, .threads = threads, .duration_ms = ms, .cs_spins = spins,
+	};
+
+	if (xioctl(fd, ALOCK_IOC_STRESS, &s) || s.errors) {
+		tap(0, "bench %s x%u ran without errors", lock_name(lock), threads);
+		return -1;
+	}
+	return s.ops / (s.elapsed_ns / 1e9);
+}
+
+/*
+ * bench-queue MS: queue locks against the stock spinlock and the ticket
+ * lock, same guest, same run; throughput and ratios.  Not asserted.
+ */
+static int cmd_bench_queue(int fd, unsigned int ms)
+{
+	static const unsigned int locks[] = {
+		ALOCK_LOCK_SPINLOCK, ALOCK_LOCK_TICKET, ALOCK_LOCK_MCS, ALOCK_LOCK_ABQL,
+	};
+	unsigned int ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned int threads[] = { 1, ncpu, 2 * ncpu };
+	unsigned int spins[] = { 0, 200 };
+	double v[4];
+	unsigned int t, i, c;
+
+	printf("# bench queue-locks (%u ms per cell; ops/s and ratio to spinlock_t | ticket)\n", ms);
+	printf("# bench %-7s %-6s %12s %22s %22s %22s\n", "threads", "spins",
+	       "spinlock", "ticket", "mcs", "abql");
+	for (c = 0; c < 2; c++) {
+		for (t = 0; t < 3; t++) {
+			for (i = 0; i < 4; i++)
+				v[i] = bench_stress(fd, locks[i], threads[t], ms, spins[c]);
+			printf("# bench %-7u %-6u %12.0f %12.0f (%4.2fx) %8.0f (%4.2fx|%4.2fx) %8.0f (%4.2fx|%4.2fx)\n",
+			       threads[t], spins[c], v[0], v[1], v[1] / v[0],
+			       v[2], v[2] / v[0], v[2] / v[1], v[3], v[3] / v[0], v[3] / v[1]);
+		}
+	}
+	tap(1, "bench queue-locks completed");
+	return 0;
+}
+
+/* One h-out-of-k run for a benchmark: requests per second, or -1. */
+static double bench_mr(int fd, unsigned int lock, unsigned int threads,
+		       unsigned int ms, unsigned int hmin, unsigned int hmax,
+		       unsigned int spins)
+{
+	struct alock_mrlock m = {
+		.lock = lock, .threads = threads, .duration_ms = ms,
+		.resources = 64, .min_request = hmin, .max_request = hmax,
+		.cs_spins = spins, .seed = 42,
+	};
+
+	if (xioctl(fd, ALOCK_IOC_MRLOCK, &m) || m.errors) {
+		tap(0, "bench mrlock %s x%u ran without errors", mr_names[lock], threads);
+		return -1;
+	}
+	return m.ops / (m.elapsed_ns / 1e9);
+}
+
+/*
+ * bench-mr MS: h-out-of-k over k = 64 at low contention (requests of 1-2
+ * resources) and high contention (16-32 resources), MRLock and the
+ * adaptive scheme against two-phase locking, a global lock and the bare
+ * bitset word.  Ratios are to two-phase locking.  Not asserted.
+ */
+static int cmd_bench_mr(int fd, unsigned int ms)
+{
+	static const unsigned int schemes[] = {
+		ALOCK_MR_2PL, ALOCK_MR_GLOBAL, ALOCK_MR_BITSET, ALOCK_MR_MRLOCK,
+		ALOCK_MR_ADAPTIVE,
+	};
+	static const struct { const char *name; unsigned int hmin, hmax; } cont[] = {
+		{ "low", 1, 2 }, { "medium", 4, 8 }, { "high", 16, 32 },
+	};
+	unsigned int ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned int threads[] = { ncpu, 2 * ncpu };
+	double v[5];
+	unsigned int c, t, i;
+
+	printf("# bench mrlock (%u ms per cell; requests/s and ratio to 2PL)\n", ms);
+	printf("# bench %-10s %-7s %10s %20s %20s %20s %20s\n", "contention", "threads",
+	       "2pl", "global", "bitset", "mrlock", "adaptive");
+	for (c = 0; c < 3; c++) {
+		for (t = 0; t < 2; t++) {
+			for (i = 0; i < 5; i++)
+				v[i] = bench_mr(fd, schemes[i], threads[t], ms,
+						cont[c].hmin, cont[c].hmax, 100);
+			printf("# bench %-10s %-7u %10.0f %10.0f (%5.2fx) %10.0f (%5.2fx) %10.0f (%5.2fx) %10.0f (%5.2fx)\n",
+			       cont[c].name, threads[t], v[0], v[1], v[1] / v[0],
+			       v[2], v[2] / v[0], v[3], v[3] / v[0], v[4], v[4] / v[0]);
+		}
+	}
+	tap(1, "bench mrlock completed");
+	return 0;
+}
+
 static void on_sigint(int sig)
 {
 	(void)sig;
@@ -473,7 +574,8 @@ int main(int argc, char **argv)
 		fprintf(stderr,
 			"usage: alocktest version|abi|errno|selftest|stress-intr|churn N|\n"
 			"                 stress LOCK THREADS MS [bound|unbound] [SPINS] [PARAM]|\n"
-			"                 mrlock SCHEME THREADS MS K HMIN HMAX [SPINS] [QUEUE]\n");
+			"                 mrlock SCHEME THREADS MS K HMIN HMAX [SPINS] [QUEUE]|\n"
+			"                 bench-queue [MS]|bench-mr [MS]\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "churn"))
@@ -493,7 +595,11 @@ int main(int argc, char **argv)
 	} else if (!strcmp(argv[1], "mrlock")) {
 		if (cmd_mrlock(fd, argc - 2, argv + 2) == 2)
 			return 2;
-	} else if (!strcmp(argv[1], "stress-intr"))
+	} else if (!strcmp(argv[1], "bench-queue"))
+		cmd_bench_queue(fd, argc > 2 ? atoi(argv[2]) : 1000);
+	else if (!strcmp(argv[1], "bench-mr"))
+		cmd_bench_mr(fd, argc > 2 ? atoi(argv[2]) : 1000);
+	else if (!strcmp(argv[1], "stress-intr"))
 		cmd_stress_intr(fd);
 	else
 		return 2;

@@ -219,6 +219,15 @@ cluster_tests() {
 	fi
 }
 
+# Benchmarks (bench mode, node 0 only, after the cluster tests so that the
+# other guests are idle): ratios against the stock locks, same run.
+bench_tests() {
+	check "insmod alock.ko for benchmarks" insmod $P/alock.ko || return
+	$T bench-queue 1000
+	$T bench-mr 1000
+	check "rmmod after benchmarks" rmmod alock
+}
+
 main() {
 	echo "# alock guest tests on node$node ($ncpu CPUs, $(uname -r)), mode $mode"
 	if [ "$mode" != rdmalat ] && load_module; then
@@ -227,6 +236,7 @@ main() {
 		unload_tests
 	fi
 	cluster_tests
+	[ "$mode" = bench ] && [ "$node" = 0 ] && bench_tests
 	leak_check
 }
 
