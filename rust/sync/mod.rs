@@ -1,0 +1,5 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Locks and lock managers of the module.
+
+pub mod lockmgr;
