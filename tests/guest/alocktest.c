@@ -27,7 +27,9 @@ _Static_assert(sizeof(struct alock_version) == 56, "alock_version size");
 _Static_assert(sizeof(struct alock_abi_entry) == 8, "alock_abi_entry size");
 _Static_assert(sizeof(struct alock_abi) == 16, "alock_abi size");
 _Static_assert(sizeof(struct alock_selftest) == 64, "alock_selftest size");
-_Static_assert(sizeof(struct alock_stress) == 64, "alock_stress size");
+_Static_assert(sizeof(struct alock_stress) == 80, "alock_stress size");
+_Static_assert(sizeof(struct alock_mrlock) == 112, "alock_mrlock size");
+_Static_assert(sizeof(struct alock_txn) == 112, "alock_txn size");
 
 static int failures;
 
@@ -115,6 +117,8 @@ static int cmd_abi(int fd)
 		{ "ALOCK_IOC_ABI", { ALOCK_IOC_ABI, sizeof(struct alock_abi) } },
 		{ "ALOCK_IOC_SELFTEST", { ALOCK_IOC_SELFTEST, sizeof(struct alock_selftest) } },
 		{ "ALOCK_IOC_STRESS", { ALOCK_IOC_STRESS, sizeof(struct alock_stress) } },
+		{ "ALOCK_IOC_MRLOCK", { ALOCK_IOC_MRLOCK, sizeof(struct alock_mrlock) } },
+		{ "ALOCK_IOC_TXN", { ALOCK_IOC_TXN, sizeof(struct alock_txn) } },
 	};
 	struct alock_abi_entry tab[ALOCK_ABI_MAX_ENTRIES];
 	struct alock_abi q = {
@@ -160,6 +164,10 @@ static int cmd_errno(int fd)
 	struct alock_stress s, good = {
 		.lock = ALOCK_LOCK_SPINLOCK, .threads = 1, .duration_ms = 1,
 	};
+	struct alock_txn x, xgood = {
+		.mode = ALOCK_TXN_WAIT, .threads = 1, .duration_ms = 1,
+		.records = 2, .tx_records = 2,
+	};
 	struct alock_selftest t;
 	struct alock_abi q;
 	struct alock_abi_entry e[4];
@@ -174,7 +182,7 @@ static int cmd_errno(int fd)
 		   "ALOCK_IOC_VERSION with a wrong size");
 	expect_err(fd, _IOW(ALOCK_IOC_MAGIC, 0x03, struct alock_stress), &good, ENOTTY,
 		   "ALOCK_IOC_STRESS with a wrong direction");
-	expect_err(fd, _IOWR(ALOCK_IOC_MAGIC, 0x03, char[65]), &good, ENOTTY,
+	expect_err(fd, _IOWR(ALOCK_IOC_MAGIC, 0x03, char[sizeof(struct alock_stress) + 1]), &good, ENOTTY,
 		   "ALOCK_IOC_STRESS with a bigger size");
 
 	/* Bad pointers. */
@@ -229,6 +237,33 @@ static int cmd_errno(int fd)
 	s = good;
 	r = xioctl(fd, ALOCK_IOC_STRESS, &s);
 	tap(r == 0 && s.ops > 0 && s.errors == 0, "minimal valid stress request succeeds");
+
+#define BAD_TXN(field, value, what)				\
+	do {							\
+		x = xgood;					\
+		x.field = value;				\
+		expect_err(fd, ALOCK_IOC_TXN, &x, EINVAL, what); \
+	} while (0)
+	expect_err(fd, ALOCK_IOC_TXN, bad, EFAULT, "ALOCK_IOC_TXN from an unmapped address");
+	BAD_TXN(mode, 0, "txn mode 0");
+	BAD_TXN(mode, ALOCK_TXN_WAIT + 1, "txn mode 4");
+	BAD_TXN(threads, 0, "txn with 0 threads");
+	BAD_TXN(threads, ALOCK_STRESS_MAX_THREADS + 1, "txn with too many threads");
+	BAD_TXN(duration_ms, 0, "txn for 0 ms");
+	BAD_TXN(duration_ms, ALOCK_STRESS_MAX_MS + 1, "txn for too long");
+	BAD_TXN(flags, 0x80000000u, "txn with unknown flags");
+	BAD_TXN(records, 1, "txn with 1 record");
+	BAD_TXN(records, ALOCK_TXN_MAX_RECORDS + 1, "txn with too many records");
+	BAD_TXN(tx_records, 1, "txn with 1 record per transaction");
+	BAD_TXN(tx_records, 3, "txn with more records per transaction than records");
+	BAD_TXN(tx_records, ALOCK_TXN_MAX_TX_RECORDS + 1, "txn with 17 records per transaction");
+	BAD_TXN(read_pct, 101, "txn with read_pct 101");
+	BAD_TXN(exclusive_after, ALOCK_TXN_MAX_EXCLUSIVE_AFTER + 1, "txn with exclusive_after too big");
+	BAD_TXN(wait_timeout_us, ALOCK_TXN_MAX_WAIT_US + 1, "txn with too long a wait timeout");
+	BAD_TXN(cs_spins, ALOCK_STRESS_MAX_CS_SPINS + 1, "txn with too many spins");
+	x = xgood;
+	r = xioctl(fd, ALOCK_IOC_TXN, &x);
+	tap(r == 0 && x.commits > 0 && x.errors == 0, "minimal valid txn request succeeds");
 	return 0;
 }
 
@@ -310,6 +345,59 @@ static int cmd_stress(int fd, int argc, char **argv)
 	return 0;
 }
 
+static const char *const txn_modes[] = { "?", "restart", "exclusive", "wait" };
+
+static unsigned int txn_mode(const char *name)
+{
+	unsigned int i;
+
+	for (i = ALOCK_TXN_RESTART; i <= ALOCK_TXN_WAIT; i++)
+		if (!strcmp(name, txn_modes[i]))
+			return i;
+	return atoi(name);
+}
+
+/* txn MODE THREADS MS [RECORDS] [TX_RECORDS] [READ_PCT] */
+static int cmd_txn(int fd, int argc, char **argv)
+{
+	struct alock_txn x = { 0 };
+	const char *m;
+	double s;
+	int r;
+
+	if (argc < 3)
+		return 2;
+	x.mode = txn_mode(argv[0]);
+	x.threads = atoi(argv[1]);
+	x.duration_ms = atoi(argv[2]);
+	x.records = argc > 3 ? atoi(argv[3]) : 8;
+	x.tx_records = argc > 4 ? atoi(argv[4]) : 4;
+	x.read_pct = argc > 5 ? atoi(argv[5]) : 20;
+	x.cs_spins = 20;
+	m = x.mode <= ALOCK_TXN_WAIT ? txn_modes[x.mode] : "?";
+	r = xioctl(fd, ALOCK_IOC_TXN, &x);
+	tap(r == 0, "txn %s x%u, %u records, %u per tx: ioctl (%s)", m, x.threads,
+	    x.records, x.tx_records, r ? strerror(-r) : "ok");
+	if (r)
+		return 1;
+	s = x.elapsed_ns / 1e9;
+	printf("# txn %s: %u threads, %u records, %u per tx, %u%% audits, %.0f ms: "
+	       "%.0f commits/s, %.0f restarts/s, %.0f waits/s, %llu timeouts, "
+	       "%llu exclusive, max_restarts %llu, %llu errors\n",
+	       m, x.threads, x.records, x.tx_records, x.read_pct, s * 1e3,
+	       x.commits / s, x.restarts / s, x.waits / s,
+	       (unsigned long long)x.timeouts, (unsigned long long)x.exclusive,
+	       (unsigned long long)x.max_restarts, (unsigned long long)x.errors);
+	tap(x.commits > 0, "txn %s x%u: commits (%llu)", m, x.threads,
+	    (unsigned long long)x.commits);
+	tap(x.errors == 0, "txn %s x%u: consistent (%llu errors)", m, x.threads,
+	    (unsigned long long)x.errors);
+	if (x.mode != ALOCK_TXN_RESTART)
+		tap(x.max_restarts <= 10, "txn %s x%u: max_restarts %llu <= exclusive_after 10",
+		    m, x.threads, (unsigned long long)x.max_restarts);
+	return 0;
+}
+
 static void on_sigint(int sig)
 {
 	(void)sig;
@@ -369,7 +457,8 @@ int main(int argc, char **argv)
 	if (argc < 2) {
 		fprintf(stderr,
 			"usage: alocktest version|abi|errno|selftest|stress-intr|churn N|\n"
-			"                 stress LOCK THREADS MS [bound|unbound] [SPINS]\n");
+			"                 stress LOCK THREADS MS [bound|unbound] [SPINS]|\n"
+			"                 txn restart|exclusive|wait THREADS MS [RECORDS] [TX_RECORDS] [READ_PCT]\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "churn"))
@@ -385,6 +474,9 @@ int main(int argc, char **argv)
 		cmd_selftest(fd);
 	else if (!strcmp(argv[1], "stress")) {
 		if (cmd_stress(fd, argc - 2, argv + 2) == 2)
+			return 2;
+	} else if (!strcmp(argv[1], "txn")) {
+		if (cmd_txn(fd, argc - 2, argv + 2) == 2)
 			return 2;
 	} else if (!strcmp(argv[1], "stress-intr"))
 		cmd_stress_intr(fd);

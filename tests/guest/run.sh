@@ -81,6 +81,11 @@ local_tests() {
 	done
 	$T stress mutex $((2 * ncpu)) $STRESS_MS unbound
 	$T stress spinlock "$ncpu" $STRESS_MS unbound 0
+	# Lock manager: few records, many threads, so conflicts are frequent.
+	for m in restart exclusive wait; do
+		$T txn $m $((2 * ncpu)) $STRESS_MS 8 4 20
+	done
+	$T txn wait $((2 * ncpu)) $STRESS_MS 4096 16 50
 	$T stress-intr
 }
 
