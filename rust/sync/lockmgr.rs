@@ -53,7 +53,9 @@
 //! lock is ever held at a time.  A releaser that sees the waiters bit takes
 //! the bucket lock and *hands the record over*: if the longest waiter wants
 //! to write (or upgrade), it gets the lock alone; if it wants to read, every
-//! waiting reader of the record gets it.  The woken transactions then
+//! waiting reader of the record gets it.  An upgrader (at most one per
+//! record: a second one restarts at once) queues in front, since the
+//! others would wait for its read lock anyway.  The woken transactions then
 //! already own the lock, so a woken waiter cannot lose the record again.
 //! A waiter whose timeout expires unlinks itself under the bucket lock and
 //! passes the record on as a releaser would.
@@ -206,7 +208,9 @@ pub enum Policy {
         after: u32,
     },
     /// Sleep in the record's waiting queue for up to `timeout` jiffies,
-    /// then fail with `EAGAIN`; irrevocable after `after` restarts.
+    /// then fail with `EAGAIN`; irrevocable after `after` restarts.  The
+    /// sleep is interruptible: with a signal pending a wait ends at once
+    /// like a timeout.
     Wait {
         /// Restarts before the transaction runs irrevocably.
         after: u32,
@@ -298,6 +302,15 @@ impl Queue {
             unsafe { (*self.tail).next.store(p.cast_mut(), Ordering::Relaxed) };
         }
         self.tail = p;
+    }
+
+    fn push_front(&mut self, w: &Waiter) {
+        w.next.store(self.head.cast_mut(), Ordering::Relaxed);
+        let p: *const Waiter = w;
+        if self.tail.is_null() {
+            self.tail = p;
+        }
+        self.head = p;
     }
 
     /// Unlinks `w`; returns whether it was linked.
@@ -742,7 +755,13 @@ impl Txn<'_> {
         w.rec.store(rec, Ordering::Relaxed);
         w.want.store(want as u32, Ordering::Relaxed);
         w.granted.store(false, Ordering::Relaxed);
-        q.push_back(w);
+        if want == Want::Upgrade {
+            // It holds a read lock already: serve it before the others,
+            // who would wait for that read lock anyway.
+            q.push_front(w);
+        } else {
+            q.push_back(w);
+        }
         lock.0.fetch_or(WAITERS, Ordering::AcqRel);
         // The holder may have released it before it saw the waiters bit.
         grant(&mut q, lock, rec);
