@@ -769,6 +769,12 @@ impl Txn<'_> {
         let mut left = timeout;
         while !w.granted.load(Ordering::Acquire) {
             if left == 0 {
+                // A releaser may be on its way to the bucket lock: take the
+                // record if it is ours by now rather than restart.
+                grant(&mut q, lock, rec);
+                if w.granted.load(Ordering::Acquire) {
+                    return Ok(());
+                }
                 q.remove(w);
                 // Waiters behind this one may be able to go now.
                 grant(&mut q, lock, rec);
