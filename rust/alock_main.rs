@@ -13,6 +13,7 @@ pub mod mrstress;
 pub mod selftest;
 pub mod stress;
 pub mod sync;
+pub mod txn;
 pub mod uapi;
 
 use kernel::{
@@ -160,6 +161,16 @@ impl MiscDevice for AlockDevice {
                 let ret = mrstress::run(&mut s);
                 if ret.is_ok() || ret == Err(EINTR) {
                     w.write(&s)?;
+                }
+                ret?;
+            }
+            ALOCK_IOC_TXN => {
+                let (mut r, mut w) = user.reader_writer();
+                let mut t: AlockTxn = r.read()?;
+                let ret = txn::run(&mut t);
+                // Report partial results of an interrupted run too.
+                if ret.is_ok() || ret == Err(EINTR) {
+                    w.write(&t)?;
                 }
                 ret?;
             }

@@ -8,9 +8,12 @@
 //! - [`mcs`]: MCS queue lock.
 //! - [`abql`]: Anderson's array-based queue lock.
 //! - [`mrlock`]: multi-resource lock (h-out-of-k) and its adaptive scheme.
+//! - [`lockmgr`]: picotm-style lock manager (record reader/writer locks,
+//!   transactions, exclusive mode, waiting queues).
 
 pub mod abql;
 pub mod lock;
+pub mod lockmgr;
 pub mod mcs;
 pub mod mrlock;
 pub mod ticket;

@@ -168,6 +168,10 @@ static int cmd_errno(int fd)
 		.lock = ALOCK_MR_MRLOCK, .threads = 2, .duration_ms = 1,
 		.resources = 8, .min_request = 1, .max_request = 4,
 	};
+	struct alock_txn x, xgood = {
+		.mode = ALOCK_TXN_WAIT, .threads = 1, .duration_ms = 1,
+		.records = 2, .tx_records = 2,
+	};
 	struct alock_selftest t;
 	struct alock_abi q;
 	struct alock_abi_entry e[4];
@@ -182,7 +186,7 @@ static int cmd_errno(int fd)
 		   "ALOCK_IOC_VERSION with a wrong size");
 	expect_err(fd, _IOW(ALOCK_IOC_MAGIC, 0x03, struct alock_stress), &good, ENOTTY,
 		   "ALOCK_IOC_STRESS with a wrong direction");
-	expect_err(fd, _IOWR(ALOCK_IOC_MAGIC, 0x03, char[65]), &good, ENOTTY,
+	expect_err(fd, _IOWR(ALOCK_IOC_MAGIC, 0x03, char[sizeof(struct alock_stress) + 1]), &good, ENOTTY,
 		   "ALOCK_IOC_STRESS with a bigger size");
 
 	/* Bad pointers. */
@@ -268,6 +272,33 @@ static int cmd_errno(int fd)
 	s = good;
 	r = xioctl(fd, ALOCK_IOC_STRESS, &s);
 	tap(r == 0 && s.ops > 0 && s.errors == 0, "minimal valid stress request succeeds");
+
+#define BAD_TXN(field, value, what)				\
+	do {							\
+		x = xgood;					\
+		x.field = value;				\
+		expect_err(fd, ALOCK_IOC_TXN, &x, EINVAL, what); \
+	} while (0)
+	expect_err(fd, ALOCK_IOC_TXN, bad, EFAULT, "ALOCK_IOC_TXN from an unmapped address");
+	BAD_TXN(mode, 0, "txn mode 0");
+	BAD_TXN(mode, ALOCK_TXN_WAIT + 1, "txn mode 4");
+	BAD_TXN(threads, 0, "txn with 0 threads");
+	BAD_TXN(threads, ALOCK_STRESS_MAX_THREADS + 1, "txn with too many threads");
+	BAD_TXN(duration_ms, 0, "txn for 0 ms");
+	BAD_TXN(duration_ms, ALOCK_STRESS_MAX_MS + 1, "txn for too long");
+	BAD_TXN(flags, 0x80000000u, "txn with unknown flags");
+	BAD_TXN(records, 1, "txn with 1 record");
+	BAD_TXN(records, ALOCK_TXN_MAX_RECORDS + 1, "txn with too many records");
+	BAD_TXN(tx_records, 1, "txn with 1 record per transaction");
+	BAD_TXN(tx_records, 3, "txn with more records per transaction than records");
+	BAD_TXN(tx_records, ALOCK_TXN_MAX_TX_RECORDS + 1, "txn with 17 records per transaction");
+	BAD_TXN(read_pct, 101, "txn with read_pct 101");
+	BAD_TXN(exclusive_after, ALOCK_TXN_MAX_EXCLUSIVE_AFTER + 1, "txn with exclusive_after too big");
+	BAD_TXN(wait_timeout_us, ALOCK_TXN_MAX_WAIT_US + 1, "txn with too long a wait timeout");
+	BAD_TXN(cs_spins, ALOCK_STRESS_MAX_CS_SPINS + 1, "txn with too many spins");
+	x = xgood;
+	r = xioctl(fd, ALOCK_IOC_TXN, &x);
+	tap(r == 0 && x.commits > 0 && x.errors == 0, "minimal valid txn request succeeds");
 	return 0;
 }
 
@@ -514,6 +545,62 @@ static int cmd_bench_mr(int fd, unsigned int ms)
 	return 0;
 }
 
+static const char *const txn_modes[] = { "?", "restart", "exclusive", "wait" };
+
+static unsigned int txn_mode(const char *name)
+{
+	unsigned int i;
+
+	for (i = ALOCK_TXN_RESTART; i <= ALOCK_TXN_WAIT; i++)
+		if (!strcmp(name, txn_modes[i]))
+			return i;
+	return atoi(name);
+}
+
+/* txn MODE THREADS MS [RECORDS] [TX_RECORDS] [READ_PCT] [EXCLUSIVE_AFTER] */
+static int cmd_txn(int fd, int argc, char **argv)
+{
+	struct alock_txn x = { 0 };
+	unsigned int after;
+	const char *m;
+	double s;
+	int r;
+
+	if (argc < 3)
+		return 2;
+	x.mode = txn_mode(argv[0]);
+	x.threads = atoi(argv[1]);
+	x.duration_ms = atoi(argv[2]);
+	x.records = argc > 3 ? atoi(argv[3]) : 8;
+	x.tx_records = argc > 4 ? atoi(argv[4]) : 4;
+	x.read_pct = argc > 5 ? atoi(argv[5]) : 20;
+	x.cs_spins = 20;
+	x.exclusive_after = argc > 6 ? atoi(argv[6]) : 0;
+	after = x.exclusive_after ? x.exclusive_after : 10; /* header default */
+	m = x.mode <= ALOCK_TXN_WAIT ? txn_modes[x.mode] : "?";
+	r = xioctl(fd, ALOCK_IOC_TXN, &x);
+	tap(r == 0, "txn %s x%u, %u records, %u per tx: ioctl (%s)", m, x.threads,
+	    x.records, x.tx_records, r ? strerror(-r) : "ok");
+	if (r)
+		return 1;
+	s = x.elapsed_ns / 1e9;
+	printf("# txn %s: %u threads, %u records, %u per tx, %u%% audits, %.0f ms: "
+	       "%.0f commits/s, %.0f restarts/s, %.0f waits/s, %llu timeouts, "
+	       "%llu exclusive, max_restarts %llu, %llu errors\n",
+	       m, x.threads, x.records, x.tx_records, x.read_pct, s * 1e3,
+	       x.commits / s, x.restarts / s, x.waits / s,
+	       (unsigned long long)x.timeouts, (unsigned long long)x.exclusive,
+	       (unsigned long long)x.max_restarts, (unsigned long long)x.errors);
+	tap(x.commits > 0, "txn %s x%u: commits (%llu)", m, x.threads,
+	    (unsigned long long)x.commits);
+	tap(x.errors == 0, "txn %s x%u: consistent (%llu errors)", m, x.threads,
+	    (unsigned long long)x.errors);
+	if (x.mode != ALOCK_TXN_RESTART)
+		tap(x.max_restarts <= after, "txn %s x%u: max_restarts %llu <= exclusive_after %u",
+		    m, x.threads, (unsigned long long)x.max_restarts, after);
+	return 0;
+}
+
 static void on_sigint(int sig)
 {
 	(void)sig;
@@ -575,7 +662,8 @@ int main(int argc, char **argv)
 			"usage: alocktest version|abi|errno|selftest|stress-intr|churn N|\n"
 			"                 stress LOCK THREADS MS [bound|unbound] [SPINS] [PARAM]|\n"
 			"                 mrlock SCHEME THREADS MS K HMIN HMAX [SPINS] [QUEUE]|\n"
-			"                 bench-queue [MS]|bench-mr [MS]\n");
+			"                 bench-queue [MS]|bench-mr [MS]|\n"
+			"                 txn restart|exclusive|wait THREADS MS [RECORDS] [TX_RECORDS] [READ_PCT] [AFTER]\n");
 		return 2;
 	}
 	if (!strcmp(argv[1], "churn"))
@@ -599,7 +687,10 @@ int main(int argc, char **argv)
 		cmd_bench_queue(fd, argc > 2 ? atoi(argv[2]) : 1000);
 	else if (!strcmp(argv[1], "bench-mr"))
 		cmd_bench_mr(fd, argc > 2 ? atoi(argv[2]) : 1000);
-	else if (!strcmp(argv[1], "stress-intr"))
+	else if (!strcmp(argv[1], "txn")) {
+		if (cmd_txn(fd, argc - 2, argv + 2) == 2)
+			return 2;
+	} else if (!strcmp(argv[1], "stress-intr"))
 		cmd_stress_intr(fd);
 	else
 		return 2;

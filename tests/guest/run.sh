@@ -82,6 +82,13 @@ local_tests() {
 	$T stress mutex $((2 * ncpu)) $STRESS_MS unbound
 	$T stress spinlock "$ncpu" $STRESS_MS unbound 0
 	queue_lock_tests
+	# Lock manager: few records, many threads, so conflicts are frequent.
+	for m in restart exclusive wait; do
+		$T txn $m $((2 * ncpu)) $STRESS_MS 8 4 20
+	done
+	$T txn wait $((2 * ncpu)) $STRESS_MS 4096 16 50
+	# Exclusive mode after 3 restarts: no transaction may restart more.
+	$T txn exclusive $((2 * ncpu)) $STRESS_MS 8 4 0 3
 	$T stress-intr
 }
 
@@ -225,6 +232,14 @@ bench_tests() {
 	check "insmod alock.ko for benchmarks" insmod $P/alock.ko || return
 	$T bench-queue 1000
 	$T bench-mr 1000
+	# Lock manager, like picotm's figures: commits and restarts per second
+	# with restart-only, exclusive mode and the waiting queue, at high
+	# (8 records) and low (4096 records) contention.
+	for recs in 8 4096; do
+		for m in restart exclusive wait; do
+			$T txn $m $((2 * ncpu)) 1000 $recs 4 20
+		done
+	done
 	check "rmmod after benchmarks" rmmod alock
 }
 
