@@ -840,6 +840,11 @@ impl Txn<'_> {
 
     /// Runs `f` as a transaction until it commits: `f` returning `EAGAIN`
     /// restarts it, `Ok` commits, another error aborts and is returned.
+    ///
+    /// May sleep (process context only): after a restart it yields the CPU
+    /// once, because the holder of the conflicting record may be a
+    /// preempted task on this very CPU; restarting in a tight loop would
+    /// keep it off the CPU until the next scheduler tick.
     pub fn run<R>(&mut self, mut f: impl FnMut(&mut Self) -> Result<R>) -> Result<R> {
         loop {
             self.begin();
@@ -848,7 +853,12 @@ impl Txn<'_> {
                     self.commit();
                     return Ok(r);
                 }
-                Err(e) if e == EAGAIN => self.restart(),
+                Err(e) if e == EAGAIN => {
+                    self.restart();
+                    // SAFETY: Process context, no lock held (all records and
+                    // the irrevocability semaphore were released).
+                    unsafe { bindings::schedule() };
+                }
                 Err(e) => {
                     self.abort();
                     return Err(e);
