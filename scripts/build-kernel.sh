@@ -68,8 +68,11 @@ make -C "$src" -s "${vars[@]}" INSTALL_MOD_PATH="$top/modroot" INSTALL_MOD_STRIP
 log "kernel $key: built in $(($(date +%s) - start)) s"
 touch "$top/.built"
 
-# Keep the cache small: drop this flavour's trees of other inputs.
-for old in "$ALOCK_CACHE/kernel-$KFLAVOR"-*; do
-	[ "$old" = "$top" ] || rm -rf "$old"
-done
+# Keep the cache small: drop this flavour's trees of other inputs (unless
+# ALOCK_KEEP_KERNELS=1: several checkouts with different patches share it).
+if [ "${ALOCK_KEEP_KERNELS:-}" != 1 ]; then
+	for old in "$ALOCK_CACHE/kernel-$KFLAVOR"-*; do
+		[ "$old" = "$top" ] || rm -rf "$old"
+	done
+fi
 echo "$src"
