@@ -10,6 +10,7 @@ pub mod capi;
 pub mod kthread;
 pub mod miscdev;
 pub mod mrstress;
+pub mod rwstress;
 pub mod selftest;
 pub mod stress;
 pub mod sync;
@@ -50,6 +51,7 @@ impl kernel::Module for AlockModule {
     fn init(module: &'static ThisModule) -> Result<Self> {
         // SAFETY: The hook has no preconditions.
         unsafe { alock_shim_init_hook() };
+        sync::prwlock::check_layout()?;
         sync::mcs::pool_init()?;
         let dev = match MiscDeviceRegistration::register(c_str!("alock"), module) {
             Ok(d) => d,
@@ -173,6 +175,30 @@ impl MiscDevice for AlockDevice {
                     w.write(&t)?;
                 }
                 ret?;
+            }
+            ALOCK_IOC_RWSTRESS => {
+                let (mut r, mut w) = user.reader_writer();
+                let mut s: AlockRwstress = r.read()?;
+                let ret = rwstress::stress(&mut s);
+                if ret.is_ok() || ret == Err(EINTR) {
+                    w.write(&s)?;
+                }
+                ret?;
+            }
+            ALOCK_IOC_RWWAKE => {
+                let (mut r, mut w) = user.reader_writer();
+                let mut s: AlockRwwake = r.read()?;
+                let ret = rwstress::wake(&mut s);
+                if ret.is_ok() || ret == Err(EINTR) {
+                    w.write(&s)?;
+                }
+                ret?;
+            }
+            ALOCK_IOC_RWCOST => {
+                let (mut r, mut w) = user.reader_writer();
+                let mut s: AlockRwcost = r.read()?;
+                rwstress::cost(&mut s)?;
+                w.write(&s)?;
             }
             _ => return Err(ENOTTY),
         }

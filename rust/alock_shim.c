@@ -5,6 +5,7 @@
 #include <linux/alock.h>
 #include <linux/bug.h>
 #include <linux/module.h>
+#include <linux/prwlock.h>
 
 #include "alock_shim.h"
 
@@ -29,6 +30,15 @@ EXPORT_SYMBOL_GPL(__alock_mrlock_init);
 EXPORT_SYMBOL_GPL(alock_mrlock_destroy);
 EXPORT_SYMBOL_GPL(alock_mrlock_lock);
 EXPORT_SYMBOL_GPL(alock_mrlock_unlock);
+
+/* include/linux/prwlock.h, write side and set-up in rust/sync/prwlock.rs. */
+EXPORT_SYMBOL_GPL(__prwlock_init);
+EXPORT_SYMBOL_GPL(prwlock_destroy);
+EXPORT_SYMBOL_GPL(prwlock_write_lock);
+EXPORT_SYMBOL_GPL(prwlock_write_trylock);
+EXPORT_SYMBOL_GPL(prwlock_write_unlock);
+EXPORT_SYMBOL_GPL(prwlock_downgrade_write);
+EXPORT_SYMBOL_GPL(prwlock_set_flags);
 
 /*
  * Called at module init.  With ALOCK_INJECT_WARN (make ALOCK_INJECT_WARN=1)

@@ -6,6 +6,31 @@
 #ifndef _ALOCK_SHIM_H
 #define _ALOCK_SHIM_H
 
+#include <linux/types.h>
+
+struct prwlock;
+struct wait_queue_head;
+
 void alock_shim_init_hook(void);
+
+/* rust/prwlock_fast.c */
+void alock_prw_record_active(struct prwlock *l);
+void alock_prw_ipi_report(void *info);
+void alock_prw_init_pcpu(struct prwlock *l);
+void alock_prw_ipi_wake(void *info);
+bool alock_waitqueue_active(struct wait_queue_head *wq);
+unsigned int alock_prw_task_held(unsigned int *passive);
+extern const unsigned long alock_prw_layout[];
+
+/* rust/rw_baselines.c */
+struct alock_rwbase;
+struct alock_rwbase *alock_rwbase_new(unsigned int kind);
+void alock_rwbase_free(struct alock_rwbase *b);
+void alock_rwbase_read_lock(struct alock_rwbase *b);
+void alock_rwbase_read_unlock(struct alock_rwbase *b);
+void alock_rwbase_write_lock(struct alock_rwbase *b);
+void alock_rwbase_write_unlock(struct alock_rwbase *b);
+u64 alock_rw_read_cost(unsigned int kind, struct prwlock *prw,
+		       struct alock_rwbase *b, u32 iters);
 
 #endif /* _ALOCK_SHIM_H */

@@ -17,8 +17,12 @@ use crate::kthread::{online_cpus, run_threads, Job, Placement};
 use crate::stress::{Record, StressLock};
 use crate::sync::lock::{Backend, Lock, QueueOrder};
 use crate::sync::mrlock::{RawMrLock, Scheme};
+use crate::sync::prwlock::{task_holds, PrwReadGuard, Prwlock, IPIS};
 use crate::uapi::*;
-use crate::{new_abql_lock, new_mcs_lock, new_multi_lock, new_ticket_lock};
+use crate::{new_abql_lock, new_mcs_lock, new_multi_lock, new_prwlock, new_ticket_lock};
+
+/// `PRW_MAX_HELD` of `include/linux/prwlock_types.h`.
+const PRW_MAX_HELD: usize = bindings::PRW_MAX_HELD as usize;
 
 /// Outcome of one test: number of checks made, or the first failure.
 pub type TestResult = core::result::Result<u32, Error>;
@@ -54,7 +58,7 @@ impl Checker {
 pub type Test = (&'static str, fn() -> TestResult);
 
 /// The self-tests, in id order (id = index + 1).
-pub const TESTS: [Test; 8] = [
+pub const TESTS: [Test; 11] = [
     ("abi_table", test_abi_table),
     ("percpu_ipi", test_percpu_ipi),
     ("kthread_bound", test_kthread_bound),
@@ -63,6 +67,9 @@ pub const TESTS: [Test; 8] = [
     ("order_check_detects", test_order_check_detects),
     ("mrlock_semantics", test_mrlock_semantics),
     ("mrstress_detects_overlap", test_mrstress_detects_overlap),
+    ("prwlock_semantics", test_prwlock_semantics),
+    ("prwlock_sched_conversion", test_prwlock_conversion),
+    ("prwlock_ipi_consensus", test_prwlock_ipi),
 ];
 
 /// Runs test `id` (1-based) and fills in `out`.
@@ -349,5 +356,135 @@ fn test_mrstress_detects_overlap() -> TestResult {
     }
     let errors = crate::mrstress::run_without_exclusion()?;
     c.check(errors > 0, "overlapping holders detected")?;
+    Ok(c.checks)
+}
+
+/// Read, write, try and downgrade semantics of prwlock, from one task.
+fn test_prwlock_semantics() -> TestResult {
+    let mut c = Checker::new("prwlock_semantics");
+    let l = KBox::pin_init(new_prwlock!(0u64, "selftest_prwlock"), GFP_KERNEL)?;
+    *l.write() = 5;
+    {
+        let r = l.read();
+        c.check(*r == 5, "reader sees the writer's value")?;
+        c.check(
+            l.try_write().is_none(),
+            "try_write fails while a reader holds",
+        )?;
+        // Passive, or already converted if the test was preempted.
+        let (held, passive) = task_holds();
+        c.check(held == 1 && passive <= 1, "one read hold recorded")?;
+    }
+    let r = passive_read(&l);
+    c.check(r.is_some(), "a read hold observed in passive mode")?;
+    drop(r);
+    c.check(task_holds() == (0, 0), "hold gone after unlock")?;
+    {
+        let w = l.try_write();
+        c.check(w.is_some(), "try_write succeeds on a free lock")?;
+        c.check(
+            l.try_read().is_none(),
+            "try_read fails while a writer holds",
+        )?;
+        if let Some(mut w) = w {
+            *w = 6;
+            let r = w.downgrade();
+            c.check(*r == 6, "downgraded reader sees its own write")?;
+            c.check(task_holds() == (1, 0), "downgraded hold is active")?;
+            c.check(l.try_write().is_none(), "try_write fails after downgrade")?;
+        }
+    }
+    c.check(task_holds() == (0, 0), "downgraded hold gone after unlock")?;
+    let r = l.try_read();
+    c.check(r.is_some(), "try_read succeeds after the writer left")?;
+    drop(r);
+    // More read locks than the task can record: the extra one is active.
+    // Each lock gets its own lockdep class (one per macro call site):
+    // nested read locks of one class would be reported as recursion.
+    macro_rules! locks {
+        ($($n:literal),*) => {
+            [$(KBox::pin_init(new_prwlock!(0u64, $n), GFP_KERNEL)?),*]
+        };
+    }
+    let locks = locks!("sp0", "sp1", "sp2", "sp3", "sp4", "sp5", "sp6", "sp7", "sp8");
+    const _: () = assert!(PRW_MAX_HELD + 1 == 9);
+    {
+        let mut guards = KVec::new();
+        for l in locks.iter() {
+            guards.push(l.read(), GFP_KERNEL)?;
+        }
+        let (held, passive) = task_holds();
+        c.check(
+            held == PRW_MAX_HELD as u32 && passive <= held,
+            "holds beyond the task's table are untracked",
+        )?;
+    }
+    c.check(task_holds() == (0, 0), "every hold released")?;
+    let extra = locks.iter().map(|l| l.active_unlocks()).sum::<u64>();
+    c.check(extra >= 1, "the untracked hold took the active path")?;
+    Ok(c.checks)
+}
+
+/// Takes a read hold and returns it once observed in passive mode with
+/// preemption off (a tick may preempt the task, and convert the hold,
+/// before it looks: then it tries again).
+fn passive_read<T>(l: &Prwlock<T>) -> Option<PrwReadGuard<'_, T>> {
+    for _ in 0..1000 {
+        let g = l.read();
+        // SAFETY: Re-enabled right below.
+        unsafe { bindings::preempt_disable() };
+        let holds = task_holds();
+        // SAFETY: Pairs with the call above.
+        unsafe { bindings::preempt_enable() };
+        if holds == (1, 1) {
+            return Some(g);
+        }
+    }
+    None
+}
+
+/// The patched scheduler converts a passive hold to active when the
+/// holder is switched out.
+fn test_prwlock_conversion() -> TestResult {
+    let mut c = Checker::new("prwlock_sched_conversion");
+    let l = KBox::pin_init(new_prwlock!(0u64, "selftest_prwlock_conv"), GFP_KERNEL)?;
+    let before = l.active_unlocks();
+    {
+        let r = passive_read(&l);
+        c.check(r.is_some(), "hold is passive before sleeping")?;
+        // SAFETY: Process context; sleeping inside the read side is allowed.
+        unsafe { bindings::msleep(2) };
+        c.check(
+            task_holds() == (1, 0),
+            "hold is active after a context switch",
+        )?;
+    }
+    c.check(l.active_unlocks() > before, "unlock took the active path")?;
+    c.check(task_holds() == (0, 0), "no hold left")?;
+    // A writer now finds no reader anywhere.
+    let w = l.try_write();
+    c.check(
+        w.is_some(),
+        "writer gets in after the converted reader left",
+    )?;
+    Ok(c.checks)
+}
+
+/// A writer on a lock no CPU has touched must IPI every other online CPU
+/// to reach consensus, and none once they have reported.
+fn test_prwlock_ipi() -> TestResult {
+    let mut c = Checker::new("prwlock_ipi_consensus");
+    // SAFETY: Keeps the online set stable during the test.
+    unsafe { bindings::cpus_read_lock() };
+    // SAFETY: No preconditions.
+    let others = u64::from(unsafe { bindings::num_online_cpus() }) - 1;
+    // SAFETY: Pairs with the lock above (released before the writer runs,
+    // which takes it itself; the count is only compared loosely below).
+    unsafe { bindings::cpus_read_unlock() };
+    let l = KBox::pin_init(new_prwlock!(0u64, "selftest_prwlock_ipi"), GFP_KERNEL)?;
+    let before = IPIS.load(Ordering::Relaxed);
+    drop(l.write());
+    let sent = IPIS.load(Ordering::Relaxed) - before;
+    c.check(sent == others, "one IPI to each other online CPU")?;
     Ok(c.checks)
 }

@@ -12,7 +12,7 @@ use kernel::ioctl::{_IOR, _IOWR};
 use kernel::types::{AsBytes, FromBytes};
 
 /// ABI version implemented by this module (`ALOCK_ABI_VERSION`).
-pub const ALOCK_ABI_VERSION: u32 = 2;
+pub const ALOCK_ABI_VERSION: u32 = 3;
 /// ioctl type byte (`ALOCK_IOC_MAGIC`).
 pub const ALOCK_IOC_MAGIC: u32 = 0xA1;
 
@@ -252,6 +252,118 @@ pub struct AlockTxn {
     pub elapsed_ns: u64,
 }
 
+/// `enum alock_rw_lock_id`: prwlock.
+pub const ALOCK_RW_PRWLOCK: u32 = 1;
+/// `enum alock_rw_lock_id`: rw_semaphore.
+pub const ALOCK_RW_RWSEM: u32 = 2;
+/// `enum alock_rw_lock_id`: percpu_rw_semaphore.
+pub const ALOCK_RW_PERCPU_RWSEM: u32 = 3;
+/// `enum alock_rw_lock_id`: rwlock_t.
+pub const ALOCK_RW_RWLOCK: u32 = 4;
+/// `enum alock_rw_lock_id`: brlock.
+pub const ALOCK_RW_BRLOCK: u32 = 5;
+/// `enum alock_rw_lock_id`: RCU read side.
+pub const ALOCK_RW_RCU: u32 = 6;
+/// Threads may run anywhere.
+pub const ALOCK_RW_UNBOUND: u32 = ALOCK_STRESS_UNBOUND;
+/// Readers sleep inside some read sections.
+pub const ALOCK_RW_SLEEP: u32 = 1 << 1;
+/// Readers yield inside some read sections.
+pub const ALOCK_RW_YIELD: u32 = 1 << 2;
+/// prwlock: sequential wake-up.
+pub const ALOCK_RW_SEQ_WAKE: u32 = 1 << 3;
+/// Readers migrate inside some read sections.
+pub const ALOCK_RW_MIGRATE: u32 = 1 << 4;
+/// All valid `AlockRwstress::flags` bits.
+pub const ALOCK_RW_FLAGS: u32 =
+    ALOCK_RW_UNBOUND | ALOCK_RW_SLEEP | ALOCK_RW_YIELD | ALOCK_RW_SEQ_WAKE | ALOCK_RW_MIGRATE;
+/// Longest pause between write sections.
+pub const ALOCK_RW_MAX_PAUSE_US: u32 = 1_000_000;
+/// Most wake-up rounds.
+pub const ALOCK_RWWAKE_MAX_ROUNDS: u32 = 10_000;
+
+/// `struct alock_rwstress`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct AlockRwstress {
+    /// `enum alock_rw_lock_id`.
+    pub lock: u32,
+    /// Reader threads.
+    pub readers: u32,
+    /// Writer threads.
+    pub writers: u32,
+    /// Duration in milliseconds.
+    pub duration_ms: u32,
+    /// `ALOCK_RW_*` flags.
+    pub flags: u32,
+    /// Spins inside each read section.
+    pub read_spins: u32,
+    /// Spins inside each write section.
+    pub write_spins: u32,
+    /// One read section in this many sleeps or yields.
+    pub sleep_every: u32,
+    /// Writers' pause between write sections, microseconds.
+    pub write_pause_us: u32,
+    /// Must be 0.
+    pub reserved: u32,
+    /// Out: read sections.
+    pub reads: u64,
+    /// Out: write sections.
+    pub writes: u64,
+    /// Out: violations.
+    pub errors: u64,
+    /// Out: wall time in nanoseconds.
+    pub elapsed_ns: u64,
+    /// Out: fewest read sections of one reader.
+    pub min_reader_ops: u64,
+    /// Out: fewest write sections of one writer.
+    pub min_writer_ops: u64,
+    /// Out: read sections that slept or yielded.
+    pub read_sleeps: u64,
+    /// Out: read sections that ended on another CPU.
+    pub migrations: u64,
+    /// Out: prwlock read unlocks on the active path.
+    pub active_unlocks: u64,
+    /// Out: prwlock IPIs sent.
+    pub ipis: u64,
+    /// Out: time spent acquiring the write side.
+    pub write_ns_total: u64,
+    /// Out: longest write-side acquisition.
+    pub write_ns_max: u64,
+}
+
+/// `struct alock_rwwake`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct AlockRwwake {
+    /// Sleeping readers per round.
+    pub readers: u32,
+    /// Rounds.
+    pub rounds: u32,
+    /// `ALOCK_RW_SEQ_WAKE` or 0.
+    pub flags: u32,
+    /// Must be 0.
+    pub reserved: u32,
+    /// Out: sum of wake-up times.
+    pub total_ns: u64,
+    /// Out: longest wake-up time.
+    pub max_ns: u64,
+    /// Out: rounds with a reader in before the unlock.
+    pub errors: u64,
+}
+
+/// `struct alock_rwcost`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct AlockRwcost {
+    /// `enum alock_rw_lock_id`.
+    pub lock: u32,
+    /// Pairs to run.
+    pub iterations: u32,
+    /// Out: total time in nanoseconds.
+    pub ns: u64,
+}
+
 // SAFETY: Plain old data: integers and byte arrays without padding (checked
 // by the size assertions below), so every byte pattern is valid and every
 // byte is initialised.
@@ -279,6 +391,18 @@ unsafe impl FromBytes for AlockMrlock {}
 // SAFETY: See above.
 unsafe impl AsBytes for AlockMrlock {}
 // SAFETY: See above.
+unsafe impl FromBytes for AlockRwstress {}
+// SAFETY: See above.
+unsafe impl AsBytes for AlockRwstress {}
+// SAFETY: See above.
+unsafe impl FromBytes for AlockRwwake {}
+// SAFETY: See above.
+unsafe impl AsBytes for AlockRwwake {}
+// SAFETY: See above.
+unsafe impl FromBytes for AlockRwcost {}
+// SAFETY: See above.
+unsafe impl AsBytes for AlockRwcost {}
+// SAFETY: See above.
 unsafe impl FromBytes for AlockTxn {}
 // SAFETY: See above.
 unsafe impl AsBytes for AlockTxn {}
@@ -291,6 +415,9 @@ const _: () = assert!(core::mem::size_of::<AlockSelftest>() == 64);
 const _: () = assert!(core::mem::size_of::<AlockStress>() == 80);
 const _: () = assert!(core::mem::size_of::<AlockMrlock>() == 112);
 const _: () = assert!(core::mem::size_of::<AlockTxn>() == 112);
+const _: () = assert!(core::mem::size_of::<AlockRwstress>() == 136);
+const _: () = assert!(core::mem::size_of::<AlockRwwake>() == 40);
+const _: () = assert!(core::mem::size_of::<AlockRwcost>() == 16);
 
 /// `ALOCK_IOC_VERSION`.
 pub const ALOCK_IOC_VERSION: u32 = _IOR::<AlockVersion>(ALOCK_IOC_MAGIC, 0x00);
@@ -304,9 +431,15 @@ pub const ALOCK_IOC_STRESS: u32 = _IOWR::<AlockStress>(ALOCK_IOC_MAGIC, 0x03);
 pub const ALOCK_IOC_MRLOCK: u32 = _IOWR::<AlockMrlock>(ALOCK_IOC_MAGIC, 0x04);
 /// `ALOCK_IOC_TXN`.
 pub const ALOCK_IOC_TXN: u32 = _IOWR::<AlockTxn>(ALOCK_IOC_MAGIC, 0x05);
+/// `ALOCK_IOC_RWSTRESS`.
+pub const ALOCK_IOC_RWSTRESS: u32 = _IOWR::<AlockRwstress>(ALOCK_IOC_MAGIC, 0x06);
+/// `ALOCK_IOC_RWWAKE`.
+pub const ALOCK_IOC_RWWAKE: u32 = _IOWR::<AlockRwwake>(ALOCK_IOC_MAGIC, 0x07);
+/// `ALOCK_IOC_RWCOST`.
+pub const ALOCK_IOC_RWCOST: u32 = _IOWR::<AlockRwcost>(ALOCK_IOC_MAGIC, 0x08);
 
 /// Every command the module implements, for `ALOCK_IOC_ABI`.
-pub const ABI_TABLE: [AlockAbiEntry; 6] = [
+pub const ABI_TABLE: [AlockAbiEntry; 9] = [
     AlockAbiEntry {
         cmd: ALOCK_IOC_VERSION,
         arg_size: core::mem::size_of::<AlockVersion>() as u32,
@@ -330,6 +463,18 @@ pub const ABI_TABLE: [AlockAbiEntry; 6] = [
     AlockAbiEntry {
         cmd: ALOCK_IOC_TXN,
         arg_size: core::mem::size_of::<AlockTxn>() as u32,
+    },
+    AlockAbiEntry {
+        cmd: ALOCK_IOC_RWSTRESS,
+        arg_size: core::mem::size_of::<AlockRwstress>() as u32,
+    },
+    AlockAbiEntry {
+        cmd: ALOCK_IOC_RWWAKE,
+        arg_size: core::mem::size_of::<AlockRwwake>() as u32,
+    },
+    AlockAbiEntry {
+        cmd: ALOCK_IOC_RWCOST,
+        arg_size: core::mem::size_of::<AlockRwcost>() as u32,
     },
 ];
 

@@ -68,6 +68,13 @@ impl RawTicket {
             .ok()
     }
 
+    /// Passes the lock on, for a holder that did not keep its ticket
+    /// (the ticket being served is the holder's).
+    pub fn unlock_held(&self) {
+        let t = self.serving.load(Ordering::Relaxed);
+        self.unlock(t);
+    }
+
     /// Passes the lock to the next ticket.
     pub fn unlock(&self, ticket: u32) {
         self.serving

@@ -30,6 +30,9 @@ _Static_assert(sizeof(struct alock_selftest) == 64, "alock_selftest size");
 _Static_assert(sizeof(struct alock_stress) == 80, "alock_stress size");
 _Static_assert(sizeof(struct alock_mrlock) == 112, "alock_mrlock size");
 _Static_assert(sizeof(struct alock_txn) == 112, "alock_txn size");
+_Static_assert(sizeof(struct alock_rwstress) == 136, "alock_rwstress size");
+_Static_assert(sizeof(struct alock_rwwake) == 40, "alock_rwwake size");
+_Static_assert(sizeof(struct alock_rwcost) == 16, "alock_rwcost size");
 
 static int failures;
 
@@ -119,6 +122,9 @@ static int cmd_abi(int fd)
 		{ "ALOCK_IOC_STRESS", { ALOCK_IOC_STRESS, sizeof(struct alock_stress) } },
 		{ "ALOCK_IOC_MRLOCK", { ALOCK_IOC_MRLOCK, sizeof(struct alock_mrlock) } },
 		{ "ALOCK_IOC_TXN", { ALOCK_IOC_TXN, sizeof(struct alock_txn) } },
+		{ "ALOCK_IOC_RWSTRESS", { ALOCK_IOC_RWSTRESS, sizeof(struct alock_rwstress) } },
+		{ "ALOCK_IOC_RWWAKE", { ALOCK_IOC_RWWAKE, sizeof(struct alock_rwwake) } },
+		{ "ALOCK_IOC_RWCOST", { ALOCK_IOC_RWCOST, sizeof(struct alock_rwcost) } },
 	};
 	struct alock_abi_entry tab[ALOCK_ABI_MAX_ENTRIES];
 	struct alock_abi q = {
@@ -171,6 +177,9 @@ static int cmd_errno(int fd)
 	struct alock_txn x, xgood = {
 		.mode = ALOCK_TXN_WAIT, .threads = 1, .duration_ms = 1,
 		.records = 2, .tx_records = 2,
+	};
+	struct alock_rwstress w, good_rw = {
+		.lock = ALOCK_RW_PRWLOCK, .readers = 1, .writers = 1, .duration_ms = 5,
 	};
 	struct alock_selftest t;
 	struct alock_abi q;
@@ -267,6 +276,66 @@ static int cmd_errno(int fd)
 	r = xioctl(fd, ALOCK_IOC_MRLOCK, &m);
 	tap(r == 0 && m.ops > 0 && m.errors == 0, "minimal valid mrlock request succeeds");
 	expect_err(fd, ALOCK_IOC_MRLOCK, bad, EFAULT, "ALOCK_IOC_MRLOCK from an unmapped address");
+
+#define BAD_RW(field, value, what)				\
+	do {							\
+		w = good_rw;					\
+		w.field = value;				\
+		expect_err(fd, ALOCK_IOC_RWSTRESS, &w, EINVAL, what); \
+	} while (0)
+	BAD_RW(lock, 0, "rwstress lock id 0");
+	BAD_RW(lock, 99, "rwstress unknown lock id");
+	w = good_rw;
+	w.readers = 0;
+	w.writers = 0;
+	expect_err(fd, ALOCK_IOC_RWSTRESS, &w, EINVAL, "rwstress with no thread at all");
+	BAD_RW(readers, ALOCK_STRESS_MAX_THREADS + 1, "rwstress with too many readers");
+	BAD_RW(writers, 0xffffffffu, "rwstress with 2^32-1 writers");
+	BAD_RW(duration_ms, 0, "rwstress for 0 ms");
+	BAD_RW(duration_ms, ALOCK_STRESS_MAX_MS + 1, "rwstress for too long");
+	BAD_RW(flags, 1U << 31, "rwstress with unknown flags");
+	BAD_RW(flags, ALOCK_RW_SLEEP, "rwstress sleeping with sleep_every 0");
+	BAD_RW(sleep_every, 5, "rwstress with sleep_every but no sleeping flag");
+	BAD_RW(flags, ALOCK_RW_MIGRATE, "rwstress migrating bound threads");
+	BAD_RW(write_pause_us, ALOCK_RW_MAX_PAUSE_US + 1, "rwstress with a huge writer pause");
+	BAD_RW(reserved, 1, "rwstress with reserved field set");
+	w = good_rw;
+	w.lock = ALOCK_RW_RWLOCK;
+	w.flags = ALOCK_RW_SLEEP;
+	w.sleep_every = 1;
+	expect_err(fd, ALOCK_IOC_RWSTRESS, &w, EINVAL, "rwstress sleeping readers on rwlock_t");
+	w = good_rw;
+	w.lock = ALOCK_RW_RCU;
+	w.writers = 1;
+	expect_err(fd, ALOCK_IOC_RWSTRESS, &w, EINVAL, "rwstress RCU with writers");
+	w = good_rw;
+	w.lock = ALOCK_RW_RWSEM;
+	w.flags = ALOCK_RW_SEQ_WAKE;
+	expect_err(fd, ALOCK_IOC_RWSTRESS, &w, EINVAL, "rwstress sequential wake-up on rwsem");
+	w = good_rw;
+	r = xioctl(fd, ALOCK_IOC_RWSTRESS, &w);
+	tap(r == 0 && w.reads > 0 && w.writes > 0 && w.errors == 0,
+	    "minimal valid rwstress request succeeds");
+	expect_err(fd, ALOCK_IOC_RWSTRESS, bad, EFAULT, "ALOCK_IOC_RWSTRESS from an unmapped address");
+	{
+		struct alock_rwwake k = { .readers = 0, .rounds = 1 };
+		struct alock_rwcost c = { .lock = ALOCK_RW_BRLOCK, .iterations = 10 };
+
+		expect_err(fd, ALOCK_IOC_RWWAKE, &k, EINVAL, "rwwake with 0 readers");
+		k.readers = 2;
+		k.rounds = ALOCK_RWWAKE_MAX_ROUNDS + 1;
+		expect_err(fd, ALOCK_IOC_RWWAKE, &k, EINVAL, "rwwake with too many rounds");
+		k.rounds = 1;
+		k.flags = 2;
+		expect_err(fd, ALOCK_IOC_RWWAKE, &k, EINVAL, "rwwake with unknown flags");
+		expect_err(fd, ALOCK_IOC_RWCOST, &c, EINVAL, "rwcost of the brlock");
+		c.lock = ALOCK_RW_RCU;
+		c.iterations = 0;
+		expect_err(fd, ALOCK_IOC_RWCOST, &c, EINVAL, "rwcost of 0 iterations");
+		c.iterations = 1000;
+		r = xioctl(fd, ALOCK_IOC_RWCOST, &c);
+		tap(r == 0 && c.ns > 0, "rwcost of 1000 RCU read sections succeeds");
+	}
 
 	/* And the good request works, so the checks above meant something. */
 	s = good;
@@ -601,6 +670,191 @@ static int cmd_txn(int fd, int argc, char **argv)
 	return 0;
 }
 
+static const char *const rw_names[] = {
+	"?", "prwlock", "rwsem", "percpu_rwsem", "rwlock", "brlock", "rcu",
+};
+
+static unsigned int rw_id(const char *name)
+{
+	unsigned int i;
+
+	for (i = ALOCK_RW_PRWLOCK; i <= ALOCK_RW_RCU; i++)
+		if (!strcmp(name, rw_names[i]))
+			return i;
+	return 0;
+}
+
+/*
+ * rwstress LOCK READERS WRITERS MS [unbound] [sleep=N|yield=N|migrate=N]
+ *          [seqwake] [rspins=N] [wspins=N] [pause=US]
+ */
+static int cmd_rwstress(int fd, int argc, char **argv)
+{
+	struct alock_rwstress a = { 0 };
+	char what[160];
+	int i, r;
+
+	if (argc < 4)
+		return 2;
+	a.lock = rw_id(argv[0]);
+	a.readers = atoi(argv[1]);
+	a.writers = atoi(argv[2]);
+	a.duration_ms = atoi(argv[3]);
+	a.read_spins = 20;
+	a.write_spins = 80;
+	for (i = 4; i < argc; i++) {
+		if (!strcmp(argv[i], "unbound"))
+			a.flags |= ALOCK_RW_UNBOUND;
+		else if (!strcmp(argv[i], "seqwake"))
+			a.flags |= ALOCK_RW_SEQ_WAKE;
+		else if (!strncmp(argv[i], "sleep=", 6))
+			a.flags |= ALOCK_RW_SLEEP, a.sleep_every = atoi(argv[i] + 6);
+		else if (!strncmp(argv[i], "yield=", 6))
+			a.flags |= ALOCK_RW_YIELD, a.sleep_every = atoi(argv[i] + 6);
+		else if (!strncmp(argv[i], "migrate=", 8))
+			a.flags |= ALOCK_RW_MIGRATE, a.sleep_every = atoi(argv[i] + 8);
+		else if (!strncmp(argv[i], "rspins=", 7))
+			a.read_spins = atoi(argv[i] + 7);
+		else if (!strncmp(argv[i], "wspins=", 7))
+			a.write_spins = atoi(argv[i] + 7);
+		else if (!strncmp(argv[i], "pause=", 6))
+			a.write_pause_us = atoi(argv[i] + 6);
+		else
+			return 2;
+	}
+	snprintf(what, sizeof(what), "rwstress %s %ur/%uw%s%s%s%s", argv[0], a.readers,
+		 a.writers, a.flags & ALOCK_RW_UNBOUND ? " unbound" : "",
+		 a.flags & ALOCK_RW_SLEEP ? " sleeping" : "",
+		 a.flags & ALOCK_RW_YIELD ? " yielding" : "",
+		 a.flags & ALOCK_RW_MIGRATE ? " migrating" : "");
+	r = xioctl(fd, ALOCK_IOC_RWSTRESS, &a);
+	if (r) {
+		tap(0, "%s: %s", what, strerror(-r));
+		return 1;
+	}
+	printf("# %s: %.0f ms, %llu reads (%.0f/s), %llu writes (%.0f/s), %llu errors, %llu read sleeps, %llu migrations, %llu active unlocks, %llu IPIs, write acquire avg %.1f us max %.1f us\n",
+	       what, a.elapsed_ns / 1e6, (unsigned long long)a.reads,
+	       a.reads / (a.elapsed_ns / 1e9), (unsigned long long)a.writes,
+	       a.writes / (a.elapsed_ns / 1e9), (unsigned long long)a.errors,
+	       (unsigned long long)a.read_sleeps, (unsigned long long)a.migrations,
+	       (unsigned long long)a.active_unlocks, (unsigned long long)a.ipis,
+	       a.writes ? a.write_ns_total / 1e3 / a.writes : 0.0, a.write_ns_max / 1e3);
+	tap(a.errors == 0, "%s: no torn record, no overlap (%llu errors)", what,
+	    (unsigned long long)a.errors);
+	tap((!a.readers || a.min_reader_ops > 0) && (!a.writers || a.min_writer_ops > 0),
+	    "%s: every thread made progress (readers min %llu, writers min %llu)", what,
+	    (unsigned long long)a.min_reader_ops, (unsigned long long)a.min_writer_ops);
+	if (a.flags & (ALOCK_RW_SLEEP | ALOCK_RW_YIELD | ALOCK_RW_MIGRATE))
+		tap(a.read_sleeps > 0, "%s: read sections blocked inside (%llu)", what,
+		    (unsigned long long)a.read_sleeps);
+	if (a.lock == ALOCK_RW_PRWLOCK && a.flags & (ALOCK_RW_SLEEP | ALOCK_RW_MIGRATE))
+		tap(a.active_unlocks > 0,
+		    "%s: readers switched out inside were converted to active (%llu)", what,
+		    (unsigned long long)a.active_unlocks);
+	if (a.flags & ALOCK_RW_MIGRATE && sysconf(_SC_NPROCESSORS_ONLN) > 1)
+		tap(a.migrations > 0, "%s: readers migrated inside (%llu)", what,
+		    (unsigned long long)a.migrations);
+	if (a.lock == ALOCK_RW_PRWLOCK && a.writers && a.readers &&
+	    sysconf(_SC_NPROCESSORS_ONLN) > 1)
+		printf("# %s: writers sent %llu IPIs\n", what, (unsigned long long)a.ipis);
+	return 0;
+}
+
+/* rwwake READERS ROUNDS [seq]: prints the mean wake-up time in ns. */
+static double rwwake(int fd, unsigned int readers, unsigned int rounds, int seq)
+{
+	struct alock_rwwake w = {
+		.readers = readers, .rounds = rounds, .flags = seq ? ALOCK_RW_SEQ_WAKE : 0,
+	};
+	int r = xioctl(fd, ALOCK_IOC_RWWAKE, &w);
+
+	tap(r == 0 && w.errors == 0, "rwwake %u readers %s: ioctl %s, %llu early readers",
+	    readers, seq ? "sequential" : "parallel", r ? strerror(-r) : "ok",
+	    (unsigned long long)w.errors);
+	if (r)
+		return -1;
+	printf("# rwwake %u readers %s: mean %.1f us, max %.1f us over %u rounds\n", readers,
+	       seq ? "sequential" : "parallel", w.total_ns / 1e3 / rounds, w.max_ns / 1e3,
+	       rounds);
+	return (double)w.total_ns / rounds;
+}
+
+/* ns per read lock+unlock pair, or -1 */
+static double rwcost(int fd, unsigned int lock, unsigned int iters)
+{
+	struct alock_rwcost c = { .lock = lock, .iterations = iters };
+
+	if (xioctl(fd, ALOCK_IOC_RWCOST, &c)) {
+		tap(0, "rwcost %s", rw_names[lock]);
+		return -1;
+	}
+	return (double)c.ns / iters;
+}
+
+static double rw_rate(int fd, unsigned int lock, unsigned int readers, unsigned int writers,
+		      unsigned int ms, unsigned int pause, struct alock_rwstress *out)
+{
+	struct alock_rwstress a = {
+		.lock = lock, .readers = readers, .writers = writers, .duration_ms = ms,
+		.read_spins = 0, .write_spins = 0, .write_pause_us = pause,
+	};
+
+	if (xioctl(fd, ALOCK_IOC_RWSTRESS, &a) || a.errors) {
+		tap(0, "bench %s %ur/%uw ran without errors", rw_names[lock], readers, writers);
+		return -1;
+	}
+	if (out)
+		*out = a;
+	return a.reads / (a.elapsed_ns / 1e9);
+}
+
+/*
+ * bench-rw MS: prwlock against rwsem, percpu_rwsem, rwlock_t, brlock and
+ * RCU, same guest, same run.  Not asserted.
+ */
+static int cmd_bench_rw(int fd, unsigned int ms)
+{
+	static const unsigned int locks[] = {
+		ALOCK_RW_PRWLOCK, ALOCK_RW_RCU, ALOCK_RW_RWSEM, ALOCK_RW_PERCPU_RWSEM,
+		ALOCK_RW_RWLOCK, ALOCK_RW_BRLOCK,
+	};
+	unsigned int ncpu = sysconf(_SC_NPROCESSORS_ONLN), i;
+	struct alock_rwstress w[2];
+	double c[6], v[6], par, seq;
+
+	printf("# bench prwlock (%u ms per cell)\n", ms);
+	for (i = 0; i < 6; i++)
+		c[i] = locks[i] == ALOCK_RW_BRLOCK ? -1 : rwcost(fd, locks[i], 2000000);
+	printf("# bench read lock+unlock ns: prwlock %.1f, rcu %.1f (prwlock/rcu %.2fx), rwsem %.1f, percpu_rwsem %.1f, rwlock %.1f\n",
+	       c[0], c[1], c[0] / c[1], c[2], c[3], c[4]);
+	for (i = 0; i < 6; i++)
+		v[i] = rw_rate(fd, locks[i], ncpu, 0, ms, 0, NULL);
+	printf("# bench read throughput, %u readers, no writer (reads/s, ratio prwlock/x): prwlock %.0f, rcu %.0f (%.2fx), rwsem %.0f (%.2fx), percpu_rwsem %.0f (%.2fx), rwlock %.0f (%.2fx), brlock %.0f (%.2fx)\n",
+	       ncpu, v[0], v[1], v[0] / v[1], v[2], v[0] / v[2], v[3], v[0] / v[3],
+	       v[4], v[0] / v[4], v[5], v[0] / v[5]);
+	rw_rate(fd, ALOCK_RW_PRWLOCK, 0, 1, ms, 2000, &w[0]);
+	rw_rate(fd, ALOCK_RW_PERCPU_RWSEM, 0, 1, ms, 2000, &w[1]);
+	if (w[0].writes && w[1].writes)
+		printf("# bench write acquire, idle readers, 2 ms between writes: prwlock %.1f us, percpu_rwsem %.1f us (%.0fx faster); IPIs per write %.2f\n",
+		       w[0].write_ns_total / 1e3 / w[0].writes,
+		       w[1].write_ns_total / 1e3 / w[1].writes,
+		       ((double)w[1].write_ns_total / w[1].writes) /
+		       ((double)w[0].write_ns_total / w[0].writes),
+		       (double)w[0].ipis / w[0].writes);
+	rw_rate(fd, ALOCK_RW_PRWLOCK, ncpu, 1, ms, 1000, &w[0]);
+	rw_rate(fd, ALOCK_RW_RWSEM, ncpu, 1, ms, 1000, &w[1]);
+	printf("# bench %u readers + 1 writer every 1 ms: prwlock %llu reads, %llu writes; rwsem %llu reads, %llu writes (reads %.2fx)\n",
+	       ncpu, (unsigned long long)w[0].reads, (unsigned long long)w[0].writes,
+	       (unsigned long long)w[1].reads, (unsigned long long)w[1].writes,
+	       (double)w[0].reads / w[1].reads);
+	par = rwwake(fd, 8, 20, 0);
+	seq = rwwake(fd, 8, 20, 1);
+	printf("# bench wake-up of 8 sleeping readers: parallel %.1f us, sequential %.1f us (parallel %.2fx faster)\n",
+	       par / 1e3, seq / 1e3, seq / par);
+	tap(1, "bench prwlock completed");
+	return 0;
+}
+
 static void on_sigint(int sig)
 {
 	(void)sig;
@@ -662,7 +916,8 @@ int main(int argc, char **argv)
 			"usage: alocktest version|abi|errno|selftest|stress-intr|churn N|\n"
 			"                 stress LOCK THREADS MS [bound|unbound] [SPINS] [PARAM]|\n"
 			"                 mrlock SCHEME THREADS MS K HMIN HMAX [SPINS] [QUEUE]|\n"
-			"                 bench-queue [MS]|bench-mr [MS]|\n"
+			"                 bench-queue [MS]|bench-mr [MS]|bench-rw [MS]|\n"
+			"                 rwstress LOCK READERS WRITERS MS [OPTION...]|rwwake N ROUNDS [seq]|\n"
 			"                 txn restart|exclusive|wait THREADS MS [RECORDS] [TX_RECORDS] [READ_PCT] [AFTER]\n");
 		return 2;
 	}
@@ -690,6 +945,15 @@ int main(int argc, char **argv)
 	else if (!strcmp(argv[1], "txn")) {
 		if (cmd_txn(fd, argc - 2, argv + 2) == 2)
 			return 2;
+	} else if (!strcmp(argv[1], "rwstress")) {
+		if (cmd_rwstress(fd, argc - 2, argv + 2) == 2)
+			return 2;
+	} else if (!strcmp(argv[1], "rwwake")) {
+		if (argc < 4)
+			return 2;
+		rwwake(fd, atoi(argv[2]), atoi(argv[3]), argc > 4);
+	} else if (!strcmp(argv[1], "bench-rw")) {
+		cmd_bench_rw(fd, argc > 2 ? atoi(argv[2]) : 1000);
 	} else if (!strcmp(argv[1], "stress-intr"))
 		cmd_stress_intr(fd);
 	else

@@ -82,6 +82,7 @@ local_tests() {
 	$T stress mutex $((2 * ncpu)) $STRESS_MS unbound
 	$T stress spinlock "$ncpu" $STRESS_MS unbound 0
 	queue_lock_tests
+	prwlock_tests
 	# Lock manager: few records, many threads, so conflicts are frequent.
 	for m in restart exclusive wait; do
 		$T txn $m $((2 * ncpu)) $STRESS_MS 8 4 20
@@ -90,6 +91,73 @@ local_tests() {
 	# Exclusive mode after 3 restarts: no transaction may restart more.
 	$T txn exclusive $((2 * ncpu)) $STRESS_MS 8 4 0 3
 	$T stress-intr
+}
+
+# prwlock (issue 3): exclusion under stress on every vCPU with readers
+# that are preempted (two threads per CPU), sleep, yield and migrate inside
+# the read side, writers alone (IPIs to idle CPUs), the sequential wake-up
+# variant, the stock baselines, wake-up of sleeping readers, CPU hotplug
+# under load and the kernel's own locktorture.
+prwlock_tests() {
+	R=$((2 * ncpu))
+	$T rwstress prwlock $R 2 $STRESS_MS
+	$T rwstress prwlock $R 2 $STRESS_MS sleep=20
+	$T rwstress prwlock $R 2 $STRESS_MS yield=5
+	$T rwstress prwlock $R 1 $STRESS_MS unbound migrate=10
+	$T rwstress prwlock $R 2 $STRESS_MS sleep=20 seqwake
+	$T rwstress prwlock "$ncpu" 1 $STRESS_MS pause=500
+	$T rwstress prwlock 0 2 $STRESS_MS
+	for l in rwsem percpu_rwsem; do
+		$T rwstress $l $R 2 $STRESS_MS sleep=20
+	done
+	for l in rwlock brlock; do
+		$T rwstress $l $R 2 $STRESS_MS
+	done
+	$T rwstress rcu "$ncpu" 0 $STRESS_MS
+	$T rwwake 8 5
+	$T rwwake 8 5 seq
+	hotplug_test
+	locktorture_test
+}
+
+# CPU 1 goes offline and online repeatedly while prwlock is stressed.
+hotplug_test() {
+	f=/sys/devices/system/cpu/cpu1/online
+	if [ ! -w $f ]; then
+		skip "prwlock under CPU hotplug" "no hot-pluggable cpu1"
+		return
+	fi
+	$T rwstress prwlock $((2 * ncpu)) 2 $((STRESS_MS * 2)) unbound sleep=20 >/tmp/hp.out 2>&1 &
+	pid=$!
+	n=0
+	while kill -0 $pid 2>/dev/null; do
+		echo 0 >$f && n=$((n + 1))
+		sleep 0.1
+		echo 1 >$f
+		sleep 0.1
+	done
+	wait $pid
+	echo 1 >$f
+	sed 's/- rwstress/- hotplug: rwstress/' /tmp/hp.out
+	if [ "$n" -gt 0 ]; then ok "cpu1 went offline $n times during the run"; else
+		notok "cpu1 went offline during the run"
+	fi
+	check "cpu1 back online" grep -q 1 $f
+}
+
+# The kernel's locktorture on prwlock (ext_rwlock type of patches/0003).
+locktorture_test() {
+	secs=$((STRESS_MS * 4 / 1000 + 1))
+	check "modprobe locktorture torture_type=ext_rwlock" modprobe locktorture \
+		torture_type=ext_rwlock nwriters_stress=2 nreaders_stress=$((2 * ncpu)) \
+		stat_interval=0 || return
+	check "locktorture pins alock.ko" sh -c "! rmmod alock 2>/dev/null"
+	sleep $secs
+	check "rmmod locktorture" rmmod locktorture
+	dmesg | grep -E "lock-torture: external lock|End of test" | tail -n 2 | sed 's/^/# /'
+	check "locktorture on prwlock for $secs s: End of test: SUCCESS" sh -c \
+		"dmesg | grep 'End of test' | tail -n 1 | grep -q 'ext_rwlock.*SUCCESS\|SUCCESS.*ext_rwlock'"
+	rmmod torture 2>/dev/null
 }
 
 # Queue locks and the multi-resource lock (issue 6): exclusion, FIFO
@@ -146,6 +214,13 @@ unload_tests() {
 	check "insmod again" insmod $P/alock.ko
 	$T churn 2000
 	check "final rmmod" rmmod alock
+	if modprobe locktorture torture_type=ext_rwlock 2>/dev/null; then
+		notok "locktorture ext_rwlock refused without alock.ko"
+		rmmod locktorture
+	else
+		ok "locktorture ext_rwlock refused without alock.ko"
+	fi
+	rmmod torture 2>/dev/null
 }
 
 leak_check() {
@@ -232,6 +307,7 @@ bench_tests() {
 	check "insmod alock.ko for benchmarks" insmod $P/alock.ko || return
 	$T bench-queue 1000
 	$T bench-mr 1000
+	$T bench-rw 1000
 	# Lock manager, like picotm's figures: commits and restarts per second
 	# with restart-only, exclusive mode and the waiting queue, at high
 	# (8 records) and low (4096 records) contention.

@@ -15,7 +15,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define ALOCK_ABI_VERSION	2
+#define ALOCK_ABI_VERSION	3
 #define ALOCK_IOC_MAGIC		0xA1
 #define ALOCK_DEVICE		"/dev/alock"
 
@@ -303,11 +303,147 @@ struct alock_txn {
 	__u64 elapsed_ns;
 };
 
+/**
+ * enum alock_rw_lock_id - reader-writer locks for ALOCK_IOC_RWSTRESS
+ * @ALOCK_RW_PRWLOCK:	passive reader-writer lock
+ * @ALOCK_RW_RWSEM:	stock struct rw_semaphore
+ * @ALOCK_RW_PERCPU_RWSEM: stock struct percpu_rw_semaphore
+ * @ALOCK_RW_RWLOCK:	stock rwlock_t (readers may not sleep)
+ * @ALOCK_RW_BRLOCK:	big-reader lock, one spinlock per CPU (readers may
+ *			not sleep)
+ * @ALOCK_RW_RCU:	RCU read side (rcu_read_lock); read-only runs
+ */
+enum alock_rw_lock_id {
+	ALOCK_RW_PRWLOCK = 1,
+	ALOCK_RW_RWSEM = 2,
+	ALOCK_RW_PERCPU_RWSEM = 3,
+	ALOCK_RW_RWLOCK = 4,
+	ALOCK_RW_BRLOCK = 5,
+	ALOCK_RW_RCU = 6,
+};
+
+/* ALOCK_IOC_RWSTRESS flags.  UNBOUND: threads may run anywhere. */
+#define ALOCK_RW_UNBOUND	ALOCK_STRESS_UNBOUND
+/* Readers sleep (msleep(1)) inside one read section in @sleep_every. */
+#define ALOCK_RW_SLEEP		(1U << 1)
+/* Readers call schedule() inside one read section in @sleep_every. */
+#define ALOCK_RW_YIELD		(1U << 2)
+/* prwlock: the writer wakes each CPU's sleeping readers itself. */
+#define ALOCK_RW_SEQ_WAKE	(1U << 3)
+/*
+ * Readers move themselves to the next online CPU inside one read section
+ * in @sleep_every (needs ALOCK_RW_UNBOUND and a lock whose readers may
+ * sleep).
+ */
+#define ALOCK_RW_MIGRATE	(1U << 4)
+#define ALOCK_RW_FLAGS		(ALOCK_RW_UNBOUND | ALOCK_RW_SLEEP | \
+				 ALOCK_RW_YIELD | ALOCK_RW_SEQ_WAKE | \
+				 ALOCK_RW_MIGRATE)
+
+#define ALOCK_RW_MAX_PAUSE_US	1000000
+
+/**
+ * struct alock_rwstress - ALOCK_IOC_RWSTRESS: reader-writer stress run
+ * @lock:	enum alock_rw_lock_id
+ * @readers:	reader threads, 0..ALOCK_STRESS_MAX_THREADS
+ * @writers:	writer threads, 0..ALOCK_STRESS_MAX_THREADS (readers +
+ *		writers >= 1; 0 for ALOCK_RW_RCU)
+ * @duration_ms: run time, 1..ALOCK_STRESS_MAX_MS
+ * @flags:	ALOCK_RW_* flags (SLEEP, YIELD and MIGRATE need a lock whose
+ *		readers may sleep: prwlock, rwsem, percpu_rwsem)
+ * @read_spins:	busy-wait iterations inside each read section
+ * @write_spins: busy-wait iterations inside each write section
+ * @sleep_every: with SLEEP, YIELD or MIGRATE, one read section in this
+ *		many sleeps, yields or migrates (1..1000000); else 0
+ * @write_pause_us: writers sleep this long between write sections
+ *		(0..ALOCK_RW_MAX_PAUSE_US), so that readers see an idle writer
+ * @reserved:	must be 0
+ * @reads:	out: read sections completed
+ * @writes:	out: write sections completed
+ * @errors:	out: a reader saw a torn record or a writer inside, a writer
+ *		saw another writer or a reader inside, or the record's
+ *		sequence disagrees with @writes
+ * @elapsed_ns:	out: wall time of the run
+ * @min_reader_ops: out: fewest read sections of one reader
+ * @min_writer_ops: out: fewest write sections of one writer
+ * @read_sleeps: out: read sections that slept or yielded
+ * @migrations:	out: read sections that ended on another CPU than they began
+ * @active_unlocks: out: prwlock read unlocks that took the active path
+ *		(readers converted at context switch or that met a writer)
+ * @ipis:	out: prwlock IPIs sent by writers during the run
+ * @write_ns_total: out: time spent acquiring the write side, all writers
+ * @write_ns_max: out: longest write-side acquisition
+ */
+struct alock_rwstress {
+	__u32 lock;
+	__u32 readers;
+	__u32 writers;
+	__u32 duration_ms;
+	__u32 flags;
+	__u32 read_spins;
+	__u32 write_spins;
+	__u32 sleep_every;
+	__u32 write_pause_us;
+	__u32 reserved;
+	__u64 reads;
+	__u64 writes;
+	__u64 errors;
+	__u64 elapsed_ns;
+	__u64 min_reader_ops;
+	__u64 min_writer_ops;
+	__u64 read_sleeps;
+	__u64 migrations;
+	__u64 active_unlocks;
+	__u64 ipis;
+	__u64 write_ns_total;
+	__u64 write_ns_max;
+};
+
+#define ALOCK_RWWAKE_MAX_ROUNDS	10000
+
+/**
+ * struct alock_rwwake - ALOCK_IOC_RWWAKE: prwlock wake-up latency
+ * @readers:	readers that sleep behind a writer each round,
+ *		1..ALOCK_STRESS_MAX_THREADS (thread i bound to CPU i % n)
+ * @rounds:	1..ALOCK_RWWAKE_MAX_ROUNDS
+ * @flags:	ALOCK_RW_SEQ_WAKE or 0
+ * @reserved:	must be 0
+ * @total_ns:	out: sum over rounds of the time from the writer's unlock
+ *		to the last reader holding the lock
+ * @max_ns:	out: the longest such time
+ * @errors:	out: rounds where a reader got in before the unlock
+ */
+struct alock_rwwake {
+	__u32 readers;
+	__u32 rounds;
+	__u32 flags;
+	__u32 reserved;
+	__u64 total_ns;
+	__u64 max_ns;
+	__u64 errors;
+};
+
+/**
+ * struct alock_rwcost - ALOCK_IOC_RWCOST: cost of read lock+unlock pairs
+ * @lock:	enum alock_rw_lock_id (ALOCK_RW_BRLOCK is not supported:
+ *		-EINVAL)
+ * @iterations:	pairs to run, 1..100000000 (on the calling CPU, from C)
+ * @ns:		out: total time
+ */
+struct alock_rwcost {
+	__u32 lock;
+	__u32 iterations;
+	__u64 ns;
+};
+
 #define ALOCK_IOC_VERSION	_IOR(ALOCK_IOC_MAGIC, 0x00, struct alock_version)
 #define ALOCK_IOC_ABI		_IOWR(ALOCK_IOC_MAGIC, 0x01, struct alock_abi)
 #define ALOCK_IOC_SELFTEST	_IOWR(ALOCK_IOC_MAGIC, 0x02, struct alock_selftest)
 #define ALOCK_IOC_STRESS	_IOWR(ALOCK_IOC_MAGIC, 0x03, struct alock_stress)
 #define ALOCK_IOC_MRLOCK	_IOWR(ALOCK_IOC_MAGIC, 0x04, struct alock_mrlock)
 #define ALOCK_IOC_TXN		_IOWR(ALOCK_IOC_MAGIC, 0x05, struct alock_txn)
+#define ALOCK_IOC_RWSTRESS	_IOWR(ALOCK_IOC_MAGIC, 0x06, struct alock_rwstress)
+#define ALOCK_IOC_RWWAKE	_IOWR(ALOCK_IOC_MAGIC, 0x07, struct alock_rwwake)
+#define ALOCK_IOC_RWCOST	_IOWR(ALOCK_IOC_MAGIC, 0x08, struct alock_rwcost)
 
 #endif /* _UAPI_LINUX_ALOCK_H */

@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * prwlock: passive reader-writer lock (Liu, Zhang, Chen, "Scalable
+ * Read-mostly Synchronization Using Passive Reader-Writer Locks", USENIX
+ * ATC 2014), provided by alock.ko.
+ *
+ * Readers take the lock without any atomic instruction or memory barrier:
+ * they count themselves on their own CPU and read the lock's writer word.
+ * A writer bumps a 64-bit version and waits until every CPU has reported
+ * it (CPUs that do not report soon get an IPI), then waits for the passive
+ * readers it found and for the active ones (readers that blocked or were
+ * preempted inside their read side, converted at context switch by the
+ * patched scheduler).  Readers that arrive while a writer is in sleep on
+ * their own CPU's wait queue; the writer wakes every CPU's queue in
+ * parallel (one IPI to all CPUs with sleepers, each waking its own queue)
+ * when it leaves.
+ *
+ * Rules: both sides may sleep (process context only); the read side may
+ * sleep, be preempted and migrate while holding the lock; read locks are
+ * not recursive (a writer in between would deadlock; lockdep reports it);
+ * unlock in the task that locked.  Writers are served FIFO among
+ * themselves (a mutex); a writer first lets in the readers that waited for
+ * the previous writer, so neither side starves.
+ *
+ * See Documentation/prwlock.rst.
+ */
+#ifndef _LINUX_PRWLOCK_H
+#define _LINUX_PRWLOCK_H
+
+#include <linux/cache.h>
+#include <linux/lockdep_types.h>
+#include <linux/mutex.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+
+/**
+ * struct prwlock_pcpu - one CPU's part of a prwlock
+ * @passive:	readers holding the lock in passive mode on this CPU
+ * @seen:	the last writer version this CPU reported
+ * @wq:		readers on this CPU waiting for a writer to leave
+ */
+struct prwlock_pcpu {
+	unsigned int		passive;
+	unsigned int		__pad;
+	u64			seen;
+	wait_queue_head_t	wq;
+} ____cacheline_aligned_in_smp;
+
+/**
+ * struct prwlock - a passive reader-writer lock
+ * @pcpu:	per-CPU reader state
+ * @wpending:	non-zero while a writer holds or is acquiring the lock
+ * @version:	incremented by each writer; readers report it
+ * @active:	active readers (blocked/preempted/slow-path readers)
+ * @rwait:	readers sleeping until a writer leaves
+ * @flags:	PRWLOCK_* flags
+ * @wake_pending: wake-up IPIs sent and not finished yet
+ * @wmutex:	serialises writers
+ * @wwait:	the writer waits here for active readers to leave
+ * @stat_active_unlocks: read unlocks that took the active path
+ * @dep_map:	lockdep
+ *
+ * Initialise with prwlock_init() (may fail: it allocates per-CPU memory),
+ * free with prwlock_destroy().  Fields are private to alock.ko.
+ */
+struct prwlock {
+	struct prwlock_pcpu __percpu	*pcpu;
+	unsigned long			wpending;
+	u64				version;
+	atomic_t			active;
+	atomic_t			rwait;
+	unsigned int			flags;
+	atomic_t			wake_pending;
+	u64				stat_active_unlocks;
+	struct mutex			wmutex;
+	wait_queue_head_t		wwait;
+	struct lockdep_map		dep_map;
+};
+
+/* The writer wakes each CPU's waiters itself instead of in parallel. */
+#define PRWLOCK_WAKE_SEQUENTIAL	(1U << 0)
+
+int __prwlock_init(struct prwlock *l, const char *name,
+		   struct lock_class_key *key);
+void prwlock_destroy(struct prwlock *l);
+
+void prwlock_read_lock(struct prwlock *l);
+bool prwlock_read_trylock(struct prwlock *l);
+void prwlock_read_unlock(struct prwlock *l);
+
+void prwlock_write_lock(struct prwlock *l);
+bool prwlock_write_trylock(struct prwlock *l);
+void prwlock_write_unlock(struct prwlock *l);
+/* Turns a held write lock into a read lock without letting a writer in. */
+void prwlock_downgrade_write(struct prwlock *l);
+
+/* Sets PRWLOCK_* flags (benchmarks); call with no holder. */
+void prwlock_set_flags(struct prwlock *l, unsigned int flags);
+
+#define prwlock_init(l)						\
+({									\
+	static struct lock_class_key __key;				\
+	__prwlock_init((l), #l, &__key);				\
+})
+
+#endif /* _LINUX_PRWLOCK_H */

@@ -1,0 +1,573 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Reader-writer stress runs and measurements (`ALOCK_IOC_RWSTRESS`,
+//! `ALOCK_IOC_RWWAKE`, `ALOCK_IOC_RWCOST`).
+//!
+//! Writers fill a multi-word record with a new sequence number, word by
+//! word with spins in between, flagging themselves in a writer word; readers
+//! check that every word is equal and no writer is flagged, both when they
+//! enter and when they leave (after sleeping, yielding or migrating inside
+//! the read section, if asked).  Any overlap of a writer with a reader or
+//! another writer shows as a torn record or a flag seen; a lost write shows
+//! as a final sequence different from the number of writes.
+
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use kernel::{bindings, prelude::*};
+
+use crate::kthread::{run_threads, Job, Placement};
+use crate::sync::brlock::BrLock;
+use crate::sync::prwlock::{self, PrwCore, Prwlock, WAKE_SEQUENTIAL};
+use crate::uapi::*;
+use crate::{new_brlock, new_prwlock};
+
+/// An opaque `struct alock_rwbase` of `rust/rw_baselines.c`.
+#[repr(C)]
+pub struct RwBase {
+    _opaque: [u8; 0],
+}
+
+// `PrwCore` is `#[repr(C)]`; the lint objects to bindgen's empty structs
+// deep inside its `struct mutex`.
+#[allow(improper_ctypes)]
+extern "C" {
+    fn alock_rwbase_new(kind: u32) -> *mut RwBase;
+    fn alock_rwbase_free(b: *mut RwBase);
+    fn alock_rwbase_read_lock(b: *mut RwBase);
+    fn alock_rwbase_read_unlock(b: *mut RwBase);
+    fn alock_rwbase_write_lock(b: *mut RwBase);
+    fn alock_rwbase_write_unlock(b: *mut RwBase);
+    fn alock_rw_read_cost(kind: u32, prw: *mut PrwCore, b: *mut RwBase, iters: u32) -> u64;
+}
+
+/// A stock lock of `rw_baselines.c`, freed on drop.
+struct Base(*mut RwBase);
+
+impl Base {
+    fn new(kind: u32) -> Result<Self> {
+        // SAFETY: Any kind is accepted; NULL means no memory.
+        let p = unsafe { alock_rwbase_new(kind) };
+        if p.is_null() {
+            Err(ENOMEM)
+        } else {
+            Ok(Self(p))
+        }
+    }
+}
+
+impl Drop for Base {
+    fn drop(&mut self) {
+        // SAFETY: Allocated by `alock_rwbase_new`, no holder left.
+        unsafe { alock_rwbase_free(self.0) };
+    }
+}
+
+// SAFETY: The stock locks are made for sharing between threads.
+unsafe impl Sync for Base {}
+
+/// A reader-writer lock the stress can drive.
+trait RwLockOps: Sync {
+    /// Runs `f` as a read section.
+    fn read(&self, f: impl FnOnce());
+    /// Runs `f` as a write section.
+    fn write(&self, f: impl FnOnce());
+    /// prwlock: active-path read unlocks so far.
+    fn active_unlocks(&self) -> u64 {
+        0
+    }
+}
+
+impl RwLockOps for Prwlock<()> {
+    fn read(&self, f: impl FnOnce()) {
+        let _g = Prwlock::read(self);
+        f();
+    }
+
+    fn write(&self, f: impl FnOnce()) {
+        let _g = Prwlock::write(self);
+        f();
+    }
+
+    fn active_unlocks(&self) -> u64 {
+        Prwlock::active_unlocks(self)
+    }
+}
+
+impl RwLockOps for Base {
+    fn read(&self, f: impl FnOnce()) {
+        // SAFETY: A live lock; unlocked below in the same task.
+        unsafe { alock_rwbase_read_lock(self.0) };
+        f();
+        // SAFETY: Held above.
+        unsafe { alock_rwbase_read_unlock(self.0) };
+    }
+
+    fn write(&self, f: impl FnOnce()) {
+        // SAFETY: As above.
+        unsafe { alock_rwbase_write_lock(self.0) };
+        f();
+        // SAFETY: Held above.
+        unsafe { alock_rwbase_write_unlock(self.0) };
+    }
+}
+
+impl RwLockOps for BrLock {
+    fn read(&self, f: impl FnOnce()) {
+        let h = self.read_lock();
+        f();
+        self.read_unlock(h);
+    }
+
+    fn write(&self, f: impl FnOnce()) {
+        self.write_lock();
+        f();
+        self.write_unlock();
+    }
+}
+
+/// Words of the protected record.
+const WORDS: usize = 8;
+
+/// The protected record: plain loads and stores only.
+struct RwRecord {
+    words: [AtomicU64; WORDS],
+    writer: AtomicU64,
+}
+
+/// Per-thread results.
+#[derive(Default)]
+struct Stat {
+    ops: AtomicU64,
+    errors: AtomicU64,
+    sleeps: AtomicU64,
+    migrations: AtomicU64,
+    write_ns: AtomicU64,
+    write_ns_max: AtomicU64,
+}
+
+struct RwJob<'a, L: RwLockOps> {
+    lock: &'a L,
+    rec: RwRecord,
+    a: AlockRwstress,
+    stop: AtomicBool,
+    deadline_ns: i64,
+    stats: KVec<Stat>,
+}
+
+fn now_ns() -> i64 {
+    // SAFETY: No preconditions.
+    unsafe { bindings::ktime_get() }
+}
+
+fn spin(n: u32) {
+    for _ in 0..n {
+        // SAFETY: No preconditions.
+        unsafe { bindings::cpu_relax() };
+    }
+}
+
+fn cpu() -> u32 {
+    // SAFETY: No preconditions (a hint: the task may move right after).
+    unsafe { bindings::raw_smp_processor_id() }
+}
+
+/// Moves the current (unbound) task to the online CPU after `from`, and
+/// lets it run anywhere again afterwards.
+fn move_to_next_cpu(from: u32) {
+    let next = crate::kthread::online_cpus()
+        .find(|&c| c > from)
+        .or_else(|| crate::kthread::online_cpus().next())
+        .unwrap_or(from);
+    let mut mask = core::mem::MaybeUninit::<bindings::cpumask>::zeroed();
+    // SAFETY: A zeroed mask; `next` is below `NR_CPUS`.
+    unsafe {
+        let bits = &mut (*mask.as_mut_ptr()).bits;
+        let w = core::ffi::c_ulong::BITS;
+        bits[(next / w) as usize] |= 1 << (next % w);
+    }
+    // SAFETY: The current task is a live kernel thread that was not bound;
+    // the masks are valid.  Failure (CPU went offline) only means no move.
+    unsafe {
+        let cur = bindings::get_current();
+        bindings::set_cpus_allowed_ptr(cur, mask.as_ptr());
+        bindings::set_cpus_allowed_ptr(cur, bindings::cpu_possible_mask());
+    }
+}
+
+impl<L: RwLockOps> RwJob<'_, L> {
+    /// Checks the record from a read section: returns its sequence and the
+    /// number of inconsistencies.
+    fn check(&self) -> (u64, u64) {
+        let mut errors = 0;
+        if self.rec.writer.load(Ordering::Relaxed) != 0 {
+            errors += 1;
+        }
+        let w0 = self.rec.words[0].load(Ordering::Relaxed);
+        for w in self.rec.words.iter().skip(1) {
+            if w.load(Ordering::Relaxed) != w0 {
+                errors += 1;
+            }
+        }
+        (w0, errors)
+    }
+
+    fn reader(&self, st: &Stat) {
+        let (mut ops, mut errors, mut sleeps, mut migrations) = (0u64, 0u64, 0u64, 0u64);
+        let a = &self.a;
+        let blocking = a.flags & (ALOCK_RW_SLEEP | ALOCK_RW_YIELD | ALOCK_RW_MIGRATE) != 0;
+        let every = u64::from(a.sleep_every.max(1));
+        loop {
+            let nap = blocking && ops % every == 0;
+            self.lock.read(|| {
+                let c0 = cpu();
+                let (seq, e) = self.check();
+                errors += e;
+                spin(a.read_spins);
+                if nap {
+                    if a.flags & ALOCK_RW_SLEEP != 0 {
+                        // SAFETY: Process context; the lock allows it.
+                        unsafe { bindings::msleep(1) };
+                    }
+                    if a.flags & ALOCK_RW_YIELD != 0 {
+                        // SAFETY: As above; a yield.
+                        unsafe { bindings::schedule() };
+                    }
+                    if a.flags & ALOCK_RW_MIGRATE != 0 {
+                        move_to_next_cpu(c0);
+                    }
+                    sleeps += 1;
+                }
+                let (seq2, e2) = self.check();
+                errors += e2 + u64::from(seq2 != seq);
+                if cpu() != c0 {
+                    migrations += 1;
+                }
+            });
+            ops += 1;
+            if ops % 16 == 0 && self.done() {
+                break;
+            }
+        }
+        st.ops.store(ops, Ordering::Relaxed);
+        st.errors.store(errors, Ordering::Relaxed);
+        st.sleeps.store(sleeps, Ordering::Relaxed);
+        st.migrations.store(migrations, Ordering::Relaxed);
+    }
+
+    fn writer(&self, me: u64, st: &Stat) {
+        let (mut ops, mut errors, mut total, mut max) = (0u64, 0u64, 0u64, 0u64);
+        let a = &self.a;
+        loop {
+            let t0 = now_ns();
+            self.lock.write(|| {
+                let dt = (now_ns() - t0) as u64;
+                total += dt;
+                max = max.max(dt);
+                if self.rec.writer.load(Ordering::Relaxed) != 0 {
+                    errors += 1;
+                }
+                self.rec.writer.store(me, Ordering::Relaxed);
+                let seq = self.rec.words[0].load(Ordering::Relaxed) + 1;
+                for w in self.rec.words.iter() {
+                    w.store(seq, Ordering::Relaxed);
+                    spin(a.write_spins / WORDS as u32);
+                }
+                if self.rec.writer.load(Ordering::Relaxed) != me {
+                    errors += 1;
+                }
+                self.rec.writer.store(0, Ordering::Relaxed);
+            });
+            ops += 1;
+            if self.done() {
+                break;
+            }
+            if a.write_pause_us > 0 {
+                let us = u64::from(a.write_pause_us);
+                // SAFETY: Process context.
+                unsafe {
+                    bindings::usleep_range_state(
+                        us as _,
+                        (us + us / 4 + 1) as _,
+                        bindings::TASK_UNINTERRUPTIBLE,
+                    )
+                };
+            }
+        }
+        st.ops.store(ops, Ordering::Relaxed);
+        st.errors.store(errors, Ordering::Relaxed);
+        st.write_ns.store(total, Ordering::Relaxed);
+        st.write_ns_max.store(max, Ordering::Relaxed);
+    }
+
+    fn done(&self) -> bool {
+        self.stop.load(Ordering::Relaxed) || now_ns() >= self.deadline_ns
+    }
+}
+
+impl<L: RwLockOps> Job for RwJob<'_, L> {
+    fn run(&self, idx: u32) {
+        let st = &self.stats[idx as usize];
+        if idx < self.a.writers {
+            self.writer(u64::from(idx) + 1, st);
+        } else {
+            self.reader(st);
+        }
+    }
+}
+
+fn run_on<L: RwLockOps>(lock: &L, a: &mut AlockRwstress) -> Result {
+    let n = a.readers + a.writers;
+    let mut stats = KVec::with_capacity(n as usize, GFP_KERNEL)?;
+    for _ in 0..n {
+        stats.push(Stat::default(), GFP_KERNEL)?;
+    }
+    let ipis0 = prwlock::IPIS.load(Ordering::Relaxed);
+    let active0 = lock.active_unlocks();
+    let start = now_ns();
+    let job = RwJob {
+        lock,
+        rec: RwRecord {
+            words: [const { AtomicU64::new(0) }; WORDS],
+            writer: AtomicU64::new(0),
+        },
+        a: *a,
+        stop: AtomicBool::new(false),
+        deadline_ns: start + i64::from(a.duration_ms) * 1_000_000,
+        stats,
+    };
+    let placement = if a.flags & ALOCK_RW_UNBOUND != 0 {
+        Placement::Unbound
+    } else {
+        Placement::Bound
+    };
+    let interrupted = run_threads(&job, n, placement, || {
+        // SAFETY: Process context, may sleep.
+        let left = unsafe { bindings::msleep_interruptible(a.duration_ms) };
+        job.stop.store(true, Ordering::Relaxed);
+        left != 0
+    })?;
+    a.elapsed_ns = (now_ns() - start) as u64;
+    a.reads = 0;
+    a.writes = 0;
+    a.errors = 0;
+    a.read_sleeps = 0;
+    a.migrations = 0;
+    a.write_ns_total = 0;
+    a.write_ns_max = 0;
+    a.min_reader_ops = if a.readers > 0 { u64::MAX } else { 0 };
+    a.min_writer_ops = if a.writers > 0 { u64::MAX } else { 0 };
+    for (i, st) in job.stats.iter().enumerate() {
+        let ops = st.ops.load(Ordering::Relaxed);
+        a.errors += st.errors.load(Ordering::Relaxed);
+        if (i as u32) < a.writers {
+            a.writes += ops;
+            a.min_writer_ops = a.min_writer_ops.min(ops);
+            a.write_ns_total += st.write_ns.load(Ordering::Relaxed);
+            a.write_ns_max = a.write_ns_max.max(st.write_ns_max.load(Ordering::Relaxed));
+        } else {
+            a.reads += ops;
+            a.min_reader_ops = a.min_reader_ops.min(ops);
+            a.read_sleeps += st.sleeps.load(Ordering::Relaxed);
+            a.migrations += st.migrations.load(Ordering::Relaxed);
+        }
+    }
+    a.errors += job.rec.words[0].load(Ordering::Relaxed).abs_diff(a.writes);
+    a.active_unlocks = lock.active_unlocks() - active0;
+    a.ipis = prwlock::IPIS.load(Ordering::Relaxed) - ipis0;
+    if a.errors != 0 {
+        pr_err!(
+            "rwstress lock {}: {} violations in {} reads, {} writes\n",
+            a.lock,
+            a.errors,
+            a.reads,
+            a.writes
+        );
+    }
+    if interrupted {
+        return Err(EINTR);
+    }
+    Ok(())
+}
+
+/// Checks the input of a reader-writer stress request.
+pub fn validate(a: &AlockRwstress) -> Result {
+    let sleepy = matches!(
+        a.lock,
+        ALOCK_RW_PRWLOCK | ALOCK_RW_RWSEM | ALOCK_RW_PERCPU_RWSEM
+    );
+    let blocking = a.flags & (ALOCK_RW_SLEEP | ALOCK_RW_YIELD | ALOCK_RW_MIGRATE) != 0;
+    let ok = (ALOCK_RW_PRWLOCK..=ALOCK_RW_RCU).contains(&a.lock)
+        && a.readers <= ALOCK_STRESS_MAX_THREADS
+        && a.writers <= ALOCK_STRESS_MAX_THREADS
+        && a.readers + a.writers >= 1
+        && (a.lock != ALOCK_RW_RCU || a.writers == 0)
+        && (1..=ALOCK_STRESS_MAX_MS).contains(&a.duration_ms)
+        && a.flags & !ALOCK_RW_FLAGS == 0
+        && (!blocking || (sleepy && (1..=1_000_000).contains(&a.sleep_every)))
+        && (blocking || a.sleep_every == 0)
+        && (a.flags & ALOCK_RW_SEQ_WAKE == 0 || a.lock == ALOCK_RW_PRWLOCK)
+        && (a.flags & ALOCK_RW_MIGRATE == 0 || a.flags & ALOCK_RW_UNBOUND != 0)
+        && a.read_spins <= ALOCK_STRESS_MAX_CS_SPINS
+        && a.write_spins <= ALOCK_STRESS_MAX_CS_SPINS
+        && a.write_pause_us <= ALOCK_RW_MAX_PAUSE_US
+        && a.reserved == 0;
+    if ok {
+        Ok(())
+    } else {
+        Err(EINVAL)
+    }
+}
+
+/// Runs one validated reader-writer stress request.
+pub fn stress(a: &mut AlockRwstress) -> Result {
+    validate(a)?;
+    match a.lock {
+        ALOCK_RW_PRWLOCK => {
+            let l = KBox::pin_init(new_prwlock!((), "alock_rwstress_prwlock"), GFP_KERNEL)?;
+            if a.flags & ALOCK_RW_SEQ_WAKE != 0 {
+                l.set_flags(WAKE_SEQUENTIAL);
+            }
+            run_on(&*l, a)
+        }
+        ALOCK_RW_BRLOCK => {
+            let l = KBox::pin_init(new_brlock!("alock_rwstress_brlock"), GFP_KERNEL)?;
+            run_on(&*l, a)
+        }
+        kind => run_on(&Base::new(kind)?, a),
+    }
+}
+
+/// Shared state of a wake-up measurement.
+struct WakeJob<'a> {
+    lock: &'a Prwlock<()>,
+    /// Round the readers may start (they block behind the writer).
+    round: AtomicU64,
+    /// Readers done with the current round.
+    done: AtomicU64,
+    /// Time the writer unlocked in the current round.
+    unlock_ns: AtomicU64,
+    /// Latest time a reader got in, this round.
+    last_in_ns: AtomicU64,
+    /// A reader got in before the unlock.
+    early: AtomicU64,
+    rounds: u64,
+    abort: AtomicBool,
+}
+
+impl Job for WakeJob<'_> {
+    fn run(&self, _idx: u32) {
+        for r in 1..=self.rounds {
+            while self.round.load(Ordering::Acquire) < r {
+                if self.abort.load(Ordering::Relaxed) {
+                    return;
+                }
+                // SAFETY: Process context.
+                unsafe { bindings::schedule_timeout_uninterruptible(1) };
+            }
+            {
+                let _g = self.lock.read();
+                let t = now_ns() as u64;
+                if t < self.unlock_ns.load(Ordering::Acquire)
+                    || self.unlock_ns.load(Ordering::Acquire) == 0
+                {
+                    self.early.fetch_add(1, Ordering::Relaxed);
+                }
+                self.last_in_ns.fetch_max(t, Ordering::AcqRel);
+            }
+            self.done.fetch_add(1, Ordering::AcqRel);
+        }
+    }
+}
+
+/// Measures how long the readers sleeping behind a writer take to get in
+/// once it leaves, with parallel (one IPI per CPU) or sequential wake-up.
+pub fn wake(a: &mut AlockRwwake) -> Result {
+    if !(1..=ALOCK_STRESS_MAX_THREADS).contains(&a.readers)
+        || !(1..=ALOCK_RWWAKE_MAX_ROUNDS).contains(&a.rounds)
+        || a.flags & !ALOCK_RW_SEQ_WAKE != 0
+        || a.reserved != 0
+    {
+        return Err(EINVAL);
+    }
+    let l = KBox::pin_init(new_prwlock!((), "alock_rwwake_prwlock"), GFP_KERNEL)?;
+    if a.flags & ALOCK_RW_SEQ_WAKE != 0 {
+        l.set_flags(WAKE_SEQUENTIAL);
+    }
+    let job = WakeJob {
+        lock: &l,
+        round: AtomicU64::new(0),
+        done: AtomicU64::new(0),
+        unlock_ns: AtomicU64::new(0),
+        last_in_ns: AtomicU64::new(0),
+        early: AtomicU64::new(0),
+        rounds: u64::from(a.rounds),
+        abort: AtomicBool::new(false),
+    };
+    let readers = i32::try_from(a.readers).map_err(|_| EINVAL)?;
+    let (mut total, mut max, mut interrupted) = (0u64, 0u64, false);
+    run_threads(&job, a.readers, Placement::Bound, || {
+        for r in 1..=job.rounds {
+            let w = l.write();
+            job.unlock_ns.store(0, Ordering::Release);
+            job.last_in_ns.store(0, Ordering::Release);
+            job.done.store(0, Ordering::Release);
+            job.round.store(r, Ordering::Release);
+            // Wait until every reader sleeps behind the writer.
+            while l.waiting_readers() < readers {
+                // SAFETY: Process context.
+                if unsafe { bindings::signal_pending(bindings::get_current()) } != 0 {
+                    interrupted = true;
+                    break;
+                }
+                // SAFETY: Process context.
+                unsafe { bindings::schedule_timeout_uninterruptible(1) };
+            }
+            // Let the last sleepers settle into their queues.
+            // SAFETY: Process context.
+            unsafe { bindings::msleep(2) };
+            let t0 = now_ns() as u64;
+            job.unlock_ns.store(t0, Ordering::Release);
+            drop(w);
+            if interrupted {
+                job.abort.store(true, Ordering::Relaxed);
+                break;
+            }
+            while job.done.load(Ordering::Acquire) < u64::from(a.readers) {
+                // SAFETY: Process context.
+                unsafe { bindings::schedule_timeout_uninterruptible(1) };
+            }
+            let dt = job.last_in_ns.load(Ordering::Acquire).saturating_sub(t0);
+            total += dt;
+            max = max.max(dt);
+        }
+    })?;
+    a.total_ns = total;
+    a.max_ns = max;
+    a.errors = job.early.load(Ordering::Relaxed);
+    if interrupted {
+        return Err(EINTR);
+    }
+    Ok(())
+}
+
+/// Measures `iterations` read lock+unlock pairs on this CPU.
+pub fn cost(a: &mut AlockRwcost) -> Result {
+    if !(1..=100_000_000).contains(&a.iterations) {
+        return Err(EINVAL);
+    }
+    match a.lock {
+        ALOCK_RW_PRWLOCK => {
+            let l = KBox::pin_init(new_prwlock!((), "alock_rwcost_prwlock"), GFP_KERNEL)?;
+            // SAFETY: A live lock, nobody else uses it.
+            a.ns = unsafe {
+                alock_rw_read_cost(a.lock, l.as_raw(), core::ptr::null_mut(), a.iterations)
+            };
+        }
+        ALOCK_RW_RWSEM | ALOCK_RW_PERCPU_RWSEM | ALOCK_RW_RWLOCK | ALOCK_RW_RCU => {
+            let b = Base::new(a.lock)?;
+            // SAFETY: A live lock, nobody else uses it.
+            a.ns = unsafe { alock_rw_read_cost(a.lock, core::ptr::null_mut(), b.0, a.iterations) };
+        }
+        _ => return Err(EINVAL),
+    }
+    Ok(())
+}
