@@ -13,6 +13,11 @@ struct wait_queue_head;
 
 void alock_shim_init_hook(void);
 
+/* rust/sync/prwlock.rs, called by rust/prwlock_fast.c */
+void alock_prw_read_slow(struct prwlock *l);
+bool alock_prw_read_try_slow(struct prwlock *l);
+void alock_prw_read_unlock_active(struct prwlock *l);
+
 /* rust/prwlock_fast.c */
 void alock_prw_record_active(struct prwlock *l);
 void alock_prw_ipi_report(void *info);

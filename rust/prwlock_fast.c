@@ -26,14 +26,10 @@
 
 #include "alock_shim.h"
 
-/* rust/sync/prwlock.rs */
-void alock_prw_read_slow(struct prwlock *l);
-bool alock_prw_read_try_slow(struct prwlock *l);
-void alock_prw_read_unlock_active(struct prwlock *l);
-
-/* Reports the current version for this CPU (release: after its counts). */
+/* Reports the current version for this CPU. */
 static __always_inline void prw_report(struct prwlock *l, struct prwlock_pcpu *pc)
 {
+	/* Release: the writer that sees it sees this CPU's passive counts. */
 	smp_store_release(&pc->seen, READ_ONCE(l->version));
 }
 
@@ -50,6 +46,7 @@ static __always_inline bool prw_read_fast(struct prwlock *l)
 	if (likely(t->nr_held < PRW_MAX_HELD)) {
 		pc = this_cpu_ptr(l->pcpu);
 		WRITE_ONCE(pc->passive, pc->passive + 1);
+		/* Acquire: the read side sees the last writer's stores. */
 		if (likely(!smp_load_acquire(&l->wpending))) {
 			h = &t->held[t->nr_held];
 			h->passive = &l->pcpu->passive;
@@ -59,6 +56,7 @@ static __always_inline bool prw_read_fast(struct prwlock *l)
 			t->nr_held++;
 			ok = true;
 		} else {
+			/* Back off; pairs with the writer's acquire of the count. */
 			smp_store_release(&pc->passive, pc->passive - 1);
 		}
 		prw_report(l, pc);
@@ -172,8 +170,13 @@ void alock_prw_init_pcpu(struct prwlock *l)
 	}
 }
 
+/* For the writer's wake-up of each CPU's sleeping readers. */
 bool alock_waitqueue_active(struct wait_queue_head *wq)
 {
+	/*
+	 * The writer cleared the writer word and issued smp_mb() before
+	 * asking; pairs with the barrier in the sleepers' prepare_to_wait.
+	 */
 	return waitqueue_active(wq);
 }
 

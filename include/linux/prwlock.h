@@ -27,6 +27,7 @@
 #ifndef _LINUX_PRWLOCK_H
 #define _LINUX_PRWLOCK_H
 
+#include <linux/bits.h>
 #include <linux/cache.h>
 #include <linux/lockdep_types.h>
 #include <linux/mutex.h>
@@ -72,13 +73,14 @@ struct prwlock {
 	unsigned int			flags;
 	atomic_t			wake_pending;
 	u64				stat_active_unlocks;
+	/* Serialises writers (not validated by lockdep: @dep_map is). */
 	struct mutex			wmutex;
 	wait_queue_head_t		wwait;
 	struct lockdep_map		dep_map;
 };
 
 /* The writer wakes each CPU's waiters itself instead of in parallel. */
-#define PRWLOCK_WAKE_SEQUENTIAL	(1U << 0)
+#define PRWLOCK_WAKE_SEQUENTIAL	BIT(0)
 
 int __prwlock_init(struct prwlock *l, const char *name,
 		   struct lock_class_key *key);
