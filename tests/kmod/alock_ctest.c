@@ -6,12 +6,15 @@
  * At load it checks try-lock semantics on each lock, then runs kernel
  * threads on every online CPU that increment a counter protected by each
  * lock with a plain (non-atomic) read-modify-write, and finally
- * h-out-of-k requests over 64 resources with per-resource owner words.
+ * h-out-of-k requests over 64 resources with per-resource owner words,
+ * and a prwlock (<linux/prwlock.h>) with readers that check a multi-word
+ * record, some of them sleeping inside the read side, and writers.
  * Any lost update or overlap makes the load fail with -EBADMSG, so
  * "insmod alock_ctest.ko" succeeding is the test; the module unloads
  * normally afterwards.
  */
 #include <linux/alock.h>
+#include <linux/prwlock.h>
 #include <linux/completion.h>
 #include <linux/cpumask.h>
 #include <linux/delay.h>
@@ -29,10 +32,10 @@ static unsigned int threads_per_cpu = 2;
 module_param(threads_per_cpu, uint, 0444);
 MODULE_PARM_DESC(threads_per_cpu, "stress threads per online CPU");
 
-enum ctest_kind { CT_TICKET, CT_MCS, CT_ABQL, CT_MRLOCK, CT_NR };
+enum ctest_kind { CT_TICKET, CT_MCS, CT_ABQL, CT_MRLOCK, CT_PRWLOCK, CT_NR };
 
 static const char *const kind_name[CT_NR] = {
-	"ticket", "mcs", "abql", "mrlock",
+	"ticket", "mcs", "abql", "mrlock", "prwlock",
 };
 
 struct ctest {
@@ -41,6 +44,7 @@ struct ctest {
 	struct alock_mcs mcs;
 	struct alock_abql abql;
 	struct alock_mrlock mr;
+	struct prwlock prw;
 	unsigned long deadline;
 	atomic_t running;
 	struct completion done;
@@ -88,6 +92,37 @@ static void ctest_mr_critical(struct ctest *t, unsigned long me, u64 res)
 	}
 }
 
+/* prwlock: thread 0 of each CPU writes, the others read (some sleep). */
+static void ctest_prw(struct ctest *t, unsigned long me, long ops, bool writer)
+{
+	unsigned long v;
+	int i;
+
+	if (writer) {
+		prwlock_write_lock(&t->prw);
+		if (READ_ONCE(t->owner[0]))
+			atomic_long_inc(&t->errors);
+		WRITE_ONCE(t->owner[0], me);
+		v = READ_ONCE(t->res_count[0]) + 1;
+		for (i = 0; i < 8; i++)
+			WRITE_ONCE(t->res_count[i], v);
+		WRITE_ONCE(t->counter, READ_ONCE(t->counter) + 1);
+		WRITE_ONCE(t->owner[0], 0);
+		prwlock_write_unlock(&t->prw);
+		return;
+	}
+	prwlock_read_lock(&t->prw);
+	if (READ_ONCE(t->owner[0]))
+		atomic_long_inc(&t->errors);
+	v = READ_ONCE(t->res_count[0]);
+	if (!(ops % 64))
+		usleep_range(10, 20);	/* sleep inside the read side */
+	for (i = 0; i < 8; i++)
+		if (READ_ONCE(t->res_count[i]) != v)
+			atomic_long_inc(&t->errors);
+	prwlock_read_unlock(&t->prw);
+}
+
 static int ctest_thread(void *arg)
 {
 	struct ctest *t = arg;
@@ -112,6 +147,9 @@ static int ctest_thread(void *arg)
 			alock_abql_lock(&t->abql);
 			ctest_critical(t, me);
 			alock_abql_unlock(&t->abql);
+			break;
+		case CT_PRWLOCK:
+			ctest_prw(t, me, ops, current->pid & 1);
 			break;
 		default:
 			res = get_random_u64() & get_random_u64();
@@ -166,6 +204,23 @@ static int ctest_try_semantics(struct ctest *t)
 
 	if (alock_abql_capacity(&t->abql) < num_possible_cpus())
 		bad = 1;
+
+	prwlock_read_lock(&t->prw);
+	bad |= prwlock_write_trylock(&t->prw);
+	if (prwlock_read_trylock(&t->prw))	/* lockdep: trylock, no wait */
+		prwlock_read_unlock(&t->prw);
+	else
+		bad = 1;
+	prwlock_read_unlock(&t->prw);
+	prwlock_write_lock(&t->prw);
+	bad |= prwlock_read_trylock(&t->prw);
+	prwlock_downgrade_write(&t->prw);
+	bad |= prwlock_write_trylock(&t->prw);
+	prwlock_read_unlock(&t->prw);
+	if (prwlock_write_trylock(&t->prw))
+		prwlock_write_unlock(&t->prw);
+	else
+		bad = 1;
 	return bad ? -EBADMSG : 0;
 }
 
@@ -203,7 +258,11 @@ static int ctest_run(struct ctest *t, enum ctest_kind kind)
 	if (!n)
 		return -ENOMEM;
 
-	if (kind == CT_MRLOCK) {
+	if (kind == CT_PRWLOCK) {
+		/* Every write bumped the counter and the record together. */
+		want = t->counter;
+		got = t->res_count[7];
+	} else if (kind == CT_MRLOCK) {
 		want = 0;
 		got = 0;
 		for (r = 0; r < 64; r++) {
@@ -242,6 +301,9 @@ static int __init alock_ctest_init(void)
 	ret = alock_mrlock_init(&t->mr, ALOCK_MR_SCHEME_QUEUE, 0);
 	if (ret)
 		goto out_abql;
+	ret = prwlock_init(&t->prw);
+	if (ret)
+		goto out_mr;
 
 	/* Bad parameters are refused. */
 	{
@@ -251,19 +313,21 @@ static int __init alock_ctest_init(void)
 		    alock_mrlock_init(&bad, 7, 0) != -EINVAL) {
 			pr_err("alock_ctest: bad init parameters accepted\n");
 			ret = -EBADMSG;
-			goto out_mr;
+			goto out_prw;
 		}
 	}
 
 	ret = ctest_try_semantics(t);
 	if (ret) {
 		pr_err("alock_ctest: try-lock semantics wrong\n");
-		goto out_mr;
+		goto out_prw;
 	}
 	for (kind = 0; kind < CT_NR && !ret; kind++)
 		ret = ctest_run(t, kind);
 	if (!ret)
 		pr_info("alock_ctest: all C API tests passed\n");
+out_prw:
+	prwlock_destroy(&t->prw);
 out_mr:
 	alock_mrlock_destroy(&t->mr);
 out_abql:
