@@ -239,7 +239,8 @@ pub fn run(
             run_cell(dev, cell, cell_ms)
         })?;
         res.rows.push(row);
-        if intr {
+        // A Ctrl-C between two cells stops the matrix too.
+        if intr || crate::progress::interrupted() {
             interrupted = true;
             break;
         }
