@@ -75,7 +75,7 @@ fn info(cli: &Cli) -> Result<u8, Error> {
     let lockdep = v.features & abi::ALOCK_FEAT_LOCKDEP != 0;
     let cluster = cluster_status(v.abi_version, unknown);
     match format(cli) {
-        Format::Json | Format::Csv if cli.csv => {
+        Format::Csv => {
             println!("module_version,abi_version,nr_cpus,nr_locks,nr_tests,lockdep,commands");
             println!(
                 "{},{},{},{},{},{},{}",
@@ -88,7 +88,7 @@ fn info(cli: &Cli) -> Result<u8, Error> {
                 dev.table().len()
             );
         }
-        Format::Json | Format::Csv => {
+        Format::Json => {
             let cmds: Vec<_> = dev
                 .table()
                 .iter()
@@ -535,6 +535,14 @@ pub fn merge(files: Vec<(PathBuf, Results)>) -> Vec<Results> {
     if let Some(s) = stress {
         out.insert(0, s);
     }
+    // The order of the issue and the docs, whatever the file names.
+    let rank = |sc: &str| {
+        ["stress", "queue", "mrlock", "txn"]
+            .iter()
+            .position(|x| *x == sc)
+            .unwrap_or(4)
+    };
+    out.sort_by_key(|r| rank(&r.scenario));
     out
 }
 
@@ -672,5 +680,12 @@ mod tests {
         assert_eq!(m[0].scenario, "stress");
         assert_eq!(m[0].rows.len(), 2);
         assert_eq!(m[1].scenario, "queue");
+        let m = merge(vec![
+            ("mrlock.json".into(), mk("mrlock", "2pl")),
+            ("queue.json".into(), mk("queue", "mcs")),
+            ("txn.json".into(), mk("txn", "wait")),
+        ]);
+        let order: Vec<&str> = m.iter().map(|r| r.scenario.as_str()).collect();
+        assert_eq!(order, ["queue", "mrlock", "txn"]);
     }
 }

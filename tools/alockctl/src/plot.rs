@@ -273,7 +273,11 @@ pub fn figures(r: &Results) -> Vec<(String, Figure)> {
     let locks = r.locks();
     let groups = r.groups();
     let sc = r.scenario.as_str();
-    let per_sec = if sc == "txn" { "commits/s" } else { "ops/s" };
+    let per_sec = match sc {
+        "txn" => "commits/s",
+        "mrlock" => "requests/s",
+        _ => "ops/s",
+    };
     if sc == "stress" {
         let cats: Vec<String> = r
             .rows
