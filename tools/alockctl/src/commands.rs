@@ -532,7 +532,17 @@ pub fn merge(files: Vec<(PathBuf, Results)>) -> Vec<Results> {
             out.push(r);
         }
     }
-    if let Some(s) = stress {
+    if let Some(mut s) = stress {
+        // Stock locks first, then the queue locks, MRLock, the lock manager.
+        let key = |r: &Row| {
+            let (base, table) = match r.kind.as_str() {
+                "stress" => (0, &abi::LOCKS[..]),
+                "mrlock" => (10, &abi::MR_SCHEMES[..]),
+                _ => (20, &abi::TXN_MODES[..]),
+            };
+            base + abi::id_of(table, &r.lock).unwrap_or(9)
+        };
+        s.rows.sort_by_key(key);
         out.insert(0, s);
     }
     // The order of the issue and the docs, whatever the file names.
@@ -679,6 +689,8 @@ mod tests {
         assert_eq!(m.len(), 2);
         assert_eq!(m[0].scenario, "stress");
         assert_eq!(m[0].rows.len(), 2);
+        // mcs (id 4) before abql (id 5), whatever the file order.
+        assert_eq!(m[0].rows[0].lock, "mcs");
         assert_eq!(m[1].scenario, "queue");
         let m = merge(vec![
             ("mrlock.json".into(), mk("mrlock", "2pl")),

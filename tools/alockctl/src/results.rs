@@ -406,7 +406,7 @@ impl Results {
             "ops",
             "ops/s",
             "per thread",
-            "order",
+            "order errs/checks",
             "errors",
         ];
         let mut lines = vec![head.iter().map(|s| s.to_string()).collect::<Vec<_>>()];
@@ -441,7 +441,7 @@ impl Results {
                 ),
             ]);
         }
-        align(&lines)
+        align_left(&lines, 2)
     }
 }
 
@@ -456,6 +456,11 @@ fn csv_field(s: &str) -> String {
 /// Align cells in columns: the first column left-aligned, the others
 /// right-aligned, two spaces apart, a rule under the header.
 pub fn align(lines: &[Vec<String>]) -> String {
+    align_left(lines, 1)
+}
+
+/// Like [`align`], with the first `left` columns left-aligned.
+pub fn align_left(lines: &[Vec<String>], left: usize) -> String {
     let ncol = lines.iter().map(Vec::len).max().unwrap_or(0);
     let mut width = vec![0; ncol];
     for l in lines {
@@ -467,10 +472,11 @@ pub fn align(lines: &[Vec<String>]) -> String {
     for (n, l) in lines.iter().enumerate() {
         let mut s = String::new();
         for (i, c) in l.iter().enumerate() {
-            if i == 0 {
-                let _ = write!(s, "{c:<w$}", w = width[i]);
+            let sep = if i == 0 { "" } else { "  " };
+            if i < left {
+                let _ = write!(s, "{sep}{c:<w$}", w = width[i]);
             } else {
-                let _ = write!(s, "  {c:>w$}", w = width[i]);
+                let _ = write!(s, "{sep}{c:>w$}", w = width[i]);
             }
         }
         out.push_str(s.trim_end());
