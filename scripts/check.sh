@@ -32,6 +32,10 @@ add "$out"
 if [ "$mode" != check ]; then
 	"$ALOCK_TOP/scripts/report.sh" "$ALOCK_TOP/build/runs/latest" || true
 fi
+# make bench: alockctl's results (JSON, CSV) and their plots in build/results/.
+if [ "$mode" = bench ] && [ -d "$ALOCK_TOP/build/runs/latest/guest0/results" ]; then
+	"$ALOCK_TOP/scripts/bench-results.sh" "$ALOCK_TOP/build/runs/latest/guest0/results" || true
+fi
 log "$mode finished in $(($(date +%s) - start)) s"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

@@ -64,5 +64,18 @@ quiet_build() { # extra env...
 t "clippy build without warnings" quiet_build CLIPPY=1
 t "module build without warnings" quiet_build CLIPPY=
 
+# alockctl (tools/alockctl): style, lints, unit tests and the integration
+# tests (ABI drift against the uapi header, fixed-result tables and plots,
+# error messages).  Its dependencies are cached in tools/alockctl/target/.
+acargo() { # subcommand, args...
+	local sub=$1
+	shift
+	"$ACARGO" "$sub" --manifest-path "$ALOCKCTL_CRATE/Cargo.toml" "$@"
+}
+t "alockctl: cargo fmt --check" acargo fmt --check
+t "alockctl: cargo clippy -D warnings" acargo clippy --locked --all-targets -- -D warnings
+t "alockctl: cargo test" acargo test --locked
+sed -n 's/^test result: /# alockctl cargo test: /p' /tmp/host-test.$$
+
 rm -f /tmp/host-test.$$
 echo "HOST passed=$passed failed=$failed"

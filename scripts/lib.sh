@@ -51,3 +51,8 @@ kernel_dir() { echo "$ALOCK_CACHE/kernel-$KFLAVOR-$(kernel_key)/linux"; }
 kmake_vars() {
 	printf '%s\n' "RUSTC=$KRUSTC" "RUSTDOC=$KRUSTDOC" "BINDGEN=$KBINDGEN" "CLIPPY_DRIVER=$KCLIPPY"
 }
+
+# The user-space tool (tools/alockctl) builds with rustup's cargo and its
+# own toolchain, not with the kernel's rustc.
+ACARGO=${ACARGO:-$HOME/.cargo/bin/cargo}
+ALOCKCTL_CRATE=${ALOCKCTL_CRATE:-$ALOCK_TOP/tools/alockctl}

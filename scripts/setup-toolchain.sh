@@ -17,6 +17,8 @@ PACKAGES=(
 	iproute2 rdma-core ibverbs-providers ibverbs-utils rdmacm-utils perftest
 	# script lint
 	shellcheck
+	# alockctl plot: a TrueType font for the figures' text
+	fonts-dejavu-core
 )
 BINDGEN_VERSION=0.70.1
 
@@ -39,6 +41,13 @@ if ! "$KBINDGEN" --version 2>/dev/null | grep -q "bindgen $BINDGEN_VERSION"; the
 	cargo install --locked --quiet bindgen-cli --version "$BINDGEN_VERSION"
 fi
 
+# alockctl (tools/alockctl): rustup's cargo, with clippy and rustfmt for
+# the host tests (the static build uses glibc's libc.a from libc6-dev).
+if [ -x "$ACARGO" ] && ! { "$ACARGO" clippy --version && "$ACARGO" fmt --version; } >/dev/null 2>&1; then
+	log "adding rustup components clippy and rustfmt"
+	"$(dirname "$ACARGO")/rustup" component add clippy rustfmt >/dev/null
+fi
+
 # ---- checks: say clearly what is wrong ------------------------------------
 problems=0
 check() { # what, command...
@@ -59,6 +68,8 @@ check "busybox static binary missing" test -x /bin/busybox
 check "iproute2 rdma tool missing" test -x /usr/bin/rdma
 check "perftest ib_send_lat missing" command -v ib_send_lat
 check "rxe verbs provider missing" test -f /etc/libibverbs.d/rxe.driver
+check "$ACARGO missing (rustup's cargo builds tools/alockctl)" test -x "$ACARGO"
+check "glibc static libraries missing (package libc6-dev)" test -f /usr/lib/x86_64-linux-gnu/libc.a
 [ $problems -eq 0 ] || die "$problems toolchain problem(s), see above"
 
 rv=$("$KRUSTC" --version)

@@ -11,6 +11,7 @@ node=${alock_node:-0}
 nodes=${alock_nodes:-1}
 P=/payload
 T=$P/alocktest
+A=$P/alockctl
 peer_ip() { echo "10.77.0.$(($1 + 1))"; }
 ncpu=$(grep -c ^processor /proc/cpuinfo)
 
@@ -91,6 +92,73 @@ local_tests() {
 	# Exclusive mode after 3 restarts: no transaction may restart more.
 	$T txn exclusive $((2 * ncpu)) $STRESS_MS 8 4 0 3
 	$T stress-intr
+	case $mode in check) alockctl_tests ;; demo) alockctl_demo ;; esac
+}
+
+# alockctl end to end against the module (issue 7).  $1: description,
+# $2: expected exit status, $3: text the output must contain, rest: args.
+alockctl_expect() {
+	d=$1
+	want=$2
+	text=$3
+	shift 3
+	$A "$@" >/tmp/actl.out 2>&1
+	rc=$?
+	if [ "$rc" = "$want" ] && grep -q -- "$text" /tmp/actl.out; then ok "$d"; else
+		notok "$d (exit $rc, expected $want and \"$text\")"
+		sed 's/^/#   /' /tmp/actl.out
+	fi
+}
+
+alockctl_tests() {
+	check "alockctl info" $A info && sed 's/^/# /' /tmp/check.out
+	alockctl_expect "alockctl stress mcs: table" 0 "mcs" stress mcs --seconds 0.5
+	# --json must read back as a results file (alockctl parses it).
+	$A --json stress ticket --seconds 0.5 >/tmp/actl.json 2>/tmp/actl.err
+	check "alockctl --json stress ticket output parses" $A report /tmp/actl.json
+	check "alockctl --json info reports ABI 2" sh -c "$A --json info | grep -q '\"abi_version\": 2'"
+	check "alockctl --csv stress abql: header and one row of the same width" sh -c \
+		"$A --csv stress abql --slots 2 --seconds 0.3 | awk -F, 'NR == 1 { h = NF } NF != h { exit 1 } END { exit NR != 2 }'"
+	alockctl_expect "alockctl stress mrlock adaptive" 0 "adaptive" stress mrlock adaptive --min 4 --max 8 --seconds 0.5
+	alockctl_expect "alockctl stress txn wait" 0 "wait" stress txn wait --records 8 --seconds 0.5
+	# Ctrl-C: the ioctl returns EINTR with partial results, exit 130.
+	# Until alockctl has installed its handler the shell's SIG_IGN applies
+	# (a background job), so keep signalling until it exits.
+	t0=$(date +%s)
+	$A stress mutex --seconds 60 >/tmp/actl.out 2>&1 &
+	pid=$!
+	i=0
+	while [ $i -lt 20 ] && sleep 1 && kill -INT $pid 2>/dev/null; do
+		i=$((i + 1))
+		# an exited, not yet reaped job still accepts signals
+		grep -q ') Z' /proc/$pid/stat 2>/dev/null && break
+	done
+	wait $pid
+	rc=$?
+	if [ $rc = 130 ] && grep -q "interrupted" /tmp/actl.out && [ $(($(date +%s) - t0)) -lt 30 ]; then
+		ok "alockctl stress interrupted by SIGINT shows partial results, exit 130"
+	else
+		notok "alockctl stress interrupted by SIGINT shows partial results, exit 130 (exit $rc)"
+		sed 's/^/#   /' /tmp/actl.out
+	fi
+	alockctl_expect "alockctl cluster status: not supported, exit 1" 1 \
+		"not supported by this module (ABI v2 has no cluster commands)" cluster status
+	alockctl_expect "alockctl bad lock name: exit 2" 2 "unrecognized subcommand 'rwlock'" stress rwlock
+	alockctl_expect "alockctl --threads 0: exit 2" 2 "threads" stress mcs --threads 0
+	alockctl_expect "alockctl --min > --max: exit 2" 2 "min" stress mrlock 2pl --min 9 --max 4
+}
+
+# make demo: one short run of every lock through alockctl, saved as JSON;
+# the host prints their table (scripts/demo.sh).
+alockctl_demo() {
+	mkdir -p /out/results
+	for l in spinlock mutex ticket mcs abql; do
+		check "alockctl stress $l" sh -c "$A --json stress $l --seconds 0.5 >/out/results/stress-$l.json"
+	done
+	check "alockctl stress mrlock adaptive" sh -c \
+		"$A --json stress mrlock adaptive --min 4 --max 8 --seconds 0.5 >/out/results/stress-mrlock.json"
+	check "alockctl stress txn wait" sh -c \
+		"$A --json stress txn wait --seconds 0.5 >/out/results/stress-txn.json"
 }
 
 # prwlock (issue 3): exclusion under stress on every vCPU with readers
@@ -221,6 +289,10 @@ unload_tests() {
 		ok "locktorture ext_rwlock refused without alock.ko"
 	fi
 	rmmod torture 2>/dev/null
+	# Without the module alockctl says so in one line and exits 1.
+	alockctl_expect "alockctl info without the module: exit 1, names the module" 1 \
+		"alock module is not loaded" info
+	check "... in one line" test "$(wc -l </tmp/actl.out)" = 1
 }
 
 leak_check() {
@@ -315,6 +387,11 @@ bench_tests() {
 		for m in restart exclusive wait; do
 			$T txn $m $((2 * ncpu)) 1000 $recs 4 20
 		done
+	done
+	# The same matrices through alockctl, saved for the host's plots
+	# (scripts/check.sh copies them to build/results/).
+	for s in queue mrlock txn; do
+		check "alockctl bench $s" $A bench $s --out /out/results && sed 's/^/# /' /tmp/check.out
 	done
 	check "rmmod after benchmarks" rmmod alock
 }

@@ -1,0 +1,296 @@
+//! Benchmark matrices: the same as `alocktest bench-queue`/`bench-mr` and
+//! the lock-manager lines of `tests/guest/run.sh` (bench mode), with
+//! results kept as [`Row`]s.
+
+use crate::abi::{self, AlockMrlock, AlockStress, AlockTxn};
+use crate::dev::{Device, Error};
+use crate::progress::Progress;
+use crate::results::{Results, Row};
+
+/// One cell of a matrix: what to run.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    /// `ALOCK_IOC_STRESS` with this lock, threads and spins.
+    Stress {
+        /// Matrix group.
+        group: String,
+        /// Lock name.
+        lock: &'static str,
+        /// Threads.
+        threads: u32,
+        /// Spins in the critical section.
+        spins: u32,
+    },
+    /// `ALOCK_IOC_MRLOCK` over k = 64.
+    Mr {
+        /// Contention level.
+        group: String,
+        /// Scheme name.
+        scheme: &'static str,
+        /// Threads.
+        threads: u32,
+        /// Smallest h.
+        hmin: u32,
+        /// Largest h.
+        hmax: u32,
+    },
+    /// `ALOCK_IOC_TXN` with 4 records per transaction, 20 % audits.
+    Txn {
+        /// `records=N`.
+        group: String,
+        /// Mode name.
+        mode: &'static str,
+        /// Threads.
+        threads: u32,
+        /// Accounts.
+        records: u32,
+    },
+}
+
+/// Name, baseline and cells of a scenario for `ncpu` CPUs.
+pub fn matrix(scenario: &str, ncpu: u32) -> (Option<&'static str>, Vec<Cell>) {
+    let ncpu = ncpu.max(1);
+    let mut cells = Vec::new();
+    match scenario {
+        "queue" => {
+            for spins in [0, 200] {
+                for threads in [1, ncpu, 2 * ncpu] {
+                    for lock in ["spinlock", "ticket", "mcs", "abql"] {
+                        cells.push(Cell::Stress {
+                            group: format!("spins={spins}"),
+                            lock,
+                            threads,
+                            spins,
+                        });
+                    }
+                }
+            }
+            (Some("spinlock"), cells)
+        }
+        "mrlock" => {
+            for (group, hmin, hmax) in [("low", 1, 2), ("medium", 4, 8), ("high", 16, 32)] {
+                for threads in [ncpu, 2 * ncpu] {
+                    for scheme in ["2pl", "global", "bitset", "mrlock", "adaptive"] {
+                        cells.push(Cell::Mr {
+                            group: group.into(),
+                            scheme,
+                            threads,
+                            hmin,
+                            hmax,
+                        });
+                    }
+                }
+            }
+            (Some("2pl"), cells)
+        }
+        "txn" => {
+            for records in [8, 4096] {
+                for mode in ["restart", "exclusive", "wait"] {
+                    cells.push(Cell::Txn {
+                        group: format!("records={records}"),
+                        mode,
+                        threads: 2 * ncpu,
+                        records,
+                    });
+                }
+            }
+            (None, cells)
+        }
+        _ => (None, cells),
+    }
+}
+
+fn eintr(e: &Error) -> bool {
+    matches!(e, Error::Ioctl(_, io) if io.raw_os_error() == Some(libc::EINTR))
+}
+
+/// Run one cell for `ms` milliseconds.  `Ok((row, interrupted))`.
+pub fn run_cell(dev: &Device, cell: &Cell, ms: u32) -> Result<(Row, bool), Error> {
+    match cell {
+        Cell::Stress {
+            group,
+            lock,
+            threads,
+            spins,
+        } => {
+            let mut s = AlockStress {
+                lock: abi::id_of(&abi::LOCKS, lock).expect("known lock"),
+                threads: *threads,
+                duration_ms: ms,
+                cs_spins: *spins,
+                ..AlockStress::default()
+            };
+            let r = dev.ioctl("ALOCK_IOC_STRESS", abi::ALOCK_IOC_STRESS, &mut s);
+            let intr = matches!(&r, Err(e) if eintr(e));
+            if !intr {
+                r?;
+            }
+            let mut row = Row::from_stress(&s, intr);
+            row.group = group.clone();
+            Ok((row, intr))
+        }
+        Cell::Mr {
+            group,
+            scheme,
+            threads,
+            hmin,
+            hmax,
+        } => {
+            let mut m = AlockMrlock {
+                lock: abi::id_of(&abi::MR_SCHEMES, scheme).expect("known scheme"),
+                threads: *threads,
+                duration_ms: ms,
+                resources: 64,
+                min_request: *hmin,
+                max_request: *hmax,
+                cs_spins: 100,
+                seed: 42,
+                ..AlockMrlock::default()
+            };
+            let r = dev.ioctl("ALOCK_IOC_MRLOCK", abi::ALOCK_IOC_MRLOCK, &mut m);
+            let intr = matches!(&r, Err(e) if eintr(e));
+            if !intr {
+                r?;
+            }
+            let mut row = Row::from_mrlock(&m, intr);
+            row.group = group.clone();
+            Ok((row, intr))
+        }
+        Cell::Txn {
+            group,
+            mode,
+            threads,
+            records,
+        } => {
+            let mut x = AlockTxn {
+                mode: abi::id_of(&abi::TXN_MODES, mode).expect("known mode"),
+                threads: *threads,
+                duration_ms: ms,
+                records: *records,
+                tx_records: 4,
+                read_pct: 20,
+                cs_spins: 20,
+                ..AlockTxn::default()
+            };
+            let r = dev.ioctl("ALOCK_IOC_TXN", abi::ALOCK_IOC_TXN, &mut x);
+            let intr = matches!(&r, Err(e) if eintr(e));
+            if !intr {
+                r?;
+            }
+            let mut row = Row::from_txn(&x, intr);
+            row.group = group.clone();
+            Ok((row, intr))
+        }
+    }
+}
+
+impl Cell {
+    /// A short label for the progress bar.
+    pub fn label(&self) -> String {
+        match self {
+            Cell::Stress {
+                lock,
+                threads,
+                spins,
+                ..
+            } => format!("{lock} x{threads} spins={spins}"),
+            Cell::Mr {
+                group,
+                scheme,
+                threads,
+                ..
+            } => format!("{scheme} x{threads} {group}"),
+            Cell::Txn {
+                mode,
+                threads,
+                records,
+                ..
+            } => format!("txn {mode} x{threads} {records} rec"),
+        }
+    }
+}
+
+/// Run a whole matrix.  Stops early (with the rows so far) on Ctrl-C;
+/// the bool says whether it did.
+pub fn run(
+    dev: &Device,
+    scenario: &str,
+    cell_ms: u32,
+    progress: bool,
+) -> Result<(Results, bool), Error> {
+    let v = dev.version();
+    let (baseline, cells) = matrix(scenario, v.nr_cpus);
+    let mut res = Results {
+        scenario: scenario.into(),
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        module_version: v.module_version(),
+        abi_version: v.abi_version,
+        nr_cpus: v.nr_cpus,
+        cell_ms,
+        baseline: baseline.map(String::from),
+        rows: Vec::new(),
+    };
+    let bar = Progress::new(cells.len() as u64 * cell_ms as u64, progress);
+    let mut interrupted = false;
+    for (i, cell) in cells.iter().enumerate() {
+        let base = i as u64 * cell_ms as u64;
+        let label = format!("{scenario} {}/{} {}", i + 1, cells.len(), cell.label());
+        let (row, intr) = bar.run(&label, base, cell_ms as u64, || {
+            run_cell(dev, cell, cell_ms)
+        })?;
+        res.rows.push(row);
+        // A Ctrl-C between two cells stops the matrix too.
+        if intr || crate::progress::interrupted() {
+            interrupted = true;
+            break;
+        }
+    }
+    bar.finish();
+    res.compute_ratios();
+    Ok((res, interrupted))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queue_matrix_is_alocktests() {
+        let (base, cells) = matrix("queue", 2);
+        assert_eq!(base, Some("spinlock"));
+        // 2 spin settings x 3 thread counts x 4 locks.
+        assert_eq!(cells.len(), 24);
+        let threads: Vec<u32> = cells
+            .iter()
+            .filter_map(|c| match c {
+                Cell::Stress {
+                    lock: "mcs",
+                    spins: 0,
+                    threads,
+                    ..
+                } => Some(*threads),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(threads, [1, 2, 4]);
+    }
+
+    #[test]
+    fn mrlock_and_txn_matrices() {
+        let (base, cells) = matrix("mrlock", 4);
+        assert_eq!(base, Some("2pl"));
+        assert_eq!(cells.len(), 3 * 2 * 5);
+        assert!(cells.contains(&Cell::Mr {
+            group: "high".into(),
+            scheme: "adaptive",
+            threads: 8,
+            hmin: 16,
+            hmax: 32
+        }));
+        let (base, cells) = matrix("txn", 2);
+        assert_eq!(base, None);
+        assert_eq!(cells.len(), 6);
+        assert_eq!(cells[5].label(), "txn wait x4 4096 rec");
+        assert!(matrix("nope", 2).1.is_empty());
+    }
+}

@@ -1,0 +1,414 @@
+//! Command-line interface (clap derive).
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::abi;
+
+/// alockctl: drive the alock kernel module through /dev/alock: module
+/// information, stress runs, benchmark matrices, result tables and plots.
+#[derive(Debug, Parser)]
+#[command(name = "alockctl", version, about, long_about = None)]
+pub struct Cli {
+    /// The alock character device.
+    #[arg(long, global = true, default_value = abi::ALOCK_DEVICE, value_name = "PATH")]
+    pub device: PathBuf,
+    /// Print results as JSON (for machines) instead of a table.
+    #[arg(long, global = true, conflicts_with = "csv")]
+    pub json: bool,
+    /// Print results as CSV (for machines) instead of a table.
+    #[arg(long, global = true)]
+    pub csv: bool,
+    /// Never draw a progress bar (it is only drawn on a terminal anyway).
+    #[arg(long, global = true)]
+    pub no_progress: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Module version, ABI, CPUs, locks available and cluster status.
+    Info,
+    /// Run every in-kernel self-test.
+    Selftest,
+    /// One stress run of a lock (the ioctl blocks for its duration; Ctrl-C
+    /// stops it early and shows the partial results).
+    Stress {
+        /// The lock to stress.
+        #[command(subcommand)]
+        lock: StressCmd,
+    },
+    /// Run a benchmark matrix and print its table (ratios to the baseline).
+    Bench(BenchArgs),
+    /// Print the tables of saved results (files or folders of *.json).
+    Report {
+        /// Results files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Draw figures (SVG, PNG) from saved results.
+    Plot(PlotArgs),
+    /// Cluster membership (RDMA locks; not in this module's ABI yet).
+    Cluster {
+        /// join, leave or status.
+        #[arg(value_enum)]
+        action: ClusterAction,
+    },
+}
+
+/// Options shared by every stress run.
+#[derive(Debug, Clone, Args)]
+pub struct RunOpts {
+    /// Kernel threads (default: twice the CPUs the module sees).
+    #[arg(long, short = 't', value_parser = clap::value_parser!(u32).range(1..=abi::ALOCK_STRESS_MAX_THREADS as i64))]
+    pub threads: Option<u32>,
+    /// Run time in seconds (decimals allowed, at most 600).
+    #[arg(long, short = 's', default_value = "1", value_parser = parse_seconds)]
+    pub seconds: u32,
+    /// Busy-wait iterations inside each critical section.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(0..=abi::ALOCK_STRESS_MAX_CS_SPINS as i64))]
+    pub cs_spins: u32,
+    /// Do not bind thread i to CPU i % n.
+    #[arg(long)]
+    pub unbound: bool,
+}
+
+/// Parse seconds (e.g. `0.5`, `10`) into milliseconds within the ABI's range.
+pub fn parse_seconds(s: &str) -> Result<u32, String> {
+    let v: f64 = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    let ms = (v * 1000.0).round();
+    if !(1.0..=abi::ALOCK_STRESS_MAX_MS as f64).contains(&ms) {
+        return Err(format!(
+            "must be between 0.001 and {} seconds",
+            abi::ALOCK_STRESS_MAX_MS / 1000
+        ));
+    }
+    Ok(ms as u32)
+}
+
+/// The locks `stress` can run.
+#[derive(Debug, Subcommand)]
+pub enum StressCmd {
+    /// Stock spinlock_t (qspinlock), the baseline.
+    Spinlock(RunOpts),
+    /// Stock struct mutex.
+    Mutex(RunOpts),
+    /// Ticket spinlock (FIFO).
+    Ticket(RunOpts),
+    /// MCS queue lock (FIFO).
+    Mcs(RunOpts),
+    /// Anderson's array-based queue lock (FIFO).
+    Abql {
+        /// Common options.
+        #[command(flatten)]
+        run: RunOpts,
+        /// Array slots (0: one per possible CPU).
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=abi::ALOCK_ABQL_MAX_SLOTS as i64))]
+        slots: u32,
+    },
+    /// h-out-of-k requests over k resources (ALOCK_IOC_MRLOCK).
+    Mrlock {
+        /// Lock scheme.
+        #[arg(value_enum)]
+        scheme: MrScheme,
+        /// Common options.
+        #[command(flatten)]
+        run: RunOpts,
+        /// k: resources.
+        #[arg(long, default_value_t = 64, value_parser = clap::value_parser!(u32).range(1..=abi::ALOCK_MR_MAX_RESOURCES as i64))]
+        resources: u32,
+        /// Smallest request h.
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=abi::ALOCK_MR_MAX_RESOURCES as i64))]
+        min: u32,
+        /// Largest request h.
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=abi::ALOCK_MR_MAX_RESOURCES as i64))]
+        max: u32,
+        /// MRLock ring cells, a power of two (0: chosen by the module).
+        #[arg(long, default_value_t = 0)]
+        queue: u32,
+        /// Random seed (0: the module's fixed default).
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
+    /// Transactions on the lock manager (ALOCK_IOC_TXN).
+    Txn {
+        /// Conflict policy.
+        #[arg(value_enum)]
+        mode: TxnMode,
+        /// Common options.
+        #[command(flatten)]
+        run: RunOpts,
+        /// Accounts in the table.
+        #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u32).range(2..=abi::ALOCK_TXN_MAX_RECORDS as i64))]
+        records: u32,
+        /// Records one transaction touches.
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(2..=abi::ALOCK_TXN_MAX_TX_RECORDS as i64))]
+        tx_records: u32,
+        /// Percentage of read-only (audit) transactions.
+        #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(0..=100))]
+        read_pct: u32,
+        /// Restarts before exclusive mode (0: 10).
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=abi::ALOCK_TXN_MAX_EXCLUSIVE_AFTER as i64))]
+        exclusive_after: u32,
+        /// Longest wait in a waiting queue, microseconds (0: 1000).
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=abi::ALOCK_TXN_MAX_WAIT_US as i64))]
+        wait_timeout_us: u32,
+        /// Random seed (0: the module's fixed default).
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
+}
+
+/// Schemes of `ALOCK_IOC_MRLOCK`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MrScheme {
+    /// Multi-resource lock.
+    Mrlock,
+    /// Bitset while uncontended, MRLock under contention.
+    Adaptive,
+    /// Two-phase locking (baseline).
+    #[value(name = "2pl")]
+    TwoPl,
+    /// One global spinlock.
+    Global,
+    /// The adaptive scheme's bitset lock alone.
+    Bitset,
+}
+
+impl MrScheme {
+    /// The `enum alock_mr_lock_id` value.
+    pub fn id(self) -> u32 {
+        let name = self
+            .to_possible_value()
+            .expect("named")
+            .get_name()
+            .to_string();
+        abi::id_of(&abi::MR_SCHEMES, &name).expect("scheme in the ABI table")
+    }
+}
+
+/// Policies of `ALOCK_IOC_TXN`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TxnMode {
+    /// A conflict restarts the transaction.
+    Restart,
+    /// Exclusive mode after `--exclusive-after` restarts.
+    Exclusive,
+    /// Wait in the record's queue first.
+    Wait,
+}
+
+impl TxnMode {
+    /// The `enum alock_txn_mode` value.
+    pub fn id(self) -> u32 {
+        let name = self
+            .to_possible_value()
+            .expect("named")
+            .get_name()
+            .to_string();
+        abi::id_of(&abi::TXN_MODES, &name).expect("mode in the ABI table")
+    }
+}
+
+/// Arguments of `bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Which matrix.
+    #[arg(value_enum)]
+    pub scenario: Scenario,
+    /// Milliseconds per cell of the matrix.
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=60_000))]
+    pub cell_ms: u32,
+    /// Write DIR/<scenario>.json and DIR/<scenario>.csv.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// Benchmark matrices.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Scenario {
+    /// spinlock/ticket/mcs/abql at 1, n, 2n threads, 0 and 200 spins; ratio to spinlock.
+    Queue,
+    /// 2pl/global/bitset/mrlock/adaptive at low/medium/high contention; ratio to 2pl.
+    Mrlock,
+    /// restart/exclusive/wait at 8 and 4096 records.
+    Txn,
+    /// All three.
+    All,
+}
+
+/// Arguments of `plot`.
+#[derive(Debug, Args)]
+pub struct PlotArgs {
+    /// Results files or folders of *.json.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Folder for the figures (default: next to the first results file).
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Image formats to write.
+    #[arg(long, value_enum, default_value = "all")]
+    pub format: PlotFormat,
+}
+
+/// Figure formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlotFormat {
+    /// SVG only.
+    Svg,
+    /// PNG only.
+    Png,
+    /// SVG and PNG.
+    All,
+}
+
+/// Cluster subcommands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClusterAction {
+    /// Join the RDMA lock cluster.
+    Join,
+    /// Leave it.
+    Leave,
+    /// Show the membership.
+    Status,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::error::ErrorKind;
+    use clap::CommandFactory;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("alockctl").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn stress_mcs_with_options() {
+        let c = parse(&[
+            "stress",
+            "mcs",
+            "--threads",
+            "4",
+            "--seconds",
+            "0.5",
+            "--json",
+        ])
+        .unwrap();
+        assert!(c.json);
+        match c.command {
+            Command::Stress {
+                lock: StressCmd::Mcs(o),
+            } => {
+                assert_eq!(o.threads, Some(4));
+                assert_eq!(o.seconds, 500);
+                assert_eq!(o.cs_spins, 50);
+                assert!(!o.unbound);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn stress_mrlock_and_txn() {
+        let c = parse(&["stress", "mrlock", "2pl", "--min", "16", "--max", "32"]).unwrap();
+        match c.command {
+            Command::Stress {
+                lock:
+                    StressCmd::Mrlock {
+                        scheme,
+                        min,
+                        max,
+                        resources,
+                        ..
+                    },
+            } => {
+                assert_eq!(scheme, MrScheme::TwoPl);
+                assert_eq!(scheme.id(), 3);
+                assert_eq!((min, max, resources), (16, 32, 64));
+            }
+            other => panic!("{other:?}"),
+        }
+        let c = parse(&["--csv", "stress", "txn", "wait", "--records", "4096"]).unwrap();
+        assert!(c.csv);
+        match c.command {
+            Command::Stress {
+                lock: StressCmd::Txn { mode, records, .. },
+            } => {
+                assert_eq!(mode.id(), 3);
+                assert_eq!(records, 4096);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn bad_arguments_are_usage_errors() {
+        for args in [
+            &["stress", "rwlock"][..],
+            &["stress", "mcs", "--threads", "0"],
+            &["stress", "mcs", "--threads", "257"],
+            &["stress", "mcs", "--seconds", "abc"],
+            &["stress", "mcs", "--seconds", "601"],
+            &["stress", "mrlock", "fancy"],
+            &["stress", "txn", "wait", "--read-pct", "101"],
+            &["bench", "everything"],
+            &["info", "--json", "--csv"],
+            &["cluster", "explode"],
+            &["frobnicate"],
+        ] {
+            let e = parse(args).expect_err(&format!("{args:?} must not parse"));
+            assert_ne!(e.kind(), ErrorKind::DisplayHelp, "{args:?}");
+            // clap exits with 2 for usage errors.
+            assert_eq!(e.exit_code(), 2, "{args:?}");
+        }
+    }
+
+    #[test]
+    fn seconds_parser() {
+        assert_eq!(parse_seconds("1"), Ok(1000));
+        assert_eq!(parse_seconds("0.25"), Ok(250));
+        assert!(parse_seconds("0").is_err());
+        assert!(parse_seconds("-1").is_err());
+        assert!(parse_seconds("600.5").is_err());
+    }
+
+    #[test]
+    fn bench_plot_cluster() {
+        let c = parse(&["bench", "queue", "--cell-ms", "200", "--out", "/tmp/r"]).unwrap();
+        match c.command {
+            Command::Bench(b) => {
+                assert_eq!(b.scenario, Scenario::Queue);
+                assert_eq!(b.cell_ms, 200);
+                assert_eq!(b.out, Some(PathBuf::from("/tmp/r")));
+            }
+            other => panic!("{other:?}"),
+        }
+        let c = parse(&["plot", "results", "--format", "svg"]).unwrap();
+        assert!(matches!(
+            c.command,
+            Command::Plot(PlotArgs {
+                format: PlotFormat::Svg,
+                ..
+            })
+        ));
+        let c = parse(&["cluster", "join"]).unwrap();
+        assert!(matches!(
+            c.command,
+            Command::Cluster {
+                action: ClusterAction::Join
+            }
+        ));
+    }
+}

@@ -1,0 +1,703 @@
+//! The subcommands: each returns the exit status, or an [`Error`] whose
+//! one-line message `main` prints.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde_json::json;
+
+use crate::abi::{self, AlockMrlock, AlockSelftest, AlockStress, AlockTxn};
+use crate::bench;
+use crate::cli::{BenchArgs, Cli, ClusterAction, Command, PlotArgs, RunOpts, Scenario, StressCmd};
+use crate::dev::{self, Device, Error};
+use crate::plot;
+use crate::progress::{self, Progress};
+use crate::results::{align, Results, Row};
+
+/// Exit status after Ctrl-C (128 + SIGINT), as shells report it.
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// How results are printed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Format {
+    Table,
+    Json,
+    Csv,
+}
+
+fn format(cli: &Cli) -> Format {
+    if cli.json {
+        Format::Json
+    } else if cli.csv {
+        Format::Csv
+    } else {
+        Format::Table
+    }
+}
+
+/// Run the command line's subcommand.
+pub fn run(cli: &Cli) -> Result<u8, Error> {
+    match &cli.command {
+        Command::Info => info(cli),
+        Command::Selftest => selftest(cli),
+        Command::Stress { lock } => stress(cli, lock),
+        Command::Bench(b) => bench_cmd(cli, b),
+        Command::Report { paths } => report(cli, paths),
+        Command::Plot(p) => plot_cmd(p),
+        Command::Cluster { action } => cluster(cli, *action),
+    }
+}
+
+/// The cluster status line for a module: none of this ABI's commands is a
+/// cluster command, so only a module with commands this tool does not
+/// know could have them.
+pub fn cluster_status(abi_version: u32, unknown_commands: usize) -> String {
+    if unknown_commands > 0 {
+        format!(
+            "unknown: the module has {unknown_commands} command(s) this alockctl does not know; use a newer alockctl"
+        )
+    } else {
+        format!("not supported by this module (ABI v{abi_version} has no cluster commands)")
+    }
+}
+
+fn info(cli: &Cli) -> Result<u8, Error> {
+    let dev = Device::open(&cli.device)?;
+    let v = dev.version();
+    let unknown = dev::check_table(dev.table())?;
+    let locks: Vec<&str> = abi::LOCKS
+        .iter()
+        .filter(|(_, id)| *id <= v.nr_locks)
+        .map(|(n, _)| *n)
+        .collect();
+    let mr: Vec<&str> = abi::MR_SCHEMES.iter().map(|(n, _)| *n).collect();
+    let txn: Vec<&str> = abi::TXN_MODES.iter().map(|(n, _)| *n).collect();
+    let lockdep = v.features & abi::ALOCK_FEAT_LOCKDEP != 0;
+    let cluster = cluster_status(v.abi_version, unknown);
+    match format(cli) {
+        Format::Csv => {
+            println!("module_version,abi_version,nr_cpus,nr_locks,nr_tests,lockdep,commands");
+            println!(
+                "{},{},{},{},{},{},{}",
+                v.module_version(),
+                v.abi_version,
+                v.nr_cpus,
+                v.nr_locks,
+                v.nr_tests,
+                lockdep,
+                dev.table().len()
+            );
+        }
+        Format::Json => {
+            let cmds: Vec<_> = dev
+                .table()
+                .iter()
+                .map(|e| {
+                    json!({
+                        "name": abi::command_name(e.cmd),
+                        "cmd": e.cmd,
+                        "arg_size": e.arg_size,
+                    })
+                })
+                .collect();
+            let j = json!({
+                "device": cli.device,
+                "module_version": v.module_version(),
+                "abi_version": v.abi_version,
+                "nr_cpus": v.nr_cpus,
+                "nr_locks": v.nr_locks,
+                "nr_tests": v.nr_tests,
+                "features": v.features,
+                "lockdep": lockdep,
+                "stress_locks": locks,
+                "mrlock_schemes": mr,
+                "txn_modes": txn,
+                "commands": cmds,
+                "cluster": cluster,
+            });
+            println!("{}", serde_json::to_string_pretty(&j).expect("json"));
+        }
+        Format::Table => {
+            let rows = [
+                ("device", cli.device.display().to_string()),
+                (
+                    "module",
+                    format!("alock {} (ABI v{})", v.module_version(), v.abi_version),
+                ),
+                ("CPUs", v.nr_cpus.to_string()),
+                (
+                    "features",
+                    if lockdep { "lockdep" } else { "-" }.to_string(),
+                ),
+                ("self-tests", v.nr_tests.to_string()),
+                ("stress locks", locks.join(" ")),
+                ("mrlock schemes", mr.join(" ")),
+                ("txn modes", txn.join(" ")),
+                (
+                    "commands",
+                    format!(
+                        "{} ({} checked against alockctl's header)",
+                        dev.table().len(),
+                        abi::COMMANDS.len()
+                    ),
+                ),
+                ("cluster", cluster),
+            ];
+            for (k, val) in rows {
+                println!("{k:<15} {val}");
+            }
+        }
+    }
+    Ok(0)
+}
+
+fn selftest(cli: &Cli) -> Result<u8, Error> {
+    let dev = Device::open(&cli.device)?;
+    let mut lines = vec![vec![
+        "id".to_string(),
+        "name".into(),
+        "checks".into(),
+        "result".into(),
+    ]];
+    let mut js = Vec::new();
+    let mut failed = 0;
+    for id in 1..=dev.version().nr_tests {
+        let mut t = AlockSelftest {
+            test: id,
+            ..AlockSelftest::default()
+        };
+        dev.ioctl("ALOCK_IOC_SELFTEST", abi::ALOCK_IOC_SELFTEST, &mut t)?;
+        let res = match t.result {
+            0 if t.checks > 0 => "ok".to_string(),
+            r if r == -libc::EOPNOTSUPP => "skipped (not applicable)".to_string(),
+            0 => {
+                failed += 1;
+                "FAILED (no checks)".to_string()
+            }
+            r => {
+                failed += 1;
+                format!("FAILED ({})", std::io::Error::from_raw_os_error(-r))
+            }
+        };
+        js.push(json!({"id": id, "name": t.name(), "checks": t.checks, "result": t.result}));
+        lines.push(vec![id.to_string(), t.name(), t.checks.to_string(), res]);
+    }
+    match format(cli) {
+        Format::Json => println!("{}", serde_json::to_string_pretty(&js).expect("json")),
+        Format::Csv => {
+            println!("id,name,checks,result");
+            for l in &lines[1..] {
+                println!("{}", l.join(","));
+            }
+        }
+        Format::Table => print!("{}", align(&lines)),
+    }
+    if failed > 0 {
+        return Err(Error::Violations(format!("{failed} self-test(s) failed")));
+    }
+    Ok(0)
+}
+
+fn threads(dev: &Device, o: &RunOpts) -> u32 {
+    o.threads
+        .unwrap_or((2 * dev.version().nr_cpus).clamp(1, abi::ALOCK_STRESS_MAX_THREADS))
+}
+
+fn flags(o: &RunOpts) -> u32 {
+    if o.unbound {
+        abi::ALOCK_STRESS_UNBOUND
+    } else {
+        0
+    }
+}
+
+/// Check the arguments of `stress` that depend on each other (clap checks
+/// each one's own range).
+pub fn validate_stress(lock: &StressCmd) -> Result<(), Error> {
+    match lock {
+        StressCmd::Mrlock {
+            resources,
+            min,
+            max,
+            queue,
+            ..
+        } => {
+            if min > max || max > resources {
+                return Err(Error::Usage(format!(
+                    "need --min <= --max <= --resources (got {min}, {max}, {resources})"
+                )));
+            }
+            if *queue != 0
+                && (!queue.is_power_of_two() || *queue < 2 || *queue > abi::ALOCK_MR_MAX_QUEUE)
+            {
+                return Err(Error::Usage(format!(
+                    "--queue must be 0 or a power of two in 2..{} (got {queue})",
+                    abi::ALOCK_MR_MAX_QUEUE
+                )));
+            }
+        }
+        StressCmd::Txn {
+            records,
+            tx_records,
+            ..
+        } if tx_records > records => {
+            return Err(Error::Usage(format!(
+                "--tx-records ({tx_records}) must not exceed --records ({records})"
+            )));
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+fn is_eintr(r: &Result<(), Error>) -> bool {
+    matches!(r, Err(Error::Ioctl(_, e)) if e.raw_os_error() == Some(libc::EINTR))
+}
+
+/// Run an ioctl under a progress bar; `Ok(interrupted)`.
+fn run_ioctl(
+    bar: &Progress,
+    label: &str,
+    ms: u32,
+    f: impl FnOnce() -> Result<(), Error>,
+) -> Result<bool, Error> {
+    let r = bar.run(label, 0, ms as u64, f);
+    bar.finish();
+    if is_eintr(&r) {
+        return Ok(true);
+    }
+    r.map(|_| false)
+}
+
+fn stress(cli: &Cli, lock: &StressCmd) -> Result<u8, Error> {
+    validate_stress(lock)?;
+    let dev = Device::open(&cli.device)?;
+    progress::catch_sigint();
+    let show = !cli.no_progress;
+    let (row, cell_ms) = match lock {
+        StressCmd::Spinlock(o)
+        | StressCmd::Mutex(o)
+        | StressCmd::Ticket(o)
+        | StressCmd::Mcs(o)
+        | StressCmd::Abql { run: o, .. } => {
+            let (name, param) = match lock {
+                StressCmd::Spinlock(_) => ("spinlock", 0),
+                StressCmd::Mutex(_) => ("mutex", 0),
+                StressCmd::Ticket(_) => ("ticket", 0),
+                StressCmd::Mcs(_) => ("mcs", 0),
+                StressCmd::Abql { slots, .. } => ("abql", *slots),
+                _ => unreachable!("matched above"),
+            };
+            let mut s = AlockStress {
+                lock: abi::id_of(&abi::LOCKS, name).expect("known lock"),
+                threads: threads(&dev, o),
+                duration_ms: o.seconds,
+                flags: flags(o),
+                cs_spins: o.cs_spins,
+                lock_param: param,
+                ..AlockStress::default()
+            };
+            let bar = Progress::new(o.seconds as u64, show);
+            let label = format!("stress {name} x{}", s.threads);
+            let intr = run_ioctl(&bar, &label, o.seconds, || {
+                dev.ioctl("ALOCK_IOC_STRESS", abi::ALOCK_IOC_STRESS, &mut s)
+            })?;
+            (Row::from_stress(&s, intr), o.seconds)
+        }
+        StressCmd::Mrlock {
+            scheme,
+            run: o,
+            resources,
+            min,
+            max,
+            queue,
+            seed,
+        } => {
+            let mut m = AlockMrlock {
+                lock: scheme.id(),
+                threads: threads(&dev, o),
+                duration_ms: o.seconds,
+                flags: flags(o),
+                resources: *resources,
+                min_request: *min,
+                max_request: *max,
+                cs_spins: o.cs_spins,
+                queue_size: *queue,
+                seed: *seed,
+                ..AlockMrlock::default()
+            };
+            let bar = Progress::new(o.seconds as u64, show);
+            let label = format!(
+                "mrlock {} x{}",
+                abi::name_of(&abi::MR_SCHEMES, m.lock),
+                m.threads
+            );
+            let intr = run_ioctl(&bar, &label, o.seconds, || {
+                dev.ioctl("ALOCK_IOC_MRLOCK", abi::ALOCK_IOC_MRLOCK, &mut m)
+            })?;
+            (Row::from_mrlock(&m, intr), o.seconds)
+        }
+        StressCmd::Txn {
+            mode,
+            run: o,
+            records,
+            tx_records,
+            read_pct,
+            exclusive_after,
+            wait_timeout_us,
+            seed,
+        } => {
+            let mut x = AlockTxn {
+                mode: mode.id(),
+                threads: threads(&dev, o),
+                duration_ms: o.seconds,
+                flags: flags(o),
+                records: *records,
+                tx_records: *tx_records,
+                read_pct: *read_pct,
+                exclusive_after: *exclusive_after,
+                wait_timeout_us: *wait_timeout_us,
+                cs_spins: o.cs_spins,
+                seed: *seed,
+                ..AlockTxn::default()
+            };
+            let bar = Progress::new(o.seconds as u64, show);
+            let label = format!(
+                "txn {} x{}",
+                abi::name_of(&abi::TXN_MODES, x.mode),
+                x.threads
+            );
+            let intr = run_ioctl(&bar, &label, o.seconds, || {
+                dev.ioctl("ALOCK_IOC_TXN", abi::ALOCK_IOC_TXN, &mut x)
+            })?;
+            (Row::from_txn(&x, intr), o.seconds)
+        }
+    };
+    let v = dev.version();
+    let res = Results {
+        scenario: "stress".into(),
+        tool_version: env!("CARGO_PKG_VERSION").into(),
+        module_version: v.module_version(),
+        abi_version: v.abi_version,
+        nr_cpus: v.nr_cpus,
+        cell_ms,
+        baseline: None,
+        rows: vec![row.clone()],
+    };
+    print_results(cli, &[res]);
+    if row.interrupted {
+        eprintln!("alockctl: interrupted: the results above are partial");
+        return Ok(EXIT_INTERRUPTED);
+    }
+    if row.errors > 0 {
+        return Err(Error::Violations(format!(
+            "{} {}: the module counted {} violation(s) ({} out of queue order)",
+            row.kind, row.lock, row.errors, row.order_errors
+        )));
+    }
+    if row.min_thread_ops == 0 && row.kind != "txn" {
+        return Err(Error::Violations(format!(
+            "{} {}: a thread made no progress",
+            row.kind, row.lock
+        )));
+    }
+    Ok(0)
+}
+
+fn print_results(cli: &Cli, res: &[Results]) {
+    match format(cli) {
+        Format::Json if res.len() == 1 => print!("{}", res[0].to_json()),
+        Format::Json => println!("{}", serde_json::to_string_pretty(res).expect("json")),
+        Format::Csv => {
+            for (i, r) in res.iter().enumerate() {
+                let csv = r.to_csv();
+                // One header for all.
+                let body = if i == 0 {
+                    csv.as_str()
+                } else {
+                    csv.split_once('\n').map(|x| x.1).unwrap_or("")
+                };
+                print!("{body}");
+            }
+        }
+        Format::Table => {
+            for (i, r) in res.iter().enumerate() {
+                if i > 0 {
+                    println!();
+                }
+                print!("{}", r.table());
+            }
+        }
+    }
+}
+
+fn write_results(dir: &Path, r: &Results) -> Result<(), Error> {
+    fs::create_dir_all(dir)
+        .map_err(|e| Error::Io(format!("cannot create {}: {e}", dir.display())))?;
+    for (ext, text) in [("json", r.to_json()), ("csv", r.to_csv())] {
+        let p = dir.join(format!("{}.{ext}", r.scenario));
+        fs::write(&p, text).map_err(|e| Error::Io(format!("cannot write {}: {e}", p.display())))?;
+    }
+    Ok(())
+}
+
+fn bench_cmd(cli: &Cli, b: &BenchArgs) -> Result<u8, Error> {
+    let dev = Device::open(&cli.device)?;
+    progress::catch_sigint();
+    let scenarios: &[&str] = match b.scenario {
+        Scenario::Queue => &["queue"],
+        Scenario::Mrlock => &["mrlock"],
+        Scenario::Txn => &["txn"],
+        Scenario::All => &["queue", "mrlock", "txn"],
+    };
+    let mut all = Vec::new();
+    let mut interrupted = false;
+    for sc in scenarios {
+        let (res, intr) = bench::run(&dev, sc, b.cell_ms, !cli.no_progress)?;
+        if let Some(dir) = &b.out {
+            write_results(dir, &res)?;
+        }
+        all.push(res);
+        if intr {
+            interrupted = true;
+            break;
+        }
+    }
+    print_results(cli, &all);
+    if interrupted {
+        eprintln!("alockctl: interrupted: the results above are partial");
+        return Ok(EXIT_INTERRUPTED);
+    }
+    let bad: usize = all
+        .iter()
+        .flat_map(|r| r.rows.iter())
+        .filter(|r| r.errors > 0)
+        .count();
+    if bad > 0 {
+        return Err(Error::Violations(format!(
+            "{bad} benchmark run(s) counted violations (see the errors column of --csv)"
+        )));
+    }
+    Ok(0)
+}
+
+/// The results files named by `path`: the file itself, or every `*.json`
+/// in the folder (sorted by name).
+pub fn load(path: &Path) -> Result<Vec<(PathBuf, Results)>, Error> {
+    let files = if path.is_dir() {
+        let mut v: Vec<PathBuf> = fs::read_dir(path)
+            .map_err(|e| Error::Io(format!("cannot read {}: {e}", path.display())))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        v.sort();
+        if v.is_empty() {
+            return Err(Error::Io(format!(
+                "no results (*.json) in {}",
+                path.display()
+            )));
+        }
+        v
+    } else {
+        vec![path.to_path_buf()]
+    };
+    files
+        .into_iter()
+        .map(|p| {
+            let text = fs::read_to_string(&p)
+                .map_err(|e| Error::Io(format!("cannot read {}: {e}", p.display())))?;
+            let r = Results::from_json(&text).map_err(|e| {
+                Error::Io(format!(
+                    "{} is not an alockctl results file: {e}",
+                    p.display()
+                ))
+            })?;
+            Ok((p, r))
+        })
+        .collect()
+}
+
+/// Merge the single-run (`stress`) files into one results set, keep the
+/// benchmark files as they are.
+pub fn merge(files: Vec<(PathBuf, Results)>) -> Vec<Results> {
+    let mut out: Vec<Results> = Vec::new();
+    let mut stress: Option<Results> = None;
+    for (_, r) in files {
+        if r.scenario == "stress" {
+            match &mut stress {
+                Some(s) => s.rows.extend(r.rows),
+                None => stress = Some(r),
+            }
+        } else {
+            out.push(r);
+        }
+    }
+    if let Some(mut s) = stress {
+        // Stock locks first, then the queue locks, MRLock, the lock manager.
+        let key = |r: &Row| {
+            let (base, table) = match r.kind.as_str() {
+                "stress" => (0, &abi::LOCKS[..]),
+                "mrlock" => (10, &abi::MR_SCHEMES[..]),
+                _ => (20, &abi::TXN_MODES[..]),
+            };
+            base + abi::id_of(table, &r.lock).unwrap_or(9)
+        };
+        s.rows.sort_by_key(key);
+        out.insert(0, s);
+    }
+    // The order of the issue and the docs, whatever the file names.
+    let rank = |sc: &str| {
+        ["stress", "queue", "mrlock", "txn"]
+            .iter()
+            .position(|x| *x == sc)
+            .unwrap_or(4)
+    };
+    out.sort_by_key(|r| rank(&r.scenario));
+    out
+}
+
+fn report(cli: &Cli, paths: &[PathBuf]) -> Result<u8, Error> {
+    let mut all = Vec::new();
+    for p in paths {
+        let res = merge(load(p)?);
+        if format(cli) == Format::Table {
+            if paths.len() > 1 {
+                println!("== {} ==", p.display());
+            }
+            print_results(cli, &res);
+            println!();
+        }
+        all.extend(res);
+    }
+    if format(cli) != Format::Table {
+        print_results(cli, &all);
+    }
+    Ok(0)
+}
+
+fn plot_cmd(p: &PlotArgs) -> Result<u8, Error> {
+    for path in &p.paths {
+        let files = load(path)?;
+        let dir = match &p.out {
+            Some(d) => d.clone(),
+            None if path.is_dir() => path.clone(),
+            None => path
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_else(|| PathBuf::from(".")),
+        };
+        for r in merge(files) {
+            for f in plot::plot(&r, &dir, p.format)? {
+                println!("{}", f.display());
+            }
+        }
+    }
+    Ok(0)
+}
+
+fn cluster(cli: &Cli, action: ClusterAction) -> Result<u8, Error> {
+    let dev = Device::open(&cli.device)?;
+    let unknown = dev::check_table(dev.table())?;
+    let what = match action {
+        ClusterAction::Join => "join",
+        ClusterAction::Leave => "leave",
+        ClusterAction::Status => "status",
+    };
+    Err(Error::Unsupported(format!(
+        "cluster {what}: {}",
+        cluster_status(dev.version().abi_version, unknown)
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{MrScheme, TxnMode};
+
+    fn opts() -> RunOpts {
+        RunOpts {
+            threads: None,
+            seconds: 1000,
+            cs_spins: 50,
+            unbound: false,
+        }
+    }
+
+    #[test]
+    fn cluster_status_names_the_abi() {
+        assert_eq!(
+            cluster_status(2, 0),
+            "not supported by this module (ABI v2 has no cluster commands)"
+        );
+        assert!(cluster_status(2, 3).contains("3 command(s)"));
+    }
+
+    #[test]
+    fn dependent_ranges_are_usage_errors() {
+        let mr = |min, max, resources, queue| StressCmd::Mrlock {
+            scheme: MrScheme::Mrlock,
+            run: opts(),
+            resources,
+            min,
+            max,
+            queue,
+            seed: 0,
+        };
+        assert!(validate_stress(&mr(1, 4, 64, 0)).is_ok());
+        assert!(validate_stress(&mr(1, 4, 64, 16)).is_ok());
+        for bad in [
+            mr(5, 4, 64, 0),
+            mr(1, 65, 64, 0),
+            mr(1, 4, 64, 3),
+            mr(1, 4, 64, 8192),
+        ] {
+            let e = validate_stress(&bad).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{e}");
+        }
+        let txn = StressCmd::Txn {
+            mode: TxnMode::Wait,
+            run: opts(),
+            records: 4,
+            tx_records: 8,
+            read_pct: 20,
+            exclusive_after: 0,
+            wait_timeout_us: 0,
+            seed: 0,
+        };
+        assert!(validate_stress(&txn)
+            .unwrap_err()
+            .to_string()
+            .contains("--tx-records"));
+        assert!(validate_stress(&StressCmd::Mcs(opts())).is_ok());
+    }
+
+    #[test]
+    fn merge_puts_single_runs_together() {
+        let mk = |sc: &str, lock: &str| Results {
+            scenario: sc.into(),
+            rows: vec![Row {
+                lock: lock.into(),
+                ..Row::default()
+            }],
+            ..Results::default()
+        };
+        let m = merge(vec![
+            ("a".into(), mk("queue", "mcs")),
+            ("b".into(), mk("stress", "mcs")),
+            ("c".into(), mk("stress", "abql")),
+        ]);
+        assert_eq!(m.len(), 2);
+        assert_eq!(m[0].scenario, "stress");
+        assert_eq!(m[0].rows.len(), 2);
+        // mcs (id 4) before abql (id 5), whatever the file order.
+        assert_eq!(m[0].rows[0].lock, "mcs");
+        assert_eq!(m[1].scenario, "queue");
+        let m = merge(vec![
+            ("mrlock.json".into(), mk("mrlock", "2pl")),
+            ("queue.json".into(), mk("queue", "mcs")),
+            ("txn.json".into(), mk("txn", "wait")),
+        ]);
+        let order: Vec<&str> = m.iter().map(|r| r.scenario.as_str()).collect();
+        assert_eq!(order, ["queue", "mrlock", "txn"]);
+    }
+}

@@ -1,0 +1,441 @@
+//! Figures from saved results (plotters): throughput against threads per
+//! lock, ratio bars against the baseline, lock-manager commits and
+//! restarts.  SVG and PNG; text is laid out with a TrueType font found on
+//! the system (no font is shipped with the tool).
+
+use std::error::Error as StdError;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use crate::cli::PlotFormat;
+use crate::dev::Error;
+use crate::results::Results;
+
+/// Where `plot` looks for a font when `ALOCKCTL_FONT` is not set.
+pub const FONT_CANDIDATES: [&str; 4] = [
+    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/TTF/DejaVuSans.ttf",
+    "/usr/share/fonts/dejavu/DejaVuSans.ttf",
+    "/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf",
+];
+
+const W: u32 = 960;
+const H: u32 = 600;
+const FONT: &str = "sans-serif";
+
+type DynResult = Result<(), Box<dyn StdError>>;
+
+/// Register a system TrueType font as plotters' "sans-serif" (once).
+pub fn load_font() -> Result<(), Error> {
+    static LOADED: OnceLock<Result<(), String>> = OnceLock::new();
+    LOADED
+        .get_or_init(|| {
+            let env = std::env::var("ALOCKCTL_FONT").ok();
+            let paths: Vec<String> = match env {
+                Some(p) => vec![p],
+                None => FONT_CANDIDATES.iter().map(|s| s.to_string()).collect(),
+            };
+            for p in &paths {
+                if let Ok(bytes) = std::fs::read(p) {
+                    // plotters keeps fonts for the life of the program.
+                    let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+                    if plotters::style::register_font(FONT, FontStyle::Normal, bytes).is_ok() {
+                        return Ok(());
+                    }
+                }
+            }
+            Err(format!(
+                "no usable TrueType font found (tried {}): install fonts-dejavu-core or set ALOCKCTL_FONT=/path/to/font.ttf",
+                paths.join(", ")
+            ))
+        })
+        .clone()
+        .map_err(Error::Io)
+}
+
+/// One line of a line chart: its name and (x, y) points.
+pub type Series = (String, Vec<(f64, f64)>);
+
+/// A line chart of y against x, one line per series.
+#[derive(Debug, Clone)]
+pub struct LineChart {
+    /// Caption.
+    pub title: String,
+    /// X axis description.
+    pub x_desc: String,
+    /// Y axis description.
+    pub y_desc: String,
+    /// The lines.
+    pub series: Vec<Series>,
+}
+
+/// A grouped bar chart: categories on x, one bar per series in each.
+#[derive(Debug, Clone)]
+pub struct BarChart {
+    /// Caption.
+    pub title: String,
+    /// Y axis description.
+    pub y_desc: String,
+    /// Category labels.
+    pub categories: Vec<String>,
+    /// Bars: name and one value per category (NaN: none).
+    pub series: Vec<(String, Vec<f64>)>,
+    /// A horizontal reference line (1.0 for ratios).
+    pub reference: Option<f64>,
+}
+
+/// A figure to draw.
+#[derive(Debug, Clone)]
+pub enum Figure {
+    /// Lines.
+    Line(LineChart),
+    /// Bars.
+    Bar(BarChart),
+}
+
+/// Short numbers for axis labels: 1.2M, 350k, 0.85.
+pub fn si(v: f64) -> String {
+    let a = v.abs();
+    if a >= 1e9 {
+        format!("{:.1}G", v / 1e9)
+    } else if a >= 1e6 {
+        format!("{:.1}M", v / 1e6)
+    } else if a >= 1e4 {
+        format!("{:.0}k", v / 1e3)
+    } else if a >= 100.0 || a == 0.0 {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// Distinct colours that read well on white (Tableau 10).
+const COLORS: [(u8, u8, u8); 10] = [
+    (31, 119, 180),
+    (255, 127, 14),
+    (44, 160, 44),
+    (214, 39, 40),
+    (148, 103, 189),
+    (140, 86, 75),
+    (227, 119, 194),
+    (127, 127, 127),
+    (188, 189, 34),
+    (23, 190, 207),
+];
+
+fn color(i: usize) -> RGBAColor {
+    let (r, g, b) = COLORS[i % COLORS.len()];
+    RGBColor(r, g, b).to_rgba()
+}
+
+fn draw_line<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &LineChart) -> DynResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let pts = c.series.iter().flat_map(|s| s.1.iter());
+    let xmax = pts.clone().map(|p| p.0).fold(1.0, f64::max).ceil() as i32;
+    let ymax = pts.map(|p| p.1).fold(0.0, f64::max).max(1e-9);
+    let mut xs: Vec<i32> = c
+        .series
+        .iter()
+        .flat_map(|s| s.1.iter().map(|p| p.0.round() as i32))
+        .collect();
+    xs.sort_unstable();
+    xs.dedup();
+    let mut chart = ChartBuilder::on(root)
+        .caption(&c.title, (FONT, 24))
+        .margin(20)
+        .x_label_area_size(50)
+        .y_label_area_size(80)
+        .build_cartesian_2d(
+            (0..xmax + xmax / 10 + 1).with_key_points(xs),
+            0.0..ymax * 1.15,
+        )?;
+    chart
+        .configure_mesh()
+        .x_desc(c.x_desc.as_str())
+        .y_desc(c.y_desc.as_str())
+        .y_label_formatter(&|y| si(*y))
+        .label_style((FONT, 16))
+        .draw()?;
+    for (i, (name, pts)) in c.series.iter().enumerate() {
+        let col = color(i);
+        let pts: Vec<(i32, f64)> = pts.iter().map(|&(x, y)| (x.round() as i32, y)).collect();
+        chart
+            .draw_series(LineSeries::new(pts.iter().copied(), col.stroke_width(3)))?
+            .label(name.as_str())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], col.stroke_width(3)));
+        chart.draw_series(pts.iter().map(|&p| Circle::new(p, 5, col.filled())))?;
+    }
+    chart
+        .configure_series_labels()
+        .label_font((FONT, 16))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .position(SeriesLabelPosition::UpperRight)
+        .draw()?;
+    root.present()?;
+    Ok(())
+}
+
+fn draw_bars<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &BarChart) -> DynResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    let n = c.categories.len().max(1);
+    let ymax = c
+        .series
+        .iter()
+        .flat_map(|s| s.1.iter().copied())
+        .chain(c.reference)
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max)
+        .max(1e-9);
+    // x in thousandths of a category: category i is centred on 1000 * i.
+    let n = n as i32;
+    let keys: Vec<i32> = (0..n).map(|i| i * 1000).collect();
+    let cats = c.categories.clone();
+    let label = move |x: &i32| {
+        if x % 1000 == 0 && *x >= 0 {
+            cats.get((x / 1000) as usize).cloned().unwrap_or_default()
+        } else {
+            String::new()
+        }
+    };
+    let mut chart = ChartBuilder::on(root)
+        .caption(&c.title, (FONT, 24))
+        .margin(20)
+        .x_label_area_size(50)
+        .y_label_area_size(80)
+        .build_cartesian_2d(
+            (-500..n * 1000 - 500).with_key_points(keys),
+            0.0..ymax * 1.15,
+        )?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .y_desc(c.y_desc.as_str())
+        .x_label_formatter(&label)
+        .y_label_formatter(&|y| si(*y))
+        .label_style((FONT, 15))
+        .draw()?;
+    let w = 800 / c.series.len().max(1) as i32;
+    for (j, (name, vals)) in c.series.iter().enumerate() {
+        let col = color(j);
+        chart
+            .draw_series(
+                vals.iter()
+                    .enumerate()
+                    .filter(|(_, v)| v.is_finite())
+                    .map(|(i, &v)| {
+                        let x0 = i as i32 * 1000 - 400 + j as i32 * w;
+                        Rectangle::new([(x0, 0.0), (x0 + w * 9 / 10, v)], col.filled())
+                    }),
+            )?
+            .label(name.as_str())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 6), (x + 16, y + 6)], col.filled()));
+    }
+    if let Some(r) = c.reference {
+        chart.draw_series(LineSeries::new(
+            [(-500, r), (n * 1000 - 500, r)],
+            BLACK.stroke_width(1),
+        ))?;
+    }
+    chart
+        .configure_series_labels()
+        .label_font((FONT, 16))
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .position(SeriesLabelPosition::UpperRight)
+        .draw()?;
+    root.present()?;
+    Ok(())
+}
+
+fn draw_to<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, f: &Figure) -> DynResult
+where
+    DB::ErrorType: 'static,
+{
+    match f {
+        Figure::Line(c) => draw_line(&root, c),
+        Figure::Bar(c) => draw_bars(&root, c),
+    }
+}
+
+/// The figures for one results file, each with a file stem.
+pub fn figures(r: &Results) -> Vec<(String, Figure)> {
+    let mut out = Vec::new();
+    let locks = r.locks();
+    let groups = r.groups();
+    let sc = r.scenario.as_str();
+    let per_sec = match sc {
+        "txn" => "commits/s",
+        "mrlock" => "requests/s",
+        _ => "ops/s",
+    };
+    if sc == "stress" {
+        let cats: Vec<String> = r
+            .rows
+            .iter()
+            .map(|x| format!("{} x{}", x.lock, x.threads))
+            .collect();
+        out.push((
+            "stress-throughput".into(),
+            Figure::Bar(BarChart {
+                title: format!("stress runs ({} CPUs)", r.nr_cpus),
+                y_desc: "operations/s".into(),
+                categories: cats,
+                series: vec![("ops/s".into(), r.rows.iter().map(|x| x.rate).collect())],
+                reference: None,
+            }),
+        ));
+        return out;
+    }
+    if let Some(base) = &r.baseline {
+        for g in &groups {
+            let series: Vec<Series> = locks
+                .iter()
+                .map(|l| {
+                    let pts = r
+                        .rows
+                        .iter()
+                        .filter(|x| &x.group == g && &x.lock == l)
+                        .map(|x| (x.threads as f64, x.rate))
+                        .collect();
+                    (l.clone(), pts)
+                })
+                .collect();
+            out.push((
+                format!("{sc}-throughput-{}", stem(g)),
+                Figure::Line(LineChart {
+                    title: format!("{sc}: throughput vs threads ({g}, {} CPUs)", r.nr_cpus),
+                    x_desc: "threads".into(),
+                    y_desc: per_sec.into(),
+                    series,
+                }),
+            ));
+        }
+        let mut keys: Vec<(String, u32)> = Vec::new();
+        for x in &r.rows {
+            if !keys.contains(&(x.group.clone(), x.threads)) {
+                keys.push((x.group.clone(), x.threads));
+            }
+        }
+        let series = locks
+            .iter()
+            .filter(|l| *l != base)
+            .map(|l| {
+                let vals = keys
+                    .iter()
+                    .map(|(g, t)| {
+                        r.rows
+                            .iter()
+                            .find(|x| &x.group == g && x.threads == *t && &x.lock == l)
+                            .and_then(|x| x.ratio)
+                            .unwrap_or(f64::NAN)
+                    })
+                    .collect();
+                (l.clone(), vals)
+            })
+            .collect();
+        out.push((
+            format!("{sc}-ratio"),
+            Figure::Bar(BarChart {
+                title: format!("{sc}: throughput relative to {base}"),
+                y_desc: format!("ratio to {base}"),
+                categories: keys.iter().map(|(g, t)| format!("{g} x{t}")).collect(),
+                series,
+                reference: Some(1.0),
+            }),
+        ));
+    } else {
+        for (what, stem_, f) in [
+            ("commits/s", "commits", 0usize),
+            ("restarts/s", "restarts", 1usize),
+        ] {
+            let series = locks
+                .iter()
+                .map(|l| {
+                    let vals = groups
+                        .iter()
+                        .map(|g| {
+                            r.rows
+                                .iter()
+                                .find(|x| &x.group == g && &x.lock == l)
+                                .map(|x| if f == 0 { x.rate } else { x.restart_rate() })
+                                .unwrap_or(f64::NAN)
+                        })
+                        .collect();
+                    (l.clone(), vals)
+                })
+                .collect();
+            out.push((
+                format!("{sc}-{stem_}"),
+                Figure::Bar(BarChart {
+                    title: format!("{sc}: {what} by policy ({} CPUs)", r.nr_cpus),
+                    y_desc: what.into(),
+                    categories: groups.clone(),
+                    series,
+                    reference: None,
+                }),
+            ));
+        }
+    }
+    out
+}
+
+/// A group name usable in a file name: `spins=0` -> `spins0`.
+fn stem(g: &str) -> String {
+    g.chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect()
+}
+
+/// Draw every figure of `r` into `dir`; returns the files written.
+pub fn plot(r: &Results, dir: &Path, format: PlotFormat) -> Result<Vec<PathBuf>, Error> {
+    load_font()?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::Io(format!("cannot create {}: {e}", dir.display())))?;
+    let mut written = Vec::new();
+    for (name, fig) in figures(r) {
+        if matches!(format, PlotFormat::Svg | PlotFormat::All) {
+            let p = dir.join(format!("{name}.svg"));
+            draw_to(SVGBackend::new(&p, (W, H)).into_drawing_area(), &fig)
+                .map_err(|e| Error::Io(format!("cannot draw {}: {e}", p.display())))?;
+            written.push(p);
+        }
+        if matches!(format, PlotFormat::Png | PlotFormat::All) {
+            let p = dir.join(format!("{name}.png"));
+            draw_to(BitMapBackend::new(&p, (W, H)).into_drawing_area(), &fig)
+                .map_err(|e| Error::Io(format!("cannot draw {}: {e}", p.display())))?;
+            written.push(p);
+        }
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn si_labels() {
+        assert_eq!(si(6_157_337.0), "6.2M");
+        assert_eq!(si(33_792.0), "34k");
+        assert_eq!(si(950.0), "950");
+        assert_eq!(si(0.85), "0.85");
+        assert_eq!(si(0.0), "0");
+    }
+
+    #[test]
+    fn stems_are_file_names() {
+        assert_eq!(stem("spins=200"), "spins200");
+        assert_eq!(stem("records=4096"), "records4096");
+        assert_eq!(stem("high"), "high");
+    }
+}
