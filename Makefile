@@ -6,6 +6,7 @@
 #   make check    set up, build, host tests + every guest test; CI runs this
 #   make bench    longer runs and RDMA latency figures (not asserted)
 #   make soak     long stress runs
+#   make bench-locks  only the lock benchmark matrices, one guest
 #   make rdma-lat cross-guest RDMA round-trip latencies (bench kernel)
 #   make module   just alock.ko (CLIPPY=1 to lint, ALOCK_INJECT_WARN=1 to
 #                 build one that WARNs at load, proving that check fails)
@@ -25,7 +26,7 @@ INITRD := build/initramfs-$(KFLAVOR).cpio.gz
 export NODES VCPUS TIMEOUT ACCEL CLIPPY ALOCK_INJECT_WARN KFLAVOR PAYLOAD INITRD
 BENCH_ENV := KFLAVOR=bench PAYLOAD=build/payload-bench INITRD=build/initramfs-bench.cpio.gz
 
-.PHONY: all setup kernel module payload initramfs images demo check bench soak rdma-lat \
+.PHONY: all setup kernel module payload initramfs images demo check bench bench-locks soak rdma-lat \
 	host-tests shell clean distclean
 
 all: module
@@ -67,6 +68,12 @@ soak: images
 	@scripts/check.sh soak
 
 # Cross-guest RDMA round trips (perftest over rxe) on the bench kernel.
+# Only the lock benchmark matrices, one guest (bench kernel).
+bench-locks:
+	@$(MAKE) --no-print-directory $(BENCH_ENV) images
+	@$(BENCH_ENV) scripts/cluster.sh -n 1 -c $(VCPUS) lockbench >/dev/null || true
+	@scripts/report.sh build/runs/latest
+
 rdma-lat:
 	@$(MAKE) --no-print-directory $(BENCH_ENV) images
 	@$(BENCH_ENV) scripts/cluster.sh -n 2 -c $(LAT_VCPUS) rdmalat >/dev/null || true

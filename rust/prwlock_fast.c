@@ -33,7 +33,12 @@ static __always_inline void prw_report(struct prwlock *l, struct prwlock_pcpu *p
 	smp_store_release(&pc->seen, READ_ONCE(l->version));
 }
 
-/* The passive fast path; false if a writer is in or the task is full. */
+/*
+ * The passive fast path; false if a writer is in or the task is full.  It
+ * does not report the version: the unlock does (and a CPU that does
+ * neither is asked by IPI), which keeps this path to the per-CPU count,
+ * one load of the writer word and the task's own hold table.
+ */
 static __always_inline bool prw_read_fast(struct prwlock *l)
 {
 	struct prwlock_pcpu *pc;
@@ -58,8 +63,8 @@ static __always_inline bool prw_read_fast(struct prwlock *l)
 		} else {
 			/* Back off; pairs with the writer's acquire of the count. */
 			smp_store_release(&pc->passive, pc->passive - 1);
+			prw_report(l, pc);
 		}
-		prw_report(l, pc);
 	}
 	preempt_enable();
 	return ok;
@@ -89,17 +94,20 @@ void prwlock_read_unlock(struct prwlock *l)
 	struct prwlock_pcpu *pc;
 	struct prw_task *t;
 	bool passive = false;
-	int i;
+	int i, last;
 
 	lock_release(&l->dep_map, _RET_IP_);
 	preempt_disable();
 	t = &current->prw;
-	for (i = (int)t->nr_held - 1; i >= 0; i--) {
+	last = (int)t->nr_held - 1;
+	/* Usually the most recent hold: no search, no copy. */
+	for (i = last; i >= 0; i--) {
 		if (t->held[i].lock != l)
 			continue;
 		passive = t->held[i].passive;
-		t->held[i] = t->held[t->nr_held - 1];
-		t->nr_held--;
+		if (i != last)
+			t->held[i] = t->held[last];
+		t->nr_held = last;
 		break;
 	}
 	if (likely(passive)) {

@@ -55,6 +55,11 @@ rdmalat)
 	STRESS_MS=0
 	LAT_ITERS=300
 	;;
+lockbench)
+	# Only the lock benchmark matrices (make bench-locks, one guest).
+	STRESS_MS=0
+	LAT_ITERS=0
+	;;
 soak)
 	STRESS_MS=60000
 	LAT_ITERS=2000
@@ -376,28 +381,41 @@ cluster_tests() {
 # Benchmarks (bench mode, node 0 only, after the cluster tests so that the
 # other guests are idle): ratios against the stock locks, same run.
 bench_tests() {
+	# alock_bench=queue,mr,rw,txn,alockctl (guest command line) picks
+	# sections; default all.
+	want() { case ",${alock_bench:-all}," in *",all,"* | *",$1,"*) return 0 ;; esac; return 1; }
 	check "insmod alock.ko for benchmarks" insmod $P/alock.ko || return
-	$T bench-queue 1000
-	$T bench-mr 1000
-	$T bench-rw 1000
+	want queue && $T bench-queue 1000
+	want mr && $T bench-mr 1000
+	want rw && $T bench-rw 1000
 	# Lock manager, like picotm's figures: commits and restarts per second
 	# with restart-only, exclusive mode and the waiting queue, at high
 	# (8 records) and low (4096 records) contention.
-	for recs in 8 4096; do
-		for m in restart exclusive wait; do
-			$T txn $m $((2 * ncpu)) 1000 $recs 4 20
+	if want txn; then
+		for recs in 8 4096; do
+			for m in restart exclusive wait; do
+				$T txn $m $((2 * ncpu)) 1000 $recs 4 20
+			done
 		done
-	done
+	fi
 	# The same matrices through alockctl, saved for the host's plots
 	# (scripts/check.sh copies them to build/results/).
-	for s in queue mrlock txn; do
-		check "alockctl bench $s" $A bench $s --out /out/results && sed 's/^/# /' /tmp/check.out
-	done
+	if want alockctl; then
+		for s in queue mrlock txn; do
+			check "alockctl bench $s" $A bench $s --out /out/results &&
+				sed 's/^/# /' /tmp/check.out
+		done
+	fi
 	check "rmmod after benchmarks" rmmod alock
 }
 
 main() {
 	echo "# alock guest tests on node$node ($ncpu CPUs, $(uname -r)), mode $mode"
+	if [ "$mode" = lockbench ]; then
+		bench_tests
+		leak_check
+		return
+	fi
 	if [ "$mode" != rdmalat ] && load_module; then
 		local_tests
 		capi_tests
