@@ -141,23 +141,7 @@ unsafe fn unlock<B: Backend>(h: *mut CHandle) {
 }
 
 macro_rules! c_queue_lock {
-    ($b:ty, $init:ident, $params:ty, $destroy:ident, $lock:ident, $try:ident, $unlock:ident) => {
-        /// C API: initialise (see `include/linux/alock.h`).
-        ///
-        /// # Safety
-        ///
-        /// `h` is valid; `name` and `key` live as long as the lock.
-        #[no_mangle]
-        pub unsafe extern "C" fn $init(
-            h: *mut CHandle,
-            params: $params,
-            name: *const kernel::ffi::c_char,
-            key: *mut bindings::lock_class_key,
-        ) -> c_int {
-            // SAFETY: Guaranteed by the caller.
-            unsafe { init::<$b>(h, params.into(), name, key) }
-        }
-
+    ($b:ty, $destroy:ident, $lock:ident, $try:ident, $unlock:ident) => {
         /// C API: free a lock that is not held.
         ///
         /// # Safety
@@ -234,72 +218,38 @@ pub unsafe extern "C" fn __alock_mcs_init(
     unsafe { init::<McsBackend>(h, (), name, key) }
 }
 
+/// C API: initialise an ABQL with `slots` slots.
+///
+/// # Safety
+///
+/// `h` is valid; `name` and `key` live as long as the lock.
+#[no_mangle]
+pub unsafe extern "C" fn __alock_abql_init(
+    h: *mut CHandle,
+    slots: c_uint,
+    name: *const kernel::ffi::c_char,
+    key: *mut bindings::lock_class_key,
+) -> c_int {
+    // SAFETY: Guaranteed by the caller.
+    unsafe { init::<AbqlBackend>(h, slots, name, key) }
+}
+
 c_queue_lock!(
     AbqlBackend,
-    __alock_abql_init,
-    c_uint,
     alock_abql_destroy,
     alock_abql_lock,
     alock_abql_trylock,
     alock_abql_unlock
 );
 
-macro_rules! c_queue_lock_noinit {
-    ($b:ty, $destroy:ident, $lock:ident, $try:ident, $unlock:ident) => {
-        /// C API: free a lock that is not held.
-        ///
-        /// # Safety
-        ///
-        /// `h` was initialised (or is zeroed); the lock is free.
-        #[no_mangle]
-        pub unsafe extern "C" fn $destroy(h: *mut CHandle) {
-            // SAFETY: Guaranteed by the caller.
-            unsafe { destroy::<$b>(h) }
-        }
-
-        /// C API: acquire.
-        ///
-        /// # Safety
-        ///
-        /// `h` was initialised and not destroyed.
-        #[no_mangle]
-        pub unsafe extern "C" fn $lock(h: *mut CHandle) {
-            // SAFETY: Guaranteed by the caller.
-            unsafe { lock::<$b>(h) }
-        }
-
-        /// C API: acquire if free.
-        ///
-        /// # Safety
-        ///
-        /// `h` was initialised and not destroyed.
-        #[no_mangle]
-        pub unsafe extern "C" fn $try(h: *mut CHandle) -> bool {
-            // SAFETY: Guaranteed by the caller.
-            unsafe { trylock::<$b>(h) }
-        }
-
-        /// C API: release.
-        ///
-        /// # Safety
-        ///
-        /// The caller holds the lock.
-        #[no_mangle]
-        pub unsafe extern "C" fn $unlock(h: *mut CHandle) {
-            // SAFETY: Guaranteed by the caller.
-            unsafe { unlock::<$b>(h) }
-        }
-    };
-}
-
-c_queue_lock_noinit!(
+c_queue_lock!(
     TicketBackend,
     alock_ticket_destroy,
     alock_ticket_lock,
     alock_ticket_trylock,
     alock_ticket_unlock
 );
-c_queue_lock_noinit!(
+c_queue_lock!(
     McsBackend,
     alock_mcs_destroy,
     alock_mcs_lock,

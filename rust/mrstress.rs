@@ -13,7 +13,7 @@
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use kernel::{bindings, new_spinlock, prelude::*, sync::SpinLock};
 
-use crate::kthread::{run_threads, Job, Placement};
+use crate::kthread::{run_for, Job};
 use crate::new_multi_lock;
 use crate::sync::mrlock::{Grant, MultiLock, Scheme, MAX_RESOURCES};
 use crate::sync::ticket::RawTicket;
@@ -291,17 +291,7 @@ fn run_on<L: MrStressLock>(lock: &L, args: &mut AlockMrlock) -> Result {
         deadline_ns: start + i64::from(args.duration_ms) * 1_000_000,
         stats,
     };
-    let placement = if args.flags & ALOCK_STRESS_UNBOUND != 0 {
-        Placement::Unbound
-    } else {
-        Placement::Bound
-    };
-    let interrupted = run_threads(&job, args.threads, placement, || {
-        // SAFETY: Process context, may sleep.
-        let left = unsafe { bindings::msleep_interruptible(args.duration_ms) };
-        job.stop.store(true, Ordering::Relaxed);
-        left != 0
-    })?;
+    let interrupted = run_for(&job, args.threads, args.flags, args.duration_ms, &job.stop)?;
     args.elapsed_ns = (now_ns() - start) as u64;
     args.ops = 0;
     args.errors = 0;

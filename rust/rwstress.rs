@@ -14,7 +14,7 @@
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use kernel::{bindings, prelude::*};
 
-use crate::kthread::{run_threads, Job, Placement};
+use crate::kthread::{run_for, run_threads, Job, Placement};
 use crate::sync::brlock::BrLock;
 use crate::sync::prwlock::{self, PrwCore, Prwlock, WAKE_SEQUENTIAL};
 use crate::uapi::*;
@@ -334,17 +334,7 @@ fn run_on<L: RwLockOps>(lock: &L, a: &mut AlockRwstress) -> Result {
         deadline_ns: start + i64::from(a.duration_ms) * 1_000_000,
         stats,
     };
-    let placement = if a.flags & ALOCK_RW_UNBOUND != 0 {
-        Placement::Unbound
-    } else {
-        Placement::Bound
-    };
-    let interrupted = run_threads(&job, n, placement, || {
-        // SAFETY: Process context, may sleep.
-        let left = unsafe { bindings::msleep_interruptible(a.duration_ms) };
-        job.stop.store(true, Ordering::Relaxed);
-        left != 0
-    })?;
+    let interrupted = run_for(&job, n, a.flags, a.duration_ms, &job.stop)?;
     a.elapsed_ns = (now_ns() - start) as u64;
     a.reads = 0;
     a.writes = 0;

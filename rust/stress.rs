@@ -16,7 +16,7 @@ use kernel::{
     sync::{Mutex, SpinLock},
 };
 
-use crate::kthread::{run_threads, Job, Placement};
+use crate::kthread::{run_for, Job};
 use crate::sync::lock::{Backend, Fifo, Lock, QueueOrder};
 use crate::uapi::*;
 use crate::{new_abql_lock, new_mcs_lock, new_ticket_lock};
@@ -206,17 +206,7 @@ fn run_on<L: StressLock>(lock: &L, args: &mut AlockStress) -> Result {
         cs_spins: args.cs_spins,
         stats,
     };
-    let placement = if args.flags & ALOCK_STRESS_UNBOUND != 0 {
-        Placement::Unbound
-    } else {
-        Placement::Bound
-    };
-    let interrupted = run_threads(&job, args.threads, placement, || {
-        // SAFETY: Sleeping is allowed here (ioctl, process context).
-        let left = unsafe { bindings::msleep_interruptible(args.duration_ms) };
-        job.stop.store(true, Ordering::Relaxed);
-        left != 0
-    })?;
+    let interrupted = run_for(&job, args.threads, args.flags, args.duration_ms, &job.stop)?;
     args.elapsed_ns = (now_ns() - start) as u64;
     let (mut ops, mut errors) = (0u64, 0u64);
     args.min_thread_ops = u64::MAX;

@@ -14,7 +14,7 @@
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use kernel::{bindings, prelude::*};
 
-use crate::kthread::{run_threads, Job, Placement};
+use crate::kthread::{run_for, Job};
 use crate::sync::lockmgr::{LockManager, Policy, Txn};
 use crate::uapi::*;
 
@@ -311,17 +311,7 @@ pub fn run(args: &mut AlockTxn) -> Result {
         },
         stats,
     };
-    let placement = if args.flags & ALOCK_STRESS_UNBOUND != 0 {
-        Placement::Unbound
-    } else {
-        Placement::Bound
-    };
-    let interrupted = run_threads(&job, args.threads, placement, || {
-        // SAFETY: Sleeping is allowed here (ioctl, process context).
-        let left = unsafe { bindings::msleep_interruptible(args.duration_ms) };
-        job.stop.store(true, Ordering::Relaxed);
-        left != 0
-    })?;
+    let interrupted = run_for(&job, args.threads, args.flags, args.duration_ms, &job.stop)?;
     args.elapsed_ns = (now_ns() - start) as u64;
 
     let (mut errors, mut max_restarts) = (0u64, 0u64);
