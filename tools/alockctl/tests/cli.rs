@@ -186,6 +186,28 @@ fn bad_arguments_exit_2() {
             "--tx-records",
             "4",
         ],
+        &["stress", "rw", "rcu", "--writers", "1"],
+        &["stress", "rw", "rwlock", "--sleep-every", "5"],
+        &["stress", "rw", "prwlock", "--migrate-every", "3"],
+        &["stress", "rw", "rwsem", "--seq-wake"],
+        &[
+            "stress",
+            "rw",
+            "prwlock",
+            "--sleep-every",
+            "1",
+            "--yield-every",
+            "1",
+        ],
+        &[
+            "stress",
+            "rw",
+            "prwlock",
+            "--readers",
+            "0",
+            "--writers",
+            "0",
+        ],
     ] {
         let mut a = vec!["--device", "/nonexistent/alock"];
         a.extend_from_slice(args);
