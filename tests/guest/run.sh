@@ -128,7 +128,6 @@ alockctl_tests() {
 	check "alockctl bench rw --cell-ms 200" $A --no-progress bench rw --cell-ms 200 --out /tmp/actl-rw &&
 		sed 's/^/# /' /tmp/check.out
 	check "alockctl report of bench rw" sh -c "$A report /tmp/actl-rw | grep -q 'sequential/parallel'"
-	[ -f /tmp/actl-rw/rw.json ] && echo "# rw.json $(tr -d '\n' </tmp/actl-rw/rw.json)"
 	# Ctrl-C: the ioctl returns EINTR with partial results, exit 130.
 	# Until alockctl has installed its handler the shell's SIG_IGN applies
 	# (a background job), so keep signalling until it exits.
