@@ -121,11 +121,18 @@ alockctl_tests() {
 	# --json must read back as a results file (alockctl parses it).
 	$A --json stress ticket --seconds 0.5 >/tmp/actl.json 2>/tmp/actl.err
 	check "alockctl --json stress ticket output parses" $A report /tmp/actl.json
-	check "alockctl --json info reports ABI 2" sh -c "$A --json info | grep -q '\"abi_version\": 2'"
+	check "alockctl --json info reports ABI 3" sh -c "$A --json info | grep -q '\"abi_version\": 3'"
 	check "alockctl --csv stress abql: header and one row of the same width" sh -c \
 		"$A --csv stress abql --slots 2 --seconds 0.3 | awk -F, 'NR == 1 { h = NF } NF != h { exit 1 } END { exit NR != 2 }'"
 	alockctl_expect "alockctl stress mrlock adaptive" 0 "adaptive" stress mrlock adaptive --min 4 --max 8 --seconds 0.5
 	alockctl_expect "alockctl stress txn wait" 0 "wait" stress txn wait --records 8 --seconds 0.5
+	# Reader-writer locks (ABI v3): readers sleeping inside the read side.
+	alockctl_expect "alockctl stress rw prwlock, sleeping readers" 0 "prwlock sleep=20" \
+		stress rw prwlock --readers 4 --writers 1 --seconds 0.5 --sleep-every 20
+	# The bench-rw matrix, short cells; its JSON reads back.
+	check "alockctl bench rw --cell-ms 200" $A --no-progress bench rw --cell-ms 200 --out /tmp/actl-rw &&
+		sed 's/^/# /' /tmp/check.out
+	check "alockctl report of bench rw" sh -c "$A report /tmp/actl-rw | grep -q 'sequential/parallel'"
 	# Ctrl-C: the ioctl returns EINTR with partial results, exit 130.
 	# Until alockctl has installed its handler the shell's SIG_IGN applies
 	# (a background job), so keep signalling until it exits.
@@ -147,10 +154,13 @@ alockctl_tests() {
 		sed 's/^/#   /' /tmp/actl.out
 	fi
 	alockctl_expect "alockctl cluster status: not supported, exit 1" 1 \
-		"not supported by this module (ABI v2 has no cluster commands)" cluster status
+		"not supported by this module (ABI v3 has no cluster commands)" cluster status
 	alockctl_expect "alockctl bad lock name: exit 2" 2 "unrecognized subcommand 'rwlock'" stress rwlock
 	alockctl_expect "alockctl --threads 0: exit 2" 2 "threads" stress mcs --threads 0
 	alockctl_expect "alockctl --min > --max: exit 2" 2 "min" stress mrlock 2pl --min 9 --max 4
+	alockctl_expect "alockctl stress rw rcu --writers 1: exit 2" 2 "no write side" stress rw rcu --writers 1
+	alockctl_expect "alockctl stress rw rwlock --sleep-every: exit 2" 2 "may not sleep" \
+		stress rw rwlock --sleep-every 5
 }
 
 # make demo: one short run of every lock through alockctl, saved as JSON;
@@ -401,7 +411,7 @@ bench_tests() {
 	# The same matrices through alockctl, saved for the host's plots
 	# (scripts/check.sh copies them to build/results/).
 	if want alockctl; then
-		for s in queue mrlock txn; do
+		for s in queue mrlock txn rw; do
 			check "alockctl bench $s" $A bench $s --out /out/results &&
 				sed 's/^/# /' /tmp/check.out
 		done

@@ -9,7 +9,7 @@
 use std::mem::size_of;
 
 /// `ALOCK_ABI_VERSION`: the ABI this tool speaks.
-pub const ALOCK_ABI_VERSION: u32 = 2;
+pub const ALOCK_ABI_VERSION: u32 = 3;
 /// `ALOCK_IOC_MAGIC`: the ioctl type byte of every command.
 pub const ALOCK_IOC_MAGIC: u32 = 0xA1;
 /// `ALOCK_DEVICE`: the character device.
@@ -42,6 +42,29 @@ pub const ALOCK_TXN_MAX_TX_RECORDS: u32 = 16;
 pub const ALOCK_TXN_MAX_EXCLUSIVE_AFTER: u32 = 1000;
 /// `ALOCK_TXN_MAX_WAIT_US`: longest wait in a waiting queue.
 pub const ALOCK_TXN_MAX_WAIT_US: u32 = 1_000_000;
+/// `ALOCK_RW_UNBOUND`: reader-writer threads may run anywhere.
+pub const ALOCK_RW_UNBOUND: u32 = ALOCK_STRESS_UNBOUND;
+/// `ALOCK_RW_SLEEP`: readers sleep inside one read section in `sleep_every`.
+pub const ALOCK_RW_SLEEP: u32 = 1 << 1;
+/// `ALOCK_RW_YIELD`: readers call `schedule()` inside one read section in `sleep_every`.
+pub const ALOCK_RW_YIELD: u32 = 1 << 2;
+/// `ALOCK_RW_SEQ_WAKE`: prwlock writers wake each CPU's sleeping readers themselves.
+pub const ALOCK_RW_SEQ_WAKE: u32 = 1 << 3;
+/// `ALOCK_RW_MIGRATE`: readers move to the next CPU inside one read
+/// section in `sleep_every` (needs `ALOCK_RW_UNBOUND`).
+pub const ALOCK_RW_MIGRATE: u32 = 1 << 4;
+/// `ALOCK_RW_FLAGS`: every valid reader-writer flag.
+pub const ALOCK_RW_FLAGS: u32 =
+    ALOCK_RW_UNBOUND | ALOCK_RW_SLEEP | ALOCK_RW_YIELD | ALOCK_RW_SEQ_WAKE | ALOCK_RW_MIGRATE;
+/// `ALOCK_RW_MAX_PAUSE_US`: longest pause of a writer between write sections.
+pub const ALOCK_RW_MAX_PAUSE_US: u32 = 1_000_000;
+/// `ALOCK_RWWAKE_MAX_ROUNDS`: most rounds of a wake-up measurement.
+pub const ALOCK_RWWAKE_MAX_ROUNDS: u32 = 10000;
+/// Largest `sleep_every` of `ALOCK_IOC_RWSTRESS` (the header's doc comment;
+/// not a macro there).
+pub const RW_MAX_SLEEP_EVERY: u32 = 1_000_000;
+/// Largest `iterations` of `ALOCK_IOC_RWCOST` (the header's doc comment).
+pub const RWCOST_MAX_ITERATIONS: u32 = 100_000_000;
 
 /// `struct alock_version`: argument of `ALOCK_IOC_VERSION`.
 #[repr(C)]
@@ -245,6 +268,88 @@ pub struct AlockTxn {
     pub elapsed_ns: u64,
 }
 
+/// `struct alock_rwstress`: argument of `ALOCK_IOC_RWSTRESS`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AlockRwstress {
+    /// `enum alock_rw_lock_id`.
+    pub lock: u32,
+    /// Reader threads.
+    pub readers: u32,
+    /// Writer threads (0 for RCU).
+    pub writers: u32,
+    /// Run time in milliseconds.
+    pub duration_ms: u32,
+    /// `ALOCK_RW_*` bits.
+    pub flags: u32,
+    /// Busy-wait iterations inside each read section.
+    pub read_spins: u32,
+    /// Busy-wait iterations inside each write section.
+    pub write_spins: u32,
+    /// With SLEEP, YIELD or MIGRATE: one read section in this many blocks.
+    pub sleep_every: u32,
+    /// Writers sleep this long between write sections.
+    pub write_pause_us: u32,
+    /// Must be 0.
+    pub reserved: u32,
+    /// Out: read sections completed.
+    pub reads: u64,
+    /// Out: write sections completed.
+    pub writes: u64,
+    /// Out: violations.
+    pub errors: u64,
+    /// Out: wall time of the run.
+    pub elapsed_ns: u64,
+    /// Out: fewest read sections of one reader.
+    pub min_reader_ops: u64,
+    /// Out: fewest write sections of one writer.
+    pub min_writer_ops: u64,
+    /// Out: read sections that slept or yielded.
+    pub read_sleeps: u64,
+    /// Out: read sections that ended on another CPU.
+    pub migrations: u64,
+    /// Out: prwlock read unlocks that took the active path.
+    pub active_unlocks: u64,
+    /// Out: prwlock IPIs sent by writers.
+    pub ipis: u64,
+    /// Out: time spent acquiring the write side, all writers.
+    pub write_ns_total: u64,
+    /// Out: longest write-side acquisition.
+    pub write_ns_max: u64,
+}
+
+/// `struct alock_rwwake`: argument of `ALOCK_IOC_RWWAKE`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AlockRwwake {
+    /// Readers that sleep behind a writer each round.
+    pub readers: u32,
+    /// Rounds.
+    pub rounds: u32,
+    /// `ALOCK_RW_SEQ_WAKE` or 0.
+    pub flags: u32,
+    /// Must be 0.
+    pub reserved: u32,
+    /// Out: sum over rounds of unlock-to-last-reader-in time.
+    pub total_ns: u64,
+    /// Out: the longest such time.
+    pub max_ns: u64,
+    /// Out: rounds where a reader got in before the unlock.
+    pub errors: u64,
+}
+
+/// `struct alock_rwcost`: argument of `ALOCK_IOC_RWCOST`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AlockRwcost {
+    /// `enum alock_rw_lock_id` (not the brlock).
+    pub lock: u32,
+    /// Read lock+unlock pairs to run.
+    pub iterations: u32,
+    /// Out: total time.
+    pub ns: u64,
+}
+
 /// `enum alock_lock_id`: lock types of `ALOCK_IOC_STRESS`, by name.
 pub const LOCKS: [(&str, u32); 5] = [
     ("spinlock", 1),
@@ -263,6 +368,15 @@ pub const MR_SCHEMES: [(&str, u32); 5] = [
 ];
 /// `enum alock_txn_mode`: policies of `ALOCK_IOC_TXN`, by name.
 pub const TXN_MODES: [(&str, u32); 3] = [("restart", 1), ("exclusive", 2), ("wait", 3)];
+/// `enum alock_rw_lock_id`: reader-writer locks of `ALOCK_IOC_RWSTRESS`, by name.
+pub const RW_LOCKS: [(&str, u32); 6] = [
+    ("prwlock", 1),
+    ("rwsem", 2),
+    ("percpu_rwsem", 3),
+    ("rwlock", 4),
+    ("brlock", 5),
+    ("rcu", 6),
+];
 
 const IOC_NRBITS: u32 = 8;
 const IOC_TYPEBITS: u32 = 8;
@@ -326,16 +440,40 @@ pub const ALOCK_IOC_TXN: u32 = ioc(
     0x05,
     size_of::<AlockTxn>(),
 );
+/// `ALOCK_IOC_RWSTRESS`.
+pub const ALOCK_IOC_RWSTRESS: u32 = ioc(
+    IOC_READ | IOC_WRITE,
+    ALOCK_IOC_MAGIC,
+    0x06,
+    size_of::<AlockRwstress>(),
+);
+/// `ALOCK_IOC_RWWAKE`.
+pub const ALOCK_IOC_RWWAKE: u32 = ioc(
+    IOC_READ | IOC_WRITE,
+    ALOCK_IOC_MAGIC,
+    0x07,
+    size_of::<AlockRwwake>(),
+);
+/// `ALOCK_IOC_RWCOST`.
+pub const ALOCK_IOC_RWCOST: u32 = ioc(
+    IOC_READ | IOC_WRITE,
+    ALOCK_IOC_MAGIC,
+    0x08,
+    size_of::<AlockRwcost>(),
+);
 
 /// Every command of the header, by name: what the module must implement
 /// identically for this tool to run.
-pub const COMMANDS: [(&str, u32); 6] = [
+pub const COMMANDS: [(&str, u32); 9] = [
     ("ALOCK_IOC_VERSION", ALOCK_IOC_VERSION),
     ("ALOCK_IOC_ABI", ALOCK_IOC_ABI),
     ("ALOCK_IOC_SELFTEST", ALOCK_IOC_SELFTEST),
     ("ALOCK_IOC_STRESS", ALOCK_IOC_STRESS),
     ("ALOCK_IOC_MRLOCK", ALOCK_IOC_MRLOCK),
     ("ALOCK_IOC_TXN", ALOCK_IOC_TXN),
+    ("ALOCK_IOC_RWSTRESS", ALOCK_IOC_RWSTRESS),
+    ("ALOCK_IOC_RWWAKE", ALOCK_IOC_RWWAKE),
+    ("ALOCK_IOC_RWCOST", ALOCK_IOC_RWCOST),
 ];
 
 /// Name of a command of [`COMMANDS`], or `None` for one this tool does not know.
@@ -363,7 +501,10 @@ ioctl_arg!(
     AlockSelftest,
     AlockStress,
     AlockMrlock,
-    AlockTxn
+    AlockTxn,
+    AlockRwstress,
+    AlockRwwake,
+    AlockRwcost
 );
 
 /// The string in a NUL-terminated byte array (lossy UTF-8).
@@ -400,6 +541,9 @@ mod tests {
         assert_eq!(size_of::<AlockStress>(), 80);
         assert_eq!(size_of::<AlockMrlock>(), 112);
         assert_eq!(size_of::<AlockTxn>(), 112);
+        assert_eq!(size_of::<AlockRwstress>(), 136);
+        assert_eq!(size_of::<AlockRwwake>(), 40);
+        assert_eq!(size_of::<AlockRwcost>(), 16);
     }
 
     #[test]
@@ -410,6 +554,8 @@ mod tests {
         }
         assert_eq!(ioc_size(ALOCK_IOC_TXN) as usize, size_of::<AlockTxn>());
         assert_eq!(ioc_nr(ALOCK_IOC_MRLOCK), 4);
+        assert_eq!(ioc_nr(ALOCK_IOC_RWCOST), 8);
+        assert_eq!(ioc_size(ALOCK_IOC_RWSTRESS), 136);
         // _IOR(0xA1, 0, 56 bytes): read, size 56.
         assert_eq!(ALOCK_IOC_VERSION, 0x8038_a100);
     }
@@ -420,6 +566,8 @@ mod tests {
         assert_eq!(id_of(&LOCKS, "nope"), None);
         assert_eq!(name_of(&MR_SCHEMES, 3), "2pl");
         assert_eq!(name_of(&TXN_MODES, 9), "?");
+        assert_eq!(id_of(&RW_LOCKS, "percpu_rwsem"), Some(3));
+        assert_eq!(name_of(&RW_LOCKS, 6), "rcu");
         assert_eq!(command_name(ALOCK_IOC_ABI), Some("ALOCK_IOC_ABI"));
         assert_eq!(command_name(0), None);
     }

@@ -1,8 +1,10 @@
-//! Benchmark matrices: the same as `alocktest bench-queue`/`bench-mr` and
-//! the lock-manager lines of `tests/guest/run.sh` (bench mode), with
-//! results kept as [`Row`]s.
+//! Benchmark matrices: the same as `alocktest bench-queue`/`bench-mr`/
+//! `bench-rw` and the lock-manager lines of `tests/guest/run.sh` (bench
+//! mode), with results kept as [`Row`]s.
 
-use crate::abi::{self, AlockMrlock, AlockStress, AlockTxn};
+use crate::abi::{
+    self, AlockMrlock, AlockRwcost, AlockRwstress, AlockRwwake, AlockStress, AlockTxn,
+};
 use crate::dev::{Device, Error};
 use crate::progress::Progress;
 use crate::results::{Results, Row};
@@ -45,7 +47,43 @@ pub enum Cell {
         /// Accounts.
         records: u32,
     },
+    /// `ALOCK_IOC_RWSTRESS` with no spins inside.
+    Rw {
+        /// Section of the rw matrix.
+        group: String,
+        /// Lock name.
+        lock: &'static str,
+        /// Reader threads.
+        readers: u32,
+        /// Writer threads.
+        writers: u32,
+        /// Writers' pause between write sections, microseconds.
+        pause_us: u32,
+    },
+    /// `ALOCK_IOC_RWCOST`: read lock+unlock pairs on the calling CPU.
+    RwCost {
+        /// Lock name.
+        lock: &'static str,
+        /// Pairs.
+        iterations: u32,
+    },
+    /// `ALOCK_IOC_RWWAKE`: readers sleeping behind a prwlock writer.
+    RwWake {
+        /// Readers.
+        readers: u32,
+        /// Rounds.
+        rounds: u32,
+        /// Sequential (`ALOCK_RW_SEQ_WAKE`) instead of parallel wake-up.
+        seq: bool,
+    },
 }
+
+/// Read lock+unlock pairs of each cost cell (as `alocktest bench-rw`).
+pub const RW_COST_ITERATIONS: u32 = 2_000_000;
+/// Readers of the wake-up cells.
+pub const RW_WAKE_READERS: u32 = 8;
+/// Rounds of the wake-up cells.
+pub const RW_WAKE_ROUNDS: u32 = 20;
 
 /// Name, baseline and cells of a scenario for `ncpu` CPUs.
 pub fn matrix(scenario: &str, ncpu: u32) -> (Option<&'static str>, Vec<Cell>) {
@@ -93,6 +131,47 @@ pub fn matrix(scenario: &str, ncpu: u32) -> (Option<&'static str>, Vec<Cell>) {
                         records,
                     });
                 }
+            }
+            (None, cells)
+        }
+        "rw" => {
+            for lock in ["prwlock", "rcu", "rwsem", "percpu_rwsem", "rwlock"] {
+                cells.push(Cell::RwCost {
+                    lock,
+                    iterations: RW_COST_ITERATIONS,
+                });
+            }
+            let rw = |group: &str, lock, readers, writers, pause_us| Cell::Rw {
+                group: group.into(),
+                lock,
+                readers,
+                writers,
+                pause_us,
+            };
+            for lock in [
+                "prwlock",
+                "rcu",
+                "rwsem",
+                "percpu_rwsem",
+                "rwlock",
+                "brlock",
+            ] {
+                cells.push(rw("read-throughput", lock, ncpu, 0, 0));
+            }
+            // Writers 50 ms apart: longer than an RCU grace period, so
+            // percpu_rw_semaphore's rcu_sync is idle at each write.
+            for lock in ["prwlock", "percpu_rwsem"] {
+                cells.push(rw("write-idle", lock, 0, 1, 50_000));
+            }
+            for lock in ["prwlock", "rwsem"] {
+                cells.push(rw("read-write", lock, ncpu, 1, 1000));
+            }
+            for seq in [false, true] {
+                cells.push(Cell::RwWake {
+                    readers: RW_WAKE_READERS,
+                    rounds: RW_WAKE_ROUNDS,
+                    seq,
+                });
             }
             (None, cells)
         }
@@ -181,6 +260,66 @@ pub fn run_cell(dev: &Device, cell: &Cell, ms: u32) -> Result<(Row, bool), Error
             row.group = group.clone();
             Ok((row, intr))
         }
+        Cell::Rw {
+            group,
+            lock,
+            readers,
+            writers,
+            pause_us,
+        } => {
+            let mut a = AlockRwstress {
+                lock: abi::id_of(&abi::RW_LOCKS, lock).expect("known lock"),
+                readers: *readers,
+                writers: *writers,
+                duration_ms: ms,
+                write_pause_us: *pause_us,
+                ..AlockRwstress::default()
+            };
+            let r = dev.ioctl("ALOCK_IOC_RWSTRESS", abi::ALOCK_IOC_RWSTRESS, &mut a);
+            let intr = matches!(&r, Err(e) if eintr(e));
+            if !intr {
+                r?;
+            }
+            let mut row = Row::from_rwstress(&a, intr);
+            row.group = group.clone();
+            Ok((row, intr))
+        }
+        Cell::RwCost { lock, iterations } => {
+            let mut c = AlockRwcost {
+                lock: abi::id_of(&abi::RW_LOCKS, lock).expect("known lock"),
+                iterations: *iterations,
+                ..AlockRwcost::default()
+            };
+            let r = dev.ioctl("ALOCK_IOC_RWCOST", abi::ALOCK_IOC_RWCOST, &mut c);
+            let intr = matches!(&r, Err(e) if eintr(e));
+            if !intr {
+                r?;
+            }
+            let mut row = Row::from_rwcost(&c);
+            row.group = "read-cost".into();
+            row.interrupted = intr;
+            Ok((row, intr))
+        }
+        Cell::RwWake {
+            readers,
+            rounds,
+            seq,
+        } => {
+            let mut w = AlockRwwake {
+                readers: *readers,
+                rounds: *rounds,
+                flags: if *seq { abi::ALOCK_RW_SEQ_WAKE } else { 0 },
+                ..AlockRwwake::default()
+            };
+            let r = dev.ioctl("ALOCK_IOC_RWWAKE", abi::ALOCK_IOC_RWWAKE, &mut w);
+            let intr = matches!(&r, Err(e) if eintr(e));
+            if !intr {
+                r?;
+            }
+            let mut row = Row::from_rwwake(&w, intr);
+            row.group = "wake".into();
+            Ok((row, intr))
+        }
     }
 }
 
@@ -206,6 +345,27 @@ impl Cell {
                 records,
                 ..
             } => format!("txn {mode} x{threads} {records} rec"),
+            Cell::Rw {
+                lock,
+                readers,
+                writers,
+                ..
+            } => format!("rw {lock} {readers}r/{writers}w"),
+            Cell::RwCost { lock, .. } => format!("read cost {lock}"),
+            Cell::RwWake { readers, seq, .. } => format!(
+                "wake {readers} readers {}",
+                if *seq { "sequential" } else { "parallel" }
+            ),
+        }
+    }
+
+    /// About how long the cell runs, for the progress bar: `cell_ms`, or
+    /// a guess for the cells whose length is not a duration.
+    pub fn estimate_ms(&self, cell_ms: u32) -> u64 {
+        match self {
+            Cell::RwCost { .. } => 200,
+            Cell::RwWake { rounds, .. } => *rounds as u64 * 10,
+            _ => cell_ms as u64,
         }
     }
 }
@@ -230,14 +390,15 @@ pub fn run(
         baseline: baseline.map(String::from),
         rows: Vec::new(),
     };
-    let bar = Progress::new(cells.len() as u64 * cell_ms as u64, progress);
+    let total: u64 = cells.iter().map(|c| c.estimate_ms(cell_ms)).sum();
+    let bar = Progress::new(total, progress);
     let mut interrupted = false;
+    let mut base = 0;
     for (i, cell) in cells.iter().enumerate() {
-        let base = i as u64 * cell_ms as u64;
+        let est = cell.estimate_ms(cell_ms);
         let label = format!("{scenario} {}/{} {}", i + 1, cells.len(), cell.label());
-        let (row, intr) = bar.run(&label, base, cell_ms as u64, || {
-            run_cell(dev, cell, cell_ms)
-        })?;
+        let (row, intr) = bar.run(&label, base, est, || run_cell(dev, cell, cell_ms))?;
+        base += est;
         res.rows.push(row);
         // A Ctrl-C between two cells stops the matrix too.
         if intr || crate::progress::interrupted() {
@@ -292,5 +453,49 @@ mod tests {
         assert_eq!(cells.len(), 6);
         assert_eq!(cells[5].label(), "txn wait x4 4096 rec");
         assert!(matrix("nope", 2).1.is_empty());
+    }
+
+    #[test]
+    fn rw_matrix_is_alocktests_bench_rw() {
+        let (base, cells) = matrix("rw", 4);
+        assert_eq!(base, None);
+        // 5 costs, 6 read throughputs, 2 write-idle, 2 read-write, 2 wake-ups.
+        assert_eq!(cells.len(), 5 + 6 + 2 + 2 + 2);
+        assert!(!cells.contains(&Cell::RwCost {
+            lock: "brlock",
+            iterations: RW_COST_ITERATIONS
+        }));
+        assert!(cells.contains(&Cell::Rw {
+            group: "read-throughput".into(),
+            lock: "brlock",
+            readers: 4,
+            writers: 0,
+            pause_us: 0
+        }));
+        assert!(cells.contains(&Cell::Rw {
+            group: "write-idle".into(),
+            lock: "percpu_rwsem",
+            readers: 0,
+            writers: 1,
+            pause_us: 50_000
+        }));
+        assert!(cells.contains(&Cell::Rw {
+            group: "read-write".into(),
+            lock: "rwsem",
+            readers: 4,
+            writers: 1,
+            pause_us: 1000
+        }));
+        assert_eq!(
+            cells.last().unwrap(),
+            &Cell::RwWake {
+                readers: 8,
+                rounds: 20,
+                seq: true
+            }
+        );
+        assert_eq!(cells[0].label(), "read cost prwlock");
+        assert_eq!(cells[0].estimate_ms(1000), 200);
+        assert_eq!(cells[6].estimate_ms(1000), 1000);
     }
 }

@@ -163,6 +163,117 @@ pub enum StressCmd {
         #[arg(long, default_value_t = 0)]
         seed: u64,
     },
+    /// Readers and writers on a reader-writer lock (ALOCK_IOC_RWSTRESS).
+    Rw(RwOpts),
+}
+
+/// Options of `stress rw`.
+#[derive(Debug, Clone, Args)]
+#[command(group(clap::ArgGroup::new("blocking").args(["sleep_every", "yield_every", "migrate_every"])))]
+pub struct RwOpts {
+    /// The reader-writer lock.
+    #[arg(value_enum)]
+    pub lock: RwLock,
+    /// Reader threads (default: the CPUs the module sees).
+    #[arg(long, short = 'r', value_parser = clap::value_parser!(u32).range(0..=abi::ALOCK_STRESS_MAX_THREADS as i64))]
+    pub readers: Option<u32>,
+    /// Writer threads (default: 1, 0 for rcu).
+    #[arg(long, short = 'w', value_parser = clap::value_parser!(u32).range(0..=abi::ALOCK_STRESS_MAX_THREADS as i64))]
+    pub writers: Option<u32>,
+    /// Run time in seconds (decimals allowed, at most 600).
+    #[arg(long, short = 's', default_value = "1", value_parser = parse_seconds)]
+    pub seconds: u32,
+    /// Readers sleep (msleep(1)) inside one read section in N.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=abi::RW_MAX_SLEEP_EVERY as i64))]
+    pub sleep_every: Option<u32>,
+    /// Readers call schedule() inside one read section in N.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=abi::RW_MAX_SLEEP_EVERY as i64))]
+    pub yield_every: Option<u32>,
+    /// Readers move to the next CPU inside one read section in N (needs --unbound).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=abi::RW_MAX_SLEEP_EVERY as i64))]
+    pub migrate_every: Option<u32>,
+    /// Do not bind thread i to CPU i % n.
+    #[arg(long)]
+    pub unbound: bool,
+    /// prwlock: the writer wakes each CPU's sleeping readers itself.
+    #[arg(long)]
+    pub seq_wake: bool,
+    /// Busy-wait iterations inside each read section.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(0..=abi::ALOCK_STRESS_MAX_CS_SPINS as i64))]
+    pub read_spins: u32,
+    /// Busy-wait iterations inside each write section.
+    #[arg(long, default_value_t = 80, value_parser = clap::value_parser!(u32).range(0..=abi::ALOCK_STRESS_MAX_CS_SPINS as i64))]
+    pub write_spins: u32,
+    /// Writers sleep this many microseconds between write sections.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=abi::ALOCK_RW_MAX_PAUSE_US as i64))]
+    pub pause_us: u32,
+}
+
+impl RwOpts {
+    /// The `ALOCK_RW_*` flags and `sleep_every` of these options.
+    pub fn flags(&self) -> (u32, u32) {
+        let mut f = 0;
+        let mut every = 0;
+        if self.unbound {
+            f |= abi::ALOCK_RW_UNBOUND;
+        }
+        if self.seq_wake {
+            f |= abi::ALOCK_RW_SEQ_WAKE;
+        }
+        for (opt, flag) in [
+            (self.sleep_every, abi::ALOCK_RW_SLEEP),
+            (self.yield_every, abi::ALOCK_RW_YIELD),
+            (self.migrate_every, abi::ALOCK_RW_MIGRATE),
+        ] {
+            if let Some(n) = opt {
+                f |= flag;
+                every = n;
+            }
+        }
+        (f, every)
+    }
+}
+
+/// Locks of `ALOCK_IOC_RWSTRESS`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RwLock {
+    /// Passive reader-writer lock.
+    Prwlock,
+    /// Stock struct rw_semaphore.
+    Rwsem,
+    /// Stock struct percpu_rw_semaphore.
+    #[value(name = "percpu_rwsem")]
+    PercpuRwsem,
+    /// Stock rwlock_t (readers may not sleep).
+    Rwlock,
+    /// Big-reader lock, one spinlock per CPU (readers may not sleep).
+    Brlock,
+    /// RCU read side; read-only runs.
+    Rcu,
+}
+
+impl RwLock {
+    /// The `enum alock_rw_lock_id` value.
+    pub fn id(self) -> u32 {
+        abi::id_of(&abi::RW_LOCKS, self.name()).expect("lock in the ABI table")
+    }
+
+    /// The name, as in `enum alock_rw_lock_id` (lower case).
+    pub fn name(self) -> &'static str {
+        match self {
+            RwLock::Prwlock => "prwlock",
+            RwLock::Rwsem => "rwsem",
+            RwLock::PercpuRwsem => "percpu_rwsem",
+            RwLock::Rwlock => "rwlock",
+            RwLock::Brlock => "brlock",
+            RwLock::Rcu => "rcu",
+        }
+    }
+
+    /// Whether its readers may sleep inside (SLEEP, YIELD, MIGRATE).
+    pub fn readers_may_sleep(self) -> bool {
+        matches!(self, RwLock::Prwlock | RwLock::Rwsem | RwLock::PercpuRwsem)
+    }
 }
 
 /// Schemes of `ALOCK_IOC_MRLOCK`.
@@ -239,7 +350,9 @@ pub enum Scenario {
     Mrlock,
     /// restart/exclusive/wait at 8 and 4096 records.
     Txn,
-    /// All three.
+    /// prwlock against rwsem, percpu_rwsem, rwlock_t, brlock and RCU (as alocktest bench-rw).
+    Rw,
+    /// All four.
     All,
 }
 
@@ -354,6 +467,63 @@ mod tests {
     }
 
     #[test]
+    fn stress_rw() {
+        let c = parse(&[
+            "stress",
+            "rw",
+            "prwlock",
+            "--readers",
+            "4",
+            "--writers",
+            "1",
+            "--seconds",
+            "0.5",
+            "--sleep-every",
+            "20",
+        ])
+        .unwrap();
+        match c.command {
+            Command::Stress {
+                lock: StressCmd::Rw(o),
+            } => {
+                assert_eq!(o.lock, RwLock::Prwlock);
+                assert_eq!(o.lock.id(), 1);
+                assert_eq!((o.readers, o.writers, o.seconds), (Some(4), Some(1), 500));
+                assert_eq!((o.read_spins, o.write_spins, o.pause_us), (20, 80, 0));
+                assert_eq!(o.flags(), (abi::ALOCK_RW_SLEEP, 20));
+            }
+            other => panic!("{other:?}"),
+        }
+        let c = parse(&[
+            "stress",
+            "rw",
+            "percpu_rwsem",
+            "--migrate-every",
+            "7",
+            "--unbound",
+            "--pause-us",
+            "2000",
+        ])
+        .unwrap();
+        match c.command {
+            Command::Stress {
+                lock: StressCmd::Rw(o),
+            } => {
+                assert_eq!(o.lock.id(), 3);
+                assert_eq!(
+                    o.flags(),
+                    (abi::ALOCK_RW_MIGRATE | abi::ALOCK_RW_UNBOUND, 7)
+                );
+                assert_eq!(o.pause_us, 2000);
+            }
+            other => panic!("{other:?}"),
+        }
+        for l in ["rwsem", "rwlock", "brlock", "rcu"] {
+            assert!(parse(&["stress", "rw", l]).is_ok(), "{l}");
+        }
+    }
+
+    #[test]
     fn bad_arguments_are_usage_errors() {
         for args in [
             &["stress", "rwlock"][..],
@@ -363,6 +533,21 @@ mod tests {
             &["stress", "mcs", "--seconds", "601"],
             &["stress", "mrlock", "fancy"],
             &["stress", "txn", "wait", "--read-pct", "101"],
+            &["stress", "rw"],
+            &["stress", "rw", "seqlock"],
+            &["stress", "rw", "prwlock", "--readers", "257"],
+            &["stress", "rw", "prwlock", "--sleep-every", "0"],
+            &[
+                "stress",
+                "rw",
+                "prwlock",
+                "--sleep-every",
+                "2",
+                "--yield-every",
+                "2",
+            ],
+            &["stress", "rw", "prwlock", "--pause-us", "1000001"],
+            &["stress", "rw", "prwlock", "--read-spins", "100001"],
             &["bench", "everything"],
             &["info", "--json", "--csv"],
             &["cluster", "explode"],
@@ -395,6 +580,14 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        let c = parse(&["bench", "rw"]).unwrap();
+        assert!(matches!(
+            c.command,
+            Command::Bench(BenchArgs {
+                scenario: Scenario::Rw,
+                ..
+            })
+        ));
         let c = parse(&["plot", "results", "--format", "svg"]).unwrap();
         assert!(matches!(
             c.command,

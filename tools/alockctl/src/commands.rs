@@ -6,9 +6,11 @@ use std::path::{Path, PathBuf};
 
 use serde_json::json;
 
-use crate::abi::{self, AlockMrlock, AlockSelftest, AlockStress, AlockTxn};
+use crate::abi::{self, AlockMrlock, AlockRwstress, AlockSelftest, AlockStress, AlockTxn};
 use crate::bench;
-use crate::cli::{BenchArgs, Cli, ClusterAction, Command, PlotArgs, RunOpts, Scenario, StressCmd};
+use crate::cli::{
+    BenchArgs, Cli, ClusterAction, Command, PlotArgs, RunOpts, RwLock, RwOpts, Scenario, StressCmd,
+};
 use crate::dev::{self, Device, Error};
 use crate::plot;
 use crate::progress::{self, Progress};
@@ -72,6 +74,7 @@ fn info(cli: &Cli) -> Result<u8, Error> {
         .collect();
     let mr: Vec<&str> = abi::MR_SCHEMES.iter().map(|(n, _)| *n).collect();
     let txn: Vec<&str> = abi::TXN_MODES.iter().map(|(n, _)| *n).collect();
+    let rw: Vec<&str> = abi::RW_LOCKS.iter().map(|(n, _)| *n).collect();
     let lockdep = v.features & abi::ALOCK_FEAT_LOCKDEP != 0;
     let cluster = cluster_status(v.abi_version, unknown);
     match format(cli) {
@@ -112,6 +115,7 @@ fn info(cli: &Cli) -> Result<u8, Error> {
                 "stress_locks": locks,
                 "mrlock_schemes": mr,
                 "txn_modes": txn,
+                "rw_locks": rw,
                 "commands": cmds,
                 "cluster": cluster,
             });
@@ -133,6 +137,7 @@ fn info(cli: &Cli) -> Result<u8, Error> {
                 ("stress locks", locks.join(" ")),
                 ("mrlock schemes", mr.join(" ")),
                 ("txn modes", txn.join(" ")),
+                ("rw locks", rw.join(" ")),
                 (
                     "commands",
                     format!(
@@ -245,7 +250,46 @@ pub fn validate_stress(lock: &StressCmd) -> Result<(), Error> {
                 "--tx-records ({tx_records}) must not exceed --records ({records})"
             )));
         }
+        StressCmd::Rw(o) => validate_rw(o)?,
         _ => {}
+    }
+    Ok(())
+}
+
+/// Check the options of `stress rw` that depend on each other or on the
+/// lock (what the module would reject with EINVAL).
+pub fn validate_rw(o: &RwOpts) -> Result<(), Error> {
+    let name = o.lock.name();
+    let usage = |m: String| Err(Error::Usage(m));
+    if o.readers == Some(0) && o.writers.unwrap_or(1) == 0 {
+        return usage("need at least one reader or writer".into());
+    }
+    if o.lock == RwLock::Rcu {
+        if o.writers.unwrap_or(0) > 0 {
+            return usage("rcu has no write side: use --writers 0 (the default for rcu)".into());
+        }
+        if o.readers == Some(0) {
+            return usage("rcu needs at least one reader".into());
+        }
+    }
+    let (flags, _) = o.flags();
+    let blocking = ["sleep", "yield", "migrate"]
+        .iter()
+        .zip([o.sleep_every, o.yield_every, o.migrate_every])
+        .find(|(_, v)| v.is_some())
+        .map(|(n, _)| *n);
+    if let Some(b) = blocking {
+        if !o.lock.readers_may_sleep() {
+            return usage(format!(
+                "--{b}-every: the readers of {name} may not sleep (only prwlock, rwsem and percpu_rwsem)"
+            ));
+        }
+    }
+    if flags & abi::ALOCK_RW_MIGRATE != 0 && !o.unbound {
+        return usage("--migrate-every needs --unbound (bound threads cannot migrate)".into());
+    }
+    if o.seq_wake && o.lock != RwLock::Prwlock {
+        return usage(format!("--seq-wake is a prwlock option, not one of {name}"));
     }
     Ok(())
 }
@@ -372,6 +416,33 @@ fn stress(cli: &Cli, lock: &StressCmd) -> Result<u8, Error> {
             })?;
             (Row::from_txn(&x, intr), o.seconds)
         }
+        StressCmd::Rw(o) => {
+            let (flags, sleep_every) = o.flags();
+            let ncpu = dev
+                .version()
+                .nr_cpus
+                .clamp(1, abi::ALOCK_STRESS_MAX_THREADS);
+            let mut a = AlockRwstress {
+                lock: o.lock.id(),
+                readers: o.readers.unwrap_or(ncpu),
+                writers: o
+                    .writers
+                    .unwrap_or(if o.lock == RwLock::Rcu { 0 } else { 1 }),
+                duration_ms: o.seconds,
+                flags,
+                read_spins: o.read_spins,
+                write_spins: o.write_spins,
+                sleep_every,
+                write_pause_us: o.pause_us,
+                ..AlockRwstress::default()
+            };
+            let bar = Progress::new(o.seconds as u64, show);
+            let label = format!("rw {} {}r/{}w", o.lock.name(), a.readers, a.writers);
+            let intr = run_ioctl(&bar, &label, o.seconds, || {
+                dev.ioctl("ALOCK_IOC_RWSTRESS", abi::ALOCK_IOC_RWSTRESS, &mut a)
+            })?;
+            (Row::from_rwstress(&a, intr), o.seconds)
+        }
     };
     let v = dev.version();
     let res = Results {
@@ -395,7 +466,16 @@ fn stress(cli: &Cli, lock: &StressCmd) -> Result<u8, Error> {
             row.kind, row.lock, row.errors, row.order_errors
         )));
     }
-    if row.min_thread_ops == 0 && row.kind != "txn" {
+    if row.kind == "rw" {
+        if (row.readers > 0 && row.min_thread_ops == 0)
+            || (row.writers > 0 && row.min_writer_ops == 0)
+        {
+            return Err(Error::Violations(format!(
+                "rw {}: a thread made no progress (readers min {}, writers min {})",
+                row.lock, row.min_thread_ops, row.min_writer_ops
+            )));
+        }
+    } else if row.min_thread_ops == 0 && row.kind != "txn" {
         return Err(Error::Violations(format!(
             "{} {}: a thread made no progress",
             row.kind, row.lock
@@ -448,7 +528,8 @@ fn bench_cmd(cli: &Cli, b: &BenchArgs) -> Result<u8, Error> {
         Scenario::Queue => &["queue"],
         Scenario::Mrlock => &["mrlock"],
         Scenario::Txn => &["txn"],
-        Scenario::All => &["queue", "mrlock", "txn"],
+        Scenario::Rw => &["rw"],
+        Scenario::All => &["queue", "mrlock", "txn", "rw"],
     };
     let mut all = Vec::new();
     let mut interrupted = false;
@@ -538,6 +619,7 @@ pub fn merge(files: Vec<(PathBuf, Results)>) -> Vec<Results> {
             let (base, table) = match r.kind.as_str() {
                 "stress" => (0, &abi::LOCKS[..]),
                 "mrlock" => (10, &abi::MR_SCHEMES[..]),
+                "rw" => (30, &abi::RW_LOCKS[..]),
                 _ => (20, &abi::TXN_MODES[..]),
             };
             base + abi::id_of(table, &r.lock).unwrap_or(9)
@@ -547,10 +629,10 @@ pub fn merge(files: Vec<(PathBuf, Results)>) -> Vec<Results> {
     }
     // The order of the issue and the docs, whatever the file names.
     let rank = |sc: &str| {
-        ["stress", "queue", "mrlock", "txn"]
+        ["stress", "queue", "mrlock", "txn", "rw"]
             .iter()
             .position(|x| *x == sc)
-            .unwrap_or(4)
+            .unwrap_or(5)
     };
     out.sort_by_key(|r| rank(&r.scenario));
     out
@@ -626,10 +708,10 @@ mod tests {
     #[test]
     fn cluster_status_names_the_abi() {
         assert_eq!(
-            cluster_status(2, 0),
-            "not supported by this module (ABI v2 has no cluster commands)"
+            cluster_status(3, 0),
+            "not supported by this module (ABI v3 has no cluster commands)"
         );
-        assert!(cluster_status(2, 3).contains("3 command(s)"));
+        assert!(cluster_status(3, 3).contains("3 command(s)"));
     }
 
     #[test]
@@ -669,6 +751,102 @@ mod tests {
             .to_string()
             .contains("--tx-records"));
         assert!(validate_stress(&StressCmd::Mcs(opts())).is_ok());
+    }
+
+    fn rw(lock: RwLock) -> RwOpts {
+        RwOpts {
+            lock,
+            readers: None,
+            writers: None,
+            seconds: 500,
+            sleep_every: None,
+            yield_every: None,
+            migrate_every: None,
+            unbound: false,
+            seq_wake: false,
+            read_spins: 20,
+            write_spins: 80,
+            pause_us: 0,
+        }
+    }
+
+    #[test]
+    fn rw_options_the_module_would_reject_are_usage_errors() {
+        let ok = [
+            rw(RwLock::Rcu),
+            RwOpts {
+                sleep_every: Some(20),
+                readers: Some(4),
+                writers: Some(1),
+                ..rw(RwLock::Prwlock)
+            },
+            RwOpts {
+                migrate_every: Some(5),
+                unbound: true,
+                ..rw(RwLock::PercpuRwsem)
+            },
+            RwOpts {
+                seq_wake: true,
+                yield_every: Some(3),
+                ..rw(RwLock::Prwlock)
+            },
+            RwOpts {
+                readers: Some(0),
+                ..rw(RwLock::Brlock)
+            },
+        ];
+        for o in ok {
+            assert!(validate_stress(&StressCmd::Rw(o.clone())).is_ok(), "{o:?}");
+        }
+        for (o, msg) in [
+            (
+                RwOpts {
+                    writers: Some(1),
+                    ..rw(RwLock::Rcu)
+                },
+                "no write side",
+            ),
+            (
+                RwOpts {
+                    sleep_every: Some(2),
+                    ..rw(RwLock::Rwlock)
+                },
+                "may not sleep",
+            ),
+            (
+                RwOpts {
+                    yield_every: Some(2),
+                    ..rw(RwLock::Brlock)
+                },
+                "may not sleep",
+            ),
+            (
+                RwOpts {
+                    migrate_every: Some(2),
+                    ..rw(RwLock::Prwlock)
+                },
+                "--unbound",
+            ),
+            (
+                RwOpts {
+                    seq_wake: true,
+                    ..rw(RwLock::Rwsem)
+                },
+                "prwlock option",
+            ),
+            (
+                RwOpts {
+                    readers: Some(0),
+                    writers: Some(0),
+                    ..rw(RwLock::Prwlock)
+                },
+                "at least one",
+            ),
+        ] {
+            let e = validate_stress(&StressCmd::Rw(o)).unwrap_err();
+            assert_eq!(e.exit_code(), 2, "{e}");
+            assert!(e.to_string().contains(msg), "{e}");
+        }
     }
 
     #[test]

@@ -277,10 +277,10 @@ mod tests {
         let e = open_error(p, io::Error::from_raw_os_error(libc::EACCES)).to_string();
         assert!(e.contains("permission denied") && e.contains("root"), "{e}");
         let e = Error::AbiVersion { module: 1 }.to_string();
-        assert!(e.contains("ABI v1") && e.contains("v2"), "{e}");
+        assert!(e.contains("ABI v1") && e.contains("v3"), "{e}");
         for e in [
             open_error(p, io::Error::from_raw_os_error(libc::ENXIO)),
-            Error::AbiVersion { module: 3 },
+            Error::AbiVersion { module: 4 },
         ] {
             assert!(!e.to_string().contains('\n'));
             assert_eq!(e.exit_code(), 1);

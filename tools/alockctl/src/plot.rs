@@ -12,7 +12,7 @@ use plotters::prelude::*;
 
 use crate::cli::PlotFormat;
 use crate::dev::Error;
-use crate::results::Results;
+use crate::results::{Results, RW_SECTIONS};
 
 /// Where `plot` looks for a font when `ALOCKCTL_FONT` is not set.
 pub const FONT_CANDIDATES: [&str; 4] = [
@@ -278,6 +278,40 @@ pub fn figures(r: &Results) -> Vec<(String, Figure)> {
         "mrlock" => "requests/s",
         _ => "ops/s",
     };
+    if sc == "rw" {
+        for sec in &RW_SECTIONS {
+            let rows: Vec<_> = r.rows.iter().filter(|x| x.group == sec.group).collect();
+            if rows.is_empty() {
+                continue;
+            }
+            let (what, vals): (&str, Vec<f64>) = match sec.group {
+                "read-cost" => (
+                    "ns per read lock+unlock",
+                    rows.iter().map(|x| x.ns_per_op()).collect(),
+                ),
+                "write-idle" => (
+                    "us per write acquisition",
+                    rows.iter().map(|x| x.write_acquire_ns() / 1e3).collect(),
+                ),
+                "wake" => (
+                    "us until the last reader is in",
+                    rows.iter().map(|x| x.ns_per_op() / 1e3).collect(),
+                ),
+                _ => ("reads/s", rows.iter().map(|x| x.rate).collect()),
+            };
+            out.push((
+                format!("rw-{}", sec.group),
+                Figure::Bar(BarChart {
+                    title: format!("rw: {} ({} CPUs)", sec.title, r.nr_cpus),
+                    y_desc: what.into(),
+                    categories: rows.iter().map(|x| x.rw_name()).collect(),
+                    series: vec![(what.into(), vals)],
+                    reference: None,
+                }),
+            ));
+        }
+        return out;
+    }
     if sc == "stress" {
         let cats: Vec<String> = r
             .rows

@@ -5,12 +5,21 @@
 use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 
-use crate::abi::{self, AlockMrlock, AlockStress, AlockTxn};
+use crate::abi::{
+    self, AlockMrlock, AlockRwcost, AlockRwstress, AlockRwwake, AlockStress, AlockTxn,
+};
 
-/// One run: one `ALOCK_IOC_STRESS`, `ALOCK_IOC_MRLOCK` or `ALOCK_IOC_TXN` call.
+/// One run: one `ALOCK_IOC_STRESS`, `ALOCK_IOC_MRLOCK`, `ALOCK_IOC_TXN`,
+/// `ALOCK_IOC_RWSTRESS`, `ALOCK_IOC_RWCOST` or `ALOCK_IOC_RWWAKE` call.
+///
+/// Reader-writer runs (`rw`) keep reads in `ops`/`rate`, the read spins
+/// in `cs_spins` and the fewest reads of a reader in `min_thread_ops`;
+/// `rwcost` rows keep the pairs in `ops` and their total time in
+/// `elapsed_ns`; `rwwake` rows the rounds in `ops`, the summed wake-up
+/// time in `elapsed_ns` and the readers in `threads`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Row {
-    /// Which ioctl: `stress`, `mrlock` or `txn`.
+    /// Which ioctl: `stress`, `mrlock`, `txn`, `rw`, `rwcost` or `rwwake`.
     pub kind: String,
     /// Lock, scheme or transaction mode (`mcs`, `2pl`, `wait`, ...).
     pub lock: String,
@@ -77,6 +86,55 @@ pub struct Row {
     /// Most restarts of one transaction (txn).
     #[serde(default)]
     pub max_restarts: u64,
+    /// What `ratio` divides, where it is not rate over the baseline's
+    /// rate (rw: `x/rcu`, `prwlock/x`, `sequential/parallel`, ...).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub ratio_to: String,
+    /// Reader threads (rw, rwwake).
+    #[serde(default)]
+    pub readers: u32,
+    /// Writer threads (rw).
+    #[serde(default)]
+    pub writers: u32,
+    /// Busy-wait iterations in each write section (rw).
+    #[serde(default)]
+    pub write_spins: u32,
+    /// Writers' pause between write sections, microseconds (rw).
+    #[serde(default)]
+    pub pause_us: u32,
+    /// How readers block inside: `sleep`, `yield`, `migrate` or empty (rw).
+    #[serde(default)]
+    pub block: String,
+    /// One read section in this many blocks (rw).
+    #[serde(default)]
+    pub sleep_every: u32,
+    /// prwlock's sequential wake-up (rw, rwwake).
+    #[serde(default)]
+    pub seq_wake: bool,
+    /// Write sections completed (rw).
+    #[serde(default)]
+    pub writes: u64,
+    /// Fewest write sections of one writer (rw).
+    #[serde(default)]
+    pub min_writer_ops: u64,
+    /// Read sections that slept or yielded (rw).
+    #[serde(default)]
+    pub read_sleeps: u64,
+    /// Read sections that ended on another CPU (rw).
+    #[serde(default)]
+    pub migrations: u64,
+    /// prwlock read unlocks that took the active path (rw).
+    #[serde(default)]
+    pub active_unlocks: u64,
+    /// prwlock IPIs sent by writers (rw).
+    #[serde(default)]
+    pub ipis: u64,
+    /// Time spent acquiring the write side, all writers (rw).
+    #[serde(default)]
+    pub write_ns_total: u64,
+    /// Longest write-side acquisition (rw), or longest wake-up (rwwake).
+    #[serde(default)]
+    pub max_ns: u64,
 }
 
 fn rate(n: u64, ns: u64) -> f64 {
@@ -159,9 +217,182 @@ impl Row {
         }
     }
 
+    /// The row of an `ALOCK_IOC_RWSTRESS` result.
+    pub fn from_rwstress(a: &AlockRwstress, interrupted: bool) -> Self {
+        let block = if a.flags & abi::ALOCK_RW_SLEEP != 0 {
+            "sleep"
+        } else if a.flags & abi::ALOCK_RW_YIELD != 0 {
+            "yield"
+        } else if a.flags & abi::ALOCK_RW_MIGRATE != 0 {
+            "migrate"
+        } else {
+            ""
+        };
+        Row {
+            kind: "rw".into(),
+            lock: abi::name_of(&abi::RW_LOCKS, a.lock).into(),
+            threads: a.readers + a.writers,
+            unbound: a.flags & abi::ALOCK_RW_UNBOUND != 0,
+            cs_spins: a.read_spins,
+            elapsed_ns: a.elapsed_ns,
+            ops: a.reads,
+            rate: rate(a.reads, a.elapsed_ns),
+            errors: a.errors,
+            interrupted,
+            min_thread_ops: a.min_reader_ops,
+            readers: a.readers,
+            writers: a.writers,
+            write_spins: a.write_spins,
+            pause_us: a.write_pause_us,
+            block: block.into(),
+            sleep_every: a.sleep_every,
+            seq_wake: a.flags & abi::ALOCK_RW_SEQ_WAKE != 0,
+            writes: a.writes,
+            min_writer_ops: a.min_writer_ops,
+            read_sleeps: a.read_sleeps,
+            migrations: a.migrations,
+            active_unlocks: a.active_unlocks,
+            ipis: a.ipis,
+            write_ns_total: a.write_ns_total,
+            max_ns: a.write_ns_max,
+            ..Row::default()
+        }
+    }
+
+    /// The row of an `ALOCK_IOC_RWCOST` result.
+    pub fn from_rwcost(c: &AlockRwcost) -> Self {
+        Row {
+            kind: "rwcost".into(),
+            lock: abi::name_of(&abi::RW_LOCKS, c.lock).into(),
+            threads: 1,
+            elapsed_ns: c.ns,
+            ops: c.iterations as u64,
+            rate: rate(c.iterations as u64, c.ns),
+            ..Row::default()
+        }
+    }
+
+    /// The row of an `ALOCK_IOC_RWWAKE` result.
+    pub fn from_rwwake(w: &AlockRwwake, interrupted: bool) -> Self {
+        Row {
+            kind: "rwwake".into(),
+            lock: "prwlock".into(),
+            threads: w.readers,
+            readers: w.readers,
+            elapsed_ns: w.total_ns,
+            ops: w.rounds as u64,
+            rate: rate(w.rounds as u64, w.total_ns),
+            errors: w.errors,
+            interrupted,
+            seq_wake: w.flags & abi::ALOCK_RW_SEQ_WAKE != 0,
+            max_ns: w.max_ns,
+            ..Row::default()
+        }
+    }
+
     /// Restarts per second (txn).
     pub fn restart_rate(&self) -> f64 {
         rate(self.restarts, self.elapsed_ns)
+    }
+
+    /// Write sections per second (rw).
+    pub fn write_rate(&self) -> f64 {
+        rate(self.writes, self.elapsed_ns)
+    }
+
+    /// Nanoseconds per operation: per read lock+unlock pair (rwcost),
+    /// mean wake-up time (rwwake).
+    pub fn ns_per_op(&self) -> f64 {
+        if self.ops == 0 {
+            0.0
+        } else {
+            self.elapsed_ns as f64 / self.ops as f64
+        }
+    }
+
+    /// Mean write-side acquisition time in nanoseconds (rw).
+    pub fn write_acquire_ns(&self) -> f64 {
+        if self.writes == 0 {
+            0.0
+        } else {
+            self.write_ns_total as f64 / self.writes as f64
+        }
+    }
+
+    /// The name a row has in the `rw` matrix: the lock, or `parallel` /
+    /// `sequential` for wake-up rows.
+    pub fn rw_name(&self) -> String {
+        match (self.kind.as_str(), self.seq_wake) {
+            ("rwwake", false) => "parallel".into(),
+            ("rwwake", true) => "sequential".into(),
+            _ => self.lock.clone(),
+        }
+    }
+}
+
+/// A section of the `rw` matrix: group name, title, the row name the
+/// ratio refers to, and whether the ratio is the reference over the row
+/// (`prwlock/x`) rather than the row over the reference (`x/rcu`).
+pub struct RwSection {
+    /// How the ratio reads (`x/rcu`, `prwlock/x`, ...).
+    pub ratio_to: &'static str,
+    /// Group of the rows.
+    pub group: &'static str,
+    /// What the section measures.
+    pub title: &'static str,
+    /// The row the ratios refer to.
+    pub reference: &'static str,
+    /// `reference / x` instead of `x / reference`.
+    pub inverse: bool,
+}
+
+/// The sections of the `rw` matrix, in order (as `alocktest bench-rw`).
+pub const RW_SECTIONS: [RwSection; 5] = [
+    RwSection {
+        ratio_to: "x/rcu",
+        group: "read-cost",
+        title: "read lock+unlock cost, ns per pair on one CPU",
+        reference: "rcu",
+        inverse: false,
+    },
+    RwSection {
+        ratio_to: "prwlock/x",
+        group: "read-throughput",
+        title: "read throughput, n readers, no writer",
+        reference: "prwlock",
+        inverse: true,
+    },
+    RwSection {
+        ratio_to: "x/prwlock",
+        group: "write-idle",
+        title: "write acquisition with idle readers, 1 writer every 50 ms",
+        reference: "prwlock",
+        inverse: false,
+    },
+    RwSection {
+        ratio_to: "prwlock/x",
+        group: "read-write",
+        title: "n readers + 1 writer every 1 ms",
+        reference: "prwlock",
+        inverse: true,
+    },
+    RwSection {
+        ratio_to: "sequential/parallel",
+        group: "wake",
+        title: "wake-up of sleeping readers after a writer",
+        reference: "parallel",
+        inverse: false,
+    },
+];
+
+/// The figure a row of the `rw` matrix is compared by: ns per pair
+/// (read-cost), reads/s (read-throughput, read-write), write acquisition ns
+/// (write-idle), mean wake-up ns (wake).
+pub fn rw_metric(r: &Row) -> f64 {
+    match r.group.as_str() {
+        "read-cost" | "wake" => r.ns_per_op(),
+        "write-idle" => r.write_acquire_ns(),
+        _ => r.rate,
     }
 }
 
@@ -188,7 +419,7 @@ pub struct Results {
 }
 
 /// CSV column names, in [`Results::to_csv`] order.
-pub const CSV_COLUMNS: [&str; 27] = [
+pub const CSV_COLUMNS: [&str; 45] = [
     "scenario",
     "kind",
     "lock",
@@ -216,6 +447,24 @@ pub const CSV_COLUMNS: [&str; 27] = [
     "timeouts",
     "exclusive",
     "max_restarts",
+    "readers",
+    "writers",
+    "write_spins",
+    "pause_us",
+    "block",
+    "sleep_every",
+    "seq_wake",
+    "writes",
+    "write_rate",
+    "min_writer_ops",
+    "read_sleeps",
+    "migrations",
+    "active_unlocks",
+    "ipis",
+    "write_ns_total",
+    "max_ns",
+    "ns_per_op",
+    "write_acquire_ns",
 ];
 
 impl Results {
@@ -249,10 +498,10 @@ impl Results {
                 r.ops.to_string(),
                 format!("{:.1}", r.rate),
                 r.ratio.map(|x| format!("{x:.4}")).unwrap_or_default(),
-                if r.ratio.is_some() {
-                    csv_field(&base)
-                } else {
-                    String::new()
+                match (&r.ratio, r.ratio_to.is_empty()) {
+                    (None, _) => String::new(),
+                    (Some(_), true) => csv_field(&base),
+                    (Some(_), false) => csv_field(&r.ratio_to),
                 },
                 r.errors.to_string(),
                 r.interrupted.to_string(),
@@ -269,6 +518,24 @@ impl Results {
                 r.timeouts.to_string(),
                 r.exclusive.to_string(),
                 r.max_restarts.to_string(),
+                r.readers.to_string(),
+                r.writers.to_string(),
+                r.write_spins.to_string(),
+                r.pause_us.to_string(),
+                csv_field(&r.block),
+                r.sleep_every.to_string(),
+                r.seq_wake.to_string(),
+                r.writes.to_string(),
+                format!("{:.1}", r.write_rate()),
+                r.min_writer_ops.to_string(),
+                r.read_sleeps.to_string(),
+                r.migrations.to_string(),
+                r.active_unlocks.to_string(),
+                r.ipis.to_string(),
+                r.write_ns_total.to_string(),
+                r.max_ns.to_string(),
+                format!("{:.1}", r.ns_per_op()),
+                format!("{:.1}", r.write_acquire_ns()),
             ];
             out.push_str(&fields.join(","));
             out.push('\n');
@@ -278,7 +545,12 @@ impl Results {
 
     /// Fill in each row's ratio to the baseline lock's row with the same
     /// group and thread count.
+    /// The `rw` matrix has its own ratio per section ([`RW_SECTIONS`]).
     pub fn compute_ratios(&mut self) {
+        if self.scenario == "rw" {
+            self.compute_rw_ratios();
+            return;
+        }
         let Some(base) = self.baseline.clone() else {
             return;
         };
@@ -294,6 +566,26 @@ impl Results {
                 .find(|(g, t, _)| *g == r.group && *t == r.threads)
                 .filter(|(_, _, b)| *b > 0.0)
                 .map(|(_, _, b)| r.rate / b);
+        }
+    }
+
+    fn compute_rw_ratios(&mut self) {
+        for sec in &RW_SECTIONS {
+            let refv = self
+                .rows
+                .iter()
+                .find(|r| r.group == sec.group && r.rw_name() == sec.reference)
+                .map(rw_metric)
+                .filter(|v| *v > 0.0);
+            let to = sec.ratio_to.to_string();
+            for r in self.rows.iter_mut().filter(|r| r.group == sec.group) {
+                let v = rw_metric(r);
+                r.ratio = match refv {
+                    Some(b) if v > 0.0 => Some(if sec.inverse { b / v } else { v / b }),
+                    _ => None,
+                };
+                r.ratio_to = to.clone();
+            }
         }
     }
 
@@ -323,7 +615,9 @@ impl Results {
     /// (group, threads) and one column per lock with its ratio; for single
     /// runs one line per run with every figure.
     pub fn table(&self) -> String {
-        if self.baseline.is_some() || self.scenario == "txn" {
+        if self.scenario == "rw" {
+            self.rw_table()
+        } else if self.baseline.is_some() || self.scenario == "txn" {
             self.matrix_table()
         } else {
             self.runs_table()
@@ -396,7 +690,185 @@ impl Results {
         out
     }
 
+    fn rw_table(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "rw: {} ms per run, {} CPUs; ratios as alocktest bench-rw prints them",
+            self.cell_ms, self.nr_cpus
+        );
+        let ratio = |r: &Row| {
+            r.ratio
+                .map(|x| format!("{x:.2}x"))
+                .unwrap_or_else(|| "-".into())
+        };
+        for sec in &RW_SECTIONS {
+            let rows: Vec<&Row> = self.rows.iter().filter(|r| r.group == sec.group).collect();
+            if rows.is_empty() {
+                continue;
+            }
+            let to = &rows[0].ratio_to;
+            let _ = writeln!(out);
+            let (head, lines): (Vec<&str>, Vec<Vec<String>>) = match sec.group {
+                "read-cost" => (
+                    vec!["lock", "pairs", "ns/pair", "ratio"],
+                    rows.iter()
+                        .map(|r| {
+                            vec![
+                                r.lock.clone(),
+                                r.ops.to_string(),
+                                format!("{:.1}", r.ns_per_op()),
+                                ratio(r),
+                            ]
+                        })
+                        .collect(),
+                ),
+                "write-idle" => (
+                    vec![
+                        "lock",
+                        "writes",
+                        "acquire us",
+                        "max us",
+                        "IPIs/write",
+                        "ratio",
+                    ],
+                    rows.iter()
+                        .map(|r| {
+                            vec![
+                                r.lock.clone(),
+                                r.writes.to_string(),
+                                format!("{:.1}", r.write_acquire_ns() / 1e3),
+                                format!("{:.1}", r.max_ns as f64 / 1e3),
+                                if r.writes > 0 {
+                                    format!("{:.2}", r.ipis as f64 / r.writes as f64)
+                                } else {
+                                    "-".into()
+                                },
+                                ratio(r),
+                            ]
+                        })
+                        .collect(),
+                ),
+                "wake" => (
+                    vec!["wake-up", "readers", "rounds", "mean us", "max us", "ratio"],
+                    rows.iter()
+                        .map(|r| {
+                            vec![
+                                r.rw_name(),
+                                r.readers.to_string(),
+                                r.ops.to_string(),
+                                format!("{:.1}", r.ns_per_op() / 1e3),
+                                format!("{:.1}", r.max_ns as f64 / 1e3),
+                                ratio(r),
+                            ]
+                        })
+                        .collect(),
+                ),
+                _ => (
+                    vec!["lock", "readers", "writers", "reads/s", "writes/s", "ratio"],
+                    rows.iter()
+                        .map(|r| {
+                            vec![
+                                r.lock.clone(),
+                                r.readers.to_string(),
+                                r.writers.to_string(),
+                                format!("{:.0}", r.rate),
+                                format!("{:.0}", r.write_rate()),
+                                ratio(r),
+                            ]
+                        })
+                        .collect(),
+                ),
+            };
+            let _ = writeln!(out, "{} (ratio {to})", sec.title);
+            let mut all = vec![head.iter().map(|s| s.to_string()).collect::<Vec<_>>()];
+            all.extend(lines);
+            out.push_str(&align(&all));
+        }
+        out
+    }
+
+    /// Single reader-writer runs: one line each with their own figures.
+    fn rw_runs_table(rows: &[&Row]) -> String {
+        let head = [
+            "kind",
+            "lock",
+            "readers/writers",
+            "spins r/w",
+            "ms",
+            "reads/s",
+            "writes/s",
+            "min r/w",
+            "sleeps",
+            "migr.",
+            "active",
+            "IPIs",
+            "write acq us avg/max",
+            "errors",
+        ];
+        let mut lines = vec![head.iter().map(|s| s.to_string()).collect::<Vec<_>>()];
+        for r in rows {
+            let mut lock = r.lock.clone();
+            if !r.block.is_empty() {
+                let _ = write!(lock, " {}={}", r.block, r.sleep_every);
+            }
+            if r.seq_wake {
+                lock.push_str(" seq-wake");
+            }
+            if r.pause_us > 0 {
+                let _ = write!(lock, " pause={}us", r.pause_us);
+            }
+            lines.push(vec![
+                r.kind.clone(),
+                lock,
+                format!(
+                    "{}/{}{}",
+                    r.readers,
+                    r.writers,
+                    if r.unbound { "u" } else { "" }
+                ),
+                format!("{}/{}", r.cs_spins, r.write_spins),
+                format!("{:.0}", r.elapsed_ns as f64 / 1e6),
+                format!("{:.0}", r.rate),
+                format!("{:.0}", r.write_rate()),
+                format!("{}/{}", r.min_thread_ops, r.min_writer_ops),
+                r.read_sleeps.to_string(),
+                r.migrations.to_string(),
+                r.active_unlocks.to_string(),
+                r.ipis.to_string(),
+                format!(
+                    "{:.1}/{:.1}",
+                    r.write_acquire_ns() / 1e3,
+                    r.max_ns as f64 / 1e3
+                ),
+                format!(
+                    "{}{}",
+                    r.errors,
+                    if r.interrupted { " (interrupted)" } else { "" }
+                ),
+            ]);
+        }
+        align_left(&lines, 2)
+    }
+
     fn runs_table(&self) -> String {
+        let rw: Vec<&Row> = self.rows.iter().filter(|r| r.kind == "rw").collect();
+        let others = self.rows.iter().any(|r| r.kind != "rw");
+        let mut out = if others {
+            self.excl_runs_table()
+        } else {
+            String::new()
+        };
+        if !rw.is_empty() {
+            if others {
+                out.push('\n');
+            }
+            out.push_str(&Self::rw_runs_table(&rw));
+        }
+        out
+    }
+
+    fn excl_runs_table(&self) -> String {
         let head = [
             "kind",
             "lock",
@@ -410,7 +882,7 @@ impl Results {
             "errors",
         ];
         let mut lines = vec![head.iter().map(|s| s.to_string()).collect::<Vec<_>>()];
-        for r in &self.rows {
+        for r in self.rows.iter().filter(|r| r.kind != "rw") {
             let lock = match r.kind.as_str() {
                 "mrlock" => format!(
                     "{} k={} h={}..{}",
@@ -556,6 +1028,143 @@ mod tests {
         // Header, rule and the row end at the same column.
         assert_eq!(lines[0].len(), lines[2].len());
         assert_eq!(lines[1].len(), lines[0].len());
+    }
+
+    fn rw_sample() -> Results {
+        let mut r = Results {
+            scenario: "rw".into(),
+            nr_cpus: 2,
+            cell_ms: 1000,
+            baseline: Some("prwlock".into()),
+            ..Results::default()
+        };
+        for (lock, ns) in [("prwlock", 30_000_000), ("rcu", 10_000_000)] {
+            let mut row = Row::from_rwcost(&AlockRwcost {
+                lock: abi::id_of(&abi::RW_LOCKS, lock).unwrap(),
+                iterations: 2_000_000,
+                ns,
+            });
+            row.group = "read-cost".into();
+            r.rows.push(row);
+        }
+        for (lock, reads) in [("prwlock", 4_000_000), ("rwsem", 1_000_000)] {
+            let mut row = Row::from_rwstress(
+                &AlockRwstress {
+                    lock: abi::id_of(&abi::RW_LOCKS, lock).unwrap(),
+                    readers: 2,
+                    duration_ms: 1000,
+                    reads,
+                    elapsed_ns: 1_000_000_000,
+                    ..AlockRwstress::default()
+                },
+                false,
+            );
+            row.group = "read-throughput".into();
+            r.rows.push(row);
+        }
+        for (lock, total) in [("prwlock", 1_000_000), ("percpu_rwsem", 20_000_000)] {
+            let mut row = Row::from_rwstress(
+                &AlockRwstress {
+                    lock: abi::id_of(&abi::RW_LOCKS, lock).unwrap(),
+                    writers: 1,
+                    write_pause_us: 2000,
+                    writes: 100,
+                    ipis: 50,
+                    write_ns_total: total,
+                    elapsed_ns: 1_000_000_000,
+                    ..AlockRwstress::default()
+                },
+                false,
+            );
+            row.group = "write-idle".into();
+            r.rows.push(row);
+        }
+        for (seq, total) in [(false, 2_000_000), (true, 5_000_000)] {
+            let mut row = Row::from_rwwake(
+                &AlockRwwake {
+                    readers: 8,
+                    rounds: 20,
+                    flags: if seq { abi::ALOCK_RW_SEQ_WAKE } else { 0 },
+                    total_ns: total,
+                    max_ns: 300_000,
+                    ..AlockRwwake::default()
+                },
+                false,
+            );
+            row.group = "wake".into();
+            r.rows.push(row);
+        }
+        r.compute_ratios();
+        r
+    }
+
+    #[test]
+    fn rw_ratios_and_table() {
+        let r = rw_sample();
+        let ratio = |g: &str, n: &str| {
+            r.rows
+                .iter()
+                .find(|x| x.group == g && x.rw_name() == n)
+                .and_then(|x| x.ratio)
+                .unwrap()
+        };
+        // prwlock/rcu cost, prwlock/x throughput, x/prwlock write time,
+        // sequential/parallel wake-up.
+        assert_eq!(ratio("read-cost", "prwlock"), 3.0);
+        assert_eq!(ratio("read-throughput", "rwsem"), 4.0);
+        assert_eq!(ratio("write-idle", "percpu_rwsem"), 20.0);
+        assert_eq!(ratio("wake", "sequential"), 2.5);
+        let t = r.table();
+        for want in [
+            "read lock+unlock cost, ns per pair on one CPU (ratio x/rcu)",
+            "15.0",
+            "(ratio prwlock/x)",
+            "4.00x",
+            "20.00x",
+            "0.50",
+            "sequential",
+            "2.50x",
+        ] {
+            assert!(t.contains(want), "{want}: {t}");
+        }
+        let csv = r.to_csv();
+        assert!(csv
+            .lines()
+            .all(|l| l.split(',').count() == CSV_COLUMNS.len()));
+        assert!(csv.contains(",2.5000,sequential/parallel,"), "{csv}");
+        assert_eq!(Results::from_json(&r.to_json()).unwrap(), r);
+    }
+
+    #[test]
+    fn rw_runs_table() {
+        let row = Row::from_rwstress(
+            &AlockRwstress {
+                lock: 1,
+                readers: 4,
+                writers: 1,
+                flags: abi::ALOCK_RW_SLEEP,
+                sleep_every: 20,
+                read_spins: 20,
+                write_spins: 80,
+                reads: 1000,
+                writes: 10,
+                read_sleeps: 50,
+                elapsed_ns: 500_000_000,
+                ..AlockRwstress::default()
+            },
+            false,
+        );
+        assert_eq!((row.kind.as_str(), row.block.as_str()), ("rw", "sleep"));
+        assert_eq!(row.rate, 2000.0);
+        assert_eq!(row.write_rate(), 20.0);
+        let r = Results {
+            scenario: "stress".into(),
+            rows: vec![row],
+            ..Results::default()
+        };
+        let t = r.table();
+        assert!(t.contains("prwlock sleep=20") && t.contains("4/1"), "{t}");
+        assert!(t.contains("20/80") && t.contains("reads/s"), "{t}");
     }
 
     #[test]

@@ -244,7 +244,57 @@ fn rust_side() -> BTreeMap<String, u64> {
             elapsed_ns
         }
     );
-    let consts: [(&str, u64); 16] = [
+    layout!(
+        m,
+        "alock_rwstress",
+        AlockRwstress {
+            lock,
+            readers,
+            writers,
+            duration_ms,
+            flags,
+            read_spins,
+            write_spins,
+            sleep_every,
+            write_pause_us,
+            reserved,
+            reads,
+            writes,
+            errors,
+            elapsed_ns,
+            min_reader_ops,
+            min_writer_ops,
+            read_sleeps,
+            migrations,
+            active_unlocks,
+            ipis,
+            write_ns_total,
+            write_ns_max
+        }
+    );
+    layout!(
+        m,
+        "alock_rwwake",
+        AlockRwwake {
+            readers,
+            rounds,
+            flags,
+            reserved,
+            total_ns,
+            max_ns,
+            errors
+        }
+    );
+    layout!(
+        m,
+        "alock_rwcost",
+        AlockRwcost {
+            lock,
+            iterations,
+            ns
+        }
+    );
+    let consts: [(&str, u64); 24] = [
         ("ALOCK_ABI_VERSION", ALOCK_ABI_VERSION as u64),
         ("ALOCK_IOC_MAGIC", ALOCK_IOC_MAGIC as u64),
         ("ALOCK_FEAT_LOCKDEP", ALOCK_FEAT_LOCKDEP),
@@ -267,6 +317,14 @@ fn rust_side() -> BTreeMap<String, u64> {
             ALOCK_TXN_MAX_EXCLUSIVE_AFTER as u64,
         ),
         ("ALOCK_TXN_MAX_WAIT_US", ALOCK_TXN_MAX_WAIT_US as u64),
+        ("ALOCK_RW_UNBOUND", ALOCK_RW_UNBOUND as u64),
+        ("ALOCK_RW_SLEEP", ALOCK_RW_SLEEP as u64),
+        ("ALOCK_RW_YIELD", ALOCK_RW_YIELD as u64),
+        ("ALOCK_RW_SEQ_WAKE", ALOCK_RW_SEQ_WAKE as u64),
+        ("ALOCK_RW_MIGRATE", ALOCK_RW_MIGRATE as u64),
+        ("ALOCK_RW_FLAGS", ALOCK_RW_FLAGS as u64),
+        ("ALOCK_RW_MAX_PAUSE_US", ALOCK_RW_MAX_PAUSE_US as u64),
+        ("ALOCK_RWWAKE_MAX_ROUNDS", ALOCK_RWWAKE_MAX_ROUNDS as u64),
     ];
     for (k, v) in consts {
         m.insert(format!("value {k}"), v);
@@ -278,6 +336,7 @@ fn rust_side() -> BTreeMap<String, u64> {
         ("ALOCK_LOCK_", &LOCKS[..]),
         ("ALOCK_MR_", &MR_SCHEMES[..]),
         ("ALOCK_TXN_", &TXN_MODES[..]),
+        ("ALOCK_RW_", &RW_LOCKS[..]),
     ] {
         for (name, id) in table {
             m.insert(format!("value {prefix}{}", name.to_uppercase()), *id as u64);
@@ -292,10 +351,13 @@ fn header_and_rust_agree() {
     let structs = parse_structs(&h);
     let consts = parse_constants(&h);
     // The parser must have found the known structures and commands.
-    assert_eq!(structs.len(), 7, "{structs:?}");
+    assert_eq!(structs.len(), 10, "{structs:?}");
+    assert_eq!(structs["alock_rwstress"].len(), 22);
     assert_eq!(structs["alock_stress"].len(), 13);
     assert!(consts.contains(&"ALOCK_IOC_TXN".to_string()));
     assert!(consts.contains(&"ALOCK_MR_2PL".to_string()));
+    assert!(consts.contains(&"ALOCK_IOC_RWCOST".to_string()));
+    assert!(consts.contains(&"ALOCK_RW_PERCPU_RWSEM".to_string()));
     let c = probe(&structs, &consts);
     let rust = rust_side();
     let mut problems = Vec::new();

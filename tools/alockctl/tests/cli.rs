@@ -33,7 +33,7 @@ fn tmpdir(name: &str) -> PathBuf {
 #[test]
 fn fixtures_load_and_round_trip() {
     let files = load(&data()).unwrap();
-    assert_eq!(files.len(), 3);
+    assert_eq!(files.len(), 4);
     for (p, r) in &files {
         let again = Results::from_json(&r.to_json()).unwrap();
         assert_eq!(&again, r, "{}", p.display());
@@ -55,6 +55,19 @@ fn report_prints_the_documented_tables() {
     assert!(out.contains("ratio to 2pl"), "{out}");
     assert!(out.contains("28120 (1.12x)"), "{out}");
     assert!(out.contains("exclusive commits/s"), "{out}");
+    // rw.json: alockctl bench rw --cell-ms 200 of a check run (TCG).
+    assert!(
+        out.contains("read lock+unlock cost, ns per pair on one CPU (ratio x/rcu)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("percpu_rwsem  2000000   1900.5  2.19x"),
+        "{out}"
+    );
+    assert!(
+        out.contains("sequential        8      20    473.7  1353.4  1.75x"),
+        "{out}"
+    );
 }
 
 #[test]
@@ -69,12 +82,12 @@ fn report_json_and_csv_parse() {
     assert_eq!(r.rows.len(), 24);
     let o = alockctl(&["report", "--csv", data().to_str().unwrap()]);
     let out = String::from_utf8(o.stdout).unwrap();
-    // One header for the three files.
+    // One header for the four files.
     assert_eq!(
         out.lines().filter(|l| l.starts_with("scenario,")).count(),
         1
     );
-    assert_eq!(out.lines().count(), 1 + 24 + 30 + 6);
+    assert_eq!(out.lines().count(), 1 + 24 + 30 + 6 + 17);
 }
 
 fn check_svg(p: &Path, words: &[&str]) {
@@ -113,13 +126,28 @@ fn plots_from_the_fixed_results() {
     check_svg(&dir.join("mrlock-ratio.svg"), &["high x4"]);
     check_svg(&dir.join("txn-commits.svg"), &["records=4096", "exclusive"]);
     check_svg(&dir.join("txn-restarts.svg"), &["restarts/s"]);
+    check_svg(
+        &dir.join("rw-read-throughput.svg"),
+        &["brlock", "percpu_rwsem", "reads/s"],
+    );
+    check_svg(
+        &dir.join("rw-read-cost.svg"),
+        &["rcu", "ns per read lock+unlock"],
+    );
+    check_svg(&dir.join("rw-wake.svg"), &["sequential", "parallel"]);
     let svgs = std::fs::read_dir(&dir)
         .unwrap()
         .filter(|e| e.as_ref().unwrap().path().extension().unwrap() == "svg")
         .count();
-    // queue: 2 groups + ratio; mrlock: 3 groups + ratio; txn: commits, restarts.
-    assert_eq!(svgs, 3 + 4 + 2);
-    for name in ["queue-ratio", "mrlock-throughput-low", "txn-commits"] {
+    // queue: 2 groups + ratio; mrlock: 3 groups + ratio; txn: commits,
+    // restarts; rw: one per section.
+    assert_eq!(svgs, 3 + 4 + 2 + 5);
+    for name in [
+        "queue-ratio",
+        "mrlock-throughput-low",
+        "txn-commits",
+        "rw-read-throughput",
+    ] {
         check_png(&dir.join(format!("{name}.png")));
     }
 }
@@ -185,6 +213,28 @@ fn bad_arguments_exit_2() {
             "2",
             "--tx-records",
             "4",
+        ],
+        &["stress", "rw", "rcu", "--writers", "1"],
+        &["stress", "rw", "rwlock", "--sleep-every", "5"],
+        &["stress", "rw", "prwlock", "--migrate-every", "3"],
+        &["stress", "rw", "rwsem", "--seq-wake"],
+        &[
+            "stress",
+            "rw",
+            "prwlock",
+            "--sleep-every",
+            "1",
+            "--yield-every",
+            "1",
+        ],
+        &[
+            "stress",
+            "rw",
+            "prwlock",
+            "--readers",
+            "0",
+            "--writers",
+            "0",
         ],
     ] {
         let mut a = vec!["--device", "/nonexistent/alock"];
