@@ -230,6 +230,12 @@ hotplug_test() {
 
 # The kernel's locktorture on prwlock (ext_rwlock type of patches/0003).
 locktorture_test() {
+	# The bench kernel has no torture modules (no debugging options); the
+	# test kernel must have them.
+	if [ "$mode" = bench ] && ! grep -q locktorture "/lib/modules/$(uname -r)/modules.dep"; then
+		skip "locktorture on prwlock" "bench kernel has no locktorture"
+		return
+	fi
 	secs=$((STRESS_MS * 4 / 1000 + 1))
 	check "modprobe locktorture torture_type=ext_rwlock" modprobe locktorture \
 		torture_type=ext_rwlock nwriters_stress=2 nreaders_stress=$((2 * ncpu)) \
