@@ -20,6 +20,7 @@ pub mod uapi;
 use kernel::{
     bindings, c_str, ioctl,
     prelude::*,
+    types::{AsBytes, FromBytes},
     uaccess::{UserPtr, UserSlice},
 };
 
@@ -76,6 +77,19 @@ impl Drop for AlockModule {
         // its file operations hold a module reference, so no ioctl runs.
         sync::mcs::pool_exit();
     }
+}
+
+/// Runs an in/out command: reads its structure, runs `f` on it and writes
+/// it back, also when a signal cut the run short (`EINTR`: the partial
+/// results are reported).
+fn in_out<T: FromBytes + AsBytes>(user: UserSlice, f: impl FnOnce(&mut T) -> Result) -> Result {
+    let (mut r, mut w) = user.reader_writer();
+    let mut arg: T = r.read()?;
+    let ret = f(&mut arg);
+    if ret.is_ok() || ret == Err(EINTR) {
+        w.write(&arg)?;
+    }
+    ret
 }
 
 /// State of one open `/dev/alock` file.
@@ -141,65 +155,13 @@ impl MiscDevice for AlockDevice {
                 q.nr_entries = ABI_TABLE.len() as u32;
                 w.write(&q)?;
             }
-            ALOCK_IOC_SELFTEST => {
-                let (mut r, mut w) = user.reader_writer();
-                let mut t: AlockSelftest = r.read()?;
-                selftest::run(&mut t)?;
-                w.write(&t)?;
-            }
-            ALOCK_IOC_STRESS => {
-                let (mut r, mut w) = user.reader_writer();
-                let mut s: AlockStress = r.read()?;
-                let ret = stress::stress(&mut s);
-                // Report partial results of an interrupted run too.
-                if ret.is_ok() || ret == Err(EINTR) {
-                    w.write(&s)?;
-                }
-                ret?;
-            }
-            ALOCK_IOC_MRLOCK => {
-                let (mut r, mut w) = user.reader_writer();
-                let mut s: AlockMrlock = r.read()?;
-                let ret = mrstress::run(&mut s);
-                if ret.is_ok() || ret == Err(EINTR) {
-                    w.write(&s)?;
-                }
-                ret?;
-            }
-            ALOCK_IOC_TXN => {
-                let (mut r, mut w) = user.reader_writer();
-                let mut t: AlockTxn = r.read()?;
-                let ret = txn::run(&mut t);
-                // Report partial results of an interrupted run too.
-                if ret.is_ok() || ret == Err(EINTR) {
-                    w.write(&t)?;
-                }
-                ret?;
-            }
-            ALOCK_IOC_RWSTRESS => {
-                let (mut r, mut w) = user.reader_writer();
-                let mut s: AlockRwstress = r.read()?;
-                let ret = rwstress::stress(&mut s);
-                if ret.is_ok() || ret == Err(EINTR) {
-                    w.write(&s)?;
-                }
-                ret?;
-            }
-            ALOCK_IOC_RWWAKE => {
-                let (mut r, mut w) = user.reader_writer();
-                let mut s: AlockRwwake = r.read()?;
-                let ret = rwstress::wake(&mut s);
-                if ret.is_ok() || ret == Err(EINTR) {
-                    w.write(&s)?;
-                }
-                ret?;
-            }
-            ALOCK_IOC_RWCOST => {
-                let (mut r, mut w) = user.reader_writer();
-                let mut s: AlockRwcost = r.read()?;
-                rwstress::cost(&mut s)?;
-                w.write(&s)?;
-            }
+            ALOCK_IOC_SELFTEST => in_out(user, selftest::run)?,
+            ALOCK_IOC_STRESS => in_out(user, stress::stress)?,
+            ALOCK_IOC_MRLOCK => in_out(user, mrstress::run)?,
+            ALOCK_IOC_TXN => in_out(user, txn::run)?,
+            ALOCK_IOC_RWSTRESS => in_out(user, rwstress::stress)?,
+            ALOCK_IOC_RWWAKE => in_out(user, rwstress::wake)?,
+            ALOCK_IOC_RWCOST => in_out(user, rwstress::cost)?,
             _ => return Err(ENOTTY),
         }
         Ok(0)
