@@ -452,8 +452,24 @@ fn test_prwlock_conversion() -> TestResult {
     {
         let r = passive_read(&l);
         c.check(r.is_some(), "hold is passive before sleeping")?;
-        // SAFETY: Process context; sleeping inside the read side is allowed.
-        unsafe { bindings::msleep(2) };
+        // Sleep until the task has really been switched out: under TCG the
+        // timer may fire before `schedule()`, which then does not switch.
+        let switches = || {
+            // SAFETY: `current` is valid; only its own counters are read.
+            unsafe {
+                let t = bindings::get_current();
+                (*t).nvcsw + (*t).nivcsw
+            }
+        };
+        let before_switch = switches();
+        for _ in 0..100 {
+            // SAFETY: Process context; sleeping in the read side is allowed.
+            unsafe { bindings::msleep(2) };
+            if switches() != before_switch {
+                break;
+            }
+        }
+        c.check(switches() != before_switch, "the task was switched out")?;
         c.check(
             task_holds() == (1, 0),
             "hold is active after a context switch",
