@@ -7,6 +7,7 @@
 //! stress tests and benchmarks (ABI: `include/uapi/linux/alock.h`).
 
 pub mod capi;
+pub mod harness;
 pub mod kthread;
 pub mod miscdev;
 pub mod mrstress;

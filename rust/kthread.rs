@@ -245,3 +245,33 @@ pub fn run_for<J: Job>(
         left != 0
     })
 }
+
+/// A `struct cpumask` built on the stack (`NR_CPUS` is small).
+pub struct CpuMask(core::mem::MaybeUninit<bindings::cpumask>);
+
+impl CpuMask {
+    /// An empty mask.
+    pub fn new() -> Self {
+        Self(core::mem::MaybeUninit::zeroed())
+    }
+
+    /// Adds `cpu` (below `nr_cpu_ids`).
+    pub fn set(&mut self, cpu: u32) {
+        let w = core::ffi::c_ulong::BITS;
+        // SAFETY: A zeroed cpumask is a valid (empty) one; `cpu` is below
+        // `nr_cpu_ids <= NR_CPUS`, so the word index is in bounds.
+        let bits = unsafe { &mut (*self.0.as_mut_ptr()).bits };
+        bits[(cpu / w) as usize] |= 1 << (cpu % w);
+    }
+
+    /// The C pointer.
+    pub fn as_ptr(&self) -> *const bindings::cpumask {
+        self.0.as_ptr()
+    }
+}
+
+impl Default for CpuMask {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -13,6 +13,7 @@
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use kernel::{bindings, new_spinlock, prelude::*, sync::SpinLock};
 
+use crate::harness::{next_rand, now_ns, spin};
 use crate::kthread::{run_for, Job};
 use crate::new_multi_lock;
 use crate::sync::mrlock::{Grant, MultiLock, Scheme, MAX_RESOURCES};
@@ -143,19 +144,6 @@ struct MrJob<'a, L: MrStressLock> {
     stats: KVec<Stat>,
 }
 
-fn now_ns() -> i64 {
-    // SAFETY: No preconditions.
-    unsafe { bindings::ktime_get() }
-}
-
-/// xorshift64* step.
-fn next_rand(s: &mut u64) -> u64 {
-    *s ^= *s >> 12;
-    *s ^= *s << 25;
-    *s ^= *s >> 27;
-    s.wrapping_mul(0x2545_f491_4f6c_dd1d)
-}
-
 /// A random subset of `h` of the first `k` resources.
 fn random_set(s: &mut u64, k: u32, h: u32) -> u64 {
     let all = if k == 64 { u64::MAX } else { (1u64 << k) - 1 };
@@ -209,10 +197,7 @@ impl<L: MrStressLock> MrJob<'_, L> {
             let c = rec.counter[r].load(Ordering::Relaxed);
             rec.counter[r].store(c + 1, Ordering::Relaxed);
         }
-        for _ in 0..self.args.cs_spins {
-            // SAFETY: No preconditions.
-            unsafe { bindings::cpu_relax() };
-        }
+        spin(self.args.cs_spins);
         let mut b = bits;
         while b != 0 {
             let r = b.trailing_zeros() as usize;

@@ -14,7 +14,8 @@
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use kernel::{bindings, prelude::*};
 
-use crate::kthread::{run_for, run_threads, Job, Placement};
+use crate::harness::{now_ns, spin};
+use crate::kthread::{run_for, run_threads, CpuMask, Job, Placement};
 use crate::sync::brlock::BrLock;
 use crate::sync::prwlock::{self, PrwCore, Prwlock, WAKE_SEQUENTIAL};
 use crate::uapi::*;
@@ -153,18 +154,6 @@ struct RwJob<'a, L: RwLockOps> {
     stats: KVec<Stat>,
 }
 
-fn now_ns() -> i64 {
-    // SAFETY: No preconditions.
-    unsafe { bindings::ktime_get() }
-}
-
-fn spin(n: u32) {
-    for _ in 0..n {
-        // SAFETY: No preconditions.
-        unsafe { bindings::cpu_relax() };
-    }
-}
-
 fn cpu() -> u32 {
     // SAFETY: No preconditions (a hint: the task may move right after).
     unsafe { bindings::raw_smp_processor_id() }
@@ -177,13 +166,8 @@ fn move_to_next_cpu(from: u32) {
         .find(|&c| c > from)
         .or_else(|| crate::kthread::online_cpus().next())
         .unwrap_or(from);
-    let mut mask = core::mem::MaybeUninit::<bindings::cpumask>::zeroed();
-    // SAFETY: A zeroed mask; `next` is below `NR_CPUS`.
-    unsafe {
-        let bits = &mut (*mask.as_mut_ptr()).bits;
-        let w = core::ffi::c_ulong::BITS;
-        bits[(next / w) as usize] |= 1 << (next % w);
-    }
+    let mut mask = CpuMask::new();
+    mask.set(next);
     // SAFETY: The current task is a live kernel thread that was not bound;
     // the masks are valid.  Failure (CPU went offline) only means no move.
     unsafe {

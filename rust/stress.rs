@@ -11,11 +11,12 @@
 
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use kernel::{
-    bindings, new_mutex, new_spinlock,
+    new_mutex, new_spinlock,
     prelude::*,
     sync::{Mutex, SpinLock},
 };
 
+use crate::harness::{now_ns, spin};
 use crate::kthread::{run_for, Job};
 use crate::sync::lock::{Backend, Fifo, Lock, QueueOrder};
 use crate::uapi::*;
@@ -109,10 +110,7 @@ impl Record {
         }
         self.owner.store(me, Ordering::Relaxed);
         let c = self.counter.load(Ordering::Relaxed);
-        for _ in 0..spins {
-            // SAFETY: `cpu_relax` has no preconditions.
-            unsafe { bindings::cpu_relax() };
-        }
+        spin(spins);
         self.counter.store(c + 1, Ordering::Relaxed);
         if self.owner.load(Ordering::Relaxed) != me {
             errors += 1;
@@ -149,11 +147,6 @@ struct StressJob<'a, L: StressLock> {
     deadline_ns: i64,
     cs_spins: u32,
     stats: KVec<ThreadStat>,
-}
-
-fn now_ns() -> i64 {
-    // SAFETY: `ktime_get` may be called from any context.
-    unsafe { bindings::ktime_get() }
 }
 
 impl<L: StressLock> Job for StressJob<'_, L> {

@@ -14,6 +14,7 @@
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use kernel::{bindings, prelude::*};
 
+use crate::harness::{next_rand, now_ns, spin};
 use crate::kthread::{run_for, Job};
 use crate::sync::lockmgr::{LockManager, Policy, Txn};
 use crate::uapi::*;
@@ -68,26 +69,6 @@ struct TxnJob<'a> {
     stats: KVec<ThreadStat>,
 }
 
-fn now_ns() -> i64 {
-    // SAFETY: `ktime_get` may be called from any context.
-    unsafe { bindings::ktime_get() }
-}
-
-fn spin(n: u32) {
-    for _ in 0..n {
-        // SAFETY: `cpu_relax` has no preconditions.
-        unsafe { bindings::cpu_relax() };
-    }
-}
-
-/// xorshift64 step; `s` must not be 0.
-fn next(s: &mut u64) -> u64 {
-    *s ^= *s << 13;
-    *s ^= *s >> 7;
-    *s ^= *s << 17;
-    *s
-}
-
 impl TxnJob<'_> {
     /// One audit: read-locks `recs` and counts torn accounts into `torn`.
     fn audit(&self, tx: &mut Txn<'_>, recs: &[u32], torn: &mut u64) -> Result {
@@ -137,7 +118,7 @@ impl TxnJob<'_> {
         // Every record is write-locked now: nothing below can fail, so a
         // restart never has to undo a change.
         for i in 0..recs.len() - 1 {
-            let amount = next(rng) % 100;
+            let amount = next_rand(rng) % 100;
             bal[i] = bal[i].wrapping_sub(amount);
             bal[i + 1] = bal[i + 1].wrapping_add(amount);
         }
@@ -178,15 +159,15 @@ impl TxnJob<'_> {
             // Distinct random records.
             let mut i = 0;
             while i < k {
-                let r = (next(&mut rng) % u64::from(n)) as u32;
+                let r = (next_rand(&mut rng) % u64::from(n)) as u32;
                 if !recs[..i].contains(&r) {
                     recs[i] = r;
                     i += 1;
                 }
             }
             let recs = &recs[..k];
-            let audit = (next(&mut rng) % 100) < u64::from(self.p.read_pct);
-            let upgrade = next(&mut rng);
+            let audit = (next_rand(&mut rng) % 100) < u64::from(self.p.read_pct);
+            let upgrade = next_rand(&mut rng);
             let mut torn = 0u64;
             let res = tx.run(|tx| {
                 // Under RESTART a transaction may go on restarting: give up

@@ -58,7 +58,7 @@ use kernel::{
 };
 
 use super::lock::class_key_ptr;
-use crate::kthread::online_cpus;
+use crate::kthread::{online_cpus, CpuMask};
 
 /// `PRWLOCK_WAKE_SEQUENTIAL`: the writer wakes every CPU's queue itself.
 pub const WAKE_SEQUENTIAL: u32 = 1 << 0;
@@ -277,7 +277,7 @@ fn consensus(l: &PrwCore, v: u64, wait_passive: bool) -> bool {
     // This CPU runs the writer, so none of its readers is passive (a
     // switched-out reader was converted): report for it directly.
     l.pc(me).seen.store(v, Ordering::Release);
-    let mut mask = core::mem::MaybeUninit::<bindings::cpumask>::zeroed();
+    let mut mask = CpuMask::new();
     let mut stragglers = 0;
     for cpu in online_cpus() {
         if cpu == me {
@@ -294,11 +294,7 @@ fn consensus(l: &PrwCore, v: u64, wait_passive: bool) -> bool {
             unsafe { bindings::cpu_relax() };
         }
         if !seen {
-            // SAFETY: `mask` is a zeroed cpumask, `cpu` below `NR_CPUS`.
-            unsafe {
-                let bits = &mut (*mask.as_mut_ptr()).bits;
-                bits[cpu as usize / c_ulong::BITS as usize] |= 1 << (cpu % c_ulong::BITS);
-            }
+            mask.set(cpu);
             stragglers += 1;
         }
     }
@@ -374,7 +370,7 @@ fn write_release_locked(l: &PrwCore) {
     // Pairs with the barrier in the readers' `prepare_to_wait_event`.
     fence(Ordering::SeqCst);
     let sequential = l.flags.load(Ordering::Relaxed) & WAKE_SEQUENTIAL != 0;
-    let mut mask = core::mem::MaybeUninit::<bindings::cpumask>::zeroed();
+    let mut mask = CpuMask::new();
     let mut remote = 0;
     // SAFETY: Keeps CPUs from going offline with sleepers being signalled.
     unsafe { bindings::cpus_read_lock() };
@@ -399,11 +395,7 @@ fn write_release_locked(l: &PrwCore) {
         if sequential || cpu == me || !online {
             wake_all(pc.wq.get());
         } else {
-            // SAFETY: `mask` is a zeroed cpumask, `cpu` below `NR_CPUS`.
-            unsafe {
-                let bits = &mut (*mask.as_mut_ptr()).bits;
-                bits[cpu as usize / c_ulong::BITS as usize] |= 1 << (cpu % c_ulong::BITS);
-            }
+            mask.set(cpu);
             remote += 1;
         }
     }
