@@ -61,11 +61,23 @@ pub fn nth_online_cpu(i: u32) -> u32 {
 
 /// Iterator over the CPUs online at the time of each step.
 pub fn online_cpus() -> impl Iterator<Item = u32> {
+    // SAFETY: No preconditions; the mask is a kernel global.
+    cpus_in(unsafe { bindings::cpu_online_mask() })
+}
+
+/// Iterator over the possible CPUs.
+pub fn possible_cpus() -> impl Iterator<Item = u32> {
+    // SAFETY: No preconditions; the mask is a kernel global.
+    cpus_in(unsafe { bindings::cpu_possible_mask() })
+}
+
+/// Iterator over the CPUs set in one of the kernel's global masks.
+fn cpus_in(mask: *const bindings::cpumask) -> impl Iterator<Item = u32> {
     let mut cpu: i32 = -1;
     core::iter::from_fn(move || {
-        // SAFETY: `cpu_online_mask` is always valid; `cpumask_next` accepts
-        // -1 and any CPU number below `nr_cpu_ids`.
-        let next = unsafe { bindings::cpumask_next(cpu, bindings::cpu_online_mask()) };
+        // SAFETY: `mask` is a kernel global; `cpumask_next` accepts -1 and
+        // any CPU number below `nr_cpu_ids`.
+        let next = unsafe { bindings::cpumask_next(cpu, mask) };
         // SAFETY: No preconditions.
         if next >= unsafe { bindings::get_nr_cpu_ids() } {
             None

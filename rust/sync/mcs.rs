@@ -184,6 +184,8 @@ struct Pool {
     /// Bit i set: `nodes[i]` in use.  Only this CPU touches it, with
     /// preemption disabled.
     used: u32,
+    /// The CPU of this pool (set at init; part of the acquisition ids).
+    cpu: u32,
     /// Acquisitions so far on this CPU (for unique ids).
     seq: u64,
     nodes: [McsNode; POOL_NODES],
@@ -201,6 +203,11 @@ pub fn pool_init() -> Result {
     };
     if p.is_null() {
         return Err(ENOMEM);
+    }
+    for cpu in crate::kthread::possible_cpus() {
+        // SAFETY: `p` is a live per-CPU allocation, `cpu` a possible CPU;
+        // nobody uses the pools yet.
+        unsafe { (*bindings::per_cpu_ptr(p, cpu).cast::<Pool>()).cpu = cpu };
     }
     POOL.store(p.cast(), Ordering::Release);
     Ok(())
@@ -242,9 +249,10 @@ unsafe fn get_node() -> (*mut McsNode, u64) {
     );
     pool.used |= 1 << free;
     pool.seq += 1;
-    // SAFETY: No preconditions.
-    let cpu = u64::from(unsafe { bindings::raw_smp_processor_id() });
-    (&mut pool.nodes[free], (pool.seq << 12) | cpu)
+    (
+        &mut pool.nodes[free],
+        (pool.seq << 12) | u64::from(pool.cpu),
+    )
 }
 
 /// Returns `node` to this CPU's pool.

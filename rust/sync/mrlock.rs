@@ -135,29 +135,21 @@ impl RawMrLock {
     }
 
     /// Spins until no earlier conflicting request is active.
-    fn wait(&self, pos: u64, bits: u64) {
+    /// Returns whether it had to wait (the adaptive scheme's measure of
+    /// contention).
+    fn wait(&self, pos: u64, bits: u64) -> bool {
+        let mut waited = false;
         let mut p = self.head.0.load(Ordering::Acquire);
         while p < pos {
             if self.blocks(p, pos, bits) {
+                waited = true;
                 // SAFETY: No preconditions.
                 unsafe { bindings::cpu_relax() };
             } else {
                 p += 1;
             }
         }
-    }
-
-    /// Whether request `pos` for `bits` would be granted now (no earlier
-    /// conflicting request active).  Used by [`AdaptiveMrLock`] to measure.
-    fn granted_now(&self, pos: u64, bits: u64) -> bool {
-        let mut p = self.head.0.load(Ordering::Acquire);
-        while p < pos {
-            if self.blocks(p, pos, bits) {
-                return false;
-            }
-            p += 1;
-        }
-        true
+        waited
     }
 
     /// Releases request `pos` and recycles released cells at the head.
@@ -404,15 +396,14 @@ impl MultiLock {
             return Grant::Bitset;
         }
         let pos = self.queue.enqueue(bits);
-        if self.queue.granted_now(pos, bits) {
+        if self.queue.wait(pos, bits) {
+            self.streak.store(0, Ordering::Relaxed);
+        } else {
             let s = self.streak.fetch_add(1, Ordering::Relaxed) + 1;
             if s >= TO_BITSET {
                 self.switch(MODE_QUEUE, MODE_BITSET);
             }
-        } else {
-            self.streak.store(0, Ordering::Relaxed);
         }
-        self.queue.wait(pos, bits);
         self.word.lock(bits);
         Grant::Queue(pos)
     }

@@ -58,7 +58,7 @@ use kernel::{
 };
 
 use super::lock::class_key_ptr;
-use crate::kthread::{online_cpus, CpuMask};
+use crate::kthread::{online_cpus, possible_cpus, CpuMask};
 
 /// `PRWLOCK_WAKE_SEQUENTIAL`: the writer wakes every CPU's queue itself.
 pub const WAKE_SEQUENTIAL: u32 = 1 << 0;
@@ -378,13 +378,7 @@ fn write_release_locked(l: &PrwCore) {
     unsafe { bindings::preempt_disable() };
     // SAFETY: No preconditions.
     let me = unsafe { bindings::raw_smp_processor_id() };
-    // SAFETY: No preconditions.
-    let ids = unsafe { bindings::get_nr_cpu_ids() };
-    for cpu in 0..ids {
-        // SAFETY: `cpu` is below `nr_cpu_ids`.
-        if !unsafe { bindings::cpu_possible(cpu) } {
-            continue;
-        }
+    for cpu in possible_cpus() {
         let pc = l.pc(cpu);
         // SAFETY: A live wait queue.
         if !unsafe { alock_waitqueue_active(pc.wq.get()) } {
