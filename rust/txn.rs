@@ -185,15 +185,14 @@ impl TxnJob<'_> {
                 }
             });
             errors += torn;
-            let restarts = match res {
-                Ok(()) => u64::from(tx.last_restarts()),
-                Err(e) if e == GAVE_UP => u64::from(tx.restarts()),
-                Err(e) => {
+            // Committed or aborted: `run` has finished the transaction.
+            let restarts = u64::from(tx.last_restarts());
+            if let Err(e) = res {
+                if e != GAVE_UP {
                     pr_err!("txn thread {}: transaction failed: {:?}\n", idx, e);
                     errors += 1;
-                    u64::from(tx.restarts())
                 }
-            };
+            }
             max_restarts = max_restarts.max(restarts);
             if self.p.mode != ALOCK_TXN_RESTART && restarts > u64::from(self.p.exclusive_after) {
                 errors += 1;

@@ -667,7 +667,7 @@ impl Txn<'_> {
         self.restarts
     }
 
-    /// Restarts of the last committed transaction.
+    /// Restarts of the last finished (committed or aborted) transaction.
     pub fn last_restarts(&self) -> u32 {
         self.last_restarts
     }
@@ -835,6 +835,7 @@ impl Txn<'_> {
     /// Gives the transaction up: releases every record, counts nothing.
     pub fn abort(&mut self) {
         self.release_all();
+        self.last_restarts = self.restarts;
         self.restarts = 0;
     }
 
