@@ -179,10 +179,6 @@ pub fn matrix(scenario: &str, ncpu: u32) -> (Option<&'static str>, Vec<Cell>) {
     }
 }
 
-fn eintr(e: &Error) -> bool {
-    matches!(e, Error::Ioctl(_, io) if io.raw_os_error() == Some(libc::EINTR))
-}
-
 /// Run one cell for `ms` milliseconds.  `Ok((row, interrupted))`.
 pub fn run_cell(dev: &Device, cell: &Cell, ms: u32) -> Result<(Row, bool), Error> {
     match cell {
@@ -199,11 +195,7 @@ pub fn run_cell(dev: &Device, cell: &Cell, ms: u32) -> Result<(Row, bool), Error
                 cs_spins: *spins,
                 ..AlockStress::default()
             };
-            let r = dev.ioctl("ALOCK_IOC_STRESS", abi::ALOCK_IOC_STRESS, &mut s);
-            let intr = matches!(&r, Err(e) if eintr(e));
-            if !intr {
-                r?;
-            }
+            let intr = dev.run("ALOCK_IOC_STRESS", abi::ALOCK_IOC_STRESS, &mut s)?;
             let mut row = Row::from_stress(&s, intr);
             row.group = group.clone();
             Ok((row, intr))
@@ -226,11 +218,7 @@ pub fn run_cell(dev: &Device, cell: &Cell, ms: u32) -> Result<(Row, bool), Error
                 seed: 42,
                 ..AlockMrlock::default()
             };
-            let r = dev.ioctl("ALOCK_IOC_MRLOCK", abi::ALOCK_IOC_MRLOCK, &mut m);
-            let intr = matches!(&r, Err(e) if eintr(e));
-            if !intr {
-                r?;
-            }
+            let intr = dev.run("ALOCK_IOC_MRLOCK", abi::ALOCK_IOC_MRLOCK, &mut m)?;
             let mut row = Row::from_mrlock(&m, intr);
             row.group = group.clone();
             Ok((row, intr))
@@ -251,11 +239,7 @@ pub fn run_cell(dev: &Device, cell: &Cell, ms: u32) -> Result<(Row, bool), Error
                 cs_spins: 20,
                 ..AlockTxn::default()
             };
-            let r = dev.ioctl("ALOCK_IOC_TXN", abi::ALOCK_IOC_TXN, &mut x);
-            let intr = matches!(&r, Err(e) if eintr(e));
-            if !intr {
-                r?;
-            }
+            let intr = dev.run("ALOCK_IOC_TXN", abi::ALOCK_IOC_TXN, &mut x)?;
             let mut row = Row::from_txn(&x, intr);
             row.group = group.clone();
             Ok((row, intr))
@@ -275,11 +259,7 @@ pub fn run_cell(dev: &Device, cell: &Cell, ms: u32) -> Result<(Row, bool), Error
                 write_pause_us: *pause_us,
                 ..AlockRwstress::default()
             };
-            let r = dev.ioctl("ALOCK_IOC_RWSTRESS", abi::ALOCK_IOC_RWSTRESS, &mut a);
-            let intr = matches!(&r, Err(e) if eintr(e));
-            if !intr {
-                r?;
-            }
+            let intr = dev.run("ALOCK_IOC_RWSTRESS", abi::ALOCK_IOC_RWSTRESS, &mut a)?;
             let mut row = Row::from_rwstress(&a, intr);
             row.group = group.clone();
             Ok((row, intr))
@@ -290,11 +270,7 @@ pub fn run_cell(dev: &Device, cell: &Cell, ms: u32) -> Result<(Row, bool), Error
                 iterations: *iterations,
                 ..AlockRwcost::default()
             };
-            let r = dev.ioctl("ALOCK_IOC_RWCOST", abi::ALOCK_IOC_RWCOST, &mut c);
-            let intr = matches!(&r, Err(e) if eintr(e));
-            if !intr {
-                r?;
-            }
+            let intr = dev.run("ALOCK_IOC_RWCOST", abi::ALOCK_IOC_RWCOST, &mut c)?;
             let mut row = Row::from_rwcost(&c);
             row.group = "read-cost".into();
             row.interrupted = intr;
@@ -311,11 +287,7 @@ pub fn run_cell(dev: &Device, cell: &Cell, ms: u32) -> Result<(Row, bool), Error
                 flags: if *seq { abi::ALOCK_RW_SEQ_WAKE } else { 0 },
                 ..AlockRwwake::default()
             };
-            let r = dev.ioctl("ALOCK_IOC_RWWAKE", abi::ALOCK_IOC_RWWAKE, &mut w);
-            let intr = matches!(&r, Err(e) if eintr(e));
-            if !intr {
-                r?;
-            }
+            let intr = dev.run("ALOCK_IOC_RWWAKE", abi::ALOCK_IOC_RWWAKE, &mut w)?;
             let mut row = Row::from_rwwake(&w, intr);
             row.group = "wake".into();
             Ok((row, intr))

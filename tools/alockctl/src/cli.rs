@@ -295,13 +295,14 @@ pub enum MrScheme {
 impl MrScheme {
     /// The `enum alock_mr_lock_id` value.
     pub fn id(self) -> u32 {
-        let name = self
-            .to_possible_value()
-            .expect("named")
-            .get_name()
-            .to_string();
-        abi::id_of(&abi::MR_SCHEMES, &name).expect("scheme in the ABI table")
+        abi_id(&self, &abi::MR_SCHEMES)
     }
+}
+
+/// The ABI id of a named choice, from its table in `abi`.
+fn abi_id<V: ValueEnum>(v: &V, table: &[(&'static str, u32)]) -> u32 {
+    let pv = v.to_possible_value().expect("named");
+    abi::id_of(table, pv.get_name()).expect("name in the ABI table")
 }
 
 /// Policies of `ALOCK_IOC_TXN`.
@@ -318,12 +319,7 @@ pub enum TxnMode {
 impl TxnMode {
     /// The `enum alock_txn_mode` value.
     pub fn id(self) -> u32 {
-        let name = self
-            .to_possible_value()
-            .expect("named")
-            .get_name()
-            .to_string();
-        abi::id_of(&abi::TXN_MODES, &name).expect("mode in the ABI table")
+        abi_id(&self, &abi::TXN_MODES)
     }
 }
 

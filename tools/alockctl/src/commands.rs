@@ -294,10 +294,6 @@ pub fn validate_rw(o: &RwOpts) -> Result<(), Error> {
     Ok(())
 }
 
-fn is_eintr(r: &Result<(), Error>) -> bool {
-    matches!(r, Err(Error::Ioctl(_, e)) if e.raw_os_error() == Some(libc::EINTR))
-}
-
 /// Run an ioctl under a progress bar; `Ok(interrupted)`.
 fn run_ioctl(
     bar: &Progress,
@@ -307,10 +303,10 @@ fn run_ioctl(
 ) -> Result<bool, Error> {
     let r = bar.run(label, 0, ms as u64, f);
     bar.finish();
-    if is_eintr(&r) {
-        return Ok(true);
+    match r {
+        Err(e) if e.is_eintr() => Ok(true),
+        r => r.map(|()| false),
     }
-    r.map(|_| false)
 }
 
 fn stress(cli: &Cli, lock: &StressCmd) -> Result<u8, Error> {

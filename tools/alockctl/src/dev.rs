@@ -48,6 +48,13 @@ impl Error {
     }
 }
 
+impl Error {
+    /// Whether an ioctl was interrupted by a signal (`EINTR`).
+    pub fn is_eintr(&self) -> bool {
+        matches!(self, Error::Ioctl(_, e) if e.raw_os_error() == Some(libc::EINTR))
+    }
+}
+
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -188,6 +195,21 @@ impl Device {
     /// The module's command table (`ALOCK_IOC_ABI`).
     pub fn table(&self) -> &[AlockAbiEntry] {
         &self.table
+    }
+
+    /// Runs a command whose run a signal may cut short: `Ok(true)` if
+    /// it returned `EINTR` (the module then filled in partial results).
+    pub fn run<T: IoctlArg>(
+        &self,
+        name: &'static str,
+        cmd: u32,
+        arg: &mut T,
+    ) -> Result<bool, Error> {
+        match self.ioctl(name, cmd, arg) {
+            Ok(()) => Ok(false),
+            Err(e) if e.is_eintr() => Ok(true),
+            Err(e) => Err(e),
+        }
     }
 
     /// Issue one ioctl.  `name` names the command in error messages.

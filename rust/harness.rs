@@ -1,0 +1,28 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Small helpers shared by the stress and benchmark runs.
+
+use kernel::bindings;
+
+/// Monotonic time in nanoseconds.
+pub fn now_ns() -> i64 {
+    // SAFETY: `ktime_get` may be called from any context.
+    unsafe { bindings::ktime_get() }
+}
+
+/// Busy-waits `n` iterations of `cpu_relax()` (work inside a critical
+/// section).
+pub fn spin(n: u32) {
+    for _ in 0..n {
+        // SAFETY: `cpu_relax` has no preconditions.
+        unsafe { bindings::cpu_relax() };
+    }
+}
+
+/// One xorshift64* step of the per-thread generators; `s` must not be 0.
+pub fn next_rand(s: &mut u64) -> u64 {
+    *s ^= *s >> 12;
+    *s ^= *s << 25;
+    *s ^= *s >> 27;
+    s.wrapping_mul(0x2545_f491_4f6c_dd1d)
+}
