@@ -135,7 +135,6 @@ fn draw_line<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &LineChart) -
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
     let pts = c.series.iter().flat_map(|s| s.1.iter());
     let xmax = pts.clone().map(|p| p.0).fold(1.0, f64::max).ceil() as i32;
     let ymax = pts.map(|p| p.1).fold(0.0, f64::max).max(1e-9);
@@ -171,22 +170,13 @@ where
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], col.stroke_width(3)));
         chart.draw_series(pts.iter().map(|&p| Circle::new(p, 5, col.filled())))?;
     }
-    chart
-        .configure_series_labels()
-        .label_font((FONT, 16))
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperRight)
-        .draw()?;
-    root.present()?;
-    Ok(())
+    legend(&mut chart)
 }
 
 fn draw_bars<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &BarChart) -> DynResult
 where
     DB::ErrorType: 'static,
 {
-    root.fill(&WHITE)?;
     let n = c.categories.len().max(1);
     let ymax = c
         .series
@@ -246,6 +236,29 @@ where
             BLACK.stroke_width(1),
         ))?;
     }
+    legend(&mut chart)
+}
+
+fn draw_to<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, f: &Figure) -> DynResult
+where
+    DB::ErrorType: 'static,
+{
+    root.fill(&WHITE)?;
+    match f {
+        Figure::Line(c) => draw_line(&root, c)?,
+        Figure::Bar(c) => draw_bars(&root, c)?,
+    }
+    root.present()?;
+    Ok(())
+}
+
+/// The series legend, the same on every figure.
+fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
+    chart: &mut ChartContext<'a, DB, CT>,
+) -> DynResult
+where
+    DB::ErrorType: 'static,
+{
     chart
         .configure_series_labels()
         .label_font((FONT, 16))
@@ -253,18 +266,7 @@ where
         .border_style(BLACK)
         .position(SeriesLabelPosition::UpperRight)
         .draw()?;
-    root.present()?;
     Ok(())
-}
-
-fn draw_to<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, f: &Figure) -> DynResult
-where
-    DB::ErrorType: 'static,
-{
-    match f {
-        Figure::Line(c) => draw_line(&root, c),
-        Figure::Bar(c) => draw_bars(&root, c),
-    }
 }
 
 /// The figures for one results file, each with a file stem.
