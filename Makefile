@@ -45,6 +45,8 @@ payload: module
 	@cp alock.ko tests/kmod/alock_ctest.ko $(PAYLOAD)/
 	@gcc -static -O2 -Wall -Wextra -Werror -Iinclude/uapi \
 		-o $(PAYLOAD)/alocktest tests/guest/alocktest.c
+	@gcc -static -O2 -Wall -Wextra -Werror -Iinclude/uapi \
+		-o $(PAYLOAD)/rdmatest tests/guest/rdmatest.c
 	@scripts/build-alockctl.sh $(PAYLOAD)/alockctl
 	@cp tests/guest/*.sh $(PAYLOAD)/tests/guest/
 

@@ -11,6 +11,7 @@ pub mod harness;
 pub mod kthread;
 pub mod miscdev;
 pub mod mrstress;
+pub mod rdma;
 pub mod rwstress;
 pub mod selftest;
 pub mod stress;
@@ -55,9 +56,14 @@ impl kernel::Module for AlockModule {
         unsafe { alock_shim_init_hook() };
         sync::prwlock::check_layout()?;
         sync::mcs::pool_init()?;
+        if let Err(e) = rdma::cluster::init() {
+            sync::mcs::pool_exit();
+            return Err(e);
+        }
         let dev = match MiscDeviceRegistration::register(c_str!("alock"), module) {
             Ok(d) => d,
             Err(e) => {
+                rdma::cluster::exit();
                 sync::mcs::pool_exit();
                 return Err(e);
             }
@@ -76,6 +82,7 @@ impl Drop for AlockModule {
         pr_info!("unloaded (minor {})\n", self.dev.minor());
         // The device is still registered here (fields drop after this), but
         // its file operations hold a module reference, so no ioctl runs.
+        rdma::cluster::exit();
         sync::mcs::pool_exit();
     }
 }
@@ -163,6 +170,12 @@ impl MiscDevice for AlockDevice {
             ALOCK_IOC_RWSTRESS => in_out(user, rwstress::stress)?,
             ALOCK_IOC_RWWAKE => in_out(user, rwstress::wake)?,
             ALOCK_IOC_RWCOST => in_out(user, rwstress::cost)?,
+            ALOCK_IOC_CLUSTER_JOIN => rdma::cluster::join(&user.reader().read()?)?,
+            ALOCK_IOC_CLUSTER_LEAVE => rdma::cluster::leave()?,
+            ALOCK_IOC_CLUSTER_STATUS => in_out(user, rdma::cluster::status)?,
+            ALOCK_IOC_RDMA_OP => in_out(user, rdma::ioctl::op)?,
+            ALOCK_IOC_RDMA_STRESS => in_out(user, rdma::ioctl::stress)?,
+            ALOCK_IOC_RDMA_BENCH => in_out(user, rdma::ioctl::bench)?,
             _ => return Err(ENOTTY),
         }
         Ok(0)

@@ -100,7 +100,11 @@ fn test_abi_table() -> TestResult {
         c.check(ioctl::_IOC_TYPE(e.cmd) == ALOCK_IOC_MAGIC, "ioctl type")?;
         c.check(ioctl::_IOC_NR(e.cmd) == i as u32, "ioctl number")?;
         c.check(ioctl::_IOC_SIZE(e.cmd) == e.arg_size as usize, "ioctl size")?;
-        c.check(ioctl::_IOC_DIR(e.cmd) != 0, "ioctl direction")?;
+        // Only a command without an argument (_IO) has no direction.
+        c.check(
+            (ioctl::_IOC_DIR(e.cmd) != 0) == (e.arg_size != 0),
+            "ioctl direction",
+        )?;
     }
     Ok(c.checks)
 }

@@ -8,11 +8,11 @@
 //! compares the header's macros with the table the module returns for
 //! `ALOCK_IOC_ABI` (built from the constants here).
 
-use kernel::ioctl::{_IOR, _IOWR};
+use kernel::ioctl::{_IO, _IOR, _IOW, _IOWR};
 use kernel::types::{AsBytes, FromBytes};
 
 /// ABI version implemented by this module (`ALOCK_ABI_VERSION`).
-pub const ALOCK_ABI_VERSION: u32 = 3;
+pub const ALOCK_ABI_VERSION: u32 = 4;
 /// ioctl type byte (`ALOCK_IOC_MAGIC`).
 pub const ALOCK_IOC_MAGIC: u32 = 0xA1;
 
@@ -364,6 +364,256 @@ pub struct AlockRwcost {
     pub ns: u64,
 }
 
+/// Most nodes in a cluster.
+pub const ALOCK_CLUSTER_MAX_NODES: usize = 16;
+/// Smallest exported window.
+pub const ALOCK_CLUSTER_MIN_WINDOW: u32 = 4096;
+/// Largest exported window.
+pub const ALOCK_CLUSTER_MAX_WINDOW: u32 = 1 << 20;
+/// Longest join/stress timeout.
+pub const ALOCK_CLUSTER_MAX_TIMEOUT_MS: u32 = 600_000;
+/// Join flag: also connect to this node itself.
+pub const ALOCK_CLUSTER_LOOPBACK: u32 = 1 << 0;
+/// All valid join flags.
+pub const ALOCK_CLUSTER_FLAGS: u32 = ALOCK_CLUSTER_LOOPBACK;
+/// Status flag: probe every peer first.
+pub const ALOCK_STATUS_PROBE: u32 = 1 << 0;
+
+/// `struct alock_node_addr`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct AlockNodeAddr {
+    /// `AF_INET` or `AF_INET6`.
+    pub family: u16,
+    /// Port, host byte order.
+    pub port: u16,
+    /// Must be 0.
+    pub reserved: u32,
+    /// Address, network byte order.
+    pub addr: [u8; 16],
+}
+
+/// `struct alock_cluster_join`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct AlockClusterJoin {
+    /// This node.
+    pub node_id: u32,
+    /// Nodes in the cluster.
+    pub nr_nodes: u32,
+    /// Bytes exported.
+    pub window_size: u32,
+    /// `ALOCK_CLUSTER_*`.
+    pub flags: u32,
+    /// Wait for every peer this long.
+    pub timeout_ms: u32,
+    /// Longest wait for one verb (0: default).
+    pub op_timeout_ms: u32,
+    /// Must be 0.
+    pub reserved: [u32; 2],
+    /// Every node's address.
+    pub nodes: [AlockNodeAddr; ALOCK_CLUSTER_MAX_NODES],
+}
+
+/// `enum alock_peer_state`: no connection.
+pub const ALOCK_PEER_NONE: u32 = 0;
+/// Being set up.
+pub const ALOCK_PEER_CONNECTING: u32 = 1;
+/// Usable.
+pub const ALOCK_PEER_UP: u32 = 2;
+/// Lost and torn down.
+pub const ALOCK_PEER_FAILED: u32 = 3;
+/// The peer left.
+pub const ALOCK_PEER_CLOSED: u32 = 4;
+/// This node without loopback.
+pub const ALOCK_PEER_SELF: u32 = 5;
+
+/// `struct alock_cluster_peer`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct AlockClusterPeer {
+    /// Node id.
+    pub node: u32,
+    /// `enum alock_peer_state`.
+    pub state: u32,
+    /// Verbs completed.
+    pub ops: u64,
+    /// Verbs failed.
+    pub errors: u64,
+    /// Why the connection went down (negative errno) or 0.
+    pub last_error: i32,
+    /// The peer's rkey for us.
+    pub rkey: u32,
+    /// Size of the peer's window.
+    pub remote_len: u64,
+}
+
+/// `struct alock_cluster_status`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct AlockClusterStatus {
+    /// In: `ALOCK_STATUS_PROBE` or 0.
+    pub flags: u32,
+    /// Out: 1 while joined.
+    pub joined: u32,
+    /// Out: this node.
+    pub node_id: u32,
+    /// Out: nodes.
+    pub nr_nodes: u32,
+    /// Out: bytes exported.
+    pub window_size: u32,
+    /// Out: RDMA devices seen.
+    pub nr_devices: u32,
+    /// Out: join flags.
+    pub cluster_flags: u32,
+    /// Out: connections up.
+    pub nr_up: u32,
+    /// Out: device name.
+    pub device: [u8; 64],
+    /// Out: per node.
+    pub peers: [AlockClusterPeer; ALOCK_CLUSTER_MAX_NODES],
+}
+
+/// `enum alock_rdma_verb`: RDMA READ.
+pub const ALOCK_RDMA_READ: u32 = 1;
+/// RDMA WRITE.
+pub const ALOCK_RDMA_WRITE: u32 = 2;
+/// Atomic compare-and-swap.
+pub const ALOCK_RDMA_CAS: u32 = 3;
+/// Atomic fetch-and-add.
+pub const ALOCK_RDMA_FAA: u32 = 4;
+/// Copy from the local window to user space.
+pub const ALOCK_RDMA_LOCAL_READ: u32 = 5;
+/// Copy from user space into the local window.
+pub const ALOCK_RDMA_LOCAL_WRITE: u32 = 6;
+/// Most threads of a stress or bench run.
+pub const ALOCK_RDMA_MAX_THREADS: u32 = 64;
+
+/// `struct alock_rdma_op`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct AlockRdmaOp {
+    /// Target node.
+    pub node: u32,
+    /// `enum alock_rdma_verb`.
+    pub verb: u32,
+    /// Offset in the target's window.
+    pub remote_off: u64,
+    /// Offset in the local window.
+    pub local_off: u64,
+    /// Bytes.
+    pub len: u32,
+    /// Must be 0.
+    pub flags: u32,
+    /// CAS expected value, FAA addend.
+    pub compare_add: u64,
+    /// CAS new value.
+    pub swap: u64,
+    /// User buffer (LOCAL verbs).
+    pub data: u64,
+    /// Out: previous value (atomics).
+    pub result: u64,
+    /// Out: latency.
+    pub latency_ns: u64,
+}
+
+/// `struct alock_rdma_stress`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct AlockRdmaStress {
+    /// Node holding the counter.
+    pub node: u32,
+    /// CAS or FAA.
+    pub verb: u32,
+    /// Offset of the counter.
+    pub remote_off: u64,
+    /// Threads.
+    pub threads: u32,
+    /// Increments per thread.
+    pub increments: u32,
+    /// Give up after.
+    pub timeout_ms: u32,
+    /// Must be 0.
+    pub flags: u32,
+    /// Out: increments made.
+    pub done: u64,
+    /// Out: verbs posted.
+    pub attempts: u64,
+    /// Out: failed compares.
+    pub cas_misses: u64,
+    /// Out: failed verbs.
+    pub errors: u64,
+    /// Out: first failure.
+    pub first_error: i32,
+    /// Must be 0.
+    pub reserved: u32,
+    /// Out: wall time.
+    pub elapsed_ns: u64,
+}
+
+/// `struct alock_rdma_bench`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct AlockRdmaBench {
+    /// Target node.
+    pub node: u32,
+    /// Verb.
+    pub verb: u32,
+    /// Bytes.
+    pub len: u32,
+    /// Threads.
+    pub threads: u32,
+    /// Duration.
+    pub duration_ms: u32,
+    /// Must be 0.
+    pub flags: u32,
+    /// Out: verbs completed.
+    pub ops: u64,
+    /// Out: verbs failed.
+    pub errors: u64,
+    /// Out: wall time.
+    pub elapsed_ns: u64,
+    /// Out: fastest verb.
+    pub lat_min_ns: u64,
+    /// Out: median.
+    pub lat_median_ns: u64,
+    /// Out: 99th percentile.
+    pub lat_p99_ns: u64,
+    /// Out: slowest.
+    pub lat_max_ns: u64,
+}
+
+// SAFETY: Plain old data: integers and byte arrays without padding (checked
+// by the size assertions below), so every byte pattern is valid and every
+// byte is initialised.
+unsafe impl FromBytes for AlockClusterJoin {}
+// SAFETY: See above.
+unsafe impl AsBytes for AlockClusterJoin {}
+// SAFETY: See above.
+unsafe impl FromBytes for AlockClusterStatus {}
+// SAFETY: See above.
+unsafe impl AsBytes for AlockClusterStatus {}
+// SAFETY: See above.
+unsafe impl FromBytes for AlockRdmaOp {}
+// SAFETY: See above.
+unsafe impl AsBytes for AlockRdmaOp {}
+// SAFETY: See above.
+unsafe impl FromBytes for AlockRdmaStress {}
+// SAFETY: See above.
+unsafe impl AsBytes for AlockRdmaStress {}
+// SAFETY: See above.
+unsafe impl FromBytes for AlockRdmaBench {}
+// SAFETY: See above.
+unsafe impl AsBytes for AlockRdmaBench {}
+
+const _: () = assert!(core::mem::size_of::<AlockNodeAddr>() == 24);
+const _: () = assert!(core::mem::size_of::<AlockClusterJoin>() == 416);
+const _: () = assert!(core::mem::size_of::<AlockClusterPeer>() == 40);
+const _: () = assert!(core::mem::size_of::<AlockClusterStatus>() == 736);
+const _: () = assert!(core::mem::size_of::<AlockRdmaOp>() == 72);
+const _: () = assert!(core::mem::size_of::<AlockRdmaStress>() == 80);
+const _: () = assert!(core::mem::size_of::<AlockRdmaBench>() == 80);
+
 // SAFETY: Plain old data: integers and byte arrays without padding (checked
 // by the size assertions below), so every byte pattern is valid and every
 // byte is initialised.
@@ -437,9 +687,21 @@ pub const ALOCK_IOC_RWSTRESS: u32 = _IOWR::<AlockRwstress>(ALOCK_IOC_MAGIC, 0x06
 pub const ALOCK_IOC_RWWAKE: u32 = _IOWR::<AlockRwwake>(ALOCK_IOC_MAGIC, 0x07);
 /// `ALOCK_IOC_RWCOST`.
 pub const ALOCK_IOC_RWCOST: u32 = _IOWR::<AlockRwcost>(ALOCK_IOC_MAGIC, 0x08);
+/// `ALOCK_IOC_CLUSTER_JOIN`.
+pub const ALOCK_IOC_CLUSTER_JOIN: u32 = _IOW::<AlockClusterJoin>(ALOCK_IOC_MAGIC, 0x09);
+/// `ALOCK_IOC_CLUSTER_LEAVE`.
+pub const ALOCK_IOC_CLUSTER_LEAVE: u32 = _IO(ALOCK_IOC_MAGIC, 0x0a);
+/// `ALOCK_IOC_CLUSTER_STATUS`.
+pub const ALOCK_IOC_CLUSTER_STATUS: u32 = _IOWR::<AlockClusterStatus>(ALOCK_IOC_MAGIC, 0x0b);
+/// `ALOCK_IOC_RDMA_OP`.
+pub const ALOCK_IOC_RDMA_OP: u32 = _IOWR::<AlockRdmaOp>(ALOCK_IOC_MAGIC, 0x0c);
+/// `ALOCK_IOC_RDMA_STRESS`.
+pub const ALOCK_IOC_RDMA_STRESS: u32 = _IOWR::<AlockRdmaStress>(ALOCK_IOC_MAGIC, 0x0d);
+/// `ALOCK_IOC_RDMA_BENCH`.
+pub const ALOCK_IOC_RDMA_BENCH: u32 = _IOWR::<AlockRdmaBench>(ALOCK_IOC_MAGIC, 0x0e);
 
 /// Every command the module implements, for `ALOCK_IOC_ABI`.
-pub const ABI_TABLE: [AlockAbiEntry; 9] = [
+pub const ABI_TABLE: [AlockAbiEntry; 15] = [
     AlockAbiEntry {
         cmd: ALOCK_IOC_VERSION,
         arg_size: core::mem::size_of::<AlockVersion>() as u32,
@@ -475,6 +737,30 @@ pub const ABI_TABLE: [AlockAbiEntry; 9] = [
     AlockAbiEntry {
         cmd: ALOCK_IOC_RWCOST,
         arg_size: core::mem::size_of::<AlockRwcost>() as u32,
+    },
+    AlockAbiEntry {
+        cmd: ALOCK_IOC_CLUSTER_JOIN,
+        arg_size: core::mem::size_of::<AlockClusterJoin>() as u32,
+    },
+    AlockAbiEntry {
+        cmd: ALOCK_IOC_CLUSTER_LEAVE,
+        arg_size: 0,
+    },
+    AlockAbiEntry {
+        cmd: ALOCK_IOC_CLUSTER_STATUS,
+        arg_size: core::mem::size_of::<AlockClusterStatus>() as u32,
+    },
+    AlockAbiEntry {
+        cmd: ALOCK_IOC_RDMA_OP,
+        arg_size: core::mem::size_of::<AlockRdmaOp>() as u32,
+    },
+    AlockAbiEntry {
+        cmd: ALOCK_IOC_RDMA_STRESS,
+        arg_size: core::mem::size_of::<AlockRdmaStress>() as u32,
+    },
+    AlockAbiEntry {
+        cmd: ALOCK_IOC_RDMA_BENCH,
+        arg_size: core::mem::size_of::<AlockRdmaBench>() as u32,
     },
 ];
 

@@ -125,6 +125,12 @@ static int cmd_abi(int fd)
 		{ "ALOCK_IOC_RWSTRESS", { ALOCK_IOC_RWSTRESS, sizeof(struct alock_rwstress) } },
 		{ "ALOCK_IOC_RWWAKE", { ALOCK_IOC_RWWAKE, sizeof(struct alock_rwwake) } },
 		{ "ALOCK_IOC_RWCOST", { ALOCK_IOC_RWCOST, sizeof(struct alock_rwcost) } },
+		{ "ALOCK_IOC_CLUSTER_JOIN", { ALOCK_IOC_CLUSTER_JOIN, sizeof(struct alock_cluster_join) } },
+		{ "ALOCK_IOC_CLUSTER_LEAVE", { ALOCK_IOC_CLUSTER_LEAVE, 0 } },
+		{ "ALOCK_IOC_CLUSTER_STATUS", { ALOCK_IOC_CLUSTER_STATUS, sizeof(struct alock_cluster_status) } },
+		{ "ALOCK_IOC_RDMA_OP", { ALOCK_IOC_RDMA_OP, sizeof(struct alock_rdma_op) } },
+		{ "ALOCK_IOC_RDMA_STRESS", { ALOCK_IOC_RDMA_STRESS, sizeof(struct alock_rdma_stress) } },
+		{ "ALOCK_IOC_RDMA_BENCH", { ALOCK_IOC_RDMA_BENCH, sizeof(struct alock_rdma_bench) } },
 	};
 	struct alock_abi_entry tab[ALOCK_ABI_MAX_ENTRIES];
 	struct alock_abi q = {

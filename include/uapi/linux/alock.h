@@ -15,7 +15,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define ALOCK_ABI_VERSION	3
+#define ALOCK_ABI_VERSION	4
 #define ALOCK_IOC_MAGIC		0xA1
 #define ALOCK_DEVICE		"/dev/alock"
 
@@ -436,6 +436,274 @@ struct alock_rwcost {
 	__u64 ns;
 };
 
+
+/*
+ * RDMA cluster (ABI 4).  Each node of a cluster of up to
+ * ALOCK_CLUSTER_MAX_NODES exports one window of registered memory; every
+ * pair of nodes shares one RC connection set up through the in-kernel
+ * rdma_cm, over which either side reads, writes and runs atomics on the
+ * other's window.  Membership is explicit: ALOCK_IOC_CLUSTER_JOIN,
+ * ALOCK_IOC_CLUSTER_LEAVE; there is one cluster per module.
+ */
+#define ALOCK_CLUSTER_MAX_NODES		16
+#define ALOCK_CLUSTER_MIN_WINDOW	4096
+#define ALOCK_CLUSTER_MAX_WINDOW	(1U << 20)
+#define ALOCK_CLUSTER_MAX_TIMEOUT_MS	600000
+
+/**
+ * struct alock_node_addr - where a node's rdma_cm listens
+ * @family:	AF_INET (2) or AF_INET6 (10)
+ * @port:	port in the rdma_cm TCP port space, host byte order, 1..65535
+ * @reserved:	must be 0
+ * @addr:	address, network byte order (IPv4: the first 4 bytes, the
+ *		rest 0); it must be an address of an RDMA device (for rxe: of
+ *		the netdev the rxe link is on)
+ */
+struct alock_node_addr {
+	__u16 family;
+	__u16 port;
+	__u32 reserved;
+	__u8 addr[16];
+};
+
+/* JOIN: also connect to this node itself (a loopback QP, for benchmarks). */
+#define ALOCK_CLUSTER_LOOPBACK	(1U << 0)
+#define ALOCK_CLUSTER_FLAGS	(ALOCK_CLUSTER_LOOPBACK)
+
+/**
+ * struct alock_cluster_join - ALOCK_IOC_CLUSTER_JOIN
+ * @node_id:	this node, 0..@nr_nodes-1
+ * @nr_nodes:	nodes in the cluster, 1..ALOCK_CLUSTER_MAX_NODES
+ * @window_size: bytes of memory this node exports, a multiple of 4096 in
+ *		ALOCK_CLUSTER_MIN_WINDOW..ALOCK_CLUSTER_MAX_WINDOW; peers'
+ *		windows may differ in size
+ * @flags:	ALOCK_CLUSTER_* bits
+ * @timeout_ms:	how long to wait for every peer, 1..ALOCK_CLUSTER_MAX_TIMEOUT_MS
+ * @op_timeout_ms: longest wait for one verb before the connection is
+ *		declared lost: 0 (1000 ms) or 10..60000
+ * @reserved:	must be 0
+ * @nodes:	address of every node, [0..@nr_nodes); @nodes[@node_id] is
+ *		the local address to listen on; the rest must be 0
+ *
+ * Node i connects to every node j > i and accepts j < i.  Returns when
+ * every connection is up: 0; or -ETIMEDOUT (some peer did not come, the
+ * node is left as before), -EINTR (a signal), -EBUSY (already joined),
+ * -EADDRNOTAVAIL (@nodes[@node_id] is no RDMA device's address),
+ * -EOPNOTSUPP (the device has no atomics), -EINVAL for bad fields.
+ */
+struct alock_cluster_join {
+	__u32 node_id;
+	__u32 nr_nodes;
+	__u32 window_size;
+	__u32 flags;
+	__u32 timeout_ms;
+	__u32 op_timeout_ms;
+	__u32 reserved[2];
+	struct alock_node_addr nodes[ALOCK_CLUSTER_MAX_NODES];
+};
+
+/**
+ * enum alock_peer_state - state of the connection to one peer
+ * @ALOCK_PEER_NONE:	no connection (not a node of the cluster)
+ * @ALOCK_PEER_CONNECTING: being set up
+ * @ALOCK_PEER_UP:	connected, its window usable
+ * @ALOCK_PEER_FAILED:	lost (a verb failed or timed out): torn down,
+ *			verbs to it fail with -ENOTCONN
+ * @ALOCK_PEER_CLOSED:	the peer left (disconnected): torn down
+ * @ALOCK_PEER_SELF:	this node, without ALOCK_CLUSTER_LOOPBACK
+ */
+enum alock_peer_state {
+	ALOCK_PEER_NONE = 0,
+	ALOCK_PEER_CONNECTING = 1,
+	ALOCK_PEER_UP = 2,
+	ALOCK_PEER_FAILED = 3,
+	ALOCK_PEER_CLOSED = 4,
+	ALOCK_PEER_SELF = 5,
+};
+
+/**
+ * struct alock_cluster_peer - one peer in struct alock_cluster_status
+ * @node:	node id
+ * @state:	enum alock_peer_state
+ * @ops:	verbs completed on the connection
+ * @errors:	verbs that failed
+ * @last_error:	negative errno of the failure that took the connection
+ *		down (-ETIMEDOUT: the peer stopped answering; -ECONNRESET:
+ *		it disconnected), else 0
+ * @rkey:	the peer's rkey for this node
+ * @remote_len:	size of the peer's window
+ */
+struct alock_cluster_peer {
+	__u32 node;
+	__u32 state;
+	__u64 ops;
+	__u64 errors;
+	__s32 last_error;
+	__u32 rkey;
+	__u64 remote_len;
+};
+
+/* STATUS: first probe every connected peer with an 8-byte RDMA READ. */
+#define ALOCK_STATUS_PROBE	(1U << 0)
+
+/**
+ * struct alock_cluster_status - ALOCK_IOC_CLUSTER_STATUS
+ * @flags:	in: ALOCK_STATUS_PROBE or 0
+ * @joined:	out: 1 while this node is in a cluster, else 0 (and the
+ *		fields below but @nr_devices are 0)
+ * @node_id:	out: this node
+ * @nr_nodes:	out: nodes in the cluster
+ * @window_size: out: bytes this node exports
+ * @nr_devices:	out: RDMA devices the module's ib_client sees
+ * @cluster_flags: out: ALOCK_CLUSTER_* of the join
+ * @nr_up:	out: peers (and the loopback) in ALOCK_PEER_UP
+ * @device:	out: NUL-terminated name of the device the cluster uses
+ * @peers:	out: [0..@nr_nodes), indexed by node id
+ */
+struct alock_cluster_status {
+	__u32 flags;
+	__u32 joined;
+	__u32 node_id;
+	__u32 nr_nodes;
+	__u32 window_size;
+	__u32 nr_devices;
+	__u32 cluster_flags;
+	__u32 nr_up;
+	char device[64];
+	struct alock_cluster_peer peers[ALOCK_CLUSTER_MAX_NODES];
+};
+
+/**
+ * enum alock_rdma_verb - ALOCK_IOC_RDMA_OP, _STRESS, _BENCH
+ * @ALOCK_RDMA_READ:	RDMA READ of @len bytes of the node's window at
+ *			@remote_off into this node's window at @local_off
+ * @ALOCK_RDMA_WRITE:	RDMA WRITE, the other way
+ * @ALOCK_RDMA_CAS:	8-byte compare-and-swap at @remote_off (8-aligned):
+ *			if equal to @compare_add, set to @swap; @result is
+ *			the old value
+ * @ALOCK_RDMA_FAA:	8-byte fetch-and-add of @compare_add; @result old
+ * @ALOCK_RDMA_LOCAL_READ: copy @len bytes of this node's own window at
+ *			@local_off to the user buffer @data (no RDMA)
+ * @ALOCK_RDMA_LOCAL_WRITE: copy the user buffer @data into the window
+ *
+ * A CPU store to a window word is not atomic with an RDMA atomic on the
+ * same word (rxe and many NICs): change a word only by one of the two.
+ */
+enum alock_rdma_verb {
+	ALOCK_RDMA_READ = 1,
+	ALOCK_RDMA_WRITE = 2,
+	ALOCK_RDMA_CAS = 3,
+	ALOCK_RDMA_FAA = 4,
+	ALOCK_RDMA_LOCAL_READ = 5,
+	ALOCK_RDMA_LOCAL_WRITE = 6,
+};
+
+/**
+ * struct alock_rdma_op - ALOCK_IOC_RDMA_OP: one verb, synchronously
+ * @node:	target node (this node only with ALOCK_CLUSTER_LOOPBACK, or
+ *		for the LOCAL verbs)
+ * @verb:	enum alock_rdma_verb
+ * @remote_off:	offset in the target's window
+ * @local_off:	offset in this node's window
+ * @len:	READ, WRITE, LOCAL_*: 1..window bytes; CAS, FAA: 8
+ * @flags:	must be 0
+ * @compare_add: CAS: expected value; FAA: addend
+ * @swap:	CAS: new value
+ * @data:	LOCAL_*: user buffer of @len bytes
+ * @result:	out: CAS, FAA: the word's previous value
+ * @latency_ns:	out: time from posting to completion
+ *
+ * -ENOTCONN: not joined, or no usable connection to @node; -ETIMEDOUT:
+ * the peer did not answer (the connection is then torn down);
+ * -ERANGE: outside a window; -EINVAL: bad verb, length, alignment.
+ */
+struct alock_rdma_op {
+	__u32 node;
+	__u32 verb;
+	__u64 remote_off;
+	__u64 local_off;
+	__u32 len;
+	__u32 flags;
+	__u64 compare_add;
+	__u64 swap;
+	__u64 data;
+	__u64 result;
+	__u64 latency_ns;
+};
+
+#define ALOCK_RDMA_MAX_THREADS	64
+
+/**
+ * struct alock_rdma_stress - ALOCK_IOC_RDMA_STRESS: contended increments
+ * @node:	node whose window holds the counter
+ * @verb:	ALOCK_RDMA_CAS (read-compare-swap loop) or ALOCK_RDMA_FAA
+ * @remote_off:	offset of the 8-byte counter (8-aligned)
+ * @threads:	kernel threads, 1..ALOCK_RDMA_MAX_THREADS
+ * @increments:	successful increments each thread makes, 1..1000000
+ * @timeout_ms:	give up after this long, 1..ALOCK_CLUSTER_MAX_TIMEOUT_MS
+ * @flags:	must be 0
+ * @done:	out: increments made, all threads
+ * @attempts:	out: verbs posted
+ * @cas_misses:	out: CAS whose compare failed (someone else won)
+ * @errors:	out: verbs that failed (a thread stops at its first)
+ * @first_error: out: negative errno of the first failure, else 0
+ * @reserved:	must be 0
+ * @elapsed_ns:	out: wall time
+ *
+ * Several nodes may run it at once against one counter: it must end at
+ * the sum of their @done.  Returns 0 also when verbs failed (see
+ * @errors); -EINTR (with partial results) on a signal.
+ */
+struct alock_rdma_stress {
+	__u32 node;
+	__u32 verb;
+	__u64 remote_off;
+	__u32 threads;
+	__u32 increments;
+	__u32 timeout_ms;
+	__u32 flags;
+	__u64 done;
+	__u64 attempts;
+	__u64 cas_misses;
+	__u64 errors;
+	__s32 first_error;
+	__u32 reserved;
+	__u64 elapsed_ns;
+};
+
+/**
+ * struct alock_rdma_bench - ALOCK_IOC_RDMA_BENCH: verb latency/throughput
+ * @node:	target node (this node: over the loopback QP)
+ * @verb:	ALOCK_RDMA_READ, _WRITE, _CAS or _FAA
+ * @len:	READ, WRITE: bytes, 8..4096; atomics: 8
+ * @threads:	kernel threads, 1..ALOCK_RDMA_MAX_THREADS, each issuing
+ *		one verb at a time on its own words
+ * @duration_ms: 1..ALOCK_STRESS_MAX_MS
+ * @flags:	must be 0
+ * @ops:	out: verbs completed
+ * @errors:	out: verbs that failed
+ * @elapsed_ns:	out: wall time
+ * @lat_min_ns, @lat_median_ns, @lat_p99_ns, @lat_max_ns: out: latency of
+ *		one verb, over up to 4096 samples per thread
+ *
+ * The words used are in the upper half of both windows.
+ */
+struct alock_rdma_bench {
+	__u32 node;
+	__u32 verb;
+	__u32 len;
+	__u32 threads;
+	__u32 duration_ms;
+	__u32 flags;
+	__u64 ops;
+	__u64 errors;
+	__u64 elapsed_ns;
+	__u64 lat_min_ns;
+	__u64 lat_median_ns;
+	__u64 lat_p99_ns;
+	__u64 lat_max_ns;
+};
+
 #define ALOCK_IOC_VERSION	_IOR(ALOCK_IOC_MAGIC, 0x00, struct alock_version)
 #define ALOCK_IOC_ABI		_IOWR(ALOCK_IOC_MAGIC, 0x01, struct alock_abi)
 #define ALOCK_IOC_SELFTEST	_IOWR(ALOCK_IOC_MAGIC, 0x02, struct alock_selftest)
@@ -445,5 +713,11 @@ struct alock_rwcost {
 #define ALOCK_IOC_RWSTRESS	_IOWR(ALOCK_IOC_MAGIC, 0x06, struct alock_rwstress)
 #define ALOCK_IOC_RWWAKE	_IOWR(ALOCK_IOC_MAGIC, 0x07, struct alock_rwwake)
 #define ALOCK_IOC_RWCOST	_IOWR(ALOCK_IOC_MAGIC, 0x08, struct alock_rwcost)
+#define ALOCK_IOC_CLUSTER_JOIN	_IOW(ALOCK_IOC_MAGIC, 0x09, struct alock_cluster_join)
+#define ALOCK_IOC_CLUSTER_LEAVE	_IO(ALOCK_IOC_MAGIC, 0x0a)
+#define ALOCK_IOC_CLUSTER_STATUS _IOWR(ALOCK_IOC_MAGIC, 0x0b, struct alock_cluster_status)
+#define ALOCK_IOC_RDMA_OP	_IOWR(ALOCK_IOC_MAGIC, 0x0c, struct alock_rdma_op)
+#define ALOCK_IOC_RDMA_STRESS	_IOWR(ALOCK_IOC_MAGIC, 0x0d, struct alock_rdma_stress)
+#define ALOCK_IOC_RDMA_BENCH	_IOWR(ALOCK_IOC_MAGIC, 0x0e, struct alock_rdma_bench)
 
 #endif /* _UAPI_LINUX_ALOCK_H */

@@ -1,0 +1,587 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * rdmatest: guest-side checks of the RDMA transport of /dev/alock
+ * (cluster membership, one-sided verbs between guests, failures).
+ *
+ * Every node of the test cluster runs the same command at about the same
+ * time; the nodes meet at barriers kept in node 0's window (fetch-and-add
+ * of a counter, then compare-and-swap reads until every node arrived).
+ * Output is TAP as in alocktest ("ok - ...", "not ok - ..."); exit 0 if
+ * every check passed, 1 otherwise, 2 for usage.
+ *
+ *   rdmatest errno NODE NODES          membership input checks (not joined)
+ *   rdmatest join NODE NODES [PORT]    join with loopback, 64 KiB window
+ *   rdmatest verbs NODE NODES          READ/WRITE/CAS/FAA with every node
+ *   rdmatest contend NODE NODES HOME THREADS INCREMENTS
+ *   rdmatest bench NODE NODES MS       latency/throughput of every verb
+ *   rdmatest kill NODE NODES VICTIM    the victim is killed by the host
+ *   rdmatest status | leave
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/alock.h>
+
+_Static_assert(sizeof(struct alock_node_addr) == 24, "alock_node_addr size");
+_Static_assert(sizeof(struct alock_cluster_join) == 416, "alock_cluster_join size");
+_Static_assert(sizeof(struct alock_cluster_status) == 736, "alock_cluster_status size");
+_Static_assert(sizeof(struct alock_rdma_op) == 72, "alock_rdma_op size");
+_Static_assert(sizeof(struct alock_rdma_stress) == 80, "alock_rdma_stress size");
+_Static_assert(sizeof(struct alock_rdma_bench) == 80, "alock_rdma_bench size");
+
+/* Window layout used by the tests (64 KiB windows; bench uses the upper half). */
+#define WINDOW		65536
+#define BAR_OFF		64	/* barrier counters, node 0 */
+#define PAT_OFF		2048	/* this node's pattern, 256 bytes */
+#define PAT_LEN		256
+#define IN_OFF		4096	/* patterns read from node j at IN_OFF + j * PAT_LEN */
+#define WR_OFF		12288	/* node s writes its pattern at WR_OFF + s * PAT_LEN */
+#define CAS_OFF		20480	/* node s's word at CAS_OFF + s * 8 */
+#define CNT_OFF		24576	/* contended counters */
+#define KILL_OFF	28672	/* counter the survivors hammer on the victim */
+#define PORT		18600
+
+static int failures;
+static int fd;
+static int me, nodes;
+
+static void tap(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s - ", ok ? "ok" : "not ok");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	if (!ok)
+		failures++;
+}
+
+static int xioctl(unsigned long cmd, void *arg)
+{
+	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static const char *err_s(int r)
+{
+	return r ? strerror(-r) : "success";
+}
+
+static void fill_join(struct alock_cluster_join *j, int node, int n, int port)
+{
+	int i;
+
+	memset(j, 0, sizeof(*j));
+	j->node_id = node;
+	j->nr_nodes = n;
+	j->window_size = WINDOW;
+	j->flags = ALOCK_CLUSTER_LOOPBACK;
+	j->timeout_ms = 120000;
+	for (i = 0; i < n; i++) {
+		j->nodes[i].family = AF_INET;
+		j->nodes[i].port = port;
+		j->nodes[i].addr[0] = 10;
+		j->nodes[i].addr[1] = 77;
+		j->nodes[i].addr[2] = 0;
+		j->nodes[i].addr[3] = i + 1;
+	}
+}
+
+/* One verb; returns 0 or -errno. */
+static int verb(int node, int v, uint64_t roff, uint64_t loff, uint32_t len,
+		uint64_t a, uint64_t b, uint64_t *result)
+{
+	struct alock_rdma_op op = {
+		.node = node, .verb = v, .remote_off = roff, .local_off = loff,
+		.len = len, .compare_add = a, .swap = b,
+	};
+	int r = xioctl(ALOCK_IOC_RDMA_OP, &op);
+
+	if (result)
+		*result = op.result;
+	return r;
+}
+
+static int local_io(int write, uint64_t off, void *buf, uint32_t len)
+{
+	struct alock_rdma_op op = {
+		.node = me, .verb = write ? ALOCK_RDMA_LOCAL_WRITE : ALOCK_RDMA_LOCAL_READ,
+		.local_off = off, .len = len, .data = (uintptr_t)buf,
+	};
+
+	return xioctl(ALOCK_IOC_RDMA_OP, &op);
+}
+
+/*
+ * Barrier @k among @n nodes (node ids 0..n-1 or the @mask of nodes that
+ * take part): a fetch-and-add on node 0's counter k, then CAS reads until
+ * it reaches @n.  0 or -errno; -ETIMEDOUT after @secs.
+ */
+static int barrier(int k, int n, double secs)
+{
+	double t0 = now_s();
+	uint64_t v;
+	int r;
+
+	r = verb(0, ALOCK_RDMA_FAA, BAR_OFF + 8 * k, 0, 8, 1, 0, NULL);
+	if (r)
+		return r;
+	while (now_s() - t0 < secs) {
+		r = verb(0, ALOCK_RDMA_CAS, BAR_OFF + 8 * k, 0, 8, 0, 0, &v);
+		if (r)
+			return r;
+		if (v >= (uint64_t)n)
+			return 0;
+		usleep(10000);
+	}
+	return -ETIMEDOUT;
+}
+
+static void check_barrier(int k, int n)
+{
+	int r = barrier(k, n, 120);
+
+	tap(r == 0, "node%d: barrier %d of %d nodes (%s)", me, k, n, err_s(r));
+}
+
+static void pattern(int node, unsigned char *p)
+{
+	int i;
+
+	for (i = 0; i < PAT_LEN; i++)
+		p[i] = (unsigned char)(node * 37 + i * 7 + 1);
+}
+
+static int get_status(struct alock_cluster_status *s, int probe)
+{
+	memset(s, 0, sizeof(*s));
+	s->flags = probe ? ALOCK_STATUS_PROBE : 0;
+	return xioctl(ALOCK_IOC_CLUSTER_STATUS, s);
+}
+
+static const char *state_name(unsigned int s)
+{
+	static const char *names[] = { "none", "connecting", "up", "failed", "closed", "self" };
+
+	return s < 6 ? names[s] : "?";
+}
+
+static void print_status(void)
+{
+	struct alock_cluster_status s;
+	unsigned int i;
+
+	if (get_status(&s, 0)) {
+		tap(0, "ALOCK_IOC_CLUSTER_STATUS (%s)", strerror(errno));
+		return;
+	}
+	s.device[sizeof(s.device) - 1] = 0;
+	printf("# status: joined=%u node=%u nodes=%u window=%u device=%s devices=%u up=%u\n",
+	       s.joined, s.node_id, s.nr_nodes, s.window_size, s.device,
+	       s.nr_devices, s.nr_up);
+	for (i = 0; i < s.nr_nodes; i++)
+		printf("#   node%u: %s ops=%llu errors=%llu last_error=%d rkey=%#x window=%llu\n",
+		       s.peers[i].node, state_name(s.peers[i].state),
+		       (unsigned long long)s.peers[i].ops,
+		       (unsigned long long)s.peers[i].errors, s.peers[i].last_error,
+		       s.peers[i].rkey, (unsigned long long)s.peers[i].remote_len);
+}
+
+/* Malformed membership input: each gets its errno, nothing is joined. */
+static int cmd_errno(void)
+{
+	struct alock_cluster_join j, good;
+	struct alock_cluster_status s;
+	struct alock_rdma_op op;
+	int r;
+
+	fill_join(&good, me, nodes, PORT);
+#define BAD_JOIN(what, err, stmt) do {					\
+		j = good;						\
+		stmt;							\
+		r = xioctl(ALOCK_IOC_CLUSTER_JOIN, &j);			\
+		tap(r == -(err), "join with %s -> %s (got %s)", what,	\
+		    strerror(err), err_s(r));				\
+	} while (0)
+	BAD_JOIN("node_id >= nr_nodes", EINVAL, j.node_id = nodes);
+	BAD_JOIN("nr_nodes 0", EINVAL, j.nr_nodes = 0);
+	BAD_JOIN("nr_nodes 17", EINVAL, j.nr_nodes = ALOCK_CLUSTER_MAX_NODES + 1);
+	BAD_JOIN("window 1000 bytes", EINVAL, j.window_size = 1000);
+	BAD_JOIN("window not a page multiple", EINVAL, j.window_size = WINDOW + 8);
+	BAD_JOIN("window 2 MiB", EINVAL, j.window_size = 2 << 20);
+	BAD_JOIN("unknown flag", EINVAL, j.flags |= 1U << 7);
+	BAD_JOIN("timeout 0", EINVAL, j.timeout_ms = 0);
+	BAD_JOIN("op timeout 5 ms", EINVAL, j.op_timeout_ms = 5);
+	BAD_JOIN("reserved field set", EINVAL, j.reserved[1] = 1);
+	BAD_JOIN("address family 7", EINVAL, j.nodes[0].family = 7);
+	BAD_JOIN("port 0", EINVAL, j.nodes[nodes - 1].port = 0);
+	BAD_JOIN("IPv4 address with junk after it", EINVAL, j.nodes[0].addr[9] = 1);
+	BAD_JOIN("an address beyond nr_nodes", EINVAL,
+		 j.nodes[nodes].family = AF_INET);
+	/* 10.77.0.200 is on the link but no device has it. */
+	BAD_JOIN("own address not on an RDMA device", EADDRNOTAVAIL,
+		 j.nodes[me].addr[3] = 200);
+	r = ioctl(fd, ALOCK_IOC_CLUSTER_JOIN, (void *)16);
+	tap(r < 0 && errno == EFAULT, "join with an unmapped argument -> EFAULT (got %s)",
+	    r < 0 ? strerror(errno) : "success");
+	r = xioctl(ALOCK_IOC_CLUSTER_LEAVE, NULL);
+	tap(r == -ENOTCONN, "leave when not joined -> ENOTCONN (got %s)", err_s(r));
+	r = get_status(&s, 0);
+	tap(r == 0 && s.joined == 0 && s.nr_devices >= 1,
+	    "status when not joined: joined 0, %u RDMA device(s) (%s)", s.nr_devices, err_s(r));
+	s.flags = 1U << 5;
+	r = xioctl(ALOCK_IOC_CLUSTER_STATUS, &s);
+	tap(r == -EINVAL, "status with an unknown flag -> EINVAL (got %s)", err_s(r));
+	memset(&op, 0, sizeof(op));
+	op.verb = ALOCK_RDMA_FAA;
+	op.len = 8;
+	r = xioctl(ALOCK_IOC_RDMA_OP, &op);
+	tap(r == -ENOTCONN, "verb when not joined -> ENOTCONN (got %s)", err_s(r));
+	return 0;
+}
+
+static int cmd_join(int port)
+{
+	struct alock_cluster_join j;
+	struct alock_cluster_status s;
+	double t0 = now_s();
+	int r;
+
+	fill_join(&j, me, nodes, port);
+	r = xioctl(ALOCK_IOC_CLUSTER_JOIN, &j);
+	tap(r == 0, "node%d: join a cluster of %d (loopback, %d KiB window) in %.1f s (%s)",
+	    me, nodes, WINDOW / 1024, now_s() - t0, err_s(r));
+	if (r)
+		return 1;
+	r = xioctl(ALOCK_IOC_CLUSTER_JOIN, &j);
+	tap(r == -EBUSY, "second join -> EBUSY (got %s)", err_s(r));
+	r = get_status(&s, 0);
+	tap(r == 0 && s.joined && s.node_id == (unsigned int)me &&
+	    s.nr_nodes == (unsigned int)nodes && s.nr_up == (unsigned int)nodes &&
+	    s.window_size == WINDOW,
+	    "status: joined as node %u of %u, %u connections up (loopback included)",
+	    s.node_id, s.nr_nodes, s.nr_up);
+	print_status();
+	return 0;
+}
+
+/* READ, WRITE, CAS and FAA against every node (itself over loopback). */
+static int cmd_verbs(void)
+{
+	unsigned char mine[PAT_LEN], want[PAT_LEN], got[PAT_LEN];
+	uint64_t v, w;
+	int j, r, ok;
+
+	pattern(me, mine);
+	r = local_io(1, PAT_OFF, mine, PAT_LEN);
+	tap(r == 0, "node%d: write the pattern into the own window (%s)", me, err_s(r));
+	check_barrier(1, nodes);
+	for (j = 0; j < nodes; j++) {
+		pattern(j, want);
+		r = verb(j, ALOCK_RDMA_READ, PAT_OFF, IN_OFF + j * PAT_LEN, PAT_LEN, 0, 0, NULL);
+		memset(got, 0, sizeof(got));
+		if (!r)
+			r = local_io(0, IN_OFF + j * PAT_LEN, got, PAT_LEN);
+		tap(r == 0 && !memcmp(got, want, PAT_LEN),
+		    "node%d: RDMA READ of %d bytes of node%d's window has its pattern (%s)",
+		    me, PAT_LEN, j, err_s(r));
+		r = verb(j, ALOCK_RDMA_WRITE, WR_OFF + me * PAT_LEN, PAT_OFF, PAT_LEN, 0, 0, NULL);
+		tap(r == 0, "node%d: RDMA WRITE of %d bytes to node%d (%s)", me, PAT_LEN, j, err_s(r));
+		r = verb(j, ALOCK_RDMA_CAS, CAS_OFF + 8 * me, 0, 8, 0, 100 + me, &v);
+		tap(r == 0 && v == 0, "node%d: CAS 0 -> %d on node%d succeeds, old 0 (got %llu, %s)",
+		    me, 100 + me, j, (unsigned long long)v, err_s(r));
+		r = verb(j, ALOCK_RDMA_CAS, CAS_OFF + 8 * me, 0, 8, 0, 5, &v);
+		tap(r == 0 && v == (uint64_t)(100 + me),
+		    "node%d: CAS 0 -> 5 on node%d fails, returns %d (got %llu, %s)",
+		    me, j, 100 + me, (unsigned long long)v, err_s(r));
+		r = verb(j, ALOCK_RDMA_FAA, CAS_OFF + 8 * me, 0, 8, 10, 0, &v);
+		w = 0;
+		if (!r)
+			r = verb(j, ALOCK_RDMA_CAS, CAS_OFF + 8 * me, 0, 8, 0, 0, &w);
+		tap(r == 0 && v == (uint64_t)(100 + me) && w == (uint64_t)(110 + me),
+		    "node%d: FAA +10 on node%d returns %d, leaves %d (got %llu, %llu, %s)",
+		    me, j, 100 + me, 110 + me, (unsigned long long)v,
+		    (unsigned long long)w, err_s(r));
+	}
+	check_barrier(2, nodes);
+	/* What the others did to this node's window. */
+	for (j = 0; j < nodes; j++) {
+		pattern(j, want);
+		r = local_io(0, WR_OFF + j * PAT_LEN, got, PAT_LEN);
+		tap(r == 0 && !memcmp(got, want, PAT_LEN),
+		    "node%d: node%d's RDMA WRITE landed in the own window", me, j);
+		r = local_io(0, CAS_OFF + 8 * j, &v, 8);
+		tap(r == 0 && v == (uint64_t)(110 + j),
+		    "node%d: node%d's CAS and FAA left %d in the own window (got %llu)",
+		    me, j, 110 + j, (unsigned long long)v);
+	}
+	/* Bad verbs: errno, and the connection stays up. */
+	r = verb((me + 1) % nodes, ALOCK_RDMA_READ, WINDOW - 8, 0, 16, 0, 0, NULL);
+	tap(r == -ERANGE, "READ past the peer's window -> ERANGE (got %s)", err_s(r));
+	r = verb((me + 1) % nodes, ALOCK_RDMA_WRITE, 0, WINDOW - 4, 8, 0, 0, NULL);
+	tap(r == -ERANGE, "WRITE from past the own window -> ERANGE (got %s)", err_s(r));
+	r = verb((me + 1) % nodes, ALOCK_RDMA_CAS, CAS_OFF + 4, 0, 8, 0, 0, NULL);
+	tap(r == -EINVAL, "CAS on an unaligned word -> EINVAL (got %s)", err_s(r));
+	r = verb((me + 1) % nodes, ALOCK_RDMA_FAA, UINT64_MAX - 3, 0, 8, 1, 0, NULL);
+	tap(r == -EINVAL || r == -ERANGE, "FAA at offset 2^64-4 -> EINVAL/ERANGE (got %s)", err_s(r));
+	r = verb((me + 1) % nodes, ALOCK_RDMA_READ, 0, 0, 0, 0, 0, NULL);
+	tap(r == -EINVAL, "READ of 0 bytes -> EINVAL (got %s)", err_s(r));
+	r = verb(nodes, ALOCK_RDMA_READ, 0, 0, 8, 0, 0, NULL);
+	tap(r == -ENOTCONN, "verb to node %d (not in the cluster) -> ENOTCONN (got %s)",
+	    nodes, err_s(r));
+	r = verb(0, 99, 0, 0, 8, 0, 0, NULL);
+	tap(r == -EINVAL, "verb 99 -> EINVAL (got %s)", err_s(r));
+	{
+		struct alock_rdma_op op = { .node = me, .verb = ALOCK_RDMA_LOCAL_READ,
+					    .len = 8, .data = 16 };
+
+		r = xioctl(ALOCK_IOC_RDMA_OP, &op);
+		tap(r == -EFAULT, "LOCAL_READ to an unmapped buffer -> EFAULT (got %s)", err_s(r));
+	}
+	ok = 1;
+	for (j = 0; j < nodes; j++)
+		if (verb(j, ALOCK_RDMA_CAS, CAS_OFF + 8 * me, 0, 8, 0, 0, &v) ||
+		    v != (uint64_t)(110 + me))
+			ok = 0;
+	tap(ok, "node%d: every connection still works after the refused verbs", me);
+	check_barrier(3, nodes);
+	return 0;
+}
+
+/*
+ * Every node increments one counter on node @home with @threads kernel
+ * threads x @incs CAS increments (and the same with FAA on the next
+ * word); it must end at exactly nodes * threads * incs.
+ */
+static int cmd_contend(int home, int threads, int incs, int bar)
+{
+	struct alock_rdma_stress st;
+	uint64_t want = (uint64_t)nodes * threads * incs, v;
+	int verbs_[2] = { ALOCK_RDMA_CAS, ALOCK_RDMA_FAA };
+	int i, r;
+
+	for (i = 0; i < 2; i++) {
+		check_barrier(bar + 2 * i, nodes);
+		memset(&st, 0, sizeof(st));
+		st.node = home;
+		st.verb = verbs_[i];
+		st.remote_off = CNT_OFF + 8 * i;
+		st.threads = threads;
+		st.increments = incs;
+		st.timeout_ms = 300000;
+		r = xioctl(ALOCK_IOC_RDMA_STRESS, &st);
+		tap(r == 0 && st.errors == 0 && st.done == (uint64_t)threads * incs,
+		    "node%d: %d threads made %llu of %d %s increments on node%d "
+		    "(%llu verbs, %llu CAS misses, %llu errors, %.2f s, %s)",
+		    me, threads, (unsigned long long)st.done, threads * incs,
+		    i ? "FAA" : "CAS", home, (unsigned long long)st.attempts,
+		    (unsigned long long)st.cas_misses, (unsigned long long)st.errors,
+		    st.elapsed_ns / 1e9, err_s(r));
+		check_barrier(bar + 2 * i + 1, nodes);
+		r = verb(home, ALOCK_RDMA_CAS, CNT_OFF + 8 * i, 0, 8, 0, 0, &v);
+		tap(r == 0 && v == want,
+		    "node%d: contended %s counter on node%d ends at exactly %llu (got %llu, %s)",
+		    me, i ? "FAA" : "CAS", home, (unsigned long long)want,
+		    (unsigned long long)v, err_s(r));
+	}
+	return 0;
+}
+
+static const char *verb_name(int v)
+{
+	static const char *n[] = { "?", "read", "write", "cas", "faa" };
+
+	return v >= 1 && v <= 4 ? n[v] : "?";
+}
+
+/* Each verb to each node (this node: over loopback); not asserted. */
+static int cmd_bench(int ms)
+{
+	int verbs_[] = { ALOCK_RDMA_READ, ALOCK_RDMA_WRITE, ALOCK_RDMA_CAS, ALOCK_RDMA_FAA };
+	int threads[] = { 1, 4 };
+	struct alock_rdma_bench b;
+	unsigned int i, t;
+	int j, r;
+
+	for (j = 0; j < nodes; j++) {
+		for (i = 0; i < 4; i++) {
+			for (t = 0; t < 2; t++) {
+				memset(&b, 0, sizeof(b));
+				b.node = j;
+				b.verb = verbs_[i];
+				b.len = 8;
+				b.threads = threads[t];
+				b.duration_ms = ms;
+				r = xioctl(ALOCK_IOC_RDMA_BENCH, &b);
+				tap(r == 0 && b.errors == 0 && b.ops > 0,
+				    "node%d: bench %s 8 B to node%d, %d thread(s) (%s)",
+				    me, verb_name(b.verb), j, b.threads, err_s(r));
+				if (r)
+					continue;
+				printf("# rdma-verb node=%d peer=%d path=%s verb=%s bytes=%u threads=%u "
+				       "ops=%llu ops_s=%.0f min_us=%.1f median_us=%.1f p99_us=%.1f max_us=%.1f\n",
+				       me, j, j == me ? "loopback" : "remote", verb_name(b.verb),
+				       b.len, b.threads, (unsigned long long)b.ops,
+				       b.ops / (b.elapsed_ns / 1e9), b.lat_min_ns / 1e3,
+				       b.lat_median_ns / 1e3, b.lat_p99_ns / 1e3, b.lat_max_ns / 1e3);
+			}
+		}
+	}
+	memset(&b, 0, sizeof(b));
+	b.node = me;
+	b.verb = ALOCK_RDMA_READ;
+	b.len = 4;
+	b.threads = 1;
+	b.duration_ms = 1;
+	r = xioctl(ALOCK_IOC_RDMA_BENCH, &b);
+	tap(r == -EINVAL, "bench READ of 4 bytes -> EINVAL (got %s)", err_s(r));
+	b.len = 8;
+	b.threads = ALOCK_RDMA_MAX_THREADS + 1;
+	r = xioctl(ALOCK_IOC_RDMA_BENCH, &b);
+	tap(r == -EINVAL, "bench with %d threads -> EINVAL (got %s)", b.threads, err_s(r));
+	return 0;
+}
+
+/*
+ * The host kills node @victim (QEMU SIGKILL) while the survivors run
+ * increments against it: their verbs must fail (never hang), the victim
+ * shows as failed, and the survivors keep working with each other.
+ */
+static int cmd_kill(int victim, int bar)
+{
+	struct alock_rdma_stress st;
+	struct alock_cluster_status s;
+	double t0;
+	int other = -1, j, r, ok;
+	uint64_t v;
+
+	for (j = 0; j < nodes; j++)
+		if (j != me && j != victim)
+			other = j;
+	check_barrier(bar, nodes);
+	if (me == victim) {
+		tap(1, "node%d: the victim asks the host to kill it", me);
+		fflush(stdout);
+		sync();
+		usleep(500000);
+		close(open("/out/kill-me", O_CREAT | O_WRONLY, 0644));
+		sync();
+		for (;;)
+			pause();
+	}
+	memset(&st, 0, sizeof(st));
+	st.node = victim;
+	st.verb = ALOCK_RDMA_FAA;
+	st.remote_off = KILL_OFF;
+	st.threads = 2;
+	st.increments = 1000000;
+	st.timeout_ms = 120000;
+	t0 = now_s();
+	r = xioctl(ALOCK_IOC_RDMA_STRESS, &st);
+	tap(r == 0 && st.errors > 0 && st.done < 2000000ULL &&
+	    (st.first_error == -ETIMEDOUT || st.first_error == -ECONNRESET ||
+	     st.first_error == -ENOTCONN),
+	    "node%d: increments on node%d stop with an error when it is killed "
+	    "(%llu made, %llu errors, first %s, after %.1f s)",
+	    me, victim, (unsigned long long)st.done, (unsigned long long)st.errors,
+	    st.first_error ? strerror(-st.first_error) : "none", now_s() - t0);
+	/* The reaper tears the connection down within a few periods. */
+	ok = 0;
+	for (t0 = now_s(); now_s() - t0 < 10; usleep(50000))
+		if (!get_status(&s, 0) && s.peers[victim].state == ALOCK_PEER_FAILED) {
+			ok = 1;
+			break;
+		}
+	tap(ok && s.peers[victim].last_error != 0 && s.peers[victim].errors > 0,
+	    "node%d: status shows node%d failed (last error %s, %llu failed verbs)",
+	    me, victim, strerror(-s.peers[victim].last_error),
+	    (unsigned long long)s.peers[victim].errors);
+	print_status();
+	t0 = now_s();
+	r = verb(victim, ALOCK_RDMA_READ, 0, 0, 8, 0, 0, NULL);
+	tap(r == -ENOTCONN && now_s() - t0 < 1,
+	    "node%d: a verb to the dead node fails at once with ENOTCONN (got %s)", me, err_s(r));
+	r = get_status(&s, 1);
+	tap(r == 0 && s.peers[me].state == ALOCK_PEER_UP &&
+	    (other < 0 || s.peers[other].state == ALOCK_PEER_UP),
+	    "node%d: after a probe, the loopback and node%d are still up", me, other);
+	/* The survivors still work together: a barrier of two and a counter. */
+	r = barrier(bar + 1, nodes - 1, 60);
+	tap(r == 0, "node%d: barrier of the %d survivors (%s)", me, nodes - 1, err_s(r));
+	r = verb(other >= 0 ? other : me, ALOCK_RDMA_FAA, CNT_OFF + 16, 0, 8, 1, 0, NULL);
+	tap(r == 0, "node%d: FAA on node%d after the failure (%s)", me, other, err_s(r));
+	r = barrier(bar + 2, nodes - 1, 60);
+	v = 0;
+	if (!r)
+		r = verb(me, ALOCK_RDMA_CAS, CNT_OFF + 16, 0, 8, 0, 0, &v);
+	tap(r == 0 && v == 1, "node%d: node%d's FAA landed here (got %llu, %s)",
+	    me, other, (unsigned long long)v, err_s(r));
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : "";
+	int r;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: see the comment at the top of rdmatest.c\n");
+		return 2;
+	}
+	fd = open(ALOCK_DEVICE, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		printf("not ok - open %s: %s\n", ALOCK_DEVICE, strerror(errno));
+		return 1;
+	}
+	if (!strcmp(cmd, "status")) {
+		print_status();
+		return 0;
+	}
+	if (!strcmp(cmd, "leave")) {
+		r = xioctl(ALOCK_IOC_CLUSTER_LEAVE, NULL);
+		tap(r == 0, "leave the cluster (%s)", err_s(r));
+		r = xioctl(ALOCK_IOC_CLUSTER_LEAVE, NULL);
+		tap(r == -ENOTCONN, "second leave -> ENOTCONN (got %s)", err_s(r));
+		return failures ? 1 : 0;
+	}
+	if (argc < 4)
+		return 2;
+	me = atoi(argv[2]);
+	nodes = atoi(argv[3]);
+	if (nodes < 1 || nodes > ALOCK_CLUSTER_MAX_NODES || me < 0 || me >= nodes)
+		return 2;
+	if (!strcmp(cmd, "errno"))
+		cmd_errno();
+	else if (!strcmp(cmd, "join"))
+		cmd_join(argc > 4 ? atoi(argv[4]) : PORT);
+	else if (!strcmp(cmd, "verbs"))
+		cmd_verbs();
+	else if (!strcmp(cmd, "contend") && argc > 6)
+		cmd_contend(atoi(argv[4]), atoi(argv[5]), atoi(argv[6]), 10);
+	else if (!strcmp(cmd, "bench"))
+		cmd_bench(argc > 4 ? atoi(argv[4]) : 1000);
+	else if (!strcmp(cmd, "kill") && argc > 4)
+		cmd_kill(atoi(argv[4]), 20);
+	else
+		return 2;
+	return failures ? 1 : 0;
+}
