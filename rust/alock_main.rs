@@ -6,6 +6,7 @@
 //! character device through which user space runs the module's self-tests,
 //! stress tests and benchmarks (ABI: `include/uapi/linux/alock.h`).
 
+pub mod alock;
 pub mod capi;
 pub mod harness;
 pub mod kthread;
@@ -60,9 +61,15 @@ impl kernel::Module for AlockModule {
             sync::mcs::pool_exit();
             return Err(e);
         }
+        if let Err(e) = alock::table::init() {
+            rdma::cluster::exit();
+            sync::mcs::pool_exit();
+            return Err(e);
+        }
         let dev = match MiscDeviceRegistration::register(c_str!("alock"), module) {
             Ok(d) => d,
             Err(e) => {
+                alock::table::exit();
                 rdma::cluster::exit();
                 sync::mcs::pool_exit();
                 return Err(e);
@@ -82,6 +89,7 @@ impl Drop for AlockModule {
         pr_info!("unloaded (minor {})\n", self.dev.minor());
         // The device is still registered here (fields drop after this), but
         // its file operations hold a module reference, so no ioctl runs.
+        alock::table::exit();
         rdma::cluster::exit();
         sync::mcs::pool_exit();
     }
@@ -176,6 +184,8 @@ impl MiscDevice for AlockDevice {
             ALOCK_IOC_RDMA_OP => in_out(user, rdma::ioctl::op)?,
             ALOCK_IOC_RDMA_STRESS => in_out(user, rdma::ioctl::stress)?,
             ALOCK_IOC_RDMA_BENCH => in_out(user, rdma::ioctl::bench)?,
+            ALOCK_IOC_TABLE => in_out(user, alock::table::ctl)?,
+            ALOCK_IOC_DLOCK_RUN => in_out(user, alock::run::run)?,
             _ => return Err(ENOTTY),
         }
         Ok(0)

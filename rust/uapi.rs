@@ -486,6 +486,8 @@ pub const ALOCK_RDMA_FAA: u32 = 4;
 pub const ALOCK_RDMA_LOCAL_READ: u32 = 5;
 /// Copy from user space into the local window.
 pub const ALOCK_RDMA_LOCAL_WRITE: u32 = 6;
+/// Bench flag: waiters spin between polls instead of yielding.
+pub const ALOCK_RDMA_BENCH_SPIN: u32 = 1 << 0;
 /// Most threads of a stress or bench run.
 pub const ALOCK_RDMA_MAX_THREADS: u32 = 64;
 
@@ -614,6 +616,118 @@ const _: () = assert!(core::mem::size_of::<AlockRdmaOp>() == 72);
 const _: () = assert!(core::mem::size_of::<AlockRdmaStress>() == 80);
 const _: () = assert!(core::mem::size_of::<AlockRdmaBench>() == 80);
 
+/// Most keys of the lock table.
+pub const ALOCK_TABLE_MAX_KEYS: u32 = 2048;
+/// Largest cohort budget.
+pub const ALOCK_TABLE_MAX_BUDGET: u32 = 1000;
+/// `ALOCK_IOC_TABLE` op: create.
+pub const ALOCK_TABLE_CREATE: u32 = 1;
+/// Destroy.
+pub const ALOCK_TABLE_DESTROY: u32 = 2;
+/// Sum the counters.
+pub const ALOCK_TABLE_SUM: u32 = 3;
+/// Placement by hash.
+pub const ALOCK_PLACE_HASH: u32 = 0;
+/// Placement by key modulo nodes.
+pub const ALOCK_PLACE_MOD: u32 = 1;
+/// `enum alock_dlock_id`: ALock.
+pub const ALOCK_DLOCK_ALOCK: u32 = 1;
+/// RDMA spin lock with loopback.
+pub const ALOCK_DLOCK_SPIN_LB: u32 = 2;
+/// RDMA MCS lock with loopback.
+pub const ALOCK_DLOCK_MCS_LB: u32 = 3;
+/// Run flag: waiters spin.
+pub const ALOCK_DLOCK_SPIN: u32 = 1 << 0;
+
+/// `struct alock_table_ctl`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct AlockTableCtl {
+    /// `ALOCK_TABLE_*`.
+    pub op: u32,
+    /// Keys.
+    pub keys: u32,
+    /// `ALOCK_PLACE_*`.
+    pub placement: u32,
+    /// Local cohort budget (0: default).
+    pub local_budget: u32,
+    /// Remote cohort budget (0: default).
+    pub remote_budget: u32,
+    /// Must be 0.
+    pub reserved: u32,
+    /// Out: broken keys.
+    pub broken: u32,
+    /// Out: keys homed here.
+    pub homed: u32,
+    /// Out: sum of the local counters.
+    pub counter_sum: u64,
+}
+
+/// `struct alock_dlock_run`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct AlockDlockRun {
+    /// `enum alock_dlock_id`.
+    pub lock: u32,
+    /// Threads.
+    pub threads: u32,
+    /// Duration.
+    pub duration_ms: u32,
+    /// Share of local operations.
+    pub local_pct: u32,
+    /// Keys per operation.
+    pub keys_per_op: u32,
+    /// Acquire timeout.
+    pub timeout_ms: u32,
+    /// `ALOCK_DLOCK_SPIN` or 0.
+    pub flags: u32,
+    /// Must be 0.
+    pub reserved: u32,
+    /// Random seed.
+    pub seed: u64,
+    /// Out: critical sections.
+    pub ops: u64,
+    /// Out: local operations.
+    pub local_ops: u64,
+    /// Out: remote operations.
+    pub remote_ops: u64,
+    /// Out: owner violations.
+    pub errors: u64,
+    /// Out: failed acquires/releases.
+    pub failures: u64,
+    /// Out: first failure.
+    pub first_error: i32,
+    /// Out: 0.
+    pub reserved2: u32,
+    /// Out: counter increments.
+    pub increments: u64,
+    /// Out: fewest operations of one thread.
+    pub min_thread_ops: u64,
+    /// Out: most operations of one thread.
+    pub max_thread_ops: u64,
+    /// Out: wall time.
+    pub elapsed_ns: u64,
+    /// Out: local acquire median.
+    pub local_lat_median_ns: u64,
+    /// Out: local acquire p99.
+    pub local_lat_p99_ns: u64,
+    /// Out: remote acquire median.
+    pub remote_lat_median_ns: u64,
+    /// Out: remote acquire p99.
+    pub remote_lat_p99_ns: u64,
+}
+
+// SAFETY: Plain old data without padding (size assertions below).
+unsafe impl FromBytes for AlockTableCtl {}
+// SAFETY: See above.
+unsafe impl AsBytes for AlockTableCtl {}
+// SAFETY: See above.
+unsafe impl FromBytes for AlockDlockRun {}
+// SAFETY: See above.
+unsafe impl AsBytes for AlockDlockRun {}
+const _: () = assert!(core::mem::size_of::<AlockTableCtl>() == 40);
+const _: () = assert!(core::mem::size_of::<AlockDlockRun>() == 152);
+
 // SAFETY: Plain old data: integers and byte arrays without padding (checked
 // by the size assertions below), so every byte pattern is valid and every
 // byte is initialised.
@@ -699,9 +813,13 @@ pub const ALOCK_IOC_RDMA_OP: u32 = _IOWR::<AlockRdmaOp>(ALOCK_IOC_MAGIC, 0x0c);
 pub const ALOCK_IOC_RDMA_STRESS: u32 = _IOWR::<AlockRdmaStress>(ALOCK_IOC_MAGIC, 0x0d);
 /// `ALOCK_IOC_RDMA_BENCH`.
 pub const ALOCK_IOC_RDMA_BENCH: u32 = _IOWR::<AlockRdmaBench>(ALOCK_IOC_MAGIC, 0x0e);
+/// `ALOCK_IOC_TABLE`.
+pub const ALOCK_IOC_TABLE: u32 = _IOWR::<AlockTableCtl>(ALOCK_IOC_MAGIC, 0x0f);
+/// `ALOCK_IOC_DLOCK_RUN`.
+pub const ALOCK_IOC_DLOCK_RUN: u32 = _IOWR::<AlockDlockRun>(ALOCK_IOC_MAGIC, 0x10);
 
 /// Every command the module implements, for `ALOCK_IOC_ABI`.
-pub const ABI_TABLE: [AlockAbiEntry; 15] = [
+pub const ABI_TABLE: [AlockAbiEntry; 17] = [
     AlockAbiEntry {
         cmd: ALOCK_IOC_VERSION,
         arg_size: core::mem::size_of::<AlockVersion>() as u32,
@@ -761,6 +879,14 @@ pub const ABI_TABLE: [AlockAbiEntry; 15] = [
     AlockAbiEntry {
         cmd: ALOCK_IOC_RDMA_BENCH,
         arg_size: core::mem::size_of::<AlockRdmaBench>() as u32,
+    },
+    AlockAbiEntry {
+        cmd: ALOCK_IOC_TABLE,
+        arg_size: core::mem::size_of::<AlockTableCtl>() as u32,
+    },
+    AlockAbiEntry {
+        cmd: ALOCK_IOC_DLOCK_RUN,
+        arg_size: core::mem::size_of::<AlockDlockRun>() as u32,
     },
 ];
 

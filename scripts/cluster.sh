@@ -118,7 +118,10 @@ while :; do
 	[ $alive -eq 0 ] && break
 	for ((i = 0; i < nodes; i++)); do
 		if [ -e "$rundir/guest$i/kill-me" ] && [ ! -e "$rundir/guest$i/killed" ]; then
-			kill -9 "${pids[$i]}" 2>/dev/null || true
+			{
+				kill -9 "${pids[$i]}"
+				wait "${pids[$i]}"
+			} 2>/dev/null || true
 			date +%s.%N >"$rundir/guest$i/killed"
 			log "guest$i asked to be killed: killed"
 		fi

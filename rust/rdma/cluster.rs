@@ -146,6 +146,27 @@ fn cpu_relax() {
     unsafe { bindings::cpu_relax() };
 }
 
+/// How the issuer of a verb waits for its completion.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Wait {
+    /// Poll and spin: any context, atomic included.
+    Spin,
+    /// Poll and `yield()` between polls: only for callers that may
+    /// schedule (process context, no spinlock, no RCU read side).  With a
+    /// software provider (rxe) on few CPUs this lets the provider's work
+    /// items run, which complete the verb.
+    Yield,
+}
+
+/// One pause of a caller that polls memory (a lock word, a descriptor)
+/// with the given wait policy: `yield()` for [`Wait::Yield`] where the CPU
+/// may be given away, else `cpu_relax()`.
+pub fn relax(w: Wait) {
+    // SAFETY: `Wait::Yield` is the caller's promise that it may schedule;
+    // the shim also checks `preemptible()`.
+    unsafe { ffi::alock_rdma_relax(w == Wait::Yield) };
+}
+
 /// The connection to one peer node (or to this node, for loopback).
 pub struct Peer {
     node: u32,
@@ -616,7 +637,7 @@ impl Peer {
     /// Polls until `c` completes; marks the connection failed on an error
     /// or when the verb outlasts the op timeout (the reaper then flushes
     /// the QP, so the wait ends).
-    fn wait(&self, c: &Comp, start: i64) -> Result {
+    fn wait(&self, c: &Comp, start: i64, w: Wait) -> Result {
         let deadline = start + self.op_timeout_ns;
         let mut timed_out = false;
         while !c.is_done() {
@@ -626,7 +647,7 @@ impl Peer {
                 timed_out = true;
                 self.fail(errno(bindings::ETIMEDOUT));
             }
-            cpu_relax();
+            relax(w);
         }
         let st = c.status();
         if st == ffi::IB_WC_SUCCESS && !timed_out {
@@ -666,7 +687,7 @@ impl Peer {
         })
     }
 
-    fn rw(&self, write: bool, remote_off: u64, local_off: u64, len: u32) -> Result {
+    fn rw(&self, write: bool, remote_off: u64, local_off: u64, len: u32, w: Wait) -> Result {
         if len == 0 {
             return Err(EINVAL);
         }
@@ -699,7 +720,7 @@ impl Peer {
                 rkey,
             )
         })?;
-        self.wait(c, start)?;
+        self.wait(c, start, w)?;
         if !write {
             self.window.sync_for_cpu(local_off as usize, len as usize);
         }
@@ -708,18 +729,18 @@ impl Peer {
 
     /// RDMA READ of `len` bytes at `remote_off` of the peer's window into
     /// this node's window at `local_off`.
-    pub fn read(&self, remote_off: u64, local_off: u64, len: u32) -> Result {
-        self.rw(false, remote_off, local_off, len)
+    pub fn read(&self, remote_off: u64, local_off: u64, len: u32, w: Wait) -> Result {
+        self.rw(false, remote_off, local_off, len, w)
     }
 
     /// RDMA WRITE of `len` bytes of this node's window at `local_off` to
     /// the peer's window at `remote_off`.
-    pub fn write(&self, remote_off: u64, local_off: u64, len: u32) -> Result {
-        self.rw(true, remote_off, local_off, len)
+    pub fn write(&self, remote_off: u64, local_off: u64, len: u32, w: Wait) -> Result {
+        self.rw(true, remote_off, local_off, len, w)
     }
 
     /// One verb whose 8-byte result lands in a scratch slot.
-    fn scratch_verb(&self, raddr: u64, rkey: u32, op: u8, a: u64, b: u64) -> Result<u64> {
+    fn scratch_verb(&self, raddr: u64, rkey: u32, op: u8, a: u64, b: u64, w: Wait) -> Result<u64> {
         let _g = self.enter()?;
         let s = self.slot();
         let c = &self.slots[s.idx];
@@ -760,30 +781,30 @@ impl Peer {
             }
         };
         self.post_result(r)?;
-        self.wait(c, start)?;
+        self.wait(c, start, w)?;
         self.scratch.sync_for_cpu(off, 8);
         Ok(self.scratch.word(off).load(Relaxed))
     }
 
     /// Reads the 8-byte word at `remote_off` (8-aligned) of the peer's
     /// window.
-    pub fn read_u64(&self, remote_off: u64) -> Result<u64> {
+    pub fn read_u64(&self, remote_off: u64, w: Wait) -> Result<u64> {
         let (raddr, rkey) = self.remote(remote_off, 8, 8)?;
-        self.scratch_verb(raddr, rkey, 0, 0, 0)
+        self.scratch_verb(raddr, rkey, 0, 0, 0, w)
     }
 
     /// Atomic compare-and-swap of the word at `remote_off` (8-aligned):
     /// if it equals `expect` it becomes `new`; returns the old value.
-    pub fn compare_and_swap(&self, remote_off: u64, expect: u64, new: u64) -> Result<u64> {
+    pub fn compare_and_swap(&self, remote_off: u64, expect: u64, new: u64, w: Wait) -> Result<u64> {
         let (raddr, rkey) = self.remote(remote_off, 8, 8)?;
-        self.scratch_verb(raddr, rkey, 1, expect, new)
+        self.scratch_verb(raddr, rkey, 1, expect, new, w)
     }
 
     /// Atomic fetch-and-add on the word at `remote_off` (8-aligned);
     /// returns the old value.
-    pub fn fetch_and_add(&self, remote_off: u64, add: u64) -> Result<u64> {
+    pub fn fetch_and_add(&self, remote_off: u64, add: u64, w: Wait) -> Result<u64> {
         let (raddr, rkey) = self.remote(remote_off, 8, 8)?;
-        self.scratch_verb(raddr, rkey, 2, add, 0)
+        self.scratch_verb(raddr, rkey, 2, add, 0, w)
     }
 
     fn uapi_state(&self) -> u32 {
@@ -1493,7 +1514,7 @@ pub fn status(s: &mut AlockClusterStatus) -> Result {
             continue;
         };
         if flags & ALOCK_STATUS_PROBE != 0 && p.is_up() {
-            let _ = p.read_u64(0);
+            let _ = p.read_u64(0, Wait::Yield);
         }
         out.state = p.uapi_state();
         out.ops = p.ops.load(Relaxed);

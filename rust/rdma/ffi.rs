@@ -101,6 +101,7 @@ extern "C" {
     pub(super) fn alock_rdma_alloc_cq(dev: *mut ib_device, nr_cqe: c_int) -> *mut ib_cq;
     pub(super) fn alock_rdma_free_cq(cq: *mut ib_cq);
     pub(super) fn alock_rdma_poll(cq: *mut ib_cq) -> c_int;
+    pub(super) fn alock_rdma_relax(may_yield: bool);
 
     pub(super) fn alock_rdma_alloc_pd(dev: *mut ib_device) -> *mut ib_pd;
     pub(super) fn alock_rdma_dealloc_pd(pd: *mut ib_pd);

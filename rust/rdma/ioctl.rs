@@ -13,7 +13,7 @@ use kernel::{
     uaccess::{UserPtr, UserSlice},
 };
 
-use super::cluster::{cluster, Cluster, Peer};
+use super::cluster::{cluster, Cluster, Peer, Wait};
 use super::verbs::errno;
 use crate::harness::now_ns;
 use crate::kthread::{run_threads, Job, Placement};
@@ -56,9 +56,9 @@ pub fn op(a: &mut AlockRdmaOp) -> Result {
             }
             let p = c.peer(a.node)?;
             if a.verb == ALOCK_RDMA_READ {
-                p.read(a.remote_off, a.local_off, a.len)?;
+                p.read(a.remote_off, a.local_off, a.len, Wait::Yield)?;
             } else {
-                p.write(a.remote_off, a.local_off, a.len)?;
+                p.write(a.remote_off, a.local_off, a.len, Wait::Yield)?;
             }
         }
         _ => {
@@ -67,9 +67,9 @@ pub fn op(a: &mut AlockRdmaOp) -> Result {
             }
             let p = c.peer(a.node)?;
             a.result = if a.verb == ALOCK_RDMA_CAS {
-                p.compare_and_swap(a.remote_off, a.compare_add, a.swap)?
+                p.compare_and_swap(a.remote_off, a.compare_add, a.swap, Wait::Yield)?
             } else {
-                p.fetch_and_add(a.remote_off, a.compare_add)?
+                p.fetch_and_add(a.remote_off, a.compare_add, Wait::Yield)?
             };
         }
     }
@@ -103,7 +103,7 @@ impl StressJob {
 
     fn body(&self) {
         let p = &*self.peer;
-        let mut expect = match p.read_u64(self.off) {
+        let mut expect = match p.read_u64(self.off, Wait::Yield) {
             Ok(v) => v,
             Err(e) => return self.error(e),
         };
@@ -111,9 +111,9 @@ impl StressJob {
         while made < self.increments && !self.stop.load(Relaxed) && now_ns() < self.deadline {
             self.attempts.fetch_add(1, Relaxed);
             let r = if self.cas {
-                p.compare_and_swap(self.off, expect, expect.wrapping_add(1))
+                p.compare_and_swap(self.off, expect, expect.wrapping_add(1), Wait::Yield)
             } else {
-                p.fetch_and_add(self.off, 1)
+                p.fetch_and_add(self.off, 1, Wait::Yield)
             };
             match r {
                 Ok(old) if !self.cas || old == expect => {
@@ -207,6 +207,7 @@ struct BenchJob {
     peer: Arc<Peer>,
     verb: u32,
     len: u32,
+    wait: Wait,
     remote_base: u64,
     local_base: u64,
     span_remote: u64,
@@ -230,10 +231,10 @@ impl Job for BenchJob {
         while !self.stop.load(Relaxed) {
             let t0 = now_ns();
             let r = match self.verb {
-                ALOCK_RDMA_READ => p.read(ro, lo, self.len),
-                ALOCK_RDMA_WRITE => p.write(ro, lo, self.len),
-                ALOCK_RDMA_CAS => p.compare_and_swap(ro, 0, 0).map(|_| ()),
-                _ => p.fetch_and_add(ro, 1).map(|_| ()),
+                ALOCK_RDMA_READ => p.read(ro, lo, self.len, self.wait),
+                ALOCK_RDMA_WRITE => p.write(ro, lo, self.len, self.wait),
+                ALOCK_RDMA_CAS => p.compare_and_swap(ro, 0, 0, self.wait).map(|_| ()),
+                _ => p.fetch_and_add(ro, 1, self.wait).map(|_| ()),
             };
             let dt = (now_ns() - t0) as u64;
             if r.is_err() {
@@ -264,7 +265,7 @@ pub fn bench(a: &mut AlockRdmaBench) -> Result {
         })
         && (1..=ALOCK_RDMA_MAX_THREADS).contains(&a.threads)
         && (1..=ALOCK_STRESS_MAX_MS).contains(&a.duration_ms)
-        && a.flags == 0;
+        && a.flags & !ALOCK_RDMA_BENCH_SPIN == 0;
     if !ok {
         return Err(EINVAL);
     }
@@ -289,6 +290,11 @@ pub fn bench(a: &mut AlockRdmaBench) -> Result {
         peer,
         verb: a.verb,
         len: a.len,
+        wait: if a.flags & ALOCK_RDMA_BENCH_SPIN != 0 {
+            Wait::Spin
+        } else {
+            Wait::Yield
+        },
         remote_base: rh,
         local_base: lh,
         span_remote: (rh - len + 1) & !7,

@@ -12,6 +12,7 @@
  * to one driver: rdma_rxe and hardware NICs take the same paths.
  */
 #include <linux/in.h>
+#include <linux/sched.h>
 #include <linux/in6.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
@@ -116,6 +117,21 @@ int alock_rdma_poll(struct ib_cq *cq)
 	for (i = 0; i < n; i++)
 		wc[i].wr_cqe->done(cq, &wc[i]);
 	return n;
+}
+
+/*
+ * Between two polls of a verb's completion.  A software provider (rxe)
+ * completes verbs from work items that need a CPU, so a waiter that may
+ * (process context, no lock or RCU read side held: the caller's word)
+ * gives its CPU away instead of spinning out its time slice; there is no
+ * event to sleep on with a directly polled CQ.  Otherwise it spins.
+ */
+void alock_rdma_relax(bool may_yield)
+{
+	if (may_yield && preemptible())
+		yield();
+	else
+		cpu_relax();
 }
 
 /* ---- protection domain, DMA buffers, memory regions --------------------- */

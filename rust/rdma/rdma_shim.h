@@ -56,6 +56,7 @@ void alock_rdma_comp_init(struct alock_rdma_comp *op);
 struct ib_cq *alock_rdma_alloc_cq(struct ib_device *dev, int nr_cqe);
 void alock_rdma_free_cq(struct ib_cq *cq);
 int alock_rdma_poll(struct ib_cq *cq);
+void alock_rdma_relax(bool may_yield);
 
 struct ib_pd *alock_rdma_alloc_pd(struct ib_device *dev);
 void alock_rdma_dealloc_pd(struct ib_pd *pd);

@@ -15,6 +15,9 @@
  *   rdmatest contend NODE NODES HOME THREADS INCREMENTS
  *   rdmatest bench NODE NODES MS       latency/throughput of every verb
  *   rdmatest kill NODE NODES VICTIM    the victim is killed by the host
+ *   rdmatest table NODE NODES          lock table input checks
+ *   rdmatest dlock NODE NODES RUN LOCK LOCAL% THREADS MS [KEYS_PER_OP [KEYS]]
+ *   rdmatest dlock-kill NODE NODES VICTIM   ALock with a node killed
  *   rdmatest status | leave
  */
 #include <errno.h>
@@ -48,6 +51,8 @@ _Static_assert(sizeof(struct alock_rdma_bench) == 80, "alock_rdma_bench size");
 #define CAS_OFF		20480	/* node s's word at CAS_OFF + s * 8 */
 #define CNT_OFF		24576	/* contended counters */
 #define KILL_OFF	28672	/* counter the survivors hammer on the victim */
+#define RUN_OFF		32768	/* lock table run r: ops at +16r, counters at +16r+8 */
+#define TABLE_WINDOW	262144	/* window of the lock table tests */
 #define PORT		18600
 
 static int failures;
@@ -86,6 +91,8 @@ static const char *err_s(int r)
 	return r ? strerror(-r) : "success";
 }
 
+static unsigned int window = WINDOW;
+
 static void fill_join(struct alock_cluster_join *j, int node, int n, int port)
 {
 	int i;
@@ -93,7 +100,7 @@ static void fill_join(struct alock_cluster_join *j, int node, int n, int port)
 	memset(j, 0, sizeof(*j));
 	j->node_id = node;
 	j->nr_nodes = n;
-	j->window_size = WINDOW;
+	j->window_size = window;
 	j->flags = ALOCK_CLUSTER_LOOPBACK;
 	j->timeout_ms = 120000;
 	for (i = 0; i < n; i++) {
@@ -268,8 +275,8 @@ static int cmd_join(int port)
 
 	fill_join(&j, me, nodes, port);
 	r = xioctl(ALOCK_IOC_CLUSTER_JOIN, &j);
-	tap(r == 0, "node%d: join a cluster of %d (loopback, %d KiB window) in %.1f s (%s)",
-	    me, nodes, WINDOW / 1024, now_s() - t0, err_s(r));
+	tap(r == 0, "node%d: join a cluster of %d (loopback, %u KiB window) in %.1f s (%s)",
+	    me, nodes, window / 1024, now_s() - t0, err_s(r));
 	if (r)
 		return 1;
 	r = xioctl(ALOCK_IOC_CLUSTER_JOIN, &j);
@@ -277,7 +284,7 @@ static int cmd_join(int port)
 	r = get_status(&s, 0);
 	tap(r == 0 && s.joined && s.node_id == (unsigned int)me &&
 	    s.nr_nodes == (unsigned int)nodes && s.nr_up == (unsigned int)nodes &&
-	    s.window_size == WINDOW,
+	    s.window_size == window,
 	    "status: joined as node %u of %u, %u connections up (loopback included)",
 	    s.node_id, s.nr_nodes, s.nr_up);
 	print_status();
@@ -413,38 +420,62 @@ static const char *verb_name(int v)
 	return v >= 1 && v <= 4 ? n[v] : "?";
 }
 
-/* Each verb to each node (this node: over loopback); not asserted. */
+/*
+ * Each verb from each node to each node (itself over loopback), one node
+ * at a time while the others wait at a barrier, so that a node's figures
+ * are not shared with the others' polling; not asserted.  Nodes that are
+ * not up (a killed one) are left out.
+ */
 static int cmd_bench(int ms)
 {
 	int verbs_[] = { ALOCK_RDMA_READ, ALOCK_RDMA_WRITE, ALOCK_RDMA_CAS, ALOCK_RDMA_FAA };
 	int threads[] = { 1, 4 };
+	struct alock_cluster_status s;
 	struct alock_rdma_bench b;
+	int alive = 0, turn = 0, k, j, r;
 	unsigned int i, t;
-	int j, r;
 
-	for (j = 0; j < nodes; j++) {
-		for (i = 0; i < 4; i++) {
-			for (t = 0; t < 2; t++) {
-				memset(&b, 0, sizeof(b));
-				b.node = j;
-				b.verb = verbs_[i];
-				b.len = 8;
-				b.threads = threads[t];
-				b.duration_ms = ms;
-				r = xioctl(ALOCK_IOC_RDMA_BENCH, &b);
-				tap(r == 0 && b.errors == 0 && b.ops > 0,
-				    "node%d: bench %s 8 B to node%d, %d thread(s) (%s)",
-				    me, verb_name(b.verb), j, b.threads, err_s(r));
-				if (r)
-					continue;
-				printf("# rdma-verb node=%d peer=%d path=%s verb=%s bytes=%u threads=%u "
-				       "ops=%llu ops_s=%.0f min_us=%.1f median_us=%.1f p99_us=%.1f max_us=%.1f\n",
-				       me, j, j == me ? "loopback" : "remote", verb_name(b.verb),
-				       b.len, b.threads, (unsigned long long)b.ops,
-				       b.ops / (b.elapsed_ns / 1e9), b.lat_min_ns / 1e3,
-				       b.lat_median_ns / 1e3, b.lat_p99_ns / 1e3, b.lat_max_ns / 1e3);
+	if (get_status(&s, 0)) {
+		tap(0, "status before the benchmark (%s)", strerror(errno));
+		return 1;
+	}
+	for (j = 0; j < nodes; j++)
+		alive += s.peers[j].state == ALOCK_PEER_UP;
+	for (k = 0; k < nodes; k++) {
+		if (s.peers[k].state != ALOCK_PEER_UP)
+			continue;
+		check_barrier(30 + 2 * turn, alive);
+		for (j = 0; k == me && j < nodes; j++) {
+			if (s.peers[j].state != ALOCK_PEER_UP) {
+				printf("ok - node%d: bench to node%d # SKIP connection %s\n", me, j,
+				       state_name(s.peers[j].state));
+				continue;
+			}
+			for (i = 0; i < 4; i++) {
+				for (t = 0; t < 2; t++) {
+					memset(&b, 0, sizeof(b));
+					b.node = j;
+					b.verb = verbs_[i];
+					b.len = 8;
+					b.threads = threads[t];
+					b.duration_ms = ms;
+					r = xioctl(ALOCK_IOC_RDMA_BENCH, &b);
+					tap(r == 0 && b.errors == 0 && b.ops > 0,
+					    "node%d: bench %s 8 B to node%d, %d thread(s) (%s)",
+					    me, verb_name(b.verb), j, b.threads, err_s(r));
+					if (r)
+						continue;
+					printf("# rdma-verb node=%d peer=%d path=%s verb=%s bytes=%u threads=%u "
+					       "ops=%llu ops_s=%.0f min_us=%.1f median_us=%.1f p99_us=%.1f max_us=%.1f\n",
+					       me, j, j == me ? "loopback" : "remote", verb_name(b.verb),
+					       b.len, b.threads, (unsigned long long)b.ops,
+					       b.ops / (b.elapsed_ns / 1e9), b.lat_min_ns / 1e3,
+					       b.lat_median_ns / 1e3, b.lat_p99_ns / 1e3, b.lat_max_ns / 1e3);
+				}
 			}
 		}
+		check_barrier(31 + 2 * turn, alive);
+		turn++;
 	}
 	memset(&b, 0, sizeof(b));
 	b.node = me;
@@ -538,6 +569,210 @@ static int cmd_kill(int victim, int bar)
 	return 0;
 }
 
+static const char *dlock_name(int l)
+{
+	static const char * const n[] = { "?", "alock", "spin-loopback", "mcs-loopback" };
+
+	return l >= 1 && l <= 3 ? n[l] : "?";
+}
+
+static int table_ctl(unsigned int op, unsigned int keys, struct alock_table_ctl *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->op = op;
+	t->keys = keys;
+	t->placement = ALOCK_PLACE_HASH;
+	return xioctl(ALOCK_IOC_TABLE, t);
+}
+
+/* Lock table input checks (joined, no table yet). */
+static int cmd_table(void)
+{
+	struct alock_table_ctl t;
+	struct alock_dlock_run d;
+	int r;
+
+	r = table_ctl(ALOCK_TABLE_SUM, 0, &t);
+	tap(r == -ENOENT, "table sum without a table -> ENOENT (got %s)", err_s(r));
+	r = table_ctl(ALOCK_TABLE_CREATE, 0, &t);
+	tap(r == -EINVAL, "table of 0 keys -> EINVAL (got %s)", err_s(r));
+	r = table_ctl(ALOCK_TABLE_CREATE, ALOCK_TABLE_MAX_KEYS + 1, &t);
+	tap(r == -EINVAL, "table of %d keys -> EINVAL (got %s)", ALOCK_TABLE_MAX_KEYS + 1, err_s(r));
+	memset(&t, 0, sizeof(t));
+	t.op = ALOCK_TABLE_CREATE;
+	t.keys = 8;
+	t.placement = 7;
+	r = xioctl(ALOCK_IOC_TABLE, &t);
+	tap(r == -EINVAL, "table placement 7 -> EINVAL (got %s)", err_s(r));
+	t.placement = ALOCK_PLACE_MOD;
+	t.local_budget = ALOCK_TABLE_MAX_BUDGET + 1;
+	r = xioctl(ALOCK_IOC_TABLE, &t);
+	tap(r == -EINVAL, "table budget %d -> EINVAL (got %s)", ALOCK_TABLE_MAX_BUDGET + 1, err_s(r));
+	r = table_ctl(ALOCK_TABLE_CREATE, ALOCK_TABLE_MAX_KEYS, &t);
+	tap(r == (window >= 65536 + ALOCK_TABLE_MAX_KEYS * 64 + 20480 ? 0 : -ENOSPC),
+	    "table of %d keys in a %u KiB window (%s)", ALOCK_TABLE_MAX_KEYS, window / 1024,
+	    err_s(r));
+	if (!r)
+		table_ctl(ALOCK_TABLE_DESTROY, 0, &t);
+	r = table_ctl(ALOCK_TABLE_CREATE, 64, &t);
+	tap(r == 0 && t.homed > 0 && t.homed < 64, "table of 64 keys, %u homed here (%s)",
+	    t.homed, err_s(r));
+	r = table_ctl(ALOCK_TABLE_CREATE, 64, &t);
+	tap(r == -EBUSY, "second table -> EBUSY (got %s)", err_s(r));
+	memset(&d, 0, sizeof(d));
+	d.lock = 9;
+	d.threads = 1;
+	d.duration_ms = 1;
+	d.keys_per_op = 1;
+	r = xioctl(ALOCK_IOC_DLOCK_RUN, &d);
+	tap(r == -EINVAL, "run of lock 9 -> EINVAL (got %s)", err_s(r));
+	d.lock = ALOCK_DLOCK_ALOCK;
+	d.keys_per_op = 9;
+	r = xioctl(ALOCK_IOC_DLOCK_RUN, &d);
+	tap(r == -EINVAL, "run with 9 keys per operation -> EINVAL (got %s)", err_s(r));
+	d.keys_per_op = 1;
+	d.local_pct = 101;
+	r = xioctl(ALOCK_IOC_DLOCK_RUN, &d);
+	tap(r == -EINVAL, "run with 101%% local -> EINVAL (got %s)", err_s(r));
+	r = table_ctl(ALOCK_TABLE_DESTROY, 0, &t);
+	tap(r == 0, "destroy the table (%s)", err_s(r));
+	r = table_ctl(ALOCK_TABLE_DESTROY, 0, &t);
+	tap(r == -ENOENT, "second destroy -> ENOENT (got %s)", err_s(r));
+	d.local_pct = 50;
+	r = xioctl(ALOCK_IOC_DLOCK_RUN, &d);
+	tap(r == -ENOENT, "run without a table -> ENOENT (got %s)", err_s(r));
+	return 0;
+}
+
+/*
+ * Run @run of the lock table: every node creates the table, runs @lock
+ * with @threads threads, @pct % of the operations on keys homed here,
+ * then the counters of all nodes must add up to the increments of all
+ * nodes, no critical section may have met another holder, no lock may
+ * fail, and every thread must have made progress.
+ */
+static int cmd_dlock(int run, int lock, int pct, int threads, int ms, int kpo, int keys)
+{
+	struct alock_table_ctl t;
+	struct alock_dlock_run d;
+	uint64_t all_inc = 0, all_cnt = 0;
+	int b = 40 + 4 * run, r;
+
+	r = table_ctl(ALOCK_TABLE_CREATE, keys, &t);
+	tap(r == 0, "node%d: run %d: table of %d keys, %u homed here (%s)", me, run, keys,
+	    t.homed, err_s(r));
+	check_barrier(b, nodes);
+	memset(&d, 0, sizeof(d));
+	d.lock = lock;
+	d.threads = threads;
+	d.duration_ms = ms;
+	d.local_pct = pct;
+	d.keys_per_op = kpo;
+	d.timeout_ms = 30000;
+	d.seed = 1 + me * 7919 + run;
+	r = xioctl(ALOCK_IOC_DLOCK_RUN, &d);
+	tap(r == 0 && d.failures == 0 && d.errors == 0 && d.ops > 0,
+	    "node%d: %s, %d%% local, %d keys/op: %llu operations (%llu local, %llu remote), "
+	    "%llu owner violations, %llu failures (%s)",
+	    me, dlock_name(lock), pct, kpo, (unsigned long long)d.ops,
+	    (unsigned long long)d.local_ops, (unsigned long long)d.remote_ops,
+	    (unsigned long long)d.errors, (unsigned long long)d.failures,
+	    d.first_error ? strerror(-d.first_error) : err_s(r));
+	tap(d.min_thread_ops > 0, "node%d: every thread made progress (fewest %llu, most %llu)",
+	    me, (unsigned long long)d.min_thread_ops, (unsigned long long)d.max_thread_ops);
+	if (pct > 0 && pct < 100)
+		tap(d.local_ops > 0 && d.remote_ops > 0,
+		    "node%d: neither cohort starved (%llu local, %llu remote operations)",
+		    me, (unsigned long long)d.local_ops, (unsigned long long)d.remote_ops);
+	printf("# dlock lock=%s nodes=%d node=%d threads=%d local_pct=%d keys=%d kpo=%d ops=%llu "
+	       "ops_s=%.0f local_med_us=%.1f local_p99_us=%.1f remote_med_us=%.1f remote_p99_us=%.1f\n",
+	       dlock_name(lock), nodes, me, threads, pct, keys, kpo, (unsigned long long)d.ops,
+	       d.ops / (d.elapsed_ns / 1e9), d.local_lat_median_ns / 1e3,
+	       d.local_lat_p99_ns / 1e3, d.remote_lat_median_ns / 1e3,
+	       d.remote_lat_p99_ns / 1e3);
+	check_barrier(b + 1, nodes);
+	r = table_ctl(ALOCK_TABLE_SUM, 0, &t);
+	if (!r)
+		r = verb(0, ALOCK_RDMA_FAA, RUN_OFF + 16 * run, 0, 8, d.increments, 0, NULL);
+	if (!r)
+		r = verb(0, ALOCK_RDMA_FAA, RUN_OFF + 16 * run + 8, 0, 8, t.counter_sum, 0, NULL);
+	tap(r == 0, "node%d: report increments and counters (%s)", me, err_s(r));
+	check_barrier(b + 2, nodes);
+	r = verb(0, ALOCK_RDMA_CAS, RUN_OFF + 16 * run, 0, 8, 0, 0, &all_inc);
+	if (!r)
+		r = verb(0, ALOCK_RDMA_CAS, RUN_OFF + 16 * run + 8, 0, 8, 0, 0, &all_cnt);
+	tap(r == 0 && all_cnt == all_inc && all_inc > 0,
+	    "node%d: %s: the protected counters of all nodes add up to exactly the %llu "
+	    "increments of all nodes (got %llu)",
+	    me, dlock_name(lock), (unsigned long long)all_inc, (unsigned long long)all_cnt);
+	r = table_ctl(ALOCK_TABLE_DESTROY, 0, &t);
+	tap(r == 0, "node%d: destroy the table (%s)", me, err_s(r));
+	check_barrier(b + 3, nodes);
+	return 0;
+}
+
+/*
+ * ALock with a node killed while its threads hold and wait for locks: the
+ * survivors' runs end (no hang) with no owner violation, any failure is
+ * one of the documented errnos, and the victim shows as failed.
+ */
+static int cmd_dlock_kill(int victim)
+{
+	struct alock_table_ctl t;
+	struct alock_dlock_run d;
+	struct alock_cluster_status s;
+	double t0;
+	int r, ok;
+
+	r = table_ctl(ALOCK_TABLE_CREATE, 16, &t);
+	tap(r == 0, "node%d: table of 16 keys (%s)", me, err_s(r));
+	check_barrier(200, nodes);
+	memset(&d, 0, sizeof(d));
+	d.lock = ALOCK_DLOCK_ALOCK;
+	d.threads = 2;
+	d.duration_ms = 6000;
+	d.local_pct = 50;
+	d.keys_per_op = 1;
+	d.timeout_ms = 5000;
+	d.seed = 17 + me;
+	if (me == victim) {
+		if (fork() == 0) {
+			xioctl(ALOCK_IOC_DLOCK_RUN, &d);
+			_exit(0);
+		}
+		usleep(1500000);
+		tap(1, "node%d: the victim asks the host to kill it", me);
+		fflush(stdout);
+		sync();
+		close(open("/out/kill-me", O_CREAT | O_WRONLY, 0644));
+		sync();
+		for (;;)
+			pause();
+	}
+	t0 = now_s();
+	r = xioctl(ALOCK_IOC_DLOCK_RUN, &d);
+	ok = r == 0 && d.errors == 0 &&
+	     (d.failures == 0 || d.first_error == -ETIMEDOUT || d.first_error == -EPIPE ||
+	      d.first_error == -ENOTCONN || d.first_error == -ECONNRESET);
+	tap(ok, "node%d: ALock run with node%d killed ends after %.1f s: %llu operations, "
+	    "%llu owner violations, %llu failures (first: %s)",
+	    me, victim, now_s() - t0, (unsigned long long)d.ops, (unsigned long long)d.errors,
+	    (unsigned long long)d.failures, d.first_error ? strerror(-d.first_error) : "none");
+	ok = 0;
+	for (t0 = now_s(); now_s() - t0 < 10; usleep(50000))
+		if (!get_status(&s, 1) && s.peers[victim].state == ALOCK_PEER_FAILED) {
+			ok = 1;
+			break;
+		}
+	tap(ok, "node%d: status shows node%d failed", me, victim);
+	r = table_ctl(ALOCK_TABLE_SUM, 0, &t);
+	tap(r == 0, "node%d: table after the failure: %u of 16 keys broken here (%s)",
+	    me, t.broken, err_s(r));
+	r = table_ctl(ALOCK_TABLE_DESTROY, 0, &t);
+	tap(r == 0, "node%d: destroy the table (%s)", me, err_s(r));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -569,8 +804,18 @@ int main(int argc, char **argv)
 	nodes = atoi(argv[3]);
 	if (nodes < 1 || nodes > ALOCK_CLUSTER_MAX_NODES || me < 0 || me >= nodes)
 		return 2;
+	if (getenv("RDMATEST_WINDOW"))
+		window = atoi(getenv("RDMATEST_WINDOW"));
 	if (!strcmp(cmd, "errno"))
 		cmd_errno();
+	else if (!strcmp(cmd, "table"))
+		cmd_table();
+	else if (!strcmp(cmd, "dlock") && argc > 8)
+		cmd_dlock(atoi(argv[4]), atoi(argv[5]), atoi(argv[6]), atoi(argv[7]),
+			  atoi(argv[8]), argc > 9 ? atoi(argv[9]) : 1,
+			  argc > 10 ? atoi(argv[10]) : 64);
+	else if (!strcmp(cmd, "dlock-kill") && argc > 4)
+		cmd_dlock_kill(atoi(argv[4]));
 	else if (!strcmp(cmd, "join"))
 		cmd_join(argc > 4 ? atoi(argv[4]) : PORT);
 	else if (!strcmp(cmd, "verbs"))

@@ -436,7 +436,6 @@ struct alock_rwcost {
 	__u64 ns;
 };
 
-
 /*
  * RDMA cluster (ABI 4).  Each node of a cluster of up to
  * ALOCK_CLUSTER_MAX_NODES exports one window of registered memory; every
@@ -632,6 +631,12 @@ struct alock_rdma_op {
 };
 
 #define ALOCK_RDMA_MAX_THREADS	64
+/*
+ * BENCH: the threads spin between polls of a completion (as a caller in
+ * atomic context must) instead of yielding the CPU (the default, as the
+ * module's own process-context callers do).
+ */
+#define ALOCK_RDMA_BENCH_SPIN	(1U << 0)
 
 /**
  * struct alock_rdma_stress - ALOCK_IOC_RDMA_STRESS: contended increments
@@ -679,7 +684,7 @@ struct alock_rdma_stress {
  * @threads:	kernel threads, 1..ALOCK_RDMA_MAX_THREADS, each issuing
  *		one verb at a time on its own words
  * @duration_ms: 1..ALOCK_STRESS_MAX_MS
- * @flags:	must be 0
+ * @flags:	ALOCK_RDMA_BENCH_SPIN or 0
  * @ops:	out: verbs completed
  * @errors:	out: verbs that failed
  * @elapsed_ns:	out: wall time
@@ -704,6 +709,132 @@ struct alock_rdma_bench {
 	__u64 lat_max_ns;
 };
 
+/*
+ * Distributed lock table (ABI 4): @keys locks spread over the cluster's
+ * nodes, each in the window of its home node (from offset 65536), taken
+ * with ALock or, for comparison, with locks that go through the NIC even
+ * for local threads.  Every node creates the table with the same
+ * arguments after joining.
+ */
+#define ALOCK_TABLE_MAX_KEYS	2048
+#define ALOCK_TABLE_MAX_BUDGET	1000
+
+/* struct alock_table_ctl.op */
+#define ALOCK_TABLE_CREATE	1
+#define ALOCK_TABLE_DESTROY	2
+#define ALOCK_TABLE_SUM		3
+
+/* struct alock_table_ctl.placement: home of key k */
+#define ALOCK_PLACE_HASH	0	/* Fibonacci hash of k, mod nodes */
+#define ALOCK_PLACE_MOD		1	/* k mod nodes */
+
+/**
+ * struct alock_table_ctl - ALOCK_IOC_TABLE
+ * @op:		ALOCK_TABLE_CREATE, _DESTROY or _SUM
+ * @keys:	CREATE: 1..ALOCK_TABLE_MAX_KEYS; SUM: out, the table's keys
+ * @placement:	CREATE: ALOCK_PLACE_HASH or ALOCK_PLACE_MOD
+ * @local_budget: CREATE: ALock hand-offs inside the local cohort before
+ *		the remote one gets a turn, 0 (5) or 1..ALOCK_TABLE_MAX_BUDGET
+ * @remote_budget: CREATE: the same for the remote cohort
+ * @reserved:	must be 0
+ * @broken:	out (SUM): keys found broken on this node (a peer was lost
+ *		while the lock was held or queued: acquires fail with -EPIPE)
+ * @homed:	out: keys homed on this node
+ * @counter_sum: out (SUM): sum of the test counters of the keys homed
+ *		here (one increment per critical section of
+ *		ALOCK_IOC_DLOCK_RUN)
+ *
+ * CREATE: -ENOTCONN (not joined), -EBUSY (a table exists), -ENOSPC (a
+ * window is too small for @keys).  DESTROY, SUM: -ENOENT without a table.
+ */
+struct alock_table_ctl {
+	__u32 op;
+	__u32 keys;
+	__u32 placement;
+	__u32 local_budget;
+	__u32 remote_budget;
+	__u32 reserved;
+	__u32 broken;
+	__u32 homed;
+	__u64 counter_sum;
+};
+
+/**
+ * enum alock_dlock_id - locks of ALOCK_IOC_DLOCK_RUN
+ * @ALOCK_DLOCK_ALOCK:	ALock: local threads use CPU atomics, remote ones
+ *			RDMA; Peterson between the cohorts
+ * @ALOCK_DLOCK_SPIN_LB: RDMA spin lock: compare-and-swap through the NIC,
+ *			local threads too (loopback; needs
+ *			ALOCK_CLUSTER_LOOPBACK)
+ * @ALOCK_DLOCK_MCS_LB:	RDMA MCS lock, every access through the NIC
+ *			(loopback for local threads)
+ */
+enum alock_dlock_id {
+	ALOCK_DLOCK_ALOCK = 1,
+	ALOCK_DLOCK_SPIN_LB = 2,
+	ALOCK_DLOCK_MCS_LB = 3,
+};
+
+/* DLOCK_RUN: waiters spin between polls instead of yielding the CPU. */
+#define ALOCK_DLOCK_SPIN	(1U << 0)
+
+/**
+ * struct alock_dlock_run - ALOCK_IOC_DLOCK_RUN: lock table workload
+ * @lock:	enum alock_dlock_id
+ * @threads:	kernel threads on this node, 1..ALOCK_RDMA_MAX_THREADS
+ * @duration_ms: 1..ALOCK_STRESS_MAX_MS
+ * @local_pct:	share of operations on keys homed here, 0..100
+ * @keys_per_op: keys taken together (in ascending order), 1..8
+ * @timeout_ms:	longest wait for one lock: 0 (10000) or up to
+ *		ALOCK_CLUSTER_MAX_TIMEOUT_MS; a thread stops at its first
+ *		failure
+ * @flags:	ALOCK_DLOCK_SPIN or 0
+ * @reserved:	must be 0
+ * @seed:	random seed (0: fixed default)
+ * @ops:	out: critical sections (each increments the protected
+ *		counter of every key it holds)
+ * @local_ops:	out: operations on local keys
+ * @remote_ops:	out: operations on remote keys
+ * @errors:	out: critical sections that found the owner word taken
+ * @failures:	out: acquires or releases that failed
+ * @first_error: out: negative errno of the first failure (-ETIMEDOUT,
+ *		-EPIPE for a broken lock, -ENOTCONN for a lost home)
+ * @reserved2:	out: 0
+ * @increments:	out: counter increments made (one per key per operation;
+ *		equal keys of one operation count once)
+ * @min_thread_ops: out: fewest operations of one thread
+ * @max_thread_ops: out: most operations of one thread
+ * @elapsed_ns:	out: wall time
+ * @local_lat_median_ns, @local_lat_p99_ns, @remote_lat_median_ns,
+ * @remote_lat_p99_ns: out: acquire latency by locality
+ */
+struct alock_dlock_run {
+	__u32 lock;
+	__u32 threads;
+	__u32 duration_ms;
+	__u32 local_pct;
+	__u32 keys_per_op;
+	__u32 timeout_ms;
+	__u32 flags;
+	__u32 reserved;
+	__u64 seed;
+	__u64 ops;
+	__u64 local_ops;
+	__u64 remote_ops;
+	__u64 errors;
+	__u64 failures;
+	__s32 first_error;
+	__u32 reserved2;
+	__u64 increments;
+	__u64 min_thread_ops;
+	__u64 max_thread_ops;
+	__u64 elapsed_ns;
+	__u64 local_lat_median_ns;
+	__u64 local_lat_p99_ns;
+	__u64 remote_lat_median_ns;
+	__u64 remote_lat_p99_ns;
+};
+
 #define ALOCK_IOC_VERSION	_IOR(ALOCK_IOC_MAGIC, 0x00, struct alock_version)
 #define ALOCK_IOC_ABI		_IOWR(ALOCK_IOC_MAGIC, 0x01, struct alock_abi)
 #define ALOCK_IOC_SELFTEST	_IOWR(ALOCK_IOC_MAGIC, 0x02, struct alock_selftest)
@@ -719,5 +850,7 @@ struct alock_rdma_bench {
 #define ALOCK_IOC_RDMA_OP	_IOWR(ALOCK_IOC_MAGIC, 0x0c, struct alock_rdma_op)
 #define ALOCK_IOC_RDMA_STRESS	_IOWR(ALOCK_IOC_MAGIC, 0x0d, struct alock_rdma_stress)
 #define ALOCK_IOC_RDMA_BENCH	_IOWR(ALOCK_IOC_MAGIC, 0x0e, struct alock_rdma_bench)
+#define ALOCK_IOC_TABLE		_IOWR(ALOCK_IOC_MAGIC, 0x0f, struct alock_table_ctl)
+#define ALOCK_IOC_DLOCK_RUN	_IOWR(ALOCK_IOC_MAGIC, 0x10, struct alock_dlock_run)
 
 #endif /* _UAPI_LINUX_ALOCK_H */

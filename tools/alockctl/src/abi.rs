@@ -7,9 +7,10 @@
 //! module's own command table (`ALOCK_IOC_ABI`) with [`COMMANDS`].
 
 use std::mem::size_of;
+use std::net::SocketAddr;
 
 /// `ALOCK_ABI_VERSION`: the ABI this tool speaks.
-pub const ALOCK_ABI_VERSION: u32 = 3;
+pub const ALOCK_ABI_VERSION: u32 = 4;
 /// `ALOCK_IOC_MAGIC`: the ioctl type byte of every command.
 pub const ALOCK_IOC_MAGIC: u32 = 0xA1;
 /// `ALOCK_DEVICE`: the character device.
@@ -65,6 +66,61 @@ pub const ALOCK_RWWAKE_MAX_ROUNDS: u32 = 10000;
 pub const RW_MAX_SLEEP_EVERY: u32 = 1_000_000;
 /// Largest `iterations` of `ALOCK_IOC_RWCOST` (the header's doc comment).
 pub const RWCOST_MAX_ITERATIONS: u32 = 100_000_000;
+/// `ALOCK_CLUSTER_MAX_NODES`: most nodes of an RDMA cluster.
+pub const ALOCK_CLUSTER_MAX_NODES: u32 = 16;
+/// `ALOCK_CLUSTER_MIN_WINDOW`: smallest window a node exports.
+pub const ALOCK_CLUSTER_MIN_WINDOW: u32 = 4096;
+/// `ALOCK_CLUSTER_MAX_WINDOW`: largest window a node exports.
+pub const ALOCK_CLUSTER_MAX_WINDOW: u32 = 1 << 20;
+/// `ALOCK_CLUSTER_MAX_TIMEOUT_MS`: longest wait for the peers of a join.
+pub const ALOCK_CLUSTER_MAX_TIMEOUT_MS: u32 = 600_000;
+/// `ALOCK_CLUSTER_LOOPBACK`: a join also connects the node to itself.
+pub const ALOCK_CLUSTER_LOOPBACK: u32 = 1 << 0;
+/// `ALOCK_CLUSTER_FLAGS`: every valid join flag.
+pub const ALOCK_CLUSTER_FLAGS: u32 = ALOCK_CLUSTER_LOOPBACK;
+/// `ALOCK_STATUS_PROBE`: a status query first probes every connected peer
+/// with an 8-byte RDMA READ.
+pub const ALOCK_STATUS_PROBE: u32 = 1 << 0;
+/// `ALOCK_RDMA_MAX_THREADS`: most kernel threads of an RDMA stress or
+/// bench run.
+pub const ALOCK_RDMA_MAX_THREADS: u32 = 64;
+/// `ALOCK_RDMA_BENCH_SPIN`: RDMA bench threads spin between polls instead
+/// of yielding the CPU.
+pub const ALOCK_RDMA_BENCH_SPIN: u32 = 1 << 0;
+/// `ALOCK_PEER_NONE`: no connection (not a node of the cluster).
+pub const ALOCK_PEER_NONE: u32 = 0;
+/// `ALOCK_PEER_CONNECTING`: the connection is being set up.
+pub const ALOCK_PEER_CONNECTING: u32 = 1;
+/// `ALOCK_PEER_UP`: connected, the peer's window usable.
+pub const ALOCK_PEER_UP: u32 = 2;
+/// `ALOCK_PEER_FAILED`: lost (a verb failed or timed out), torn down.
+pub const ALOCK_PEER_FAILED: u32 = 3;
+/// `ALOCK_PEER_CLOSED`: the peer left, torn down.
+pub const ALOCK_PEER_CLOSED: u32 = 4;
+/// `ALOCK_PEER_SELF`: this node, without `ALOCK_CLUSTER_LOOPBACK`.
+pub const ALOCK_PEER_SELF: u32 = 5;
+/// `ALOCK_RDMA_READ`: RDMA READ from the node's window.
+pub const ALOCK_RDMA_READ: u32 = 1;
+/// `ALOCK_RDMA_WRITE`: RDMA WRITE to the node's window.
+pub const ALOCK_RDMA_WRITE: u32 = 2;
+/// `ALOCK_RDMA_CAS`: 8-byte compare-and-swap.
+pub const ALOCK_RDMA_CAS: u32 = 3;
+/// `ALOCK_RDMA_FAA`: 8-byte fetch-and-add.
+pub const ALOCK_RDMA_FAA: u32 = 4;
+/// `ALOCK_RDMA_LOCAL_READ`: copy from this node's own window to a user buffer.
+pub const ALOCK_RDMA_LOCAL_READ: u32 = 5;
+/// `ALOCK_RDMA_LOCAL_WRITE`: copy a user buffer into this node's own window.
+pub const ALOCK_RDMA_LOCAL_WRITE: u32 = 6;
+/// Default rdma_cm port of `alockctl cluster join` (not in the header).
+pub const CLUSTER_DEFAULT_PORT: u16 = 18600;
+/// Smallest nonzero `op_timeout_ms` of a join (the header's doc comment).
+pub const CLUSTER_MIN_OP_TIMEOUT_MS: u32 = 10;
+/// Largest `op_timeout_ms` of a join (the header's doc comment).
+pub const CLUSTER_MAX_OP_TIMEOUT_MS: u32 = 60_000;
+/// `AF_INET` as `struct alock_node_addr` spells it.
+pub const AF_INET: u16 = 2;
+/// `AF_INET6` as `struct alock_node_addr` spells it.
+pub const AF_INET6: u16 = 10;
 
 /// `struct alock_version`: argument of `ALOCK_IOC_VERSION`.
 #[repr(C)]
@@ -350,6 +406,234 @@ pub struct AlockRwcost {
     pub ns: u64,
 }
 
+/// `struct alock_node_addr`: where a node's rdma_cm listens.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct AlockNodeAddr {
+    /// `AF_INET` (2) or `AF_INET6` (10).
+    pub family: u16,
+    /// Port in the rdma_cm TCP port space, host byte order.
+    pub port: u16,
+    /// Must be 0.
+    pub reserved: u32,
+    /// Address, network byte order (IPv4: the first 4 bytes, the rest 0).
+    pub addr: [u8; 16],
+}
+
+impl From<SocketAddr> for AlockNodeAddr {
+    fn from(a: SocketAddr) -> Self {
+        let mut addr = [0; 16];
+        let family = match a {
+            SocketAddr::V4(v4) => {
+                addr[..4].copy_from_slice(&v4.ip().octets());
+                AF_INET
+            }
+            SocketAddr::V6(v6) => {
+                addr.copy_from_slice(&v6.ip().octets());
+                AF_INET6
+            }
+        };
+        Self {
+            family,
+            port: a.port(),
+            reserved: 0,
+            addr,
+        }
+    }
+}
+
+/// `struct alock_cluster_join`: argument of `ALOCK_IOC_CLUSTER_JOIN`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AlockClusterJoin {
+    /// This node, 0..nr_nodes-1.
+    pub node_id: u32,
+    /// Nodes in the cluster.
+    pub nr_nodes: u32,
+    /// Bytes of memory this node exports (a multiple of 4096).
+    pub window_size: u32,
+    /// `ALOCK_CLUSTER_*` bits.
+    pub flags: u32,
+    /// How long to wait for every peer.
+    pub timeout_ms: u32,
+    /// Longest wait for one verb before the connection is declared lost
+    /// (0: 1000 ms).
+    pub op_timeout_ms: u32,
+    /// Must be 0.
+    pub reserved: [u32; 2],
+    /// Address of every node; `nodes[node_id]` is the local one; the rest 0.
+    pub nodes: [AlockNodeAddr; ALOCK_CLUSTER_MAX_NODES as usize],
+}
+
+/// `struct alock_cluster_peer`: one peer in [`AlockClusterStatus`].
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AlockClusterPeer {
+    /// Node id.
+    pub node: u32,
+    /// `enum alock_peer_state`.
+    pub state: u32,
+    /// Verbs completed on the connection.
+    pub ops: u64,
+    /// Verbs that failed.
+    pub errors: u64,
+    /// Negative errno of the failure that took the connection down, else 0.
+    pub last_error: i32,
+    /// The peer's rkey for this node.
+    pub rkey: u32,
+    /// Size of the peer's window.
+    pub remote_len: u64,
+}
+
+/// `struct alock_cluster_status`: argument of `ALOCK_IOC_CLUSTER_STATUS`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct AlockClusterStatus {
+    /// In: `ALOCK_STATUS_PROBE` or 0.
+    pub flags: u32,
+    /// Out: 1 while this node is in a cluster, else 0.
+    pub joined: u32,
+    /// Out: this node.
+    pub node_id: u32,
+    /// Out: nodes in the cluster.
+    pub nr_nodes: u32,
+    /// Out: bytes this node exports.
+    pub window_size: u32,
+    /// Out: RDMA devices the module's ib_client sees.
+    pub nr_devices: u32,
+    /// Out: `ALOCK_CLUSTER_*` of the join.
+    pub cluster_flags: u32,
+    /// Out: peers (and the loopback) in `ALOCK_PEER_UP`.
+    pub nr_up: u32,
+    /// Out: NUL-terminated name of the device the cluster uses.
+    pub device: [u8; 64],
+    /// Out: the peers, indexed by node id.
+    pub peers: [AlockClusterPeer; ALOCK_CLUSTER_MAX_NODES as usize],
+}
+
+impl Default for AlockClusterStatus {
+    fn default() -> Self {
+        Self {
+            flags: 0,
+            joined: 0,
+            node_id: 0,
+            nr_nodes: 0,
+            window_size: 0,
+            nr_devices: 0,
+            cluster_flags: 0,
+            nr_up: 0,
+            device: [0; 64],
+            peers: [AlockClusterPeer::default(); ALOCK_CLUSTER_MAX_NODES as usize],
+        }
+    }
+}
+
+impl AlockClusterStatus {
+    /// The device's name (up to the first NUL).
+    pub fn device(&self) -> String {
+        c_string(&self.device)
+    }
+
+    /// The peers of the cluster, `[0..nr_nodes)`.
+    pub fn peers(&self) -> &[AlockClusterPeer] {
+        &self.peers[..(self.nr_nodes as usize).min(self.peers.len())]
+    }
+}
+
+/// `struct alock_rdma_op`: argument of `ALOCK_IOC_RDMA_OP`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AlockRdmaOp {
+    /// Target node.
+    pub node: u32,
+    /// `enum alock_rdma_verb`.
+    pub verb: u32,
+    /// Offset in the target's window.
+    pub remote_off: u64,
+    /// Offset in this node's window.
+    pub local_off: u64,
+    /// Bytes (CAS, FAA: 8).
+    pub len: u32,
+    /// Must be 0.
+    pub flags: u32,
+    /// CAS: expected value; FAA: addend.
+    pub compare_add: u64,
+    /// CAS: new value.
+    pub swap: u64,
+    /// LOCAL_*: user buffer of `len` bytes.
+    pub data: u64,
+    /// Out: CAS, FAA: the word's previous value.
+    pub result: u64,
+    /// Out: time from posting to completion.
+    pub latency_ns: u64,
+}
+
+/// `struct alock_rdma_stress`: argument of `ALOCK_IOC_RDMA_STRESS`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AlockRdmaStress {
+    /// Node whose window holds the counter.
+    pub node: u32,
+    /// `ALOCK_RDMA_CAS` or `ALOCK_RDMA_FAA`.
+    pub verb: u32,
+    /// Offset of the 8-byte counter (8-aligned).
+    pub remote_off: u64,
+    /// Kernel threads.
+    pub threads: u32,
+    /// Successful increments each thread makes.
+    pub increments: u32,
+    /// Give up after this long.
+    pub timeout_ms: u32,
+    /// Must be 0.
+    pub flags: u32,
+    /// Out: increments made, all threads.
+    pub done: u64,
+    /// Out: verbs posted.
+    pub attempts: u64,
+    /// Out: CAS whose compare failed.
+    pub cas_misses: u64,
+    /// Out: verbs that failed.
+    pub errors: u64,
+    /// Out: negative errno of the first failure, else 0.
+    pub first_error: i32,
+    /// Must be 0.
+    pub reserved: u32,
+    /// Out: wall time.
+    pub elapsed_ns: u64,
+}
+
+/// `struct alock_rdma_bench`: argument of `ALOCK_IOC_RDMA_BENCH`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AlockRdmaBench {
+    /// Target node (this node: over the loopback QP).
+    pub node: u32,
+    /// `ALOCK_RDMA_READ`, `_WRITE`, `_CAS` or `_FAA`.
+    pub verb: u32,
+    /// READ, WRITE: bytes; atomics: 8.
+    pub len: u32,
+    /// Kernel threads.
+    pub threads: u32,
+    /// Run time in milliseconds.
+    pub duration_ms: u32,
+    /// Must be 0.
+    pub flags: u32,
+    /// Out: verbs completed.
+    pub ops: u64,
+    /// Out: verbs that failed.
+    pub errors: u64,
+    /// Out: wall time.
+    pub elapsed_ns: u64,
+    /// Out: fastest verb.
+    pub lat_min_ns: u64,
+    /// Out: median verb latency.
+    pub lat_median_ns: u64,
+    /// Out: 99th percentile of the verb latency.
+    pub lat_p99_ns: u64,
+    /// Out: slowest verb.
+    pub lat_max_ns: u64,
+}
+
 /// `enum alock_lock_id`: lock types of `ALOCK_IOC_STRESS`, by name.
 pub const LOCKS: [(&str, u32); 5] = [
     ("spinlock", 1),
@@ -378,6 +662,25 @@ pub const RW_LOCKS: [(&str, u32); 6] = [
     ("rcu", 6),
 ];
 
+/// `enum alock_peer_state`: connection states of `ALOCK_IOC_CLUSTER_STATUS`, by name.
+pub const PEER_STATES: [(&str, u32); 6] = [
+    ("none", ALOCK_PEER_NONE),
+    ("connecting", ALOCK_PEER_CONNECTING),
+    ("up", ALOCK_PEER_UP),
+    ("failed", ALOCK_PEER_FAILED),
+    ("closed", ALOCK_PEER_CLOSED),
+    ("self", ALOCK_PEER_SELF),
+];
+/// `enum alock_rdma_verb`: verbs of `ALOCK_IOC_RDMA_OP`, `_STRESS`, `_BENCH`, by name.
+pub const RDMA_VERBS: [(&str, u32); 6] = [
+    ("read", ALOCK_RDMA_READ),
+    ("write", ALOCK_RDMA_WRITE),
+    ("cas", ALOCK_RDMA_CAS),
+    ("faa", ALOCK_RDMA_FAA),
+    ("local_read", ALOCK_RDMA_LOCAL_READ),
+    ("local_write", ALOCK_RDMA_LOCAL_WRITE),
+];
+
 const IOC_NRBITS: u32 = 8;
 const IOC_TYPEBITS: u32 = 8;
 const IOC_SIZEBITS: u32 = 14;
@@ -385,6 +688,7 @@ const IOC_NRSHIFT: u32 = 0;
 const IOC_TYPESHIFT: u32 = IOC_NRSHIFT + IOC_NRBITS;
 const IOC_SIZESHIFT: u32 = IOC_TYPESHIFT + IOC_TYPEBITS;
 const IOC_DIRSHIFT: u32 = IOC_SIZESHIFT + IOC_SIZEBITS;
+const IOC_NONE: u32 = 0;
 const IOC_WRITE: u32 = 1;
 const IOC_READ: u32 = 2;
 
@@ -462,9 +766,48 @@ pub const ALOCK_IOC_RWCOST: u32 = ioc(
     size_of::<AlockRwcost>(),
 );
 
+/// `ALOCK_IOC_CLUSTER_JOIN` (`_IOW`: the module only reads the argument).
+pub const ALOCK_IOC_CLUSTER_JOIN: u32 = ioc(
+    IOC_WRITE,
+    ALOCK_IOC_MAGIC,
+    0x09,
+    size_of::<AlockClusterJoin>(),
+);
+/// `ALOCK_IOC_CLUSTER_LEAVE` (`_IO`: no argument, size 0; issue it with
+/// [`crate::dev::Device::ioctl_none`]).
+pub const ALOCK_IOC_CLUSTER_LEAVE: u32 = ioc(IOC_NONE, ALOCK_IOC_MAGIC, 0x0a, 0);
+/// `ALOCK_IOC_CLUSTER_STATUS`.
+pub const ALOCK_IOC_CLUSTER_STATUS: u32 = ioc(
+    IOC_READ | IOC_WRITE,
+    ALOCK_IOC_MAGIC,
+    0x0b,
+    size_of::<AlockClusterStatus>(),
+);
+/// `ALOCK_IOC_RDMA_OP`.
+pub const ALOCK_IOC_RDMA_OP: u32 = ioc(
+    IOC_READ | IOC_WRITE,
+    ALOCK_IOC_MAGIC,
+    0x0c,
+    size_of::<AlockRdmaOp>(),
+);
+/// `ALOCK_IOC_RDMA_STRESS`.
+pub const ALOCK_IOC_RDMA_STRESS: u32 = ioc(
+    IOC_READ | IOC_WRITE,
+    ALOCK_IOC_MAGIC,
+    0x0d,
+    size_of::<AlockRdmaStress>(),
+);
+/// `ALOCK_IOC_RDMA_BENCH`.
+pub const ALOCK_IOC_RDMA_BENCH: u32 = ioc(
+    IOC_READ | IOC_WRITE,
+    ALOCK_IOC_MAGIC,
+    0x0e,
+    size_of::<AlockRdmaBench>(),
+);
+
 /// Every command of the header, by name: what the module must implement
 /// identically for this tool to run.
-pub const COMMANDS: [(&str, u32); 9] = [
+pub const COMMANDS: [(&str, u32); 15] = [
     ("ALOCK_IOC_VERSION", ALOCK_IOC_VERSION),
     ("ALOCK_IOC_ABI", ALOCK_IOC_ABI),
     ("ALOCK_IOC_SELFTEST", ALOCK_IOC_SELFTEST),
@@ -474,6 +817,12 @@ pub const COMMANDS: [(&str, u32); 9] = [
     ("ALOCK_IOC_RWSTRESS", ALOCK_IOC_RWSTRESS),
     ("ALOCK_IOC_RWWAKE", ALOCK_IOC_RWWAKE),
     ("ALOCK_IOC_RWCOST", ALOCK_IOC_RWCOST),
+    ("ALOCK_IOC_CLUSTER_JOIN", ALOCK_IOC_CLUSTER_JOIN),
+    ("ALOCK_IOC_CLUSTER_LEAVE", ALOCK_IOC_CLUSTER_LEAVE),
+    ("ALOCK_IOC_CLUSTER_STATUS", ALOCK_IOC_CLUSTER_STATUS),
+    ("ALOCK_IOC_RDMA_OP", ALOCK_IOC_RDMA_OP),
+    ("ALOCK_IOC_RDMA_STRESS", ALOCK_IOC_RDMA_STRESS),
+    ("ALOCK_IOC_RDMA_BENCH", ALOCK_IOC_RDMA_BENCH),
 ];
 
 /// Name of a command of [`COMMANDS`], or `None` for one this tool does not know.
@@ -504,7 +853,12 @@ ioctl_arg!(
     AlockTxn,
     AlockRwstress,
     AlockRwwake,
-    AlockRwcost
+    AlockRwcost,
+    AlockClusterJoin,
+    AlockClusterStatus,
+    AlockRdmaOp,
+    AlockRdmaStress,
+    AlockRdmaBench
 );
 
 /// The string in a NUL-terminated byte array (lossy UTF-8).
@@ -544,14 +898,29 @@ mod tests {
         assert_eq!(size_of::<AlockRwstress>(), 136);
         assert_eq!(size_of::<AlockRwwake>(), 40);
         assert_eq!(size_of::<AlockRwcost>(), 16);
+        // tests/guest/rdmatest.c's.
+        assert_eq!(size_of::<AlockNodeAddr>(), 24);
+        assert_eq!(size_of::<AlockClusterJoin>(), 416);
+        assert_eq!(size_of::<AlockClusterPeer>(), 40);
+        assert_eq!(size_of::<AlockClusterStatus>(), 736);
+        assert_eq!(size_of::<AlockRdmaOp>(), 72);
+        assert_eq!(size_of::<AlockRdmaStress>(), 80);
+        assert_eq!(size_of::<AlockRdmaBench>(), 80);
     }
 
     #[test]
     fn command_encoding_round_trips() {
         for (name, cmd) in COMMANDS {
             assert_eq!((cmd >> 8) & 0xff, ALOCK_IOC_MAGIC, "{name}");
-            assert!(ioc_size(cmd) > 0, "{name}");
+            // Only LEAVE (_IO) has no argument.
+            assert_eq!(ioc_size(cmd) == 0, cmd == ALOCK_IOC_CLUSTER_LEAVE, "{name}");
         }
+        // _IO(0xA1, 0x0a): no direction, no size.
+        assert_eq!(ALOCK_IOC_CLUSTER_LEAVE, 0xa10a);
+        // _IOW: write only (direction 1 in the top two bits).
+        assert_eq!(ALOCK_IOC_CLUSTER_JOIN >> 30, 1);
+        assert_eq!(ioc_size(ALOCK_IOC_CLUSTER_JOIN), 416);
+        assert_eq!(ALOCK_IOC_CLUSTER_STATUS >> 30, 3);
         assert_eq!(ioc_size(ALOCK_IOC_TXN) as usize, size_of::<AlockTxn>());
         assert_eq!(ioc_nr(ALOCK_IOC_MRLOCK), 4);
         assert_eq!(ioc_nr(ALOCK_IOC_RWCOST), 8);
@@ -570,6 +939,27 @@ mod tests {
         assert_eq!(name_of(&RW_LOCKS, 6), "rcu");
         assert_eq!(command_name(ALOCK_IOC_ABI), Some("ALOCK_IOC_ABI"));
         assert_eq!(command_name(0), None);
+        assert_eq!(name_of(&PEER_STATES, ALOCK_PEER_UP), "up");
+        assert_eq!(name_of(&PEER_STATES, 5), "self");
+        assert_eq!(id_of(&RDMA_VERBS, "local_write"), Some(6));
+        assert_eq!(
+            command_name(ALOCK_IOC_CLUSTER_LEAVE),
+            Some("ALOCK_IOC_CLUSTER_LEAVE")
+        );
+    }
+
+    #[test]
+    fn node_addresses_from_socket_addresses() {
+        let a = AlockNodeAddr::from("10.77.0.2:18600".parse::<SocketAddr>().unwrap());
+        assert_eq!((a.family, a.port, a.reserved), (AF_INET, 18600, 0));
+        assert_eq!(&a.addr[..4], &[10, 77, 0, 2]);
+        assert!(a.addr[4..].iter().all(|&b| b == 0));
+        let a = AlockNodeAddr::from("[fd00::1]:7".parse::<SocketAddr>().unwrap());
+        assert_eq!((a.family, a.port), (AF_INET6, 7));
+        assert_eq!(a.addr[0], 0xfd);
+        assert_eq!(a.addr[15], 1);
+        assert_eq!(AF_INET as i32, libc::AF_INET);
+        assert_eq!(AF_INET6 as i32, libc::AF_INET6);
     }
 
     #[test]

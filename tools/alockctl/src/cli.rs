@@ -1,5 +1,6 @@
 //! Command-line interface (clap derive).
 
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -52,10 +53,10 @@ pub enum Command {
     },
     /// Draw figures (SVG, PNG) from saved results.
     Plot(PlotArgs),
-    /// Cluster membership (RDMA locks; not in this module's ABI yet).
+    /// Membership of the RDMA cluster: join, leave, status.
     Cluster {
-        /// join, leave or status.
-        #[arg(value_enum)]
+        /// What to do.
+        #[command(subcommand)]
         action: ClusterAction,
     },
 }
@@ -378,14 +379,125 @@ pub enum PlotFormat {
 }
 
 /// Cluster subcommands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Subcommand)]
 pub enum ClusterAction {
-    /// Join the RDMA lock cluster.
-    Join,
-    /// Leave it.
+    /// Join an RDMA cluster: every node runs it with the same --nodes and
+    /// --addr list and its own --node; it returns once every peer is
+    /// connected.
+    Join(JoinArgs),
+    /// Leave the cluster (tears down every connection).
     Leave,
-    /// Show the membership.
-    Status,
+    /// Membership and the connection to every peer.
+    Status {
+        /// First probe every connected peer with an 8-byte RDMA READ (a lost
+        /// peer then shows as failed).
+        #[arg(long)]
+        probe: bool,
+    },
+}
+
+/// Options of `cluster join`.
+#[derive(Debug, Clone, Args)]
+pub struct JoinArgs {
+    /// This node's id, 0..NODES-1.
+    #[arg(long, value_name = "I", value_parser = clap::value_parser!(u32).range(0..abi::ALOCK_CLUSTER_MAX_NODES as i64))]
+    pub node: u32,
+    /// Nodes in the cluster.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=abi::ALOCK_CLUSTER_MAX_NODES as i64))]
+    pub nodes: u32,
+    /// Address of every node, in node order, comma-separated (or repeat
+    /// --addr): IPv4 or IPv6, each with an optional :PORT (IPv6 with a port:
+    /// [ADDR]:PORT; default port 18600).  This node's own entry is where it
+    /// listens: an address of an RDMA device.
+    #[arg(long = "addr", value_name = "A0,A1,...", required = true, value_delimiter = ',', value_parser = parse_node_addr)]
+    pub addrs: Vec<SocketAddr>,
+    /// Bytes of memory this node exports, a multiple of 4096 in 4096..1048576.
+    #[arg(long, value_name = "BYTES", default_value_t = 65536, value_parser = parse_window)]
+    pub window: u32,
+    /// Also connect to this node itself (a loopback QP, for benchmarks).
+    #[arg(long)]
+    pub loopback: bool,
+    /// How long to wait for every peer, in seconds (decimals allowed, at most 600).
+    #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_timeout)]
+    pub timeout: u32,
+    /// Longest wait for one verb before the connection is declared lost, in
+    /// milliseconds: 0 (the module's 1000) or 10..60000.
+    #[arg(long, value_name = "MS", default_value_t = 0, value_parser = parse_op_timeout)]
+    pub op_timeout_ms: u32,
+}
+
+/// Parse one node address: `1.2.3.4`, `1.2.3.4:PORT`, `fd00::1`, `[fd00::1]`
+/// or `[fd00::1]:PORT`; the port defaults to 18600 and may not be 0.
+pub fn parse_node_addr(s: &str) -> Result<SocketAddr, String> {
+    let s = s.trim();
+    let a = if let Ok(a) = s.parse::<SocketAddr>() {
+        a
+    } else {
+        let ip = s
+            .strip_prefix('[')
+            .and_then(|x| x.strip_suffix(']'))
+            .unwrap_or(s);
+        let ip: IpAddr = ip.parse().map_err(|_| {
+            format!("`{s}` is not an IPv4 or IPv6 address (with an optional :PORT; [IPv6]:PORT)")
+        })?;
+        SocketAddr::new(ip, abi::CLUSTER_DEFAULT_PORT)
+    };
+    if a.port() == 0 {
+        return Err(format!("`{s}`: the port must be 1..65535"));
+    }
+    if let SocketAddr::V6(v6) = a {
+        if v6.scope_id() != 0 || v6.flowinfo() != 0 {
+            return Err(format!("`{s}`: no scope id or flow info"));
+        }
+    }
+    Ok(a)
+}
+
+/// Parse a window size in bytes: a multiple of 4096 within the ABI's range.
+pub fn parse_window(s: &str) -> Result<u32, String> {
+    let v: u32 = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of bytes"))?;
+    if !(abi::ALOCK_CLUSTER_MIN_WINDOW..=abi::ALOCK_CLUSTER_MAX_WINDOW).contains(&v)
+        || !v.is_multiple_of(4096)
+    {
+        return Err(format!(
+            "must be a multiple of 4096 between {} and {}",
+            abi::ALOCK_CLUSTER_MIN_WINDOW,
+            abi::ALOCK_CLUSTER_MAX_WINDOW
+        ));
+    }
+    Ok(v)
+}
+
+/// Parse a join timeout in seconds into milliseconds within the ABI's range.
+pub fn parse_timeout(s: &str) -> Result<u32, String> {
+    let v: f64 = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    let ms = (v * 1000.0).round();
+    if !(1.0..=abi::ALOCK_CLUSTER_MAX_TIMEOUT_MS as f64).contains(&ms) {
+        return Err(format!(
+            "must be between 0.001 and {} seconds",
+            abi::ALOCK_CLUSTER_MAX_TIMEOUT_MS / 1000
+        ));
+    }
+    Ok(ms as u32)
+}
+
+/// Parse a verb timeout in milliseconds: 0 or 10..60000.
+pub fn parse_op_timeout(s: &str) -> Result<u32, String> {
+    let v: u32 = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of milliseconds"))?;
+    if v != 0 && !(abi::CLUSTER_MIN_OP_TIMEOUT_MS..=abi::CLUSTER_MAX_OP_TIMEOUT_MS).contains(&v) {
+        return Err(format!(
+            "must be 0 (the module's default) or {}..{}",
+            abi::CLUSTER_MIN_OP_TIMEOUT_MS,
+            abi::CLUSTER_MAX_OP_TIMEOUT_MS
+        ));
+    }
+    Ok(v)
 }
 
 #[cfg(test)]
@@ -547,6 +659,9 @@ mod tests {
             &["bench", "everything"],
             &["info", "--json", "--csv"],
             &["cluster", "explode"],
+            &["cluster"],
+            &["cluster", "join"],
+            &["cluster", "leave", "--probe"],
             &["frobnicate"],
         ] {
             let e = parse(args).expect_err(&format!("{args:?} must not parse"));
@@ -592,12 +707,167 @@ mod tests {
                 ..
             })
         ));
-        let c = parse(&["cluster", "join"]).unwrap();
+        let c = parse(&["cluster", "leave"]).unwrap();
         assert!(matches!(
             c.command,
             Command::Cluster {
-                action: ClusterAction::Join
+                action: ClusterAction::Leave
             }
         ));
+        let c = parse(&["--json", "cluster", "status", "--probe"]).unwrap();
+        assert!(c.json);
+        assert!(matches!(
+            c.command,
+            Command::Cluster {
+                action: ClusterAction::Status { probe: true }
+            }
+        ));
+        let c = parse(&["cluster", "status"]).unwrap();
+        assert!(matches!(
+            c.command,
+            Command::Cluster {
+                action: ClusterAction::Status { probe: false }
+            }
+        ));
+    }
+
+    fn join(args: &[&str]) -> Result<JoinArgs, clap::Error> {
+        let mut a = vec!["cluster", "join"];
+        a.extend_from_slice(args);
+        match parse(&a)?.command {
+            Command::Cluster {
+                action: ClusterAction::Join(j),
+            } => Ok(j),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn cluster_join_defaults_and_options() {
+        let j = join(&[
+            "--node",
+            "1",
+            "--nodes",
+            "3",
+            "--addr",
+            "10.77.0.1,10.77.0.2,10.77.0.3",
+        ])
+        .unwrap();
+        assert_eq!((j.node, j.nodes), (1, 3));
+        let want: Vec<SocketAddr> = ["10.77.0.1:18600", "10.77.0.2:18600", "10.77.0.3:18600"]
+            .iter()
+            .map(|a| a.parse().unwrap())
+            .collect();
+        assert_eq!(j.addrs, want);
+        assert_eq!((j.window, j.timeout, j.op_timeout_ms), (65536, 60_000, 0));
+        assert!(!j.loopback);
+        let j = join(&[
+            "--node",
+            "0",
+            "--nodes",
+            "2",
+            "--addr",
+            "[fd00::1]:9000,fd00::2",
+            "--window",
+            "1048576",
+            "--loopback",
+            "--timeout",
+            "2.5",
+            "--op-timeout-ms",
+            "500",
+        ])
+        .unwrap();
+        assert_eq!(j.addrs[0], "[fd00::1]:9000".parse::<SocketAddr>().unwrap());
+        assert_eq!(j.addrs[1], "[fd00::2]:18600".parse::<SocketAddr>().unwrap());
+        assert_eq!((j.window, j.timeout, j.op_timeout_ms), (1 << 20, 2500, 500));
+        assert!(j.loopback);
+        // Repeated --addr adds to the list.
+        let j = join(&[
+            "--node",
+            "0",
+            "--nodes",
+            "2",
+            "--addr",
+            "10.0.0.1",
+            "--addr",
+            "10.0.0.2:7",
+        ])
+        .unwrap();
+        assert_eq!(j.addrs.len(), 2);
+        assert_eq!(j.addrs[1].port(), 7);
+    }
+
+    #[test]
+    fn cluster_join_bad_options_are_usage_errors() {
+        let base = ["--node", "0", "--nodes", "2", "--addr", "10.0.0.1,10.0.0.2"];
+        for (extra, what) in [
+            (&["--window", "5000"][..], "--window"),
+            (&["--window", "0"], "--window"),
+            (&["--window", "2097152"], "--window"),
+            (&["--timeout", "0"], "--timeout"),
+            (&["--timeout", "601"], "--timeout"),
+            (&["--op-timeout-ms", "5"], "--op-timeout-ms"),
+            (&["--op-timeout-ms", "60001"], "--op-timeout-ms"),
+        ] {
+            let mut a = base.to_vec();
+            a.extend_from_slice(extra);
+            let e = join(&a).expect_err(what);
+            assert_eq!(e.exit_code(), 2, "{extra:?}");
+        }
+        for args in [
+            &["--nodes", "2", "--addr", "10.0.0.1,10.0.0.2"][..],
+            &["--node", "0", "--addr", "10.0.0.1"],
+            &["--node", "0", "--nodes", "2"],
+            &["--node", "16", "--nodes", "16", "--addr", "10.0.0.1"],
+            &["--node", "0", "--nodes", "0", "--addr", "10.0.0.1"],
+            &["--node", "0", "--nodes", "17", "--addr", "10.0.0.1"],
+            &["--node", "0", "--nodes", "1", "--addr", "node0"],
+            &["--node", "0", "--nodes", "2", "--addr", "10.0.0.1,"],
+        ] {
+            let e = join(args).expect_err(&format!("{args:?}"));
+            assert_eq!(e.exit_code(), 2, "{args:?}");
+        }
+    }
+
+    #[test]
+    fn node_address_parser() {
+        let p = |s| parse_node_addr(s).map(|a| a.to_string());
+        assert_eq!(p("10.77.0.1").unwrap(), "10.77.0.1:18600");
+        assert_eq!(p(" 10.77.0.1:4791 ").unwrap(), "10.77.0.1:4791");
+        assert_eq!(p("::1").unwrap(), "[::1]:18600");
+        assert_eq!(p("[fd00::7]").unwrap(), "[fd00::7]:18600");
+        assert_eq!(p("[fd00::7]:1").unwrap(), "[fd00::7]:1");
+        assert_eq!(p("fe80::1:2").unwrap(), "[fe80::1:2]:18600");
+        for bad in [
+            "",
+            "10.77.0",
+            "10.77.0.256",
+            "10.77.0.1:0",
+            "10.77.0.1:65536",
+            "10.77.0.1:x",
+            "host:18600",
+            "[fd00::1]:0",
+            "[fd00::1",
+            "fd00::1%2",
+            "[fe80::1%2]:18600",
+        ] {
+            assert!(parse_node_addr(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn window_and_timeout_parsers() {
+        assert_eq!(parse_window("4096"), Ok(4096));
+        assert_eq!(parse_window("1048576"), Ok(1 << 20));
+        for bad in ["0", "4095", "6144", "1052672", "64k", "-4096"] {
+            assert!(parse_window(bad).is_err(), "{bad}");
+        }
+        assert_eq!(parse_timeout("60"), Ok(60_000));
+        assert_eq!(parse_timeout("0.5"), Ok(500));
+        assert!(parse_timeout("600.001").is_err());
+        assert_eq!(parse_op_timeout("0"), Ok(0));
+        assert_eq!(parse_op_timeout("10"), Ok(10));
+        assert_eq!(parse_op_timeout("60000"), Ok(60_000));
+        assert!(parse_op_timeout("9").is_err());
     }
 }

@@ -9,12 +9,14 @@ use serde_json::json;
 use crate::abi::{self, AlockMrlock, AlockRwstress, AlockSelftest, AlockStress, AlockTxn};
 use crate::bench;
 use crate::cli::{
-    BenchArgs, Cli, ClusterAction, Command, PlotArgs, RunOpts, RwLock, RwOpts, Scenario, StressCmd,
+    BenchArgs, Cli, ClusterAction, Command, JoinArgs, PlotArgs, RunOpts, RwLock, RwOpts, Scenario,
+    StressCmd,
 };
+use crate::cluster;
 use crate::dev::{self, Device, Error};
 use crate::plot;
 use crate::progress::{self, Progress};
-use crate::results::{align, Results, Row};
+use crate::results::{align, csv_field, Results, Row};
 
 /// Exit status after Ctrl-C (128 + SIGINT), as shells report it.
 pub const EXIT_INTERRUPTED: u8 = 130;
@@ -46,20 +48,7 @@ pub fn run(cli: &Cli) -> Result<u8, Error> {
         Command::Bench(b) => bench_cmd(cli, b),
         Command::Report { paths } => report(cli, paths),
         Command::Plot(p) => plot_cmd(p),
-        Command::Cluster { action } => cluster(cli, *action),
-    }
-}
-
-/// The cluster status line for a module: none of this ABI's commands is a
-/// cluster command, so only a module with commands this tool does not
-/// know could have them.
-pub fn cluster_status(abi_version: u32, unknown_commands: usize) -> String {
-    if unknown_commands > 0 {
-        format!(
-            "unknown: the module has {unknown_commands} command(s) this alockctl does not know; use a newer alockctl"
-        )
-    } else {
-        format!("not supported by this module (ABI v{abi_version} has no cluster commands)")
+        Command::Cluster { action } => cluster_cmd(cli, action),
     }
 }
 
@@ -76,19 +65,27 @@ fn info(cli: &Cli) -> Result<u8, Error> {
     let txn: Vec<&str> = abi::TXN_MODES.iter().map(|(n, _)| *n).collect();
     let rw: Vec<&str> = abi::RW_LOCKS.iter().map(|(n, _)| *n).collect();
     let lockdep = v.features & abi::ALOCK_FEAT_LOCKDEP != 0;
-    let cluster = cluster_status(v.abi_version, unknown);
+    // The info is still worth printing if the status query fails.
+    let status = cluster::status(&dev, false);
+    let cluster_line = match &status {
+        Ok(s) => cluster::info_line(s),
+        Err(e) => format!("unknown ({e})"),
+    };
     match format(cli) {
         Format::Csv => {
-            println!("module_version,abi_version,nr_cpus,nr_locks,nr_tests,lockdep,commands");
             println!(
-                "{},{},{},{},{},{},{}",
+                "module_version,abi_version,nr_cpus,nr_locks,nr_tests,lockdep,commands,cluster"
+            );
+            println!(
+                "{},{},{},{},{},{},{},{}",
                 v.module_version(),
                 v.abi_version,
                 v.nr_cpus,
                 v.nr_locks,
                 v.nr_tests,
                 lockdep,
-                dev.table().len()
+                dev.table().len(),
+                csv_field(&cluster_line)
             );
         }
         Format::Json => {
@@ -117,7 +114,10 @@ fn info(cli: &Cli) -> Result<u8, Error> {
                 "txn_modes": txn,
                 "rw_locks": rw,
                 "commands": cmds,
-                "cluster": cluster,
+                "cluster": match &status {
+                    Ok(s) => cluster::to_json(s),
+                    Err(e) => json!({"error": e.to_string()}),
+                },
             });
             println!("{}", serde_json::to_string_pretty(&j).expect("json"));
         }
@@ -141,12 +141,17 @@ fn info(cli: &Cli) -> Result<u8, Error> {
                 (
                     "commands",
                     format!(
-                        "{} ({} checked against alockctl's header)",
+                        "{} ({} checked against alockctl's header{})",
                         dev.table().len(),
-                        abi::COMMANDS.len()
+                        abi::COMMANDS.len(),
+                        if unknown > 0 {
+                            format!(", {unknown} unknown to this alockctl")
+                        } else {
+                            String::new()
+                        }
                     ),
                 ),
-                ("cluster", cluster),
+                ("cluster", cluster_line),
             ];
             for (k, val) in rows {
                 println!("{k:<15} {val}");
@@ -673,18 +678,80 @@ fn plot_cmd(p: &PlotArgs) -> Result<u8, Error> {
     Ok(0)
 }
 
-fn cluster(cli: &Cli, action: ClusterAction) -> Result<u8, Error> {
+fn print_cluster_status(cli: &Cli, s: &abi::AlockClusterStatus) {
+    match format(cli) {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&cluster::to_json(s)).expect("json")
+        ),
+        Format::Csv => print!("{}", cluster::to_csv(s)),
+        Format::Table => print!("{}", cluster::table(s)),
+    }
+}
+
+fn cluster_cmd(cli: &Cli, action: &ClusterAction) -> Result<u8, Error> {
+    match action {
+        ClusterAction::Status { probe } => {
+            let dev = Device::open(&cli.device)?;
+            print_cluster_status(cli, &cluster::status(&dev, *probe)?);
+            Ok(0)
+        }
+        ClusterAction::Join(j) => cluster_join(cli, j),
+        ClusterAction::Leave => cluster_leave(cli),
+    }
+}
+
+fn cluster_join(cli: &Cli, j: &JoinArgs) -> Result<u8, Error> {
+    // Bad input is a usage error before the device is even opened.
+    let mut req = cluster::join_request(j)?;
     let dev = Device::open(&cli.device)?;
-    let unknown = dev::check_table(dev.table())?;
-    let what = match action {
-        ClusterAction::Join => "join",
-        ClusterAction::Leave => "leave",
-        ClusterAction::Status => "status",
+    progress::catch_sigint();
+    let bar = Progress::new(req.timeout_ms as u64, !cli.no_progress);
+    let label = format!("join: node {} of {}", j.node, j.nodes);
+    let intr = run_ioctl(&bar, &label, req.timeout_ms, || {
+        dev.ioctl(
+            "ALOCK_IOC_CLUSTER_JOIN",
+            abi::ALOCK_IOC_CLUSTER_JOIN,
+            &mut req,
+        )
+    })
+    .map_err(|e| cluster::join_error(e, j))?;
+    if intr {
+        eprintln!("alockctl: cluster join: interrupted (not joined)");
+        return Ok(EXIT_INTERRUPTED);
+    }
+    print_cluster_status(cli, &cluster::status(&dev, false)?);
+    Ok(0)
+}
+
+fn cluster_leave(cli: &Cli) -> Result<u8, Error> {
+    let dev = Device::open(&cli.device)?;
+    let before = cluster::status(&dev, false)?;
+    dev.ioctl_none("ALOCK_IOC_CLUSTER_LEAVE", abi::ALOCK_IOC_CLUSTER_LEAVE)
+        .map_err(cluster::leave_error)?;
+    let was = if before.joined != 0 {
+        format!(" (was node {} of {})", before.node_id, before.nr_nodes)
+    } else {
+        String::new()
     };
-    Err(Error::Unsupported(format!(
-        "cluster {what}: {}",
-        cluster_status(dev.version().abi_version, unknown)
-    )))
+    match format(cli) {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&json!({
+                "left": true,
+                "node_id": before.node_id,
+                "nr_nodes": before.nr_nodes,
+            }))
+            .expect("json")
+        ),
+        Format::Csv => println!(
+            "left,node_id,nr_nodes
+1,{},{}",
+            before.node_id, before.nr_nodes
+        ),
+        Format::Table => println!("left the cluster{was}"),
+    }
+    Ok(0)
 }
 
 #[cfg(test)]
@@ -699,15 +766,6 @@ mod tests {
             cs_spins: 50,
             unbound: false,
         }
-    }
-
-    #[test]
-    fn cluster_status_names_the_abi() {
-        assert_eq!(
-            cluster_status(3, 0),
-            "not supported by this module (ABI v3 has no cluster commands)"
-        );
-        assert!(cluster_status(3, 3).contains("3 command(s)"));
     }
 
     #[test]

@@ -26,8 +26,9 @@ pub enum Error {
     },
     /// The module's command table disagrees with this tool's header.
     AbiMismatch(String),
-    /// A command the module does not implement (a feature of a later ABI).
-    Unsupported(String),
+    /// A command failed for a reason worth its own message (e.g. a cluster
+    /// join that timed out).
+    Failed(String),
     /// An ioctl failed.
     Ioctl(&'static str, io::Error),
     /// A run completed but the module counted violations.
@@ -78,7 +79,7 @@ impl fmt::Display for Error {
                 f,
                 "{m}: the alock module and alockctl were built from different headers; rebuild both (make payload)"
             ),
-            Error::Unsupported(m) => write!(f, "{m}"),
+            Error::Failed(m) => write!(f, "{m}"),
             Error::Ioctl(cmd, e) => match e.raw_os_error() {
                 Some(libc::EINVAL) => write!(
                     f,
@@ -233,11 +234,33 @@ impl Device {
                 arg as *mut T as *mut libc::c_void,
             )
         };
-        if r < 0 {
-            Err(Error::Ioctl(name, io::Error::last_os_error()))
-        } else {
-            Ok(())
-        }
+        ioctl_result(name, r)
+    }
+
+    /// Issue a command that has no argument (`_IO`, size 0, such as
+    /// `ALOCK_IOC_CLUSTER_LEAVE`): the kernel gets a null pointer.
+    pub fn ioctl_none(&self, name: &'static str, cmd: u32) -> Result<(), Error> {
+        debug_assert_eq!(abi::ioc_size(cmd), 0);
+        // SAFETY: the command encodes no argument (size 0: asserted above,
+        // LEAVE's encoding checked in tests/abi.rs), so the kernel reads and
+        // writes no user memory; the null pointer only fills the argument.
+        let r = unsafe {
+            libc::ioctl(
+                self.file.as_raw_fd(),
+                cmd as libc::c_ulong,
+                std::ptr::null_mut::<libc::c_void>(),
+            )
+        };
+        ioctl_result(name, r)
+    }
+}
+
+/// `Ok` for a non-negative ioctl return, else the `errno` as an [`Error`].
+fn ioctl_result(name: &'static str, r: libc::c_int) -> Result<(), Error> {
+    if r < 0 {
+        Err(Error::Ioctl(name, io::Error::last_os_error()))
+    } else {
+        Ok(())
     }
 }
 
@@ -299,10 +322,10 @@ mod tests {
         let e = open_error(p, io::Error::from_raw_os_error(libc::EACCES)).to_string();
         assert!(e.contains("permission denied") && e.contains("root"), "{e}");
         let e = Error::AbiVersion { module: 1 }.to_string();
-        assert!(e.contains("ABI v1") && e.contains("v3"), "{e}");
+        assert!(e.contains("ABI v1") && e.contains("v4"), "{e}");
         for e in [
             open_error(p, io::Error::from_raw_os_error(libc::ENXIO)),
-            Error::AbiVersion { module: 4 },
+            Error::AbiVersion { module: 3 },
         ] {
             assert!(!e.to_string().contains('\n'));
             assert_eq!(e.exit_code(), 1);

@@ -4,14 +4,16 @@
 //! `include/uapi/linux/alock.h` ([`abi`]), checks the module's version and
 //! command table before anything else ([`dev`]), runs stress tests and
 //! benchmark matrices with a progress bar ([`progress`], [`bench`]), and
-//! prints, saves and plots the results ([`results`], [`plot`]).  The
-//! command line is in [`cli`], the commands in [`commands`].
+//! prints, saves and plots the results ([`results`], [`plot`]), and joins,
+//! leaves and shows the RDMA cluster ([`cluster`]).  The command line is in
+//! [`cli`], the commands in [`commands`].
 
 #![deny(missing_docs)]
 
 pub mod abi;
 pub mod bench;
 pub mod cli;
+pub mod cluster;
 pub mod commands;
 pub mod dev;
 pub mod plot;

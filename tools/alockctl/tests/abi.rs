@@ -294,7 +294,116 @@ fn rust_side() -> BTreeMap<String, u64> {
             ns
         }
     );
-    let consts: [(&str, u64); 24] = [
+    layout!(
+        m,
+        "alock_node_addr",
+        AlockNodeAddr {
+            family,
+            port,
+            reserved,
+            addr
+        }
+    );
+    layout!(
+        m,
+        "alock_cluster_join",
+        AlockClusterJoin {
+            node_id,
+            nr_nodes,
+            window_size,
+            flags,
+            timeout_ms,
+            op_timeout_ms,
+            reserved,
+            nodes
+        }
+    );
+    layout!(
+        m,
+        "alock_cluster_peer",
+        AlockClusterPeer {
+            node,
+            state,
+            ops,
+            errors,
+            last_error,
+            rkey,
+            remote_len
+        }
+    );
+    layout!(
+        m,
+        "alock_cluster_status",
+        AlockClusterStatus {
+            flags,
+            joined,
+            node_id,
+            nr_nodes,
+            window_size,
+            nr_devices,
+            cluster_flags,
+            nr_up,
+            device,
+            peers
+        }
+    );
+    layout!(
+        m,
+        "alock_rdma_op",
+        AlockRdmaOp {
+            node,
+            verb,
+            remote_off,
+            local_off,
+            len,
+            flags,
+            compare_add,
+            swap,
+            data,
+            result,
+            latency_ns
+        }
+    );
+    layout!(
+        m,
+        "alock_rdma_stress",
+        AlockRdmaStress {
+            node,
+            verb,
+            remote_off,
+            threads,
+            increments,
+            timeout_ms,
+            flags,
+            done,
+            attempts,
+            cas_misses,
+            errors,
+            first_error,
+            reserved,
+            elapsed_ns
+        }
+    );
+    layout!(
+        m,
+        "alock_rdma_bench",
+        AlockRdmaBench {
+            node,
+            verb,
+            len,
+            threads,
+            duration_ms,
+            flags,
+            ops,
+            errors,
+            elapsed_ns,
+            lat_min_ns,
+            lat_median_ns,
+            lat_p99_ns,
+            lat_max_ns
+        }
+    );
+    let consts: [(&str, u64); 33] = [
         ("ALOCK_ABI_VERSION", ALOCK_ABI_VERSION as u64),
         ("ALOCK_IOC_MAGIC", ALOCK_IOC_MAGIC as u64),
         ("ALOCK_FEAT_LOCKDEP", ALOCK_FEAT_LOCKDEP),
@@ -325,6 +434,18 @@ fn rust_side() -> BTreeMap<String, u64> {
         ("ALOCK_RW_FLAGS", ALOCK_RW_FLAGS as u64),
         ("ALOCK_RW_MAX_PAUSE_US", ALOCK_RW_MAX_PAUSE_US as u64),
         ("ALOCK_RWWAKE_MAX_ROUNDS", ALOCK_RWWAKE_MAX_ROUNDS as u64),
+        ("ALOCK_CLUSTER_MAX_NODES", ALOCK_CLUSTER_MAX_NODES as u64),
+        ("ALOCK_CLUSTER_MIN_WINDOW", ALOCK_CLUSTER_MIN_WINDOW as u64),
+        ("ALOCK_CLUSTER_MAX_WINDOW", ALOCK_CLUSTER_MAX_WINDOW as u64),
+        (
+            "ALOCK_CLUSTER_MAX_TIMEOUT_MS",
+            ALOCK_CLUSTER_MAX_TIMEOUT_MS as u64,
+        ),
+        ("ALOCK_CLUSTER_LOOPBACK", ALOCK_CLUSTER_LOOPBACK as u64),
+        ("ALOCK_CLUSTER_FLAGS", ALOCK_CLUSTER_FLAGS as u64),
+        ("ALOCK_STATUS_PROBE", ALOCK_STATUS_PROBE as u64),
+        ("ALOCK_RDMA_MAX_THREADS", ALOCK_RDMA_MAX_THREADS as u64),
+        ("ALOCK_RDMA_BENCH_SPIN", ALOCK_RDMA_BENCH_SPIN as u64),
     ];
     for (k, v) in consts {
         m.insert(format!("value {k}"), v);
@@ -337,6 +458,8 @@ fn rust_side() -> BTreeMap<String, u64> {
         ("ALOCK_MR_", &MR_SCHEMES[..]),
         ("ALOCK_TXN_", &TXN_MODES[..]),
         ("ALOCK_RW_", &RW_LOCKS[..]),
+        ("ALOCK_PEER_", &PEER_STATES[..]),
+        ("ALOCK_RDMA_", &RDMA_VERBS[..]),
     ] {
         for (name, id) in table {
             m.insert(format!("value {prefix}{}", name.to_uppercase()), *id as u64);
@@ -351,13 +474,18 @@ fn header_and_rust_agree() {
     let structs = parse_structs(&h);
     let consts = parse_constants(&h);
     // The parser must have found the known structures and commands.
-    assert_eq!(structs.len(), 10, "{structs:?}");
+    assert_eq!(structs.len(), 17, "{structs:?}");
     assert_eq!(structs["alock_rwstress"].len(), 22);
     assert_eq!(structs["alock_stress"].len(), 13);
+    assert_eq!(structs["alock_cluster_join"].len(), 8);
+    assert_eq!(structs["alock_cluster_status"].len(), 10);
     assert!(consts.contains(&"ALOCK_IOC_TXN".to_string()));
     assert!(consts.contains(&"ALOCK_MR_2PL".to_string()));
     assert!(consts.contains(&"ALOCK_IOC_RWCOST".to_string()));
     assert!(consts.contains(&"ALOCK_RW_PERCPU_RWSEM".to_string()));
+    assert!(consts.contains(&"ALOCK_IOC_CLUSTER_LEAVE".to_string()));
+    assert!(consts.contains(&"ALOCK_PEER_SELF".to_string()));
+    assert!(consts.contains(&"ALOCK_RDMA_LOCAL_WRITE".to_string()));
     let c = probe(&structs, &consts);
     let rust = rust_side();
     let mut problems = Vec::new();

@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! ALock, the asymmetric lock for RDMA systems (Nelson-Slivon, Tseng,
+//! Palmieri), on the module's RDMA transport, as the locks of a
+//! distributed lock table; with its competitors (RDMA spin and MCS locks
+//! that use loopback for local threads).
+//!
+//! * [`table`]: the lock lines, the algorithm, the Rust API
+//!   ([`table::table`], [`table::Table::handle`], [`table::Handle::lock`],
+//!   [`table::Handle::lock_many`]).
+//! * [`run`]: the `/dev/alock` stress and benchmark command.
+//!
+//! Documentation: `Documentation/alock.rst`.
+
+pub mod run;
+pub mod table;

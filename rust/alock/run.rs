@@ -1,0 +1,272 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `ALOCK_IOC_DLOCK_RUN`: threads of this node take locks of the table
+//! (a given share of them homed here) and run the test critical section
+//! under them: mutual exclusion, progress and acquire latency, for ALock
+//! and its competitors.
+
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, Ordering::Relaxed};
+
+use kernel::{bindings, prelude::*, sync::Arc};
+
+use super::table::{table, unlock_all, Handle, Held, Kind, Table, MAX_HELD};
+use crate::harness::{next_rand, now_ns};
+use crate::kthread::{run_threads, Job, Placement};
+use crate::rdma::cluster::Wait;
+use crate::uapi::*;
+
+/// Latency samples kept per thread and locality.
+const SAMPLES: usize = 2048;
+
+struct RunJob {
+    t: Arc<Table>,
+    kind: Kind,
+    local_pct: u32,
+    keys_per_op: u32,
+    timeout_ms: u32,
+    wait: Wait,
+    seed: u64,
+    stop: AtomicBool,
+    ops: AtomicU64,
+    local_ops: AtomicU64,
+    remote_ops: AtomicU64,
+    errors: AtomicU64,
+    increments: AtomicU64,
+    failures: AtomicU64,
+    first_error: AtomicI32,
+    finished: AtomicU32,
+    per_thread: KVec<AtomicU64>,
+    /// `[thread][local = 0, remote = 1][SAMPLES]` acquire latencies.
+    samples: KVec<AtomicU64>,
+    nsamples: KVec<AtomicU32>,
+}
+
+impl RunJob {
+    fn fail(&self, e: Error) {
+        self.failures.fetch_add(1, Relaxed);
+        let _ = self
+            .first_error
+            .compare_exchange(0, e.to_errno(), Relaxed, Relaxed);
+    }
+
+    fn pick(&self, rng: &mut u64, local: bool) -> u32 {
+        let t = &*self.t;
+        let set = if local {
+            t.local_keys()
+        } else {
+            t.remote_keys()
+        };
+        let set = if set.is_empty() {
+            if local {
+                t.remote_keys()
+            } else {
+                t.local_keys()
+            }
+        } else {
+            set
+        };
+        set[(next_rand(rng) % set.len() as u64) as usize]
+    }
+
+    fn one(
+        &self,
+        h: &mut Handle<'_>,
+        idx: u32,
+        rng: &mut u64,
+        held: &mut KVec<Held>,
+    ) -> Result<(bool, u64)> {
+        let local = (next_rand(rng) % 100) < u64::from(self.local_pct);
+        let mut keys = [0u32; MAX_HELD];
+        let n = self.keys_per_op as usize;
+        for k in keys.iter_mut().take(n) {
+            *k = self.pick(rng, local);
+        }
+        let t0 = now_ns();
+        h.lock_many(self.kind, &mut keys[..n], held)?;
+        let lat = (now_ns() - t0) as u64;
+        let tag = (u64::from(self.t.node()) << 48) | (u64::from(idx) + 1);
+        let mut r = Ok(());
+        for x in held.iter() {
+            match h.critical(x.key(), tag) {
+                Ok(true) => {
+                    self.increments.fetch_add(1, Relaxed);
+                }
+                Ok(false) => {
+                    self.increments.fetch_add(1, Relaxed);
+                    self.errors.fetch_add(1, Relaxed);
+                }
+                Err(e) => {
+                    r = Err(e);
+                    break;
+                }
+            }
+        }
+        let u = unlock_all(h, held);
+        r?;
+        u?;
+        Ok((local, lat))
+    }
+}
+
+impl Job for RunJob {
+    fn run(&self, idx: u32) {
+        let mut rng = self.seed ^ (u64::from(idx) + 1).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        if rng == 0 {
+            rng = 1;
+        }
+        let mut held = KVec::with_capacity(MAX_HELD, GFP_KERNEL).unwrap_or_default();
+        let mut h = match self.t.handle(self.wait, self.timeout_ms) {
+            Ok(h) => h,
+            Err(e) => {
+                self.fail(e);
+                self.finished.fetch_add(1, Relaxed);
+                return;
+            }
+        };
+        let mut mine = 0u64;
+        let (mut nl, mut nr) = (0usize, 0usize);
+        let base = idx as usize * 2 * SAMPLES;
+        while !self.stop.load(Relaxed) {
+            match self.one(&mut h, idx, &mut rng, &mut held) {
+                Ok((local, lat)) => {
+                    mine += 1;
+                    if local {
+                        self.local_ops.fetch_add(1, Relaxed);
+                        if nl < SAMPLES {
+                            self.samples[base + nl].store(lat, Relaxed);
+                            nl += 1;
+                        }
+                    } else {
+                        self.remote_ops.fetch_add(1, Relaxed);
+                        if nr < SAMPLES {
+                            self.samples[base + SAMPLES + nr].store(lat, Relaxed);
+                            nr += 1;
+                        }
+                    }
+                }
+                Err(e) => {
+                    self.fail(e);
+                    break;
+                }
+            }
+        }
+        self.ops.fetch_add(mine, Relaxed);
+        self.per_thread[idx as usize].store(mine, Relaxed);
+        self.nsamples[2 * idx as usize].store(nl as u32, Relaxed);
+        self.nsamples[2 * idx as usize + 1].store(nr as u32, Relaxed);
+        self.finished.fetch_add(1, Relaxed);
+    }
+}
+
+fn zeroed_vec<T>(n: usize, f: impl Fn() -> T) -> Result<KVec<T>> {
+    let mut v = KVec::with_capacity(n, GFP_KERNEL)?;
+    for _ in 0..n {
+        v.push(f(), GFP_KERNEL)?;
+    }
+    Ok(v)
+}
+
+fn percentiles(v: &mut KVec<u64>) -> (u64, u64) {
+    if v.is_empty() {
+        return (0, 0);
+    }
+    v.sort_unstable();
+    let at = |p: usize| v[(v.len() - 1) * p / 100];
+    (at(50), at(99))
+}
+
+/// `ALOCK_IOC_DLOCK_RUN`.
+pub fn run(a: &mut AlockDlockRun) -> Result {
+    let kind = Kind::from_uapi(a.lock).ok_or(EINVAL)?;
+    let ok = (1..=ALOCK_RDMA_MAX_THREADS).contains(&a.threads)
+        && (1..=ALOCK_STRESS_MAX_MS).contains(&a.duration_ms)
+        && a.local_pct <= 100
+        && (1..=MAX_HELD as u32).contains(&a.keys_per_op)
+        && a.timeout_ms <= ALOCK_CLUSTER_MAX_TIMEOUT_MS
+        && a.flags & !ALOCK_DLOCK_SPIN == 0
+        && a.reserved == 0;
+    if !ok {
+        return Err(EINVAL);
+    }
+    let t = table().ok_or(ENOENT)?;
+    let n = a.threads as usize;
+    let job = RunJob {
+        t,
+        kind,
+        local_pct: a.local_pct,
+        keys_per_op: a.keys_per_op,
+        timeout_ms: a.timeout_ms,
+        wait: if a.flags & ALOCK_DLOCK_SPIN != 0 {
+            Wait::Spin
+        } else {
+            Wait::Yield
+        },
+        seed: if a.seed == 0 { 0x5eed } else { a.seed },
+        stop: AtomicBool::new(false),
+        ops: AtomicU64::new(0),
+        local_ops: AtomicU64::new(0),
+        remote_ops: AtomicU64::new(0),
+        errors: AtomicU64::new(0),
+        increments: AtomicU64::new(0),
+        failures: AtomicU64::new(0),
+        first_error: AtomicI32::new(0),
+        finished: AtomicU32::new(0),
+        per_thread: zeroed_vec(n, || AtomicU64::new(0))?,
+        samples: zeroed_vec(n * 2 * SAMPLES, || AtomicU64::new(0))?,
+        nsamples: zeroed_vec(2 * n, || AtomicU32::new(0))?,
+    };
+    let start = now_ns();
+    let deadline = start + i64::from(a.duration_ms) * 1_000_000;
+    let interrupted = run_threads(&job, a.threads, Placement::Unbound, || {
+        let mut sig = false;
+        while now_ns() < deadline && job.finished.load(Relaxed) < a.threads {
+            // SAFETY: Process context (an ioctl).
+            if unsafe { bindings::msleep_interruptible(10) } != 0 {
+                sig = true;
+                break;
+            }
+        }
+        job.stop.store(true, Relaxed);
+        sig
+    })?;
+    a.elapsed_ns = (now_ns() - start) as u64;
+    a.ops = job.ops.load(Relaxed);
+    a.local_ops = job.local_ops.load(Relaxed);
+    a.remote_ops = job.remote_ops.load(Relaxed);
+    a.errors = job.errors.load(Relaxed);
+    a.increments = job.increments.load(Relaxed);
+    a.failures = job.failures.load(Relaxed);
+    a.first_error = job.first_error.load(Relaxed);
+    a.min_thread_ops = job
+        .per_thread
+        .iter()
+        .map(|x| x.load(Relaxed))
+        .min()
+        .unwrap_or(0);
+    a.max_thread_ops = job
+        .per_thread
+        .iter()
+        .map(|x| x.load(Relaxed))
+        .max()
+        .unwrap_or(0);
+    for (which, out) in [0usize, 1].iter().zip([
+        (&mut a.local_lat_median_ns, &mut a.local_lat_p99_ns),
+        (&mut a.remote_lat_median_ns, &mut a.remote_lat_p99_ns),
+    ]) {
+        let mut v = KVec::new();
+        for i in 0..n {
+            let k = job.nsamples[2 * i + which].load(Relaxed) as usize;
+            let base = i * 2 * SAMPLES + which * SAMPLES;
+            for s in &job.samples[base..base + k] {
+                v.push(s.load(Relaxed), GFP_KERNEL)?;
+            }
+        }
+        let (m, p) = percentiles(&mut v);
+        *out.0 = m;
+        *out.1 = p;
+    }
+    if interrupted {
+        return Err(EINTR);
+    }
+    Ok(())
+}
