@@ -42,7 +42,7 @@ module: kernel
 
 payload: module
 	@mkdir -p $(PAYLOAD)/tests/guest
-	@cp alock.ko tests/kmod/alock_ctest.ko $(PAYLOAD)/
+	@cp alock.ko tests/kmod/alock_ctest.ko tests/kmod/alock_dltest.ko $(PAYLOAD)/
 	@gcc -static -O2 -Wall -Wextra -Werror -Iinclude/uapi \
 		-o $(PAYLOAD)/alocktest tests/guest/alocktest.c
 	@gcc -static -O2 -Wall -Wextra -Werror -Iinclude/uapi \

@@ -31,6 +31,17 @@ EXPORT_SYMBOL_GPL(alock_mrlock_destroy);
 EXPORT_SYMBOL_GPL(alock_mrlock_lock);
 EXPORT_SYMBOL_GPL(alock_mrlock_unlock);
 
+/* The distributed lock table of include/linux/alock.h, rust/alock/capi.rs. */
+EXPORT_SYMBOL_GPL(alock_dl_get);
+EXPORT_SYMBOL_GPL(alock_dl_put);
+EXPORT_SYMBOL_GPL(alock_dl_lock);
+EXPORT_SYMBOL_GPL(alock_dl_unlock);
+EXPORT_SYMBOL_GPL(alock_dl_lock_many);
+EXPORT_SYMBOL_GPL(alock_dl_unlock_all);
+EXPORT_SYMBOL_GPL(alock_dl_keys);
+EXPORT_SYMBOL_GPL(alock_dl_home);
+EXPORT_SYMBOL_GPL(alock_dl_node);
+
 /* include/linux/prwlock.h, write side and set-up in rust/sync/prwlock.rs. */
 EXPORT_SYMBOL_GPL(__prwlock_init);
 EXPORT_SYMBOL_GPL(prwlock_destroy);

@@ -29,11 +29,13 @@ if [ "$mode" = check ]; then
 fi
 "$ALOCK_TOP/scripts/cluster.sh" -n "${NODES:-2}" -c "${VCPUS:-2}" -t "${TIMEOUT:-1500}" "$mode" | tee "$out" || true
 add "$out"
-# make check: the RDMA transport again on three guests (one vCPU each),
-# one of which the host kills mid-run.
+# make check: the RDMA transport, then ALock, again on three guests (one
+# vCPU each), where the host kills one guest mid-run.
 if [ "$mode" = check ]; then
-	"$ALOCK_TOP/scripts/cluster.sh" -n "${RDMA_NODES:-3}" -c 1 -t 900 rdma | tee "$out" || true
-	add "$out"
+	for m in rdma alock; do
+		"$ALOCK_TOP/scripts/cluster.sh" -n "${RDMA_NODES:-3}" -c 1 -t 900 $m | tee "$out" || true
+		add "$out"
+	done
 fi
 if [ "$mode" != check ]; then
 	"$ALOCK_TOP/scripts/report.sh" "$ALOCK_TOP/build/runs/latest" || true

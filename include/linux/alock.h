@@ -113,4 +113,32 @@ void alock_mrlock_unlock(struct alock_mrlock *l, struct alock_mr_hold *hold);
 	__alock_mrlock_init((l), (scheme), (cells), #l, &__key);	\
 })
 
+/*
+ * Distributed lock table (ALock over RDMA, Documentation/alock.rst).
+ *
+ * The node's table is created through /dev/alock (ALOCK_IOC_TABLE) after
+ * the node joined its cluster; kernel code then takes its locks by key.
+ * A handle belongs to one thread at a time and holds at most 8 keys.
+ * Process context only: waiters poll and yield the CPU between polls.
+ * Lock functions return 0 or a negative errno: -EINVAL (bad key), -EDEADLK
+ * (key already held by this handle), -ETIMEDOUT (the handle's timeout),
+ * -EPIPE (the lock is broken: a node was lost while it held or queued),
+ * -ENOTCONN (the key's home node is gone).
+ */
+struct alock_dl;
+
+/* ERR_PTR(-ENOENT) without a table, ERR_PTR(-EBUSY) with 64 handles out. */
+struct alock_dl *alock_dl_get(unsigned int timeout_ms);
+/* Releases the keys still held, frees the handle. */
+void alock_dl_put(struct alock_dl *h);
+int alock_dl_lock(struct alock_dl *h, u32 key);
+/* -ENOENT if the handle does not hold @key. */
+int alock_dl_unlock(struct alock_dl *h, u32 key);
+/* Sorts @keys in place; takes them in ascending order; all or none. */
+int alock_dl_lock_many(struct alock_dl *h, u32 *keys, unsigned int n);
+int alock_dl_unlock_all(struct alock_dl *h);
+u32 alock_dl_keys(struct alock_dl *h);
+u32 alock_dl_home(struct alock_dl *h, u32 key);
+u32 alock_dl_node(struct alock_dl *h);
+
 #endif /* _LINUX_ALOCK_H */

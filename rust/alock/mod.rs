@@ -12,5 +12,6 @@
 //!
 //! Documentation: `Documentation/alock.rst`.
 
+pub mod capi;
 pub mod run;
 pub mod table;

@@ -107,11 +107,6 @@ fn addr(node: u32, off: u64) -> u64 {
     enc((u64::from(node) << 32) | off)
 }
 
-fn split(v: u64) -> Result<(u32, u64)> {
-    let x = dec(v).ok_or(EIO)?;
-    Ok(((x >> 32) as u32, x & 0xffff_ffff))
-}
-
 /// Which lock protects the table's lines in a run.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -186,11 +181,13 @@ impl Drop for Handle<'_> {
 
 /// Where key `k` lives.
 pub fn home_of(k: u32, nodes: u32, placement: u32) -> u32 {
+    // `max(1)`: no division by zero (and no panic path) for a bad count.
+    let n = nodes.max(1);
     if placement == ALOCK_PLACE_MOD {
-        k % nodes
+        k % n
     } else {
         // Fibonacci hashing of the key.
-        ((u64::from(k).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) % u64::from(nodes)) as u32
+        ((u64::from(k).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) % u64::from(n)) as u32
     }
 }
 
@@ -273,6 +270,18 @@ impl Table {
         self.broken[k as usize].load(Relaxed)
     }
 
+    /// Decodes a descriptor address read from a tail or a `next` word;
+    /// `EIO` for anything that is not a descriptor of this table.
+    fn split(&self, v: u64) -> Result<(u32, u64)> {
+        let x = dec(v).ok_or(EIO)?;
+        let (node, off) = ((x >> 32) as u32, x & 0xffff_ffff);
+        let descs = self.desc_base..self.desc_base + (MAX_HANDLES * MAX_HELD) as u64 * DESC;
+        if node >= self.nodes || !descs.contains(&off) || (off - self.desc_base) % DESC != 0 {
+            return Err(EIO);
+        }
+        Ok((node, off))
+    }
+
     fn line(&self, k: u32) -> u64 {
         TABLE_BASE + u64::from(k) * LINE
     }
@@ -326,12 +335,18 @@ impl Table {
             .sum()
     }
 
-    /// Clears the test words of the keys homed here (no run may be going).
-    pub fn reset_counters(&self) {
-        for &k in self.local_keys.iter() {
-            self.word(self.line(k) + OWNER).store(0, Relaxed);
-            self.word(self.line(k) + COUNTER).store(0, Release);
+    /// Zeroes this node's lines and descriptors: a window may hold words
+    /// of an earlier table (of another size).  Every node creates its
+    /// table before any node uses it (the caller's rule).
+    fn clear(&self) {
+        let end =
+            self.desc_base + (MAX_HANDLES * MAX_HELD) as u64 * DESC + MAX_HANDLES as u64 * SCRATCH;
+        let mut off = TABLE_BASE;
+        while off < end {
+            self.word(off).store(0, Relaxed);
+            off += 8;
         }
+        fence(SeqCst);
     }
 }
 
@@ -459,7 +474,7 @@ impl Handle<'_> {
             match self.lock(kind, k) {
                 Ok(h) => out.push(h, GFP_KERNEL)?,
                 Err(e) => {
-                    while let Some(h) = out.pop_held() {
+                    while let Some(h) = pop_last(out) {
                         let _ = self.unlock(h);
                     }
                     return Err(e);
@@ -478,7 +493,7 @@ impl Handle<'_> {
         let start = now_ns();
         let prev = t.word(line + L_TAIL).swap(me, AcqRel);
         if prev != 0 {
-            let (_, po) = split(prev)?;
+            let (_, po) = self.t.split(prev)?;
             t.word(po + 8).store(me, Release);
             let st = self.wait_state(d, k, start)?;
             if st != 0 {
@@ -519,7 +534,7 @@ impl Handle<'_> {
                 relax(self.wait);
             }
         }
-        let (_, no) = split(next)?;
+        let (_, no) = self.t.split(next)?;
         let st = if h.budget > 1 { h.budget - 1 } else { 0 };
         t.word(no).store(enc(u64::from(st)), Release);
         Ok(())
@@ -535,7 +550,7 @@ impl Handle<'_> {
         let start = now_ns();
         let prev = self.swap_tail(home, line + R_TAIL, me)?;
         if prev != 0 {
-            let (pn, po) = split(prev)?;
+            let (pn, po) = self.t.split(prev)?;
             self.put(pn, po + 8, me, d + 16, false)?;
             let st = self.wait_state(d, k, start)?;
             if st != 0 {
@@ -583,7 +598,7 @@ impl Handle<'_> {
                 relax(self.wait);
             }
         }
-        let (nn, no) = split(next)?;
+        let (nn, no) = self.t.split(next)?;
         let st = if h.budget > 1 { h.budget - 1 } else { 0 };
         self.put(nn, no, enc(u64::from(st)), d + 24, false)
     }
@@ -625,7 +640,7 @@ impl Handle<'_> {
         let start = now_ns();
         let prev = self.swap_tail(t.home(k), t.line(k) + M_TAIL, me)?;
         if prev != 0 {
-            let (pn, po) = split(prev)?;
+            let (pn, po) = self.t.split(prev)?;
             self.put(pn, po + 8, me, d + 16, true)?;
             self.wait_state(d, k, start)?;
         }
@@ -653,7 +668,7 @@ impl Handle<'_> {
                 relax(self.wait);
             }
         }
-        let (nn, no) = split(next)?;
+        let (nn, no) = self.t.split(next)?;
         self.put(nn, no, enc(1), d + 24, true)
     }
 
@@ -690,31 +705,25 @@ impl Handle<'_> {
     }
 }
 
-/// Pops helds in reverse order (`KVec` of 6.12 has no `pop`).
-trait PopHeld {
-    fn pop_held(&mut self) -> Option<Held>;
-}
-
-impl PopHeld for KVec<Held> {
-    fn pop_held(&mut self) -> Option<Held> {
-        let n = self.len();
-        if n == 0 {
-            return None;
-        }
-        // SAFETY: The last element is initialised; after `set_len(n - 1)`
-        // the vector no longer owns it, so it is read out exactly once.
-        unsafe {
-            let h = core::ptr::read(self.as_ptr().add(n - 1));
-            self.set_len(n - 1);
-            Some(h)
-        }
+/// Takes the last element out of a vector (`KVec` of 6.12 has no `pop`).
+pub fn pop_last<T>(v: &mut KVec<T>) -> Option<T> {
+    let n = v.len();
+    if n == 0 {
+        return None;
+    }
+    // SAFETY: The last element is initialised; after `set_len(n - 1)` the
+    // vector no longer owns it, so it is read out exactly once.
+    unsafe {
+        let x = core::ptr::read(v.as_ptr().add(n - 1));
+        v.set_len(n - 1);
+        Some(x)
     }
 }
 
 /// Releases every lock of `held`, in reverse order of acquisition.
 pub fn unlock_all(h: &mut Handle<'_>, held: &mut KVec<Held>) -> Result {
     let mut ret = Ok(());
-    while let Some(x) = held.pop_held() {
+    while let Some(x) = pop_last(held) {
         if let Err(e) = h.unlock(x) {
             ret = Err(e);
         }
@@ -786,7 +795,7 @@ pub fn ctl(a: &mut AlockTableCtl) -> Result {
             let c = crate::rdma::cluster().ok_or(errno(bindings::ENOTCONN))?;
             let t = Arc::new(Table::new(c, a)?, GFP_KERNEL)?;
             // Every node creates its table before any node runs on it.
-            t.reset_counters();
+            t.clear();
             a.homed = t.local_keys.len() as u32;
             *g = Some(t);
         }

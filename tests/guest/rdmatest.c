@@ -18,6 +18,8 @@
  *   rdmatest table NODE NODES          lock table input checks
  *   rdmatest dlock NODE NODES RUN LOCK LOCAL% THREADS MS [KEYS_PER_OP [KEYS]]
  *   rdmatest dlock-kill NODE NODES VICTIM   ALock with a node killed
+ *   rdmatest dlock-table NODE NODES KEYS | dlock-table-done NODE NODES
+ *                                      a table for the C API test module
  *   rdmatest status | leave
  */
 #include <errno.h>
@@ -814,7 +816,21 @@ int main(int argc, char **argv)
 		cmd_dlock(atoi(argv[4]), atoi(argv[5]), atoi(argv[6]), atoi(argv[7]),
 			  atoi(argv[8]), argc > 9 ? atoi(argv[9]) : 1,
 			  argc > 10 ? atoi(argv[10]) : 64);
-	else if (!strcmp(cmd, "dlock-kill") && argc > 4)
+	else if (!strcmp(cmd, "dlock-table") && argc > 4) {
+		struct alock_table_ctl t;
+
+		r = table_ctl(ALOCK_TABLE_CREATE, atoi(argv[4]), &t);
+		tap(r == 0, "node%d: table of %s keys for the C API test (%s)", me, argv[4],
+		    err_s(r));
+		check_barrier(210, nodes);
+	} else if (!strcmp(cmd, "dlock-table-done")) {
+		struct alock_table_ctl t;
+
+		check_barrier(211, nodes);
+		r = table_ctl(ALOCK_TABLE_DESTROY, 0, &t);
+		tap(r == 0, "node%d: destroy the C API test's table (%s)", me, err_s(r));
+		check_barrier(212, nodes);
+	} else if (!strcmp(cmd, "dlock-kill") && argc > 4)
 		cmd_dlock_kill(atoi(argv[4]));
 	else if (!strcmp(cmd, "join"))
 		cmd_join(argc > 4 ? atoi(argv[4]) : PORT);

@@ -460,6 +460,8 @@ alock_tests() {
 	fi
 	check "insmod alock.ko for the ALock tests" insmod $P/alock.ko || return
 	export RDMATEST_WINDOW=262144
+	check "C module alock_dltest.ko without a table: handle refused (-ENOENT)" \
+		insmod $P/alock_dltest.ko expect_table=0 && rmmod alock_dltest
 	if $R join "$node" "$nodes" 18601; then
 		$R table "$node" "$nodes"
 		run=0
@@ -469,11 +471,24 @@ alock_tests() {
 			run=$((run + 1))
 		done
 		$R dlock "$node" "$nodes" $run 1 50 2 "$DLOCK_MS" 3 16
+		dltest_module
 		[ "$nodes" -ge 3 ] && $R dlock-kill "$node" "$nodes" $((nodes - 1))
 		$R leave
 	fi
 	unset RDMATEST_WINDOW
 	check "rmmod alock after the ALock tests" rmmod alock
+}
+
+# The lock table's C API through a C module (tests/kmod/alock_dltest.c),
+# while the other nodes do the same on the same keys.
+dltest_module() {
+	$R dlock-table "$node" "$nodes" 64 && {
+		check "C module alock_dltest.ko: lock table C API tests pass at load" \
+			insmod $P/alock_dltest.ko threads=2 rounds=20 || dmesg | grep alock_dltest | sed 's/^/#   /'
+		dmesg | grep "alock_dltest: .*threads" | sed 's/^.*alock_dltest: /# alock_dltest: /'
+		rmmod alock_dltest 2>/dev/null
+		$R dlock-table-done "$node" "$nodes"
+	}
 }
 
 # Benchmarks (bench mode, node 0 only, after the cluster tests so that the

@@ -111,6 +111,36 @@ pub const ALOCK_RDMA_FAA: u32 = 4;
 pub const ALOCK_RDMA_LOCAL_READ: u32 = 5;
 /// `ALOCK_RDMA_LOCAL_WRITE`: copy a user buffer into this node's own window.
 pub const ALOCK_RDMA_LOCAL_WRITE: u32 = 6;
+/// `ALOCK_TABLE_MAX_KEYS`: most keys of the distributed lock table.
+pub const ALOCK_TABLE_MAX_KEYS: u32 = 2048;
+/// `ALOCK_TABLE_MAX_BUDGET`: largest cohort budget of the lock table.
+pub const ALOCK_TABLE_MAX_BUDGET: u32 = 1000;
+/// `ALOCK_TABLE_CREATE`: `struct alock_table_ctl.op` that creates the table.
+pub const ALOCK_TABLE_CREATE: u32 = 1;
+/// `ALOCK_TABLE_DESTROY`: `op` that destroys the table.
+pub const ALOCK_TABLE_DESTROY: u32 = 2;
+/// `ALOCK_TABLE_SUM`: `op` that reports the table's keys and counters.
+pub const ALOCK_TABLE_SUM: u32 = 3;
+/// `ALOCK_PLACE_HASH`: key k is homed on node (Fibonacci hash of k) mod nodes.
+pub const ALOCK_PLACE_HASH: u32 = 0;
+/// `ALOCK_PLACE_MOD`: key k is homed on node k mod nodes.
+pub const ALOCK_PLACE_MOD: u32 = 1;
+/// `ALOCK_DLOCK_ALOCK`: ALock (local threads CPU atomics, remote ones RDMA).
+pub const ALOCK_DLOCK_ALOCK: u32 = 1;
+/// `ALOCK_DLOCK_SPIN_LB`: RDMA spin lock, local threads through the NIC too
+/// (needs `ALOCK_CLUSTER_LOOPBACK`).
+pub const ALOCK_DLOCK_SPIN_LB: u32 = 2;
+/// `ALOCK_DLOCK_MCS_LB`: RDMA MCS lock, every access through the NIC.
+pub const ALOCK_DLOCK_MCS_LB: u32 = 3;
+/// `ALOCK_DLOCK_SPIN`: lock-table waiters spin between polls instead of
+/// yielding the CPU.
+pub const ALOCK_DLOCK_SPIN: u32 = 1 << 0;
+/// Most keys one `ALOCK_IOC_DLOCK_RUN` operation takes together (the
+/// header's doc comment).
+pub const DLOCK_MAX_KEYS_PER_OP: u32 = 8;
+/// Cohort budget of the lock table when `local_budget` or `remote_budget`
+/// is 0 (the header's doc comment).
+pub const TABLE_DEFAULT_BUDGET: u32 = 5;
 /// Default rdma_cm port of `alockctl cluster join` (not in the header).
 pub const CLUSTER_DEFAULT_PORT: u16 = 18600;
 /// Smallest nonzero `op_timeout_ms` of a join (the header's doc comment).
@@ -616,7 +646,7 @@ pub struct AlockRdmaBench {
     pub threads: u32,
     /// Run time in milliseconds.
     pub duration_ms: u32,
-    /// Must be 0.
+    /// `ALOCK_RDMA_BENCH_SPIN` or 0.
     pub flags: u32,
     /// Out: verbs completed.
     pub ops: u64,
@@ -632,6 +662,85 @@ pub struct AlockRdmaBench {
     pub lat_p99_ns: u64,
     /// Out: slowest verb.
     pub lat_max_ns: u64,
+}
+
+/// `struct alock_table_ctl`: argument of `ALOCK_IOC_TABLE`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AlockTableCtl {
+    /// `ALOCK_TABLE_CREATE`, `_DESTROY` or `_SUM`.
+    pub op: u32,
+    /// CREATE: keys of the table; SUM: out, the table's keys.
+    pub keys: u32,
+    /// CREATE: `ALOCK_PLACE_HASH` or `ALOCK_PLACE_MOD`.
+    pub placement: u32,
+    /// CREATE: ALock hand-offs inside the local cohort before the remote
+    /// one gets a turn (0: 5).
+    pub local_budget: u32,
+    /// CREATE: the same for the remote cohort (0: 5).
+    pub remote_budget: u32,
+    /// Must be 0.
+    pub reserved: u32,
+    /// Out (SUM): keys found broken on this node.
+    pub broken: u32,
+    /// Out: keys homed on this node.
+    pub homed: u32,
+    /// Out (SUM): sum of the test counters of the keys homed here.
+    pub counter_sum: u64,
+}
+
+/// `struct alock_dlock_run`: argument of `ALOCK_IOC_DLOCK_RUN`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AlockDlockRun {
+    /// `enum alock_dlock_id`.
+    pub lock: u32,
+    /// Kernel threads on this node.
+    pub threads: u32,
+    /// Run time in milliseconds.
+    pub duration_ms: u32,
+    /// Share of operations on keys homed here, 0..100.
+    pub local_pct: u32,
+    /// Keys taken together (in ascending order).
+    pub keys_per_op: u32,
+    /// Longest wait for one lock (0: 10000 ms).
+    pub timeout_ms: u32,
+    /// `ALOCK_DLOCK_SPIN` or 0.
+    pub flags: u32,
+    /// Must be 0.
+    pub reserved: u32,
+    /// Random seed (0: a fixed default).
+    pub seed: u64,
+    /// Out: critical sections.
+    pub ops: u64,
+    /// Out: operations on local keys.
+    pub local_ops: u64,
+    /// Out: operations on remote keys.
+    pub remote_ops: u64,
+    /// Out: critical sections that found the owner word taken.
+    pub errors: u64,
+    /// Out: acquires or releases that failed.
+    pub failures: u64,
+    /// Out: negative errno of the first failure, else 0.
+    pub first_error: i32,
+    /// Out: 0.
+    pub reserved2: u32,
+    /// Out: counter increments made.
+    pub increments: u64,
+    /// Out: fewest operations of one thread.
+    pub min_thread_ops: u64,
+    /// Out: most operations of one thread.
+    pub max_thread_ops: u64,
+    /// Out: wall time.
+    pub elapsed_ns: u64,
+    /// Out: median acquire latency of local operations.
+    pub local_lat_median_ns: u64,
+    /// Out: 99th percentile of the local acquire latency.
+    pub local_lat_p99_ns: u64,
+    /// Out: median acquire latency of remote operations.
+    pub remote_lat_median_ns: u64,
+    /// Out: 99th percentile of the remote acquire latency.
+    pub remote_lat_p99_ns: u64,
 }
 
 /// `enum alock_lock_id`: lock types of `ALOCK_IOC_STRESS`, by name.
@@ -679,6 +788,15 @@ pub const RDMA_VERBS: [(&str, u32); 6] = [
     ("faa", ALOCK_RDMA_FAA),
     ("local_read", ALOCK_RDMA_LOCAL_READ),
     ("local_write", ALOCK_RDMA_LOCAL_WRITE),
+];
+
+/// `ALOCK_PLACE_*`: placements of the keys of `ALOCK_IOC_TABLE`, by name.
+pub const PLACEMENTS: [(&str, u32); 2] = [("hash", ALOCK_PLACE_HASH), ("mod", ALOCK_PLACE_MOD)];
+/// `enum alock_dlock_id`: locks of `ALOCK_IOC_DLOCK_RUN`, by name.
+pub const DLOCK_LOCKS: [(&str, u32); 3] = [
+    ("alock", ALOCK_DLOCK_ALOCK),
+    ("spin_lb", ALOCK_DLOCK_SPIN_LB),
+    ("mcs_lb", ALOCK_DLOCK_MCS_LB),
 ];
 
 const IOC_NRBITS: u32 = 8;
@@ -804,10 +922,24 @@ pub const ALOCK_IOC_RDMA_BENCH: u32 = ioc(
     0x0e,
     size_of::<AlockRdmaBench>(),
 );
+/// `ALOCK_IOC_TABLE`.
+pub const ALOCK_IOC_TABLE: u32 = ioc(
+    IOC_READ | IOC_WRITE,
+    ALOCK_IOC_MAGIC,
+    0x0f,
+    size_of::<AlockTableCtl>(),
+);
+/// `ALOCK_IOC_DLOCK_RUN`.
+pub const ALOCK_IOC_DLOCK_RUN: u32 = ioc(
+    IOC_READ | IOC_WRITE,
+    ALOCK_IOC_MAGIC,
+    0x10,
+    size_of::<AlockDlockRun>(),
+);
 
 /// Every command of the header, by name: what the module must implement
 /// identically for this tool to run.
-pub const COMMANDS: [(&str, u32); 15] = [
+pub const COMMANDS: [(&str, u32); 17] = [
     ("ALOCK_IOC_VERSION", ALOCK_IOC_VERSION),
     ("ALOCK_IOC_ABI", ALOCK_IOC_ABI),
     ("ALOCK_IOC_SELFTEST", ALOCK_IOC_SELFTEST),
@@ -823,6 +955,8 @@ pub const COMMANDS: [(&str, u32); 15] = [
     ("ALOCK_IOC_RDMA_OP", ALOCK_IOC_RDMA_OP),
     ("ALOCK_IOC_RDMA_STRESS", ALOCK_IOC_RDMA_STRESS),
     ("ALOCK_IOC_RDMA_BENCH", ALOCK_IOC_RDMA_BENCH),
+    ("ALOCK_IOC_TABLE", ALOCK_IOC_TABLE),
+    ("ALOCK_IOC_DLOCK_RUN", ALOCK_IOC_DLOCK_RUN),
 ];
 
 /// Name of a command of [`COMMANDS`], or `None` for one this tool does not know.
@@ -858,7 +992,9 @@ ioctl_arg!(
     AlockClusterStatus,
     AlockRdmaOp,
     AlockRdmaStress,
-    AlockRdmaBench
+    AlockRdmaBench,
+    AlockTableCtl,
+    AlockDlockRun
 );
 
 /// The string in a NUL-terminated byte array (lossy UTF-8).
@@ -906,6 +1042,8 @@ mod tests {
         assert_eq!(size_of::<AlockRdmaOp>(), 72);
         assert_eq!(size_of::<AlockRdmaStress>(), 80);
         assert_eq!(size_of::<AlockRdmaBench>(), 80);
+        assert_eq!(size_of::<AlockTableCtl>(), 40);
+        assert_eq!(size_of::<AlockDlockRun>(), 152);
     }
 
     #[test]
@@ -925,6 +1063,10 @@ mod tests {
         assert_eq!(ioc_nr(ALOCK_IOC_MRLOCK), 4);
         assert_eq!(ioc_nr(ALOCK_IOC_RWCOST), 8);
         assert_eq!(ioc_size(ALOCK_IOC_RWSTRESS), 136);
+        assert_eq!(ioc_nr(ALOCK_IOC_TABLE), 0x0f);
+        assert_eq!(ioc_nr(ALOCK_IOC_DLOCK_RUN), 0x10);
+        assert_eq!(ALOCK_IOC_DLOCK_RUN >> 30, 3);
+        assert_eq!(ioc_size(ALOCK_IOC_DLOCK_RUN), 152);
         // _IOR(0xA1, 0, 56 bytes): read, size 56.
         assert_eq!(ALOCK_IOC_VERSION, 0x8038_a100);
     }
@@ -945,6 +1087,14 @@ mod tests {
         assert_eq!(
             command_name(ALOCK_IOC_CLUSTER_LEAVE),
             Some("ALOCK_IOC_CLUSTER_LEAVE")
+        );
+        assert_eq!(id_of(&PLACEMENTS, "mod"), Some(ALOCK_PLACE_MOD));
+        assert_eq!(name_of(&PLACEMENTS, 0), "hash");
+        assert_eq!(id_of(&DLOCK_LOCKS, "spin_lb"), Some(2));
+        assert_eq!(name_of(&DLOCK_LOCKS, ALOCK_DLOCK_MCS_LB), "mcs_lb");
+        assert_eq!(
+            command_name(ALOCK_IOC_DLOCK_RUN),
+            Some("ALOCK_IOC_DLOCK_RUN")
         );
     }
 

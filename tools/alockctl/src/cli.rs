@@ -59,6 +59,13 @@ pub enum Command {
         #[command(subcommand)]
         action: ClusterAction,
     },
+    /// The distributed lock table of the cluster: create, destroy, sum
+    /// (every node creates it with the same arguments after joining).
+    Table {
+        /// What to do.
+        #[command(subcommand)]
+        action: TableAction,
+    },
 }
 
 /// Options shared by every stress run.
@@ -166,6 +173,100 @@ pub enum StressCmd {
     },
     /// Readers and writers on a reader-writer lock (ALOCK_IOC_RWSTRESS).
     Rw(RwOpts),
+    /// Operations on the distributed lock table (ALOCK_IOC_DLOCK_RUN; create
+    /// it first with `alockctl table create` on every node).
+    Dlock(DlockOpts),
+}
+
+/// Options of `stress dlock`.
+#[derive(Debug, Clone, Args)]
+pub struct DlockOpts {
+    /// The lock the table's keys are taken with.
+    #[arg(value_enum)]
+    pub lock: DlockLock,
+    /// Kernel threads on this node (default: the CPUs the module sees, at
+    /// most 64).
+    #[arg(long, short = 't', value_parser = clap::value_parser!(u32).range(1..=abi::ALOCK_RDMA_MAX_THREADS as i64))]
+    pub threads: Option<u32>,
+    /// Run time in seconds (decimals allowed, at most 600).
+    #[arg(long, short = 's', default_value = "1", value_parser = parse_seconds)]
+    pub seconds: u32,
+    /// Percentage of operations on keys homed on this node.
+    #[arg(long, value_name = "P", default_value_t = 50, value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub local_pct: u32,
+    /// Keys one operation takes together (in ascending order).
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=abi::DLOCK_MAX_KEYS_PER_OP as i64))]
+    pub keys_per_op: u32,
+    /// Longest wait for one lock, in milliseconds (0: the module's 10000;
+    /// at most 600000); a thread stops at its first failure.
+    #[arg(long, value_name = "MS", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=abi::ALOCK_CLUSTER_MAX_TIMEOUT_MS as i64))]
+    pub timeout_ms: u32,
+    /// Waiters spin between polls instead of yielding the CPU.
+    #[arg(long)]
+    pub spin: bool,
+    /// Random seed (0: the module's fixed default).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+}
+
+/// Locks of `ALOCK_IOC_DLOCK_RUN`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DlockLock {
+    /// ALock: local threads use CPU atomics, remote ones RDMA.
+    Alock,
+    /// RDMA spin lock: compare-and-swap through the NIC, local threads too
+    /// (needs a cluster joined with --loopback).
+    SpinLoopback,
+    /// RDMA MCS lock, every access through the NIC (local threads over the
+    /// loopback QP).
+    McsLoopback,
+}
+
+impl DlockLock {
+    /// The `enum alock_dlock_id` value.
+    pub fn id(self) -> u32 {
+        abi::id_of(&abi::DLOCK_LOCKS, self.abi_name()).expect("lock in the ABI table")
+    }
+
+    /// The name in `enum alock_dlock_id` (lower case, [`abi::DLOCK_LOCKS`]).
+    fn abi_name(self) -> &'static str {
+        match self {
+            DlockLock::Alock => "alock",
+            DlockLock::SpinLoopback => "spin_lb",
+            DlockLock::McsLoopback => "mcs_lb",
+        }
+    }
+
+    /// The name on the command line and in results (`spin-loopback`).
+    pub fn name(self) -> &'static str {
+        match self {
+            DlockLock::Alock => "alock",
+            DlockLock::SpinLoopback => "spin-loopback",
+            DlockLock::McsLoopback => "mcs-loopback",
+        }
+    }
+
+    /// The lock of an `enum alock_dlock_id` value.
+    pub fn from_id(id: u32) -> Option<Self> {
+        Self::value_variants()
+            .iter()
+            .copied()
+            .find(|l| l.id() == id)
+    }
+
+    /// The lock of a command-line name (`mcs-loopback`).
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::value_variants()
+            .iter()
+            .copied()
+            .find(|l| l.name() == name)
+    }
+
+    /// Whether this node's own threads go through the NIC to keys homed
+    /// here (over the loopback QP).
+    pub fn needs_loopback(self) -> bool {
+        self != DlockLock::Alock
+    }
 }
 
 /// Options of `stress rw`.
@@ -394,6 +495,53 @@ pub enum ClusterAction {
         #[arg(long)]
         probe: bool,
     },
+}
+
+/// Lock table subcommands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum TableAction {
+    /// Create the table of --keys locks spread over the cluster's nodes
+    /// (every node runs it with the same arguments after joining).
+    Create(TableCreateArgs),
+    /// Destroy this node's table.
+    Destroy,
+    /// Keys, keys homed here, broken keys and the sum of the test counters
+    /// of the keys homed here.
+    Sum,
+}
+
+/// Options of `table create`.
+#[derive(Debug, Clone, Args)]
+pub struct TableCreateArgs {
+    /// Keys (locks) of the table.
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u32).range(1..=abi::ALOCK_TABLE_MAX_KEYS as i64))]
+    pub keys: u32,
+    /// Home node of key k: a hash of k, or k mod nodes.
+    #[arg(long, value_enum, default_value = "hash")]
+    pub placement: Placement,
+    /// ALock hand-offs inside the local cohort before the remote one gets a
+    /// turn (0: the module's 5; at most 1000).
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=abi::ALOCK_TABLE_MAX_BUDGET as i64))]
+    pub local_budget: u32,
+    /// The same for the remote cohort (0: the module's 5; at most 1000).
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=abi::ALOCK_TABLE_MAX_BUDGET as i64))]
+    pub remote_budget: u32,
+}
+
+/// Placements of the lock table's keys (`ALOCK_PLACE_*`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Placement {
+    /// Fibonacci hash of k, mod nodes.
+    Hash,
+    /// k mod nodes.
+    Mod,
+}
+
+impl Placement {
+    /// The `ALOCK_PLACE_*` value.
+    pub fn id(self) -> u32 {
+        abi_id(&self, &abi::PLACEMENTS)
+    }
 }
 
 /// Options of `cluster join`.
@@ -667,6 +815,150 @@ mod tests {
             let e = parse(args).expect_err(&format!("{args:?} must not parse"));
             assert_ne!(e.kind(), ErrorKind::DisplayHelp, "{args:?}");
             // clap exits with 2 for usage errors.
+            assert_eq!(e.exit_code(), 2, "{args:?}");
+        }
+    }
+
+    fn dlock(args: &[&str]) -> Result<DlockOpts, clap::Error> {
+        let mut a = vec!["stress", "dlock"];
+        a.extend_from_slice(args);
+        match parse(&a)?.command {
+            Command::Stress {
+                lock: StressCmd::Dlock(o),
+            } => Ok(o),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn stress_dlock_defaults_and_options() {
+        let o = dlock(&["alock"]).unwrap();
+        assert_eq!(o.lock, DlockLock::Alock);
+        assert_eq!(o.lock.id(), abi::ALOCK_DLOCK_ALOCK);
+        assert_eq!((o.threads, o.seconds), (None, 1000));
+        assert_eq!((o.local_pct, o.keys_per_op, o.timeout_ms), (50, 1, 0));
+        assert_eq!((o.spin, o.seed), (false, 0));
+        let o = dlock(&[
+            "spin-loopback",
+            "--threads",
+            "64",
+            "--seconds",
+            "0.5",
+            "--local-pct",
+            "0",
+            "--keys-per-op",
+            "8",
+            "--timeout-ms",
+            "600000",
+            "--spin",
+            "--seed",
+            "7",
+        ])
+        .unwrap();
+        assert_eq!(o.lock, DlockLock::SpinLoopback);
+        assert_eq!(o.lock.id(), abi::ALOCK_DLOCK_SPIN_LB);
+        assert_eq!((o.threads, o.seconds), (Some(64), 500));
+        assert_eq!((o.local_pct, o.keys_per_op, o.timeout_ms), (0, 8, 600_000));
+        assert_eq!((o.spin, o.seed), (true, 7));
+        let o = dlock(&["mcs-loopback", "-t", "2", "-s", "3", "--local-pct", "100"]).unwrap();
+        assert_eq!(o.lock.id(), abi::ALOCK_DLOCK_MCS_LB);
+        assert_eq!((o.threads, o.seconds, o.local_pct), (Some(2), 3000, 100));
+        assert_eq!(o.lock.name(), "mcs-loopback");
+        let c = parse(&["--csv", "stress", "dlock", "alock"]).unwrap();
+        assert!(c.csv);
+        let c = parse(&["stress", "dlock", "alock", "--json"]).unwrap();
+        assert!(c.json);
+    }
+
+    #[test]
+    fn stress_dlock_bad_ranges_are_usage_errors() {
+        for args in [
+            &[][..],
+            &["ticket"],
+            &["spin_lb"],
+            &["alock", "--threads", "0"],
+            &["alock", "--threads", "65"],
+            &["alock", "--seconds", "0"],
+            &["alock", "--seconds", "601"],
+            &["alock", "--local-pct", "101"],
+            &["alock", "--local-pct", "-1"],
+            &["alock", "--keys-per-op", "0"],
+            &["alock", "--keys-per-op", "9"],
+            &["alock", "--timeout-ms", "600001"],
+            &["alock", "--seed", "x"],
+            &["alock", "--cs-spins", "5"],
+            &["alock", "--spin", "yes"],
+        ] {
+            let e = dlock(args).expect_err(&format!("{args:?} must not parse"));
+            assert_ne!(e.kind(), ErrorKind::DisplayHelp, "{args:?}");
+            assert_eq!(e.exit_code(), 2, "{args:?}");
+        }
+    }
+
+    fn table(args: &[&str]) -> Result<TableAction, clap::Error> {
+        let mut a = vec!["table"];
+        a.extend_from_slice(args);
+        match parse(&a)?.command {
+            Command::Table { action } => Ok(action),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn table_commands() {
+        match table(&["create", "--keys", "64"]).unwrap() {
+            TableAction::Create(a) => {
+                assert_eq!(a.keys, 64);
+                assert_eq!(a.placement, Placement::Hash);
+                assert_eq!(a.placement.id(), abi::ALOCK_PLACE_HASH);
+                assert_eq!((a.local_budget, a.remote_budget), (0, 0));
+            }
+            other => panic!("{other:?}"),
+        }
+        match table(&[
+            "create",
+            "--keys",
+            "2048",
+            "--placement",
+            "mod",
+            "--local-budget",
+            "1000",
+            "--remote-budget",
+            "1",
+        ])
+        .unwrap()
+        {
+            TableAction::Create(a) => {
+                assert_eq!(a.keys, 2048);
+                assert_eq!(a.placement.id(), abi::ALOCK_PLACE_MOD);
+                assert_eq!((a.local_budget, a.remote_budget), (1000, 1));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(table(&["destroy"]).unwrap(), TableAction::Destroy));
+        assert!(matches!(table(&["sum"]).unwrap(), TableAction::Sum));
+        let c = parse(&["--json", "table", "sum"]).unwrap();
+        assert!(c.json);
+    }
+
+    #[test]
+    fn table_bad_arguments_are_usage_errors() {
+        for args in [
+            &[][..],
+            &["create"],
+            &["create", "--keys", "0"],
+            &["create", "--keys", "2049"],
+            &["create", "--keys", "k"],
+            &["create", "--keys", "8", "--placement", "random"],
+            &["create", "--keys", "8", "--local-budget", "1001"],
+            &["create", "--keys", "8", "--remote-budget", "1001"],
+            &["create", "--keys", "8", "--remote-budget", "-1"],
+            &["destroy", "--keys", "8"],
+            &["sum", "now"],
+            &["explode"],
+        ] {
+            let e = table(args).expect_err(&format!("{args:?} must not parse"));
+            assert_ne!(e.kind(), ErrorKind::DisplayHelp, "{args:?}");
             assert_eq!(e.exit_code(), 2, "{args:?}");
         }
     }

@@ -9,11 +9,12 @@ use serde_json::json;
 use crate::abi::{self, AlockMrlock, AlockRwstress, AlockSelftest, AlockStress, AlockTxn};
 use crate::bench;
 use crate::cli::{
-    BenchArgs, Cli, ClusterAction, Command, JoinArgs, PlotArgs, RunOpts, RwLock, RwOpts, Scenario,
-    StressCmd,
+    BenchArgs, Cli, ClusterAction, Command, DlockLock, DlockOpts, JoinArgs, PlotArgs, RunOpts,
+    RwLock, RwOpts, Scenario, StressCmd, TableAction, TableCreateArgs,
 };
 use crate::cluster;
 use crate::dev::{self, Device, Error};
+use crate::dlock;
 use crate::plot;
 use crate::progress::{self, Progress};
 use crate::results::{align, csv_field, Results, Row};
@@ -49,6 +50,7 @@ pub fn run(cli: &Cli) -> Result<u8, Error> {
         Command::Report { paths } => report(cli, paths),
         Command::Plot(p) => plot_cmd(p),
         Command::Cluster { action } => cluster_cmd(cli, action),
+        Command::Table { action } => table_cmd(cli, action),
     }
 }
 
@@ -444,6 +446,7 @@ fn stress(cli: &Cli, lock: &StressCmd) -> Result<u8, Error> {
             })?;
             (Row::from_rwstress(&a, intr), o.seconds)
         }
+        StressCmd::Dlock(o) => (stress_dlock(&dev, o, show)?, o.seconds),
     };
     let v = dev.version();
     let res = Results {
@@ -460,6 +463,20 @@ fn stress(cli: &Cli, lock: &StressCmd) -> Result<u8, Error> {
     if row.interrupted {
         eprintln!("alockctl: interrupted: the results above are partial");
         return Ok(EXIT_INTERRUPTED);
+    }
+    if row.kind == "dlock" {
+        if row.errors > 0 {
+            return Err(Error::Violations(format!(
+                "dlock {}: the module counted {} owner violation(s) (critical sections that found the owner word taken)",
+                row.lock, row.errors
+            )));
+        }
+        if row.failures > 0 {
+            return Err(Error::Failed(format!(
+                "dlock {}: {} acquire(s) or release(s) failed, the first with {} (ETIMEDOUT: a lock not granted within --timeout-ms; EPIPE: a broken lock; ENOTCONN: its home node lost)",
+                row.lock, row.failures, row.first_error_name
+            )));
+        }
     }
     if row.errors > 0 {
         return Err(Error::Violations(format!(
@@ -483,6 +500,30 @@ fn stress(cli: &Cli, lock: &StressCmd) -> Result<u8, Error> {
         )));
     }
     Ok(0)
+}
+
+/// `stress dlock`: one `ALOCK_IOC_DLOCK_RUN` under a progress bar.
+fn stress_dlock(dev: &Device, o: &DlockOpts, show: bool) -> Result<Row, Error> {
+    // Not being in a cluster is the module's to say (no table: ENOENT).
+    if let Ok(s) = cluster::status(dev, false) {
+        dlock::check_loopback(o, &s)?;
+    }
+    let threads = o
+        .threads
+        .unwrap_or(dev.version().nr_cpus.clamp(1, abi::ALOCK_RDMA_MAX_THREADS));
+    let mut d = dlock::run_request(o, threads);
+    let bar = Progress::new(o.seconds as u64, show);
+    let label = format!(
+        "dlock {} x{} {}% local",
+        o.lock.name(),
+        threads,
+        o.local_pct
+    );
+    let intr = run_ioctl(&bar, &label, o.seconds, || {
+        dev.ioctl("ALOCK_IOC_DLOCK_RUN", abi::ALOCK_IOC_DLOCK_RUN, &mut d)
+    })
+    .map_err(dlock::run_error)?;
+    Ok(Row::from_dlock(&d, intr))
 }
 
 fn print_results(cli: &Cli, res: &[Results]) {
@@ -621,6 +662,9 @@ pub fn merge(files: Vec<(PathBuf, Results)>) -> Vec<Results> {
                 "stress" => (0, &abi::LOCKS[..]),
                 "mrlock" => (10, &abi::MR_SCHEMES[..]),
                 "rw" => (30, &abi::RW_LOCKS[..]),
+                "dlock" => {
+                    return 40 + DlockLock::from_name(&r.lock).map_or(9, DlockLock::id);
+                }
                 _ => (20, &abi::TXN_MODES[..]),
             };
             base + abi::id_of(table, &r.lock).unwrap_or(9)
@@ -750,6 +794,50 @@ fn cluster_leave(cli: &Cli) -> Result<u8, Error> {
             before.node_id, before.nr_nodes
         ),
         Format::Table => println!("left the cluster{was}"),
+    }
+    Ok(0)
+}
+
+fn table_cmd(cli: &Cli, action: &TableAction) -> Result<u8, Error> {
+    let dev = Device::open(&cli.device)?;
+    match action {
+        TableAction::Create(a) => table_create(cli, &dev, a),
+        TableAction::Destroy => {
+            dlock::table_op(&dev, abi::ALOCK_TABLE_DESTROY)?;
+            match format(cli) {
+                Format::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&json!({"destroyed": true})).expect("json")
+                ),
+                Format::Csv => println!("destroyed\n1"),
+                Format::Table => println!("destroyed the table"),
+            }
+            Ok(0)
+        }
+        TableAction::Sum => {
+            let t = dlock::table_op(&dev, abi::ALOCK_TABLE_SUM)?;
+            match format(cli) {
+                Format::Json => println!(
+                    "{}",
+                    serde_json::to_string_pretty(&dlock::sum_json(&t)).expect("json")
+                ),
+                Format::Csv => print!("{}", dlock::sum_csv(&t)),
+                Format::Table => print!("{}", dlock::sum_table(&t)),
+            }
+            Ok(0)
+        }
+    }
+}
+
+fn table_create(cli: &Cli, dev: &Device, a: &TableCreateArgs) -> Result<u8, Error> {
+    let t = dlock::table_ctl(dev, dlock::create_request(a))?;
+    match format(cli) {
+        Format::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&dlock::created_json(&t)).expect("json")
+        ),
+        Format::Csv => print!("{}", dlock::created_csv(&t)),
+        Format::Table => println!("{}", dlock::created_line(&t)),
     }
     Ok(0)
 }
@@ -931,5 +1019,21 @@ mod tests {
         ]);
         let order: Vec<&str> = m.iter().map(|r| r.scenario.as_str()).collect();
         assert_eq!(order, ["queue", "mrlock", "txn"]);
+        // Lock-table runs after the others, in enum alock_dlock_id order.
+        let dl = |lock: &str| Results {
+            rows: vec![Row {
+                kind: "dlock".into(),
+                ..mk("stress", lock).rows[0].clone()
+            }],
+            ..mk("stress", lock)
+        };
+        let m = merge(vec![
+            ("a".into(), dl("mcs-loopback")),
+            ("b".into(), dl("alock")),
+            ("c".into(), mk("stress", "mcs")),
+            ("d".into(), dl("spin-loopback")),
+        ]);
+        let locks: Vec<&str> = m[0].rows.iter().map(|r| r.lock.as_str()).collect();
+        assert_eq!(locks, ["mcs", "alock", "spin-loopback", "mcs-loopback"]);
     }
 }

@@ -287,7 +287,7 @@ mod tests {
     fn unknown_commands_are_counted() {
         let mut t = table();
         t.push(AlockAbiEntry {
-            cmd: abi::ioc(3, abi::ALOCK_IOC_MAGIC, 0x10, 24),
+            cmd: abi::ioc(3, abi::ALOCK_IOC_MAGIC, 0x11, 24),
             arg_size: 24,
         });
         assert_eq!(check_table(&t).unwrap(), 1);

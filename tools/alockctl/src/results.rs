@@ -6,20 +6,27 @@ use serde::{Deserialize, Serialize};
 use std::fmt::Write as _;
 
 use crate::abi::{
-    self, AlockMrlock, AlockRwcost, AlockRwstress, AlockRwwake, AlockStress, AlockTxn,
+    self, AlockDlockRun, AlockMrlock, AlockRwcost, AlockRwstress, AlockRwwake, AlockStress,
+    AlockTxn,
 };
+use crate::cli::DlockLock;
+use crate::cluster::errno_name;
 
 /// One run: one `ALOCK_IOC_STRESS`, `ALOCK_IOC_MRLOCK`, `ALOCK_IOC_TXN`,
-/// `ALOCK_IOC_RWSTRESS`, `ALOCK_IOC_RWCOST` or `ALOCK_IOC_RWWAKE` call.
+/// `ALOCK_IOC_RWSTRESS`, `ALOCK_IOC_RWCOST`, `ALOCK_IOC_RWWAKE` or
+/// `ALOCK_IOC_DLOCK_RUN` call.
 ///
 /// Reader-writer runs (`rw`) keep reads in `ops`/`rate`, the read spins
 /// in `cs_spins` and the fewest reads of a reader in `min_thread_ops`;
 /// `rwcost` rows keep the pairs in `ops` and their total time in
 /// `elapsed_ns`; `rwwake` rows the rounds in `ops`, the summed wake-up
-/// time in `elapsed_ns` and the readers in `threads`.
+/// time in `elapsed_ns` and the readers in `threads`; lock-table runs
+/// (`dlock`) the critical sections in `ops` and the owner violations in
+/// `errors`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Row {
-    /// Which ioctl: `stress`, `mrlock`, `txn`, `rw`, `rwcost` or `rwwake`.
+    /// Which ioctl: `stress`, `mrlock`, `txn`, `rw`, `rwcost`, `rwwake` or
+    /// `dlock`.
     pub kind: String,
     /// Lock, scheme or transaction mode (`mcs`, `2pl`, `wait`, ...).
     pub lock: String,
@@ -135,6 +142,45 @@ pub struct Row {
     /// Longest write-side acquisition (rw), or longest wake-up (rwwake).
     #[serde(default)]
     pub max_ns: u64,
+    /// Percentage of operations on keys homed on this node (dlock).
+    #[serde(default)]
+    pub local_pct: u32,
+    /// Keys one operation takes together (dlock).
+    #[serde(default)]
+    pub keys_per_op: u32,
+    /// Waiters spun between polls instead of yielding (dlock).
+    #[serde(default)]
+    pub spin: bool,
+    /// Operations on keys homed here (dlock).
+    #[serde(default)]
+    pub local_ops: u64,
+    /// Operations on keys homed on other nodes (dlock).
+    #[serde(default)]
+    pub remote_ops: u64,
+    /// Counter increments made, one per key per operation (dlock).
+    #[serde(default)]
+    pub increments: u64,
+    /// Acquires or releases that failed (dlock).
+    #[serde(default)]
+    pub failures: u64,
+    /// Negative errno of the first failure, else 0 (dlock).
+    #[serde(default)]
+    pub first_error: i32,
+    /// Its name (`ETIMEDOUT`), empty for none (dlock).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub first_error_name: String,
+    /// Median acquire latency of local operations (dlock).
+    #[serde(default)]
+    pub local_lat_median_ns: u64,
+    /// 99th percentile of the local acquire latency (dlock).
+    #[serde(default)]
+    pub local_lat_p99_ns: u64,
+    /// Median acquire latency of remote operations (dlock).
+    #[serde(default)]
+    pub remote_lat_median_ns: u64,
+    /// 99th percentile of the remote acquire latency (dlock).
+    #[serde(default)]
+    pub remote_lat_p99_ns: u64,
 }
 
 fn rate(n: u64, ns: u64) -> f64 {
@@ -290,6 +336,42 @@ impl Row {
         }
     }
 
+    /// The row of an `ALOCK_IOC_DLOCK_RUN` result.
+    pub fn from_dlock(d: &AlockDlockRun, interrupted: bool) -> Self {
+        Row {
+            kind: "dlock".into(),
+            lock: DlockLock::from_id(d.lock)
+                .map_or("?", DlockLock::name)
+                .into(),
+            threads: d.threads,
+            elapsed_ns: d.elapsed_ns,
+            ops: d.ops,
+            rate: rate(d.ops, d.elapsed_ns),
+            errors: d.errors,
+            interrupted,
+            min_thread_ops: d.min_thread_ops,
+            max_thread_ops: d.max_thread_ops,
+            local_pct: d.local_pct,
+            keys_per_op: d.keys_per_op,
+            spin: d.flags & abi::ALOCK_DLOCK_SPIN != 0,
+            local_ops: d.local_ops,
+            remote_ops: d.remote_ops,
+            increments: d.increments,
+            failures: d.failures,
+            first_error: d.first_error,
+            first_error_name: if d.first_error == 0 {
+                String::new()
+            } else {
+                errno_name(d.first_error)
+            },
+            local_lat_median_ns: d.local_lat_median_ns,
+            local_lat_p99_ns: d.local_lat_p99_ns,
+            remote_lat_median_ns: d.remote_lat_median_ns,
+            remote_lat_p99_ns: d.remote_lat_p99_ns,
+            ..Row::default()
+        }
+    }
+
     /// Restarts per second (txn).
     pub fn restart_rate(&self) -> f64 {
         rate(self.restarts, self.elapsed_ns)
@@ -419,7 +501,7 @@ pub struct Results {
 }
 
 /// CSV column names, in [`Results::to_csv`] order.
-pub const CSV_COLUMNS: [&str; 45] = [
+pub const CSV_COLUMNS: [&str; 57] = [
     "scenario",
     "kind",
     "lock",
@@ -465,6 +547,18 @@ pub const CSV_COLUMNS: [&str; 45] = [
     "max_ns",
     "ns_per_op",
     "write_acquire_ns",
+    "local_pct",
+    "keys_per_op",
+    "spin",
+    "local_ops",
+    "remote_ops",
+    "increments",
+    "failures",
+    "first_error",
+    "local_lat_median_ns",
+    "local_lat_p99_ns",
+    "remote_lat_median_ns",
+    "remote_lat_p99_ns",
 ];
 
 impl Results {
@@ -536,6 +630,18 @@ impl Results {
                 r.max_ns.to_string(),
                 format!("{:.1}", r.ns_per_op()),
                 format!("{:.1}", r.write_acquire_ns()),
+                r.local_pct.to_string(),
+                r.keys_per_op.to_string(),
+                r.spin.to_string(),
+                r.local_ops.to_string(),
+                r.remote_ops.to_string(),
+                r.increments.to_string(),
+                r.failures.to_string(),
+                csv_field(&r.first_error_name),
+                r.local_lat_median_ns.to_string(),
+                r.local_lat_p99_ns.to_string(),
+                r.remote_lat_median_ns.to_string(),
+                r.remote_lat_p99_ns.to_string(),
             ];
             out.push_str(&fields.join(","));
             out.push('\n');
@@ -851,21 +957,82 @@ impl Results {
         align_left(&lines, 2)
     }
 
-    fn runs_table(&self) -> String {
-        let rw: Vec<&Row> = self.rows.iter().filter(|r| r.kind == "rw").collect();
-        let others = self.rows.iter().any(|r| r.kind != "rw");
-        let mut out = if others {
-            self.excl_runs_table()
-        } else {
-            String::new()
-        };
-        if !rw.is_empty() {
-            if others {
-                out.push('\n');
-            }
-            out.push_str(&Self::rw_runs_table(&rw));
+    /// Single lock-table runs: one line each with the locality split, the
+    /// acquire latencies and the failures.
+    fn dlock_runs_table(rows: &[&Row]) -> String {
+        let head = [
+            "kind",
+            "lock",
+            "threads",
+            "local %",
+            "keys/op",
+            "ms",
+            "ops",
+            "ops/s",
+            "local/remote ops",
+            "per thread",
+            "local acq us med/p99",
+            "remote acq us med/p99",
+            "failures",
+            "errors",
+        ];
+        let us = |ns: u64| ns as f64 / 1e3;
+        let mut lines = vec![head.iter().map(|s| s.to_string()).collect::<Vec<_>>()];
+        for r in rows {
+            lines.push(vec![
+                r.kind.clone(),
+                format!("{}{}", r.lock, if r.spin { " spin" } else { "" }),
+                r.threads.to_string(),
+                r.local_pct.to_string(),
+                r.keys_per_op.to_string(),
+                format!("{:.0}", r.elapsed_ns as f64 / 1e6),
+                r.ops.to_string(),
+                format!("{:.0}", r.rate),
+                format!("{}/{}", r.local_ops, r.remote_ops),
+                format!("{}..{}", r.min_thread_ops, r.max_thread_ops),
+                format!(
+                    "{:.1}/{:.1}",
+                    us(r.local_lat_median_ns),
+                    us(r.local_lat_p99_ns)
+                ),
+                format!(
+                    "{:.1}/{:.1}",
+                    us(r.remote_lat_median_ns),
+                    us(r.remote_lat_p99_ns)
+                ),
+                if r.failures == 0 {
+                    "0".into()
+                } else {
+                    format!("{} ({})", r.failures, r.first_error_name)
+                },
+                format!(
+                    "{}{}",
+                    r.errors,
+                    if r.interrupted { " (interrupted)" } else { "" }
+                ),
+            ]);
         }
-        out
+        align_left(&lines, 2)
+    }
+
+    fn runs_table(&self) -> String {
+        let of = |k: &str| -> Vec<&Row> { self.rows.iter().filter(|r| r.kind == k).collect() };
+        let (rw, dlock) = (of("rw"), of("dlock"));
+        let mut parts = Vec::new();
+        if self
+            .rows
+            .iter()
+            .any(|r| r.kind != "rw" && r.kind != "dlock")
+        {
+            parts.push(self.excl_runs_table());
+        }
+        if !rw.is_empty() {
+            parts.push(Self::rw_runs_table(&rw));
+        }
+        if !dlock.is_empty() {
+            parts.push(Self::dlock_runs_table(&dlock));
+        }
+        parts.join("\n")
     }
 
     fn excl_runs_table(&self) -> String {
@@ -882,7 +1049,11 @@ impl Results {
             "errors",
         ];
         let mut lines = vec![head.iter().map(|s| s.to_string()).collect::<Vec<_>>()];
-        for r in self.rows.iter().filter(|r| r.kind != "rw") {
+        for r in self
+            .rows
+            .iter()
+            .filter(|r| r.kind != "rw" && r.kind != "dlock")
+        {
             let lock = match r.kind.as_str() {
                 "mrlock" => format!(
                     "{} k={} h={}..{}",
@@ -1166,6 +1337,98 @@ mod tests {
         let t = r.table();
         assert!(t.contains("prwlock sleep=20") && t.contains("4/1"), "{t}");
         assert!(t.contains("20/80") && t.contains("reads/s"), "{t}");
+    }
+
+    #[test]
+    fn dlock_row_csv_json_and_table() {
+        let d = AlockDlockRun {
+            lock: abi::ALOCK_DLOCK_ALOCK,
+            threads: 4,
+            duration_ms: 500,
+            local_pct: 80,
+            keys_per_op: 2,
+            flags: abi::ALOCK_DLOCK_SPIN,
+            ops: 10_000,
+            local_ops: 8_000,
+            remote_ops: 2_000,
+            failures: 1,
+            first_error: -libc::ETIMEDOUT,
+            increments: 19_990,
+            min_thread_ops: 2_400,
+            max_thread_ops: 2_600,
+            elapsed_ns: 500_000_000,
+            local_lat_median_ns: 1_200,
+            local_lat_p99_ns: 9_800,
+            remote_lat_median_ns: 25_000,
+            remote_lat_p99_ns: 120_500,
+            ..AlockDlockRun::default()
+        };
+        let row = Row::from_dlock(&d, false);
+        assert_eq!((row.kind.as_str(), row.lock.as_str()), ("dlock", "alock"));
+        assert_eq!(row.rate, 20_000.0);
+        assert!(row.spin);
+        assert_eq!(row.first_error_name, "ETIMEDOUT");
+        let mcs = Row::from_dlock(
+            &AlockDlockRun {
+                lock: abi::ALOCK_DLOCK_MCS_LB,
+                ..AlockDlockRun::default()
+            },
+            true,
+        );
+        assert_eq!(mcs.lock, "mcs-loopback");
+        assert!(mcs.first_error_name.is_empty());
+        let r = Results {
+            scenario: "stress".into(),
+            rows: vec![row.clone(), mcs],
+            ..Results::default()
+        };
+        let t = r.table();
+        for want in [
+            "alock spin",
+            "local/remote ops",
+            "8000/2000",
+            "2400..2600",
+            "1.2/9.8",
+            "25.0/120.5",
+            "1 (ETIMEDOUT)",
+            "mcs-loopback",
+            "(interrupted)",
+        ] {
+            assert!(t.contains(want), "{want}: {t}");
+        }
+        // Only the dlock table: no exclusive-lock header.
+        assert!(!t.contains("order errs/checks"), "{t}");
+        let csv = r.to_csv();
+        assert!(csv
+            .lines()
+            .all(|l| l.split(',').count() == CSV_COLUMNS.len()));
+        assert!(
+            csv.lines()
+                .nth(1)
+                .unwrap()
+                .ends_with(",80,2,true,8000,2000,19990,1,ETIMEDOUT,1200,9800,25000,120500"),
+            "{csv}"
+        );
+        let back = Results::from_json(&r.to_json()).unwrap();
+        assert_eq!(back, r);
+        assert!(r.to_json().contains("\"first_error_name\": \"ETIMEDOUT\""));
+        // With a run of another kind, both tables, the exclusive one first.
+        let mut mixed = r.clone();
+        mixed.rows.insert(
+            0,
+            Row::from_stress(
+                &AlockStress {
+                    lock: 4,
+                    threads: 2,
+                    ..AlockStress::default()
+                },
+                false,
+            ),
+        );
+        let t = mixed.table();
+        let a = t.find("order errs/checks").unwrap();
+        let b = t.find("local/remote ops").unwrap();
+        assert!(a < b, "{t}");
     }
 
     #[test]

@@ -403,7 +403,52 @@ fn rust_side() -> BTreeMap<String, u64> {
             lat_max_ns
         }
     );
-    let consts: [(&str, u64); 33] = [
+    layout!(
+        m,
+        "alock_table_ctl",
+        AlockTableCtl {
+            op,
+            keys,
+            placement,
+            local_budget,
+            remote_budget,
+            reserved,
+            broken,
+            homed,
+            counter_sum
+        }
+    );
+    layout!(
+        m,
+        "alock_dlock_run",
+        AlockDlockRun {
+            lock,
+            threads,
+            duration_ms,
+            local_pct,
+            keys_per_op,
+            timeout_ms,
+            flags,
+            reserved,
+            seed,
+            ops,
+            local_ops,
+            remote_ops,
+            errors,
+            failures,
+            first_error,
+            reserved2,
+            increments,
+            min_thread_ops,
+            max_thread_ops,
+            elapsed_ns,
+            local_lat_median_ns,
+            local_lat_p99_ns,
+            remote_lat_median_ns,
+            remote_lat_p99_ns
+        }
+    );
+    let consts: [(&str, u64); 39] = [
         ("ALOCK_ABI_VERSION", ALOCK_ABI_VERSION as u64),
         ("ALOCK_IOC_MAGIC", ALOCK_IOC_MAGIC as u64),
         ("ALOCK_FEAT_LOCKDEP", ALOCK_FEAT_LOCKDEP),
@@ -446,6 +491,12 @@ fn rust_side() -> BTreeMap<String, u64> {
         ("ALOCK_STATUS_PROBE", ALOCK_STATUS_PROBE as u64),
         ("ALOCK_RDMA_MAX_THREADS", ALOCK_RDMA_MAX_THREADS as u64),
         ("ALOCK_RDMA_BENCH_SPIN", ALOCK_RDMA_BENCH_SPIN as u64),
+        ("ALOCK_TABLE_MAX_KEYS", ALOCK_TABLE_MAX_KEYS as u64),
+        ("ALOCK_TABLE_MAX_BUDGET", ALOCK_TABLE_MAX_BUDGET as u64),
+        ("ALOCK_TABLE_CREATE", ALOCK_TABLE_CREATE as u64),
+        ("ALOCK_TABLE_DESTROY", ALOCK_TABLE_DESTROY as u64),
+        ("ALOCK_TABLE_SUM", ALOCK_TABLE_SUM as u64),
+        ("ALOCK_DLOCK_SPIN", ALOCK_DLOCK_SPIN as u64),
     ];
     for (k, v) in consts {
         m.insert(format!("value {k}"), v);
@@ -460,6 +511,8 @@ fn rust_side() -> BTreeMap<String, u64> {
         ("ALOCK_RW_", &RW_LOCKS[..]),
         ("ALOCK_PEER_", &PEER_STATES[..]),
         ("ALOCK_RDMA_", &RDMA_VERBS[..]),
+        ("ALOCK_PLACE_", &PLACEMENTS[..]),
+        ("ALOCK_DLOCK_", &DLOCK_LOCKS[..]),
     ] {
         for (name, id) in table {
             m.insert(format!("value {prefix}{}", name.to_uppercase()), *id as u64);
@@ -474,7 +527,7 @@ fn header_and_rust_agree() {
     let structs = parse_structs(&h);
     let consts = parse_constants(&h);
     // The parser must have found the known structures and commands.
-    assert_eq!(structs.len(), 17, "{structs:?}");
+    assert_eq!(structs.len(), 19, "{structs:?}");
     assert_eq!(structs["alock_rwstress"].len(), 22);
     assert_eq!(structs["alock_stress"].len(), 13);
     assert_eq!(structs["alock_cluster_join"].len(), 8);
@@ -486,6 +539,10 @@ fn header_and_rust_agree() {
     assert!(consts.contains(&"ALOCK_IOC_CLUSTER_LEAVE".to_string()));
     assert!(consts.contains(&"ALOCK_PEER_SELF".to_string()));
     assert!(consts.contains(&"ALOCK_RDMA_LOCAL_WRITE".to_string()));
+    assert_eq!(structs["alock_dlock_run"].len(), 24);
+    assert!(consts.contains(&"ALOCK_IOC_DLOCK_RUN".to_string()));
+    assert!(consts.contains(&"ALOCK_PLACE_MOD".to_string()));
+    assert!(consts.contains(&"ALOCK_DLOCK_MCS_LB".to_string()));
     let c = probe(&structs, &consts);
     let rust = rust_side();
     let mut problems = Vec::new();
@@ -521,7 +578,7 @@ fn drift_would_be_caught() {
         )
         .replace(
             "#endif /* _UAPI_LINUX_ALOCK_H */",
-            "#define ALOCK_IOC_JOIN\t_IO(ALOCK_IOC_MAGIC, 0x10)\n#endif",
+            "#define ALOCK_IOC_JOIN\t_IO(ALOCK_IOC_MAGIC, 0x11)\n#endif",
         );
     let s = parse_structs(&h2);
     assert_eq!(s["alock_stress"].len(), 14);

@@ -179,6 +179,10 @@ fn missing_module_is_one_line_and_exit_1() {
         &["cluster", "status"],
         &["cluster", "status", "--probe"],
         &["cluster", "leave"],
+        &["table", "sum"],
+        &["table", "destroy"],
+        &["table", "create", "--keys", "64"],
+        &["stress", "dlock", "alock"],
         &[
             "cluster",
             "join",
@@ -303,6 +307,17 @@ fn bad_arguments_exit_2() {
         ],
         &["cluster", "join", "--node", "0", "--nodes", "2"],
         &["cluster"],
+        &["table"],
+        &["table", "create"],
+        &["table", "create", "--keys", "2049"],
+        &["table", "create", "--keys", "8", "--placement", "random"],
+        &["table", "create", "--keys", "8", "--local-budget", "1001"],
+        &["stress", "dlock"],
+        &["stress", "dlock", "spin"],
+        &["stress", "dlock", "alock", "--threads", "65"],
+        &["stress", "dlock", "alock", "--local-pct", "101"],
+        &["stress", "dlock", "alock", "--keys-per-op", "9"],
+        &["stress", "dlock", "alock", "--timeout-ms", "600001"],
     ] {
         let mut a = vec!["--device", "/nonexistent/alock"];
         a.extend_from_slice(args);

@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * alock_dltest: a C kernel module that uses the distributed lock table
+ * of alock.ko through <linux/alock.h> only.
+ *
+ * With expect_table=0 it checks that a handle is refused (-ENOENT) while
+ * the node has no table.  Otherwise it checks the API's errors (a bad
+ * key, a key held twice, an unheld key), multi-key acquire, then runs
+ * @threads kernel threads that each take @rounds keys one at a time and
+ * increment a counter of the key with a plain read-modify-write under the
+ * lock: the counters must add up to threads * rounds.  Other nodes may
+ * be using the same keys meanwhile.  A failed check fails the load
+ * (-EBADMSG), so a successful insmod is the test.
+ */
+#include <linux/alock.h>
+#include <linux/completion.h>
+#include <linux/delay.h>
+#include <linux/err.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+
+static unsigned int expect_table = 1;
+module_param(expect_table, uint, 0444);
+MODULE_PARM_DESC(expect_table, "0: check that there is no table");
+
+static unsigned int threads = 2;
+module_param(threads, uint, 0444);
+MODULE_PARM_DESC(threads, "kernel threads");
+
+static unsigned int rounds = 20;
+module_param(rounds, uint, 0444);
+MODULE_PARM_DESC(rounds, "locks each thread takes");
+
+#define DL_MAX_KEYS 2048
+#define DL_MAX_THREADS 16
+
+static u64 *counters;
+static atomic_t failures = ATOMIC_INIT(0);
+static atomic_t running;
+static DECLARE_COMPLETION(done);
+
+static void fail(const char *what, int err)
+{
+	pr_err("alock_dltest: %s: %d\n", what, err);
+	atomic_inc(&failures);
+}
+
+static int worker(void *arg)
+{
+	unsigned long id = (unsigned long)arg;
+	struct alock_dl *h = alock_dl_get(30000);
+	unsigned int r;
+	u32 keys, k;
+	int ret;
+
+	if (IS_ERR(h)) {
+		fail("alock_dl_get in a thread", PTR_ERR(h));
+		goto out;
+	}
+	keys = alock_dl_keys(h);
+	for (r = 0; r < rounds; r++) {
+		k = (id * 7 + r * 3) % keys;
+		ret = alock_dl_lock(h, k);
+		if (ret) {
+			fail("alock_dl_lock", ret);
+			break;
+		}
+		/* A plain read-modify-write: only the lock makes it safe. */
+		counters[k] = READ_ONCE(counters[k]) + 1;
+		ret = alock_dl_unlock(h, k);
+		if (ret) {
+			fail("alock_dl_unlock", ret);
+			break;
+		}
+	}
+	alock_dl_put(h);
+out:
+	if (atomic_dec_and_test(&running))
+		complete(&done);
+	while (!kthread_should_stop())
+		msleep(10);
+	return 0;
+}
+
+static int check_api(void)
+{
+	struct alock_dl *h = alock_dl_get(30000);
+	u32 many[3] = { 5, 3, 5 };
+	u32 keys;
+	int ret;
+
+	if (IS_ERR(h)) {
+		fail("alock_dl_get", PTR_ERR(h));
+		return -EBADMSG;
+	}
+	keys = alock_dl_keys(h);
+	if (alock_dl_lock(h, keys) != -EINVAL)
+		fail("lock of key == keys is not -EINVAL", 0);
+	ret = alock_dl_lock(h, 1);
+	if (ret)
+		fail("lock of key 1", ret);
+	if (alock_dl_lock(h, 1) != -EDEADLK)
+		fail("second lock of key 1 is not -EDEADLK", 0);
+	if (alock_dl_unlock(h, 2) != -ENOENT)
+		fail("unlock of an unheld key is not -ENOENT", 0);
+	ret = alock_dl_unlock(h, 1);
+	if (ret)
+		fail("unlock of key 1", ret);
+	ret = alock_dl_lock_many(h, many, 3);
+	if (ret || many[0] != 3 || many[1] != 5)
+		fail("lock_many of {5, 3, 5} (sorted to 3, 5, 5)", ret);
+	if (alock_dl_unlock(h, 3) || alock_dl_unlock(h, 5))
+		fail("unlock of the keys taken together", 0);
+	ret = alock_dl_lock_many(h, many, 3);
+	if (!ret && alock_dl_unlock_all(h))
+		fail("unlock_all", 0);
+	pr_info("alock_dltest: node %u, %u keys, key 5 homed on node %u\n",
+		alock_dl_node(h), keys, alock_dl_home(h, 5));
+	alock_dl_put(h);
+	return atomic_read(&failures) ? -EBADMSG : 0;
+}
+
+static int __init alock_dltest_init(void)
+{
+	struct task_struct *t[DL_MAX_THREADS];
+	struct alock_dl *h;
+	unsigned int i, n;
+	u64 sum = 0;
+	int ret;
+
+	if (!expect_table) {
+		h = alock_dl_get(0);
+		if (!IS_ERR(h)) {
+			alock_dl_put(h);
+			pr_err("alock_dltest: a handle without a table\n");
+			return -EBADMSG;
+		}
+		if (PTR_ERR(h) != -ENOENT) {
+			pr_err("alock_dltest: no table: %ld, not -ENOENT\n", PTR_ERR(h));
+			return -EBADMSG;
+		}
+		pr_info("alock_dltest: no table: -ENOENT\n");
+		return 0;
+	}
+	if (!threads || threads > DL_MAX_THREADS)
+		return -EINVAL;
+	ret = check_api();
+	if (ret)
+		return ret;
+	counters = kcalloc(DL_MAX_KEYS, sizeof(*counters), GFP_KERNEL);
+	if (!counters)
+		return -ENOMEM;
+	atomic_set(&running, threads);
+	for (n = 0; n < threads; n++) {
+		t[n] = kthread_run(worker, (void *)(unsigned long)n, "alock_dltest/%u", n);
+		if (IS_ERR(t[n])) {
+			fail("kthread_run", PTR_ERR(t[n]));
+			if (atomic_sub_and_test(threads - n, &running))
+				complete(&done);
+			break;
+		}
+	}
+	wait_for_completion(&done);
+	for (i = 0; i < n; i++)
+		kthread_stop(t[i]);
+	for (i = 0; i < DL_MAX_KEYS; i++)
+		sum += counters[i];
+	kfree(counters);
+	if (sum != (u64)n * rounds)
+		fail("counters do not add up", (int)sum);
+	pr_info("alock_dltest: %u threads, %u locks each, counters %llu/%llu, %d failures\n",
+		n, rounds, sum, (u64)n * rounds, atomic_read(&failures));
+	return atomic_read(&failures) ? -EBADMSG : 0;
+}
+
+static void __exit alock_dltest_exit(void)
+{
+}
+
+module_init(alock_dltest_init);
+module_exit(alock_dltest_exit);
+MODULE_DESCRIPTION("alock: C API test of the distributed lock table");
+MODULE_LICENSE("GPL");
