@@ -79,7 +79,7 @@ out:
 	if (atomic_dec_and_test(&running))
 		complete(&done);
 	while (!kthread_should_stop())
-		msleep(10);
+		msleep(20);
 	return 0;
 }
 
