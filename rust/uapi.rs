@@ -636,6 +636,8 @@ pub const ALOCK_DLOCK_ALOCK: u32 = 1;
 pub const ALOCK_DLOCK_SPIN_LB: u32 = 2;
 /// RDMA MCS lock with loopback.
 pub const ALOCK_DLOCK_MCS_LB: u32 = 3;
+/// RPC lock.
+pub const ALOCK_DLOCK_RPC: u32 = 4;
 /// Run flag: waiters spin.
 pub const ALOCK_DLOCK_SPIN: u32 = 1 << 0;
 

@@ -42,6 +42,56 @@ if grep -qh '^# rdma-lat' "$run"/guest*/tap.txt 2>/dev/null; then
 			printf '  %-15s %7s %10s %10s %10s %10s  %s\n' "$p" "$b" "$mi" "$ty" "$av" "$p99" "$opts"
 		done
 fi
+if grep -qh '^# rdma-verb' "$run"/guest*/tap.txt 2>/dev/null; then
+	echo
+	echo "RDMA verbs from the module (8 bytes, rdmatest bench; one node at a time):"
+	printf '  %-6s %-6s %-9s %-6s %8s %9s %11s %10s\n' from to path verb threads ops/s median_us p99_us
+	grep -h '^# rdma-verb' "$run"/guest*/tap.txt |
+		sed -E 's/.*node=([0-9]+) peer=([0-9]+) path=([a-z]+) verb=([a-z]+) bytes=[0-9]+ threads=([0-9]+) ops=[0-9]+ ops_s=([0-9]+) min_us=[0-9.]+ median_us=([0-9.]+) p99_us=([0-9.]+).*/\1 \2 \3 \4 \5 \6 \7 \8/' |
+		while read -r a b pth v t o m p; do
+			printf '  %-6s %-6s %-9s %-6s %8s %9s %11s %10s\n' "node$a" "node$b" "$pth" "$v" "$t" "$o" "$m" "$p"
+		done
+fi
+if grep -qh '^# dlock' "$run"/guest*/tap.txt 2>/dev/null; then
+	echo
+	echo "Lock table (ALock vs competitors; ops/s summed over the nodes, latencies"
+	echo "the median over the nodes of each node's median / p99 acquire, in us;"
+	echo "the last run of each setting; ratio: ALock / best competitor):"
+	printf '  %5s %4s %5s %-14s %9s %7s %12s %12s %12s %12s\n' local% thr keys lock ops/s ratio local_med local_p99 remote_med remote_p99
+	# shellcheck disable=SC2016
+	grep -h '^# dlock' "$run"/guest*/tap.txt | awk '
+		{
+			for (i = 3; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+			if (f["kpo"] != 1) next
+			k = f["local_pct"] SUBSEP f["threads"] SUBSEP f["keys"] SUBSEP f["lock"]
+			cell[k] = 1
+			ops[k, f["node"]] = f["ops_s"]; lm[k, f["node"]] = f["local_med_us"]
+			lp[k, f["node"]] = f["local_p99_us"]; rm[k, f["node"]] = f["remote_med_us"]
+			rp[k, f["node"]] = f["remote_p99_us"]; nn = (f["nodes"] > nn ? f["nodes"] : nn)
+		}
+		function med(a, k,   i, n, v, t, j) {
+			n = 0
+			for (i = 0; i < nn; i++) if ((k, i) in a && a[k, i] > 0) v[++n] = a[k, i] + 0
+			if (n == 0) return "-"
+			for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+			return sprintf("%.1f", v[int((n + 1) / 2)])
+		}
+		END {
+			for (k in cell) {
+				split(k, p, SUBSEP); tot = 0
+				for (i = 0; i < nn; i++) tot += ops[k, i]
+				sum[k] = tot; grp = p[1] SUBSEP p[2] SUBSEP p[3]; groups[grp] = 1
+				if (p[4] != "alock" && tot > best[grp]) best[grp] = tot
+			}
+			for (k in cell) {
+				split(k, p, SUBSEP); grp = p[1] SUBSEP p[2] SUBSEP p[3]
+				r = (p[4] == "alock" && best[grp] > 0) ? sprintf("%.1fx", sum[k] / best[grp]) : ""
+				printf "%05d %03d %05d %s|  %5s %4s %5s %-14s %9d %7s %12s %12s %12s %12s\n",
+					p[1], p[2], p[3], p[4], p[1], p[2], p[3], p[4], sum[k], r,
+					med(lm, k), med(lp, k), med(rm, k), med(rp, k)
+			}
+		}' | sort | sed 's/^[^|]*|//'
+fi
 if grep -qh '^# bench' "$run"/guest*/tap.txt 2>/dev/null; then
 	echo
 	echo "Lock benchmarks (guest0 alone, same run; ratios in parentheses):"

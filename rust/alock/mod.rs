@@ -13,5 +13,6 @@
 //! Documentation: `Documentation/alock.rst`.
 
 pub mod capi;
+pub mod rpc;
 pub mod run;
 pub mod table;

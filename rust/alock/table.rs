@@ -116,6 +116,8 @@ pub enum Kind {
     SpinLoopback,
     /// RDMA MCS lock, loopback for local threads.
     McsLoopback,
+    /// Two-sided messages to a lock server on the home node.
+    Rpc,
 }
 
 impl Kind {
@@ -125,6 +127,7 @@ impl Kind {
             ALOCK_DLOCK_ALOCK => Some(Self::Alock),
             ALOCK_DLOCK_SPIN_LB => Some(Self::SpinLoopback),
             ALOCK_DLOCK_MCS_LB => Some(Self::McsLoopback),
+            ALOCK_DLOCK_RPC => Some(Self::Rpc),
             _ => None,
         }
     }
@@ -147,6 +150,11 @@ pub struct Table {
     /// Keys homed here, and elsewhere.
     local_keys: KVec<u32>,
     remote_keys: KVec<u32>,
+    /// RPC lock: one GRANT word per waiter of this node.
+    mail: KVec<super::rpc::Mailbox>,
+    /// RPC lock: the server for the keys homed here (started once the
+    /// table has its final address).
+    rpc: core::sync::atomic::AtomicPtr<super::rpc::RpcServer>,
 }
 
 /// A lock held by a [`Handle`].
@@ -223,6 +231,10 @@ impl Table {
             }
         }
         let budget = |b: u32| if b == 0 { DEFAULT_BUDGET } else { b };
+        let mut mail = KVec::with_capacity(super::rpc::WAITERS_PER_NODE as usize, GFP_KERNEL)?;
+        for _ in 0..super::rpc::WAITERS_PER_NODE {
+            mail.push(super::rpc::Mailbox::new(0), GFP_KERNEL)?;
+        }
         Ok(Self {
             c,
             me,
@@ -237,6 +249,8 @@ impl Table {
             broken,
             local_keys,
             remote_keys,
+            mail,
+            rpc: core::sync::atomic::AtomicPtr::new(core::ptr::null_mut()),
         })
     }
 
@@ -350,6 +364,36 @@ impl Table {
     }
 }
 
+impl Table {
+    /// Starts the RPC lock server (once the table is in its `Arc`).
+    fn start_rpc(&self) -> Result {
+        let srv = KBox::new(super::rpc::RpcServer::start(self)?, GFP_KERNEL)?;
+        self.rpc.store(KBox::into_raw(srv), Release);
+        Ok(())
+    }
+
+    /// This node's cluster.
+    pub fn cluster(&self) -> &Cluster {
+        &self.c
+    }
+
+    /// The GRANT word of local waiter `w` (RPC lock).
+    pub fn mailbox(&self, w: u32) -> &super::rpc::Mailbox {
+        &self.mail[w as usize]
+    }
+}
+
+impl Drop for Table {
+    fn drop(&mut self) {
+        let p = self.rpc.swap(core::ptr::null_mut(), AcqRel);
+        if !p.is_null() {
+            // SAFETY: From `start_rpc`; dropping it stops the server
+            // thread, the last user of the table's memory but ours.
+            drop(unsafe { KBox::from_raw(p) });
+        }
+    }
+}
+
 /// `EPIPE`: the lock is broken (a peer was lost while it held or queued).
 fn broken() -> Error {
     EPIPE
@@ -438,6 +482,7 @@ impl Handle<'_> {
             Kind::Alock => self.alock_remote(k, d)?,
             Kind::SpinLoopback => self.spin_lock(k)?,
             Kind::McsLoopback => self.mcs_lock(k, d)?,
+            Kind::Rpc => self.rpc_lock(k, slot)?,
         };
         self.used |= 1 << slot;
         Ok(Held {
@@ -457,6 +502,7 @@ impl Handle<'_> {
             Kind::Alock => self.alock_remote_unlock(&h, d),
             Kind::SpinLoopback => self.spin_unlock(h.key),
             Kind::McsLoopback => self.mcs_unlock(h.key, d),
+            Kind::Rpc => self.rpc_unlock(h.key, h.slot),
         }
     }
 
@@ -535,7 +581,7 @@ impl Handle<'_> {
             }
         }
         let (_, no) = self.t.split(next)?;
-        let st = if h.budget > 1 { h.budget - 1 } else { 0 };
+        let st = h.budget.saturating_sub(1);
         t.word(no).store(enc(u64::from(st)), Release);
         Ok(())
     }
@@ -561,10 +607,11 @@ impl Handle<'_> {
         // tail and the victim until one lets us in.
         let p = t.peer(home)?;
         t.word(d + 24).store(V_REMOTE, Release);
-        p.write(line + VICTIM, d + 24, 8, self.wait)?;
         let s = self.scratch();
+        // The victim WRITE and the first READ in one round trip: the home
+        // executes the READ after the WRITE.
+        p.write_read(line + VICTIM, d + 24, 8, line + L_TAIL, s, 16, self.wait)?;
         loop {
-            p.read(line + L_TAIL, s, 16, self.wait)?;
             let lt = t.word(s).load(Acquire);
             let v = t.word(s + 8).load(Acquire);
             if lt == 0 || v != V_REMOTE {
@@ -572,6 +619,7 @@ impl Handle<'_> {
             }
             self.check_wait(k, start)?;
             relax(self.wait);
+            p.read(line + L_TAIL, s, 16, self.wait)?;
         }
     }
 
@@ -599,7 +647,7 @@ impl Handle<'_> {
             }
         }
         let (nn, no) = self.t.split(next)?;
-        let st = if h.budget > 1 { h.budget - 1 } else { 0 };
+        let st = h.budget.saturating_sub(1);
         self.put(nn, no, enc(u64::from(st)), d + 24, false)
     }
 
@@ -670,6 +718,31 @@ impl Handle<'_> {
         }
         let (nn, no) = self.t.split(next)?;
         self.put(nn, no, enc(1), d + 24, true)
+    }
+
+    /// RPC lock waiter ids: this node's and the global one.
+    fn waiter(&self, slot: usize) -> (u32, u32) {
+        let lw = (self.idx * MAX_HELD + slot) as u32;
+        (lw, self.t.me * super::rpc::WAITERS_PER_NODE + lw)
+    }
+
+    fn rpc_lock(&self, k: u32, slot: usize) -> Result<u32> {
+        let t = self.t;
+        let (lw, gw) = self.waiter(slot);
+        let mb = t.mailbox(lw);
+        mb.store(0, Release);
+        super::rpc::request(t.peer(t.home(k))?, k, gw, self.wait)?;
+        let start = now_ns();
+        while !super::rpc::granted(mb) {
+            self.check_wait(k, start)?;
+            relax(self.wait);
+        }
+        Ok(0)
+    }
+
+    fn rpc_unlock(&self, k: u32, slot: usize) -> Result {
+        let t = self.t;
+        super::rpc::release(t.peer(t.home(k))?, k, self.waiter(slot).1, self.wait)
     }
 
     // ---- the protected data of the tests --------------------------------
@@ -794,6 +867,7 @@ pub fn ctl(a: &mut AlockTableCtl) -> Result {
             }
             let c = crate::rdma::cluster().ok_or(errno(bindings::ENOTCONN))?;
             let t = Arc::new(Table::new(c, a)?, GFP_KERNEL)?;
+            t.start_rpc()?;
             // Every node creates its table before any node runs on it.
             t.clear();
             a.homed = t.local_keys.len() as u32;

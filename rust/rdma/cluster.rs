@@ -55,13 +55,20 @@ pub const MAX_NODES: usize = ALOCK_CLUSTER_MAX_NODES;
 const NSLOTS: usize = 64;
 /// Bytes of scratch per slot (atomics' results, control messages).
 const SLOT_BYTES: usize = 64;
-/// Scratch layout: NSLOTS slots, then the READY send and receive buffers.
+/// Receive buffers for messages (two-sided SEND/RECV) per connection.
+const NMSG: usize = 32;
+/// Largest message.
+pub const MSG_BYTES: usize = SLOT_BYTES;
+/// Scratch layout: NSLOTS slots, the READY send and receive buffers, then
+/// the message receive buffers.
 const CTRL_SEND_OFF: usize = NSLOTS * SLOT_BYTES;
 const CTRL_RECV_OFF: usize = CTRL_SEND_OFF + SLOT_BYTES;
-const SCRATCH_BYTES: usize = CTRL_RECV_OFF + SLOT_BYTES;
+const MSG_OFF: usize = CTRL_RECV_OFF + SLOT_BYTES;
+const SCRATCH_BYTES: usize = MSG_OFF + NMSG * SLOT_BYTES;
 /// Send queue: the slots, REG_MR, READY and ib_drain_qp's marker.
 const SEND_WR: u32 = NSLOTS as u32 + 4;
-const RECV_WR: u32 = 2;
+/// Receive queue: READY, the messages, ib_drain_qp's marker.
+const RECV_WR: u32 = NMSG as u32 + 2;
 const CQ_ENTRIES: u32 = SEND_WR + RECV_WR + 4;
 /// Local ACK timeout exponent: 4.096 us * 2^15 = 134 ms.
 const ACK_TIMEOUT: u8 = 15;
@@ -202,6 +209,11 @@ pub struct Peer {
     slots: [Comp; NSLOTS],
     free: AtomicU64,
     ctrl: [Comp; 3],
+    /// Message receives, consumed in posting order from `mhead`.
+    mrecv: [Comp; NMSG],
+    mhead: AtomicU32,
+    /// Set while one caller consumes messages.
+    mbusy: AtomicBool,
     ops: AtomicU64,
     errors: AtomicU64,
     op_timeout_ns: i64,
@@ -280,6 +292,9 @@ impl Peer {
                 slots: [const { Comp::new() }; NSLOTS],
                 free: AtomicU64::new(u64::MAX),
                 ctrl: [const { Comp::new() }; 3],
+                mrecv: [const { Comp::new() }; NMSG],
+                mhead: AtomicU32::new(0),
+                mbusy: AtomicBool::new(false),
                 ops: AtomicU64::new(0),
                 errors: AtomicU64::new(0),
                 op_timeout_ns: c.op_timeout_ns,
@@ -380,7 +395,87 @@ impl Peer {
                 self.lkey,
                 SLOT_BYTES as u32,
             )
+        })?;
+        // Behind READY (the first message a peer sends) in the queue.
+        for i in 0..NMSG {
+            self.post_msg_recv(qp, i)?;
+        }
+        Ok(())
+    }
+
+    fn post_msg_recv(&self, qp: *mut ffi::ib_qp, i: usize) -> Result {
+        let c = &self.mrecv[i];
+        c.reset();
+        // SAFETY: As in `create_qp`: the QP is valid (set-up, or inside
+        // `enter`), the record and buffer outlive it.
+        check(unsafe {
+            ffi::alock_rdma_post_recv(
+                qp,
+                c.as_ptr(),
+                self.scratch.dma(MSG_OFF + i * SLOT_BYTES),
+                self.lkey,
+                SLOT_BYTES as u32,
+            )
         })
+    }
+
+    /// Sends a message (at most [`MSG_BYTES`]) to the peer's receive
+    /// queue (two-sided), waiting for its completion.
+    pub fn send_msg(&self, msg: &[u8], w: Wait) -> Result {
+        if msg.is_empty() || msg.len() > MSG_BYTES {
+            return Err(EINVAL);
+        }
+        let _g = self.enter()?;
+        let s = self.slot();
+        let c = &self.slots[s.idx];
+        c.reset();
+        let off = s.idx * SLOT_BYTES;
+        self.scratch.write(off, msg)?;
+        let start = now_ns();
+        // SAFETY: Inside `enter`: the QP is valid; the slot's buffer and
+        // record belong to this send until `s` drops, after its completion.
+        self.post_result(unsafe {
+            ffi::alock_rdma_post_send(
+                self.qp.load(Acquire),
+                c.as_ptr(),
+                self.scratch.dma(off),
+                self.lkey,
+                msg.len() as u32,
+            )
+        })?;
+        self.wait(c, start, w)
+    }
+
+    /// The next message the peer sent, if one arrived: copied to `out`,
+    /// its length returned, its buffer posted again.  One consumer at a
+    /// time: a concurrent call gets `None`.  Never sleeps.
+    pub fn poll_msg(&self, out: &mut [u8; MSG_BYTES]) -> Result<Option<usize>> {
+        let _g = self.enter()?;
+        if self.mbusy.swap(true, Acquire) {
+            return Ok(None);
+        }
+        let r = (|| {
+            // SAFETY: Inside `enter`: the CQ is alive.
+            unsafe { ffi::alock_rdma_poll(self.cq_ptr) };
+            let i = self.mhead.load(Relaxed) as usize;
+            let c = &self.mrecv[i];
+            if !c.is_done() {
+                return Ok(None);
+            }
+            if c.status() != ffi::IB_WC_SUCCESS {
+                let e = verbs::wc_error(c.status());
+                self.fail(e);
+                return Err(e);
+            }
+            let n = core::cmp::min(c.byte_len() as usize, MSG_BYTES);
+            self.scratch.read(MSG_OFF + i * SLOT_BYTES, &mut out[..n])?;
+            self.post_msg_recv(self.qp.load(Acquire), i)
+                .inspect_err(|&e| self.fail(e))?;
+            self.mhead.store(((i + 1) % NMSG) as u32, Relaxed);
+            Ok(Some(n))
+        })();
+        self.mbusy.store(false, Release);
+        r
     }
 
     fn depth(&self) -> u8 {
@@ -727,6 +822,56 @@ impl Peer {
         Ok(())
     }
 
+    /// RDMA WRITE of `wlen` bytes of this node's window at `wlocal` to the
+    /// peer's `wremote`, and in the same round trip an RDMA READ of `rlen`
+    /// bytes at `rremote` into `rlocal`: both posted at once, the READ
+    /// executed by the peer after the WRITE (RC requests are executed in
+    /// order), so it sees what the WRITE wrote.
+    pub fn write_read(
+        &self,
+        wremote: u64,
+        wlocal: u64,
+        wlen: u32,
+        rremote: u64,
+        rlocal: u64,
+        rlen: u32,
+        w: Wait,
+    ) -> Result {
+        let wl = self.window.len() as u64;
+        for (off, len) in [(wlocal, wlen), (rlocal, rlen)] {
+            match off.checked_add(u64::from(len)) {
+                Some(end) if len > 0 && end <= wl => {}
+                _ => return Err(ERANGE),
+            }
+        }
+        let (wa, rkey) = self.remote(wremote, u64::from(wlen), 1)?;
+        let (ra, _) = self.remote(rremote, u64::from(rlen), 1)?;
+        let _g = self.enter()?;
+        let (s1, s2) = (self.slot(), self.slot());
+        let (c1, c2) = (&self.slots[s1.idx], &self.slots[s2.idx]);
+        c1.reset();
+        c2.reset();
+        self.window.sync_for_device(wlocal as usize, wlen as usize);
+        let qp = self.qp.load(Acquire);
+        let start = now_ns();
+        // SAFETY: Inside `enter`: the QP is valid; the window ranges are
+        // checked and mapped; `c1`, `c2` outlive their completions.
+        self.post_result(unsafe {
+            ffi::alock_rdma_post_rw(qp, c1.as_ptr(), true, self.window.dma(wlocal as usize), self.lkey, wlen, wa, rkey)
+        })?;
+        // SAFETY: As above.
+        let r = self.post_result(unsafe {
+            ffi::alock_rdma_post_rw(qp, c2.as_ptr(), false, self.window.dma(rlocal as usize), self.lkey, rlen, ra, rkey)
+        });
+        let r1 = self.wait(c1, start, w);
+        r?;
+        let r2 = self.wait(c2, start, w);
+        r1?;
+        r2?;
+        self.window.sync_for_cpu(rlocal as usize, rlen as usize);
+        Ok(())
+    }
+
     /// RDMA READ of `len` bytes at `remote_off` of the peer's window into
     /// this node's window at `local_off`.
     pub fn read(&self, remote_off: u64, local_off: u64, len: u32, w: Wait) -> Result {
@@ -899,6 +1044,19 @@ impl Cluster {
         // SAFETY: Set at creation, taken only by `shutdown` (the caller's
         // contract keeps us before it).
         unsafe { (*self.pd.get()).as_ref().unwrap_unchecked() }
+    }
+
+    /// Every usable connection, the accepting side of the loopback
+    /// included (where messages to this node through loopback arrive).
+    pub fn connections(&self) -> KVec<Arc<Peer>> {
+        let mut v = KVec::new();
+        for (_, _, p) in self.snapshot() {
+            if p.is_up() {
+                // On allocation failure the connection is left out.
+                let _ = v.push(p, GFP_KERNEL);
+            }
+        }
+        v
     }
 
     /// The usable connection to `node`: `ENOTCONN` if there is none.

@@ -391,7 +391,8 @@ static void alock_rdma_conn_param(struct rdma_conn_param *p, const void *pdata,
 	p->responder_resources = depth;
 	p->initiator_depth = depth;
 	p->retry_count = 5;
-	p->rnr_retry_count = 5;
+	/* Receivers repost at once; an RNR wait is bounded by the op timeout. */
+	p->rnr_retry_count = 7;
 }
 
 /* From the CM event handler (ROUTE_RESOLVED): the handler mutex is held. */

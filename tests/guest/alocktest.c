@@ -131,6 +131,8 @@ static int cmd_abi(int fd)
 		{ "ALOCK_IOC_RDMA_OP", { ALOCK_IOC_RDMA_OP, sizeof(struct alock_rdma_op) } },
 		{ "ALOCK_IOC_RDMA_STRESS", { ALOCK_IOC_RDMA_STRESS, sizeof(struct alock_rdma_stress) } },
 		{ "ALOCK_IOC_RDMA_BENCH", { ALOCK_IOC_RDMA_BENCH, sizeof(struct alock_rdma_bench) } },
+		{ "ALOCK_IOC_TABLE", { ALOCK_IOC_TABLE, sizeof(struct alock_table_ctl) } },
+		{ "ALOCK_IOC_DLOCK_RUN", { ALOCK_IOC_DLOCK_RUN, sizeof(struct alock_dlock_run) } },
 	};
 	struct alock_abi_entry tab[ALOCK_ABI_MAX_ENTRIES];
 	struct alock_abi q = {

@@ -573,9 +573,9 @@ static int cmd_kill(int victim, int bar)
 
 static const char *dlock_name(int l)
 {
-	static const char * const n[] = { "?", "alock", "spin-loopback", "mcs-loopback" };
+	static const char * const n[] = { "?", "alock", "spin-loopback", "mcs-loopback", "rpc" };
 
-	return l >= 1 && l <= 3 ? n[l] : "?";
+	return l >= 1 && l <= 4 ? n[l] : "?";
 }
 
 static int table_ctl(unsigned int op, unsigned int keys, struct alock_table_ctl *t)

@@ -768,11 +768,15 @@ struct alock_table_ctl {
  *			ALOCK_CLUSTER_LOOPBACK)
  * @ALOCK_DLOCK_MCS_LB:	RDMA MCS lock, every access through the NIC
  *			(loopback for local threads)
+ * @ALOCK_DLOCK_RPC:	RPC lock: acquire and release are two-sided messages
+ *			to a lock server thread on the home node (local
+ *			threads through loopback); FIFO per key
  */
 enum alock_dlock_id {
 	ALOCK_DLOCK_ALOCK = 1,
 	ALOCK_DLOCK_SPIN_LB = 2,
 	ALOCK_DLOCK_MCS_LB = 3,
+	ALOCK_DLOCK_RPC = 4,
 };
 
 /* DLOCK_RUN: waiters spin between polls instead of yielding the CPU. */

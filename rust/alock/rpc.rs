@@ -1,0 +1,298 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The RPC lock, a competitor of ALock: every acquire and release is a
+//! two-sided message (SEND/RECV) to a lock server thread on the key's home
+//! node, local threads included (through the loopback connection).  The
+//! server keeps a holder and a FIFO queue per key and answers an acquire
+//! with a GRANT message when the lock is the requester's.
+
+use core::ffi::{c_int, c_void};
+use core::sync::atomic::{
+    AtomicU32,
+    Ordering::{Acquire, Release},
+};
+
+use kernel::{bindings, c_str, prelude::*, sync::Arc};
+
+use super::table::{Table, MAX_HANDLES, MAX_HELD};
+use crate::rdma::cluster::{Peer, Wait, MAX_NODES, MSG_BYTES};
+
+/// Waiters of one node: one per handle and held-lock slot.
+pub const WAITERS_PER_NODE: u32 = (MAX_HANDLES * MAX_HELD) as u32;
+
+const REQ: u32 = 1;
+const REL: u32 = 2;
+const GRANT: u32 = 3;
+
+/// One message.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct Msg {
+    kind: u32,
+    key: u32,
+    /// Global waiter id: node * WAITERS_PER_NODE + handle * MAX_HELD + slot.
+    waiter: u32,
+    magic: u32,
+}
+
+const MAGIC: u32 = 0x414c_5250;
+
+impl Msg {
+    fn bytes(&self) -> &[u8] {
+        // SAFETY: Four `u32`s, no padding.
+        unsafe {
+            core::slice::from_raw_parts(
+                (self as *const Self).cast::<u8>(),
+                core::mem::size_of::<Self>(),
+            )
+        }
+    }
+
+    fn parse(b: &[u8]) -> Option<Self> {
+        if b.len() < core::mem::size_of::<Self>() {
+            return None;
+        }
+        // SAFETY: Enough bytes for a `Msg` (checked); any bytes are valid.
+        let m = unsafe { core::ptr::read_unaligned(b.as_ptr().cast::<Self>()) };
+        (m.magic == MAGIC).then_some(m)
+    }
+}
+
+/// Sends message `kind` for `key` and `waiter` to `p`.
+pub fn send(p: &Peer, kind: u32, key: u32, waiter: u32, w: Wait) -> Result {
+    let m = Msg {
+        kind,
+        key,
+        waiter,
+        magic: MAGIC,
+    };
+    p.send_msg(m.bytes(), w)
+}
+
+/// Client side: an acquire request.
+pub fn request(p: &Peer, key: u32, waiter: u32, w: Wait) -> Result {
+    send(p, REQ, key, waiter, w)
+}
+
+/// Client side: a release.
+pub fn release(p: &Peer, key: u32, waiter: u32, w: Wait) -> Result {
+    send(p, REL, key, waiter, w)
+}
+
+/// The server's state, owned by its thread.
+struct Server {
+    t: *const Table,
+    /// Per key: holder waiter id + 1, or 0.
+    holder: KVec<u32>,
+    /// Per key: first and last queued waiter id + 1.
+    head: KVec<u32>,
+    tail: KVec<u32>,
+    /// Per waiter id: the next queued waiter id + 1.
+    next: KVec<u32>,
+    /// Per node: the connection its requests come on (answers go back on it).
+    reply: [Option<Arc<Peer>>; MAX_NODES],
+    conns: KVec<Arc<Peer>>,
+    /// Messages that made no sense (counted, dropped).
+    bad: u64,
+}
+
+impl Server {
+    fn table(&self) -> &Table {
+        // SAFETY: The table stops this thread in its `Drop`, before it goes.
+        unsafe { &*self.t }
+    }
+
+    fn grant(&self, key: u32, waiter: u32) {
+        let node = (waiter / WAITERS_PER_NODE) as usize;
+        if let Some(Some(p)) = self.reply.get(node) {
+            // A dead requester: the lock stays with it (its key is lost),
+            // as with ALock.
+            let _ = send(p, GRANT, key, waiter, Wait::Yield);
+        }
+    }
+
+    fn handle(&mut self, from: &Arc<Peer>, m: Msg) {
+        let t = self.table();
+        let waiters = (MAX_NODES as u32) * WAITERS_PER_NODE;
+        if m.key >= t.keys() || m.waiter >= waiters {
+            self.bad += 1;
+            return;
+        }
+        if m.kind == GRANT {
+            t.mailbox(m.waiter % WAITERS_PER_NODE).store(1, Release);
+            return;
+        }
+        if t.home(m.key) != t.node() {
+            self.bad += 1;
+            return;
+        }
+        let (k, w) = (m.key as usize, m.waiter);
+        match m.kind {
+            REQ => {
+                self.reply[(w / WAITERS_PER_NODE) as usize] = Some(from.clone());
+                if self.holder[k] == 0 {
+                    self.holder[k] = w + 1;
+                    self.grant(m.key, w);
+                } else {
+                    self.next[w as usize] = 0;
+                    if self.tail[k] == 0 {
+                        self.head[k] = w + 1;
+                    } else {
+                        self.next[(self.tail[k] - 1) as usize] = w + 1;
+                    }
+                    self.tail[k] = w + 1;
+                }
+            }
+            REL if self.holder[k] == w + 1 => {
+                let n = self.head[k];
+                self.holder[k] = n;
+                if n != 0 {
+                    self.head[k] = self.next[(n - 1) as usize];
+                    if self.head[k] == 0 {
+                        self.tail[k] = 0;
+                    }
+                    self.grant(m.key, n - 1);
+                }
+            }
+            _ => self.bad += 1,
+        }
+    }
+
+    /// One pass over every connection; whether a message came.
+    fn round(&mut self) -> bool {
+        let mut any = false;
+        let mut buf = [0u8; MSG_BYTES];
+        let conns = core::mem::take(&mut self.conns);
+        for p in conns.iter() {
+            while let Ok(Some(n)) = p.poll_msg(&mut buf) {
+                any = true;
+                match Msg::parse(&buf[..n]) {
+                    Some(m) => self.handle(p, m),
+                    None => self.bad += 1,
+                }
+            }
+        }
+        self.conns = conns;
+        any
+    }
+}
+
+fn zeros(n: usize) -> Result<KVec<u32>> {
+    let mut v = KVec::with_capacity(n, GFP_KERNEL)?;
+    for _ in 0..n {
+        v.push(0, GFP_KERNEL)?;
+    }
+    Ok(v)
+}
+
+/// The server thread.
+///
+/// # Safety
+///
+/// `data` is the `Server` of an [`RpcServer`], which outlives the thread.
+unsafe extern "C" fn server_fn(data: *mut c_void) -> c_int {
+    // SAFETY: The function's contract; only this thread uses it.
+    let s = unsafe { &mut *data.cast::<Server>() };
+    let mut idle = 0u32;
+    let mut refresh = 0u32;
+    // SAFETY: A kthread may test this.
+    while !unsafe { bindings::kthread_should_stop() } {
+        if refresh == 0 {
+            // The set of usable connections (peers fail, loopback sides).
+            s.conns = s.table().cluster().connections();
+            refresh = 1000;
+        }
+        refresh -= 1;
+        if s.round() {
+            idle = 0;
+        } else {
+            idle += 1;
+        }
+        if idle > 64 {
+            // SAFETY: Process context.
+            unsafe { bindings::usleep_range_state(200, 400, bindings::TASK_INTERRUPTIBLE) };
+        } else {
+            crate::rdma::cluster::relax(Wait::Yield);
+        }
+    }
+    s.conns = KVec::new();
+    s.reply = [const { None }; MAX_NODES];
+    0
+}
+
+/// A running lock server: its thread and its state.
+pub struct RpcServer {
+    task: *mut bindings::task_struct,
+    state: *mut Server,
+}
+
+// SAFETY: The pointers are a kthread and the state it uses, both only
+// released by `Drop` (stop, then free).
+unsafe impl Send for RpcServer {}
+// SAFETY: `&RpcServer` gives no access to either.
+unsafe impl Sync for RpcServer {}
+
+impl RpcServer {
+    /// Starts the server thread of table `t`, which must drop the server
+    /// before it goes.
+    pub fn start(t: &Table) -> Result<Self> {
+        let keys = t.keys() as usize;
+        let s = KBox::new(
+            Server {
+                t,
+                holder: zeros(keys)?,
+                head: zeros(keys)?,
+                tail: zeros(keys)?,
+                next: zeros(MAX_NODES * WAITERS_PER_NODE as usize)?,
+                reply: [const { None }; MAX_NODES],
+                conns: KVec::new(),
+                bad: 0,
+            },
+            GFP_KERNEL,
+        )?;
+        let state = KBox::into_raw(s);
+        // SAFETY: `server_fn` matches the kthread signature; `state` lives
+        // until `Drop`, after the thread is stopped.
+        let task = unsafe {
+            bindings::kthread_create(
+                Some(server_fn),
+                state.cast::<c_void>(),
+                c_str!("alock-rpc").as_char_ptr(),
+            )
+        };
+        match kernel::error::from_err_ptr(task) {
+            Ok(task) => {
+                // SAFETY: A new kthread.
+                unsafe { bindings::wake_up_process(task) };
+                Ok(Self { task, state })
+            }
+            Err(e) => {
+                // SAFETY: No thread uses it.
+                drop(unsafe { KBox::from_raw(state) });
+                Err(e)
+            }
+        }
+    }
+}
+
+impl Drop for RpcServer {
+    fn drop(&mut self) {
+        // SAFETY: Our kthread, not stopped yet (it may not have run at
+        // all: then it never will); afterwards nothing uses the state.
+        unsafe {
+            bindings::kthread_stop(self.task);
+            let s = KBox::from_raw(self.state);
+            if s.bad != 0 {
+                pr_warn!("rpc lock server: {} bad messages\n", s.bad);
+            }
+        }
+    }
+}
+
+/// Mailbox words of this node's waiters (set to 1 by a GRANT).
+pub type Mailbox = AtomicU32;
+
+/// Waits for the GRANT of `mb` (with the caller's timeout checks).
+pub fn granted(mb: &Mailbox) -> bool {
+    mb.load(Acquire) != 0
+}
