@@ -46,7 +46,7 @@ payload: module
 	@gcc -static -O2 -Wall -Wextra -Werror -Iinclude/uapi \
 		-o $(PAYLOAD)/alocktest tests/guest/alocktest.c
 	@gcc -static -O2 -Wall -Wextra -Werror -Iinclude/uapi \
-		-o $(PAYLOAD)/rdmatest tests/guest/rdmatest.c
+		-o $(PAYLOAD)/rdmatest tests/guest/rdmatest.c -lm
 	@scripts/build-alockctl.sh $(PAYLOAD)/alockctl
 	@cp tests/guest/*.sh $(PAYLOAD)/tests/guest/
 

@@ -42,7 +42,7 @@ use core::sync::atomic::{
 use kernel::{bindings, new_mutex, prelude::*, sync::Arc, sync::Mutex};
 
 use crate::harness::now_ns;
-use crate::rdma::cluster::{relax, Cluster, Peer, Wait, MAX_NODES};
+use crate::rdma::cluster::{relax, Cluster, Peer, Wait, Xfer, MAX_NODES};
 use crate::rdma::verbs::errno;
 use crate::uapi::*;
 
@@ -610,7 +610,19 @@ impl Handle<'_> {
         let s = self.scratch();
         // The victim WRITE and the first READ in one round trip: the home
         // executes the READ after the WRITE.
-        p.write_read(line + VICTIM, d + 24, 8, line + L_TAIL, s, 16, self.wait)?;
+        p.write_read(
+            Xfer {
+                remote: line + VICTIM,
+                local: d + 24,
+                len: 8,
+            },
+            Xfer {
+                remote: line + L_TAIL,
+                local: s,
+                len: 16,
+            },
+            self.wait,
+        )?;
         loop {
             let lt = t.word(s).load(Acquire);
             let v = t.word(s + 8).load(Acquire);

@@ -174,6 +174,17 @@ pub fn relax(w: Wait) {
     unsafe { ffi::alock_rdma_relax(w == Wait::Yield) };
 }
 
+/// One transfer between this node's window and a peer's.
+#[derive(Clone, Copy)]
+pub struct Xfer {
+    /// Offset in the peer's window.
+    pub remote: u64,
+    /// Offset in this node's window.
+    pub local: u64,
+    /// Bytes.
+    pub len: u32,
+}
+
 /// The connection to one peer node (or to this node, for loopback).
 pub struct Peer {
     node: u32,
@@ -822,21 +833,14 @@ impl Peer {
         Ok(())
     }
 
-    /// RDMA WRITE of `wlen` bytes of this node's window at `wlocal` to the
-    /// peer's `wremote`, and in the same round trip an RDMA READ of `rlen`
-    /// bytes at `rremote` into `rlocal`: both posted at once, the READ
+    /// An RDMA WRITE `wr` (this node's window to the peer's) and in the
+    /// same round trip an RDMA READ `rd` (the peer's window to this
+    /// node's): both posted at once, the READ
     /// executed by the peer after the WRITE (RC requests are executed in
     /// order), so it sees what the WRITE wrote.
-    pub fn write_read(
-        &self,
-        wremote: u64,
-        wlocal: u64,
-        wlen: u32,
-        rremote: u64,
-        rlocal: u64,
-        rlen: u32,
-        w: Wait,
-    ) -> Result {
+    pub fn write_read(&self, wr: Xfer, rd: Xfer, w: Wait) -> Result {
+        let (wremote, wlocal, wlen) = (wr.remote, wr.local, wr.len);
+        let (rremote, rlocal, rlen) = (rd.remote, rd.local, rd.len);
         let wl = self.window.len() as u64;
         for (off, len) in [(wlocal, wlen), (rlocal, rlen)] {
             match off.checked_add(u64::from(len)) {
@@ -857,11 +861,29 @@ impl Peer {
         // SAFETY: Inside `enter`: the QP is valid; the window ranges are
         // checked and mapped; `c1`, `c2` outlive their completions.
         self.post_result(unsafe {
-            ffi::alock_rdma_post_rw(qp, c1.as_ptr(), true, self.window.dma(wlocal as usize), self.lkey, wlen, wa, rkey)
+            ffi::alock_rdma_post_rw(
+                qp,
+                c1.as_ptr(),
+                true,
+                self.window.dma(wlocal as usize),
+                self.lkey,
+                wlen,
+                wa,
+                rkey,
+            )
         })?;
         // SAFETY: As above.
         let r = self.post_result(unsafe {
-            ffi::alock_rdma_post_rw(qp, c2.as_ptr(), false, self.window.dma(rlocal as usize), self.lkey, rlen, ra, rkey)
+            ffi::alock_rdma_post_rw(
+                qp,
+                c2.as_ptr(),
+                false,
+                self.window.dma(rlocal as usize),
+                self.lkey,
+                rlen,
+                ra,
+                rkey,
+            )
         });
         let r1 = self.wait(c1, start, w);
         r?;

@@ -132,6 +132,9 @@ pub const ALOCK_DLOCK_ALOCK: u32 = 1;
 pub const ALOCK_DLOCK_SPIN_LB: u32 = 2;
 /// `ALOCK_DLOCK_MCS_LB`: RDMA MCS lock, every access through the NIC.
 pub const ALOCK_DLOCK_MCS_LB: u32 = 3;
+/// `ALOCK_DLOCK_RPC`: RPC lock, two-sided messages to a lock server on the
+/// home node.
+pub const ALOCK_DLOCK_RPC: u32 = 4;
 /// `ALOCK_DLOCK_SPIN`: lock-table waiters spin between polls instead of
 /// yielding the CPU.
 pub const ALOCK_DLOCK_SPIN: u32 = 1 << 0;
@@ -793,10 +796,11 @@ pub const RDMA_VERBS: [(&str, u32); 6] = [
 /// `ALOCK_PLACE_*`: placements of the keys of `ALOCK_IOC_TABLE`, by name.
 pub const PLACEMENTS: [(&str, u32); 2] = [("hash", ALOCK_PLACE_HASH), ("mod", ALOCK_PLACE_MOD)];
 /// `enum alock_dlock_id`: locks of `ALOCK_IOC_DLOCK_RUN`, by name.
-pub const DLOCK_LOCKS: [(&str, u32); 3] = [
+pub const DLOCK_LOCKS: [(&str, u32); 4] = [
     ("alock", ALOCK_DLOCK_ALOCK),
     ("spin_lb", ALOCK_DLOCK_SPIN_LB),
     ("mcs_lb", ALOCK_DLOCK_MCS_LB),
+    ("rpc", ALOCK_DLOCK_RPC),
 ];
 
 const IOC_NRBITS: u32 = 8;

@@ -220,6 +220,9 @@ pub enum DlockLock {
     /// RDMA MCS lock, every access through the NIC (local threads over the
     /// loopback QP).
     McsLoopback,
+    /// RPC lock: messages to a lock server on the home node (local threads
+    /// over the loopback QP).
+    Rpc,
 }
 
 impl DlockLock {
@@ -234,6 +237,7 @@ impl DlockLock {
             DlockLock::Alock => "alock",
             DlockLock::SpinLoopback => "spin_lb",
             DlockLock::McsLoopback => "mcs_lb",
+            DlockLock::Rpc => "rpc",
         }
     }
 
@@ -243,6 +247,7 @@ impl DlockLock {
             DlockLock::Alock => "alock",
             DlockLock::SpinLoopback => "spin-loopback",
             DlockLock::McsLoopback => "mcs-loopback",
+            DlockLock::Rpc => "rpc",
         }
     }
 
