@@ -7,12 +7,13 @@
 
 use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, Ordering::Relaxed};
 
-use kernel::{bindings, prelude::*, sync::Arc};
+use kernel::{prelude::*, sync::Arc};
 
 use super::table::{table, unlock_all, Handle, Held, Kind, Table, MAX_HELD};
 use crate::harness::{next_rand, now_ns};
 use crate::kthread::{run_threads, Job, Placement};
 use crate::rdma::cluster::Wait;
+use crate::rdma::ioctl::wait_until;
 use crate::uapi::*;
 
 /// Latency samples kept per thread and locality.
@@ -218,14 +219,7 @@ pub fn run(a: &mut AlockDlockRun) -> Result {
     let start = now_ns();
     let deadline = start + i64::from(a.duration_ms) * 1_000_000;
     let interrupted = run_threads(&job, a.threads, Placement::Unbound, || {
-        let mut sig = false;
-        while now_ns() < deadline && job.finished.load(Relaxed) < a.threads {
-            // SAFETY: Process context (an ioctl).
-            if unsafe { bindings::msleep_interruptible(10) } != 0 {
-                sig = true;
-                break;
-            }
-        }
+        let sig = wait_until(deadline, || job.finished.load(Relaxed) == a.threads);
         job.stop.store(true, Relaxed);
         sig
     })?;

@@ -638,15 +638,26 @@ impl Handle<'_> {
     fn alock_remote_unlock(&self, h: &Held, d: u64) -> Result {
         let t = self.t;
         let home = t.home(h.key);
-        let line = t.line(h.key);
+        match self.rdma_release(h.key, d, home, t.line(h.key) + R_TAIL)? {
+            None => Ok(()),
+            Some((nn, no)) => {
+                let st = h.budget.saturating_sub(1);
+                self.put(nn, no, enc(u64::from(st)), d + 24, false)
+            }
+        }
+    }
+
+    /// Release of an MCS queue whose tail at `tail` (node `home`) is
+    /// changed by RDMA CAS: without a successor in `d.next` the tail goes
+    /// back to 0; if a successor is linking itself in, wait for it.
+    /// Returns the successor's descriptor address, or `None`.
+    fn rdma_release(&self, k: u32, d: u64, home: u32, tail: u64) -> Result<Option<(u32, u64)>> {
+        let t = self.t;
         let me = addr(t.me, d);
         let mut next = t.word(d + 8).load(Acquire);
         if dec(next).is_none() {
-            let old = t
-                .peer(home)?
-                .compare_and_swap(line + R_TAIL, me, 0, self.wait)?;
-            if old == me {
-                return Ok(());
+            if t.peer(home)?.compare_and_swap(tail, me, 0, self.wait)? == me {
+                return Ok(None);
             }
             let start = now_ns();
             loop {
@@ -654,13 +665,11 @@ impl Handle<'_> {
                 if dec(next).is_some() {
                     break;
                 }
-                self.check_wait(h.key, start)?;
+                self.check_wait(k, start)?;
                 relax(self.wait);
             }
         }
-        let (nn, no) = self.t.split(next)?;
-        let st = h.budget.saturating_sub(1);
-        self.put(nn, no, enc(u64::from(st)), d + 24, false)
+        t.split(next).map(Some)
     }
 
     // ---- competitors: everything through the NIC ------------------------
@@ -709,27 +718,10 @@ impl Handle<'_> {
 
     fn mcs_unlock(&self, k: u32, d: u64) -> Result {
         let t = self.t;
-        let me = addr(t.me, d);
-        let mut next = t.word(d + 8).load(Acquire);
-        if dec(next).is_none() {
-            let old = t
-                .peer(t.home(k))?
-                .compare_and_swap(t.line(k) + M_TAIL, me, 0, self.wait)?;
-            if old == me {
-                return Ok(());
-            }
-            let start = now_ns();
-            loop {
-                next = t.word(d + 8).load(Acquire);
-                if dec(next).is_some() {
-                    break;
-                }
-                self.check_wait(k, start)?;
-                relax(self.wait);
-            }
+        match self.rdma_release(k, d, t.home(k), t.line(k) + M_TAIL)? {
+            None => Ok(()),
+            Some((nn, no)) => self.put(nn, no, enc(1), d + 24, true),
         }
-        let (nn, no) = self.t.split(next)?;
-        self.put(nn, no, enc(1), d + 24, true)
     }
 
     /// RPC lock waiter ids: this node's and the global one.

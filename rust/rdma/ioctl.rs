@@ -138,9 +138,9 @@ impl Job for StressJob {
     }
 }
 
-/// Sleeps in steps of 10 ms until `done()` or `deadline`; whether a signal
-/// came.
-fn wait_until(deadline: i64, done: impl Fn() -> bool) -> bool {
+/// Sleeps in steps of 10 ms until `done()` or `deadline` (process
+/// context); whether a signal came.  The timed runs' waiting thread.
+pub fn wait_until(deadline: i64, done: impl Fn() -> bool) -> bool {
     while !done() && now_ns() < deadline {
         // SAFETY: Process context (an ioctl).
         if unsafe { bindings::msleep_interruptible(10) } != 0 {

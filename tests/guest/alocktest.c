@@ -22,6 +22,8 @@
 
 #include <linux/alock.h>
 
+#include "tap.h"
+
 /* The layout user space relies on; the module asserts the same sizes. */
 _Static_assert(sizeof(struct alock_version) == 56, "alock_version size");
 _Static_assert(sizeof(struct alock_abi_entry) == 8, "alock_abi_entry size");
@@ -34,41 +36,6 @@ _Static_assert(sizeof(struct alock_rwstress) == 136, "alock_rwstress size");
 _Static_assert(sizeof(struct alock_rwwake) == 40, "alock_rwwake size");
 _Static_assert(sizeof(struct alock_rwcost) == 16, "alock_rwcost size");
 
-static int failures;
-
-static void tap(int ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s - ", ok ? "ok" : "not ok");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failures++;
-}
-
-static int open_dev(void)
-{
-	int fd = open(ALOCK_DEVICE, O_RDWR | O_CLOEXEC);
-
-	if (fd < 0) {
-		printf("not ok - open %s: %s\n", ALOCK_DEVICE, strerror(errno));
-		exit(1);
-	}
-	return fd;
-}
-
-/* ioctl returning -errno or the (non-negative) result */
-static int xioctl(int fd, unsigned long cmd, void *arg)
-{
-	int r = ioctl(fd, cmd, arg);
-
-	return r < 0 ? -errno : r;
-}
-
 static void expect_err(int fd, unsigned long cmd, void *arg, int err,
 		       const char *what)
 {
@@ -76,14 +43,6 @@ static void expect_err(int fd, unsigned long cmd, void *arg, int err,
 
 	tap(r == -err, "%s -> %s (got %s)", what, strerror(err),
 	    r < 0 ? strerror(-r) : "success");
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 static int cmd_version(int fd)

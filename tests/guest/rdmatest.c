@@ -37,6 +37,8 @@
 
 #include <linux/alock.h>
 
+#include "tap.h"
+
 _Static_assert(sizeof(struct alock_node_addr) == 24, "alock_node_addr size");
 _Static_assert(sizeof(struct alock_cluster_join) == 416, "alock_cluster_join size");
 _Static_assert(sizeof(struct alock_cluster_status) == 736, "alock_cluster_status size");
@@ -58,35 +60,15 @@ _Static_assert(sizeof(struct alock_rdma_bench) == 80, "alock_rdma_bench size");
 #define TABLE_WINDOW	262144	/* window of the lock table tests */
 #define PORT		18600
 
-static int failures;
 static int fd;
 static int me, nodes;
 
-static void tap(int ok, const char *fmt, ...)
+/* ioctl on the device: 0 or -errno */
+static int rioctl(unsigned long cmd, void *arg)
 {
-	va_list ap;
+	int r = xioctl(fd, cmd, arg);
 
-	printf("%s - ", ok ? "ok" : "not ok");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-	fflush(stdout);
-	if (!ok)
-		failures++;
-}
-
-static int xioctl(unsigned long cmd, void *arg)
-{
-	return ioctl(fd, cmd, arg) < 0 ? -errno : 0;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	return r < 0 ? r : 0;
 }
 
 static const char *err_s(int r)
@@ -124,7 +106,7 @@ static int verb(int node, int v, uint64_t roff, uint64_t loff, uint32_t len,
 		.node = node, .verb = v, .remote_off = roff, .local_off = loff,
 		.len = len, .compare_add = a, .swap = b,
 	};
-	int r = xioctl(ALOCK_IOC_RDMA_OP, &op);
+	int r = rioctl(ALOCK_IOC_RDMA_OP, &op);
 
 	if (result)
 		*result = op.result;
@@ -138,7 +120,7 @@ static int local_io(int write, uint64_t off, void *buf, uint32_t len)
 		.local_off = off, .len = len, .data = (uintptr_t)buf,
 	};
 
-	return xioctl(ALOCK_IOC_RDMA_OP, &op);
+	return rioctl(ALOCK_IOC_RDMA_OP, &op);
 }
 
 /*
@@ -185,7 +167,7 @@ static int get_status(struct alock_cluster_status *s, int probe)
 {
 	memset(s, 0, sizeof(*s));
 	s->flags = probe ? ALOCK_STATUS_PROBE : 0;
-	return xioctl(ALOCK_IOC_CLUSTER_STATUS, s);
+	return rioctl(ALOCK_IOC_CLUSTER_STATUS, s);
 }
 
 static const char *state_name(unsigned int s)
@@ -228,7 +210,7 @@ static int cmd_errno(void)
 #define BAD_JOIN(what, err, stmt) do {					\
 		j = good;						\
 		stmt;							\
-		r = xioctl(ALOCK_IOC_CLUSTER_JOIN, &j);			\
+		r = rioctl(ALOCK_IOC_CLUSTER_JOIN, &j);			\
 		tap(r == -(err), "join with %s -> %s (got %s)", what,	\
 		    strerror(err), err_s(r));				\
 	} while (0)
@@ -253,18 +235,18 @@ static int cmd_errno(void)
 	r = ioctl(fd, ALOCK_IOC_CLUSTER_JOIN, (void *)16);
 	tap(r < 0 && errno == EFAULT, "join with an unmapped argument -> EFAULT (got %s)",
 	    r < 0 ? strerror(errno) : "success");
-	r = xioctl(ALOCK_IOC_CLUSTER_LEAVE, NULL);
+	r = rioctl(ALOCK_IOC_CLUSTER_LEAVE, NULL);
 	tap(r == -ENOTCONN, "leave when not joined -> ENOTCONN (got %s)", err_s(r));
 	r = get_status(&s, 0);
 	tap(r == 0 && s.joined == 0 && s.nr_devices >= 1,
 	    "status when not joined: joined 0, %u RDMA device(s) (%s)", s.nr_devices, err_s(r));
 	s.flags = 1U << 5;
-	r = xioctl(ALOCK_IOC_CLUSTER_STATUS, &s);
+	r = rioctl(ALOCK_IOC_CLUSTER_STATUS, &s);
 	tap(r == -EINVAL, "status with an unknown flag -> EINVAL (got %s)", err_s(r));
 	memset(&op, 0, sizeof(op));
 	op.verb = ALOCK_RDMA_FAA;
 	op.len = 8;
-	r = xioctl(ALOCK_IOC_RDMA_OP, &op);
+	r = rioctl(ALOCK_IOC_RDMA_OP, &op);
 	tap(r == -ENOTCONN, "verb when not joined -> ENOTCONN (got %s)", err_s(r));
 	return 0;
 }
@@ -277,12 +259,12 @@ static int cmd_join(int port)
 	int r;
 
 	fill_join(&j, me, nodes, port);
-	r = xioctl(ALOCK_IOC_CLUSTER_JOIN, &j);
+	r = rioctl(ALOCK_IOC_CLUSTER_JOIN, &j);
 	tap(r == 0, "node%d: join a cluster of %d (loopback, %u KiB window) in %.1f s (%s)",
 	    me, nodes, window / 1024, now_s() - t0, err_s(r));
 	if (r)
 		return 1;
-	r = xioctl(ALOCK_IOC_CLUSTER_JOIN, &j);
+	r = rioctl(ALOCK_IOC_CLUSTER_JOIN, &j);
 	tap(r == -EBUSY, "second join -> EBUSY (got %s)", err_s(r));
 	r = get_status(&s, 0);
 	tap(r == 0 && s.joined && s.node_id == (unsigned int)me &&
@@ -364,7 +346,7 @@ static int cmd_verbs(void)
 		struct alock_rdma_op op = { .node = me, .verb = ALOCK_RDMA_LOCAL_READ,
 					    .len = 8, .data = 16 };
 
-		r = xioctl(ALOCK_IOC_RDMA_OP, &op);
+		r = rioctl(ALOCK_IOC_RDMA_OP, &op);
 		tap(r == -EFAULT, "LOCAL_READ to an unmapped buffer -> EFAULT (got %s)", err_s(r));
 	}
 	ok = 1;
@@ -398,7 +380,7 @@ static int cmd_contend(int home, int threads, int incs, int bar)
 		st.threads = threads;
 		st.increments = incs;
 		st.timeout_ms = 300000;
-		r = xioctl(ALOCK_IOC_RDMA_STRESS, &st);
+		r = rioctl(ALOCK_IOC_RDMA_STRESS, &st);
 		tap(r == 0 && st.errors == 0 && st.done == (uint64_t)threads * incs,
 		    "node%d: %d threads made %llu of %d %s increments on node%d "
 		    "(%llu verbs, %llu CAS misses, %llu errors, %.2f s, %s)",
@@ -462,7 +444,7 @@ static int cmd_bench(int ms)
 					b.len = 8;
 					b.threads = threads[t];
 					b.duration_ms = ms;
-					r = xioctl(ALOCK_IOC_RDMA_BENCH, &b);
+					r = rioctl(ALOCK_IOC_RDMA_BENCH, &b);
 					tap(r == 0 && b.errors == 0 && b.ops > 0,
 					    "node%d: bench %s 8 B to node%d, %d thread(s) (%s)",
 					    me, verb_name(b.verb), j, b.threads, err_s(r));
@@ -486,11 +468,11 @@ static int cmd_bench(int ms)
 	b.len = 4;
 	b.threads = 1;
 	b.duration_ms = 1;
-	r = xioctl(ALOCK_IOC_RDMA_BENCH, &b);
+	r = rioctl(ALOCK_IOC_RDMA_BENCH, &b);
 	tap(r == -EINVAL, "bench READ of 4 bytes -> EINVAL (got %s)", err_s(r));
 	b.len = 8;
 	b.threads = ALOCK_RDMA_MAX_THREADS + 1;
-	r = xioctl(ALOCK_IOC_RDMA_BENCH, &b);
+	r = rioctl(ALOCK_IOC_RDMA_BENCH, &b);
 	tap(r == -EINVAL, "bench with %d threads -> EINVAL (got %s)", b.threads, err_s(r));
 	return 0;
 }
@@ -530,7 +512,7 @@ static int cmd_kill(int victim, int bar)
 	st.increments = 1000000;
 	st.timeout_ms = 120000;
 	t0 = now_s();
-	r = xioctl(ALOCK_IOC_RDMA_STRESS, &st);
+	r = rioctl(ALOCK_IOC_RDMA_STRESS, &st);
 	tap(r == 0 && st.errors > 0 && st.done < 2000000ULL &&
 	    (st.first_error == -ETIMEDOUT || st.first_error == -ECONNRESET ||
 	     st.first_error == -ENOTCONN),
@@ -585,7 +567,7 @@ static int table_ctl(unsigned int op, unsigned int keys, struct alock_table_ctl 
 	t->op = op;
 	t->keys = keys;
 	t->placement = ALOCK_PLACE_HASH;
-	return xioctl(ALOCK_IOC_TABLE, t);
+	return rioctl(ALOCK_IOC_TABLE, t);
 }
 
 /* Lock table input checks (joined, no table yet). */
@@ -605,11 +587,11 @@ static int cmd_table(void)
 	t.op = ALOCK_TABLE_CREATE;
 	t.keys = 8;
 	t.placement = 7;
-	r = xioctl(ALOCK_IOC_TABLE, &t);
+	r = rioctl(ALOCK_IOC_TABLE, &t);
 	tap(r == -EINVAL, "table placement 7 -> EINVAL (got %s)", err_s(r));
 	t.placement = ALOCK_PLACE_MOD;
 	t.local_budget = ALOCK_TABLE_MAX_BUDGET + 1;
-	r = xioctl(ALOCK_IOC_TABLE, &t);
+	r = rioctl(ALOCK_IOC_TABLE, &t);
 	tap(r == -EINVAL, "table budget %d -> EINVAL (got %s)", ALOCK_TABLE_MAX_BUDGET + 1, err_s(r));
 	r = table_ctl(ALOCK_TABLE_CREATE, ALOCK_TABLE_MAX_KEYS, &t);
 	tap(r == (window >= 65536 + ALOCK_TABLE_MAX_KEYS * 64 + 20480 ? 0 : -ENOSPC),
@@ -627,22 +609,22 @@ static int cmd_table(void)
 	d.threads = 1;
 	d.duration_ms = 1;
 	d.keys_per_op = 1;
-	r = xioctl(ALOCK_IOC_DLOCK_RUN, &d);
+	r = rioctl(ALOCK_IOC_DLOCK_RUN, &d);
 	tap(r == -EINVAL, "run of lock 9 -> EINVAL (got %s)", err_s(r));
 	d.lock = ALOCK_DLOCK_ALOCK;
 	d.keys_per_op = 9;
-	r = xioctl(ALOCK_IOC_DLOCK_RUN, &d);
+	r = rioctl(ALOCK_IOC_DLOCK_RUN, &d);
 	tap(r == -EINVAL, "run with 9 keys per operation -> EINVAL (got %s)", err_s(r));
 	d.keys_per_op = 1;
 	d.local_pct = 101;
-	r = xioctl(ALOCK_IOC_DLOCK_RUN, &d);
+	r = rioctl(ALOCK_IOC_DLOCK_RUN, &d);
 	tap(r == -EINVAL, "run with 101%% local -> EINVAL (got %s)", err_s(r));
 	r = table_ctl(ALOCK_TABLE_DESTROY, 0, &t);
 	tap(r == 0, "destroy the table (%s)", err_s(r));
 	r = table_ctl(ALOCK_TABLE_DESTROY, 0, &t);
 	tap(r == -ENOENT, "second destroy -> ENOENT (got %s)", err_s(r));
 	d.local_pct = 50;
-	r = xioctl(ALOCK_IOC_DLOCK_RUN, &d);
+	r = rioctl(ALOCK_IOC_DLOCK_RUN, &d);
 	tap(r == -ENOENT, "run without a table -> ENOENT (got %s)", err_s(r));
 	return 0;
 }
@@ -673,7 +655,7 @@ static int cmd_dlock(int run, int lock, int pct, int threads, int ms, int kpo, i
 	d.keys_per_op = kpo;
 	d.timeout_ms = 30000;
 	d.seed = 1 + me * 7919 + run;
-	r = xioctl(ALOCK_IOC_DLOCK_RUN, &d);
+	r = rioctl(ALOCK_IOC_DLOCK_RUN, &d);
 	tap(r == 0 && d.failures == 0 && d.errors == 0 && d.ops > 0,
 	    "node%d: %s, %d%% local, %d keys/op: %llu operations (%llu local, %llu remote), "
 	    "%llu owner violations, %llu failures (%s)",
@@ -746,7 +728,7 @@ static int cmd_dlock_kill(int victim)
 	d.seed = 17 + me;
 	if (me == victim) {
 		if (fork() == 0) {
-			xioctl(ALOCK_IOC_DLOCK_RUN, &d);
+			rioctl(ALOCK_IOC_DLOCK_RUN, &d);
 			_exit(0);
 		}
 		usleep(1500000);
@@ -759,7 +741,7 @@ static int cmd_dlock_kill(int victim)
 			pause();
 	}
 	t0 = now_s();
-	r = xioctl(ALOCK_IOC_DLOCK_RUN, &d);
+	r = rioctl(ALOCK_IOC_DLOCK_RUN, &d);
 	ok = r == 0 && d.errors == 0 &&
 	     (d.failures == 0 || d.first_error == -ETIMEDOUT || d.first_error == -EPIPE ||
 	      d.first_error == -ENOTCONN || d.first_error == -ECONNRESET);
@@ -791,19 +773,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: see the comment at the top of rdmatest.c\n");
 		return 2;
 	}
-	fd = open(ALOCK_DEVICE, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		printf("not ok - open %s: %s\n", ALOCK_DEVICE, strerror(errno));
-		return 1;
-	}
+	fd = open_dev();
 	if (!strcmp(cmd, "status")) {
 		print_status();
 		return 0;
 	}
 	if (!strcmp(cmd, "leave")) {
-		r = xioctl(ALOCK_IOC_CLUSTER_LEAVE, NULL);
+		r = rioctl(ALOCK_IOC_CLUSTER_LEAVE, NULL);
 		tap(r == 0, "leave the cluster (%s)", err_s(r));
-		r = xioctl(ALOCK_IOC_CLUSTER_LEAVE, NULL);
+		r = rioctl(ALOCK_IOC_CLUSTER_LEAVE, NULL);
 		tap(r == -ENOTCONN, "second leave -> ENOTCONN (got %s)", err_s(r));
 		return failures ? 1 : 0;
 	}

@@ -375,7 +375,10 @@ perf_pair() {
 			sed 's/^/#   /' /tmp/perf.out
 		fi
 	else
-		# The server may not listen yet: retry for up to a minute.
+		# The server may not listen yet: retry for up to a minute (after
+		# a pause: a connect that meets no listener has been seen to
+		# crash perftest's librdmacm client under TCG).
+		sleep 2
 		i=0
 		until timeout 120 "$prog" -d rxe0 -R -F -p "$port" -n $LAT_ITERS "$@" \
 			"$(peer_ip 0)" >/tmp/perf.out 2>&1; do

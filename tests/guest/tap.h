@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Shared by the guest test programs (alocktest.c, rdmatest.c): TAP lines
+ * without numbers ("ok - what", "not ok - what"; tests/guest/run.sh
+ * numbers them), /dev/alock, ioctl with -errno results, a clock.
+ */
+#ifndef ALOCK_TESTS_TAP_H
+#define ALOCK_TESTS_TAP_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+
+#include <linux/alock.h>
+
+static int failures;
+
+static void tap(int ok, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s - ", ok ? "ok" : "not ok");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+	fflush(stdout);
+	if (!ok)
+		failures++;
+}
+
+/* /dev/alock, or a failed check and exit 1. */
+static int open_dev(void)
+{
+	int fd = open(ALOCK_DEVICE, O_RDWR | O_CLOEXEC);
+
+	if (fd < 0) {
+		printf("not ok - open %s: %s\n", ALOCK_DEVICE, strerror(errno));
+		exit(1);
+	}
+	return fd;
+}
+
+/* ioctl returning -errno or the (non-negative) result */
+static int xioctl(int fd, unsigned long cmd, void *arg)
+{
+	int r = ioctl(fd, cmd, arg);
+
+	return r < 0 ? -errno : r;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+#endif /* ALOCK_TESTS_TAP_H */
