@@ -112,6 +112,8 @@ fn in_out<T: FromBytes + AsBytes>(user: UserSlice, f: impl FnOnce(&mut T) -> Res
 struct OpenFile {
     /// Number of ioctls served on this file (for debugging).
     calls: core::sync::atomic::AtomicU64,
+    /// Lock-table keys held through this file (released when it closes).
+    dl: alock::capi::UserLocks,
 }
 
 /// The `/dev/alock` device.
@@ -124,6 +126,7 @@ impl MiscDevice for AlockDevice {
         Ok(KBox::new(
             OpenFile {
                 calls: core::sync::atomic::AtomicU64::new(0),
+                dl: alock::capi::UserLocks::new(),
             },
             GFP_KERNEL,
         )?)
@@ -186,6 +189,8 @@ impl MiscDevice for AlockDevice {
             ALOCK_IOC_RDMA_BENCH => in_out(user, rdma::ioctl::bench)?,
             ALOCK_IOC_TABLE => in_out(user, alock::table::ctl)?,
             ALOCK_IOC_DLOCK_RUN => in_out(user, alock::run::run)?,
+            ALOCK_IOC_DLOCK_LOCK => in_out(user, |a| file.dl.ioctl(a, true))?,
+            ALOCK_IOC_DLOCK_UNLOCK => in_out(user, |a| file.dl.ioctl(a, false))?,
             _ => return Err(ENOTTY),
         }
         Ok(0)

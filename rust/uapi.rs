@@ -719,6 +719,32 @@ pub struct AlockDlockRun {
     pub remote_lat_p99_ns: u64,
 }
 
+/// `struct alock_dlock_key`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct AlockDlockKey {
+    /// Key.
+    pub key: u32,
+    /// Must be 0.
+    pub flags: u32,
+    /// Longest wait (first lock of the file).
+    pub timeout_ms: u32,
+    /// Must be 0.
+    pub reserved: u32,
+    /// Out: home node.
+    pub home: u32,
+    /// Out: 0.
+    pub reserved2: u32,
+    /// Out: time taken.
+    pub latency_ns: u64,
+}
+
+// SAFETY: Plain old data without padding (size assertions below).
+unsafe impl FromBytes for AlockDlockKey {}
+// SAFETY: See above.
+unsafe impl AsBytes for AlockDlockKey {}
+const _: () = assert!(core::mem::size_of::<AlockDlockKey>() == 32);
+
 // SAFETY: Plain old data without padding (size assertions below).
 unsafe impl FromBytes for AlockTableCtl {}
 // SAFETY: See above.
@@ -819,9 +845,13 @@ pub const ALOCK_IOC_RDMA_BENCH: u32 = _IOWR::<AlockRdmaBench>(ALOCK_IOC_MAGIC, 0
 pub const ALOCK_IOC_TABLE: u32 = _IOWR::<AlockTableCtl>(ALOCK_IOC_MAGIC, 0x0f);
 /// `ALOCK_IOC_DLOCK_RUN`.
 pub const ALOCK_IOC_DLOCK_RUN: u32 = _IOWR::<AlockDlockRun>(ALOCK_IOC_MAGIC, 0x10);
+/// `ALOCK_IOC_DLOCK_LOCK`.
+pub const ALOCK_IOC_DLOCK_LOCK: u32 = _IOWR::<AlockDlockKey>(ALOCK_IOC_MAGIC, 0x11);
+/// `ALOCK_IOC_DLOCK_UNLOCK`.
+pub const ALOCK_IOC_DLOCK_UNLOCK: u32 = _IOWR::<AlockDlockKey>(ALOCK_IOC_MAGIC, 0x12);
 
 /// Every command the module implements, for `ALOCK_IOC_ABI`.
-pub const ABI_TABLE: [AlockAbiEntry; 17] = [
+pub const ABI_TABLE: [AlockAbiEntry; 19] = [
     AlockAbiEntry {
         cmd: ALOCK_IOC_VERSION,
         arg_size: core::mem::size_of::<AlockVersion>() as u32,
@@ -889,6 +919,14 @@ pub const ABI_TABLE: [AlockAbiEntry; 17] = [
     AlockAbiEntry {
         cmd: ALOCK_IOC_DLOCK_RUN,
         arg_size: core::mem::size_of::<AlockDlockRun>() as u32,
+    },
+    AlockAbiEntry {
+        cmd: ALOCK_IOC_DLOCK_LOCK,
+        arg_size: core::mem::size_of::<AlockDlockKey>() as u32,
+    },
+    AlockAbiEntry {
+        cmd: ALOCK_IOC_DLOCK_UNLOCK,
+        arg_size: core::mem::size_of::<AlockDlockKey>() as u32,
     },
 ];
 

@@ -145,6 +145,9 @@ pub struct Table {
     desc_base: u64,
     peers: [Option<Arc<Peer>>; MAX_NODES],
     handles: AtomicU64,
+    /// Per handle index: descriptor slots retired after a failed acquire
+    /// (a late hand-off may still write them), never used again.
+    retired: [core::sync::atomic::AtomicU8; MAX_HANDLES],
     /// Keys found broken (a peer lost while the lock was held or queued).
     broken: KVec<AtomicBool>,
     /// Keys homed here, and elsewhere.
@@ -246,6 +249,7 @@ impl Table {
             desc_base,
             peers,
             handles: AtomicU64::new(0),
+            retired: [const { core::sync::atomic::AtomicU8::new(0) }; MAX_HANDLES],
             broken,
             local_keys,
             remote_keys,
@@ -333,7 +337,7 @@ impl Table {
                 return Ok(Handle {
                     t: self,
                     idx,
-                    used: 0,
+                    used: u32::from(self.retired[idx].load(Acquire)),
                     wait,
                     timeout_ns: i64::from(ms) * 1_000_000,
                 });
@@ -472,17 +476,28 @@ impl Handle<'_> {
         }
         let slot = (!self.used).trailing_zeros() as usize;
         if slot >= MAX_HELD {
+            // All held, or retired after failures.
             return Err(EBUSY);
         }
         let d = self.desc(slot);
         self.t.word(d).store(0, Relaxed);
         self.t.word(d + 8).store(0, Release);
-        let budget = match kind {
-            Kind::Alock if self.t.home(k) == self.t.me => self.alock_local(k, d)?,
-            Kind::Alock => self.alock_remote(k, d)?,
-            Kind::SpinLoopback => self.spin_lock(k)?,
-            Kind::McsLoopback => self.mcs_lock(k, d)?,
-            Kind::Rpc => self.rpc_lock(k, slot)?,
+        let r = match kind {
+            Kind::Alock if self.t.home(k) == self.t.me => self.alock_local(k, d),
+            Kind::Alock => self.alock_remote(k, d),
+            Kind::SpinLoopback => self.spin_lock(k),
+            Kind::McsLoopback => self.mcs_lock(k, d),
+            Kind::Rpc => self.rpc_lock(k, slot),
+        };
+        let budget = match r {
+            Ok(b) => b,
+            Err(e) => {
+                // The descriptor (and RPC waiter id) may still be in a
+                // queue and get a late hand-off: never use it again.
+                self.used |= 1 << slot;
+                self.t.retired[self.idx].fetch_or(1 << slot, AcqRel);
+                return Err(e);
+            }
         };
         self.used |= 1 << slot;
         Ok(Held {

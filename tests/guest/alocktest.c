@@ -92,6 +92,8 @@ static int cmd_abi(int fd)
 		{ "ALOCK_IOC_RDMA_BENCH", { ALOCK_IOC_RDMA_BENCH, sizeof(struct alock_rdma_bench) } },
 		{ "ALOCK_IOC_TABLE", { ALOCK_IOC_TABLE, sizeof(struct alock_table_ctl) } },
 		{ "ALOCK_IOC_DLOCK_RUN", { ALOCK_IOC_DLOCK_RUN, sizeof(struct alock_dlock_run) } },
+		{ "ALOCK_IOC_DLOCK_LOCK", { ALOCK_IOC_DLOCK_LOCK, sizeof(struct alock_dlock_key) } },
+		{ "ALOCK_IOC_DLOCK_UNLOCK", { ALOCK_IOC_DLOCK_UNLOCK, sizeof(struct alock_dlock_key) } },
 	};
 	struct alock_abi_entry tab[ALOCK_ABI_MAX_ENTRIES];
 	struct alock_abi q = {

@@ -18,6 +18,7 @@
  *   rdmatest table NODE NODES          lock table input checks
  *   rdmatest dlock NODE NODES RUN LOCK LOCAL% THREADS MS [KEYS_PER_OP [KEYS]]
  *   rdmatest dlock-kill NODE NODES VICTIM   ALock with a node killed
+ *   rdmatest dlock-user NODE NODES     keys locked from user space
  *   rdmatest dlock-table NODE NODES KEYS | dlock-table-done NODE NODES
  *                                      a table for the C API test module
  *   rdmatest status | leave
@@ -764,6 +765,101 @@ static int cmd_dlock_kill(int victim)
 	return 0;
 }
 
+static int ukey(int f, unsigned long cmd, unsigned int key, unsigned int timeout_ms,
+		struct alock_dlock_key *out)
+{
+	struct alock_dlock_key k = { .key = key, .timeout_ms = timeout_ms };
+	int r = xioctl(f, cmd, &k);
+
+	if (out)
+		*out = k;
+	return r < 0 ? r : 0;
+}
+
+/*
+ * Keys locked and unlocked through /dev/alock files: errors, exclusion
+ * between two files of this node (the second times out, the key is then
+ * broken here), release at close.  Each node uses its own 16 of 64 keys.
+ */
+static int cmd_dlock_user(void)
+{
+	struct alock_table_ctl t;
+	struct alock_dlock_key k;
+	unsigned int kl = 0, kr = 0, kc = 0, i;
+	int f2, f3, r, have_l = 0, have_r = 0, have_c = 0;
+	double t0;
+
+	r = table_ctl(ALOCK_TABLE_CREATE, 64, &t);
+	tap(r == 0, "node%d: table of 64 keys for user-space locks (%s)", me, err_s(r));
+	check_barrier(220, nodes);
+	/* Find a local, a remote and a spare key among this node's 16. */
+	for (i = 16 * (me % 4); i < 16 * (unsigned int)(me % 4) + 16; i++) {
+		r = ukey(fd, ALOCK_IOC_DLOCK_LOCK, i, 0, &k);
+		if (r) {
+			tap(0, "node%d: lock key %u from user space (%s)", me, i, err_s(r));
+			break;
+		}
+		ukey(fd, ALOCK_IOC_DLOCK_UNLOCK, i, 0, NULL);
+		if ((int)k.home == me && !have_l) {
+			kl = i;
+			have_l = 1;
+		} else if ((int)k.home != me && !have_r) {
+			kr = i;
+			have_r = 1;
+		} else if (!have_c) {
+			kc = i;
+			have_c = 1;
+		}
+	}
+	tap(have_l && have_r && have_c, "node%d: keys homed here (%u) and elsewhere (%u) found",
+	    me, kl, kr);
+	r = ukey(fd, ALOCK_IOC_DLOCK_LOCK, kl, 0, &k);
+	tap(r == 0 && (int)k.home == me, "node%d: lock local key %u (%.1f us, %s)", me, kl,
+	    k.latency_ns / 1e3, err_s(r));
+	r = ukey(fd, ALOCK_IOC_DLOCK_LOCK, kl, 0, NULL);
+	tap(r == -EDEADLK, "lock of a key the file holds -> EDEADLK (got %s)", err_s(r));
+	r = ukey(fd, ALOCK_IOC_DLOCK_UNLOCK, kr, 0, NULL);
+	tap(r == -ENOENT, "unlock of a key the file does not hold -> ENOENT (got %s)", err_s(r));
+	r = ukey(fd, ALOCK_IOC_DLOCK_UNLOCK, kl, 0, NULL);
+	tap(r == 0, "unlock key %u (%s)", kl, err_s(r));
+	r = ukey(fd, ALOCK_IOC_DLOCK_LOCK, 64, 0, NULL);
+	tap(r == -EINVAL, "lock of key 64 of 64 -> EINVAL (got %s)", err_s(r));
+	k = (struct alock_dlock_key){ .key = kl, .flags = 1 };
+	r = xioctl(fd, ALOCK_IOC_DLOCK_LOCK, &k);
+	tap(r == -EINVAL, "lock with a flag -> EINVAL (got %s)", err_s(r));
+	/* Release at close: a key held by a closed file can be taken. */
+	f3 = open_dev();
+	r = ukey(f3, ALOCK_IOC_DLOCK_LOCK, kc, 0, NULL);
+	close(f3);
+	t0 = now_s();
+	if (!r)
+		r = ukey(fd, ALOCK_IOC_DLOCK_LOCK, kc, 3000, NULL);
+	tap(r == 0 && now_s() - t0 < 3, "node%d: a key held by a closed file is free again (%s)",
+	    me, err_s(r));
+	ukey(fd, ALOCK_IOC_DLOCK_UNLOCK, kc, 0, NULL);
+	/* Exclusion between two files: the second waits, times out. */
+	f2 = open_dev();
+	r = ukey(fd, ALOCK_IOC_DLOCK_LOCK, kr, 0, NULL);
+	tap(r == 0, "node%d: lock remote key %u (%s)", me, kr, err_s(r));
+	t0 = now_s();
+	r = ukey(f2, ALOCK_IOC_DLOCK_LOCK, kr, 500, NULL);
+	tap(r == -ETIMEDOUT && now_s() - t0 >= 0.4,
+	    "node%d: a second file waits for the held key and times out (%s after %.2f s)",
+	    me, err_s(r), now_s() - t0);
+	r = ukey(fd, ALOCK_IOC_DLOCK_UNLOCK, kr, 0, NULL);
+	tap(r == 0, "unlock the held key (%s)", err_s(r));
+	r = ukey(fd, ALOCK_IOC_DLOCK_LOCK, kr, 0, NULL);
+	tap(r == -EPIPE, "the key given up on is broken on this node -> EPIPE (got %s)", err_s(r));
+	close(f2);
+	r = table_ctl(ALOCK_TABLE_SUM, 0, &t);
+	tap(r == 0 && t.broken == 1, "node%d: one broken key (got %u)", me, t.broken);
+	check_barrier(221, nodes);
+	r = table_ctl(ALOCK_TABLE_DESTROY, 0, &t);
+	tap(r == 0, "node%d: destroy the table (%s)", me, err_s(r));
+	check_barrier(222, nodes);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -815,6 +911,8 @@ int main(int argc, char **argv)
 		r = table_ctl(ALOCK_TABLE_DESTROY, 0, &t);
 		tap(r == 0, "node%d: destroy the C API test's table (%s)", me, err_s(r));
 		check_barrier(212, nodes);
+	} else if (!strcmp(cmd, "dlock-user")) {
+		cmd_dlock_user();
 	} else if (!strcmp(cmd, "dlock-kill") && argc > 4)
 		cmd_dlock_kill(atoi(argv[4]));
 	else if (!strcmp(cmd, "join"))

@@ -476,6 +476,7 @@ alock_tests() {
 		done
 		$RT dlock "$node" "$nodes" $run 1 50 2 "$DLOCK_MS" 3 16
 		dltest_module
+		$RT dlock-user "$node" "$nodes"
 		[ "$nodes" -ge 3 ] && $RT dlock-kill "$node" "$nodes" $((nodes - 1))
 		$RT leave
 	fi

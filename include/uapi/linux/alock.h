@@ -839,6 +839,34 @@ struct alock_dlock_run {
 	__u64 remote_lat_p99_ns;
 };
 
+/**
+ * struct alock_dlock_key - ALOCK_IOC_DLOCK_LOCK, ALOCK_IOC_DLOCK_UNLOCK
+ * @key:	key of the node's lock table
+ * @flags:	must be 0
+ * @timeout_ms:	longest wait for a lock, 0 (10000): taken from the first
+ *		LOCK of the file, which creates the file's handle
+ * @reserved:	must be 0
+ * @home:	out: the key's home node
+ * @latency_ns:	out: time the call took
+ *
+ * A key locked through a file (with ALock) stays held until it is
+ * unlocked through the same file or the file is closed; a file holds at
+ * most 8 keys.  -ENOENT: no table (LOCK) or the key is not held (UNLOCK);
+ * -EDEADLK: the file holds the key already; -EBUSY: another ioctl of the
+ * same file is taking or releasing a key, or 8 keys are held; -ETIMEDOUT,
+ * -EPIPE, -ENOTCONN as for ALOCK_IOC_DLOCK_RUN (the key is then broken on
+ * this node).
+ */
+struct alock_dlock_key {
+	__u32 key;
+	__u32 flags;
+	__u32 timeout_ms;
+	__u32 reserved;
+	__u32 home;
+	__u32 reserved2;
+	__u64 latency_ns;
+};
+
 #define ALOCK_IOC_VERSION	_IOR(ALOCK_IOC_MAGIC, 0x00, struct alock_version)
 #define ALOCK_IOC_ABI		_IOWR(ALOCK_IOC_MAGIC, 0x01, struct alock_abi)
 #define ALOCK_IOC_SELFTEST	_IOWR(ALOCK_IOC_MAGIC, 0x02, struct alock_selftest)
@@ -856,5 +884,7 @@ struct alock_dlock_run {
 #define ALOCK_IOC_RDMA_BENCH	_IOWR(ALOCK_IOC_MAGIC, 0x0e, struct alock_rdma_bench)
 #define ALOCK_IOC_TABLE		_IOWR(ALOCK_IOC_MAGIC, 0x0f, struct alock_table_ctl)
 #define ALOCK_IOC_DLOCK_RUN	_IOWR(ALOCK_IOC_MAGIC, 0x10, struct alock_dlock_run)
+#define ALOCK_IOC_DLOCK_LOCK	_IOWR(ALOCK_IOC_MAGIC, 0x11, struct alock_dlock_key)
+#define ALOCK_IOC_DLOCK_UNLOCK	_IOWR(ALOCK_IOC_MAGIC, 0x12, struct alock_dlock_key)
 
 #endif /* _UAPI_LINUX_ALOCK_H */

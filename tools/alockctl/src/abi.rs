@@ -692,6 +692,27 @@ pub struct AlockTableCtl {
     pub counter_sum: u64,
 }
 
+/// `struct alock_dlock_key`: argument of `ALOCK_IOC_DLOCK_LOCK` and
+/// `ALOCK_IOC_DLOCK_UNLOCK`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AlockDlockKey {
+    /// Key of the node's lock table.
+    pub key: u32,
+    /// Must be 0.
+    pub flags: u32,
+    /// Longest wait for a lock (the file's first LOCK; 0: 10000 ms).
+    pub timeout_ms: u32,
+    /// Must be 0.
+    pub reserved: u32,
+    /// Out: the key's home node.
+    pub home: u32,
+    /// Out: 0.
+    pub reserved2: u32,
+    /// Out: time the call took.
+    pub latency_ns: u64,
+}
+
 /// `struct alock_dlock_run`: argument of `ALOCK_IOC_DLOCK_RUN`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
@@ -941,9 +962,24 @@ pub const ALOCK_IOC_DLOCK_RUN: u32 = ioc(
     size_of::<AlockDlockRun>(),
 );
 
+/// `ALOCK_IOC_DLOCK_LOCK`.
+pub const ALOCK_IOC_DLOCK_LOCK: u32 = ioc(
+    IOC_READ | IOC_WRITE,
+    ALOCK_IOC_MAGIC,
+    0x11,
+    size_of::<AlockDlockKey>(),
+);
+/// `ALOCK_IOC_DLOCK_UNLOCK`.
+pub const ALOCK_IOC_DLOCK_UNLOCK: u32 = ioc(
+    IOC_READ | IOC_WRITE,
+    ALOCK_IOC_MAGIC,
+    0x12,
+    size_of::<AlockDlockKey>(),
+);
+
 /// Every command of the header, by name: what the module must implement
 /// identically for this tool to run.
-pub const COMMANDS: [(&str, u32); 17] = [
+pub const COMMANDS: [(&str, u32); 19] = [
     ("ALOCK_IOC_VERSION", ALOCK_IOC_VERSION),
     ("ALOCK_IOC_ABI", ALOCK_IOC_ABI),
     ("ALOCK_IOC_SELFTEST", ALOCK_IOC_SELFTEST),
@@ -961,6 +997,8 @@ pub const COMMANDS: [(&str, u32); 17] = [
     ("ALOCK_IOC_RDMA_BENCH", ALOCK_IOC_RDMA_BENCH),
     ("ALOCK_IOC_TABLE", ALOCK_IOC_TABLE),
     ("ALOCK_IOC_DLOCK_RUN", ALOCK_IOC_DLOCK_RUN),
+    ("ALOCK_IOC_DLOCK_LOCK", ALOCK_IOC_DLOCK_LOCK),
+    ("ALOCK_IOC_DLOCK_UNLOCK", ALOCK_IOC_DLOCK_UNLOCK),
 ];
 
 /// Name of a command of [`COMMANDS`], or `None` for one this tool does not know.
@@ -998,7 +1036,8 @@ ioctl_arg!(
     AlockRdmaStress,
     AlockRdmaBench,
     AlockTableCtl,
-    AlockDlockRun
+    AlockDlockRun,
+    AlockDlockKey
 );
 
 /// The string in a NUL-terminated byte array (lossy UTF-8).

@@ -420,6 +420,19 @@ fn rust_side() -> BTreeMap<String, u64> {
     );
     layout!(
         m,
+        "alock_dlock_key",
+        AlockDlockKey {
+            key,
+            flags,
+            timeout_ms,
+            reserved,
+            home,
+            reserved2,
+            latency_ns
+        }
+    );
+    layout!(
+        m,
         "alock_dlock_run",
         AlockDlockRun {
             lock,
@@ -527,7 +540,7 @@ fn header_and_rust_agree() {
     let structs = parse_structs(&h);
     let consts = parse_constants(&h);
     // The parser must have found the known structures and commands.
-    assert_eq!(structs.len(), 19, "{structs:?}");
+    assert_eq!(structs.len(), 20, "{structs:?}");
     assert_eq!(structs["alock_rwstress"].len(), 22);
     assert_eq!(structs["alock_stress"].len(), 13);
     assert_eq!(structs["alock_cluster_join"].len(), 8);
