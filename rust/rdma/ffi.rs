@@ -8,7 +8,7 @@
 
 #![allow(non_camel_case_types)]
 
-use core::ffi::{c_char, c_int, c_void};
+use core::ffi::{c_int, c_void};
 use core::sync::atomic::AtomicU32;
 
 macro_rules! opaque {
@@ -244,6 +244,3 @@ pub mod cm_event {
     /// `RDMA_CM_EVENT_TIMEWAIT_EXIT`.
     pub const TIMEWAIT_EXIT: i32 = 15;
 }
-
-/// Silences "unused" for `c_char` on configurations that use none.
-pub type CChar = c_char;
