@@ -222,11 +222,11 @@ impl Device {
     ) -> Result<(), Error> {
         debug_assert_eq!(abi::ioc_size(cmd) as usize, std::mem::size_of::<T>());
         // `AlockAbi::entries` is the only embedded pointer; `open` points it
-        // at a live buffer of `nr_entries` entries.
-        // SAFETY: `arg` is an exclusive reference to one of the `#[repr(C)]`
-        // argument structures of `abi` (enforced by the sealed `IoctlArg`),
-        // whose size is the one encoded in `cmd` (checked above and in
-        // tests/abi.rs); the kernel reads and writes at most that many bytes.
+        // at a live buffer of `nr_entries` entries.  `arg` is an exclusive
+        // reference to one of the `#[repr(C)]` argument structures of `abi`
+        // (enforced by the sealed `IoctlArg`).
+        // SAFETY: `arg`'s size is the one encoded in `cmd` (checked above and
+        // in tests/abi.rs); the kernel reads and writes at most that many bytes.
         let r = unsafe {
             libc::ioctl(
                 self.file.as_raw_fd(),
