@@ -2,7 +2,21 @@
 
 //! Small helpers shared by the stress and benchmark runs.
 
-use kernel::bindings;
+use kernel::{bindings, prelude::*};
+
+/// A vector of `n` elements, each made by `f`.
+pub fn kvec_from_fn<T>(n: usize, f: impl Fn() -> T) -> Result<KVec<T>> {
+    let mut v = KVec::with_capacity(n, GFP_KERNEL)?;
+    for _ in 0..n {
+        v.push(f(), GFP_KERNEL)?;
+    }
+    Ok(v)
+}
+
+/// The `p`-th percentile (0..=100) of sorted, non-empty samples.
+pub fn percentile(sorted: &[u64], p: usize) -> u64 {
+    sorted[(sorted.len() - 1) * p / 100]
+}
 
 /// Monotonic time in nanoseconds.
 pub fn now_ns() -> i64 {

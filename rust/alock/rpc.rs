@@ -178,11 +178,7 @@ impl Server {
 }
 
 fn zeros(n: usize) -> Result<KVec<u32>> {
-    let mut v = KVec::with_capacity(n, GFP_KERNEL)?;
-    for _ in 0..n {
-        v.push(0, GFP_KERNEL)?;
-    }
-    Ok(v)
+    crate::harness::kvec_from_fn(n, || 0)
 }
 
 /// The server thread.

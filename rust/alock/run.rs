@@ -10,7 +10,7 @@ use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, Ordering::
 use kernel::{prelude::*, sync::Arc};
 
 use super::table::{table, unlock_all, Handle, Held, Kind, Table, MAX_HELD};
-use crate::harness::{next_rand, now_ns};
+use crate::harness::{kvec_from_fn, next_rand, now_ns, percentile};
 use crate::kthread::{run_threads, Job, Placement};
 use crate::rdma::cluster::Wait;
 use crate::rdma::ioctl::wait_until;
@@ -159,21 +159,12 @@ impl Job for RunJob {
     }
 }
 
-fn zeroed_vec<T>(n: usize, f: impl Fn() -> T) -> Result<KVec<T>> {
-    let mut v = KVec::with_capacity(n, GFP_KERNEL)?;
-    for _ in 0..n {
-        v.push(f(), GFP_KERNEL)?;
-    }
-    Ok(v)
-}
-
 fn percentiles(v: &mut KVec<u64>) -> (u64, u64) {
     if v.is_empty() {
         return (0, 0);
     }
     v.sort_unstable();
-    let at = |p: usize| v[(v.len() - 1) * p / 100];
-    (at(50), at(99))
+    (percentile(v, 50), percentile(v, 99))
 }
 
 /// `ALOCK_IOC_DLOCK_RUN`.
@@ -212,9 +203,9 @@ pub fn run(a: &mut AlockDlockRun) -> Result {
         failures: AtomicU64::new(0),
         first_error: AtomicI32::new(0),
         finished: AtomicU32::new(0),
-        per_thread: zeroed_vec(n, || AtomicU64::new(0))?,
-        samples: zeroed_vec(n * 2 * SAMPLES, || AtomicU64::new(0))?,
-        nsamples: zeroed_vec(2 * n, || AtomicU32::new(0))?,
+        per_thread: kvec_from_fn(n, || AtomicU64::new(0))?,
+        samples: kvec_from_fn(n * 2 * SAMPLES, || AtomicU64::new(0))?,
+        nsamples: kvec_from_fn(2 * n, || AtomicU32::new(0))?,
     };
     let start = now_ns();
     let deadline = start + i64::from(a.duration_ms) * 1_000_000;

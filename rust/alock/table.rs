@@ -41,7 +41,7 @@ use core::sync::atomic::{
 
 use kernel::{bindings, new_mutex, prelude::*, sync::Arc, sync::Mutex};
 
-use crate::harness::now_ns;
+use crate::harness::{kvec_from_fn, now_ns};
 use crate::rdma::cluster::{relax, Cluster, Peer, Wait, Xfer, MAX_NODES};
 use crate::rdma::verbs::errno;
 use crate::uapi::*;
@@ -223,10 +223,9 @@ impl Table {
                 }
             }
         }
-        let mut broken = KVec::with_capacity(a.keys as usize, GFP_KERNEL)?;
+        let broken = kvec_from_fn(a.keys as usize, || AtomicBool::new(false))?;
         let (mut local_keys, mut remote_keys) = (KVec::new(), KVec::new());
         for k in 0..a.keys {
-            broken.push(AtomicBool::new(false), GFP_KERNEL)?;
             if home_of(k, nodes, a.placement) == me {
                 local_keys.push(k, GFP_KERNEL)?;
             } else {
@@ -234,10 +233,9 @@ impl Table {
             }
         }
         let budget = |b: u32| if b == 0 { DEFAULT_BUDGET } else { b };
-        let mut mail = KVec::with_capacity(super::rpc::WAITERS_PER_NODE as usize, GFP_KERNEL)?;
-        for _ in 0..super::rpc::WAITERS_PER_NODE {
-            mail.push(super::rpc::Mailbox::new(0), GFP_KERNEL)?;
-        }
+        let mail = kvec_from_fn(super::rpc::WAITERS_PER_NODE as usize, || {
+            super::rpc::Mailbox::new(0)
+        })?;
         Ok(Self {
             c,
             me,
@@ -412,16 +410,24 @@ impl Handle<'_> {
         self.t.desc_base + (MAX_HANDLES * MAX_HELD) as u64 * DESC + self.idx as u64 * SCRATCH
     }
 
-    /// Waits for a complete state word in this thread's descriptor.
-    fn wait_state(&self, d: u64, k: u32, start: i64) -> Result<u64> {
-        let w = self.t.word(d);
+    /// Waits until the word `off` of this thread's descriptor holds a
+    /// complete [`enc`] value (a hand-off in `state`, a successor's address
+    /// in `next`) and returns it.
+    fn wait_word(&self, off: u64, k: u32, start: i64) -> Result<u64> {
+        let w = self.t.word(off);
         loop {
-            if let Some(x) = dec(w.load(Acquire)) {
-                return Ok(x);
+            let v = w.load(Acquire);
+            if dec(v).is_some() {
+                return Ok(v);
             }
             self.check_wait(k, start)?;
             relax(self.wait);
         }
+    }
+
+    /// Waits for the hand-off into descriptor `d`; its payload.
+    fn wait_state(&self, d: u64, k: u32, start: i64) -> Result<u64> {
+        dec(self.wait_word(d, k, start)?).ok_or(EIO)
     }
 
     /// Gives up a wait that outlasted the timeout (`ETIMEDOUT`), or one
@@ -585,15 +591,7 @@ impl Handle<'_> {
             {
                 return Ok(());
             }
-            let start = now_ns();
-            loop {
-                next = t.word(d + 8).load(Acquire);
-                if next != 0 {
-                    break;
-                }
-                self.check_wait(h.key, start)?;
-                relax(self.wait);
-            }
+            next = self.wait_word(d + 8, h.key, now_ns())?;
         }
         let (_, no) = self.t.split(next)?;
         let st = h.budget.saturating_sub(1);
@@ -674,15 +672,7 @@ impl Handle<'_> {
             if t.peer(home)?.compare_and_swap(tail, me, 0, self.wait)? == me {
                 return Ok(None);
             }
-            let start = now_ns();
-            loop {
-                next = t.word(d + 8).load(Acquire);
-                if dec(next).is_some() {
-                    break;
-                }
-                self.check_wait(k, start)?;
-                relax(self.wait);
-            }
+            next = self.wait_word(d + 8, k, now_ns())?;
         }
         t.split(next).map(Some)
     }

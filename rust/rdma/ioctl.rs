@@ -15,7 +15,7 @@ use kernel::{
 
 use super::cluster::{cluster, Cluster, Peer, Wait};
 use super::verbs::errno;
-use crate::harness::now_ns;
+use crate::harness::{kvec_from_fn, now_ns, percentile};
 use crate::kthread::{run_threads, Job, Placement};
 use crate::uapi::*;
 
@@ -278,14 +278,8 @@ pub fn bench(a: &mut AlockRdmaBench) -> Result {
         return Err(ERANGE);
     }
     let n = a.threads as usize;
-    let mut samples = KVec::with_capacity(n * SAMPLES, GFP_KERNEL)?;
-    for _ in 0..n * SAMPLES {
-        samples.push(AtomicU64::new(0), GFP_KERNEL)?;
-    }
-    let mut nsamples = KVec::with_capacity(n, GFP_KERNEL)?;
-    for _ in 0..n {
-        nsamples.push(AtomicU32::new(0), GFP_KERNEL)?;
-    }
+    let samples = kvec_from_fn(n * SAMPLES, || AtomicU64::new(0))?;
+    let nsamples = kvec_from_fn(n, || AtomicU32::new(0))?;
     let job = BenchJob {
         peer,
         verb: a.verb,
@@ -324,10 +318,9 @@ pub fn bench(a: &mut AlockRdmaBench) -> Result {
     }
     lat.sort_unstable();
     if let (Some(&min), Some(&max)) = (lat.first(), lat.last()) {
-        let pct = |p: usize| lat[(lat.len() - 1) * p / 100];
         a.lat_min_ns = min;
-        a.lat_median_ns = pct(50);
-        a.lat_p99_ns = pct(99);
+        a.lat_median_ns = percentile(&lat, 50);
+        a.lat_p99_ns = percentile(&lat, 99);
         a.lat_max_ns = max;
     }
     if interrupted {
