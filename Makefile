@@ -7,6 +7,7 @@
 #   make bench    longer runs and RDMA latency figures (not asserted)
 #   make soak     long stress runs
 #   make bench-locks  only the lock benchmark matrices, one guest
+#   make bench-mm only the mmap_lock benchmark (prwlock vs rwsem), one guest
 #   make rdma-lat cross-guest RDMA round-trip latencies (bench kernel)
 #   make module   just alock.ko (CLIPPY=1 to lint, ALOCK_INJECT_WARN=1 to
 #                 build one that WARNs at load, proving that check fails)
@@ -26,7 +27,7 @@ INITRD := build/initramfs-$(KFLAVOR).cpio.gz
 export NODES VCPUS TIMEOUT ACCEL CLIPPY ALOCK_INJECT_WARN KFLAVOR PAYLOAD INITRD
 BENCH_ENV := KFLAVOR=bench PAYLOAD=build/payload-bench INITRD=build/initramfs-bench.cpio.gz
 
-.PHONY: all setup kernel module payload initramfs images demo check bench bench-locks soak rdma-lat \
+.PHONY: all setup kernel module payload initramfs images demo check bench bench-locks bench-mm soak rdma-lat \
 	host-tests shell clean distclean
 
 all: module
@@ -47,6 +48,11 @@ payload: module
 		-o $(PAYLOAD)/alocktest tests/guest/alocktest.c
 	@gcc -static -O2 -Wall -Wextra -Werror -Iinclude/uapi \
 		-o $(PAYLOAD)/rdmatest tests/guest/rdmatest.c -lm
+	@gcc -static -O2 -Wall -Wextra -Werror -Iinclude/uapi \
+		-o $(PAYLOAD)/mmtest tests/guest/mmtest.c -lpthread
+	@scripts/build-mm-selftests.sh "$$(scripts/build-kernel.sh 2>/dev/null)" \
+		tests/guest/mm_optin.c $(PAYLOAD)/mm-selftests include/uapi 2>build/mm-selftests.log || \
+		{ cat build/mm-selftests.log; exit 1; }
 	@scripts/build-alockctl.sh $(PAYLOAD)/alockctl
 	@cp tests/guest/*.sh $(PAYLOAD)/tests/guest/
 
@@ -76,6 +82,12 @@ soak: images
 bench-locks:
 	@$(MAKE) --no-print-directory $(BENCH_ENV) images
 	@$(BENCH_ENV) scripts/cluster.sh -n 1 -c $(VCPUS) lockbench >/dev/null || true
+	@scripts/report.sh build/runs/latest
+
+# Only the mmap_lock benchmark (prwlock vs rwsem), one guest (bench kernel).
+bench-mm:
+	@$(MAKE) --no-print-directory $(BENCH_ENV) images
+	@$(BENCH_ENV) scripts/cluster.sh -n 1 -c $(VCPUS) mmbench >/dev/null || true
 	@scripts/report.sh build/runs/latest
 
 rdma-lat:

@@ -11,6 +11,7 @@ pub mod capi;
 pub mod harness;
 pub mod kthread;
 pub mod miscdev;
+pub mod mm;
 pub mod mrstress;
 pub mod rdma;
 pub mod rwstress;
@@ -66,9 +67,16 @@ impl kernel::Module for AlockModule {
             sync::mcs::pool_exit();
             return Err(e);
         }
+        if let Err(e) = mm::init() {
+            alock::table::exit();
+            rdma::cluster::exit();
+            sync::mcs::pool_exit();
+            return Err(e);
+        }
         let dev = match MiscDeviceRegistration::register(c_str!("alock"), module) {
             Ok(d) => d,
             Err(e) => {
+                mm::exit();
                 alock::table::exit();
                 rdma::cluster::exit();
                 sync::mcs::pool_exit();
@@ -89,6 +97,7 @@ impl Drop for AlockModule {
         pr_info!("unloaded (minor {})\n", self.dev.minor());
         // The device is still registered here (fields drop after this), but
         // its file operations hold a module reference, so no ioctl runs.
+        mm::exit();
         alock::table::exit();
         rdma::cluster::exit();
         sync::mcs::pool_exit();
@@ -191,6 +200,7 @@ impl MiscDevice for AlockDevice {
             ALOCK_IOC_DLOCK_RUN => in_out(user, alock::run::run)?,
             ALOCK_IOC_DLOCK_LOCK => in_out(user, |a| file.dl.ioctl(a, true))?,
             ALOCK_IOC_DLOCK_UNLOCK => in_out(user, |a| file.dl.ioctl(a, false))?,
+            ALOCK_IOC_MM => in_out(user, mm::ctl)?,
             _ => return Err(ENOTTY),
         }
         Ok(0)

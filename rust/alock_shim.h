@@ -15,7 +15,9 @@ void alock_shim_init_hook(void);
 
 /* rust/sync/prwlock.rs, called by rust/prwlock_fast.c */
 void alock_prw_read_slow(struct prwlock *l);
+bool alock_prw_read_slow_killable(struct prwlock *l);
 bool alock_prw_read_try_slow(struct prwlock *l);
+bool alock_prw_write_acquire_locked(struct prwlock *l, bool killable);
 void alock_prw_read_unlock_active(struct prwlock *l);
 
 /* rust/prwlock_fast.c */
@@ -26,6 +28,14 @@ void alock_prw_ipi_wake(void *info);
 bool alock_waitqueue_active(struct wait_queue_head *wq);
 unsigned int alock_prw_task_held(unsigned int *passive);
 extern const unsigned long alock_prw_layout[];
+
+/* rust/prwlock_mm.c, called by rust/mm.rs */
+int alock_mm_register(void);
+void alock_mm_unregister(void);
+int alock_mm_optin(void);
+int alock_mm_status(u32 *opted_in, u32 *nr_mms, u64 *writes, u64 *active_unlocks);
+int alock_mm_hold(bool write, unsigned int ms, u64 *acquired_ns,
+		  u64 *released_ns);
 
 /* rust/rw_baselines.c */
 struct alock_rwbase;

@@ -17,7 +17,9 @@
  * the writer word.  On x86 (TSO) none of this emits a fence.
  */
 #include <linux/export.h>
+#include <linux/errno.h>
 #include <linux/lockdep.h>
+#include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/prwlock.h>
@@ -79,6 +81,17 @@ void prwlock_read_lock(struct prwlock *l)
 }
 EXPORT_SYMBOL_GPL(prwlock_read_lock);
 
+int prwlock_read_lock_killable(struct prwlock *l)
+{
+	might_sleep();
+	lock_acquire_shared(&l->dep_map, 0, 0, NULL, _RET_IP_);
+	if (likely(prw_read_fast(l)) || alock_prw_read_slow_killable(l))
+		return 0;
+	lock_release(&l->dep_map, _RET_IP_);
+	return -EINTR;
+}
+EXPORT_SYMBOL_GPL(prwlock_read_lock_killable);
+
 bool prwlock_read_trylock(struct prwlock *l)
 {
 	if (likely(prw_read_fast(l)) || alock_prw_read_try_slow(l)) {
@@ -123,6 +136,28 @@ void prwlock_read_unlock(struct prwlock *l)
 		alock_prw_read_unlock_active(l);
 }
 EXPORT_SYMBOL_GPL(prwlock_read_unlock);
+
+void prwlock_write_lock_nested(struct prwlock *l, int subclass)
+{
+	might_sleep();
+	lock_acquire_exclusive(&l->dep_map, subclass, 0, NULL, _RET_IP_);
+	mutex_lock(&l->wmutex);
+	alock_prw_write_acquire_locked(l, false);
+}
+EXPORT_SYMBOL_GPL(prwlock_write_lock_nested);
+
+int prwlock_write_lock_killable(struct prwlock *l)
+{
+	might_sleep();
+	lock_acquire_exclusive(&l->dep_map, 0, 0, NULL, _RET_IP_);
+	/* On failure the Rust side has released the mutex already. */
+	if (!mutex_lock_killable(&l->wmutex) &&
+	    alock_prw_write_acquire_locked(l, true))
+		return 0;
+	lock_release(&l->dep_map, _RET_IP_);
+	return -EINTR;
+}
+EXPORT_SYMBOL_GPL(prwlock_write_lock_killable);
 
 /* Records an active hold of @l for the current task (slow paths). */
 void alock_prw_record_active(struct prwlock *l)

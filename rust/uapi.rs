@@ -12,7 +12,7 @@ use kernel::ioctl::{_IO, _IOR, _IOW, _IOWR};
 use kernel::types::{AsBytes, FromBytes};
 
 /// ABI version implemented by this module (`ALOCK_ABI_VERSION`).
-pub const ALOCK_ABI_VERSION: u32 = 4;
+pub const ALOCK_ABI_VERSION: u32 = 5;
 /// ioctl type byte (`ALOCK_IOC_MAGIC`).
 pub const ALOCK_IOC_MAGIC: u32 = 0xA1;
 
@@ -745,6 +745,49 @@ unsafe impl FromBytes for AlockDlockKey {}
 unsafe impl AsBytes for AlockDlockKey {}
 const _: () = assert!(core::mem::size_of::<AlockDlockKey>() == 32);
 
+/// `ALOCK_MM_STATUS`: `struct alock_mm_ctl.op` that only reports.
+pub const ALOCK_MM_STATUS: u32 = 0;
+/// `ALOCK_MM_OPTIN`: `op` that makes the caller's mm use a prwlock.
+pub const ALOCK_MM_OPTIN: u32 = 1;
+/// `ALOCK_MM_HOLD`: `op` that holds the caller's mmap_lock a while.
+pub const ALOCK_MM_HOLD: u32 = 2;
+/// `ALOCK_MM_HOLD_WRITE`: HOLD the write side.
+pub const ALOCK_MM_HOLD_WRITE: u32 = 1 << 0;
+/// `ALOCK_MM_MAX_HOLD_MS`: longest HOLD.
+pub const ALOCK_MM_MAX_HOLD_MS: u32 = 60000;
+
+/// `struct alock_mm_ctl`.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub struct AlockMmCtl {
+    /// `ALOCK_MM_*` operation.
+    pub op: u32,
+    /// HOLD: 0 or `ALOCK_MM_HOLD_WRITE`.
+    pub flags: u32,
+    /// HOLD: how long.
+    pub hold_ms: u32,
+    /// Must be 0.
+    pub reserved: u32,
+    /// Out: the caller's mm uses a prwlock.
+    pub opted_in: u32,
+    /// Out: opted-in mms alive.
+    pub nr_mms: u32,
+    /// Out: writer version of the caller's prwlock.
+    pub writes: u64,
+    /// Out: read unlocks that took the active path.
+    pub active_unlocks: u64,
+    /// Out: HOLD: when the lock was taken (CLOCK_MONOTONIC).
+    pub acquired_ns: u64,
+    /// Out: HOLD: when it was released (CLOCK_MONOTONIC).
+    pub released_ns: u64,
+}
+
+// SAFETY: Plain old data without padding (size assertion below).
+unsafe impl FromBytes for AlockMmCtl {}
+// SAFETY: See above.
+unsafe impl AsBytes for AlockMmCtl {}
+const _: () = assert!(core::mem::size_of::<AlockMmCtl>() == 56);
+
 // SAFETY: Plain old data without padding (size assertions below).
 unsafe impl FromBytes for AlockTableCtl {}
 // SAFETY: See above.
@@ -849,9 +892,11 @@ pub const ALOCK_IOC_DLOCK_RUN: u32 = _IOWR::<AlockDlockRun>(ALOCK_IOC_MAGIC, 0x1
 pub const ALOCK_IOC_DLOCK_LOCK: u32 = _IOWR::<AlockDlockKey>(ALOCK_IOC_MAGIC, 0x11);
 /// `ALOCK_IOC_DLOCK_UNLOCK`.
 pub const ALOCK_IOC_DLOCK_UNLOCK: u32 = _IOWR::<AlockDlockKey>(ALOCK_IOC_MAGIC, 0x12);
+/// `ALOCK_IOC_MM`.
+pub const ALOCK_IOC_MM: u32 = _IOWR::<AlockMmCtl>(ALOCK_IOC_MAGIC, 0x13);
 
 /// Every command the module implements, for `ALOCK_IOC_ABI`.
-pub const ABI_TABLE: [AlockAbiEntry; 19] = [
+pub const ABI_TABLE: [AlockAbiEntry; 20] = [
     AlockAbiEntry {
         cmd: ALOCK_IOC_VERSION,
         arg_size: core::mem::size_of::<AlockVersion>() as u32,
@@ -927,6 +972,10 @@ pub const ABI_TABLE: [AlockAbiEntry; 19] = [
     AlockAbiEntry {
         cmd: ALOCK_IOC_DLOCK_UNLOCK,
         arg_size: core::mem::size_of::<AlockDlockKey>() as u32,
+    },
+    AlockAbiEntry {
+        cmd: ALOCK_IOC_MM,
+        arg_size: core::mem::size_of::<AlockMmCtl>() as u32,
     },
 ];
 

@@ -31,7 +31,7 @@ t "checkpatch: C and headers" "$kdir/scripts/checkpatch.pl" --no-tree --quiet --
 	--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES -f rust/alock_shim.h \
 	include/uapi/linux/alock.h include/linux/alock.h include/linux/prwlock.h \
 	tests/kmod/alock_ctest.c tests/kmod/alock_dltest.c rust/prwlock_fast.c rust/prwlock_torture.c \
-	rust/rw_baselines.c
+	rust/rw_baselines.c rust/prwlock_mm.c
 # The C glue exports functions defined in Rust, so EXPORT_SYMBOL cannot
 # follow a C definition there.
 t "checkpatch: C glue" "$kdir/scripts/checkpatch.pl" --no-tree --quiet --strict \

@@ -87,10 +87,16 @@ int __prwlock_init(struct prwlock *l, const char *name,
 void prwlock_destroy(struct prwlock *l);
 
 void prwlock_read_lock(struct prwlock *l);
+/* 0, or -EINTR (lock not taken) if a fatal signal came while waiting. */
+int prwlock_read_lock_killable(struct prwlock *l);
 bool prwlock_read_trylock(struct prwlock *l);
 void prwlock_read_unlock(struct prwlock *l);
 
 void prwlock_write_lock(struct prwlock *l);
+/* As prwlock_write_lock(), for lockdep subclass @subclass (nesting). */
+void prwlock_write_lock_nested(struct prwlock *l, int subclass);
+/* 0, or -EINTR (lock not taken) if a fatal signal came while waiting. */
+int prwlock_write_lock_killable(struct prwlock *l);
 bool prwlock_write_trylock(struct prwlock *l);
 void prwlock_write_unlock(struct prwlock *l);
 /* Turns a held write lock into a read lock without letting a writer in. */

@@ -162,24 +162,32 @@ impl PrwCore {
     }
 }
 
-/// Sleeps (uninterruptibly) on `wq` until `cond` holds.
-fn wait_until(wq: *mut bindings::wait_queue_head, cond: impl Fn() -> bool) {
+/// `TASK_KILLABLE`: a sleep that only a fatal signal interrupts.
+const KILLABLE: c_int = (bindings::TASK_WAKEKILL | bindings::TASK_UNINTERRUPTIBLE) as c_int;
+
+/// Sleeps on `wq` in task state `state` until `cond` holds; false if a
+/// signal that `state` lets in (for [`KILLABLE`], a fatal one) came first.
+fn wait_until_state(
+    wq: *mut bindings::wait_queue_head,
+    state: c_int,
+    cond: impl Fn() -> bool,
+) -> bool {
     if cond() {
-        return;
+        return true;
     }
+    let mut done = true;
     let mut entry = core::mem::MaybeUninit::<bindings::wait_queue_entry>::zeroed();
     // SAFETY: `entry` is valid for writes and lives until `finish_wait`.
     unsafe { bindings::init_wait_entry(entry.as_mut_ptr(), 0) };
     loop {
         // SAFETY: `wq` is a live wait queue, `entry` initialised.
-        unsafe {
-            bindings::prepare_to_wait_event(
-                wq,
-                entry.as_mut_ptr(),
-                bindings::TASK_UNINTERRUPTIBLE as c_int,
-            )
-        };
+        let pending = unsafe { bindings::prepare_to_wait_event(wq, entry.as_mut_ptr(), state) };
         if cond() {
+            break;
+        }
+        if pending != 0 {
+            // A signal for `state`: the entry is off the queue already.
+            done = false;
             break;
         }
         // SAFETY: Process context, no spinlock held.
@@ -187,6 +195,7 @@ fn wait_until(wq: *mut bindings::wait_queue_head, cond: impl Fn() -> bool) {
     }
     // SAFETY: Pairs with `prepare_to_wait_event`.
     unsafe { bindings::finish_wait(wq, entry.as_mut_ptr()) };
+    done
 }
 
 /// Wakes every sleeper of `wq`.
@@ -351,11 +360,51 @@ fn announce(l: &PrwCore) -> u64 {
 
 /// Takes the write side with the mutex already held.
 fn write_acquire_locked(l: &PrwCore) {
+    write_acquire_locked_state(l, bindings::TASK_UNINTERRUPTIBLE as c_int);
+}
+
+/// Takes the write side with the mutex already held, sleeping in task
+/// state `state`; false (lock not taken, mutex released, readers that came
+/// meanwhile let in) if a signal for `state` came first.
+fn write_acquire_locked_state(l: &PrwCore, state: c_int) -> bool {
     // Let in the readers that slept through the previous writer first.
-    wait_until(l.wwait.get(), || l.rwait.load(Ordering::Acquire) <= 0);
+    if !wait_until_state(l.wwait.get(), state, || {
+        l.rwait.load(Ordering::Acquire) <= 0
+    }) {
+        // SAFETY: The caller holds the mutex.
+        unsafe { bindings::mutex_unlock(l.wmutex.get()) };
+        return false;
+    }
     let v = announce(l);
     consensus(l, v, true);
-    wait_until(l.wwait.get(), || l.active.load(Ordering::SeqCst) == 0);
+    if !wait_until_state(l.wwait.get(), state, || {
+        l.active.load(Ordering::SeqCst) == 0
+    }) {
+        write_release_locked(l);
+        return false;
+    }
+    true
+}
+
+/// `prwlock_write_lock_nested()` and `prwlock_write_lock_killable()` after
+/// their lockdep annotation and mutex: the rest of the write acquisition,
+/// killable if `killable`; false if a fatal signal came first (the mutex
+/// is then released).
+///
+/// # Safety
+///
+/// `l` is an initialised lock whose writer mutex the caller holds; process
+/// context.
+#[no_mangle]
+pub unsafe extern "C" fn alock_prw_write_acquire_locked(l: *mut PrwCore, killable: bool) -> bool {
+    // SAFETY: Guaranteed by the caller.
+    let l = unsafe { &*l };
+    let state = if killable {
+        KILLABLE
+    } else {
+        bindings::TASK_UNINTERRUPTIBLE as c_int
+    };
+    write_acquire_locked_state(l, state)
 }
 
 /// Clears the writer word, wakes the waiting readers, drops the mutex.
@@ -518,6 +567,29 @@ pub unsafe extern "C" fn prwlock_downgrade_write(l: *mut PrwCore) {
 #[no_mangle]
 pub unsafe extern "C" fn alock_prw_read_slow(l: *mut PrwCore) {
     // SAFETY: Guaranteed by the caller.
+    unsafe { read_slow(l, bindings::TASK_UNINTERRUPTIBLE as c_int) };
+}
+
+/// Killable reader slow path: as [`alock_prw_read_slow`], but returns
+/// false without the lock if a fatal signal comes while it waits.
+///
+/// # Safety
+///
+/// As for [`alock_prw_read_slow`].
+#[no_mangle]
+pub unsafe extern "C" fn alock_prw_read_slow_killable(l: *mut PrwCore) -> bool {
+    // SAFETY: Guaranteed by the caller.
+    unsafe { read_slow(l, KILLABLE) }
+}
+
+/// The reader slow path, sleeping in task state `state`; false if a
+/// signal for `state` came first.
+///
+/// # Safety
+///
+/// As for [`alock_prw_read_slow`].
+unsafe fn read_slow(l: *mut PrwCore, state: c_int) -> bool {
+    // SAFETY: Guaranteed by the caller.
     let lr = unsafe { &*l };
     let mut counted = false;
     loop {
@@ -528,7 +600,7 @@ pub unsafe extern "C" fn alock_prw_read_slow(l: *mut PrwCore) {
             }
             // SAFETY: Process context; `l` is initialised.
             unsafe { alock_prw_record_active(l) };
-            return;
+            return true;
         }
         // A writer is in: back off and wait on this CPU's queue.
         if lr.active.fetch_sub(1, Ordering::SeqCst) == 1 {
@@ -540,9 +612,15 @@ pub unsafe extern "C" fn alock_prw_read_slow(l: *mut PrwCore) {
         }
         // SAFETY: No preconditions.
         let cpu = unsafe { bindings::raw_smp_processor_id() };
-        wait_until(lr.pc(cpu).wq.get(), || {
+        if !wait_until_state(lr.pc(cpu).wq.get(), state, || {
             lr.wpending.load(Ordering::Acquire) == 0
-        });
+        }) {
+            // Given up: the writer no longer waits for this reader.
+            if lr.rwait.fetch_sub(1, Ordering::AcqRel) == 1 {
+                wake_all(lr.wwait.get());
+            }
+            return false;
+        }
     }
 }
 

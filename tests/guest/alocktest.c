@@ -94,6 +94,7 @@ static int cmd_abi(int fd)
 		{ "ALOCK_IOC_DLOCK_RUN", { ALOCK_IOC_DLOCK_RUN, sizeof(struct alock_dlock_run) } },
 		{ "ALOCK_IOC_DLOCK_LOCK", { ALOCK_IOC_DLOCK_LOCK, sizeof(struct alock_dlock_key) } },
 		{ "ALOCK_IOC_DLOCK_UNLOCK", { ALOCK_IOC_DLOCK_UNLOCK, sizeof(struct alock_dlock_key) } },
+		{ "ALOCK_IOC_MM", { ALOCK_IOC_MM, sizeof(struct alock_mm_ctl) } },
 	};
 	struct alock_abi_entry tab[ALOCK_ABI_MAX_ENTRIES];
 	struct alock_abi q = {

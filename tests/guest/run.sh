@@ -13,6 +13,7 @@ P=/payload
 T=$P/alocktest
 A=$P/alockctl
 RT=$P/rdmatest
+MT=$P/mmtest
 peer_ip() { echo "10.77.0.$(($1 + 1))"; }
 ncpu=$(grep -c ^processor /proc/cpuinfo)
 
@@ -46,6 +47,7 @@ check)
 	RDMA_INCS=200
 	RDMA_BENCH_MS=200
 	DLOCK_MS=1500
+	MM_SECS=2
 	;;
 alock)
 	# ALock and the lock table alone, on a 3-guest cluster (make check's
@@ -68,6 +70,7 @@ demo)
 	RDMA_INCS=100
 	RDMA_BENCH_MS=200
 	DLOCK_MS=1000
+	MM_SECS=1
 	;;
 bench)
 	STRESS_MS=5000
@@ -75,6 +78,8 @@ bench)
 	RDMA_INCS=1000
 	RDMA_BENCH_MS=3000
 	DLOCK_MS=5000
+	MM_SECS=2
+	MM_BENCH_SECS=3
 	;;
 rdmalat)
 	STRESS_MS=0
@@ -85,12 +90,25 @@ lockbench)
 	STRESS_MS=0
 	LAT_ITERS=0
 	;;
+mm)
+	# Only the mmap_lock tests (development: scripts/cluster.sh -n 1 mm).
+	STRESS_MS=0
+	LAT_ITERS=0
+	MM_SECS=2
+	;;
+mmbench)
+	# Only the mmap_lock benchmark (make bench-mm, one guest).
+	STRESS_MS=0
+	LAT_ITERS=0
+	MM_BENCH_SECS=3
+	;;
 soak)
 	STRESS_MS=60000
 	LAT_ITERS=2000
 	RDMA_INCS=20000
 	RDMA_BENCH_MS=5000
 	DLOCK_MS=60000
+	MM_SECS=60
 	;;
 *)
 	echo "Bail out! unknown mode $mode"
@@ -316,6 +334,82 @@ capi_tests() {
 	check "rmmod alock_ctest" rmmod alock_ctest
 }
 
+# prwlock as the mmap_lock (issue 8, patches/0004): the functional tests of
+# mmtest (argument checks, opting in under load, page-fault, mmap/mremap,
+# mprotect, madvise, /proc/self/maps and fork loops with data checks,
+# exclusion seen through held locks, a process killed while holding and
+# waiting), the module pinned by an opted-in mm, then the kernel's own mm
+# selftests run opted in.
+mm_tests() {
+	[ -n "${MM_SECS:-}" ] || return 0
+	$MT check "$MM_SECS"
+	$MT pin >/tmp/pin.out 2>&1 &
+	pin=$!
+	i=0
+	until grep -q pinned /tmp/pin.out || [ $i -ge 200 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	check "an opted-in process runs (it closed /dev/alock)" grep -q pinned /tmp/pin.out
+	refs=$(cat /sys/module/alock/refcnt)
+	check "its mm holds a reference to alock.ko (refcnt $refs)" test "$refs" -ge 1
+	if rmmod alock 2>/dev/null; then
+		notok "rmmod refused while an opted-in mm exists"
+		insmod $P/alock.ko
+	else
+		ok "rmmod refused while an opted-in mm exists"
+	fi
+	kill -9 $pin
+	wait $pin 2>/dev/null
+	# The reference goes with the mm, once lazy-TLB users have let go.
+	i=0
+	until rmmod alock 2>/dev/null || [ $i -ge 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	check "rmmod once the opted-in process is gone" test ! -e /dev/alock
+	check "insmod again after the mmap_lock tests" insmod $P/alock.ko
+	mm_selftests
+}
+
+# tools/testing/selftests/mm programs built by scripts/build-mm-selftests.sh
+# with tests/guest/mm_optin.c, which opts each process in before main().
+mm_selftests() {
+	d=$P/mm-selftests
+	if [ ! -f $d/mm-selftests.list ]; then
+		skip "kernel mm selftests" "not built"
+		return
+	fi
+	# mremap_test maps 2 GiB regions (and touches 4 MiB of them).
+	oc=$(cat /proc/sys/vm/overcommit_memory)
+	echo 1 >/proc/sys/vm/overcommit_memory
+	while read -r name args; do
+		# shellcheck disable=SC2086 # the list holds argument words
+		(cd /tmp && ALOCK_MM_OPTIN=1 timeout 300 $d/$name $args) >/tmp/st.out 2>&1 </dev/null
+		rc=$?
+		sum=$(grep -E -c "^(ok|not ok) " /tmp/st.out)
+		if [ $rc = 0 ] && grep -q "opted_in=1" /tmp/st.out; then
+			ok "selftests/mm $name $args: passed opted in ($sum sub-results)"
+		elif [ $rc = 4 ]; then
+			skip "selftests/mm $name $args" "the test skipped itself"
+		else
+			notok "selftests/mm $name $args: exit $rc"
+			grep -v "^ok " /tmp/st.out | tail -40 | sed 's/^/#   /'
+		fi
+	done <$d/mm-selftests.list
+	echo "$oc" >/proc/sys/vm/overcommit_memory
+}
+
+# The mmap_lock benchmark (bench mode, node 0): each workload with 1, ncpu
+# and 2*ncpu threads, stock rwsem vs prwlock, in the same guest.
+mm_bench() {
+	for wl in pf mmap madv hist; do
+		for thr in 1 "$ncpu" $((2 * ncpu)); do
+			$MT bench $wl "$thr" "$MM_BENCH_SECS"
+		done
+	done
+}
+
 unload_tests() {
 	exec 3</dev/alock
 	if rmmod alock 2>/dev/null; then
@@ -534,13 +628,14 @@ alock_bench() {
 # Benchmarks (bench mode, node 0 only, after the cluster tests so that the
 # other guests are idle): ratios against the stock locks, same run.
 bench_tests() {
-	# alock_bench=queue,mr,rw,txn,alockctl (guest command line) picks
+	# alock_bench=queue,mr,rw,mm,txn,alockctl (guest command line) picks
 	# sections; default all.
 	want() { case ",${alock_bench:-all}," in *",all,"* | *",$1,"*) return 0 ;; esac; return 1; }
 	check "insmod alock.ko for benchmarks" insmod $P/alock.ko || return
 	want queue && $T bench-queue 1000
 	want mr && $T bench-mr 1000
 	want rw && $T bench-rw 1000
+	want mm && mm_bench
 	# Lock manager, like picotm's figures: commits and restarts per second
 	# with restart-only, exclusive mode and the waiting queue, at high
 	# (8 records) and low (4096 records) contention.
@@ -569,6 +664,22 @@ main() {
 		leak_check
 		return
 	fi
+	if [ "$mode" = mm ]; then
+		if check "insmod alock.ko for the mmap_lock tests" insmod $P/alock.ko; then
+			mm_tests
+			check "rmmod after the mmap_lock tests" rmmod alock
+		fi
+		leak_check
+		return
+	fi
+	if [ "$mode" = mmbench ]; then
+		if check "insmod alock.ko for the mmap_lock benchmark" insmod $P/alock.ko; then
+			mm_bench
+			check "rmmod after the mmap_lock benchmark" rmmod alock
+		fi
+		leak_check
+		return
+	fi
 	if [ "$mode" = rdma ]; then
 		rdma_tests
 		leak_check
@@ -582,6 +693,7 @@ main() {
 	if [ "$mode" != rdmalat ] && load_module; then
 		local_tests
 		capi_tests
+		mm_tests
 		unload_tests
 	fi
 	cluster_tests

@@ -15,7 +15,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define ALOCK_ABI_VERSION	4
+#define ALOCK_ABI_VERSION	5
 #define ALOCK_IOC_MAGIC		0xA1
 #define ALOCK_DEVICE		"/dev/alock"
 
@@ -867,6 +867,56 @@ struct alock_dlock_key {
 	__u64 latency_ns;
 };
 
+/*
+ * prwlock as the mmap_lock (ABI 5; needs the kernel patch of
+ * patches/0004, see Documentation/prwlock-mm.rst).  ALOCK_IOC_MM acts on
+ * the calling process's address space.
+ */
+#define ALOCK_MM_STATUS		0	/* report only */
+#define ALOCK_MM_OPTIN		1	/* use a prwlock as the mmap_lock */
+#define ALOCK_MM_HOLD		2	/* hold the mmap_lock a while (tests) */
+
+/* struct alock_mm_ctl.flags for ALOCK_MM_HOLD: the write side */
+#define ALOCK_MM_HOLD_WRITE	(1U << 0)
+#define ALOCK_MM_MAX_HOLD_MS	60000
+
+/**
+ * struct alock_mm_ctl - ALOCK_IOC_MM
+ * @op:		ALOCK_MM_STATUS, ALOCK_MM_OPTIN or ALOCK_MM_HOLD
+ * @flags:	HOLD: 0 or ALOCK_MM_HOLD_WRITE; otherwise 0
+ * @hold_ms:	HOLD: 1..ALOCK_MM_MAX_HOLD_MS; otherwise 0
+ * @reserved:	must be 0
+ * @opted_in:	out: 1 if the caller's mm uses a prwlock of the module
+ * @nr_mms:	out: opted-in mms alive, all processes
+ * @writes:	out: write acquisitions of the caller's prwlock so far (its
+ *		writer version)
+ * @active_unlocks: out: read unlocks of it that took the active path
+ *		(the reader had blocked or been preempted)
+ * @acquired_ns: out: HOLD: when the lock was taken (CLOCK_MONOTONIC)
+ * @released_ns: out: HOLD: when it was released (CLOCK_MONOTONIC)
+ *
+ * OPTIN switches the caller's mm from the rwsem to a prwlock for good (it
+ * may have threads; it is easiest before it creates them).  Children
+ * forked afterwards get prwlocks of their own; exec starts a plain mm.
+ * Each opted-in mm keeps the module loaded.  -EEXIST: opted in already;
+ * -ENOMEM.
+ * HOLD takes the read (or write) side of the caller's mmap_lock, whichever
+ * lock that is, sleeps @hold_ms holding it, and releases it; -EINTR if a
+ * signal ended the wait or the hold early (the lock is released).
+ */
+struct alock_mm_ctl {
+	__u32 op;
+	__u32 flags;
+	__u32 hold_ms;
+	__u32 reserved;
+	__u32 opted_in;
+	__u32 nr_mms;
+	__u64 writes;
+	__u64 active_unlocks;
+	__u64 acquired_ns;
+	__u64 released_ns;
+};
+
 #define ALOCK_IOC_VERSION	_IOR(ALOCK_IOC_MAGIC, 0x00, struct alock_version)
 #define ALOCK_IOC_ABI		_IOWR(ALOCK_IOC_MAGIC, 0x01, struct alock_abi)
 #define ALOCK_IOC_SELFTEST	_IOWR(ALOCK_IOC_MAGIC, 0x02, struct alock_selftest)
@@ -886,5 +936,6 @@ struct alock_dlock_key {
 #define ALOCK_IOC_DLOCK_RUN	_IOWR(ALOCK_IOC_MAGIC, 0x10, struct alock_dlock_run)
 #define ALOCK_IOC_DLOCK_LOCK	_IOWR(ALOCK_IOC_MAGIC, 0x11, struct alock_dlock_key)
 #define ALOCK_IOC_DLOCK_UNLOCK	_IOWR(ALOCK_IOC_MAGIC, 0x12, struct alock_dlock_key)
+#define ALOCK_IOC_MM		_IOWR(ALOCK_IOC_MAGIC, 0x13, struct alock_mm_ctl)
 
 #endif /* _UAPI_LINUX_ALOCK_H */

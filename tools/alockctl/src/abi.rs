@@ -10,7 +10,7 @@ use std::mem::size_of;
 use std::net::SocketAddr;
 
 /// `ALOCK_ABI_VERSION`: the ABI this tool speaks.
-pub const ALOCK_ABI_VERSION: u32 = 4;
+pub const ALOCK_ABI_VERSION: u32 = 5;
 /// `ALOCK_IOC_MAGIC`: the ioctl type byte of every command.
 pub const ALOCK_IOC_MAGIC: u32 = 0xA1;
 /// `ALOCK_DEVICE`: the character device.
@@ -111,6 +111,16 @@ pub const ALOCK_RDMA_FAA: u32 = 4;
 pub const ALOCK_RDMA_LOCAL_READ: u32 = 5;
 /// `ALOCK_RDMA_LOCAL_WRITE`: copy a user buffer into this node's own window.
 pub const ALOCK_RDMA_LOCAL_WRITE: u32 = 6;
+/// `ALOCK_MM_STATUS`: `struct alock_mm_ctl.op` that only reports.
+pub const ALOCK_MM_STATUS: u32 = 0;
+/// `ALOCK_MM_OPTIN`: `op` that makes the caller's mm use a prwlock.
+pub const ALOCK_MM_OPTIN: u32 = 1;
+/// `ALOCK_MM_HOLD`: `op` that holds the caller's mmap_lock a while.
+pub const ALOCK_MM_HOLD: u32 = 2;
+/// `ALOCK_MM_HOLD_WRITE`: HOLD the write side.
+pub const ALOCK_MM_HOLD_WRITE: u32 = 1 << 0;
+/// `ALOCK_MM_MAX_HOLD_MS`: longest HOLD.
+pub const ALOCK_MM_MAX_HOLD_MS: u32 = 60000;
 /// `ALOCK_TABLE_MAX_KEYS`: most keys of the distributed lock table.
 pub const ALOCK_TABLE_MAX_KEYS: u32 = 2048;
 /// `ALOCK_TABLE_MAX_BUDGET`: largest cohort budget of the lock table.
@@ -713,6 +723,32 @@ pub struct AlockDlockKey {
     pub latency_ns: u64,
 }
 
+/// `struct alock_mm_ctl`: argument of `ALOCK_IOC_MM`.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct AlockMmCtl {
+    /// `ALOCK_MM_*` operation.
+    pub op: u32,
+    /// HOLD: 0 or `ALOCK_MM_HOLD_WRITE`.
+    pub flags: u32,
+    /// HOLD: how long, 1..`ALOCK_MM_MAX_HOLD_MS`.
+    pub hold_ms: u32,
+    /// Must be 0.
+    pub reserved: u32,
+    /// Out: 1 if the caller's mm uses a prwlock.
+    pub opted_in: u32,
+    /// Out: opted-in mms alive.
+    pub nr_mms: u32,
+    /// Out: write acquisitions of the caller's prwlock.
+    pub writes: u64,
+    /// Out: read unlocks that took the active path.
+    pub active_unlocks: u64,
+    /// Out: HOLD: when the lock was taken (CLOCK_MONOTONIC).
+    pub acquired_ns: u64,
+    /// Out: HOLD: when it was released (CLOCK_MONOTONIC).
+    pub released_ns: u64,
+}
+
 /// `struct alock_dlock_run`: argument of `ALOCK_IOC_DLOCK_RUN`.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
@@ -976,10 +1012,17 @@ pub const ALOCK_IOC_DLOCK_UNLOCK: u32 = ioc(
     0x12,
     size_of::<AlockDlockKey>(),
 );
+/// `ALOCK_IOC_MM`.
+pub const ALOCK_IOC_MM: u32 = ioc(
+    IOC_READ | IOC_WRITE,
+    ALOCK_IOC_MAGIC,
+    0x13,
+    size_of::<AlockMmCtl>(),
+);
 
 /// Every command of the header, by name: what the module must implement
 /// identically for this tool to run.
-pub const COMMANDS: [(&str, u32); 19] = [
+pub const COMMANDS: [(&str, u32); 20] = [
     ("ALOCK_IOC_VERSION", ALOCK_IOC_VERSION),
     ("ALOCK_IOC_ABI", ALOCK_IOC_ABI),
     ("ALOCK_IOC_SELFTEST", ALOCK_IOC_SELFTEST),
@@ -999,6 +1042,7 @@ pub const COMMANDS: [(&str, u32); 19] = [
     ("ALOCK_IOC_DLOCK_RUN", ALOCK_IOC_DLOCK_RUN),
     ("ALOCK_IOC_DLOCK_LOCK", ALOCK_IOC_DLOCK_LOCK),
     ("ALOCK_IOC_DLOCK_UNLOCK", ALOCK_IOC_DLOCK_UNLOCK),
+    ("ALOCK_IOC_MM", ALOCK_IOC_MM),
 ];
 
 /// Name of a command of [`COMMANDS`], or `None` for one this tool does not know.
@@ -1037,7 +1081,8 @@ ioctl_arg!(
     AlockRdmaBench,
     AlockTableCtl,
     AlockDlockRun,
-    AlockDlockKey
+    AlockDlockKey,
+    AlockMmCtl
 );
 
 /// The string in a NUL-terminated byte array (lossy UTF-8).

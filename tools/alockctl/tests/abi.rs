@@ -433,6 +433,22 @@ fn rust_side() -> BTreeMap<String, u64> {
     );
     layout!(
         m,
+        "alock_mm_ctl",
+        AlockMmCtl {
+            op,
+            flags,
+            hold_ms,
+            reserved,
+            opted_in,
+            nr_mms,
+            writes,
+            active_unlocks,
+            acquired_ns,
+            released_ns
+        }
+    );
+    layout!(
+        m,
         "alock_dlock_run",
         AlockDlockRun {
             lock,
@@ -461,7 +477,7 @@ fn rust_side() -> BTreeMap<String, u64> {
             remote_lat_p99_ns
         }
     );
-    let consts: [(&str, u64); 39] = [
+    let consts: [(&str, u64); 44] = [
         ("ALOCK_ABI_VERSION", ALOCK_ABI_VERSION as u64),
         ("ALOCK_IOC_MAGIC", ALOCK_IOC_MAGIC as u64),
         ("ALOCK_FEAT_LOCKDEP", ALOCK_FEAT_LOCKDEP),
@@ -510,6 +526,11 @@ fn rust_side() -> BTreeMap<String, u64> {
         ("ALOCK_TABLE_DESTROY", ALOCK_TABLE_DESTROY as u64),
         ("ALOCK_TABLE_SUM", ALOCK_TABLE_SUM as u64),
         ("ALOCK_DLOCK_SPIN", ALOCK_DLOCK_SPIN as u64),
+        ("ALOCK_MM_STATUS", ALOCK_MM_STATUS as u64),
+        ("ALOCK_MM_OPTIN", ALOCK_MM_OPTIN as u64),
+        ("ALOCK_MM_HOLD", ALOCK_MM_HOLD as u64),
+        ("ALOCK_MM_HOLD_WRITE", ALOCK_MM_HOLD_WRITE as u64),
+        ("ALOCK_MM_MAX_HOLD_MS", ALOCK_MM_MAX_HOLD_MS as u64),
     ];
     for (k, v) in consts {
         m.insert(format!("value {k}"), v);
@@ -540,7 +561,8 @@ fn header_and_rust_agree() {
     let structs = parse_structs(&h);
     let consts = parse_constants(&h);
     // The parser must have found the known structures and commands.
-    assert_eq!(structs.len(), 20, "{structs:?}");
+    assert_eq!(structs.len(), 21, "{structs:?}");
+    assert_eq!(structs["alock_mm_ctl"].len(), 10);
     assert_eq!(structs["alock_rwstress"].len(), 22);
     assert_eq!(structs["alock_stress"].len(), 13);
     assert_eq!(structs["alock_cluster_join"].len(), 8);
