@@ -12,7 +12,8 @@
  * Workloads: pf (will-it-scale page_fault1: map, touch every page, unmap),
  * mmap (will-it-scale mmap1: map and unmap 128 MiB untouched), madv
  * (MADV_DONTNEED and refault: madvise takes the mmap_lock for read),
- * hist (histogram of a mapped file: map a chunk, count bytes, unmap).
+ * mincore (a read-side-only system call on a resident region), hist
+ * (histogram of a mapped file: map a chunk, count bytes, unmap).
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -689,6 +690,11 @@ static uint64_t bench_op(const char *wl, int id, int nthreads, uint64_t *region)
 		madvise(p, 64 * PAGE, MADV_DONTNEED);
 		return 1;
 	}
+	if (!strcmp(wl, "mincore")) {
+		unsigned char vec[64];
+
+		return mincore(region, 64 * PAGE, vec) == 0 && vec[0] & 1;
+	}
 	if (!strcmp(wl, "hist")) {
 		size_t chunk = hist_len / nthreads & ~(PAGE - 1);
 		uint64_t h[256] = { 0 };
@@ -721,6 +727,8 @@ static void *bench_fn(void *arg)
 {
 	struct bthread *b = arg;
 	uint64_t *region = xmap(64 * PAGE, PROT_READ | PROT_WRITE);
+
+	memset(region, 1, 64 * PAGE);
 
 	while (!stop) {
 		uint64_t n = bench_op(b->wl, b->id, b->n, region);
