@@ -167,7 +167,7 @@ alockctl_tests() {
 	# --json must read back as a results file (alockctl parses it).
 	$A --json stress ticket --seconds 0.5 >/tmp/actl.json 2>/tmp/actl.err
 	check "alockctl --json stress ticket output parses" $A report /tmp/actl.json
-	check "alockctl --json info reports ABI 4" sh -c "$A --json info | grep -q '\"abi_version\": 4'"
+	check "alockctl --json info reports ABI 5" sh -c "$A --json info | grep -q '\"abi_version\": 5'"
 	check "alockctl --csv stress abql: header and one row of the same width" sh -c \
 		"$A --csv stress abql --slots 2 --seconds 0.3 | awk -F, 'NR == 1 { h = NF } NF != h { exit 1 } END { exit NR != 2 }'"
 	alockctl_expect "alockctl stress mrlock adaptive" 0 "adaptive" stress mrlock adaptive --min 4 --max 8 --seconds 0.5
@@ -338,8 +338,8 @@ capi_tests() {
 # mmtest (argument checks, opting in under load, page-fault, mmap/mremap,
 # mprotect, madvise, /proc/self/maps and fork loops with data checks,
 # exclusion seen through held locks, a process killed while holding and
-# waiting), the module pinned by an opted-in mm, then the kernel's own mm
-# selftests run opted in.
+# waiting) and the module pinned by an opted-in mm.  The kernel's own mm
+# selftests (mm_selftests) run at the end of main, on guest 0.
 mm_tests() {
 	[ -n "${MM_SECS:-}" ] || return 0
 	$MT check "$MM_SECS"
@@ -369,9 +369,6 @@ mm_tests() {
 	done
 	check "rmmod once the opted-in process is gone" test ! -e /dev/alock
 	check "insmod again after the mmap_lock tests" insmod $P/alock.ko
-	# On one guest of a cluster: they need the CPUs more than the network.
-	[ "$node" = 0 ] && mm_selftests
-	return 0
 }
 
 # tools/testing/selftests/mm programs built by scripts/build-mm-selftests.sh
@@ -669,6 +666,7 @@ main() {
 	if [ "$mode" = mm ]; then
 		if check "insmod alock.ko for the mmap_lock tests" insmod $P/alock.ko; then
 			mm_tests
+			mm_selftests
 			check "rmmod after the mmap_lock tests" rmmod alock
 		fi
 		leak_check
@@ -705,6 +703,14 @@ main() {
 	fi
 	[ "$mode" = bench ] && alock_bench
 	[ "$mode" = bench ] && [ "$node" = 0 ] && bench_tests
+	# The kernel's mm selftests, opted in, last and on one guest only:
+	# they take minutes, and the other guests have no cluster test left
+	# to wait for.
+	if [ "$mode" != rdmalat ] && [ "$node" = 0 ] &&
+		check "insmod alock.ko for the mm selftests" insmod $P/alock.ko; then
+		mm_selftests
+		check "rmmod after the mm selftests" rmmod alock
+	fi
 	leak_check
 }
 
