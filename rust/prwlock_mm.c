@@ -71,7 +71,6 @@ static struct alock_mm *am_alloc(void)
 	}
 	m->alt.ops = &alock_mm_ops;
 	m->alt.dep_map = &m->lock.dep_map;
-	atomic_set(&m->wwaiters, 0);
 	atomic_inc(&alock_mm_count);
 	return m;
 }

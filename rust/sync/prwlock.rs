@@ -98,6 +98,7 @@ extern "C" {
     fn prwlock_read_lock(l: *mut PrwCore);
     fn prwlock_read_trylock(l: *mut PrwCore) -> bool;
     fn prwlock_read_unlock(l: *mut PrwCore);
+    fn prwlock_write_lock_nested(l: *mut PrwCore, subclass: c_int);
     fn alock_prw_record_active(l: *mut PrwCore);
     fn alock_prw_ipi_report(info: *mut c_void);
     fn alock_prw_init_pcpu(l: *mut PrwCore);
@@ -358,11 +359,6 @@ fn announce(l: &PrwCore) -> u64 {
     v
 }
 
-/// Takes the write side with the mutex already held.
-fn write_acquire_locked(l: &PrwCore) {
-    write_acquire_locked_state(l, bindings::TASK_UNINTERRUPTIBLE as c_int);
-}
-
 /// Takes the write side with the mutex already held, sleeping in task
 /// state `state`; false (lock not taken, mutex released, readers that came
 /// meanwhile let in) if a signal for `state` came first.
@@ -471,15 +467,8 @@ fn write_release_locked(l: &PrwCore) {
 /// `l` is an initialised lock; process context.
 #[no_mangle]
 pub unsafe extern "C" fn prwlock_write_lock(l: *mut PrwCore) {
-    // SAFETY: Guaranteed by the caller.
-    let l = unsafe { &*l };
-    // SAFETY: No preconditions.
-    unsafe { bindings::might_sleep() };
-    // SAFETY: Initialised map.
-    unsafe { bindings::lockdep_acquire(l.map(), 0, 0, ip()) };
-    // SAFETY: Initialised mutex; process context.
-    unsafe { bindings::mutex_lock(l.wmutex.get()) };
-    write_acquire_locked(l);
+    // SAFETY: Guaranteed by the caller; subclass 0 is the plain lock.
+    unsafe { prwlock_write_lock_nested(l, 0) }
 }
 
 /// Rust name of [`prwlock_write_lock`].

@@ -409,6 +409,18 @@ mm_bench() {
 	done
 }
 
+# Runs the functions $2... with alock.ko loaded; $1 names them in the
+# checks of the load and the unload.
+with_module() {
+	wm_what=$1
+	shift
+	check "insmod alock.ko for $wm_what" insmod $P/alock.ko || return 0
+	for wm_f in "$@"; do
+		"$wm_f"
+	done
+	check "rmmod after $wm_what" rmmod alock
+}
+
 unload_tests() {
 	exec 3</dev/alock
 	if rmmod alock 2>/dev/null; then
@@ -658,38 +670,19 @@ bench_tests() {
 
 main() {
 	echo "# alock guest tests on node$node ($ncpu CPUs, $(uname -r)), mode $mode"
-	if [ "$mode" = lockbench ]; then
-		bench_tests
-		leak_check
-		return
-	fi
-	if [ "$mode" = mm ]; then
-		if check "insmod alock.ko for the mmap_lock tests" insmod $P/alock.ko; then
-			mm_tests
-			mm_selftests
-			check "rmmod after the mmap_lock tests" rmmod alock
-		fi
-		leak_check
-		return
-	fi
-	if [ "$mode" = mmbench ]; then
-		if check "insmod alock.ko for the mmap_lock benchmark" insmod $P/alock.ko; then
-			mm_bench
-			check "rmmod after the mmap_lock benchmark" rmmod alock
-		fi
-		leak_check
-		return
-	fi
-	if [ "$mode" = rdma ]; then
-		rdma_tests
-		leak_check
-		return
-	fi
-	if [ "$mode" = alock ]; then
-		alock_tests
-		leak_check
-		return
-	fi
+	case $mode in
+	lockbench) bench_tests ;;
+	mm) with_module "the mmap_lock tests" mm_tests mm_selftests ;;
+	mmbench) with_module "the mmap_lock benchmark" mm_bench ;;
+	rdma) rdma_tests ;;
+	alock) alock_tests ;;
+	*) full_run ;;
+	esac
+	leak_check
+}
+
+# Every test of the modes that are not one section alone.
+full_run() {
 	if [ "$mode" != rdmalat ] && load_module; then
 		local_tests
 		capi_tests
@@ -706,12 +699,9 @@ main() {
 	# The kernel's mm selftests, opted in, last and on one guest only:
 	# they take minutes, and the other guests have no cluster test left
 	# to wait for.
-	if [ "$mode" != rdmalat ] && [ "$node" = 0 ] &&
-		check "insmod alock.ko for the mm selftests" insmod $P/alock.ko; then
-		mm_selftests
-		check "rmmod after the mm selftests" rmmod alock
+	if [ "$mode" != rdmalat ] && [ "$node" = 0 ]; then
+		with_module "the mm selftests" mm_selftests
 	fi
-	leak_check
 }
 
 main 2>&1 | awk '
