@@ -45,7 +45,8 @@ tests=(
 	"soft-dirty|MEM_SOFT_DIRTY|"
 	"pagemap_ioctl|USERFAULTFD HUGETLBFS|"
 	# Sub-sets, one run each: the whole program takes minutes under TCG
-	# (the "events" tests alone about two).
+	# (the "events" tests alone about two and a half; they caught the
+	# userfaultfd race that patches/0005 fixes).
 	"uffd-unit-tests|USERFAULTFD ADVISE_SYSCALLS|-f register-ioctls"
 	"uffd-unit-tests|USERFAULTFD ADVISE_SYSCALLS|-f zeropage"
 	"uffd-unit-tests|USERFAULTFD ADVISE_SYSCALLS|-f move"
@@ -53,6 +54,7 @@ tests=(
 	"uffd-unit-tests|USERFAULTFD ADVISE_SYSCALLS|-f wp-unpopulated"
 	"uffd-unit-tests|USERFAULTFD ADVISE_SYSCALLS|-f minor"
 	"uffd-unit-tests|USERFAULTFD ADVISE_SYSCALLS|-f sigbus"
+	"uffd-unit-tests|USERFAULTFD ADVISE_SYSCALLS|-f events"
 )
 
 tmp=$(mktemp -d)

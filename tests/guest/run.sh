@@ -109,6 +109,7 @@ soak)
 	RDMA_BENCH_MS=5000
 	DLOCK_MS=60000
 	MM_SECS=60
+	UFFD_ITERS=400
 	;;
 *)
 	echo "Bail out! unknown mode $mode"
@@ -339,10 +340,12 @@ capi_tests() {
 # mprotect, madvise, /proc/self/maps and fork loops with data checks,
 # exclusion seen through held locks, a process killed while holding and
 # waiting) and the module pinned by an opted-in mm.  The kernel's own mm
-# selftests (mm_selftests) run at the end of main, on guest 0.
+# selftests (mm_selftests) run at the end of main, on guest 0.  uffdtest
+# checks the userfaultfd fix of patches/0005, stock and opted in.
 mm_tests() {
 	[ -n "${MM_SECS:-}" ] || return 0
 	$MT check "$MM_SECS"
+	$P/uffdtest unreg "${UFFD_ITERS:-40}"
 	$MT pin >/tmp/pin.out 2>&1 &
 	pin=$!
 	i=0
@@ -384,7 +387,7 @@ mm_selftests() {
 	echo 1 >/proc/sys/vm/overcommit_memory
 	while read -r name args; do
 		# shellcheck disable=SC2086 # the list holds argument words
-		(cd /tmp && ALOCK_MM_OPTIN=1 timeout 300 $d/$name $args) >/tmp/st.out 2>&1 </dev/null
+		(cd /tmp && ALOCK_MM_OPTIN=1 timeout 480 $d/$name $args) >/tmp/st.out 2>&1 </dev/null
 		rc=$?
 		sum=$(grep -E -c "^(ok|not ok) " /tmp/st.out)
 		if [ $rc = 0 ] && grep -q "opted_in=1" /tmp/st.out; then
