@@ -69,7 +69,7 @@ static void *faulter_main(void *p)
 	while (mono_ns() < f->at_ns)
 		;
 	/* The one page left unpopulated: a MISSING fault while registered. */
-	f->sink = *(volatile char *)(f->area + REGION - PAGE);
+	f->sink = __atomic_load_n(f->area + REGION - PAGE, __ATOMIC_RELAXED);
 	atomic_store(&f->done, 1);
 	return NULL;
 }
