@@ -45,7 +45,7 @@ tests=(
 	"soft-dirty|MEM_SOFT_DIRTY|"
 	"pagemap_ioctl|USERFAULTFD HUGETLBFS|"
 	# Sub-sets, one run each: the whole program takes minutes under TCG
-	# (the "events" tests alone about two and a half; they caught the
+	# ("events-wp" alone one to two minutes; the "events" tests caught the
 	# userfaultfd race that patches/0005 fixes).
 	"uffd-unit-tests|USERFAULTFD ADVISE_SYSCALLS|-f register-ioctls"
 	"uffd-unit-tests|USERFAULTFD ADVISE_SYSCALLS|-f zeropage"

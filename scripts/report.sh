@@ -106,11 +106,12 @@ echo
 if grep -qh '^# mmbench' "$run"/guest*/tap.txt 2>/dev/null; then
 	echo
 	echo "mmap_lock: stock rwsem (+ per-VMA locks) vs prwlock, same guest, each the mean"
-	echo "of two alternating runs in fresh processes (pf, hist: pages/s; mmap, madv: ops/s):"
-	printf '  %-6s %8s %14s %14s %7s\n' workload threads stock prwlock ratio
+	echo "of two alternating runs in fresh processes (pf, hist: pages/s; mmap, madv,"
+	echo "mincore: ops/s):"
+	printf '  %-8s %7s %14s %14s %7s\n' workload threads stock prwlock ratio
 	grep -h '^# mmbench' "$run"/guest*/tap.txt |
 		sed -E 's/^# mmbench ([a-z]+) threads=([0-9]+) stock=([0-9]+) prwlock=([0-9]+) ratio=([0-9.]+).*/\1 \2 \3 \4 \5/' |
 		while read -r w t s p r; do
-			printf '  %-6s %8s %14s %14s %7s\n' "$w" "$t" "$s" "$p" "$r"
+			printf '  %-8s %7s %14s %14s %7s\n' "$w" "$t" "$s" "$p" "$r"
 		done
 fi

@@ -30,6 +30,15 @@ check() { # description, command...; returns the command's status
 	sed 's/^/#   /' /tmp/check.out
 	return 1
 }
+retry() { # tries, command...: runs the command every 0.1 s until it succeeds
+	r_left=$1
+	shift
+	until "$@"; do
+		r_left=$((r_left - 1))
+		[ "$r_left" -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
 skip() { echo "ok - $1 # SKIP $2"; }
 
 case $mode in
@@ -348,12 +357,7 @@ mm_tests() {
 	$P/uffdtest unreg "${UFFD_ITERS:-40}"
 	$MT pin >/tmp/pin.out 2>&1 &
 	pin=$!
-	i=0
-	until grep -q pinned /tmp/pin.out || [ $i -ge 200 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
-	check "an opted-in process runs (it closed /dev/alock)" grep -q pinned /tmp/pin.out
+	check "an opted-in process runs (it closed /dev/alock)" retry 200 grep -q pinned /tmp/pin.out
 	refs=$(cat /sys/module/alock/refcnt)
 	check "its mm holds a reference to alock.ko (refcnt $refs)" test "$refs" -ge 1
 	if rmmod alock 2>/dev/null; then
@@ -365,11 +369,7 @@ mm_tests() {
 	kill -9 $pin
 	wait $pin 2>/dev/null
 	# The reference goes with the mm, once lazy-TLB users have let go.
-	i=0
-	until rmmod alock 2>/dev/null || [ $i -ge 100 ]; do
-		sleep 0.1
-		i=$((i + 1))
-	done
+	retry 100 rmmod alock 2>/dev/null
 	check "rmmod once the opted-in process is gone" test ! -e /dev/alock
 	check "insmod again after the mmap_lock tests" insmod $P/alock.ko
 }

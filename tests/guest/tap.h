@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Shared by the guest test programs (alocktest.c, rdmatest.c): TAP lines
+ * Shared by the guest test programs (alocktest, rdmatest, mmtest, uffdtest): TAP lines
  * without numbers ("ok - what", "not ok - what"; tests/guest/run.sh
  * numbers them), /dev/alock, ioctl with -errno results, a clock.
  */
@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,12 +55,18 @@ static int xioctl(int fd, unsigned long cmd, void *arg)
 	return r < 0 ? -errno : r;
 }
 
-static double now_s(void)
+/* CLOCK_MONOTONIC in nanoseconds */
+static uint64_t mono_ns(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+static double now_s(void)
+{
+	return mono_ns() / 1e9;
 }
 
 #endif /* ALOCK_TESTS_TAP_H */

@@ -52,14 +52,6 @@ struct faulter {
 	char sink;
 };
 
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
-
 static void *faulter_main(void *p)
 {
 	struct faulter *f = p;
@@ -103,7 +95,7 @@ static int one_iteration(unsigned long i, struct result *res)
 	struct faulter f = { 0 };
 	pthread_t t;
 	uint64_t t0;
-	int uffd, spins;
+	int uffd, spins, ret;
 	char *area;
 	size_t off;
 
@@ -164,10 +156,10 @@ static int one_iteration(unsigned long i, struct result *res)
 	res->iters++;
 	return 0;
 fail:
-	spins = errno ? -errno : -EOPNOTSUPP;
+	ret = errno ? -errno : -EOPNOTSUPP;
 	close(uffd);
 	munmap(area, REGION);
-	return spins;
+	return ret;
 }
 
 /* In a child, so that the opted-in mm goes away with it. */
