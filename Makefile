@@ -105,7 +105,7 @@ shell: images
 
 clean:
 	rm -rf build
-	rm -f *.o *.ko *.mod *.mod.c .*.cmd Module.symvers modules.order rust/*.o rust/.*.cmd
+	rm -f *.o *.ko *.mod *.mod.c .*.cmd Module.symvers modules.order $$(find rust -name "*.o" -o -name ".*.cmd")
 
 distclean: clean
 	rm -rf "$${XDG_CACHE_HOME:-$$HOME/.cache}/alock"

@@ -6,30 +6,21 @@
 //! character device through which user space runs the module's self-tests,
 //! stress tests and benchmarks (ABI: `include/uapi/linux/alock.h`).
 
-pub mod alock;
+// Layers, each importing only from those above it in this list.
 pub mod capi;
+pub mod chardev;
+pub mod dlock;
 pub mod harness;
-pub mod kthread;
-pub mod miscdev;
-pub mod mm;
-pub mod mrstress;
+pub mod hooks;
 pub mod rdma;
-pub mod rwstress;
-pub mod selftest;
-pub mod stress;
+pub mod support;
 pub mod sync;
-pub mod txn;
 pub mod uapi;
 
-use kernel::{
-    bindings, c_str, ioctl,
-    prelude::*,
-    types::{AsBytes, FromBytes},
-    uaccess::{UserPtr, UserSlice},
-};
+use kernel::{c_str, prelude::*, types::ScopeGuard};
 
-use miscdev::{MiscDevice, MiscDeviceRegistration};
-use uapi::*;
+use chardev::AlockDevice;
+use support::miscdev::MiscDeviceRegistration;
 
 module! {
     type: AlockModule,
@@ -40,16 +31,30 @@ module! {
 }
 
 extern "C" {
-    /// `rust/alock_shim.c`: init-time hook (fault injection for tests).
+    /// `rust/inject_warn.c`: init-time hook (fault injection for tests).
     fn alock_shim_init_hook();
 }
 
-/// Version string reported by `ALOCK_IOC_VERSION`.
-const MODULE_VERSION: &str = "0.1.0";
+/// A part of the module that was set up and is torn down when this drops.
+type Teardown = ScopeGuard<(), fn(())>;
 
-/// The module: owns the `/dev/alock` registration.
+/// Sets up one part with `init`; the returned guard runs `exit` when it
+/// drops, so a failure later in [`AlockModule::init`] unwinds what was
+/// already set up, in reverse order, and so does unloading.
+fn setup(init: fn() -> Result, exit: fn(())) -> Result<Teardown> {
+    init()?;
+    Ok(ScopeGuard::new_with_data((), exit))
+}
+
+/// The module.  Fields drop in declaration order, which is the reverse of
+/// the order [`AlockModule::init`] sets them up in.
 struct AlockModule {
+    /// `/dev/alock`; goes first, so no ioctl runs while the rest goes.
     dev: MiscDeviceRegistration<AlockDevice>,
+    _mm: Teardown,
+    _table: Teardown,
+    _cluster: Teardown,
+    _mcs_pool: Teardown,
 }
 
 impl kernel::Module for AlockModule {
@@ -57,152 +62,30 @@ impl kernel::Module for AlockModule {
         // SAFETY: The hook has no preconditions.
         unsafe { alock_shim_init_hook() };
         sync::prwlock::check_layout()?;
-        sync::mcs::pool_init()?;
-        if let Err(e) = rdma::cluster::init() {
-            sync::mcs::pool_exit();
-            return Err(e);
-        }
-        if let Err(e) = alock::table::init() {
-            rdma::cluster::exit();
-            sync::mcs::pool_exit();
-            return Err(e);
-        }
-        if let Err(e) = mm::init() {
-            alock::table::exit();
-            rdma::cluster::exit();
-            sync::mcs::pool_exit();
-            return Err(e);
-        }
-        let dev = match MiscDeviceRegistration::register(c_str!("alock"), module) {
-            Ok(d) => d,
-            Err(e) => {
-                mm::exit();
-                alock::table::exit();
-                rdma::cluster::exit();
-                sync::mcs::pool_exit();
-                return Err(e);
-            }
-        };
+        let mcs_pool = setup(sync::mcs::pool_init, |()| sync::mcs::pool_exit())?;
+        let cluster = setup(rdma::cluster::init, |()| rdma::cluster::exit())?;
+        let table = setup(dlock::table::init, |()| dlock::table::exit())?;
+        let mm = setup(hooks::mm::init, |()| hooks::mm::exit())?;
+        let dev = MiscDeviceRegistration::register(c_str!("alock"), module)?;
         pr_info!(
             "/dev/alock ready (minor {}, ABI {})\n",
             dev.minor(),
-            ALOCK_ABI_VERSION
+            uapi::ALOCK_ABI_VERSION
         );
-        Ok(Self { dev })
+        Ok(Self {
+            dev,
+            _mm: mm,
+            _table: table,
+            _cluster: cluster,
+            _mcs_pool: mcs_pool,
+        })
     }
 }
 
 impl Drop for AlockModule {
     fn drop(&mut self) {
+        // The fields drop after this: the device first (its file operations
+        // hold a module reference, so no ioctl is running), then the rest.
         pr_info!("unloaded (minor {})\n", self.dev.minor());
-        // The device is still registered here (fields drop after this), but
-        // its file operations hold a module reference, so no ioctl runs.
-        mm::exit();
-        alock::table::exit();
-        rdma::cluster::exit();
-        sync::mcs::pool_exit();
-    }
-}
-
-/// Runs an in/out command: reads its structure, runs `f` on it and writes
-/// it back, also when a signal cut the run short (`EINTR`: the partial
-/// results are reported).
-fn in_out<T: FromBytes + AsBytes>(user: UserSlice, f: impl FnOnce(&mut T) -> Result) -> Result {
-    let (mut r, mut w) = user.reader_writer();
-    let mut arg: T = r.read()?;
-    let ret = f(&mut arg);
-    if ret.is_ok() || ret == Err(EINTR) {
-        w.write(&arg)?;
-    }
-    ret
-}
-
-/// State of one open `/dev/alock` file.
-struct OpenFile {
-    /// Number of ioctls served on this file (for debugging).
-    calls: core::sync::atomic::AtomicU64,
-    /// Lock-table keys held through this file (released when it closes).
-    dl: alock::capi::UserLocks,
-}
-
-/// The `/dev/alock` device.
-struct AlockDevice;
-
-impl MiscDevice for AlockDevice {
-    type Ptr = KBox<OpenFile>;
-
-    fn open() -> Result<KBox<OpenFile>> {
-        Ok(KBox::new(
-            OpenFile {
-                calls: core::sync::atomic::AtomicU64::new(0),
-                dl: alock::capi::UserLocks::new(),
-            },
-            GFP_KERNEL,
-        )?)
-    }
-
-    fn ioctl(file: &OpenFile, cmd: u32, arg: usize) -> Result<isize> {
-        file.calls
-            .fetch_add(1, core::sync::atomic::Ordering::Relaxed);
-        let user = UserSlice::new(arg as UserPtr, ioctl::_IOC_SIZE(cmd));
-        match cmd {
-            ALOCK_IOC_VERSION => {
-                let mut v = AlockVersion {
-                    abi_version: ALOCK_ABI_VERSION,
-                    // SAFETY: No preconditions.
-                    nr_cpus: unsafe { bindings::num_online_cpus() },
-                    nr_locks: stress::NR_LOCKS,
-                    nr_tests: selftest::TESTS.len() as u32,
-                    features: if cfg!(CONFIG_PROVE_LOCKING) {
-                        ALOCK_FEAT_LOCKDEP
-                    } else {
-                        0
-                    },
-                    ..Default::default()
-                };
-                fill_name(&mut v.module_version, MODULE_VERSION.as_bytes());
-                user.writer().write(&v)?;
-            }
-            ALOCK_IOC_ABI => {
-                let (mut r, mut w) = user.reader_writer();
-                let mut q: AlockAbi = r.read()?;
-                if q.entry_size as usize != core::mem::size_of::<AlockAbiEntry>()
-                    || q.nr_entries > ALOCK_ABI_MAX_ENTRIES
-                {
-                    return Err(EINVAL);
-                }
-                let n = core::cmp::min(q.nr_entries as usize, ABI_TABLE.len());
-                let mut out = UserSlice::new(
-                    q.entries as UserPtr,
-                    n * core::mem::size_of::<AlockAbiEntry>(),
-                )
-                .writer();
-                for e in ABI_TABLE.iter().take(n) {
-                    out.write(e)?;
-                }
-                q.nr_entries = ABI_TABLE.len() as u32;
-                w.write(&q)?;
-            }
-            ALOCK_IOC_SELFTEST => in_out(user, selftest::run)?,
-            ALOCK_IOC_STRESS => in_out(user, stress::stress)?,
-            ALOCK_IOC_MRLOCK => in_out(user, mrstress::run)?,
-            ALOCK_IOC_TXN => in_out(user, txn::run)?,
-            ALOCK_IOC_RWSTRESS => in_out(user, rwstress::stress)?,
-            ALOCK_IOC_RWWAKE => in_out(user, rwstress::wake)?,
-            ALOCK_IOC_RWCOST => in_out(user, rwstress::cost)?,
-            ALOCK_IOC_CLUSTER_JOIN => rdma::cluster::join(&user.reader().read()?)?,
-            ALOCK_IOC_CLUSTER_LEAVE => rdma::cluster::leave()?,
-            ALOCK_IOC_CLUSTER_STATUS => in_out(user, rdma::cluster::status)?,
-            ALOCK_IOC_RDMA_OP => in_out(user, rdma::ioctl::op)?,
-            ALOCK_IOC_RDMA_STRESS => in_out(user, rdma::ioctl::stress)?,
-            ALOCK_IOC_RDMA_BENCH => in_out(user, rdma::ioctl::bench)?,
-            ALOCK_IOC_TABLE => in_out(user, alock::table::ctl)?,
-            ALOCK_IOC_DLOCK_RUN => in_out(user, alock::run::run)?,
-            ALOCK_IOC_DLOCK_LOCK => in_out(user, |a| file.dl.ioctl(a, true))?,
-            ALOCK_IOC_DLOCK_UNLOCK => in_out(user, |a| file.dl.ioctl(a, false))?,
-            ALOCK_IOC_MM => in_out(user, mm::ctl)?,
-            _ => return Err(ENOTTY),
-        }
-        Ok(0)
     }
 }

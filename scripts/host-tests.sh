@@ -28,14 +28,14 @@ kdir=$(scripts/build-kernel.sh 2>/dev/null)
 t "shellcheck scripts/ and tests/" shellcheck -x scripts/*.sh tests/guest/*.sh
 t "rustfmt --check rust/" rustfmt --check --edition 2021 --config-path "$kdir/.rustfmt.toml" rust/alock_main.rs
 t "checkpatch: C and headers" "$kdir/scripts/checkpatch.pl" --no-tree --quiet --strict \
-	--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES -f rust/alock_shim.h \
+	--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES -f rust/inject_warn.c rust/inject_warn.h rust/sync/prwlock/glue.h rust/hooks/prwlock_mm.h rust/harness/rw_baselines.h \
 	include/uapi/linux/alock.h include/linux/alock.h include/linux/prwlock.h \
-	tests/kmod/alock_ctest.c tests/kmod/alock_dltest.c rust/prwlock_fast.c rust/prwlock_torture.c \
-	rust/rw_baselines.c rust/prwlock_mm.c
+	tests/kmod/alock_ctest.c tests/kmod/alock_dltest.c rust/sync/prwlock/fast.c rust/hooks/prwlock_torture.c \
+	rust/harness/rw_baselines.c rust/hooks/prwlock_mm.c
 # The C glue exports functions defined in Rust, so EXPORT_SYMBOL cannot
 # follow a C definition there.
 t "checkpatch: C glue" "$kdir/scripts/checkpatch.pl" --no-tree --quiet --strict \
-	--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES,EXPORT_SYMBOL -f rust/alock_shim.c
+	--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES,EXPORT_SYMBOL -f rust/capi/exports.c rust/sync/prwlock/exports.c
 # The RDMA shim yields between polls of a completion on purpose (see
 # alock_rdma_relax): there is no event to wait for.
 t "checkpatch: RDMA shim" "$kdir/scripts/checkpatch.pl" --no-tree --quiet --strict \

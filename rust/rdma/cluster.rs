@@ -37,6 +37,7 @@ use core::sync::atomic::{
     Ordering::{AcqRel, Acquire, Relaxed, Release, SeqCst},
 };
 
+use crate::support::cpu::cpu_relax;
 use kernel::{
     bindings, c_str, new_mutex, new_spinlock,
     prelude::*,
@@ -45,8 +46,9 @@ use kernel::{
 
 use super::cm::{raw_addr, CmCtx, CmId};
 use super::ffi::{self, cm_event, RawAddr};
-use super::verbs::{self, check, errno, Comp, Cq, Device, DmaBuf, Mr, Pd, Qp};
-use crate::harness::now_ns;
+use super::verbs::{self, check, Comp, Cq, Device, DmaBuf, Mr, Pd, Qp};
+use crate::support::util::errno;
+use crate::support::util::now_ns;
 use crate::uapi::*;
 
 /// Most nodes.
@@ -146,11 +148,6 @@ fn bytes_of<T>(v: &T) -> &[u8] {
     // SAFETY: `v` is `size_of::<T>()` initialised bytes (the callers' types
     // have no padding).
     unsafe { core::slice::from_raw_parts((v as *const T).cast::<u8>(), core::mem::size_of::<T>()) }
-}
-
-fn cpu_relax() {
-    // SAFETY: No preconditions.
-    unsafe { bindings::cpu_relax() };
 }
 
 /// How the issuer of a verb waits for its completion.

@@ -12,7 +12,10 @@
 //! * [`cluster`]: join/leave/status, one RC connection per pair of nodes,
 //!   the exported window, the verbs a [`cluster::Peer`] offers (READ,
 //!   WRITE, compare-and-swap, fetch-and-add), failure handling.
-//! * [`ioctl`]: the `/dev/alock` commands that drive it from user space.
+//!
+//! The `/dev/alock` commands that drive it from user space are in
+//! [`crate::chardev`] (join, leave, status) and [`crate::harness::rdma`]
+//! (single verbs, stress, benchmark).
 //!
 //! Kernel code uses [`cluster::cluster`] to get the node's cluster and
 //! [`cluster::Cluster::peer`] for a connection; every verb polls for its
@@ -21,7 +24,6 @@
 pub mod cluster;
 pub mod cm;
 pub mod ffi;
-pub mod ioctl;
 pub mod verbs;
 
 pub use cluster::{cluster, Cluster, Peer};

@@ -15,6 +15,7 @@ use core::sync::atomic::Ordering;
 use kernel::{bindings, error::from_err_ptr, prelude::*};
 
 use super::ffi::{self, RawComp};
+use crate::support::util::errno;
 
 /// Converts a C `ERR_PTR`/pointer return into a `NonNull`.
 fn nonnull<T>(p: *mut T) -> Result<NonNull<T>> {
@@ -452,9 +453,4 @@ pub fn wc_error(status: u32) -> Error {
         }
         _ => EIO,
     }
-}
-
-/// An errno the kernel crate has no constant for (`bindings::E*`).
-pub fn errno(e: u32) -> Error {
-    Error::from_errno(-(e as i32))
 }

@@ -28,6 +28,7 @@
 //! *l.lock() += 1;
 //! ```
 
+use crate::support::cpu::cpu_relax;
 use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::{bindings, prelude::*};
 
@@ -123,8 +124,7 @@ impl RawAbql {
                     Err(cur) => n = cur,
                 }
             } else {
-                // SAFETY: No preconditions.
-                unsafe { bindings::cpu_relax() };
+                cpu_relax();
                 n = self.admitted.load(Ordering::Relaxed);
             }
         }
@@ -139,8 +139,7 @@ impl RawAbql {
         let t = self.next.fetch_add(1, Ordering::Relaxed);
         let s = self.slot(t);
         while s.can_serve.load(Ordering::Acquire) == 0 {
-            // SAFETY: No preconditions.
-            unsafe { bindings::cpu_relax() };
+            cpu_relax();
         }
         t
     }

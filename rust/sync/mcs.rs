@@ -23,6 +23,7 @@
 //! l.lock().push(1, GFP_ATOMIC)?;
 //! ```
 
+use crate::support::cpu::cpu_relax;
 use core::{
     ptr::null_mut,
     sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering},
@@ -110,8 +111,7 @@ impl RawMcs {
         let pred_id = p.id.load(Ordering::Relaxed);
         p.next.store(node, Ordering::Release);
         while n.waiting.load(Ordering::Acquire) != 0 {
-            // SAFETY: No preconditions.
-            unsafe { bindings::cpu_relax() };
+            cpu_relax();
         }
         Some(pred_id)
     }
@@ -154,8 +154,7 @@ impl RawMcs {
                 if !next.is_null() {
                     break;
                 }
-                // SAFETY: No preconditions.
-                unsafe { bindings::cpu_relax() };
+                cpu_relax();
             }
         }
         // SAFETY: The successor waits on its node, which stays valid until
@@ -204,7 +203,7 @@ pub fn pool_init() -> Result {
     if p.is_null() {
         return Err(ENOMEM);
     }
-    for cpu in crate::kthread::possible_cpus() {
+    for cpu in crate::support::cpu::possible_cpus() {
         // SAFETY: `p` is a live per-CPU allocation, `cpu` a possible CPU;
         // nobody uses the pools yet.
         unsafe { (*bindings::per_cpu_ptr(p, cpu).cast::<Pool>()).cpu = cpu };

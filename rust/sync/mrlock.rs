@@ -25,6 +25,7 @@
 //! All three are spinning locks: preemption is disabled from the request to
 //! its release; not for interrupt context.
 
+use crate::support::cpu::cpu_relax;
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use kernel::{bindings, prelude::*, str::CStr, sync::LockClassKey};
 
@@ -109,8 +110,7 @@ impl RawMrLock {
                 }
             } else if seq < pos {
                 // Ring full: the cell still holds the request one lap ago.
-                // SAFETY: No preconditions.
-                unsafe { bindings::cpu_relax() };
+                cpu_relax();
                 pos = self.tail.0.load(Ordering::Relaxed);
             } else {
                 pos = self.tail.0.load(Ordering::Relaxed);
@@ -143,8 +143,7 @@ impl RawMrLock {
         while p < pos {
             if self.blocks(p, pos, bits) {
                 waited = true;
-                // SAFETY: No preconditions.
-                unsafe { bindings::cpu_relax() };
+                cpu_relax();
             } else {
                 p += 1;
             }
@@ -219,8 +218,7 @@ impl BitsetLock {
                     Err(c) => cur = c,
                 }
             } else {
-                // SAFETY: No preconditions.
-                unsafe { bindings::cpu_relax() };
+                cpu_relax();
                 cur = self.word.load(Ordering::Relaxed);
             }
             fails = fails.saturating_add(1);

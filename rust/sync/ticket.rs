@@ -14,6 +14,7 @@
 //! *l.lock() += 1;
 //! ```
 
+use crate::support::cpu::cpu_relax;
 use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::{bindings, prelude::*};
 
@@ -54,8 +55,7 @@ impl RawTicket {
     pub fn lock(&self) -> u32 {
         let t = self.next.fetch_add(1, Ordering::Relaxed);
         while self.serving.load(Ordering::Acquire) != t {
-            // SAFETY: No preconditions.
-            unsafe { bindings::cpu_relax() };
+            cpu_relax();
         }
         t
     }

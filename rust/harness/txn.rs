@@ -14,8 +14,8 @@
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use kernel::{bindings, prelude::*};
 
-use crate::harness::{next_rand, now_ns, spin};
-use crate::kthread::{run_for, Job};
+use crate::support::kthread::{run_for, Job};
+use crate::support::util::{next_rand, now_ns, spin};
 use crate::sync::lockmgr::{LockManager, Policy, Txn};
 use crate::uapi::*;
 

@@ -8,11 +8,13 @@
 //! * [`table`]: the lock lines, the algorithm, the Rust API
 //!   ([`table::table`], [`table::Table::handle`], [`table::Handle::lock`],
 //!   [`table::Handle::lock_many`]).
-//! * [`run`]: the `/dev/alock` stress and benchmark command.
+//! * [`rpc`]: the RPC lock (a lock server on each key's home node).
+//!
+//! Front ends: [`crate::capi::dlock`] (C API), `ALOCK_IOC_TABLE` in
+//! [`crate::chardev`]; the stress and benchmark command is
+//! [`crate::harness::dlock`].
 //!
 //! Documentation: `Documentation/alock.rst`.
 
-pub mod capi;
 pub mod rpc;
-pub mod run;
 pub mod table;

@@ -8,9 +8,9 @@ use core::ffi::{c_int, c_uint};
 
 use kernel::{prelude::*, sync::Arc};
 
-use super::table::{table, unlock_all, Handle, Held, Kind, Table, MAX_HELD};
+use crate::dlock::table::{table, unlock_all, Handle, Held, Kind, Table, MAX_HELD};
 use crate::rdma::cluster::Wait;
-use crate::rdma::verbs::errno;
+use crate::support::util::errno;
 
 /// What `struct alock_dl *` points to.
 pub struct DlHandle {
@@ -74,13 +74,13 @@ impl UserLocks {
                 return Err(EINVAL);
             }
             a.home = d.table().home(a.key);
-            let t0 = crate::harness::now_ns();
+            let t0 = crate::support::util::now_ns();
             if lock {
                 d.lock(a.key)?;
             } else {
                 d.unlock(a.key)?;
             }
-            a.latency_ns = (crate::harness::now_ns() - t0) as u64;
+            a.latency_ns = (crate::support::util::now_ns() - t0) as u64;
             Ok(())
         })();
         self.busy.store(false, Release);
@@ -145,7 +145,7 @@ impl DlHandle {
         let n = self.held.len();
         self.held.swap(i, n - 1);
         let mut one = KVec::with_capacity(1, GFP_KERNEL)?;
-        if let Some(x) = super::table::pop_last(&mut self.held) {
+        if let Some(x) = crate::dlock::table::pop_last(&mut self.held) {
             one.push(x, GFP_KERNEL)?;
         }
         unlock_all(&mut self.h, &mut one)
@@ -222,7 +222,7 @@ pub unsafe extern "C" fn alock_dl_lock_many(h: *mut DlHandle, keys: *mut u32, n:
     let mut got = KVec::new();
     match d.h.lock_many(Kind::Alock, ks, &mut got) {
         Ok(()) => {
-            while let Some(x) = super::table::pop_last(&mut got) {
+            while let Some(x) = crate::dlock::table::pop_last(&mut got) {
                 if d.held.push(x, GFP_KERNEL).is_err() {
                     return ENOMEM.to_errno();
                 }

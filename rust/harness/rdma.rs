@@ -13,10 +13,10 @@ use kernel::{
     uaccess::{UserPtr, UserSlice},
 };
 
-use super::cluster::{cluster, Cluster, Peer, Wait};
-use super::verbs::errno;
-use crate::harness::{kvec_from_fn, now_ns, percentile};
-use crate::kthread::{run_threads, Job, Placement};
+use crate::rdma::cluster::{cluster, Cluster, Peer, Wait};
+use crate::support::kthread::{run_threads, Job, Placement};
+use crate::support::util::errno;
+use crate::support::util::{kvec_from_fn, now_ns, percentile};
 use crate::uapi::*;
 
 fn joined() -> Result<Arc<Cluster>> {

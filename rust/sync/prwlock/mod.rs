@@ -41,6 +41,7 @@
 //! as [`PrwCore`] (checked field by field at module init).  Rust users take
 //! it through [`Prwlock`]; C users through the header.
 
+use crate::support::cpu::cpu_relax;
 use core::{
     cell::UnsafeCell,
     ffi::{c_int, c_ulong, c_void},
@@ -58,7 +59,7 @@ use kernel::{
 };
 
 use super::lock::class_key_ptr;
-use crate::kthread::{online_cpus, possible_cpus, CpuMask};
+use crate::support::cpu::{online_cpus, possible_cpus, CpuMask};
 
 /// `PRWLOCK_WAKE_SEQUENTIAL`: the writer wakes every CPU's queue itself.
 pub const WAKE_SEQUENTIAL: u32 = 1 << 0;
@@ -269,8 +270,7 @@ pub unsafe fn destroy(l: *mut PrwCore) {
     let lr = unsafe { &*l };
     // Wake-up IPIs still running touch the lock until their last decrement.
     while lr.wake_pending.load(Ordering::Acquire) != 0 {
-        // SAFETY: No preconditions.
-        unsafe { bindings::cpu_relax() };
+        cpu_relax();
     }
     // SAFETY: Nothing uses the per-CPU part any more.
     unsafe { bindings::free_percpu(lr.pcpu.cast()) };
@@ -300,8 +300,7 @@ fn consensus(l: &PrwCore, v: u64, wait_passive: bool) -> bool {
                 seen = true;
                 break;
             }
-            // SAFETY: No preconditions.
-            unsafe { bindings::cpu_relax() };
+            cpu_relax();
         }
         if !seen {
             mask.set(cpu);
@@ -340,8 +339,7 @@ fn consensus(l: &PrwCore, v: u64, wait_passive: bool) -> bool {
             if !wait_passive {
                 break;
             }
-            // SAFETY: No preconditions.
-            unsafe { bindings::cpu_relax() };
+            cpu_relax();
         }
     }
     // SAFETY: Pairs with `cpus_read_lock` above.

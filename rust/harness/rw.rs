@@ -14,8 +14,9 @@
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use kernel::{bindings, prelude::*};
 
-use crate::harness::{now_ns, spin};
-use crate::kthread::{run_for, run_threads, CpuMask, Job, Placement};
+use crate::support::cpu::CpuMask;
+use crate::support::kthread::{run_for, run_threads, Job, Placement};
+use crate::support::util::{now_ns, spin};
 use crate::sync::brlock::BrLock;
 use crate::sync::prwlock::{self, PrwCore, Prwlock, WAKE_SEQUENTIAL};
 use crate::uapi::*;
@@ -162,9 +163,9 @@ fn cpu() -> u32 {
 /// Moves the current (unbound) task to the online CPU after `from`, and
 /// lets it run anywhere again afterwards.
 fn move_to_next_cpu(from: u32) {
-    let next = crate::kthread::online_cpus()
+    let next = crate::support::cpu::online_cpus()
         .find(|&c| c > from)
-        .or_else(|| crate::kthread::online_cpus().next())
+        .or_else(|| crate::support::cpu::online_cpus().next())
         .unwrap_or(from);
     let mut mask = CpuMask::new();
     mask.set(next);

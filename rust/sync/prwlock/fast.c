@@ -26,7 +26,7 @@
 #include <linux/sched.h>
 #include <linux/stddef.h>
 
-#include "alock_shim.h"
+#include "glue.h"
 
 /* Reports the current version for this CPU. */
 static __always_inline void prw_report(struct prwlock *l, struct prwlock_pcpu *pc)

@@ -41,9 +41,9 @@ use core::sync::atomic::{
 
 use kernel::{bindings, new_mutex, prelude::*, sync::Arc, sync::Mutex};
 
-use crate::harness::{kvec_from_fn, now_ns};
 use crate::rdma::cluster::{relax, Cluster, Peer, Wait, Xfer, MAX_NODES};
-use crate::rdma::verbs::errno;
+use crate::support::util::errno;
+use crate::support::util::{kvec_from_fn, now_ns};
 use crate::uapi::*;
 
 /// Where the table starts in every window (below: the transport tests'

@@ -178,7 +178,7 @@ impl Server {
 }
 
 fn zeros(n: usize) -> Result<KVec<u32>> {
-    crate::harness::kvec_from_fn(n, || 0)
+    crate::support::util::kvec_from_fn(n, || 0)
 }
 
 /// The server thread.

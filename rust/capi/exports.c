@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * C glue of alock.ko: what Rust cannot express or reach directly.
+ * The exports of the C API of include/linux/alock.h.  Its functions are
+ * defined in Rust (rust/capi/queue.rs, rust/capi/dlock.rs), and 6.12 has no
+ * way to export a symbol from Rust, so EXPORT_SYMBOL_GPL sits here, in the
+ * folder of its definition.  prwlock's exports are in rust/sync/prwlock/fast.c.
  */
 #include <linux/alock.h>
-#include <linux/bug.h>
 #include <linux/module.h>
-#include <linux/prwlock.h>
 
-#include "alock_shim.h"
-
-/* The C API of include/linux/alock.h, implemented in rust/capi.rs. */
+/* The C API of include/linux/alock.h, defined in queue.rs. */
 EXPORT_SYMBOL_GPL(__alock_ticket_init);
 EXPORT_SYMBOL_GPL(alock_ticket_destroy);
 EXPORT_SYMBOL_GPL(alock_ticket_lock);
@@ -31,7 +30,7 @@ EXPORT_SYMBOL_GPL(alock_mrlock_destroy);
 EXPORT_SYMBOL_GPL(alock_mrlock_lock);
 EXPORT_SYMBOL_GPL(alock_mrlock_unlock);
 
-/* The distributed lock table of include/linux/alock.h, rust/alock/capi.rs. */
+/* The distributed lock table of include/linux/alock.h, defined in dlock.rs. */
 EXPORT_SYMBOL_GPL(alock_dl_get);
 EXPORT_SYMBOL_GPL(alock_dl_put);
 EXPORT_SYMBOL_GPL(alock_dl_lock);
@@ -41,24 +40,3 @@ EXPORT_SYMBOL_GPL(alock_dl_unlock_all);
 EXPORT_SYMBOL_GPL(alock_dl_keys);
 EXPORT_SYMBOL_GPL(alock_dl_home);
 EXPORT_SYMBOL_GPL(alock_dl_node);
-
-/* include/linux/prwlock.h, write side and set-up in rust/sync/prwlock.rs. */
-EXPORT_SYMBOL_GPL(__prwlock_init);
-EXPORT_SYMBOL_GPL(prwlock_destroy);
-EXPORT_SYMBOL_GPL(prwlock_write_lock);
-EXPORT_SYMBOL_GPL(prwlock_write_trylock);
-EXPORT_SYMBOL_GPL(prwlock_write_unlock);
-EXPORT_SYMBOL_GPL(prwlock_downgrade_write);
-EXPORT_SYMBOL_GPL(prwlock_set_flags);
-
-/*
- * Called at module init.  With ALOCK_INJECT_WARN (make ALOCK_INJECT_WARN=1)
- * it fires a WARN_ON on purpose, to prove that the test harness fails a
- * run on any kernel splat.
- */
-void alock_shim_init_hook(void)
-{
-#ifdef ALOCK_INJECT_WARN
-	WARN_ON(1);
-#endif
-}

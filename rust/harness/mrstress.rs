@@ -13,9 +13,9 @@
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use kernel::{bindings, new_spinlock, prelude::*, sync::SpinLock};
 
-use crate::harness::{next_rand, now_ns, spin};
-use crate::kthread::{run_for, Job};
 use crate::new_multi_lock;
+use crate::support::kthread::{run_for, Job};
+use crate::support::util::{next_rand, now_ns, spin};
 use crate::sync::mrlock::{Grant, MultiLock, Scheme, MAX_RESOURCES};
 use crate::sync::ticket::RawTicket;
 use crate::uapi::*;

@@ -16,8 +16,8 @@ use kernel::{
     sync::{Mutex, SpinLock},
 };
 
-use crate::harness::{now_ns, spin};
-use crate::kthread::{run_for, Job};
+use crate::support::kthread::{run_for, Job};
+use crate::support::util::{now_ns, spin};
 use crate::sync::lock::{Backend, Fifo, Lock, QueueOrder};
 use crate::uapi::*;
 use crate::{new_abql_lock, new_mcs_lock, new_ticket_lock};

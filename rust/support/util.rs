@@ -28,9 +28,14 @@ pub fn now_ns() -> i64 {
 /// section).
 pub fn spin(n: u32) {
     for _ in 0..n {
-        // SAFETY: `cpu_relax` has no preconditions.
-        unsafe { bindings::cpu_relax() };
+        super::cpu::cpu_relax();
     }
+}
+
+/// An errno the kernel crate has no constant for (`bindings::E*`), as an
+/// [`Error`].
+pub fn errno(e: u32) -> Error {
+    Error::from_errno(-(e as i32))
 }
 
 /// One xorshift64* step of the per-thread generators; `s` must not be 0.

@@ -9,11 +9,11 @@ use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, Ordering::
 
 use kernel::{prelude::*, sync::Arc};
 
-use super::table::{table, unlock_all, Handle, Held, Kind, Table, MAX_HELD};
-use crate::harness::{kvec_from_fn, next_rand, now_ns, percentile};
-use crate::kthread::{run_threads, Job, Placement};
+use crate::dlock::table::{table, unlock_all, Handle, Held, Kind, Table, MAX_HELD};
+use crate::harness::rdma::wait_until;
 use crate::rdma::cluster::Wait;
-use crate::rdma::ioctl::wait_until;
+use crate::support::kthread::{run_threads, Job, Placement};
+use crate::support::util::{kvec_from_fn, next_rand, now_ns, percentile};
 use crate::uapi::*;
 
 /// Latency samples kept per thread and locality.

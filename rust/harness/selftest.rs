@@ -13,8 +13,10 @@ use core::{
 };
 use kernel::{bindings, ioctl, prelude::*};
 
-use crate::kthread::{online_cpus, run_threads, Job, Placement};
-use crate::stress::{Record, StressLock};
+use crate::harness::stress::{Record, StressLock};
+use crate::support::cpu::online_cpus;
+use crate::support::kthread::{run_threads, Job, Placement};
+use crate::support::util::errno;
 use crate::sync::lock::{Backend, Lock, QueueOrder};
 use crate::sync::mrlock::{RawMrLock, Scheme};
 use crate::sync::prwlock::{task_holds, PrwReadGuard, Prwlock, IPIS};
@@ -49,7 +51,7 @@ impl Checker {
                 self.checks,
                 what
             );
-            Err(Error::from_errno(-(bindings::EBADMSG as i32)))
+            Err(errno(bindings::EBADMSG))
         }
     }
 }
@@ -158,7 +160,7 @@ struct CpuCheck {
 
 impl Job for CpuCheck {
     fn run(&self, idx: u32) {
-        let want = crate::kthread::nth_online_cpu(idx);
+        let want = crate::support::cpu::nth_online_cpu(idx);
         // SAFETY: `raw_smp_processor_id` has no preconditions.
         let cpu = unsafe { bindings::raw_smp_processor_id() };
         if cpu != want {
@@ -222,7 +224,7 @@ fn test_stress_detects_race() -> TestResult {
     let cpus = unsafe { bindings::num_online_cpus() };
     if cpus < 2 {
         // Nothing can overlap on one CPU; report the test as skipped.
-        return Err(Error::from_errno(-(bindings::EOPNOTSUPP as i32)));
+        return Err(errno(bindings::EOPNOTSUPP));
     }
     let rec = Record::new();
     let job = Racer {
@@ -356,9 +358,9 @@ fn test_mrstress_detects_overlap() -> TestResult {
     let mut c = Checker::new("mrstress_detects_overlap");
     // SAFETY: No preconditions.
     if unsafe { bindings::num_online_cpus() } < 2 {
-        return Err(Error::from_errno(-(bindings::EOPNOTSUPP as i32)));
+        return Err(errno(bindings::EOPNOTSUPP));
     }
-    let errors = crate::mrstress::run_without_exclusion()?;
+    let errors = crate::harness::mrstress::run_without_exclusion()?;
     c.check(errors > 0, "overlapping holders detected")?;
     Ok(c.checks)
 }

@@ -15,7 +15,7 @@
 #include <linux/spinlock.h>
 #include <uapi/linux/alock.h>
 
-#include "alock_shim.h"
+#include "rw_baselines.h"
 
 struct alock_rwbase {
 	unsigned int kind;

@@ -31,7 +31,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 
-#include "alock_shim.h"
+#include "prwlock_mm.h"
 
 /**
  * struct alock_mm - the mmap_lock of one opted-in mm
