@@ -460,7 +460,9 @@ mod tests {
             nr_up: 1,
             ..AlockClusterStatus::default()
         };
-        s.device[..4].copy_from_slice(b"rxe0");
+        for (d, c) in s.device.iter_mut().zip(b"rxe0") {
+            *d = *c as std::os::raw::c_char;
+        }
         s.peers[0] = AlockClusterPeer {
             node: 0,
             state: abi::ALOCK_PEER_UP,
