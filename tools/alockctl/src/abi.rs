@@ -27,10 +27,13 @@ use std::os::raw::c_char;
 /// bindgen implements `Default` for the structures with a `char` array
 /// longer than 32 ([`AlockSelftest`], [`AlockClusterStatus`]) by filling
 /// them with zero bytes in an `unsafe` block.
+///
+/// The doc comments are the header's kernel-doc, not Markdown: rustdoc
+/// would read `@nodes[@node_id]` as a link.
 // SAFETY: (of that generated `unsafe` zero fill) every field of every
 // structure of the header is an integer or an array of integers or of such
 // structures, for which all-zero bytes are a valid value.
-#[allow(missing_docs, non_camel_case_types)]
+#[allow(missing_docs, non_camel_case_types, rustdoc::broken_intra_doc_links)]
 mod uapi {
     include!(concat!(env!("OUT_DIR"), "/alock_uapi.rs"));
 }
