@@ -15,9 +15,11 @@ use crate::cli::{
 use crate::cluster;
 use crate::dev::{self, Device, Error};
 use crate::dlock;
+use crate::fmt::{align, csv_field};
 use crate::plot;
 use crate::progress::{self, Progress};
-use crate::results::{align, csv_field, Results, Row};
+use crate::report;
+use crate::results::{Results, Row};
 
 /// Exit status after Ctrl-C (128 + SIGINT), as shells report it.
 pub const EXIT_INTERRUPTED: u8 = 130;
@@ -547,7 +549,7 @@ fn print_results(cli: &Cli, res: &[Results]) {
                 if i > 0 {
                     println!();
                 }
-                print!("{}", r.table());
+                print!("{}", report::table(r));
             }
         }
     }
