@@ -1,153 +1,65 @@
-//! The `/dev/alock` ioctl ABI, mirrored from `include/uapi/linux/alock.h`.
+//! The `/dev/alock` ioctl ABI, generated from `include/uapi/linux/alock.h`.
 //!
-//! Every structure is `#[repr(C)]` with the header's field order and types;
-//! `tests/abi.rs` compiles a C probe against the header and checks every
-//! size, offset, constant and command number against this module, so the
-//! two cannot drift.  At run time [`crate::dev::Device::open`] compares the
-//! module's own command table (`ALOCK_IOC_ABI`) with [`COMMANDS`].
+//! `build.rs` runs bindgen on the header: every structure (`struct
+//! alock_stress` becomes [`AlockStress`]), every enumerator
+//! ([`ALOCK_LOCK_MCS`]) and every numeric `#define` ([`ALOCK_STRESS_MAX_MS`])
+//! comes from there, with the header's own doc comments.  Written here by
+//! hand is only what bindgen cannot take from the header: the command
+//! numbers (`_IOWR(...)` is a function-like macro; [`COMMANDS`] computes
+//! them from the generated structure sizes), [`ALOCK_DEVICE`] as a `&str`,
+//! limits the header states in prose, the name tables, and helpers on the
+//! generated types.  `tests/abi.rs` compiles a C probe against the header
+//! and checks every size, offset, constant and command number against this
+//! module; at run time [`crate::dev::Device::open`] compares the module's
+//! own command table (`ALOCK_IOC_ABI`) with [`COMMANDS`].
 
 use std::mem::size_of;
 use std::net::SocketAddr;
+use std::os::raw::c_char;
 
-/// `ALOCK_ABI_VERSION`: the ABI this tool speaks.
-pub const ALOCK_ABI_VERSION: u32 = 5;
-/// `ALOCK_IOC_MAGIC`: the ioctl type byte of every command.
-pub const ALOCK_IOC_MAGIC: u32 = 0xA1;
-/// `ALOCK_DEVICE`: the character device.
-pub const ALOCK_DEVICE: &str = "/dev/alock";
-/// `ALOCK_FEAT_LOCKDEP`: the kernel was built with lockdep.
-pub const ALOCK_FEAT_LOCKDEP: u64 = 1 << 0;
-/// `ALOCK_ABI_MAX_ENTRIES`: capacity limit of an `ALOCK_IOC_ABI` query.
-pub const ALOCK_ABI_MAX_ENTRIES: u32 = 256;
-/// `ALOCK_ABQL_MAX_SLOTS`: most slots of Anderson's array lock.
-pub const ALOCK_ABQL_MAX_SLOTS: u32 = 4096;
-/// `ALOCK_STRESS_UNBOUND`: threads are not bound to a CPU.
-pub const ALOCK_STRESS_UNBOUND: u32 = 1 << 0;
-/// `ALOCK_STRESS_FLAGS`: every valid stress flag.
-pub const ALOCK_STRESS_FLAGS: u32 = ALOCK_STRESS_UNBOUND;
-/// `ALOCK_STRESS_MAX_THREADS`: most kernel threads of one run.
-pub const ALOCK_STRESS_MAX_THREADS: u32 = 256;
-/// `ALOCK_STRESS_MAX_MS`: longest run.
-pub const ALOCK_STRESS_MAX_MS: u32 = 600_000;
-/// `ALOCK_STRESS_MAX_CS_SPINS`: most busy-wait iterations in a critical section.
-pub const ALOCK_STRESS_MAX_CS_SPINS: u32 = 100_000;
-/// `ALOCK_MR_MAX_RESOURCES`: largest k of an h-out-of-k run.
-pub const ALOCK_MR_MAX_RESOURCES: u32 = 64;
-/// `ALOCK_MR_MAX_QUEUE`: largest MRLock ring.
-pub const ALOCK_MR_MAX_QUEUE: u32 = 4096;
-/// `ALOCK_TXN_MAX_RECORDS`: most accounts of a lock-manager run.
-pub const ALOCK_TXN_MAX_RECORDS: u32 = 65536;
-/// `ALOCK_TXN_MAX_TX_RECORDS`: most records one transaction touches.
-pub const ALOCK_TXN_MAX_TX_RECORDS: u32 = 16;
-/// `ALOCK_TXN_MAX_EXCLUSIVE_AFTER`: largest restart bound before exclusive mode.
-pub const ALOCK_TXN_MAX_EXCLUSIVE_AFTER: u32 = 1000;
-/// `ALOCK_TXN_MAX_WAIT_US`: longest wait in a waiting queue.
-pub const ALOCK_TXN_MAX_WAIT_US: u32 = 1_000_000;
-/// `ALOCK_RW_UNBOUND`: reader-writer threads may run anywhere.
-pub const ALOCK_RW_UNBOUND: u32 = ALOCK_STRESS_UNBOUND;
-/// `ALOCK_RW_SLEEP`: readers sleep inside one read section in `sleep_every`.
-pub const ALOCK_RW_SLEEP: u32 = 1 << 1;
-/// `ALOCK_RW_YIELD`: readers call `schedule()` inside one read section in `sleep_every`.
-pub const ALOCK_RW_YIELD: u32 = 1 << 2;
-/// `ALOCK_RW_SEQ_WAKE`: prwlock writers wake each CPU's sleeping readers themselves.
-pub const ALOCK_RW_SEQ_WAKE: u32 = 1 << 3;
-/// `ALOCK_RW_MIGRATE`: readers move to the next CPU inside one read
-/// section in `sleep_every` (needs `ALOCK_RW_UNBOUND`).
-pub const ALOCK_RW_MIGRATE: u32 = 1 << 4;
-/// `ALOCK_RW_FLAGS`: every valid reader-writer flag.
-pub const ALOCK_RW_FLAGS: u32 =
-    ALOCK_RW_UNBOUND | ALOCK_RW_SLEEP | ALOCK_RW_YIELD | ALOCK_RW_SEQ_WAKE | ALOCK_RW_MIGRATE;
-/// `ALOCK_RW_MAX_PAUSE_US`: longest pause of a writer between write sections.
-pub const ALOCK_RW_MAX_PAUSE_US: u32 = 1_000_000;
-/// `ALOCK_RWWAKE_MAX_ROUNDS`: most rounds of a wake-up measurement.
-pub const ALOCK_RWWAKE_MAX_ROUNDS: u32 = 10000;
+/// The bindgen output for `include/uapi/linux/alock.h` (see `build.rs`).
+///
+/// Its fields and constants carry no doc comments of their own (the
+/// header documents them in each structure's kernel-doc block, which
+/// bindgen attaches to the structure), hence `missing_docs` is allowed
+/// here only.  The `__u32`-style typedefs keep their C names.
+///
+/// bindgen implements `Default` for the structures with a `char` array
+/// longer than 32 ([`AlockSelftest`], [`AlockClusterStatus`]) by filling
+/// them with zero bytes in an `unsafe` block.
+///
+/// The doc comments are the header's kernel-doc, not Markdown: rustdoc
+/// would read `@nodes[@node_id]` as a link.
+// SAFETY: (of that generated `unsafe` zero fill) every field of every
+// structure of the header is an integer or an array of integers or of such
+// structures, for which all-zero bytes are a valid value.
+#[allow(missing_docs, non_camel_case_types, rustdoc::broken_intra_doc_links)]
+mod uapi {
+    include!(concat!(env!("OUT_DIR"), "/alock_uapi.rs"));
+}
+
+pub use uapi::*;
+
+/// `ALOCK_DEVICE`: the character device (the header's string, without
+/// its NUL; this shadows the generated byte-string constant).
+pub const ALOCK_DEVICE: &str = c_str_const(uapi::ALOCK_DEVICE);
+
+/// A NUL-terminated byte string constant as a `&str` (at compile time).
+const fn c_str_const(bytes: &'static [u8]) -> &'static str {
+    let Some((&0, s)) = bytes.split_last() else {
+        panic!("a string macro of the header is NUL-terminated");
+    };
+    match std::str::from_utf8(s) {
+        Ok(s) => s,
+        Err(_) => panic!("a string macro of the header is ASCII"),
+    }
+}
+
 /// Largest `sleep_every` of `ALOCK_IOC_RWSTRESS` (the header's doc comment;
 /// not a macro there).
 pub const RW_MAX_SLEEP_EVERY: u32 = 1_000_000;
 /// Largest `iterations` of `ALOCK_IOC_RWCOST` (the header's doc comment).
 pub const RWCOST_MAX_ITERATIONS: u32 = 100_000_000;
-/// `ALOCK_CLUSTER_MAX_NODES`: most nodes of an RDMA cluster.
-pub const ALOCK_CLUSTER_MAX_NODES: u32 = 16;
-/// `ALOCK_CLUSTER_MIN_WINDOW`: smallest window a node exports.
-pub const ALOCK_CLUSTER_MIN_WINDOW: u32 = 4096;
-/// `ALOCK_CLUSTER_MAX_WINDOW`: largest window a node exports.
-pub const ALOCK_CLUSTER_MAX_WINDOW: u32 = 1 << 20;
-/// `ALOCK_CLUSTER_MAX_TIMEOUT_MS`: longest wait for the peers of a join.
-pub const ALOCK_CLUSTER_MAX_TIMEOUT_MS: u32 = 600_000;
-/// `ALOCK_CLUSTER_LOOPBACK`: a join also connects the node to itself.
-pub const ALOCK_CLUSTER_LOOPBACK: u32 = 1 << 0;
-/// `ALOCK_CLUSTER_FLAGS`: every valid join flag.
-pub const ALOCK_CLUSTER_FLAGS: u32 = ALOCK_CLUSTER_LOOPBACK;
-/// `ALOCK_STATUS_PROBE`: a status query first probes every connected peer
-/// with an 8-byte RDMA READ.
-pub const ALOCK_STATUS_PROBE: u32 = 1 << 0;
-/// `ALOCK_RDMA_MAX_THREADS`: most kernel threads of an RDMA stress or
-/// bench run.
-pub const ALOCK_RDMA_MAX_THREADS: u32 = 64;
-/// `ALOCK_RDMA_BENCH_SPIN`: RDMA bench threads spin between polls instead
-/// of yielding the CPU.
-pub const ALOCK_RDMA_BENCH_SPIN: u32 = 1 << 0;
-/// `ALOCK_PEER_NONE`: no connection (not a node of the cluster).
-pub const ALOCK_PEER_NONE: u32 = 0;
-/// `ALOCK_PEER_CONNECTING`: the connection is being set up.
-pub const ALOCK_PEER_CONNECTING: u32 = 1;
-/// `ALOCK_PEER_UP`: connected, the peer's window usable.
-pub const ALOCK_PEER_UP: u32 = 2;
-/// `ALOCK_PEER_FAILED`: lost (a verb failed or timed out), torn down.
-pub const ALOCK_PEER_FAILED: u32 = 3;
-/// `ALOCK_PEER_CLOSED`: the peer left, torn down.
-pub const ALOCK_PEER_CLOSED: u32 = 4;
-/// `ALOCK_PEER_SELF`: this node, without `ALOCK_CLUSTER_LOOPBACK`.
-pub const ALOCK_PEER_SELF: u32 = 5;
-/// `ALOCK_RDMA_READ`: RDMA READ from the node's window.
-pub const ALOCK_RDMA_READ: u32 = 1;
-/// `ALOCK_RDMA_WRITE`: RDMA WRITE to the node's window.
-pub const ALOCK_RDMA_WRITE: u32 = 2;
-/// `ALOCK_RDMA_CAS`: 8-byte compare-and-swap.
-pub const ALOCK_RDMA_CAS: u32 = 3;
-/// `ALOCK_RDMA_FAA`: 8-byte fetch-and-add.
-pub const ALOCK_RDMA_FAA: u32 = 4;
-/// `ALOCK_RDMA_LOCAL_READ`: copy from this node's own window to a user buffer.
-pub const ALOCK_RDMA_LOCAL_READ: u32 = 5;
-/// `ALOCK_RDMA_LOCAL_WRITE`: copy a user buffer into this node's own window.
-pub const ALOCK_RDMA_LOCAL_WRITE: u32 = 6;
-/// `ALOCK_MM_STATUS`: `struct alock_mm_ctl.op` that only reports.
-pub const ALOCK_MM_STATUS: u32 = 0;
-/// `ALOCK_MM_OPTIN`: `op` that makes the caller's mm use a prwlock.
-pub const ALOCK_MM_OPTIN: u32 = 1;
-/// `ALOCK_MM_HOLD`: `op` that holds the caller's mmap_lock a while.
-pub const ALOCK_MM_HOLD: u32 = 2;
-/// `ALOCK_MM_HOLD_WRITE`: HOLD the write side.
-pub const ALOCK_MM_HOLD_WRITE: u32 = 1 << 0;
-/// `ALOCK_MM_MAX_HOLD_MS`: longest HOLD.
-pub const ALOCK_MM_MAX_HOLD_MS: u32 = 60000;
-/// `ALOCK_TABLE_MAX_KEYS`: most keys of the distributed lock table.
-pub const ALOCK_TABLE_MAX_KEYS: u32 = 2048;
-/// `ALOCK_TABLE_MAX_BUDGET`: largest cohort budget of the lock table.
-pub const ALOCK_TABLE_MAX_BUDGET: u32 = 1000;
-/// `ALOCK_TABLE_CREATE`: `struct alock_table_ctl.op` that creates the table.
-pub const ALOCK_TABLE_CREATE: u32 = 1;
-/// `ALOCK_TABLE_DESTROY`: `op` that destroys the table.
-pub const ALOCK_TABLE_DESTROY: u32 = 2;
-/// `ALOCK_TABLE_SUM`: `op` that reports the table's keys and counters.
-pub const ALOCK_TABLE_SUM: u32 = 3;
-/// `ALOCK_PLACE_HASH`: key k is homed on node (Fibonacci hash of k) mod nodes.
-pub const ALOCK_PLACE_HASH: u32 = 0;
-/// `ALOCK_PLACE_MOD`: key k is homed on node k mod nodes.
-pub const ALOCK_PLACE_MOD: u32 = 1;
-/// `ALOCK_DLOCK_ALOCK`: ALock (local threads CPU atomics, remote ones RDMA).
-pub const ALOCK_DLOCK_ALOCK: u32 = 1;
-/// `ALOCK_DLOCK_SPIN_LB`: RDMA spin lock, local threads through the NIC too
-/// (needs `ALOCK_CLUSTER_LOOPBACK`).
-pub const ALOCK_DLOCK_SPIN_LB: u32 = 2;
-/// `ALOCK_DLOCK_MCS_LB`: RDMA MCS lock, every access through the NIC.
-pub const ALOCK_DLOCK_MCS_LB: u32 = 3;
-/// `ALOCK_DLOCK_RPC`: RPC lock, two-sided messages to a lock server on the
-/// home node.
-pub const ALOCK_DLOCK_RPC: u32 = 4;
-/// `ALOCK_DLOCK_SPIN`: lock-table waiters spin between polls instead of
-/// yielding the CPU.
-pub const ALOCK_DLOCK_SPIN: u32 = 1 << 0;
 /// Most keys one `ALOCK_IOC_DLOCK_RUN` operation takes together (the
 /// header's doc comment).
 pub const DLOCK_MAX_KEYS_PER_OP: u32 = 8;
@@ -165,78 +77,10 @@ pub const AF_INET: u16 = 2;
 /// `AF_INET6` as `struct alock_node_addr` spells it.
 pub const AF_INET6: u16 = 10;
 
-/// `struct alock_version`: argument of `ALOCK_IOC_VERSION`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default)]
-pub struct AlockVersion {
-    /// `ALOCK_ABI_VERSION` of the module.
-    pub abi_version: u32,
-    /// Online CPUs when the call was made.
-    pub nr_cpus: u32,
-    /// Number of lock types the module can stress.
-    pub nr_locks: u32,
-    /// Number of in-kernel self-tests.
-    pub nr_tests: u32,
-    /// `ALOCK_FEAT_*` bits.
-    pub features: u64,
-    /// NUL-terminated version string of the module.
-    pub module_version: [u8; 32],
-}
-
 impl AlockVersion {
     /// The module's version string (up to the first NUL).
     pub fn module_version(&self) -> String {
         c_string(&self.module_version)
-    }
-}
-
-/// `struct alock_abi_entry`: one command the module implements.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct AlockAbiEntry {
-    /// The full command number.
-    pub cmd: u32,
-    /// Size of its argument structure as the module sees it.
-    pub arg_size: u32,
-}
-
-/// `struct alock_abi`: argument of `ALOCK_IOC_ABI`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default)]
-pub struct AlockAbi {
-    /// User pointer to an array of [`AlockAbiEntry`].
-    pub entries: u64,
-    /// In: capacity of `entries`; out: number of commands of the module.
-    pub nr_entries: u32,
-    /// Must be `size_of::<AlockAbiEntry>()`.
-    pub entry_size: u32,
-}
-
-/// `struct alock_selftest`: argument of `ALOCK_IOC_SELFTEST`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug)]
-pub struct AlockSelftest {
-    /// Test id, 1..nr_tests.
-    pub test: u32,
-    /// Must be 0.
-    pub flags: u32,
-    /// Out: 0 on success, otherwise a negative errno.
-    pub result: i32,
-    /// Out: number of individual checks.
-    pub checks: u32,
-    /// Out: NUL-terminated name of the test.
-    pub name: [u8; 48],
-}
-
-impl Default for AlockSelftest {
-    fn default() -> Self {
-        Self {
-            test: 0,
-            flags: 0,
-            result: 0,
-            checks: 0,
-            name: [0; 48],
-        }
     }
 }
 
@@ -245,222 +89,6 @@ impl AlockSelftest {
     pub fn name(&self) -> String {
         c_string(&self.name)
     }
-}
-
-/// `struct alock_stress`: argument of `ALOCK_IOC_STRESS`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default)]
-pub struct AlockStress {
-    /// `enum alock_lock_id`.
-    pub lock: u32,
-    /// Kernel threads.
-    pub threads: u32,
-    /// Run time in milliseconds.
-    pub duration_ms: u32,
-    /// `ALOCK_STRESS_*` bits.
-    pub flags: u32,
-    /// Busy-wait iterations inside each critical section.
-    pub cs_spins: u32,
-    /// Lock-specific parameter (ABQL: slots).
-    pub lock_param: u32,
-    /// Out: critical sections completed.
-    pub ops: u64,
-    /// Out: mutual-exclusion violations.
-    pub errors: u64,
-    /// Out: wall time of the run.
-    pub elapsed_ns: u64,
-    /// Out: fewest critical sections of any thread.
-    pub min_thread_ops: u64,
-    /// Out: most critical sections of any thread.
-    pub max_thread_ops: u64,
-    /// Out: hand-offs checked against queue order.
-    pub order_checks: u64,
-    /// Out: hand-offs that broke queue order.
-    pub order_errors: u64,
-}
-
-/// `struct alock_mrlock`: argument of `ALOCK_IOC_MRLOCK`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default)]
-pub struct AlockMrlock {
-    /// `enum alock_mr_lock_id`.
-    pub lock: u32,
-    /// Kernel threads.
-    pub threads: u32,
-    /// Run time in milliseconds.
-    pub duration_ms: u32,
-    /// `ALOCK_STRESS_UNBOUND` or 0.
-    pub flags: u32,
-    /// k.
-    pub resources: u32,
-    /// Smallest h.
-    pub min_request: u32,
-    /// Largest h.
-    pub max_request: u32,
-    /// Busy-wait iterations while holding.
-    pub cs_spins: u32,
-    /// MRLock ring cells (0: chosen by the module).
-    pub queue_size: u32,
-    /// Must be 0.
-    pub reserved: u32,
-    /// Random seed (0: a fixed default).
-    pub seed: u64,
-    /// Out: requests granted.
-    pub ops: u64,
-    /// Out: violations.
-    pub errors: u64,
-    /// Out: grants checked against queue order.
-    pub order_checks: u64,
-    /// Out: grants that overtook an earlier conflicting request.
-    pub order_errors: u64,
-    /// Out: wall time of the run.
-    pub elapsed_ns: u64,
-    /// Out: fewest requests of one thread.
-    pub min_thread_ops: u64,
-    /// Out: most requests of one thread.
-    pub max_thread_ops: u64,
-    /// Out: adaptive scheme switches.
-    pub mode_switches: u64,
-}
-
-/// `struct alock_txn`: argument of `ALOCK_IOC_TXN`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default)]
-pub struct AlockTxn {
-    /// `enum alock_txn_mode`.
-    pub mode: u32,
-    /// Kernel threads.
-    pub threads: u32,
-    /// Run time in milliseconds.
-    pub duration_ms: u32,
-    /// `ALOCK_STRESS_UNBOUND` or 0.
-    pub flags: u32,
-    /// Accounts in the table.
-    pub records: u32,
-    /// Records one transaction touches.
-    pub tx_records: u32,
-    /// Percentage of read-only transactions.
-    pub read_pct: u32,
-    /// Restarts before exclusive mode (0: 10).
-    pub exclusive_after: u32,
-    /// Longest wait in a waiting queue (0: 1000 us).
-    pub wait_timeout_us: u32,
-    /// Busy-wait iterations while holding the records.
-    pub cs_spins: u32,
-    /// Random seed (0: a fixed default).
-    pub seed: u64,
-    /// Out: committed transactions.
-    pub commits: u64,
-    /// Out: aborts followed by a restart.
-    pub restarts: u64,
-    /// Out: waits in a waiting queue.
-    pub waits: u64,
-    /// Out: waits that timed out.
-    pub timeouts: u64,
-    /// Out: transactions committed in exclusive mode.
-    pub exclusive: u64,
-    /// Out: most restarts of one transaction.
-    pub max_restarts: u64,
-    /// Out: violations.
-    pub errors: u64,
-    /// Out: wall time of the run.
-    pub elapsed_ns: u64,
-}
-
-/// `struct alock_rwstress`: argument of `ALOCK_IOC_RWSTRESS`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default)]
-pub struct AlockRwstress {
-    /// `enum alock_rw_lock_id`.
-    pub lock: u32,
-    /// Reader threads.
-    pub readers: u32,
-    /// Writer threads (0 for RCU).
-    pub writers: u32,
-    /// Run time in milliseconds.
-    pub duration_ms: u32,
-    /// `ALOCK_RW_*` bits.
-    pub flags: u32,
-    /// Busy-wait iterations inside each read section.
-    pub read_spins: u32,
-    /// Busy-wait iterations inside each write section.
-    pub write_spins: u32,
-    /// With SLEEP, YIELD or MIGRATE: one read section in this many blocks.
-    pub sleep_every: u32,
-    /// Writers sleep this long between write sections.
-    pub write_pause_us: u32,
-    /// Must be 0.
-    pub reserved: u32,
-    /// Out: read sections completed.
-    pub reads: u64,
-    /// Out: write sections completed.
-    pub writes: u64,
-    /// Out: violations.
-    pub errors: u64,
-    /// Out: wall time of the run.
-    pub elapsed_ns: u64,
-    /// Out: fewest read sections of one reader.
-    pub min_reader_ops: u64,
-    /// Out: fewest write sections of one writer.
-    pub min_writer_ops: u64,
-    /// Out: read sections that slept or yielded.
-    pub read_sleeps: u64,
-    /// Out: read sections that ended on another CPU.
-    pub migrations: u64,
-    /// Out: prwlock read unlocks that took the active path.
-    pub active_unlocks: u64,
-    /// Out: prwlock IPIs sent by writers.
-    pub ipis: u64,
-    /// Out: time spent acquiring the write side, all writers.
-    pub write_ns_total: u64,
-    /// Out: longest write-side acquisition.
-    pub write_ns_max: u64,
-}
-
-/// `struct alock_rwwake`: argument of `ALOCK_IOC_RWWAKE`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default)]
-pub struct AlockRwwake {
-    /// Readers that sleep behind a writer each round.
-    pub readers: u32,
-    /// Rounds.
-    pub rounds: u32,
-    /// `ALOCK_RW_SEQ_WAKE` or 0.
-    pub flags: u32,
-    /// Must be 0.
-    pub reserved: u32,
-    /// Out: sum over rounds of unlock-to-last-reader-in time.
-    pub total_ns: u64,
-    /// Out: the longest such time.
-    pub max_ns: u64,
-    /// Out: rounds where a reader got in before the unlock.
-    pub errors: u64,
-}
-
-/// `struct alock_rwcost`: argument of `ALOCK_IOC_RWCOST`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default)]
-pub struct AlockRwcost {
-    /// `enum alock_rw_lock_id` (not the brlock).
-    pub lock: u32,
-    /// Read lock+unlock pairs to run.
-    pub iterations: u32,
-    /// Out: total time.
-    pub ns: u64,
-}
-
-/// `struct alock_node_addr`: where a node's rdma_cm listens.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct AlockNodeAddr {
-    /// `AF_INET` (2) or `AF_INET6` (10).
-    pub family: u16,
-    /// Port in the rdma_cm TCP port space, host byte order.
-    pub port: u16,
-    /// Must be 0.
-    pub reserved: u32,
-    /// Address, network byte order (IPv4: the first 4 bytes, the rest 0).
-    pub addr: [u8; 16],
 }
 
 impl From<SocketAddr> for AlockNodeAddr {
@@ -485,92 +113,6 @@ impl From<SocketAddr> for AlockNodeAddr {
     }
 }
 
-/// `struct alock_cluster_join`: argument of `ALOCK_IOC_CLUSTER_JOIN`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default)]
-pub struct AlockClusterJoin {
-    /// This node, 0..nr_nodes-1.
-    pub node_id: u32,
-    /// Nodes in the cluster.
-    pub nr_nodes: u32,
-    /// Bytes of memory this node exports (a multiple of 4096).
-    pub window_size: u32,
-    /// `ALOCK_CLUSTER_*` bits.
-    pub flags: u32,
-    /// How long to wait for every peer.
-    pub timeout_ms: u32,
-    /// Longest wait for one verb before the connection is declared lost
-    /// (0: 1000 ms).
-    pub op_timeout_ms: u32,
-    /// Must be 0.
-    pub reserved: [u32; 2],
-    /// Address of every node; `nodes[node_id]` is the local one; the rest 0.
-    pub nodes: [AlockNodeAddr; ALOCK_CLUSTER_MAX_NODES as usize],
-}
-
-/// `struct alock_cluster_peer`: one peer in [`AlockClusterStatus`].
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default)]
-pub struct AlockClusterPeer {
-    /// Node id.
-    pub node: u32,
-    /// `enum alock_peer_state`.
-    pub state: u32,
-    /// Verbs completed on the connection.
-    pub ops: u64,
-    /// Verbs that failed.
-    pub errors: u64,
-    /// Negative errno of the failure that took the connection down, else 0.
-    pub last_error: i32,
-    /// The peer's rkey for this node.
-    pub rkey: u32,
-    /// Size of the peer's window.
-    pub remote_len: u64,
-}
-
-/// `struct alock_cluster_status`: argument of `ALOCK_IOC_CLUSTER_STATUS`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug)]
-pub struct AlockClusterStatus {
-    /// In: `ALOCK_STATUS_PROBE` or 0.
-    pub flags: u32,
-    /// Out: 1 while this node is in a cluster, else 0.
-    pub joined: u32,
-    /// Out: this node.
-    pub node_id: u32,
-    /// Out: nodes in the cluster.
-    pub nr_nodes: u32,
-    /// Out: bytes this node exports.
-    pub window_size: u32,
-    /// Out: RDMA devices the module's ib_client sees.
-    pub nr_devices: u32,
-    /// Out: `ALOCK_CLUSTER_*` of the join.
-    pub cluster_flags: u32,
-    /// Out: peers (and the loopback) in `ALOCK_PEER_UP`.
-    pub nr_up: u32,
-    /// Out: NUL-terminated name of the device the cluster uses.
-    pub device: [u8; 64],
-    /// Out: the peers, indexed by node id.
-    pub peers: [AlockClusterPeer; ALOCK_CLUSTER_MAX_NODES as usize],
-}
-
-impl Default for AlockClusterStatus {
-    fn default() -> Self {
-        Self {
-            flags: 0,
-            joined: 0,
-            node_id: 0,
-            nr_nodes: 0,
-            window_size: 0,
-            nr_devices: 0,
-            cluster_flags: 0,
-            nr_up: 0,
-            device: [0; 64],
-            peers: [AlockClusterPeer::default(); ALOCK_CLUSTER_MAX_NODES as usize],
-        }
-    }
-}
-
 impl AlockClusterStatus {
     /// The device's name (up to the first NUL).
     pub fn device(&self) -> String {
@@ -583,252 +125,36 @@ impl AlockClusterStatus {
     }
 }
 
-/// `struct alock_rdma_op`: argument of `ALOCK_IOC_RDMA_OP`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default)]
-pub struct AlockRdmaOp {
-    /// Target node.
-    pub node: u32,
-    /// `enum alock_rdma_verb`.
-    pub verb: u32,
-    /// Offset in the target's window.
-    pub remote_off: u64,
-    /// Offset in this node's window.
-    pub local_off: u64,
-    /// Bytes (CAS, FAA: 8).
-    pub len: u32,
-    /// Must be 0.
-    pub flags: u32,
-    /// CAS: expected value; FAA: addend.
-    pub compare_add: u64,
-    /// CAS: new value.
-    pub swap: u64,
-    /// LOCAL_*: user buffer of `len` bytes.
-    pub data: u64,
-    /// Out: CAS, FAA: the word's previous value.
-    pub result: u64,
-    /// Out: time from posting to completion.
-    pub latency_ns: u64,
-}
-
-/// `struct alock_rdma_stress`: argument of `ALOCK_IOC_RDMA_STRESS`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default)]
-pub struct AlockRdmaStress {
-    /// Node whose window holds the counter.
-    pub node: u32,
-    /// `ALOCK_RDMA_CAS` or `ALOCK_RDMA_FAA`.
-    pub verb: u32,
-    /// Offset of the 8-byte counter (8-aligned).
-    pub remote_off: u64,
-    /// Kernel threads.
-    pub threads: u32,
-    /// Successful increments each thread makes.
-    pub increments: u32,
-    /// Give up after this long.
-    pub timeout_ms: u32,
-    /// Must be 0.
-    pub flags: u32,
-    /// Out: increments made, all threads.
-    pub done: u64,
-    /// Out: verbs posted.
-    pub attempts: u64,
-    /// Out: CAS whose compare failed.
-    pub cas_misses: u64,
-    /// Out: verbs that failed.
-    pub errors: u64,
-    /// Out: negative errno of the first failure, else 0.
-    pub first_error: i32,
-    /// Must be 0.
-    pub reserved: u32,
-    /// Out: wall time.
-    pub elapsed_ns: u64,
-}
-
-/// `struct alock_rdma_bench`: argument of `ALOCK_IOC_RDMA_BENCH`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default)]
-pub struct AlockRdmaBench {
-    /// Target node (this node: over the loopback QP).
-    pub node: u32,
-    /// `ALOCK_RDMA_READ`, `_WRITE`, `_CAS` or `_FAA`.
-    pub verb: u32,
-    /// READ, WRITE: bytes; atomics: 8.
-    pub len: u32,
-    /// Kernel threads.
-    pub threads: u32,
-    /// Run time in milliseconds.
-    pub duration_ms: u32,
-    /// `ALOCK_RDMA_BENCH_SPIN` or 0.
-    pub flags: u32,
-    /// Out: verbs completed.
-    pub ops: u64,
-    /// Out: verbs that failed.
-    pub errors: u64,
-    /// Out: wall time.
-    pub elapsed_ns: u64,
-    /// Out: fastest verb.
-    pub lat_min_ns: u64,
-    /// Out: median verb latency.
-    pub lat_median_ns: u64,
-    /// Out: 99th percentile of the verb latency.
-    pub lat_p99_ns: u64,
-    /// Out: slowest verb.
-    pub lat_max_ns: u64,
-}
-
-/// `struct alock_table_ctl`: argument of `ALOCK_IOC_TABLE`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default)]
-pub struct AlockTableCtl {
-    /// `ALOCK_TABLE_CREATE`, `_DESTROY` or `_SUM`.
-    pub op: u32,
-    /// CREATE: keys of the table; SUM: out, the table's keys.
-    pub keys: u32,
-    /// CREATE: `ALOCK_PLACE_HASH` or `ALOCK_PLACE_MOD`.
-    pub placement: u32,
-    /// CREATE: ALock hand-offs inside the local cohort before the remote
-    /// one gets a turn (0: 5).
-    pub local_budget: u32,
-    /// CREATE: the same for the remote cohort (0: 5).
-    pub remote_budget: u32,
-    /// Must be 0.
-    pub reserved: u32,
-    /// Out (SUM): keys found broken on this node.
-    pub broken: u32,
-    /// Out: keys homed on this node.
-    pub homed: u32,
-    /// Out (SUM): sum of the test counters of the keys homed here.
-    pub counter_sum: u64,
-}
-
-/// `struct alock_dlock_key`: argument of `ALOCK_IOC_DLOCK_LOCK` and
-/// `ALOCK_IOC_DLOCK_UNLOCK`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default)]
-pub struct AlockDlockKey {
-    /// Key of the node's lock table.
-    pub key: u32,
-    /// Must be 0.
-    pub flags: u32,
-    /// Longest wait for a lock (the file's first LOCK; 0: 10000 ms).
-    pub timeout_ms: u32,
-    /// Must be 0.
-    pub reserved: u32,
-    /// Out: the key's home node.
-    pub home: u32,
-    /// Out: 0.
-    pub reserved2: u32,
-    /// Out: time the call took.
-    pub latency_ns: u64,
-}
-
-/// `struct alock_mm_ctl`: argument of `ALOCK_IOC_MM`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default)]
-pub struct AlockMmCtl {
-    /// `ALOCK_MM_*` operation.
-    pub op: u32,
-    /// HOLD: 0 or `ALOCK_MM_HOLD_WRITE`.
-    pub flags: u32,
-    /// HOLD: how long, 1..`ALOCK_MM_MAX_HOLD_MS`.
-    pub hold_ms: u32,
-    /// Must be 0.
-    pub reserved: u32,
-    /// Out: 1 if the caller's mm uses a prwlock.
-    pub opted_in: u32,
-    /// Out: opted-in mms alive.
-    pub nr_mms: u32,
-    /// Out: write acquisitions of the caller's prwlock.
-    pub writes: u64,
-    /// Out: read unlocks that took the active path.
-    pub active_unlocks: u64,
-    /// Out: HOLD: when the lock was taken (CLOCK_MONOTONIC).
-    pub acquired_ns: u64,
-    /// Out: HOLD: when it was released (CLOCK_MONOTONIC).
-    pub released_ns: u64,
-}
-
-/// `struct alock_dlock_run`: argument of `ALOCK_IOC_DLOCK_RUN`.
-#[repr(C)]
-#[derive(Clone, Copy, Debug, Default)]
-pub struct AlockDlockRun {
-    /// `enum alock_dlock_id`.
-    pub lock: u32,
-    /// Kernel threads on this node.
-    pub threads: u32,
-    /// Run time in milliseconds.
-    pub duration_ms: u32,
-    /// Share of operations on keys homed here, 0..100.
-    pub local_pct: u32,
-    /// Keys taken together (in ascending order).
-    pub keys_per_op: u32,
-    /// Longest wait for one lock (0: 10000 ms).
-    pub timeout_ms: u32,
-    /// `ALOCK_DLOCK_SPIN` or 0.
-    pub flags: u32,
-    /// Must be 0.
-    pub reserved: u32,
-    /// Random seed (0: a fixed default).
-    pub seed: u64,
-    /// Out: critical sections.
-    pub ops: u64,
-    /// Out: operations on local keys.
-    pub local_ops: u64,
-    /// Out: operations on remote keys.
-    pub remote_ops: u64,
-    /// Out: critical sections that found the owner word taken.
-    pub errors: u64,
-    /// Out: acquires or releases that failed.
-    pub failures: u64,
-    /// Out: negative errno of the first failure, else 0.
-    pub first_error: i32,
-    /// Out: 0.
-    pub reserved2: u32,
-    /// Out: counter increments made.
-    pub increments: u64,
-    /// Out: fewest operations of one thread.
-    pub min_thread_ops: u64,
-    /// Out: most operations of one thread.
-    pub max_thread_ops: u64,
-    /// Out: wall time.
-    pub elapsed_ns: u64,
-    /// Out: median acquire latency of local operations.
-    pub local_lat_median_ns: u64,
-    /// Out: 99th percentile of the local acquire latency.
-    pub local_lat_p99_ns: u64,
-    /// Out: median acquire latency of remote operations.
-    pub remote_lat_median_ns: u64,
-    /// Out: 99th percentile of the remote acquire latency.
-    pub remote_lat_p99_ns: u64,
-}
-
 /// `enum alock_lock_id`: lock types of `ALOCK_IOC_STRESS`, by name.
 pub const LOCKS: [(&str, u32); 5] = [
-    ("spinlock", 1),
-    ("mutex", 2),
-    ("ticket", 3),
-    ("mcs", 4),
-    ("abql", 5),
+    ("spinlock", ALOCK_LOCK_SPINLOCK),
+    ("mutex", ALOCK_LOCK_MUTEX),
+    ("ticket", ALOCK_LOCK_TICKET),
+    ("mcs", ALOCK_LOCK_MCS),
+    ("abql", ALOCK_LOCK_ABQL),
 ];
 /// `enum alock_mr_lock_id`: schemes of `ALOCK_IOC_MRLOCK`, by name.
 pub const MR_SCHEMES: [(&str, u32); 5] = [
-    ("mrlock", 1),
-    ("adaptive", 2),
-    ("2pl", 3),
-    ("global", 4),
-    ("bitset", 5),
+    ("mrlock", ALOCK_MR_MRLOCK),
+    ("adaptive", ALOCK_MR_ADAPTIVE),
+    ("2pl", ALOCK_MR_2PL),
+    ("global", ALOCK_MR_GLOBAL),
+    ("bitset", ALOCK_MR_BITSET),
 ];
 /// `enum alock_txn_mode`: policies of `ALOCK_IOC_TXN`, by name.
-pub const TXN_MODES: [(&str, u32); 3] = [("restart", 1), ("exclusive", 2), ("wait", 3)];
+pub const TXN_MODES: [(&str, u32); 3] = [
+    ("restart", ALOCK_TXN_RESTART),
+    ("exclusive", ALOCK_TXN_EXCLUSIVE),
+    ("wait", ALOCK_TXN_WAIT),
+];
 /// `enum alock_rw_lock_id`: reader-writer locks of `ALOCK_IOC_RWSTRESS`, by name.
 pub const RW_LOCKS: [(&str, u32); 6] = [
-    ("prwlock", 1),
-    ("rwsem", 2),
-    ("percpu_rwsem", 3),
-    ("rwlock", 4),
-    ("brlock", 5),
-    ("rcu", 6),
+    ("prwlock", ALOCK_RW_PRWLOCK),
+    ("rwsem", ALOCK_RW_RWSEM),
+    ("percpu_rwsem", ALOCK_RW_PERCPU_RWSEM),
+    ("rwlock", ALOCK_RW_RWLOCK),
+    ("brlock", ALOCK_RW_BRLOCK),
+    ("rcu", ALOCK_RW_RCU),
 ];
 
 /// `enum alock_peer_state`: connection states of `ALOCK_IOC_CLUSTER_STATUS`, by name.
@@ -1050,7 +376,7 @@ pub fn command_name(cmd: u32) -> Option<&'static str> {
     COMMANDS.iter().find(|(_, c)| *c == cmd).map(|(n, _)| *n)
 }
 
-/// Marker for the `#[repr(C)]` argument structures above: only these may be
+/// Marker for the generated `#[repr(C)]` argument structures: only these may be
 /// passed to [`crate::dev::Device::ioctl`].
 pub trait IoctlArg: Copy + private::Sealed {}
 
@@ -1085,10 +411,15 @@ ioctl_arg!(
     AlockMmCtl
 );
 
-/// The string in a NUL-terminated byte array (lossy UTF-8).
-fn c_string(bytes: &[u8]) -> String {
-    let end = bytes.iter().position(|&b| b == 0).unwrap_or(bytes.len());
-    String::from_utf8_lossy(&bytes[..end]).into_owned()
+/// The string in a NUL-terminated `char` array (lossy UTF-8).
+fn c_string(chars: &[c_char]) -> String {
+    // `char` is i8 or u8 by architecture; the bytes are the same.
+    let bytes: Vec<u8> = chars
+        .iter()
+        .take_while(|&&c| c != 0)
+        .map(|&c| c as u8)
+        .collect();
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 /// Id of a named entry in one of the name tables above.
@@ -1203,10 +534,12 @@ mod tests {
     #[test]
     fn c_strings_stop_at_nul() {
         let mut v = AlockVersion::default();
-        v.module_version[..5].copy_from_slice(b"0.3.1");
+        for (d, s) in v.module_version.iter_mut().zip(b"0.3.1") {
+            *d = *s as c_char;
+        }
         assert_eq!(v.module_version(), "0.3.1");
         let mut t = AlockSelftest::default();
-        t.name.fill(b'x');
+        t.name.fill(b'x' as c_char);
         assert_eq!(t.name().len(), 48);
     }
 }

@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use crate::abi::{self, AlockClusterJoin, AlockClusterPeer, AlockClusterStatus};
 use crate::cli::JoinArgs;
 use crate::dev::{Device, Error};
-use crate::results::{align_left, csv_field};
+use crate::fmt::{align_left, csv_field, errno_name};
 
 /// The join argument for `j`; a usage error (exit 2) when `--node` is not
 /// below `--nodes`, when `--addr` does not list one address per node, or
@@ -114,49 +114,6 @@ pub fn status(dev: &Device, probe: bool) -> Result<AlockClusterStatus, Error> {
         &mut s,
     )?;
     Ok(s)
-}
-
-/// The symbolic name of an errno (either sign): `ETIMEDOUT`, or `errno N`
-/// for one this tool does not name.
-pub fn errno_name(e: i32) -> String {
-    const NAMES: [(i32, &str); 30] = [
-        (libc::EPERM, "EPERM"),
-        (libc::ENOENT, "ENOENT"),
-        (libc::EINTR, "EINTR"),
-        (libc::EIO, "EIO"),
-        (libc::ENXIO, "ENXIO"),
-        (libc::EAGAIN, "EAGAIN"),
-        (libc::ENOMEM, "ENOMEM"),
-        (libc::EACCES, "EACCES"),
-        (libc::EFAULT, "EFAULT"),
-        (libc::EBUSY, "EBUSY"),
-        (libc::ENODEV, "ENODEV"),
-        (libc::EINVAL, "EINVAL"),
-        (libc::ENOSPC, "ENOSPC"),
-        (libc::EPIPE, "EPIPE"),
-        (libc::ERANGE, "ERANGE"),
-        (libc::EPROTO, "EPROTO"),
-        (libc::EOPNOTSUPP, "EOPNOTSUPP"),
-        (libc::EADDRINUSE, "EADDRINUSE"),
-        (libc::EADDRNOTAVAIL, "EADDRNOTAVAIL"),
-        (libc::ENETDOWN, "ENETDOWN"),
-        (libc::ENETUNREACH, "ENETUNREACH"),
-        (libc::ENETRESET, "ENETRESET"),
-        (libc::ECONNABORTED, "ECONNABORTED"),
-        (libc::ECONNRESET, "ECONNRESET"),
-        (libc::ENOTCONN, "ENOTCONN"),
-        (libc::ETIMEDOUT, "ETIMEDOUT"),
-        (libc::ECONNREFUSED, "ECONNREFUSED"),
-        (libc::EHOSTUNREACH, "EHOSTUNREACH"),
-        (libc::ECANCELED, "ECANCELED"),
-        (libc::EREMOTEIO, "EREMOTEIO"),
-    ];
-    let e = e.saturating_abs();
-    NAMES
-        .iter()
-        .find(|(n, _)| *n == e)
-        .map(|(_, name)| name.to_string())
-        .unwrap_or_else(|| format!("errno {e}"))
 }
 
 /// `ALOCK_PEER_*` state of a peer by name (`up`, `failed`, ...).
@@ -441,14 +398,6 @@ mod tests {
         assert_eq!(e.exit_code(), 1);
     }
 
-    #[test]
-    fn errno_names() {
-        assert_eq!(errno_name(-libc::ETIMEDOUT), "ETIMEDOUT");
-        assert_eq!(errno_name(libc::ECONNRESET), "ECONNRESET");
-        assert_eq!(errno_name(-4095), "errno 4095");
-        assert_eq!(errno_name(i32::MIN), format!("errno {}", i32::MAX));
-    }
-
     fn joined() -> AlockClusterStatus {
         let mut s = AlockClusterStatus {
             joined: 1,
@@ -460,7 +409,9 @@ mod tests {
             nr_up: 1,
             ..AlockClusterStatus::default()
         };
-        s.device[..4].copy_from_slice(b"rxe0");
+        for (d, c) in s.device.iter_mut().zip(b"rxe0") {
+            *d = *c as std::os::raw::c_char;
+        }
         s.peers[0] = AlockClusterPeer {
             node: 0,
             state: abi::ALOCK_PEER_UP,

@@ -1,13 +1,21 @@
 //! alockctl: the user-space tool of the alock kernel module.
 //!
 //! It talks to `/dev/alock` through the ioctl ABI of
-//! `include/uapi/linux/alock.h` ([`abi`]), checks the module's version and
-//! command table before anything else ([`dev`]), runs stress tests and
-//! benchmark matrices with a progress bar ([`progress`], [`bench`]), and
-//! prints, saves and plots the results ([`results`], [`plot`]), joins,
-//! leaves and shows the RDMA cluster ([`cluster`]), and drives its
-//! distributed lock table ([`dlock`]).  The command line is in
-//! [`cli`], the commands in [`commands`].
+//! `include/uapi/linux/alock.h`, whose types `build.rs` generates with
+//! bindgen ([`abi`]), checks the module's version and command table before
+//! anything else ([`dev`]), runs stress tests and benchmark matrices with a
+//! progress bar ([`progress`], [`bench`]), keeps the results as data that
+//! saves to JSON and CSV ([`results`]), prints them as tables ([`report`])
+//! and plots them ([`plot`]), joins, leaves and shows the RDMA cluster
+//! ([`cluster`]), and drives its distributed lock table ([`dlock`]).  The
+//! command line is in [`cli`], the commands in [`commands`]; errno names,
+//! CSV fields and column alignment, which several of these share, in
+//! [`fmt`].
+//!
+//! Modules only use modules below them, never in a circle: [`fmt`] and
+//! [`abi`] use none; [`dev`] and [`cli`] use [`abi`]; [`results`] uses
+//! those and [`fmt`]; [`report`], [`plot`], [`bench`], [`cluster`] and
+//! [`dlock`] build on them; [`commands`] on all.
 
 #![deny(missing_docs)]
 
@@ -18,6 +26,8 @@ pub mod cluster;
 pub mod commands;
 pub mod dev;
 pub mod dlock;
+pub mod fmt;
 pub mod plot;
 pub mod progress;
+pub mod report;
 pub mod results;
