@@ -50,7 +50,7 @@ fn setup(init: fn() -> Result, exit: fn(())) -> Result<Teardown> {
 /// the order [`AlockModule::init`] sets them up in.
 struct AlockModule {
     /// `/dev/alock`; goes first, so no ioctl runs while the rest goes.
-    dev: MiscDeviceRegistration<AlockDevice>,
+    dev: MiscDeviceRegistration<AlockDevice<harness::Commands>>,
     _mm: Teardown,
     _table: Teardown,
     _cluster: Teardown,

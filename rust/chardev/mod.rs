@@ -1,12 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `/dev/alock`: the open-file state and the ioctl dispatch of
-//! `include/uapi/linux/alock.h`.
+//! `/dev/alock`: the device, the state of an open file, and what its
+//! commands share (copying a structure in and out, `ALOCK_IOC_VERSION`,
+//! `ALOCK_IOC_ABI`).
 //!
-//! A front end: it reads the uapi structures and hands the work to the
-//! harness ([`crate::harness`]) or, for the cluster and the lock table, to
-//! the layers below.
+//! A front end: it reads and writes the uapi structures
+//! (`include/uapi/linux/alock.h`) and turns them into the kernel-side
+//! configuration of the layers below.  The commands themselves (number,
+//! argument type and handler of each) are one list,
+//! [`crate::harness::COMMANDS`](crate::harness), which lives above the
+//! harness it dispatches to; the crate root gives that list to
+//! [`AlockDevice`] as its [`Commands`] parameter, so this module never
+//! imports the harness.
 
+use core::marker::PhantomData;
+use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::{
     bindings, ioctl,
     prelude::*,
@@ -14,19 +22,24 @@ use kernel::{
     uaccess::{UserPtr, UserSlice},
 };
 
-use crate::harness::{self, mrstress, rw as rwstress, selftest, stress, txn};
-use crate::hooks::mm;
+use crate::capi;
 use crate::support::miscdev::MiscDevice;
 use crate::uapi::*;
-use crate::{capi, dlock, rdma};
 
 /// Version string reported by `ALOCK_IOC_VERSION`.
 const MODULE_VERSION: &str = "0.1.0";
 
+/// The command list the device serves.
+pub trait Commands: 'static {
+    /// Runs command `cmd` for `file`; `user` spans the command's argument
+    /// (`_IOC_SIZE(cmd)` bytes).  Unknown commands return `ENOTTY`.
+    fn dispatch(file: &OpenFile, cmd: u32, user: UserSlice) -> Result;
+}
+
 /// Runs an in/out command: reads its structure, runs `f` on it and writes
 /// it back, also when a signal cut the run short (`EINTR`: the partial
 /// results are reported).
-fn in_out<T: FromBytes + AsBytes>(user: UserSlice, f: impl FnOnce(&mut T) -> Result) -> Result {
+pub fn in_out<T: FromBytes + AsBytes>(user: UserSlice, f: impl FnOnce(&mut T) -> Result) -> Result {
     let (mut r, mut w) = user.reader_writer();
     let mut arg: T = r.read()?;
     let ret = f(&mut arg);
@@ -36,24 +49,66 @@ fn in_out<T: FromBytes + AsBytes>(user: UserSlice, f: impl FnOnce(&mut T) -> Res
     ret
 }
 
+/// `ALOCK_IOC_VERSION`: the ABI version, the module's version and what it
+/// offers (`nr_locks` stress lock ids, `nr_tests` self-tests).
+pub fn version(user: UserSlice, nr_locks: u32, nr_tests: u32) -> Result {
+    let mut v = AlockVersion {
+        abi_version: ALOCK_ABI_VERSION,
+        // SAFETY: No preconditions.
+        nr_cpus: unsafe { bindings::num_online_cpus() },
+        nr_locks,
+        nr_tests,
+        features: if cfg!(CONFIG_PROVE_LOCKING) {
+            u64::from(ALOCK_FEAT_LOCKDEP)
+        } else {
+            0
+        },
+        ..Default::default()
+    };
+    fill_name(&mut v.module_version, MODULE_VERSION.as_bytes());
+    user.writer().write(&v)
+}
+
+/// `ALOCK_IOC_ABI`: copies out the command table `table`.
+pub fn abi(user: UserSlice, table: &[AlockAbiEntry]) -> Result {
+    let (mut r, mut w) = user.reader_writer();
+    let mut q: AlockAbi = r.read()?;
+    if q.entry_size as usize != core::mem::size_of::<AlockAbiEntry>()
+        || q.nr_entries > ALOCK_ABI_MAX_ENTRIES
+    {
+        return Err(EINVAL);
+    }
+    let n = core::cmp::min(q.nr_entries as usize, table.len());
+    let mut out = UserSlice::new(
+        q.entries as UserPtr,
+        n * core::mem::size_of::<AlockAbiEntry>(),
+    )
+    .writer();
+    for e in table.iter().take(n) {
+        out.write(e)?;
+    }
+    q.nr_entries = table.len() as u32;
+    w.write(&q)
+}
+
 /// State of one open `/dev/alock` file.
 pub struct OpenFile {
     /// Number of ioctls served on this file (for debugging).
-    calls: core::sync::atomic::AtomicU64,
+    calls: AtomicU64,
     /// Lock-table keys held through this file (released when it closes).
-    dl: capi::dlock::UserLocks,
+    pub dl: capi::dlock::UserLocks,
 }
 
-/// The `/dev/alock` device.
-pub struct AlockDevice;
+/// The `/dev/alock` device, serving the commands of `C`.
+pub struct AlockDevice<C: Commands>(PhantomData<C>);
 
-impl MiscDevice for AlockDevice {
+impl<C: Commands> MiscDevice for AlockDevice<C> {
     type Ptr = KBox<OpenFile>;
 
     fn open() -> Result<KBox<OpenFile>> {
         Ok(KBox::new(
             OpenFile {
-                calls: core::sync::atomic::AtomicU64::new(0),
+                calls: AtomicU64::new(0),
                 dl: capi::dlock::UserLocks::new(),
             },
             GFP_KERNEL,
@@ -61,67 +116,9 @@ impl MiscDevice for AlockDevice {
     }
 
     fn ioctl(file: &OpenFile, cmd: u32, arg: usize) -> Result<isize> {
-        file.calls
-            .fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+        file.calls.fetch_add(1, Ordering::Relaxed);
         let user = UserSlice::new(arg as UserPtr, ioctl::_IOC_SIZE(cmd));
-        match cmd {
-            ALOCK_IOC_VERSION => {
-                let mut v = AlockVersion {
-                    abi_version: ALOCK_ABI_VERSION,
-                    // SAFETY: No preconditions.
-                    nr_cpus: unsafe { bindings::num_online_cpus() },
-                    nr_locks: stress::NR_LOCKS,
-                    nr_tests: selftest::TESTS.len() as u32,
-                    features: if cfg!(CONFIG_PROVE_LOCKING) {
-                        ALOCK_FEAT_LOCKDEP
-                    } else {
-                        0
-                    },
-                    ..Default::default()
-                };
-                fill_name(&mut v.module_version, MODULE_VERSION.as_bytes());
-                user.writer().write(&v)?;
-            }
-            ALOCK_IOC_ABI => {
-                let (mut r, mut w) = user.reader_writer();
-                let mut q: AlockAbi = r.read()?;
-                if q.entry_size as usize != core::mem::size_of::<AlockAbiEntry>()
-                    || q.nr_entries > ALOCK_ABI_MAX_ENTRIES
-                {
-                    return Err(EINVAL);
-                }
-                let n = core::cmp::min(q.nr_entries as usize, ABI_TABLE.len());
-                let mut out = UserSlice::new(
-                    q.entries as UserPtr,
-                    n * core::mem::size_of::<AlockAbiEntry>(),
-                )
-                .writer();
-                for e in ABI_TABLE.iter().take(n) {
-                    out.write(e)?;
-                }
-                q.nr_entries = ABI_TABLE.len() as u32;
-                w.write(&q)?;
-            }
-            ALOCK_IOC_SELFTEST => in_out(user, selftest::run)?,
-            ALOCK_IOC_STRESS => in_out(user, stress::stress)?,
-            ALOCK_IOC_MRLOCK => in_out(user, mrstress::run)?,
-            ALOCK_IOC_TXN => in_out(user, txn::run)?,
-            ALOCK_IOC_RWSTRESS => in_out(user, rwstress::stress)?,
-            ALOCK_IOC_RWWAKE => in_out(user, rwstress::wake)?,
-            ALOCK_IOC_RWCOST => in_out(user, rwstress::cost)?,
-            ALOCK_IOC_CLUSTER_JOIN => rdma::cluster::join(&user.reader().read()?)?,
-            ALOCK_IOC_CLUSTER_LEAVE => rdma::cluster::leave()?,
-            ALOCK_IOC_CLUSTER_STATUS => in_out(user, rdma::cluster::status)?,
-            ALOCK_IOC_RDMA_OP => in_out(user, harness::rdma::op)?,
-            ALOCK_IOC_RDMA_STRESS => in_out(user, harness::rdma::stress)?,
-            ALOCK_IOC_RDMA_BENCH => in_out(user, harness::rdma::bench)?,
-            ALOCK_IOC_TABLE => in_out(user, dlock::table::ctl)?,
-            ALOCK_IOC_DLOCK_RUN => in_out(user, harness::dlock::run)?,
-            ALOCK_IOC_DLOCK_LOCK => in_out(user, |a| file.dl.ioctl(a, true))?,
-            ALOCK_IOC_DLOCK_UNLOCK => in_out(user, |a| file.dl.ioctl(a, false))?,
-            ALOCK_IOC_MM => in_out(user, mm::ctl)?,
-            _ => return Err(ENOTTY),
-        }
+        C::dispatch(file, cmd, user)?;
         Ok(0)
     }
 }

@@ -1,7 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! In-kernel tests and benchmarks that user space starts through
-//! `/dev/alock` (the ioctls of `include/uapi/linux/alock.h`).
+//! `/dev/alock`, and the one list of the device's commands.
+//!
+//! The list at the bottom of this file ([`commands!`](commands)) is where
+//! each `ALOCK_IOC_*` command is numbered, typed and dispatched: from it
+//! come the command numbers, the table `ALOCK_IOC_ABI` reports and the
+//! `match` that serves an ioctl.  It lives here, at the top of the layers,
+//! because its handlers are in every layer below; [`crate::chardev`]
+//! serves it without importing it.
 //!
 //! Together with [`crate::chardev`] this is the only layer that reads uapi
 //! structures; it drives the locks of [`crate::sync`], the transport of
@@ -24,3 +31,122 @@ pub mod rw;
 pub mod selftest;
 pub mod stress;
 pub mod txn;
+
+use kernel::ioctl::{_IO, _IOR, _IOW, _IOWR};
+use kernel::{prelude::*, uaccess::UserSlice};
+
+use crate::chardev::{self, in_out, OpenFile};
+use crate::hooks::mm;
+use crate::uapi::*;
+
+/// The number of a command of direction `R`, `W`, `RW` or `N` (none).
+macro_rules! ioc {
+    (R, $nr:expr, $ty:ty) => {
+        _IOR::<$ty>(ALOCK_IOC_MAGIC, $nr)
+    };
+    (W, $nr:expr, $ty:ty) => {
+        _IOW::<$ty>(ALOCK_IOC_MAGIC, $nr)
+    };
+    (RW, $nr:expr, $ty:ty) => {
+        _IOWR::<$ty>(ALOCK_IOC_MAGIC, $nr)
+    };
+    (N, $nr:expr) => {
+        _IO(ALOCK_IOC_MAGIC, $nr)
+    };
+}
+
+/// The size of a command's argument structure (0 without one).
+macro_rules! arg_size {
+    () => {
+        0
+    };
+    ($ty:ty) => {
+        core::mem::size_of::<$ty>() as u32
+    };
+}
+
+/// Turns the command list into `ALOCK_IOC_*` constants (as the header's
+/// `_IOR`/`_IOW`/`_IOWR`/`_IO` macros compute them), [`ABI_TABLE`] and the
+/// dispatch of [`Commands`].
+macro_rules! commands {
+    ($(
+        $(#[$doc:meta])*
+        $name:ident = $dir:ident($nr:literal $(, $ty:ty)?)
+            => |$file:pat_param, $user:pat_param| $body:expr;
+    )*) => {
+        $(
+            $(#[$doc])*
+            pub const $name: u32 = ioc!($dir, $nr $(, $ty)?);
+        )*
+
+        /// Every command the module implements, in number order, as
+        /// `ALOCK_IOC_ABI` reports them.
+        pub const ABI_TABLE: &[AlockAbiEntry] = &[$(
+            AlockAbiEntry { cmd: $name, arg_size: arg_size!($($ty)?) },
+        )*];
+
+        /// The commands of `/dev/alock` (the crate root registers the
+        /// device with this list).
+        pub struct Commands;
+
+        impl chardev::Commands for Commands {
+            fn dispatch(file: &OpenFile, cmd: u32, user: UserSlice) -> Result {
+                match cmd {
+                    $($name => {
+                        let $file = file;
+                        let $user = user;
+                        $body
+                    })*
+                    _ => Err(ENOTTY),
+                }
+            }
+        }
+    };
+}
+
+commands! {
+    /// `ALOCK_IOC_VERSION`: ABI and module version, what the module offers.
+    ALOCK_IOC_VERSION = R(0x00, AlockVersion)
+        => |_, u| chardev::version(u, stress::NR_LOCKS, selftest::TESTS.len() as u32);
+    /// `ALOCK_IOC_ABI`: this list's command numbers and argument sizes.
+    ALOCK_IOC_ABI = RW(0x01, AlockAbi) => |_, u| chardev::abi(u, ABI_TABLE);
+    /// `ALOCK_IOC_SELFTEST`: one in-kernel self-test.
+    ALOCK_IOC_SELFTEST = RW(0x02, AlockSelftest) => |_, u| in_out(u, selftest::run);
+    /// `ALOCK_IOC_STRESS`: mutual-exclusion stress run of a queue lock.
+    ALOCK_IOC_STRESS = RW(0x03, AlockStress) => |_, u| in_out(u, stress::stress);
+    /// `ALOCK_IOC_MRLOCK`: h-out-of-k stress run.
+    ALOCK_IOC_MRLOCK = RW(0x04, AlockMrlock) => |_, u| in_out(u, mrstress::run);
+    /// `ALOCK_IOC_TXN`: lock-manager transactions.
+    ALOCK_IOC_TXN = RW(0x05, AlockTxn) => |_, u| in_out(u, txn::run);
+    /// `ALOCK_IOC_RWSTRESS`: reader-writer stress run.
+    ALOCK_IOC_RWSTRESS = RW(0x06, AlockRwstress) => |_, u| in_out(u, rw::stress);
+    /// `ALOCK_IOC_RWWAKE`: prwlock wake-up latency.
+    ALOCK_IOC_RWWAKE = RW(0x07, AlockRwwake) => |_, u| in_out(u, rw::wake);
+    /// `ALOCK_IOC_RWCOST`: cost of read lock+unlock pairs.
+    ALOCK_IOC_RWCOST = RW(0x08, AlockRwcost) => |_, u| in_out(u, rw::cost);
+    /// `ALOCK_IOC_CLUSTER_JOIN`: join the RDMA cluster.
+    ALOCK_IOC_CLUSTER_JOIN = W(0x09, AlockClusterJoin)
+        => |_, u| crate::rdma::cluster::join(&u.reader().read()?);
+    /// `ALOCK_IOC_CLUSTER_LEAVE`: leave it.
+    ALOCK_IOC_CLUSTER_LEAVE = N(0x0a) => |_, _| crate::rdma::cluster::leave();
+    /// `ALOCK_IOC_CLUSTER_STATUS`: the cluster and its peers.
+    ALOCK_IOC_CLUSTER_STATUS = RW(0x0b, AlockClusterStatus)
+        => |_, u| in_out(u, crate::rdma::cluster::status);
+    /// `ALOCK_IOC_RDMA_OP`: one verb, synchronously.
+    ALOCK_IOC_RDMA_OP = RW(0x0c, AlockRdmaOp) => |_, u| in_out(u, rdma::op);
+    /// `ALOCK_IOC_RDMA_STRESS`: contended remote increments.
+    ALOCK_IOC_RDMA_STRESS = RW(0x0d, AlockRdmaStress) => |_, u| in_out(u, rdma::stress);
+    /// `ALOCK_IOC_RDMA_BENCH`: verb latency and throughput.
+    ALOCK_IOC_RDMA_BENCH = RW(0x0e, AlockRdmaBench) => |_, u| in_out(u, rdma::bench);
+    /// `ALOCK_IOC_TABLE`: create, destroy or sum the lock table.
+    ALOCK_IOC_TABLE = RW(0x0f, AlockTableCtl) => |_, u| in_out(u, crate::dlock::table::ctl);
+    /// `ALOCK_IOC_DLOCK_RUN`: lock-table workload.
+    ALOCK_IOC_DLOCK_RUN = RW(0x10, AlockDlockRun) => |_, u| in_out(u, dlock::run);
+    /// `ALOCK_IOC_DLOCK_LOCK`: lock a key for the file.
+    ALOCK_IOC_DLOCK_LOCK = RW(0x11, AlockDlockKey) => |f, u| in_out(u, |a| f.dl.ioctl(a, true));
+    /// `ALOCK_IOC_DLOCK_UNLOCK`: unlock a key the file holds.
+    ALOCK_IOC_DLOCK_UNLOCK = RW(0x12, AlockDlockKey)
+        => |f, u| in_out(u, |a| f.dl.ioctl(a, false));
+    /// `ALOCK_IOC_MM`: prwlock as the caller's mmap_lock.
+    ALOCK_IOC_MM = RW(0x13, AlockMmCtl) => |_, u| in_out(u, mm::ctl);
+}

@@ -13,6 +13,7 @@ use core::{
 };
 use kernel::{bindings, ioctl, prelude::*};
 
+use super::ABI_TABLE;
 use crate::harness::stress::{Record, StressLock};
 use crate::support::cpu::online_cpus;
 use crate::support::kthread::{run_threads, Job, Placement};

@@ -52,7 +52,7 @@ use crate::support::util::now_ns;
 use crate::uapi::*;
 
 /// Most nodes.
-pub const MAX_NODES: usize = ALOCK_CLUSTER_MAX_NODES;
+pub const MAX_NODES: usize = ALOCK_CLUSTER_MAX_NODES as usize;
 /// Verbs in flight per connection (one scratch slot each).
 const NSLOTS: usize = 64;
 /// Bytes of scratch per slot (atomics' results, control messages).
