@@ -6,6 +6,11 @@
 //! A front end: it reads the uapi structures and hands the work to the
 //! harness ([`crate::harness`]) or, for the cluster and the lock table, to
 //! the layers below.
+//!
+//! * [`table`]: `ALOCK_IOC_TABLE` (uapi -> [`crate::dlock::Config`]) and
+//!   the lock-table keys an open file holds.
+
+pub mod table;
 
 use kernel::{
     bindings, ioctl,
@@ -16,9 +21,9 @@ use kernel::{
 
 use crate::harness::{self, mrstress, rw as rwstress, selftest, stress, txn};
 use crate::hooks::mm;
+use crate::rdma;
 use crate::support::miscdev::MiscDevice;
 use crate::uapi::*;
-use crate::{capi, dlock, rdma};
 
 /// Version string reported by `ALOCK_IOC_VERSION`.
 const MODULE_VERSION: &str = "0.1.0";
@@ -41,7 +46,7 @@ pub struct OpenFile {
     /// Number of ioctls served on this file (for debugging).
     calls: core::sync::atomic::AtomicU64,
     /// Lock-table keys held through this file (released when it closes).
-    dl: capi::dlock::UserLocks,
+    dl: table::UserLocks,
 }
 
 /// The `/dev/alock` device.
@@ -54,7 +59,7 @@ impl MiscDevice for AlockDevice {
         Ok(KBox::new(
             OpenFile {
                 calls: core::sync::atomic::AtomicU64::new(0),
-                dl: capi::dlock::UserLocks::new(),
+                dl: table::UserLocks::new(),
             },
             GFP_KERNEL,
         )?)
@@ -115,7 +120,7 @@ impl MiscDevice for AlockDevice {
             ALOCK_IOC_RDMA_OP => in_out(user, harness::rdma::op)?,
             ALOCK_IOC_RDMA_STRESS => in_out(user, harness::rdma::stress)?,
             ALOCK_IOC_RDMA_BENCH => in_out(user, harness::rdma::bench)?,
-            ALOCK_IOC_TABLE => in_out(user, dlock::table::ctl)?,
+            ALOCK_IOC_TABLE => in_out(user, table::ctl)?,
             ALOCK_IOC_DLOCK_RUN => in_out(user, harness::dlock::run)?,
             ALOCK_IOC_DLOCK_LOCK => in_out(user, |a| file.dl.ioctl(a, true))?,
             ALOCK_IOC_DLOCK_UNLOCK => in_out(user, |a| file.dl.ioctl(a, false))?,
