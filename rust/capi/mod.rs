@@ -3,8 +3,8 @@
 //! The C API of `include/linux/alock.h`, for C kernel code.
 //!
 //! * [`queue`]: ticket, MCS, ABQL and the multi-resource lock.
-//! * [`dlock`]: the distributed lock table, and the keys a `/dev/alock`
-//!   file holds.
+//! * [`dlock`]: the distributed lock table (on [`crate::dlock::DlHandle`];
+//!   the keys a `/dev/alock` file holds are in [`crate::chardev::table`]).
 //! * `exports.c`: the `EXPORT_SYMBOL_GPL` of every function defined here
 //!   (a Rust function cannot be exported from Rust in 6.12).
 //!

@@ -7,11 +7,15 @@
 //! A front end: it reads and writes the uapi structures
 //! (`include/uapi/linux/alock.h`) and turns them into the kernel-side
 //! configuration of the layers below.  The commands themselves (number,
-//! argument type and handler of each) are one list,
-//! [`crate::harness::COMMANDS`](crate::harness), which lives above the
-//! harness it dispatches to; the crate root gives that list to
-//! [`AlockDevice`] as its [`Commands`] parameter, so this module never
-//! imports the harness.
+//! argument type and handler of each) are one list, in
+//! [`crate::harness`], which lives above the harness it dispatches to; the
+//! crate root gives that list to [`AlockDevice`] as its [`Commands`]
+//! parameter, so this module never imports the harness.
+//!
+//! * [`table`]: `ALOCK_IOC_TABLE` (uapi -> [`crate::dlock::Config`]) and
+//!   the lock-table keys an open file holds.
+
+pub mod table;
 
 use core::marker::PhantomData;
 use core::sync::atomic::{AtomicU64, Ordering};
@@ -22,7 +26,6 @@ use kernel::{
     uaccess::{UserPtr, UserSlice},
 };
 
-use crate::capi;
 use crate::support::miscdev::MiscDevice;
 use crate::uapi::*;
 
@@ -96,7 +99,7 @@ pub struct OpenFile {
     /// Number of ioctls served on this file (for debugging).
     calls: AtomicU64,
     /// Lock-table keys held through this file (released when it closes).
-    pub dl: capi::dlock::UserLocks,
+    pub dl: table::UserLocks,
 }
 
 /// The `/dev/alock` device, serving the commands of `C`.
@@ -109,7 +112,7 @@ impl<C: Commands> MiscDevice for AlockDevice<C> {
         Ok(KBox::new(
             OpenFile {
                 calls: AtomicU64::new(0),
-                dl: capi::dlock::UserLocks::new(),
+                dl: table::UserLocks::new(),
             },
             GFP_KERNEL,
         )?)

@@ -5,6 +5,15 @@
 //! node, local threads included (through the loopback connection).  The
 //! server keeps a holder and a FIFO queue per key and answers an acquire
 //! with a GRANT message when the lock is the requester's.
+//!
+//! The requester waits for its grant word (a [`Mailbox`]), which its own
+//! node's server thread sets when the GRANT arrives.  The server polls
+//! every connection, yielding, and sleeps 200-400 us when idle.
+//!
+//! [`Rpc`] is a table's part of it: the grant words of this node's
+//! waiters and the server of the keys homed here.  Waiter ids: a handle's
+//! index and held-lock slot make the local id, which the node's id makes
+//! global.
 
 use core::ffi::{c_int, c_void};
 use core::sync::atomic::{
@@ -14,8 +23,9 @@ use core::sync::atomic::{
 
 use kernel::{bindings, c_str, prelude::*, sync::Arc};
 
-use super::table::{Table, MAX_HANDLES, MAX_HELD};
-use crate::rdma::cluster::{Peer, Wait, MAX_NODES, MSG_BYTES};
+use super::window::{home_of, Placement, MAX_HANDLES, MAX_HELD};
+use crate::rdma::{relax, Cluster, Peer, Wait, MAX_NODES, MSG_BYTES};
+use crate::support::util::{kvec_from_fn, now_ns};
 
 /// Waiters of one node: one per handle and held-lock slot.
 pub const WAITERS_PER_NODE: u32 = (MAX_HANDLES * MAX_HELD) as u32;
@@ -59,7 +69,7 @@ impl Msg {
 }
 
 /// Sends message `kind` for `key` and `waiter` to `p`.
-pub fn send(p: &Peer, kind: u32, key: u32, waiter: u32, w: Wait) -> Result {
+fn send(p: &Peer, kind: u32, key: u32, waiter: u32, w: Wait) -> Result {
     let m = Msg {
         kind,
         key,
@@ -70,18 +80,35 @@ pub fn send(p: &Peer, kind: u32, key: u32, waiter: u32, w: Wait) -> Result {
 }
 
 /// Client side: an acquire request.
-pub fn request(p: &Peer, key: u32, waiter: u32, w: Wait) -> Result {
+fn request(p: &Peer, key: u32, waiter: u32, w: Wait) -> Result {
     send(p, REQ, key, waiter, w)
 }
 
 /// Client side: a release.
-pub fn release(p: &Peer, key: u32, waiter: u32, w: Wait) -> Result {
+fn release(p: &Peer, key: u32, waiter: u32, w: Wait) -> Result {
     send(p, REL, key, waiter, w)
+}
+
+/// Mailbox words of this node's waiters (set to 1 by a GRANT).
+pub type Mailbox = AtomicU32;
+
+/// Whether the GRANT of `mb` came (the caller waits, with its timeout
+/// checks).
+fn granted(mb: &Mailbox) -> bool {
+    mb.load(Acquire) != 0
 }
 
 /// The server's state, owned by its thread.
 struct Server {
-    t: *const Table,
+    /// This node's cluster.
+    c: Arc<Cluster>,
+    /// This node's id, the number of nodes, keys and their placement.
+    me: u32,
+    nodes: u32,
+    keys: u32,
+    placement: Placement,
+    /// The grant words of this node's waiters (shared with the clients).
+    mail: Arc<KVec<Mailbox>>,
     /// Per key: holder waiter id + 1, or 0.
     holder: KVec<u32>,
     /// Per key: first and last queued waiter id + 1.
@@ -97,11 +124,6 @@ struct Server {
 }
 
 impl Server {
-    fn table(&self) -> &Table {
-        // SAFETY: The table stops this thread in its `Drop`, before it goes.
-        unsafe { &*self.t }
-    }
-
     fn grant(&self, key: u32, waiter: u32) {
         let node = (waiter / WAITERS_PER_NODE) as usize;
         if let Some(Some(p)) = self.reply.get(node) {
@@ -112,17 +134,16 @@ impl Server {
     }
 
     fn handle(&mut self, from: &Arc<Peer>, m: Msg) {
-        let t = self.table();
         let waiters = (MAX_NODES as u32) * WAITERS_PER_NODE;
-        if m.key >= t.keys() || m.waiter >= waiters {
+        if m.key >= self.keys || m.waiter >= waiters {
             self.bad += 1;
             return;
         }
         if m.kind == GRANT {
-            t.mailbox(m.waiter % WAITERS_PER_NODE).store(1, Release);
+            self.mail[(m.waiter % WAITERS_PER_NODE) as usize].store(1, Release);
             return;
         }
-        if t.home(m.key) != t.node() {
+        if home_of(m.key, self.nodes, self.placement) != self.me {
             self.bad += 1;
             return;
         }
@@ -178,7 +199,7 @@ impl Server {
 }
 
 fn zeros(n: usize) -> Result<KVec<u32>> {
-    crate::support::util::kvec_from_fn(n, || 0)
+    kvec_from_fn(n, || 0)
 }
 
 /// The server thread.
@@ -195,7 +216,7 @@ unsafe extern "C" fn server_fn(data: *mut c_void) -> c_int {
     while !unsafe { bindings::kthread_should_stop() } {
         if refresh == 0 {
             // The set of usable connections (peers fail, loopback sides).
-            s.conns = s.table().cluster().connections();
+            s.conns = s.c.connections();
             refresh = 1000;
         }
         refresh -= 1;
@@ -208,7 +229,7 @@ unsafe extern "C" fn server_fn(data: *mut c_void) -> c_int {
             // SAFETY: Process context.
             unsafe { bindings::usleep_range_state(200, 400, bindings::TASK_INTERRUPTIBLE) };
         } else {
-            crate::rdma::cluster::relax(Wait::Yield);
+            relax(Wait::Yield);
         }
     }
     s.conns = KVec::new();
@@ -217,7 +238,7 @@ unsafe extern "C" fn server_fn(data: *mut c_void) -> c_int {
 }
 
 /// A running lock server: its thread and its state.
-pub struct RpcServer {
+struct RpcServer {
     task: *mut bindings::task_struct,
     state: *mut Server,
 }
@@ -229,23 +250,9 @@ unsafe impl Send for RpcServer {}
 unsafe impl Sync for RpcServer {}
 
 impl RpcServer {
-    /// Starts the server thread of table `t`, which must drop the server
-    /// before it goes.
-    pub fn start(t: &Table) -> Result<Self> {
-        let keys = t.keys() as usize;
-        let s = KBox::new(
-            Server {
-                t,
-                holder: zeros(keys)?,
-                head: zeros(keys)?,
-                tail: zeros(keys)?,
-                next: zeros(MAX_NODES * WAITERS_PER_NODE as usize)?,
-                reply: [const { None }; MAX_NODES],
-                conns: KVec::new(),
-                bad: 0,
-            },
-            GFP_KERNEL,
-        )?;
+    /// Starts the server thread with state `s`.
+    fn start(s: Server) -> Result<Self> {
+        let s = KBox::new(s, GFP_KERNEL)?;
         let state = KBox::into_raw(s);
         // SAFETY: `server_fn` matches the kthread signature; `state` lives
         // until `Drop`, after the thread is stopped.
@@ -285,10 +292,82 @@ impl Drop for RpcServer {
     }
 }
 
-/// Mailbox words of this node's waiters (set to 1 by a GRANT).
-pub type Mailbox = AtomicU32;
+/// The RPC lock's part of one node's table: the grant words of this
+/// node's waiters and the lock server of the keys homed here (stopped when
+/// this drops).
+pub struct Rpc {
+    me: u32,
+    mail: Arc<KVec<Mailbox>>,
+    _server: RpcServer,
+}
 
-/// Waits for the GRANT of `mb` (with the caller's timeout checks).
-pub fn granted(mb: &Mailbox) -> bool {
-    mb.load(Acquire) != 0
+impl Rpc {
+    /// Makes the grant words and starts the server of node `me`'s keys,
+    /// for a table of `keys` keys spread over `nodes` nodes by `placement`.
+    pub fn start(
+        c: &Arc<Cluster>,
+        me: u32,
+        nodes: u32,
+        keys: u32,
+        placement: Placement,
+    ) -> Result<Self> {
+        let mail = Arc::new(
+            kvec_from_fn(WAITERS_PER_NODE as usize, || Mailbox::new(0))?,
+            GFP_KERNEL,
+        )?;
+        let k = keys as usize;
+        let server = RpcServer::start(Server {
+            c: c.clone(),
+            me,
+            nodes,
+            keys,
+            placement,
+            mail: mail.clone(),
+            holder: zeros(k)?,
+            head: zeros(k)?,
+            tail: zeros(k)?,
+            next: zeros(MAX_NODES * WAITERS_PER_NODE as usize)?,
+            reply: [const { None }; MAX_NODES],
+            conns: KVec::new(),
+            bad: 0,
+        })?;
+        Ok(Self {
+            me,
+            mail,
+            _server: server,
+        })
+    }
+
+    /// The global id of local waiter `lw`.
+    fn global(&self, lw: u32) -> u32 {
+        self.me * WAITERS_PER_NODE + lw
+    }
+
+    /// Client side: acquires `key` at its home `p` for local waiter `lw`
+    /// (`< WAITERS_PER_NODE`): requests it, then waits for the GRANT,
+    /// calling `check` with the time the wait started between polls (its
+    /// error ends the wait).
+    pub fn lock(
+        &self,
+        p: &Peer,
+        key: u32,
+        lw: u32,
+        w: Wait,
+        check: impl Fn(i64) -> Result,
+    ) -> Result {
+        let mb = &self.mail[lw as usize];
+        mb.store(0, Release);
+        request(p, key, self.global(lw), w)?;
+        let start = now_ns();
+        while !granted(mb) {
+            check(start)?;
+            relax(w);
+        }
+        Ok(())
+    }
+
+    /// Client side: releases `key` at its home `p` for local waiter `lw`.
+    pub fn unlock(&self, p: &Peer, key: u32, lw: u32, w: Wait) -> Result {
+        release(p, key, self.global(lw), w)
+    }
 }

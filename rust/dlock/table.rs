@@ -1,110 +1,64 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The distributed lock table: `keys` locks spread over the nodes of the
-//! cluster, each living in the registered window of its home node, with
-//! ALock (local and remote cohorts, Peterson between their leaders) and
-//! three competitors on the same lines: an RDMA spin lock and an RDMA MCS
-//! lock that go through the NIC for every access (loopback for local
-//! threads), and an RPC lock served by a kernel thread on the home node.
+//! cluster, each living in the registered window of its home node (the
+//! layout is in [`super::window`]).
 //!
-//! Window layout (the same on every node; offsets from [`TABLE_BASE`]):
-//!
-//! ```text
-//! lines        keys x 64 B, line k at TABLE_BASE + 64 k (used at k's home)
-//!   +0  r_tail   remote cohort's MCS tail     RDMA CAS only
-//!   +8  l_tail   local cohort's MCS tail      CPU atomics only
-//!   +16 victim   Peterson victim (1 local, 2 remote: byte 0 only)
-//!                                             CPU store / RDMA WRITE
-//!   +24 spin     RDMA spin lock word          RDMA CAS only (loopback)
-//!   +32 owner    test: holder's tag, 0 free   inside the lock only
-//!   +40 counter  test: critical sections      inside the lock only
-//!   +48 m_tail   RDMA MCS tail                RDMA CAS only (loopback)
-//! descriptors  MAX_HANDLES x MAX_HELD x 32 B, this node's threads
-//!   +0  state    0 waiting; enc(0) lead; enc(b) pass with budget b
-//!   +8  next     0 or enc(successor's descriptor address)
-//!   +16 +24      sources of this thread's RDMA WRITEs
-//! scratch      MAX_HANDLES x 64 B, destinations of RDMA READs
-//! ```
-//!
-//! Every word that two agents write with different means (a CPU store and
-//! an RDMA WRITE, which rxe performs with `memcpy`) holds either small
-//! values that differ in one byte (`victim`) or values [`enc`]oded so that
-//! every byte has its top bit set: a reader that meets a half-copied word
-//! sees a byte with a clear top bit and knows the value is not there yet;
-//! a tail is never mistaken for 0.  No word is changed by both a CPU
-//! atomic and an RDMA atomic: `Documentation/alock.rst` has the argument.
+//! This file holds what every lock kind shares: the [`Table`] (its
+//! creation, which checks the window of every node, and its accessors),
+//! the per-thread [`Handle`] with its descriptors and the primitives the
+//! algorithms are built of (waits with timeout and broken-key detection,
+//! WRITEs through a descriptor, MCS enqueue and release by RDMA CAS, the
+//! tests' critical section), and the node's one table ([`init`], [`exit`],
+//! [`table`], [`create`], [`destroy`], [`summary`]).  The algorithms are in
+//! [`super::alock`], [`super::loopback`] and [`super::rpc`]; the dispatch
+//! by [`Kind`] in [`super`].
 
 use core::sync::atomic::{
-    fence, AtomicBool, AtomicU64,
+    fence, AtomicBool, AtomicPtr, AtomicU64, AtomicU8,
     Ordering::{AcqRel, Acquire, Relaxed, Release, SeqCst},
 };
 
 use kernel::{bindings, new_mutex, prelude::*, sync::Arc, sync::Mutex};
 
-use crate::rdma::cluster::{relax, Cluster, Peer, Wait, Xfer, MAX_NODES};
-use crate::support::util::errno;
-use crate::support::util::{kvec_from_fn, now_ns};
-use crate::uapi::*;
-
-/// Where the table starts in every window (below: the transport tests'
-/// words and barriers).
-pub const TABLE_BASE: u64 = 65536;
-/// Bytes per lock line.
-pub const LINE: u64 = 64;
-/// Threads (handles) per node.
-pub const MAX_HANDLES: usize = 64;
-/// Locks one handle may hold at once (multi-key acquire).
-pub const MAX_HELD: usize = 8;
-const DESC: u64 = 32;
-const SCRATCH: u64 = 64;
-
-const R_TAIL: u64 = 0;
-const L_TAIL: u64 = 8;
-const VICTIM: u64 = 16;
-const SPIN: u64 = 24;
-const OWNER: u64 = 32;
-const COUNTER: u64 = 40;
-const M_TAIL: u64 = 48;
-
-const V_LOCAL: u64 = 1;
-const V_REMOTE: u64 = 2;
+use super::rpc::Rpc;
+use super::window::{
+    addr, dec, desc_base, end, home_of, line, Placement, COUNTER, DESC, DESCS, MAX_HANDLES,
+    MAX_HELD, NEXT, OWNER, SCRATCH, TABLE_BASE,
+};
+use crate::rdma::{relax, Cluster, Peer, Wait, MAX_NODES};
+use crate::support::util::{errno, kvec_from_fn, now_ns};
 
 /// Default hand-offs inside one cohort before the other gets a turn.
 pub const DEFAULT_BUDGET: u32 = 5;
 /// Default longest wait for one lock.
 const DEFAULT_TIMEOUT_MS: u32 = 10_000;
 
-const TOP_BITS: u64 = 0x8080_8080_8080_8080;
-
-/// Spreads a 56-bit payload over the low 7 bits of each byte and sets
-/// every byte's top bit.
-pub const fn enc(x: u64) -> u64 {
-    let mut v = 0;
-    let mut i = 0;
-    while i < 8 {
-        v |= (0x80 | ((x >> (7 * i)) & 0x7f)) << (8 * i);
-        i += 1;
-    }
-    v
+/// How a node's table is made (every node makes its own, with the same
+/// configuration).
+#[derive(Clone, Copy)]
+pub struct Config {
+    /// Number of keys.
+    pub keys: u32,
+    /// How keys are spread over the nodes.
+    pub placement: Placement,
+    /// ALock: hand-offs inside the local cohort (0: [`DEFAULT_BUDGET`]).
+    pub local_budget: u32,
+    /// ALock: hand-offs inside the remote cohort (0: [`DEFAULT_BUDGET`]).
+    pub remote_budget: u32,
 }
 
-/// The payload of a complete [`enc`] word; `None` for 0 or a word whose
-/// copy is not finished.
-pub const fn dec(v: u64) -> Option<u64> {
-    if v & TOP_BITS != TOP_BITS {
-        return None;
-    }
-    let mut x = 0;
-    let mut i = 0;
-    while i < 8 {
-        x |= ((v >> (8 * i)) & 0x7f) << (7 * i);
-        i += 1;
-    }
-    Some(x)
-}
-
-fn addr(node: u32, off: u64) -> u64 {
-    enc((u64::from(node) << 32) | off)
+/// What [`summary`] reports of the node's table.
+#[derive(Clone, Copy)]
+pub struct Summary {
+    /// Number of keys.
+    pub keys: u32,
+    /// Keys homed on this node.
+    pub homed: u32,
+    /// Keys found broken on this node.
+    pub broken: u32,
+    /// Sum of the test counters of the keys homed here.
+    pub counter_sum: u64,
 }
 
 /// Which lock protects the table's lines in a run.
@@ -120,52 +74,44 @@ pub enum Kind {
     Rpc,
 }
 
-impl Kind {
-    /// From `enum alock_dlock_id`.
-    pub fn from_uapi(id: u32) -> Option<Self> {
-        match id {
-            ALOCK_DLOCK_ALOCK => Some(Self::Alock),
-            ALOCK_DLOCK_SPIN_LB => Some(Self::SpinLoopback),
-            ALOCK_DLOCK_MCS_LB => Some(Self::McsLoopback),
-            ALOCK_DLOCK_RPC => Some(Self::Rpc),
-            _ => None,
-        }
-    }
-}
-
 /// This node's part of the distributed lock table.
 pub struct Table {
+    /// RPC lock: this node's grant words and the server for the keys
+    /// homed here.  First field: the server stops before the rest goes.
+    pub(super) rpc: Rpc,
     c: Arc<Cluster>,
-    me: u32,
+    /// This node's id.
+    pub(super) me: u32,
     nodes: u32,
     keys: u32,
-    placement: u32,
-    budget_local: u32,
-    budget_remote: u32,
+    placement: Placement,
+    /// ALock: hand-offs inside the local cohort.
+    pub(super) budget_local: u32,
+    /// ALock: hand-offs inside the remote cohort.
+    pub(super) budget_remote: u32,
     desc_base: u64,
     peers: [Option<Arc<Peer>>; MAX_NODES],
     handles: AtomicU64,
     /// Per handle index: descriptor slots retired after a failed acquire
     /// (a late hand-off may still write them), never used again.
-    retired: [core::sync::atomic::AtomicU8; MAX_HANDLES],
+    pub(super) retired: [AtomicU8; MAX_HANDLES],
     /// Keys found broken (a peer lost while the lock was held or queued).
     broken: KVec<AtomicBool>,
     /// Keys homed here, and elsewhere.
     local_keys: KVec<u32>,
     remote_keys: KVec<u32>,
-    /// RPC lock: one GRANT word per waiter of this node.
-    mail: KVec<super::rpc::Mailbox>,
-    /// RPC lock: the server for the keys homed here (started once the
-    /// table has its final address).
-    rpc: core::sync::atomic::AtomicPtr<super::rpc::RpcServer>,
 }
 
 /// A lock held by a [`Handle`].
 pub struct Held {
-    key: u32,
-    slot: usize,
-    budget: u32,
-    kind: Kind,
+    /// The key.
+    pub(super) key: u32,
+    /// The held-lock slot (descriptor, RPC waiter id) it was taken with.
+    pub(super) slot: usize,
+    /// ALock: hand-offs left to this cohort.
+    pub(super) budget: u32,
+    /// The lock kind it was taken with.
+    pub(super) kind: Kind,
 }
 
 impl Held {
@@ -177,10 +123,14 @@ impl Held {
 
 /// One thread's use of the table: its descriptors and scratch space.
 pub struct Handle<'a> {
-    t: &'a Table,
-    idx: usize,
-    used: u32,
-    wait: Wait,
+    /// The table.
+    pub(super) t: &'a Table,
+    /// This handle's index (its descriptors, scratch space, waiter ids).
+    pub(super) idx: usize,
+    /// Held-lock slots in use or retired (a bit each).
+    pub(super) used: u32,
+    /// How to wait between polls.
+    pub(super) wait: Wait,
     timeout_ns: i64,
 }
 
@@ -190,24 +140,12 @@ impl Drop for Handle<'_> {
     }
 }
 
-/// Where key `k` lives.
-pub fn home_of(k: u32, nodes: u32, placement: u32) -> u32 {
-    // `max(1)`: no division by zero (and no panic path) for a bad count.
-    let n = nodes.max(1);
-    if placement == ALOCK_PLACE_MOD {
-        k % n
-    } else {
-        // Fibonacci hashing of the key.
-        ((u64::from(k).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) % u64::from(n)) as u32
-    }
-}
-
 impl Table {
-    fn new(c: Arc<Cluster>, a: &AlockTableCtl) -> Result<Self> {
+    fn new(c: Arc<Cluster>, cfg: &Config) -> Result<Self> {
         let me = c.node_id();
         let nodes = c.nr_nodes();
-        let desc_base = TABLE_BASE + u64::from(a.keys) * LINE;
-        let end = desc_base + (MAX_HANDLES * MAX_HELD) as u64 * DESC + MAX_HANDLES as u64 * SCRATCH;
+        let desc_base = desc_base(cfg.keys);
+        let end = end(cfg.keys);
         if end > c.window().len() as u64 {
             return Err(ENOSPC);
         }
@@ -223,36 +161,33 @@ impl Table {
                 }
             }
         }
-        let broken = kvec_from_fn(a.keys as usize, || AtomicBool::new(false))?;
+        let broken = kvec_from_fn(cfg.keys as usize, || AtomicBool::new(false))?;
         let (mut local_keys, mut remote_keys) = (KVec::new(), KVec::new());
-        for k in 0..a.keys {
-            if home_of(k, nodes, a.placement) == me {
+        for k in 0..cfg.keys {
+            if home_of(k, nodes, cfg.placement) == me {
                 local_keys.push(k, GFP_KERNEL)?;
             } else {
                 remote_keys.push(k, GFP_KERNEL)?;
             }
         }
         let budget = |b: u32| if b == 0 { DEFAULT_BUDGET } else { b };
-        let mail = kvec_from_fn(super::rpc::WAITERS_PER_NODE as usize, || {
-            super::rpc::Mailbox::new(0)
-        })?;
+        let rpc = Rpc::start(&c, me, nodes, cfg.keys, cfg.placement)?;
         Ok(Self {
+            rpc,
             c,
             me,
             nodes,
-            keys: a.keys,
-            placement: a.placement,
-            budget_local: budget(a.local_budget),
-            budget_remote: budget(a.remote_budget),
+            keys: cfg.keys,
+            placement: cfg.placement,
+            budget_local: budget(cfg.local_budget),
+            budget_remote: budget(cfg.remote_budget),
             desc_base,
             peers,
             handles: AtomicU64::new(0),
-            retired: [const { core::sync::atomic::AtomicU8::new(0) }; MAX_HANDLES],
+            retired: [const { AtomicU8::new(0) }; MAX_HANDLES],
             broken,
             local_keys,
             remote_keys,
-            mail,
-            rpc: core::sync::atomic::AtomicPtr::new(core::ptr::null_mut()),
         })
     }
 
@@ -286,27 +221,31 @@ impl Table {
         self.broken[k as usize].load(Relaxed)
     }
 
+    /// This node's cluster.
+    pub fn cluster(&self) -> &Cluster {
+        &self.c
+    }
+
     /// Decodes a descriptor address read from a tail or a `next` word;
     /// `EIO` for anything that is not a descriptor of this table.
-    fn split(&self, v: u64) -> Result<(u32, u64)> {
+    pub(super) fn split(&self, v: u64) -> Result<(u32, u64)> {
         let x = dec(v).ok_or(EIO)?;
         let (node, off) = ((x >> 32) as u32, x & 0xffff_ffff);
-        let descs = self.desc_base..self.desc_base + (MAX_HANDLES * MAX_HELD) as u64 * DESC;
+        let descs = self.desc_base..self.desc_base + DESCS;
         if node >= self.nodes || !descs.contains(&off) || (off - self.desc_base) % DESC != 0 {
             return Err(EIO);
         }
         Ok((node, off))
     }
 
-    fn line(&self, k: u32) -> u64 {
-        TABLE_BASE + u64::from(k) * LINE
-    }
-
-    fn word(&self, off: u64) -> &AtomicU64 {
+    /// The word at `off` of this node's window.
+    pub(super) fn word(&self, off: u64) -> &AtomicU64 {
         self.c.window().word(off as usize)
     }
 
-    fn peer(&self, node: u32) -> Result<&Peer> {
+    /// The connection to node `node` (loopback for this one, if joined
+    /// with it): `EOPNOTSUPP` without one.
+    pub(super) fn peer(&self, node: u32) -> Result<&Peer> {
         match self.peers.get(node as usize) {
             Some(Some(p)) => Ok(p),
             _ => Err(errno(bindings::EOPNOTSUPP)),
@@ -347,7 +286,7 @@ impl Table {
     pub fn counter_sum(&self) -> u64 {
         self.local_keys
             .iter()
-            .map(|&k| self.word(self.line(k) + COUNTER).load(Acquire))
+            .map(|&k| self.word(line(k) + COUNTER).load(Acquire))
             .sum()
     }
 
@@ -355,8 +294,7 @@ impl Table {
     /// of an earlier table (of another size).  Every node creates its
     /// table before any node uses it (the caller's rule).
     fn clear(&self) {
-        let end =
-            self.desc_base + (MAX_HANDLES * MAX_HELD) as u64 * DESC + MAX_HANDLES as u64 * SCRATCH;
+        let end = end(self.keys);
         let mut off = TABLE_BASE;
         while off < end {
             self.word(off).store(0, Relaxed);
@@ -366,54 +304,26 @@ impl Table {
     }
 }
 
-impl Table {
-    /// Starts the RPC lock server (once the table is in its `Arc`).
-    fn start_rpc(&self) -> Result {
-        let srv = KBox::new(super::rpc::RpcServer::start(self)?, GFP_KERNEL)?;
-        self.rpc.store(KBox::into_raw(srv), Release);
-        Ok(())
-    }
-
-    /// This node's cluster.
-    pub fn cluster(&self) -> &Cluster {
-        &self.c
-    }
-
-    /// The GRANT word of local waiter `w` (RPC lock).
-    pub fn mailbox(&self, w: u32) -> &super::rpc::Mailbox {
-        &self.mail[w as usize]
-    }
-}
-
-impl Drop for Table {
-    fn drop(&mut self) {
-        let p = self.rpc.swap(core::ptr::null_mut(), AcqRel);
-        if !p.is_null() {
-            // SAFETY: From `start_rpc`; dropping it stops the server
-            // thread, the last user of the table's memory but ours.
-            drop(unsafe { KBox::from_raw(p) });
-        }
-    }
-}
-
 /// `EPIPE`: the lock is broken (a peer was lost while it held or queued).
-fn broken() -> Error {
+pub(super) fn broken() -> Error {
     EPIPE
 }
 
 impl Handle<'_> {
-    fn desc(&self, slot: usize) -> u64 {
+    /// The descriptor of held-lock slot `slot`.
+    pub(super) fn desc(&self, slot: usize) -> u64 {
         self.t.desc_base + ((self.idx * MAX_HELD + slot) as u64) * DESC
     }
 
-    fn scratch(&self) -> u64 {
-        self.t.desc_base + (MAX_HANDLES * MAX_HELD) as u64 * DESC + self.idx as u64 * SCRATCH
+    /// This thread's scratch space.
+    pub(super) fn scratch(&self) -> u64 {
+        self.t.desc_base + DESCS + self.idx as u64 * SCRATCH
     }
 
     /// Waits until the word `off` of this thread's descriptor holds a
-    /// complete [`enc`] value (a hand-off in `state`, a successor's address
-    /// in `next`) and returns it.
-    fn wait_word(&self, off: u64, k: u32, start: i64) -> Result<u64> {
+    /// complete [`enc`](super::window::enc) value (a hand-off in `state`,
+    /// a successor's address in `next`) and returns it.
+    pub(super) fn wait_word(&self, off: u64, k: u32, start: i64) -> Result<u64> {
         let w = self.t.word(off);
         loop {
             let v = w.load(Acquire);
@@ -426,14 +336,14 @@ impl Handle<'_> {
     }
 
     /// Waits for the hand-off into descriptor `d`; its payload.
-    fn wait_state(&self, d: u64, k: u32, start: i64) -> Result<u64> {
+    pub(super) fn wait_state(&self, d: u64, k: u32, start: i64) -> Result<u64> {
         dec(self.wait_word(d, k, start)?).ok_or(EIO)
     }
 
     /// Gives up a wait that outlasted the timeout (`ETIMEDOUT`), or one
     /// that cannot end because a peer is lost (`EPIPE`); either way the
     /// key is marked broken: this thread may still be in its queue.
-    fn check_wait(&self, k: u32, start: i64) -> Result {
+    pub(super) fn check_wait(&self, k: u32, start: i64) -> Result {
         let waited = now_ns() - start;
         if waited > self.timeout_ns {
             self.t.broken[k as usize].store(true, Relaxed);
@@ -449,7 +359,7 @@ impl Handle<'_> {
     /// Writes `val` into the word `off` of node `node`'s window, through
     /// the source word `src` of this thread's descriptor; a word of this
     /// node is stored by the CPU unless `nic` (the loopback competitors).
-    fn put(&self, node: u32, off: u64, val: u64, src: u64, nic: bool) -> Result {
+    pub(super) fn put(&self, node: u32, off: u64, val: u64, src: u64, nic: bool) -> Result {
         if node == self.t.me && !nic {
             self.t.word(off).store(val, Release);
             return Ok(());
@@ -460,7 +370,7 @@ impl Handle<'_> {
 
     /// Enqueues descriptor `d` on the MCS tail at `tail` (node `home`) with
     /// a CAS loop; returns the predecessor (0: none).
-    fn swap_tail(&self, home: u32, tail: u64, me: u64) -> Result<u64> {
+    pub(super) fn swap_tail(&self, home: u32, tail: u64, me: u64) -> Result<u64> {
         let p = self.t.peer(home)?;
         let mut expect = 0;
         loop {
@@ -472,286 +382,27 @@ impl Handle<'_> {
         }
     }
 
-    /// Acquires key `k`.
-    pub fn lock(&mut self, kind: Kind, k: u32) -> Result<Held> {
-        if k >= self.t.keys {
-            return Err(EINVAL);
-        }
-        if self.t.is_broken(k) {
-            return Err(broken());
-        }
-        let slot = (!self.used).trailing_zeros() as usize;
-        if slot >= MAX_HELD {
-            // All held, or retired after failures.
-            return Err(EBUSY);
-        }
-        let d = self.desc(slot);
-        self.t.word(d).store(0, Relaxed);
-        self.t.word(d + 8).store(0, Release);
-        let r = match kind {
-            Kind::Alock if self.t.home(k) == self.t.me => self.alock_local(k, d),
-            Kind::Alock => self.alock_remote(k, d),
-            Kind::SpinLoopback => self.spin_lock(k),
-            Kind::McsLoopback => self.mcs_lock(k, d),
-            Kind::Rpc => self.rpc_lock(k, slot),
-        };
-        let budget = match r {
-            Ok(b) => b,
-            Err(e) => {
-                // The descriptor (and RPC waiter id) may still be in a
-                // queue and get a late hand-off: never use it again.
-                self.used |= 1 << slot;
-                self.t.retired[self.idx].fetch_or(1 << slot, AcqRel);
-                return Err(e);
-            }
-        };
-        self.used |= 1 << slot;
-        Ok(Held {
-            key: k,
-            slot,
-            budget,
-            kind,
-        })
-    }
-
-    /// Releases a lock taken with [`Handle::lock`].
-    pub fn unlock(&mut self, h: Held) -> Result {
-        self.used &= !(1 << h.slot);
-        let d = self.desc(h.slot);
-        match h.kind {
-            Kind::Alock if self.t.home(h.key) == self.t.me => self.alock_local_unlock(&h, d),
-            Kind::Alock => self.alock_remote_unlock(&h, d),
-            Kind::SpinLoopback => self.spin_unlock(h.key),
-            Kind::McsLoopback => self.mcs_unlock(h.key, d),
-            Kind::Rpc => self.rpc_unlock(h.key, h.slot),
-        }
-    }
-
-    /// Acquires every key of `keys` in ascending order (deadlock-free: all
-    /// threads of all nodes order keys the same way).  On failure the
-    /// locks taken so far are released.  `keys` is sorted and deduplicated.
-    pub fn lock_many(&mut self, kind: Kind, keys: &mut [u32], out: &mut KVec<Held>) -> Result {
-        keys.sort_unstable();
-        let mut last = None;
-        for &k in keys.iter() {
-            if last == Some(k) {
-                continue;
-            }
-            last = Some(k);
-            match self.lock(kind, k) {
-                Ok(h) => out.push(h, GFP_KERNEL)?,
-                Err(e) => {
-                    while let Some(h) = pop_last(out) {
-                        let _ = self.unlock(h);
-                    }
-                    return Err(e);
-                }
-            }
-        }
-        Ok(())
-    }
-
-    // ---- ALock, local cohort (CPU atomics on this node's window) --------
-
-    fn alock_local(&self, k: u32, d: u64) -> Result<u32> {
-        let t = self.t;
-        let line = t.line(k);
-        let me = addr(t.me, d);
-        let start = now_ns();
-        let prev = t.word(line + L_TAIL).swap(me, AcqRel);
-        if prev != 0 {
-            let (_, po) = self.t.split(prev)?;
-            t.word(po + 8).store(me, Release);
-            let st = self.wait_state(d, k, start)?;
-            if st != 0 {
-                return Ok(st as u32);
-            }
-        }
-        // Cohort leader: Peterson against the remote cohort.
-        t.word(line + VICTIM).store(V_LOCAL, SeqCst);
-        fence(SeqCst);
-        while t.word(line + R_TAIL).load(SeqCst) != 0
-            && t.word(line + VICTIM).load(SeqCst) == V_LOCAL
-        {
-            self.check_wait(k, start)?;
-            relax(self.wait);
-        }
-        Ok(t.budget_local)
-    }
-
-    fn alock_local_unlock(&self, h: &Held, d: u64) -> Result {
-        let t = self.t;
-        let line = t.line(h.key);
-        let me = addr(t.me, d);
-        let mut next = t.word(d + 8).load(Acquire);
-        if next == 0 {
-            if t.word(line + L_TAIL)
-                .compare_exchange(me, 0, AcqRel, Acquire)
-                .is_ok()
-            {
-                return Ok(());
-            }
-            next = self.wait_word(d + 8, h.key, now_ns())?;
-        }
-        let (_, no) = self.t.split(next)?;
-        let st = h.budget.saturating_sub(1);
-        t.word(no).store(enc(u64::from(st)), Release);
-        Ok(())
-    }
-
-    // ---- ALock, remote cohort (RDMA to the home, spinning at home) -----
-
-    fn alock_remote(&self, k: u32, d: u64) -> Result<u32> {
-        let t = self.t;
-        let home = t.home(k);
-        let line = t.line(k);
-        let me = addr(t.me, d);
-        let start = now_ns();
-        let prev = self.swap_tail(home, line + R_TAIL, me)?;
-        if prev != 0 {
-            let (pn, po) = self.t.split(prev)?;
-            self.put(pn, po + 8, me, d + 16, false)?;
-            let st = self.wait_state(d, k, start)?;
-            if st != 0 {
-                return Ok(st as u32);
-            }
-        }
-        // Cohort leader: victim = remote, then read the local cohort's
-        // tail and the victim until one lets us in.
-        let p = t.peer(home)?;
-        t.word(d + 24).store(V_REMOTE, Release);
-        let s = self.scratch();
-        // The victim WRITE and the first READ in one round trip: the home
-        // executes the READ after the WRITE.
-        p.write_read(
-            Xfer {
-                remote: line + VICTIM,
-                local: d + 24,
-                len: 8,
-            },
-            Xfer {
-                remote: line + L_TAIL,
-                local: s,
-                len: 16,
-            },
-            self.wait,
-        )?;
-        loop {
-            let lt = t.word(s).load(Acquire);
-            let v = t.word(s + 8).load(Acquire);
-            if lt == 0 || v != V_REMOTE {
-                return Ok(t.budget_remote);
-            }
-            self.check_wait(k, start)?;
-            relax(self.wait);
-            p.read(line + L_TAIL, s, 16, self.wait)?;
-        }
-    }
-
-    fn alock_remote_unlock(&self, h: &Held, d: u64) -> Result {
-        let t = self.t;
-        let home = t.home(h.key);
-        match self.rdma_release(h.key, d, home, t.line(h.key) + R_TAIL)? {
-            None => Ok(()),
-            Some((nn, no)) => {
-                let st = h.budget.saturating_sub(1);
-                self.put(nn, no, enc(u64::from(st)), d + 24, false)
-            }
-        }
-    }
-
     /// Release of an MCS queue whose tail at `tail` (node `home`) is
     /// changed by RDMA CAS: without a successor in `d.next` the tail goes
     /// back to 0; if a successor is linking itself in, wait for it.
     /// Returns the successor's descriptor address, or `None`.
-    fn rdma_release(&self, k: u32, d: u64, home: u32, tail: u64) -> Result<Option<(u32, u64)>> {
+    pub(super) fn rdma_release(
+        &self,
+        k: u32,
+        d: u64,
+        home: u32,
+        tail: u64,
+    ) -> Result<Option<(u32, u64)>> {
         let t = self.t;
         let me = addr(t.me, d);
-        let mut next = t.word(d + 8).load(Acquire);
+        let mut next = t.word(d + NEXT).load(Acquire);
         if dec(next).is_none() {
             if t.peer(home)?.compare_and_swap(tail, me, 0, self.wait)? == me {
                 return Ok(None);
             }
-            next = self.wait_word(d + 8, k, now_ns())?;
+            next = self.wait_word(d + NEXT, k, now_ns())?;
         }
         t.split(next).map(Some)
-    }
-
-    // ---- competitors: everything through the NIC ------------------------
-
-    fn spin_lock(&self, k: u32) -> Result<u32> {
-        let t = self.t;
-        let p = t.peer(t.home(k))?;
-        let me = addr(t.me, self.desc(0));
-        let start = now_ns();
-        loop {
-            if p.compare_and_swap(t.line(k) + SPIN, 0, me, self.wait)? == 0 {
-                return Ok(0);
-            }
-            self.check_wait(k, start)?;
-            relax(self.wait);
-        }
-    }
-
-    fn spin_unlock(&self, k: u32) -> Result {
-        let t = self.t;
-        let me = addr(t.me, self.desc(0));
-        // A CAS, not a WRITE: rxe's failed CAS writes the old value back,
-        // so a WRITE racing with a waiter's CAS could be undone.
-        let old = t
-            .peer(t.home(k))?
-            .compare_and_swap(t.line(k) + SPIN, me, 0, self.wait)?;
-        if old == me {
-            Ok(())
-        } else {
-            Err(EIO)
-        }
-    }
-
-    fn mcs_lock(&self, k: u32, d: u64) -> Result<u32> {
-        let t = self.t;
-        let me = addr(t.me, d);
-        let start = now_ns();
-        let prev = self.swap_tail(t.home(k), t.line(k) + M_TAIL, me)?;
-        if prev != 0 {
-            let (pn, po) = self.t.split(prev)?;
-            self.put(pn, po + 8, me, d + 16, true)?;
-            self.wait_state(d, k, start)?;
-        }
-        Ok(0)
-    }
-
-    fn mcs_unlock(&self, k: u32, d: u64) -> Result {
-        let t = self.t;
-        match self.rdma_release(k, d, t.home(k), t.line(k) + M_TAIL)? {
-            None => Ok(()),
-            Some((nn, no)) => self.put(nn, no, enc(1), d + 24, true),
-        }
-    }
-
-    /// RPC lock waiter ids: this node's and the global one.
-    fn waiter(&self, slot: usize) -> (u32, u32) {
-        let lw = (self.idx * MAX_HELD + slot) as u32;
-        (lw, self.t.me * super::rpc::WAITERS_PER_NODE + lw)
-    }
-
-    fn rpc_lock(&self, k: u32, slot: usize) -> Result<u32> {
-        let t = self.t;
-        let (lw, gw) = self.waiter(slot);
-        let mb = t.mailbox(lw);
-        mb.store(0, Release);
-        super::rpc::request(t.peer(t.home(k))?, k, gw, self.wait)?;
-        let start = now_ns();
-        while !super::rpc::granted(mb) {
-            self.check_wait(k, start)?;
-            relax(self.wait);
-        }
-        Ok(0)
-    }
-
-    fn rpc_unlock(&self, k: u32, slot: usize) -> Result {
-        let t = self.t;
-        super::rpc::release(t.peer(t.home(k))?, k, self.waiter(slot).1, self.wait)
     }
 
     // ---- the protected data of the tests --------------------------------
@@ -762,7 +413,7 @@ impl Handle<'_> {
     /// Returns whether the owner word was free.
     pub fn critical(&self, k: u32, tag: u64) -> Result<bool> {
         let t = self.t;
-        let line = t.line(k);
+        let line = line(k);
         let home = t.home(k);
         if home == t.me {
             let owner = t.word(line + OWNER);
@@ -787,32 +438,6 @@ impl Handle<'_> {
     }
 }
 
-/// Takes the last element out of a vector (`KVec` of 6.12 has no `pop`).
-pub fn pop_last<T>(v: &mut KVec<T>) -> Option<T> {
-    let n = v.len();
-    if n == 0 {
-        return None;
-    }
-    // SAFETY: The last element is initialised; after `set_len(n - 1)` the
-    // vector no longer owns it, so it is read out exactly once.
-    unsafe {
-        let x = core::ptr::read(v.as_ptr().add(n - 1));
-        v.set_len(n - 1);
-        Some(x)
-    }
-}
-
-/// Releases every lock of `held`, in reverse order of acquisition.
-pub fn unlock_all(h: &mut Handle<'_>, held: &mut KVec<Held>) -> Result {
-    let mut ret = Ok(());
-    while let Some(x) = pop_last(held) {
-        if let Err(e) = h.unlock(x) {
-            ret = Err(e);
-        }
-    }
-    ret
-}
-
 /// The node's table, if one was created.
 #[pin_data]
 struct Global {
@@ -820,8 +445,7 @@ struct Global {
     table: Mutex<Option<Arc<Table>>>,
 }
 
-static GLOBAL: core::sync::atomic::AtomicPtr<Global> =
-    core::sync::atomic::AtomicPtr::new(core::ptr::null_mut());
+static GLOBAL: AtomicPtr<Global> = AtomicPtr::new(core::ptr::null_mut());
 
 fn global() -> &'static Global {
     // SAFETY: Set by `init` before /dev/alock exists, cleared by `exit`.
@@ -856,43 +480,39 @@ pub fn table() -> Option<Arc<Table>> {
     global().table.lock().clone()
 }
 
-/// `ALOCK_IOC_TABLE`.
-pub fn ctl(a: &mut AlockTableCtl) -> Result {
-    if a.reserved != 0 {
-        return Err(EINVAL);
-    }
+/// Creates the node's table (`EBUSY` if there is one, `ENOTCONN` without
+/// a cluster, `ENOSPC` if a window is too small for it); returns the
+/// number of keys homed here.  Every node creates its table, with the
+/// same configuration, before any node uses it.
+pub fn create(cfg: &Config) -> Result<u32> {
     let mut g = global().table.lock();
-    match a.op {
-        ALOCK_TABLE_CREATE => {
-            let ok = (1..=ALOCK_TABLE_MAX_KEYS).contains(&a.keys)
-                && (a.placement == ALOCK_PLACE_HASH || a.placement == ALOCK_PLACE_MOD)
-                && a.local_budget <= ALOCK_TABLE_MAX_BUDGET
-                && a.remote_budget <= ALOCK_TABLE_MAX_BUDGET;
-            if !ok {
-                return Err(EINVAL);
-            }
-            if g.is_some() {
-                return Err(EBUSY);
-            }
-            let c = crate::rdma::cluster().ok_or(errno(bindings::ENOTCONN))?;
-            let t = Arc::new(Table::new(c, a)?, GFP_KERNEL)?;
-            t.start_rpc()?;
-            // Every node creates its table before any node runs on it.
-            t.clear();
-            a.homed = t.local_keys.len() as u32;
-            *g = Some(t);
-        }
-        ALOCK_TABLE_DESTROY => {
-            g.take().ok_or(ENOENT)?;
-        }
-        ALOCK_TABLE_SUM => {
-            let t = g.as_ref().ok_or(ENOENT)?;
-            a.counter_sum = t.counter_sum();
-            a.homed = t.local_keys.len() as u32;
-            a.keys = t.keys;
-            a.broken = t.broken.iter().filter(|b| b.load(Relaxed)).count() as u32;
-        }
-        _ => return Err(EINVAL),
+    if g.is_some() {
+        return Err(EBUSY);
     }
+    let c = crate::rdma::cluster().ok_or(errno(bindings::ENOTCONN))?;
+    let t = Arc::new(Table::new(c, cfg)?, GFP_KERNEL)?;
+    // Every node creates its table before any node runs on it.
+    t.clear();
+    let homed = t.local_keys.len() as u32;
+    *g = Some(t);
+    Ok(homed)
+}
+
+/// Drops the node's table (`ENOENT` without one); it goes when its last
+/// handle does.
+pub fn destroy() -> Result {
+    global().table.lock().take().ok_or(ENOENT)?;
     Ok(())
+}
+
+/// The node's table's counts (`ENOENT` without one).
+pub fn summary() -> Result<Summary> {
+    let g = global().table.lock();
+    let t = g.as_ref().ok_or(ENOENT)?;
+    Ok(Summary {
+        counter_sum: t.counter_sum(),
+        homed: t.local_keys.len() as u32,
+        keys: t.keys,
+        broken: t.broken.iter().filter(|b| b.load(Relaxed)).count() as u32,
+    })
 }

@@ -9,7 +9,7 @@ use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, Ordering::
 
 use kernel::{prelude::*, sync::Arc};
 
-use crate::dlock::table::{table, unlock_all, Handle, Held, Kind, Table, MAX_HELD};
+use crate::dlock::{table, unlock_all, Handle, Held, Kind, Table, MAX_HELD};
 use crate::harness::rdma::wait_until;
 use crate::rdma::cluster::Wait;
 use crate::support::kthread::{run_threads, Job, Placement};
@@ -169,7 +169,13 @@ fn percentiles(v: &mut KVec<u64>) -> (u64, u64) {
 
 /// `ALOCK_IOC_DLOCK_RUN`.
 pub fn run(a: &mut AlockDlockRun) -> Result {
-    let kind = Kind::from_uapi(a.lock).ok_or(EINVAL)?;
+    let kind = match a.lock {
+        ALOCK_DLOCK_ALOCK => Kind::Alock,
+        ALOCK_DLOCK_SPIN_LB => Kind::SpinLoopback,
+        ALOCK_DLOCK_MCS_LB => Kind::McsLoopback,
+        ALOCK_DLOCK_RPC => Kind::Rpc,
+        _ => return Err(EINVAL),
+    };
     let ok = (1..=ALOCK_RDMA_MAX_THREADS).contains(&a.threads)
         && (1..=ALOCK_STRESS_MAX_MS).contains(&a.duration_ms)
         && a.local_pct <= 100

@@ -139,7 +139,7 @@ commands! {
     /// `ALOCK_IOC_RDMA_BENCH`: verb latency and throughput.
     ALOCK_IOC_RDMA_BENCH = RW(0x0e, AlockRdmaBench) => |_, u| in_out(u, rdma::bench);
     /// `ALOCK_IOC_TABLE`: create, destroy or sum the lock table.
-    ALOCK_IOC_TABLE = RW(0x0f, AlockTableCtl) => |_, u| in_out(u, crate::dlock::table::ctl);
+    ALOCK_IOC_TABLE = RW(0x0f, AlockTableCtl) => |_, u| in_out(u, chardev::table::ctl);
     /// `ALOCK_IOC_DLOCK_RUN`: lock-table workload.
     ALOCK_IOC_DLOCK_RUN = RW(0x10, AlockDlockRun) => |_, u| in_out(u, dlock::run);
     /// `ALOCK_IOC_DLOCK_LOCK`: lock a key for the file.

@@ -27,3 +27,4 @@ pub mod ffi;
 pub mod verbs;
 
 pub use cluster::{cluster, Cluster, Peer};
+pub use cluster::{relax, Wait, Xfer, MAX_NODES, MSG_BYTES};

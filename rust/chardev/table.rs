@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The lock table's `/dev/alock` commands: `ALOCK_IOC_TABLE` (create,
+//! destroy, sum up the node's table of [`crate::dlock`]: the uapi
+//! structure is checked and converted here) and the keys an open file
+//! holds ([`UserLocks`]: `ALOCK_IOC_DLOCK_LOCK`, `ALOCK_IOC_DLOCK_UNLOCK`).
+
+use core::sync::atomic::{
+    AtomicBool, AtomicPtr,
+    Ordering::{AcqRel, Acquire, Release},
+};
+
+use kernel::prelude::*;
+
+use crate::dlock::{self, Config, DlHandle, Placement};
+use crate::support::util::now_ns;
+use crate::uapi::*;
+
+/// `ALOCK_IOC_TABLE`.
+pub fn ctl(a: &mut AlockTableCtl) -> Result {
+    if a.reserved != 0 {
+        return Err(EINVAL);
+    }
+    match a.op {
+        ALOCK_TABLE_CREATE => {
+            let placement = match a.placement {
+                ALOCK_PLACE_HASH => Placement::Hash,
+                ALOCK_PLACE_MOD => Placement::Mod,
+                _ => return Err(EINVAL),
+            };
+            let ok = (1..=ALOCK_TABLE_MAX_KEYS).contains(&a.keys)
+                && a.local_budget <= ALOCK_TABLE_MAX_BUDGET
+                && a.remote_budget <= ALOCK_TABLE_MAX_BUDGET;
+            if !ok {
+                return Err(EINVAL);
+            }
+            a.homed = dlock::table::create(&Config {
+                keys: a.keys,
+                placement,
+                local_budget: a.local_budget,
+                remote_budget: a.remote_budget,
+            })?;
+        }
+        ALOCK_TABLE_DESTROY => dlock::table::destroy()?,
+        ALOCK_TABLE_SUM => {
+            let s = dlock::table::summary()?;
+            a.counter_sum = s.counter_sum;
+            a.homed = s.homed;
+            a.keys = s.keys;
+            a.broken = s.broken;
+        }
+        _ => return Err(EINVAL),
+    }
+    Ok(())
+}
+
+/// The lock table as seen from one open `/dev/alock` file: keys locked
+/// with `ALOCK_IOC_DLOCK_LOCK` stay held until `ALOCK_IOC_DLOCK_UNLOCK` or
+/// until the file is closed.  One ioctl at a time per file (`EBUSY`).
+pub struct UserLocks {
+    h: AtomicPtr<DlHandle>,
+    busy: AtomicBool,
+}
+
+impl UserLocks {
+    /// No handle yet (made by the first lock).
+    pub const fn new() -> Self {
+        Self {
+            h: AtomicPtr::new(core::ptr::null_mut()),
+            busy: AtomicBool::new(false),
+        }
+    }
+
+    /// `ALOCK_IOC_DLOCK_LOCK` (`lock`) and `ALOCK_IOC_DLOCK_UNLOCK`.
+    pub fn ioctl(&self, a: &mut AlockDlockKey, lock: bool) -> Result {
+        if a.flags != 0 || a.reserved != 0 {
+            return Err(EINVAL);
+        }
+        if self.busy.swap(true, AcqRel) {
+            return Err(EBUSY);
+        }
+        let r = (|| {
+            let mut p = self.h.load(Acquire);
+            if p.is_null() {
+                if !lock {
+                    return Err(ENOENT);
+                }
+                p = KBox::into_raw(DlHandle::new(a.timeout_ms)?);
+                self.h.store(p, Release);
+            }
+            // SAFETY: `p` came from `KBox::into_raw` and is only used by
+            // the holder of `busy`.
+            let d = unsafe { &mut *p };
+            if a.key >= d.table().keys() {
+                return Err(EINVAL);
+            }
+            a.home = d.table().home(a.key);
+            let t0 = now_ns();
+            if lock {
+                d.lock(a.key)?;
+            } else {
+                d.unlock(a.key)?;
+            }
+            a.latency_ns = (now_ns() - t0) as u64;
+            Ok(())
+        })();
+        self.busy.store(false, Release);
+        r
+    }
+}
+
+impl Default for UserLocks {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for UserLocks {
+    fn drop(&mut self) {
+        let p = *self.h.get_mut();
+        if !p.is_null() {
+            // SAFETY: From `KBox::into_raw`; the file is being released,
+            // nothing uses it.  Dropping releases the keys still held.
+            drop(unsafe { KBox::from_raw(p) });
+        }
+    }
+}

@@ -1,0 +1,150 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The lock table's part of every node's registered RDMA window: where
+//! each key's line lives (its home node), the offsets of the words in a
+//! line and in a thread's descriptor, and the encoding of the words that
+//! two agents write with different means.
+//!
+//! Window layout (the same on every node; offsets from [`TABLE_BASE`]):
+//!
+//! ```text
+//! lines        keys x 64 B, line k at TABLE_BASE + 64 k (used at k's home)
+//!   +0  r_tail   remote cohort's MCS tail     RDMA CAS only
+//!   +8  l_tail   local cohort's MCS tail      CPU atomics only
+//!   +16 victim   Peterson victim (1 local, 2 remote: byte 0 only)
+//!                                             CPU store / RDMA WRITE
+//!   +24 spin     RDMA spin lock word          RDMA CAS only (loopback)
+//!   +32 owner    test: holder's tag, 0 free   inside the lock only
+//!   +40 counter  test: critical sections      inside the lock only
+//!   +48 m_tail   RDMA MCS tail                RDMA CAS only (loopback)
+//! descriptors  MAX_HANDLES x MAX_HELD x 32 B, this node's threads
+//!   +0  state    0 waiting; enc(0) lead; enc(b) pass with budget b
+//!   +8  next     0 or enc(successor's descriptor address)
+//!   +16 +24      sources of this thread's RDMA WRITEs
+//! scratch      MAX_HANDLES x 64 B, destinations of RDMA READs
+//! ```
+//!
+//! Every word that two agents write with different means (a CPU store and
+//! an RDMA WRITE, which rxe performs with `memcpy`) holds either small
+//! values that differ in one byte (`victim`) or values [`enc`]oded so that
+//! every byte has its top bit set: a reader that meets a half-copied word
+//! sees a byte with a clear top bit and knows the value is not there yet;
+//! a tail is never mistaken for 0.  No word is changed by both a CPU
+//! atomic and an RDMA atomic: `Documentation/alock.rst` has the argument.
+
+/// Where the table starts in every window (below: the transport tests'
+/// words and barriers).
+pub const TABLE_BASE: u64 = 65536;
+/// Bytes per lock line.
+pub const LINE: u64 = 64;
+/// Threads (handles) per node.
+pub const MAX_HANDLES: usize = 64;
+/// Locks one handle may hold at once (multi-key acquire).
+pub const MAX_HELD: usize = 8;
+/// Bytes per descriptor.
+pub(super) const DESC: u64 = 32;
+/// Bytes of scratch space per handle.
+pub(super) const SCRATCH: u64 = 64;
+
+/// Line word: the remote cohort's MCS tail.
+pub(super) const R_TAIL: u64 = 0;
+/// Line word: the local cohort's MCS tail.
+pub(super) const L_TAIL: u64 = 8;
+/// Line word: Peterson's victim.
+pub(super) const VICTIM: u64 = 16;
+/// Line word: the RDMA spin lock.
+pub(super) const SPIN: u64 = 24;
+/// Line word: the tests' owner tag.
+pub(super) const OWNER: u64 = 32;
+/// Line word: the tests' counter.
+pub(super) const COUNTER: u64 = 40;
+/// Line word: the RDMA MCS lock's tail.
+pub(super) const M_TAIL: u64 = 48;
+
+/// Descriptor word: the hand-off (`state`).
+pub(super) const STATE: u64 = 0;
+/// Descriptor word: the successor's address (`next`).
+pub(super) const NEXT: u64 = 8;
+/// Descriptor word: the source of a WRITE into a `next` word.
+pub(super) const SRC_NEXT: u64 = 16;
+/// Descriptor word: the source of a WRITE into a `state` or `victim`.
+pub(super) const SRC_STATE: u64 = 24;
+
+/// `victim`: the local cohort.
+pub(super) const V_LOCAL: u64 = 1;
+/// `victim`: the remote cohort.
+pub(super) const V_REMOTE: u64 = 2;
+
+const TOP_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// Spreads a 56-bit payload over the low 7 bits of each byte and sets
+/// every byte's top bit.
+pub const fn enc(x: u64) -> u64 {
+    let mut v = 0;
+    let mut i = 0;
+    while i < 8 {
+        v |= (0x80 | ((x >> (7 * i)) & 0x7f)) << (8 * i);
+        i += 1;
+    }
+    v
+}
+
+/// The payload of a complete [`enc`] word; `None` for 0 or a word whose
+/// copy is not finished.
+pub const fn dec(v: u64) -> Option<u64> {
+    if v & TOP_BITS != TOP_BITS {
+        return None;
+    }
+    let mut x = 0;
+    let mut i = 0;
+    while i < 8 {
+        x |= ((v >> (8 * i)) & 0x7f) << (7 * i);
+        i += 1;
+    }
+    Some(x)
+}
+
+/// The encoded address of the word `off` of node `node`'s window, as
+/// tails and `next` words hold it.
+pub(super) fn addr(node: u32, off: u64) -> u64 {
+    enc((u64::from(node) << 32) | off)
+}
+
+/// The line of key `k`.
+pub(super) const fn line(k: u32) -> u64 {
+    TABLE_BASE + k as u64 * LINE
+}
+
+/// Where the descriptors start in a table of `keys` keys.
+pub(super) const fn desc_base(keys: u32) -> u64 {
+    TABLE_BASE + keys as u64 * LINE
+}
+
+/// Bytes of all descriptors.
+pub(super) const DESCS: u64 = (MAX_HANDLES * MAX_HELD) as u64 * DESC;
+
+/// The end of a table of `keys` keys (descriptors and scratch included).
+pub(super) const fn end(keys: u32) -> u64 {
+    desc_base(keys) + DESCS + MAX_HANDLES as u64 * SCRATCH
+}
+
+/// How keys are spread over the nodes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// A Fibonacci hash of the key modulo the number of nodes.
+    Hash,
+    /// The key modulo the number of nodes.
+    Mod,
+}
+
+/// Where key `k` lives.
+pub fn home_of(k: u32, nodes: u32, placement: Placement) -> u32 {
+    // `max(1)`: no division by zero (and no panic path) for a bad count.
+    let n = nodes.max(1);
+    if placement == Placement::Mod {
+        k % n
+    } else {
+        // Fibonacci hashing of the key.
+        ((u64::from(k).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 32) % u64::from(n)) as u32
+    }
+}
