@@ -1,65 +1,133 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! prwlock: the passive reader-writer lock (Liu, Zhang, Chen, "Scalable
-//! Read-mostly Synchronization Using Passive Reader-Writer Locks", USENIX
-//! ATC 2014).
+//! prwlock's core: set-up and teardown, the writer (announce, version
+//! consensus, IPIs, release and parallel wake-up), the readers' slow paths,
+//! and the `#[no_mangle]` functions that implement the C API's write side
+//! (`include/linux/prwlock.h`, exported by `exports.c`) and the slow paths
+//! that `fast.c` calls (`glue.h`).  The safe Rust API is in
+//! [`super`] (`mod.rs`); the reader fast paths are in `fast.c`.
 //!
-//! # Readers
+//! # Memory ordering: the writer's half
 //!
-//! A passive reader increments a counter of its own CPU, reads the lock's
-//! writer word and reports the writer version it sees: no atomic
-//! instruction, no memory barrier, nothing written outside its own CPU's
-//! cache line.  That fast path is in `rust/prwlock_fast.c`, one call like
-//! `rcu_read_lock()`, because it needs `preempt_disable()`,
-//! `this_cpu_ptr()` and `current` inlined.  A reader may block, be
-//! preempted or migrate inside its read side: the patched scheduler
-//! (`patches/0002-sched-...`) converts the passive holds of a task it
-//! switches out into *active* ones, counted in the lock's `active` atomic.
-//! Readers that find a writer, and holds beyond `PRW_MAX_HELD` per task, are
-//! active too ([`read_slow`]).
+//! In the terms of the Linux-kernel memory model (LKMM,
+//! `tools/memory-model/`).  Rust atomics map as: `Ordering::Release` store
+//! = `smp_store_release()`, `Ordering::Acquire` load = `smp_load_acquire()`,
+//! `Ordering::Relaxed` = `WRITE_ONCE()`/`READ_ONCE()`, a `SeqCst`
+//! read-modify-write = a fully ordered value-returning atomic
+//! (`atomic_inc_return()`), `fence(SeqCst)` = `smp_mb()`.  The reader's
+//! half (the fast paths, the scheduler's conversion) is at the top of
+//! `fast.c`; the accesses named `R1`.. are defined there.
 //!
-//! # Writers
+//! The writer's accesses, in program order ([`announce`], [`consensus`],
+//! [`write_acquire_locked_state`]):
 //!
-//! Writers are serialised by a mutex.  A writer first waits until the
-//! readers that slept through the previous writer are in (so readers do not
-//! starve), sets the writer word and bumps the 64-bit version, and reaches
-//! *version-based consensus*: it waits until every online CPU has reported
-//! the new version, and after a short spin sends the stragglers an IPI whose
-//! handler reports for them, so its latency is bounded even if a CPU never
-//! takes the lock again.  A CPU that reported has made its passive counts
-//! visible and its later readers see the writer word, so the writer then
-//! waits for the passive counts to drain and for the active count to reach
-//! zero.
+//! ```text
+//! W1  wpending = 1                       relaxed store
+//! W2  version = v                        store-release (orders W1 before it)
+//! W3  smp_mb()                           fence(SeqCst)
+//! W4  for each online CPU: seen >= v ?   load-acquire; else IPI (below)
+//! W5  for each online CPU: passive == 0  load-acquire, spin
+//! W6  active == 0                        SeqCst load, sleeping on wwait
+//! ```
 //!
-//! Readers that arrive while a writer is in sleep on the wait queue of
-//! their CPU; when the writer leaves it sends one IPI to all CPUs with
-//! sleepers, and each wakes its own queue, in parallel
-//! (`PRWLOCK_WAKE_SEQUENTIAL` makes the writer wake every queue itself, for
-//! comparison).
+//! The reader's fast path (`R1` passive += 1, a plain store, then `R2`
+//! load-acquire of `wpending`) and the writer (`W1` store, `W5` load) form
+//! the store-buffering pattern, which the LKMM (and x86-TSO: a store may
+//! pass a later load) only forbids with a full barrier on both sides.
+//! The reader has none; the version consensus replaces it:
 //!
-//! The lock is `struct prwlock` of `include/linux/prwlock.h`, mirrored here
-//! as [`PrwCore`] (checked field by field at module init).  Rust users take
-//! it through [`Prwlock`]; C users through the header.
+//! * **A reader that got in before its CPU reported is seen by `W5`.**  A
+//!   CPU reports by `R4`, `smp_store_release(&seen, READ_ONCE(version))`,
+//!   from a reader's unlock or back-off, or from the IPI handler
+//!   `alock_prw_ipi_report()`, which runs on that CPU after everything the
+//!   interrupted code did.  The release orders every earlier access of that
+//!   CPU, `R1` included, before `seen`; `W4` reads `seen >= v` with acquire,
+//!   so `R1` is visible to the po-later `W5` (release -> acquire,
+//!   message passing).  The writer then spins in `W5` until the count
+//!   drains: the decrement is `R5`, a store-release in the unlock (the read
+//!   side's accesses happen before the writer's), in the back-off, or in
+//!   the scheduler's conversion `C2` (after `C1`, the `active` increment,
+//!   so `W6` sees it).
+//! * **A reader that gets in after its CPU reported sees `W1`.**  The
+//!   report's `READ_ONCE(version)` returned `v`, so it read from `W2`, a
+//!   store-release po-after `W1`.  For the CPU's later `R2` to read `W1`
+//!   the load of `version` must be ordered before the later load of
+//!   `wpending`.  Through an IPI it is: `smp_call_function_many()` queues
+//!   the request with a fully ordered `llist_add()` after `W3`, and the
+//!   target dequeues it with a fully ordered `llist_del_all()` before the
+//!   handler runs, so every later access on that CPU follows `W1`.  For a
+//!   CPU that reported by itself (unlock or back-off) nothing but program
+//!   order links the `version` load with a later `wpending` load: the LKMM
+//!   does not order two loads to different locations here, **x86-TSO
+//!   does** (loads are not reordered with older loads).  This is the one
+//!   place the fast path relies on TSO; a weakly ordered architecture
+//!   would need `smp_load_acquire()` of `version` in `prw_report()` (or an
+//!   `smp_rmb()` after it).
+//! * The writer's own CPU has no passive reader (a reader switched out for
+//!   the writer was converted), so the writer reports for it with a plain
+//!   store-release; a reader that runs there later runs after a context
+//!   switch, whose full barriers (`smp_mb__after_spinlock()` in
+//!   `__schedule()`) order it after `W3`.  The same holds for the CPU the
+//!   writer sits on when it sends the IPIs (`smp_call_function_many()`
+//!   skips it).
+//! * CPU hotplug: the consensus runs under `cpus_read_lock()`.  An offline
+//!   CPU has no passive reader (its tasks were switched out, hence
+//!   converted); a CPU that comes online passes the hotplug machinery's
+//!   barriers before it runs a reader, so it sees `W1`.
+//!
+//! Active readers need no consensus: the slow path (`read_slow`) does
+//! `active += 1` as a SeqCst RMW (fully ordered), then loads `wpending`
+//! (SeqCst); the writer stores `W1`, `W3` `smp_mb()`, then loads `active`
+//! in `W6`.  With a full barrier on both sides of this store-buffering
+//! pair, at least one sees the other: the reader backs off, or the writer
+//! waits for it.  An active hold ends with a SeqCst `active -= 1` (its
+//! critical section before it), then a wake-up of `wwait` when it was the
+//! last; the writer's sleep in [`wait_until_state`] rechecks `active` after
+//! `prepare_to_wait_event()` (whose `set_current_state()` is `smp_mb()`),
+//! and `__wake_up()` takes the queue's lock, so the wake-up is not lost.
+//!
+//! Release ([`write_release_locked`]): `wpending = 0` is a store-release,
+//! paired with the readers' `R2` load-acquire, so a reader that sees it
+//! clear sees the writer's critical section.  The `fence(SeqCst)` after it
+//! is the `smp_mb()` of the `waitqueue_active()` pattern: it pairs with the
+//! sleeping reader's `set_current_state()` in `prepare_to_wait_event()`,
+//! so either the writer sees the sleeper on the queue, or the sleeper sees
+//! `wpending == 0` and does not sleep.  `rwait` (readers that slept through
+//! a writer) is counted with SeqCst RMWs and read with acquire by the next
+//! writer before `W1`.  [`prwlock_downgrade_write`] adds its active hold
+//! (SeqCst RMW) before the release, so the next writer, which takes the
+//! mutex after it, sees it in `W6`.
+//!
+//! Teardown: a wake-up IPI's last access to the lock is its
+//! `atomic_dec(&wake_pending)` in `alock_prw_ipi_wake()`, and [`destroy`]
+//! waits for 0 with a load-acquire before it frees.  `atomic_dec()` is
+//! unordered in the LKMM, so the handler's earlier `wake_up_all()` (its
+//! unlock of the queue's lock) is ordered before the decrement only
+//! because x86's locked decrement is a full barrier: **the second
+//! reliance on x86-TSO** (elsewhere it would need
+//! `smp_mb__before_atomic()`).
+//!
+//! # Crossings between Rust and C
+//!
+//! A write acquisition runs: [`Prwlock::write`](super::Prwlock::write)
+//! (Rust) -> `prwlock_write_lock()` -> `prwlock_write_lock_nested()` (C,
+//! `fast.c`: `might_sleep()`, lockdep, the mutex) ->
+//! [`alock_prw_write_acquire_locked`] (Rust: consensus and waits) ->
+//! `alock_prw_ipi_report()` on other CPUs (C).  Each remaining crossing is
+//! explained where it happens: in `fast.c` at `prwlock_write_lock_nested()`
+//! and at each call into this file, and here at each `extern "C"` function
+//! this file calls.
 
 use crate::support::cpu::cpu_relax;
 use core::{
-    cell::UnsafeCell,
     ffi::{c_int, c_ulong, c_void},
-    marker::{PhantomData, PhantomPinned},
     mem::{align_of, offset_of, size_of},
     sync::atomic::{fence, AtomicI32, AtomicU32, AtomicU64, AtomicUsize, Ordering},
 };
-use kernel::{
-    bindings,
-    init::{self, PinInit},
-    prelude::*,
-    str::CStr,
-    sync::LockClassKey,
-    types::Opaque,
-};
+use kernel::{bindings, prelude::*, types::Opaque};
 
-use crate::sync::lock::class_key_ptr;
 use crate::support::cpu::{online_cpus, possible_cpus, CpuMask};
+use crate::sync::lock::class_key_ptr;
 
 /// `PRWLOCK_WAKE_SEQUENTIAL`: the writer wakes every CPU's queue itself.
 pub const WAKE_SEQUENTIAL: u32 = 1 << 0;
@@ -92,20 +160,38 @@ pub struct PrwCore {
     dep_map: Opaque<bindings::lockdep_map>,
 }
 
+// The Rust side of the C functions of `fast.c` (their C prototypes are in
+// `include/linux/prwlock.h` for the public ones, `glue.h` for the others).
 // The structures are `#[repr(C)]` and checked against C at init; the lint
 // objects to bindgen's empty structs deep inside `struct mutex`.
 #[allow(improper_ctypes)]
 extern "C" {
-    fn prwlock_read_lock(l: *mut PrwCore);
-    fn prwlock_read_trylock(l: *mut PrwCore) -> bool;
-    fn prwlock_read_unlock(l: *mut PrwCore);
-    fn prwlock_write_lock_nested(l: *mut PrwCore, subclass: c_int);
+    // The public read side, for [`super::Prwlock`]: C because its fast path
+    // inlines `preempt_disable()`, `this_cpu_ptr()` and `current`, and its
+    // lockdep annotations compile away without lockdep.
+    pub(super) fn prwlock_read_lock(l: *mut PrwCore);
+    pub(super) fn prwlock_read_trylock(l: *mut PrwCore) -> bool;
+    pub(super) fn prwlock_read_unlock(l: *mut PrwCore);
+    // The public write side's entry: C for `might_sleep()`, the lockdep
+    // annotation with a subclass and the caller's `_RET_IP_` (the Rust
+    // helper `lockdep_acquire()` has no subclass, and Rust no return
+    // address), and `mutex_lock()` (a macro with lockdep); see `fast.c`.
+    fn prwlock_write_lock(l: *mut PrwCore);
+    // The task's hold table (`current->prw`, patch 0002), which the fast
+    // path and the scheduler share: only C reaches `current` cheaply, and
+    // keeping every access to the table in C keeps its rules in one file.
     fn alock_prw_record_active(l: *mut PrwCore);
-    fn alock_prw_ipi_report(info: *mut c_void);
-    fn alock_prw_init_pcpu(l: *mut PrwCore);
-    fn alock_prw_ipi_wake(info: *mut c_void);
-    fn alock_waitqueue_active(wq: *mut bindings::wait_queue_head) -> bool;
     fn alock_prw_task_held(passive: *mut u32) -> u32;
+    // IPI handlers: they use `this_cpu_ptr()` and the fast path's own
+    // `prw_report()` (one definition of what a report is).
+    fn alock_prw_ipi_report(info: *mut c_void);
+    fn alock_prw_ipi_wake(info: *mut c_void);
+    // `for_each_possible_cpu()` and `init_waitqueue_head()`'s per-site
+    // lockdep class, both macros.
+    fn alock_prw_init_pcpu(l: *mut PrwCore);
+    // `waitqueue_active()`, a static inline with no Rust helper.
+    fn alock_waitqueue_active(wq: *mut bindings::wait_queue_head) -> bool;
+    // `sizeof`/`offsetof` of the C structures, for [`check_layout`].
     static alock_prw_layout: [c_ulong; 16];
 }
 
@@ -161,6 +247,16 @@ impl PrwCore {
 
     fn raw(&self) -> *mut PrwCore {
         self as *const PrwCore as *mut PrwCore
+    }
+
+    /// Read unlocks that took the active path since init.
+    pub fn active_unlocks(&self) -> u64 {
+        self.stat_active_unlocks.load(Ordering::Relaxed)
+    }
+
+    /// Readers currently sleeping until a writer leaves.
+    pub fn waiting_readers(&self) -> i32 {
+        self.rwait.load(Ordering::Relaxed)
     }
 }
 
@@ -385,6 +481,10 @@ fn write_acquire_locked_state(l: &PrwCore, state: c_int) -> bool {
 /// killable if `killable`; false if a fatal signal came first (the mutex
 /// is then released).
 ///
+/// The C -> Rust crossing of a write acquisition: `fast.c` keeps only what
+/// needs C (lockdep with the caller's `_RET_IP_`, `might_sleep()`, the
+/// mutex macros); the algorithm stays here, in one language.
+///
 /// # Safety
 ///
 /// `l` is an initialised lock whose writer mutex the caller holds; process
@@ -458,22 +558,13 @@ fn write_release_locked(l: &PrwCore) {
     }
 }
 
-/// `prwlock_write_lock()`.
+/// Takes the write side: `prwlock_write_lock()` of `fast.c` (which goes on
+/// in [`alock_prw_write_acquire_locked`]).  Its address is also the
+/// instruction pointer that this file's lockdep annotations record.
 ///
 /// # Safety
 ///
 /// `l` is an initialised lock; process context.
-#[no_mangle]
-pub unsafe extern "C" fn prwlock_write_lock(l: *mut PrwCore) {
-    // SAFETY: Guaranteed by the caller; subclass 0 is the plain lock.
-    unsafe { prwlock_write_lock_nested(l, 0) }
-}
-
-/// Rust name of [`prwlock_write_lock`].
-///
-/// # Safety
-///
-/// As for [`prwlock_write_lock`].
 pub unsafe fn write_lock(l: *mut PrwCore) {
     // SAFETY: Guaranteed by the caller.
     unsafe { prwlock_write_lock(l) }
@@ -696,213 +787,4 @@ pub fn task_holds() -> (u32, u32) {
     // SAFETY: Reads the current task's own state.
     let held = unsafe { alock_prw_task_held(&mut passive) };
     (held, passive)
-}
-
-/// A passive reader-writer lock protecting a `T`.
-///
-/// Readers share `&T` through [`Prwlock::read`]; a writer gets `&mut T`
-/// through [`Prwlock::write`].  Both may sleep: process context only.
-/// Create with [`new_prwlock!`](crate::new_prwlock).
-///
-/// # Examples
-///
-/// ```ignore
-/// let l = KBox::pin_init(new_prwlock!(0u64, "my_prwlock"), GFP_KERNEL)?;
-/// let v = *l.read();
-/// *l.write() = v + 1;
-/// let w = l.write();
-/// let r = w.downgrade(); // still no writer in between
-/// ```
-#[pin_data(PinnedDrop)]
-pub struct Prwlock<T> {
-    #[pin]
-    core: Opaque<PrwCore>,
-    #[pin]
-    _pin: PhantomPinned,
-    data: UnsafeCell<T>,
-}
-
-// SAFETY: The lock may move between threads if its data can.
-unsafe impl<T: Send> Send for Prwlock<T> {}
-// SAFETY: Readers share `&T` concurrently (needs `Sync`), a writer gets
-// `&mut T` on another thread (needs `Send`).
-unsafe impl<T: Send + Sync> Sync for Prwlock<T> {}
-
-/// Creates a [`Prwlock`] initialiser with a new lockdep class.
-#[macro_export]
-macro_rules! new_prwlock {
-    ($inner:expr $(, $name:literal)? $(,)?) => {
-        $crate::sync::prwlock::Prwlock::new(
-            $inner, ::kernel::optional_name!($($name)?), ::kernel::static_lock_class!())
-    };
-}
-
-impl<T> Prwlock<T> {
-    /// Returns an initialiser of a lock holding `t` (allocates per-CPU
-    /// memory, so it may fail).
-    pub fn new(t: T, name: &'static CStr, key: &'static LockClassKey) -> impl PinInit<Self, Error> {
-        let init_core = move |slot: *mut Opaque<PrwCore>| -> Result {
-            // SAFETY: `slot` is valid for writes; name and key are static.
-            unsafe {
-                init(
-                    Opaque::raw_get(slot),
-                    name.as_char_ptr(),
-                    class_key_ptr(key),
-                )
-            }
-        };
-        // SAFETY: The closure initialises the core fully or fails, leaving
-        // nothing to drop.
-        let core = unsafe { init::pin_init_from_closure::<_, Error>(init_core) };
-        try_pin_init!(Self {
-            core <- core,
-            _pin: PhantomPinned,
-            data: UnsafeCell::new(t),
-        }? Error)
-    }
-
-    /// The C lock (`struct prwlock *`).
-    pub fn as_raw(&self) -> *mut PrwCore {
-        self.core.get()
-    }
-
-    /// Takes the read side (may sleep while a writer is in).
-    pub fn read(&self) -> PrwReadGuard<'_, T> {
-        // SAFETY: Initialised; process context is the API's rule.
-        unsafe { prwlock_read_lock(self.as_raw()) };
-        PrwReadGuard {
-            lock: self,
-            _not_send: PhantomData,
-        }
-    }
-
-    /// Takes the read side if no writer is in.
-    pub fn try_read(&self) -> Option<PrwReadGuard<'_, T>> {
-        // SAFETY: Initialised.
-        if unsafe { prwlock_read_trylock(self.as_raw()) } {
-            Some(PrwReadGuard {
-                lock: self,
-                _not_send: PhantomData,
-            })
-        } else {
-            None
-        }
-    }
-
-    /// Takes the write side (sleeps until readers and writers are out).
-    pub fn write(&self) -> PrwWriteGuard<'_, T> {
-        // SAFETY: Initialised.
-        unsafe { prwlock_write_lock(self.as_raw()) };
-        PrwWriteGuard {
-            lock: self,
-            _not_send: PhantomData,
-        }
-    }
-
-    /// Takes the write side if nobody is in.
-    pub fn try_write(&self) -> Option<PrwWriteGuard<'_, T>> {
-        // SAFETY: Initialised.
-        if unsafe { prwlock_write_trylock(self.as_raw()) } {
-            Some(PrwWriteGuard {
-                lock: self,
-                _not_send: PhantomData,
-            })
-        } else {
-            None
-        }
-    }
-
-    /// Read unlocks that took the active path (converted or slow-path
-    /// readers) since init.
-    pub fn active_unlocks(&self) -> u64 {
-        // SAFETY: Initialised core.
-        unsafe { (*self.as_raw()).stat_active_unlocks.load(Ordering::Relaxed) }
-    }
-
-    /// Sets `PRWLOCK_*` flags ([`WAKE_SEQUENTIAL`]).
-    pub fn set_flags(&self, flags: u32) {
-        // SAFETY: Initialised core.
-        unsafe { prwlock_set_flags(self.as_raw(), flags) };
-    }
-
-    /// Readers currently sleeping until a writer leaves.
-    pub fn waiting_readers(&self) -> i32 {
-        // SAFETY: Initialised core.
-        unsafe { (*self.as_raw()).rwait.load(Ordering::Relaxed) }
-    }
-}
-
-#[pinned_drop]
-impl<T> PinnedDrop for Prwlock<T> {
-    fn drop(self: Pin<&mut Self>) {
-        // SAFETY: Initialised; `&mut` means no guard exists.
-        unsafe { destroy(self.core.get()) };
-    }
-}
-
-/// A read hold of a [`Prwlock`].
-#[must_use = "the lock unlocks immediately when the guard is unused"]
-pub struct PrwReadGuard<'a, T> {
-    lock: &'a Prwlock<T>,
-    _not_send: PhantomData<*mut ()>,
-}
-
-impl<T> core::ops::Deref for PrwReadGuard<'_, T> {
-    type Target = T;
-
-    fn deref(&self) -> &T {
-        // SAFETY: Readers exclude writers.
-        unsafe { &*self.lock.data.get() }
-    }
-}
-
-impl<T> Drop for PrwReadGuard<'_, T> {
-    fn drop(&mut self) {
-        // SAFETY: This guard holds the read side, in this task.
-        unsafe { prwlock_read_unlock(self.lock.as_raw()) };
-    }
-}
-
-/// A write hold of a [`Prwlock`].
-#[must_use = "the lock unlocks immediately when the guard is unused"]
-pub struct PrwWriteGuard<'a, T> {
-    lock: &'a Prwlock<T>,
-    _not_send: PhantomData<*mut ()>,
-}
-
-impl<'a, T> PrwWriteGuard<'a, T> {
-    /// Turns the write hold into a read hold, with no writer in between.
-    pub fn downgrade(self) -> PrwReadGuard<'a, T> {
-        let lock = self.lock;
-        core::mem::forget(self);
-        // SAFETY: The forgotten guard held the write side.
-        unsafe { prwlock_downgrade_write(lock.as_raw()) };
-        PrwReadGuard {
-            lock,
-            _not_send: PhantomData,
-        }
-    }
-}
-
-impl<T> core::ops::Deref for PrwWriteGuard<'_, T> {
-    type Target = T;
-
-    fn deref(&self) -> &T {
-        // SAFETY: The writer is alone.
-        unsafe { &*self.lock.data.get() }
-    }
-}
-
-impl<T> core::ops::DerefMut for PrwWriteGuard<'_, T> {
-    fn deref_mut(&mut self) -> &mut T {
-        // SAFETY: The writer is alone.
-        unsafe { &mut *self.lock.data.get() }
-    }
-}
-
-impl<T> Drop for PrwWriteGuard<'_, T> {
-    fn drop(&mut self) {
-        // SAFETY: This guard holds the write side.
-        unsafe { prwlock_write_unlock(self.lock.as_raw()) };
-    }
 }
