@@ -15,10 +15,12 @@ use kernel::{
 };
 
 use crate::harness::{self, mrstress, rw as rwstress, selftest, stress, txn};
-use crate::hooks::mm;
 use crate::support::miscdev::MiscDevice;
 use crate::uapi::*;
 use crate::{capi, dlock, rdma};
+
+/// `ALOCK_IOC_MM`: the uapi side of [`crate::hooks::mm`].
+mod mm;
 
 /// Version string reported by `ALOCK_IOC_VERSION`.
 const MODULE_VERSION: &str = "0.1.0";
