@@ -219,7 +219,7 @@ pub fn check_layout() -> Result {
         offset_of!(PrwPcpu, wq),
     ];
     for (i, v) in ours.iter().enumerate() {
-        // SAFETY: A constant array defined in `prwlock_fast.c`.
+        // SAFETY: A constant array defined in `fast.c`, never written.
         let c = unsafe { alock_prw_layout[i] } as usize;
         if c != *v {
             pr_err!("prwlock: layout entry {} is {} in C, {} in Rust\n", i, c, v);
