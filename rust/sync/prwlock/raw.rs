@@ -93,8 +93,8 @@
 //! sleeping reader's `set_current_state()` in `prepare_to_wait_event()`,
 //! so either the writer sees the sleeper on the queue, or the sleeper sees
 //! `wpending == 0` and does not sleep.  `rwait` (readers that slept through
-//! a writer) is counted with SeqCst RMWs and read with acquire by the next
-//! writer before `W1`.  [`prwlock_downgrade_write`] adds its active hold
+//! a writer) is counted with atomic RMWs (SeqCst up, AcqRel down) and read
+//! with acquire by the next writer before `W1`.  [`prwlock_downgrade_write`] adds its active hold
 //! (SeqCst RMW) before the release, so the next writer, which takes the
 //! mutex after it, sees it in `W6`.
 //!
