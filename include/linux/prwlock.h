@@ -22,7 +22,10 @@
  * themselves (a mutex); a writer first lets in the readers that waited for
  * the previous writer, so neither side starves.
  *
- * See Documentation/prwlock.rst.
+ * See Documentation/prwlock.rst.  The code is in rust/sync/prwlock/:
+ * fast.c (read side, write entry) and raw.rs (the rest), whose tops hold
+ * the memory-ordering argument.  Functions defined in C are exported in
+ * fast.c, those defined in Rust in exports.c.
  */
 #ifndef _LINUX_PRWLOCK_H
 #define _LINUX_PRWLOCK_H

@@ -14,7 +14,9 @@
 //!
 //! * [`table`]: `ALOCK_IOC_TABLE` (uapi -> [`crate::dlock::Config`]) and
 //!   the lock-table keys an open file holds.
+//! * [`mm`]: `ALOCK_IOC_MM`, the uapi side of [`crate::hooks::mm`].
 
+pub mod mm;
 pub mod table;
 
 use core::marker::PhantomData;

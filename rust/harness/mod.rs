@@ -36,7 +36,6 @@ use kernel::ioctl::{_IO, _IOR, _IOW, _IOWR};
 use kernel::{prelude::*, uaccess::UserSlice};
 
 use crate::chardev::{self, in_out, OpenFile};
-use crate::hooks::mm;
 use crate::uapi::*;
 
 /// The number of a command of direction `R`, `W`, `RW` or `N` (none).
@@ -148,5 +147,5 @@ commands! {
     ALOCK_IOC_DLOCK_UNLOCK = RW(0x12, AlockDlockKey)
         => |f, u| in_out(u, |a| f.dl.ioctl(a, false));
     /// `ALOCK_IOC_MM`: prwlock as the caller's mmap_lock.
-    ALOCK_IOC_MM = RW(0x13, AlockMmCtl) => |_, u| in_out(u, mm::ctl);
+    ALOCK_IOC_MM = RW(0x13, AlockMmCtl) => |_, u| in_out(u, chardev::mm::ctl);
 }

@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! prwlock as the mmap_lock of opted-in address spaces (`ALOCK_IOC_MM`).
+//! prwlock as the mmap_lock of opted-in address spaces: the kernel side.
 //!
 //! The provider itself, the `struct mmap_lock_ops` that the patched kernel
 //! (patches/0004) calls for every mmap_lock operation of an opted-in mm, is
-//! C in `rust/prwlock_mm.c`: it is a table of one-line calls into the
-//! prwlock's C fast paths.  This file registers it with the kernel for the
-//! module's lifetime and serves the ioctl.  See
+//! C in `rust/hooks/prwlock_mm.c`: it is a table of one-line calls into
+//! the prwlock's C API.  This file registers it with the kernel for the
+//! module's lifetime and wraps what the caller's mm can be asked for: opt
+//! in ([`optin`]), its state ([`status`]) and a timed hold ([`hold`]).  The
+//! ioctl `ALOCK_IOC_MM` that serves them is `rust/chardev/mm.rs`.  See
 //! `Documentation/prwlock-mm.rst`.
 
 use kernel::{error::to_result, ffi::c_int, prelude::*};
-
-use crate::uapi::*;
 
 extern "C" {
     fn alock_mm_register() -> c_int;
@@ -40,50 +40,61 @@ pub fn exit() {
     unsafe { alock_mm_unregister() }
 }
 
-/// Checks the input fields of `a` for its operation.
-fn validate(a: &AlockMmCtl) -> Result {
-    if a.reserved != 0 {
-        return Err(EINVAL);
-    }
-    match a.op {
-        ALOCK_MM_STATUS | ALOCK_MM_OPTIN if a.flags == 0 && a.hold_ms == 0 => Ok(()),
-        ALOCK_MM_HOLD
-            if a.flags & !ALOCK_MM_HOLD_WRITE == 0
-                && (1..=ALOCK_MM_MAX_HOLD_MS).contains(&a.hold_ms) =>
-        {
-            Ok(())
-        }
-        _ => Err(EINVAL),
-    }
+/// Protects the caller's mm by a prwlock from now on: `EINVAL` without a
+/// user address space, `EEXIST` if it already has an alternative lock,
+/// `ENOMEM`.  Process context.
+pub fn optin() -> Result {
+    // SAFETY: Called from process context (an ioctl), as the contract says.
+    to_result(unsafe { alock_mm_optin() })
 }
 
-/// `ALOCK_IOC_MM`: runs the operation on the caller's mm, then reports.
-pub fn ctl(a: &mut AlockMmCtl) -> Result {
-    validate(a)?;
-    a.acquired_ns = 0;
-    a.released_ns = 0;
-    let ret = match a.op {
-        // SAFETY: Process context (an ioctl).
-        ALOCK_MM_OPTIN => to_result(unsafe { alock_mm_optin() }),
-        // SAFETY: Process context; the pointers are valid for writes.
-        ALOCK_MM_HOLD => to_result(unsafe {
-            alock_mm_hold(
-                a.flags & ALOCK_MM_HOLD_WRITE != 0,
-                a.hold_ms,
-                &mut a.acquired_ns,
-                &mut a.released_ns,
-            )
-        }),
-        _ => Ok(()),
-    };
+/// The caller's mm lock, as [`status`] reports it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Status {
+    /// Whether the caller's mm uses a prwlock of this module (0 or 1).
+    pub opted_in: u32,
+    /// Opted-in mms alive.
+    pub nr_mms: u32,
+    /// The lock's writer version (write acquisitions); 0 if not opted in.
+    pub writes: u64,
+    /// Read unlocks that took the active path; 0 if not opted in.
+    pub active_unlocks: u64,
+}
+
+/// Reports the caller's mm lock: `EINVAL` without a user address space.
+pub fn status() -> Result<Status> {
+    let mut s = Status::default();
     // SAFETY: Process context; the pointers are valid for writes.
     to_result(unsafe {
         alock_mm_status(
-            &mut a.opted_in,
-            &mut a.nr_mms,
-            &mut a.writes,
-            &mut a.active_unlocks,
+            &mut s.opted_in,
+            &mut s.nr_mms,
+            &mut s.writes,
+            &mut s.active_unlocks,
         )
     })?;
-    ret
+    Ok(s)
+}
+
+/// When a [`hold`] took and released the lock (`CLOCK_MONOTONIC`, ns; 0
+/// where it did not get that far).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct HoldTimes {
+    /// When the lock was taken.
+    pub acquired_ns: u64,
+    /// When it was released.
+    pub released_ns: u64,
+}
+
+/// Holds the caller's mm lock (the write side if `write`) for `ms`
+/// milliseconds, waiting for it killably and sleeping interruptibly:
+/// the times, and `EINTR` if a signal came (the lock is released then),
+/// `EINVAL` without a user address space.  The times are valid in every
+/// case.  Process context.
+pub fn hold(write: bool, ms: u32) -> (HoldTimes, Result) {
+    let mut t = HoldTimes::default();
+    // SAFETY: Process context; the pointers are valid for writes.
+    let ret =
+        to_result(unsafe { alock_mm_hold(write, ms, &mut t.acquired_ns, &mut t.released_ns) });
+    (t, ret)
 }

@@ -1,20 +1,75 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * prwlock: the read-side fast paths and what touches task_struct.
+ * prwlock: the read-side fast paths, the C entry of the write side, and
+ * what touches task_struct.
  *
- * The algorithm lives in rust/sync/prwlock.rs; this file holds the parts
- * that must be inlined to be cheap (preempt_disable(), this_cpu_ptr(),
- * current, lockdep annotations that compile away without lockdep) and the
- * interrupt-context callbacks.  A read lock is one call here, like
- * rcu_read_lock() is one call to __rcu_read_lock() on PREEMPT_RCU.
+ * The algorithm lives in raw.rs (next to this file); this file holds the
+ * parts that must be inlined to be cheap (preempt_disable(),
+ * this_cpu_ptr(), current, lockdep annotations that compile away without
+ * lockdep) and the interrupt-context callbacks.  A read lock is one call
+ * here, like rcu_read_lock() is one call to __rcu_read_lock() on
+ * PREEMPT_RCU.  Each function is exported right after its definition; the
+ * private ones are declared in glue.h.
  *
- * Memory ordering (see Documentation/prwlock.rst): a reader increments its
- * CPU's passive count, then loads the writer word (acquire), then reports
- * the version it sees (release).  The writer sets the writer word, bumps
- * the version, and waits until every CPU has reported the new version
- * before it reads the passive counts (acquire): a CPU that reported it has
- * made its earlier passive increments visible, and its later readers see
- * the writer word.  On x86 (TSO) none of this emits a fence.
+ * Memory ordering: the reader's half, in the terms of the Linux-kernel
+ * memory model (tools/memory-model/).  The writer's half (W1..W6, the
+ * consensus, the release, teardown) is at the top of raw.rs.
+ *
+ * The reader's accesses to the lock (prw_read_fast(), prwlock_read_unlock(),
+ * prw_report()):
+ *
+ *   R1  passive += 1                     WRITE_ONCE() of this CPU's count
+ *   R2  wpending == 0 ?                  smp_load_acquire()
+ *       ... the read side ...
+ *   R5  passive -= 1                     smp_store_release()
+ *   R4  seen = READ_ONCE(version)        smp_store_release() (report)
+ *
+ * and, on a failed R2, the back-off R5 and R4 at once.  The scheduler's
+ * conversion of a switched-out reader (patch 0002, prw_sched_out()):
+ *
+ *   C1  atomic_inc(active); smp_mb__after_atomic()
+ *   C2  passive -= 1                     smp_store_release()
+ *
+ * What each provides:
+ *
+ * - R1 -> R2 is a store followed by a load: nothing orders them, on x86
+ *   either (a store may wait in the store buffer while a later load
+ *   completes).  With the writer's W1 (wpending = 1) -> W5 (load of the
+ *   passive counts) this is the store-buffering pattern, which needs a
+ *   full barrier on both sides; the reader deliberately has none.  The
+ *   version consensus stands in for the reader's barrier: the writer does
+ *   not read a CPU's passive count (W5) before it has seen that CPU's
+ *   report R4 of the new version (W4, load-acquire).  R4's release orders
+ *   every earlier access of the CPU, R1 of every reader already in, before
+ *   the report; a reader that gets in after the report reads W1 (see the
+ *   TSO note below).  The report comes from an unlock, a back-off, or the
+ *   IPI handler alock_prw_ipi_report(), which reports for the code it
+ *   interrupted.
+ * - R2's acquire pairs with the writer's release of wpending = 0 in
+ *   write_release_locked(): a reader that sees the writer gone sees the
+ *   writer's critical section.  It also keeps the read side's accesses
+ *   after the check.
+ * - R5's release pairs with the writer's load-acquire of the count in W5:
+ *   the read side's accesses happen before whatever the writer does after
+ *   the count reached 0.  The back-off's R5 is a release for the same
+ *   pairing (it undoes R1 before the reader goes to the slow path).
+ * - C1 before C2 (C2's release orders it; smp_mb__after_atomic() makes it
+ *   a full barrier): a writer that sees the passive count fall (W5) also
+ *   sees the active count rise, and waits for it in W6.
+ * - current->prw (the hold table) is only touched by its own task with
+ *   preemption disabled, and by the scheduler switching that task out on
+ *   the same CPU: it needs no ordering.
+ *
+ * Where x86-TSO is assumed: a reader that gets in after its CPU reported
+ * by itself (unlock or back-off, not an IPI) must read wpending = 1.  Its
+ * R2 is program-ordered after the report's READ_ONCE(version), which read
+ * the writer's store-release of version (after W1).  The LKMM does not
+ * order those two loads (the store-release R4 in between orders earlier
+ * accesses only); x86 does not reorder loads with older loads, so R2 reads
+ * W1.  Through an IPI no such assumption is needed (the IPI's queueing is
+ * fully ordered on both sides; see raw.rs).  On x86 the release stores and
+ * acquire loads above are plain moves: the fast paths contain no fence and
+ * no locked instruction.
  */
 #include <linux/export.h>
 #include <linux/errno.h>
@@ -76,6 +131,7 @@ void prwlock_read_lock(struct prwlock *l)
 {
 	might_sleep();
 	lock_acquire_shared(&l->dep_map, 0, 0, NULL, _RET_IP_);
+	/* C -> Rust: the slow path waits with the writer's state, in raw.rs. */
 	if (unlikely(!prw_read_fast(l)))
 		alock_prw_read_slow(l);
 }
@@ -131,20 +187,37 @@ void prwlock_read_unlock(struct prwlock *l)
 		prw_report(l, pc);
 	}
 	preempt_enable();
-	/* Converted, taken actively, or beyond PRW_MAX_HELD (no entry). */
+	/*
+	 * Converted, taken actively, or beyond PRW_MAX_HELD (no entry):
+	 * C -> Rust, where the active count and the writer's wake-up are.
+	 */
 	if (unlikely(!passive))
 		alock_prw_read_unlock_active(l);
 }
 EXPORT_SYMBOL_GPL(prwlock_read_unlock);
 
+/*
+ * The write side's entry.  C, not Rust, for might_sleep() and
+ * lock_acquire_exclusive() (macros that compile away without the debug
+ * options), the subclass and the caller's _RET_IP_ lockdep records (the
+ * Rust lockdep_acquire() helper takes neither), and mutex_lock() (a macro
+ * with lockdep).  The algorithm goes on in Rust, raw.rs.
+ */
 void prwlock_write_lock_nested(struct prwlock *l, int subclass)
 {
 	might_sleep();
 	lock_acquire_exclusive(&l->dep_map, subclass, 0, NULL, _RET_IP_);
 	mutex_lock(&l->wmutex);
+	/* C -> Rust: the consensus and the waits for readers. */
 	alock_prw_write_acquire_locked(l, false);
 }
 EXPORT_SYMBOL_GPL(prwlock_write_lock_nested);
+
+void prwlock_write_lock(struct prwlock *l)
+{
+	prwlock_write_lock_nested(l, 0);
+}
+EXPORT_SYMBOL_GPL(prwlock_write_lock);
 
 int prwlock_write_lock_killable(struct prwlock *l)
 {

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * prwlock's Rust <-> C prototypes, private to alock.ko: the functions the
- * C fast paths of fast.c call in the Rust core (mod.rs), and those of fast.c
+ * prwlock's private Rust <-> C prototypes (alock.ko only): the functions
+ * of the Rust core (raw.rs) that fast.c calls, and those of fast.c that
  * the Rust core calls (declared there in an extern "C" block with the same
- * signatures).  The public API is include/linux/prwlock.h.
+ * signatures).  The public API, whichever side defines it, is declared in
+ * include/linux/prwlock.h only.
  */
 #ifndef _ALOCK_PRWLOCK_GLUE_H
 #define _ALOCK_PRWLOCK_GLUE_H
@@ -13,14 +14,22 @@
 struct prwlock;
 struct wait_queue_head;
 
-/* rust/sync/prwlock/mod.rs, called by fast.c's slow paths */
+/*
+ * raw.rs, called by fast.c once the part that needs C is done (lockdep,
+ * might_sleep(), the per-CPU fast path, the mutex macros): the algorithm's
+ * waits and counts stay in Rust.
+ */
 void alock_prw_read_slow(struct prwlock *l);
 bool alock_prw_read_slow_killable(struct prwlock *l);
 bool alock_prw_read_try_slow(struct prwlock *l);
 bool alock_prw_write_acquire_locked(struct prwlock *l, bool killable);
 void alock_prw_read_unlock_active(struct prwlock *l);
 
-/* fast.c, called by rust/sync/prwlock/mod.rs */
+/*
+ * fast.c, called by raw.rs: what only C reaches (current's hold table,
+ * this_cpu_ptr() in IPI handlers, for_each_possible_cpu(), the static
+ * inline waitqueue_active(), sizeof/offsetof of the C structures).
+ */
 void alock_prw_record_active(struct prwlock *l);
 void alock_prw_ipi_report(void *info);
 void alock_prw_init_pcpu(struct prwlock *l);
