@@ -7,6 +7,9 @@
 //! structures; it drives the locks of [`crate::sync`], the transport of
 //! [`crate::rdma`] and the lock table of [`crate::dlock`].
 //!
+//! * [`run`]: the timed run every stress and benchmark ioctl goes through
+//!   (threads, placement, wait, stop, elapsed time, `EINTR` on a signal)
+//!   and the sums of per-thread counters.
 //! * [`selftest`]: `ALOCK_IOC_SELFTEST`, the module's unit tests.
 //! * [`stress`]: `ALOCK_IOC_STRESS`, mutual exclusion and FIFO order of the
 //!   queue locks against the kernel's spinlock and mutex.
@@ -20,6 +23,7 @@
 pub mod dlock;
 pub mod mrstress;
 pub mod rdma;
+pub mod run;
 pub mod rw;
 pub mod selftest;
 pub mod stress;
