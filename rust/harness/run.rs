@@ -2,17 +2,22 @@
 
 //! The timed run that every stress and benchmark ioctl goes through.
 //!
-//! A run is started with [`Timed::start`] (its clock: threads' deadlines
-//! come from [`Timed::deadline`]), then [`Timed::run`] starts the job's
-//! kernel threads, lets the calling thread wait as the ioctl says (any
-//! closure that returns whether a signal came; [`Timed::run_for`] sleeps
-//! a fixed time and ends the threads through their [`Stop`],
-//! [`Timed::run_until`] waits for a condition or a deadline),
-//! stops and joins the threads and returns the elapsed time and whether a
-//! signal cut the wait short.  The ioctl then copies its per-thread
-//! counters out ([`spread`] sums them and finds their extremes) and ends
-//! with [`Outcome::status`]: `EINTR`, with the results so far, if a
-//! signal came.
+//! A run is started with [`Timed::start`], its clock: the threads'
+//! deadlines come from it ([`Timed::deadline`], [`Timed::stop_after`]).
+//! [`Timed::run`] then starts the job's kernel threads, lets the calling
+//! thread wait as the ioctl says, stops and joins the threads, and returns
+//! the elapsed time and whether a signal cut the wait short.  The waits:
+//!
+//! * [`Timed::run_for`]: the fixed-time stress ioctls; sleeps the duration
+//!   and ends the threads through their [`Stop`], which also holds their
+//!   deadline; placement from the `ALOCK_STRESS_UNBOUND` flag.
+//! * [`Timed::run_until`]: the RDMA and lock-table runs; sleeps until a
+//!   condition or a deadline.
+//! * [`Timed::run`] itself takes any wait (`ALOCK_IOC_RWWAKE`'s rounds).
+//!
+//! The ioctl then copies its per-thread counters out ([`spread`] sums them
+//! and finds their extremes) and ends with [`Outcome::status`]: `EINTR`,
+//! with the results so far, if a signal came.
 
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use kernel::{bindings, prelude::*};
@@ -100,9 +105,7 @@ impl Timed {
             interrupted,
         })
     }
-}
 
-impl Timed {
     /// [`Timed::run`] of the fixed-time stress ioctls: threads placed as
     /// [`placement`] reads `flags`; the calling thread sleeps `ms`
     /// milliseconds (a signal cuts the sleep short), then asks the threads
@@ -122,9 +125,7 @@ impl Timed {
             left != 0
         })
     }
-}
 
-impl Timed {
     /// [`Timed::run`] of the benchmarks: the calling thread sleeps in
     /// steps of 10 ms until `done()`, a signal or `ms` milliseconds after
     /// the start, then asks the threads to end through `stop`.
