@@ -12,7 +12,8 @@
 //!   and the sums of per-thread counters.
 //! * [`selftest`]: `ALOCK_IOC_SELFTEST`, the module's unit tests.
 //! * [`stress`]: `ALOCK_IOC_STRESS`, mutual exclusion and FIFO order of the
-//!   queue locks against the kernel's spinlock and mutex.
+//!   queue locks against the kernel's spinlock and mutex; its per-thread
+//!   results and out fields serve [`mrstress`] too.
 //! * [`mrstress`]: `ALOCK_IOC_MRLOCK`, the multi-resource lock.
 //! * [`txn`]: `ALOCK_IOC_TXN`, the lock manager's bank transfers.
 //! * [`rw`]: `ALOCK_IOC_RWSTRESS`, `_RWWAKE`, `_RWCOST`: prwlock against
