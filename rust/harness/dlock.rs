@@ -10,9 +10,9 @@ use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, Ordering::
 use kernel::{prelude::*, sync::Arc};
 
 use crate::dlock::{table, unlock_all, Handle, Held, Kind, Table, MAX_HELD};
-use crate::harness::rdma::wait_until;
+use crate::harness::run::{spread, Timed};
 use crate::rdma::cluster::Wait;
-use crate::support::kthread::{run_threads, Job, Placement};
+use crate::support::kthread::{Job, Placement};
 use crate::support::util::{kvec_from_fn, next_rand, now_ns, percentile};
 use crate::uapi::*;
 
@@ -213,14 +213,10 @@ pub fn run(a: &mut AlockDlockRun) -> Result {
         samples: kvec_from_fn(n * 2 * SAMPLES, || AtomicU64::new(0))?,
         nsamples: kvec_from_fn(2 * n, || AtomicU32::new(0))?,
     };
-    let start = now_ns();
-    let deadline = start + i64::from(a.duration_ms) * 1_000_000;
-    let interrupted = run_threads(&job, a.threads, Placement::Unbound, || {
-        let sig = wait_until(deadline, || job.finished.load(Relaxed) == a.threads);
-        job.stop.store(true, Relaxed);
-        sig
-    })?;
-    a.elapsed_ns = (now_ns() - start) as u64;
+    let done = || job.finished.load(Relaxed) == a.threads;
+    let ms = a.duration_ms;
+    let out = Timed::start().run_until(&job, a.threads, Placement::Unbound, ms, done, &job.stop)?;
+    a.elapsed_ns = out.elapsed_ns;
     a.ops = job.ops.load(Relaxed);
     a.local_ops = job.local_ops.load(Relaxed);
     a.remote_ops = job.remote_ops.load(Relaxed);
@@ -228,18 +224,8 @@ pub fn run(a: &mut AlockDlockRun) -> Result {
     a.increments = job.increments.load(Relaxed);
     a.failures = job.failures.load(Relaxed);
     a.first_error = job.first_error.load(Relaxed);
-    a.min_thread_ops = job
-        .per_thread
-        .iter()
-        .map(|x| x.load(Relaxed))
-        .min()
-        .unwrap_or(0);
-    a.max_thread_ops = job
-        .per_thread
-        .iter()
-        .map(|x| x.load(Relaxed))
-        .max()
-        .unwrap_or(0);
+    let per_thread = spread(&job.per_thread, |x| x);
+    (a.min_thread_ops, a.max_thread_ops) = (per_thread.min, per_thread.max);
     for (which, out) in [0usize, 1].iter().zip([
         (&mut a.local_lat_median_ns, &mut a.local_lat_p99_ns),
         (&mut a.remote_lat_median_ns, &mut a.remote_lat_p99_ns),
@@ -256,8 +242,5 @@ pub fn run(a: &mut AlockDlockRun) -> Result {
         *out.0 = m;
         *out.1 = p;
     }
-    if interrupted {
-        return Err(EINTR);
-    }
-    Ok(())
+    out.status()
 }

@@ -14,9 +14,13 @@
 //! structures; it drives the locks of [`crate::sync`], the transport of
 //! [`crate::rdma`] and the lock table of [`crate::dlock`].
 //!
+//! * [`run`]: the timed run every stress and benchmark ioctl goes through
+//!   (threads, placement, wait, stop, elapsed time, `EINTR` on a signal)
+//!   and the sums of per-thread counters.
 //! * [`selftest`]: `ALOCK_IOC_SELFTEST`, the module's unit tests.
 //! * [`stress`]: `ALOCK_IOC_STRESS`, mutual exclusion and FIFO order of the
-//!   queue locks against the kernel's spinlock and mutex.
+//!   queue locks against the kernel's spinlock and mutex; its per-thread
+//!   results and out fields serve [`mrstress`] too.
 //! * [`mrstress`]: `ALOCK_IOC_MRLOCK`, the multi-resource lock.
 //! * [`txn`]: `ALOCK_IOC_TXN`, the lock manager's bank transfers.
 //! * [`rw`]: `ALOCK_IOC_RWSTRESS`, `_RWWAKE`, `_RWCOST`: prwlock against
@@ -27,6 +31,7 @@
 pub mod dlock;
 pub mod mrstress;
 pub mod rdma;
+pub mod run;
 pub mod rw;
 pub mod selftest;
 pub mod stress;

@@ -10,12 +10,14 @@
 //! last holder (a grant that overtook an earlier conflicting request sees a
 //! later position there).
 
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::{bindings, new_spinlock, prelude::*, sync::SpinLock};
 
+use crate::harness::run::{Stop, Timed};
+use crate::harness::stress::{ExclusionResults, OrderCheck, ThreadStat};
 use crate::new_multi_lock;
-use crate::support::kthread::{run_for, Job};
-use crate::support::util::{next_rand, now_ns, spin};
+use crate::support::kthread::Job;
+use crate::support::util::{kvec_from_fn, next_rand, spin};
 use crate::sync::mrlock::{Grant, MultiLock, Scheme, MAX_RESOURCES};
 use crate::sync::ticket::RawTicket;
 use crate::uapi::*;
@@ -126,22 +128,12 @@ struct Records {
     expected: [AtomicU64; K],
 }
 
-/// Per-thread results.
-#[derive(Default)]
-struct Stat {
-    ops: AtomicU64,
-    errors: AtomicU64,
-    order_checks: AtomicU64,
-    order_errors: AtomicU64,
-}
-
 struct MrJob<'a, L: MrStressLock> {
     lock: &'a L,
     rec: KBox<Records>,
     args: AlockMrlock,
-    stop: AtomicBool,
-    deadline_ns: i64,
-    stats: KVec<Stat>,
+    stop: Stop,
+    stats: KVec<ThreadStat>,
 }
 
 /// A random subset of `h` of the first `k` resources.
@@ -237,27 +229,23 @@ impl<L: MrStressLock> Job for MrJob<'_, L> {
                 b &= b - 1;
             }
             ops += 1;
-            if ops % 16 == 0 && (self.stop.load(Ordering::Relaxed) || now_ns() >= self.deadline_ns)
-            {
+            if ops % 16 == 0 && self.stop.due() {
                 break;
             }
         }
         for (r, g) in grants.iter().enumerate() {
             self.rec.expected[r].fetch_add(*g, Ordering::Relaxed);
         }
-        let st = &self.stats[idx as usize];
-        st.ops.store(ops, Ordering::Relaxed);
-        st.errors.store(errors, Ordering::Relaxed);
-        st.order_checks.store(checks, Ordering::Relaxed);
-        st.order_errors.store(order_errors, Ordering::Relaxed);
+        let order = OrderCheck {
+            checks,
+            errors: order_errors,
+        };
+        self.stats[idx as usize].store(ops, errors, order);
     }
 }
 
 fn run_on<L: MrStressLock>(lock: &L, args: &mut AlockMrlock) -> Result {
-    let mut stats = KVec::with_capacity(args.threads as usize, GFP_KERNEL)?;
-    for _ in 0..args.threads {
-        stats.push(Stat::default(), GFP_KERNEL)?;
-    }
+    let stats = kvec_from_fn(args.threads as usize, ThreadStat::default)?;
     let rec = KBox::new(
         Records {
             owner: [const { AtomicU64::new(0) }; K],
@@ -267,33 +255,16 @@ fn run_on<L: MrStressLock>(lock: &L, args: &mut AlockMrlock) -> Result {
         },
         GFP_KERNEL,
     )?;
-    let start = now_ns();
+    let timed = Timed::start();
     let job = MrJob {
         lock,
         rec,
         args: *args,
-        stop: AtomicBool::new(false),
-        deadline_ns: start + i64::from(args.duration_ms) * 1_000_000,
+        stop: timed.stop_after(args.duration_ms),
         stats,
     };
-    let interrupted = run_for(&job, args.threads, args.flags, args.duration_ms, &job.stop)?;
-    args.elapsed_ns = (now_ns() - start) as u64;
-    args.ops = 0;
-    args.errors = 0;
-    args.order_checks = 0;
-    args.order_errors = 0;
-    args.min_thread_ops = u64::MAX;
-    args.max_thread_ops = 0;
-    for st in job.stats.iter() {
-        let o = st.ops.load(Ordering::Relaxed);
-        args.ops += o;
-        args.min_thread_ops = args.min_thread_ops.min(o);
-        args.max_thread_ops = args.max_thread_ops.max(o);
-        args.errors += st.errors.load(Ordering::Relaxed);
-        args.order_checks += st.order_checks.load(Ordering::Relaxed);
-        args.order_errors += st.order_errors.load(Ordering::Relaxed);
-    }
-    args.errors += args.order_errors;
+    let out = timed.run_for(&job, args.threads, args.flags, args.duration_ms, &job.stop)?;
+    args.set_results(&out, &job.stats);
     for r in 0..K {
         args.errors += job.rec.counter[r]
             .load(Ordering::Relaxed)
@@ -309,10 +280,7 @@ fn run_on<L: MrStressLock>(lock: &L, args: &mut AlockMrlock) -> Result {
             args.ops
         );
     }
-    if interrupted {
-        return Err(EINTR);
-    }
-    Ok(())
+    out.status()
 }
 
 /// Checks the input fields of an h-out-of-k request.

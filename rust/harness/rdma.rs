@@ -13,8 +13,9 @@ use kernel::{
     uaccess::{UserPtr, UserSlice},
 };
 
+use crate::harness::run::Timed;
 use crate::rdma::cluster::{cluster, Cluster, Peer, Wait};
-use crate::support::kthread::{run_threads, Job, Placement};
+use crate::support::kthread::{Job, Placement};
 use crate::support::util::errno;
 use crate::support::util::{kvec_from_fn, now_ns, percentile};
 use crate::uapi::*;
@@ -138,18 +139,6 @@ impl Job for StressJob {
     }
 }
 
-/// Sleeps in steps of 10 ms until `done()` or `deadline` (process
-/// context); whether a signal came.  The timed runs' waiting thread.
-pub fn wait_until(deadline: i64, done: impl Fn() -> bool) -> bool {
-    while !done() && now_ns() < deadline {
-        // SAFETY: Process context (an ioctl).
-        if unsafe { bindings::msleep_interruptible(10) } != 0 {
-            return true;
-        }
-    }
-    false
-}
-
 /// `ALOCK_IOC_RDMA_STRESS`.
 pub fn stress(a: &mut AlockRdmaStress) -> Result {
     let ok = (a.verb == ALOCK_RDMA_CAS || a.verb == ALOCK_RDMA_FAA)
@@ -166,13 +155,13 @@ pub fn stress(a: &mut AlockRdmaStress) -> Result {
     if a.remote_off + 8 > peer.remote_len() {
         return Err(ERANGE);
     }
-    let start = now_ns();
+    let timed = Timed::start();
     let job = StressJob {
         peer,
         cas: a.verb == ALOCK_RDMA_CAS,
         off: a.remote_off,
         increments: a.increments,
-        deadline: start + i64::from(a.timeout_ms) * 1_000_000,
+        deadline: timed.deadline(a.timeout_ms),
         stop: core::sync::atomic::AtomicBool::new(false),
         finished: AtomicU32::new(0),
         done: AtomicU64::new(0),
@@ -182,21 +171,15 @@ pub fn stress(a: &mut AlockRdmaStress) -> Result {
         first_error: AtomicI32::new(0),
     };
     let n = a.threads;
-    let interrupted = run_threads(&job, n, Placement::Unbound, || {
-        let sig = wait_until(job.deadline, || job.finished.load(Relaxed) == n);
-        job.stop.store(true, Relaxed);
-        sig
-    })?;
-    a.elapsed_ns = (now_ns() - start) as u64;
+    let done = || job.finished.load(Relaxed) == n;
+    let out = timed.run_until(&job, n, Placement::Unbound, a.timeout_ms, done, &job.stop)?;
+    a.elapsed_ns = out.elapsed_ns;
     a.done = job.done.load(Relaxed);
     a.attempts = job.attempts.load(Relaxed);
     a.cas_misses = job.misses.load(Relaxed);
     a.errors = job.errors.load(Relaxed);
     a.first_error = job.first_error.load(Relaxed);
-    if interrupted {
-        return Err(EINTR);
-    }
-    Ok(())
+    out.status()
 }
 
 /// Latency samples kept per thread.
@@ -299,14 +282,10 @@ pub fn bench(a: &mut AlockRdmaBench) -> Result {
         samples,
         nsamples,
     };
-    let start = now_ns();
-    let deadline = start + i64::from(a.duration_ms) * 1_000_000;
-    let interrupted = run_threads(&job, a.threads, Placement::Unbound, || {
-        let sig = wait_until(deadline, || job.errors.load(Relaxed) != 0);
-        job.stop.store(true, Relaxed);
-        sig
-    })?;
-    a.elapsed_ns = (now_ns() - start) as u64;
+    let done = || job.errors.load(Relaxed) != 0;
+    let ms = a.duration_ms;
+    let out = Timed::start().run_until(&job, a.threads, Placement::Unbound, ms, done, &job.stop)?;
+    a.elapsed_ns = out.elapsed_ns;
     a.ops = job.ops.load(Relaxed);
     a.errors = job.errors.load(Relaxed);
     let mut lat = KVec::with_capacity(n * SAMPLES, GFP_KERNEL)?;
@@ -323,8 +302,5 @@ pub fn bench(a: &mut AlockRdmaBench) -> Result {
         a.lat_p99_ns = percentile(&lat, 99);
         a.lat_max_ns = max;
     }
-    if interrupted {
-        return Err(EINTR);
-    }
-    Ok(())
+    out.status()
 }

@@ -14,9 +14,10 @@
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use kernel::{bindings, prelude::*};
 
+use crate::harness::run::{spread, Stop, Timed};
 use crate::support::cpu::CpuMask;
-use crate::support::kthread::{run_for, run_threads, Job, Placement};
-use crate::support::util::{now_ns, spin};
+use crate::support::kthread::{Job, Placement};
+use crate::support::util::{kvec_from_fn, now_ns, spin};
 use crate::sync::brlock::BrLock;
 use crate::sync::prwlock::{self, PrwCore, Prwlock, WAKE_SEQUENTIAL};
 use crate::uapi::*;
@@ -150,8 +151,7 @@ struct RwJob<'a, L: RwLockOps> {
     lock: &'a L,
     rec: RwRecord,
     a: AlockRwstress,
-    stop: AtomicBool,
-    deadline_ns: i64,
+    stop: Stop,
     stats: KVec<Stat>,
 }
 
@@ -228,7 +228,7 @@ impl<L: RwLockOps> RwJob<'_, L> {
                 }
             });
             ops += 1;
-            if ops % 16 == 0 && self.done() {
+            if ops % 16 == 0 && self.stop.due() {
                 break;
             }
         }
@@ -262,7 +262,7 @@ impl<L: RwLockOps> RwJob<'_, L> {
                 self.rec.writer.store(0, Ordering::Relaxed);
             });
             ops += 1;
-            if self.done() {
+            if self.stop.due() {
                 break;
             }
             if a.write_pause_us > 0 {
@@ -282,10 +282,6 @@ impl<L: RwLockOps> RwJob<'_, L> {
         st.write_ns.store(total, Ordering::Relaxed);
         st.write_ns_max.store(max, Ordering::Relaxed);
     }
-
-    fn done(&self) -> bool {
-        self.stop.load(Ordering::Relaxed) || now_ns() >= self.deadline_ns
-    }
 }
 
 impl<L: RwLockOps> Job for RwJob<'_, L> {
@@ -301,13 +297,10 @@ impl<L: RwLockOps> Job for RwJob<'_, L> {
 
 fn run_on<L: RwLockOps>(lock: &L, a: &mut AlockRwstress) -> Result {
     let n = a.readers + a.writers;
-    let mut stats = KVec::with_capacity(n as usize, GFP_KERNEL)?;
-    for _ in 0..n {
-        stats.push(Stat::default(), GFP_KERNEL)?;
-    }
+    let stats = kvec_from_fn(n as usize, Stat::default)?;
     let ipis0 = prwlock::IPIS.load(Ordering::Relaxed);
     let active0 = lock.active_unlocks();
-    let start = now_ns();
+    let timed = Timed::start();
     let job = RwJob {
         lock,
         rec: RwRecord {
@@ -315,36 +308,22 @@ fn run_on<L: RwLockOps>(lock: &L, a: &mut AlockRwstress) -> Result {
             writer: AtomicU64::new(0),
         },
         a: *a,
-        stop: AtomicBool::new(false),
-        deadline_ns: start + i64::from(a.duration_ms) * 1_000_000,
+        stop: timed.stop_after(a.duration_ms),
         stats,
     };
-    let interrupted = run_for(&job, n, a.flags, a.duration_ms, &job.stop)?;
-    a.elapsed_ns = (now_ns() - start) as u64;
-    a.reads = 0;
-    a.writes = 0;
-    a.errors = 0;
-    a.read_sleeps = 0;
-    a.migrations = 0;
-    a.write_ns_total = 0;
-    a.write_ns_max = 0;
-    a.min_reader_ops = if a.readers > 0 { u64::MAX } else { 0 };
-    a.min_writer_ops = if a.writers > 0 { u64::MAX } else { 0 };
-    for (i, st) in job.stats.iter().enumerate() {
-        let ops = st.ops.load(Ordering::Relaxed);
-        a.errors += st.errors.load(Ordering::Relaxed);
-        if (i as u32) < a.writers {
-            a.writes += ops;
-            a.min_writer_ops = a.min_writer_ops.min(ops);
-            a.write_ns_total += st.write_ns.load(Ordering::Relaxed);
-            a.write_ns_max = a.write_ns_max.max(st.write_ns_max.load(Ordering::Relaxed));
-        } else {
-            a.reads += ops;
-            a.min_reader_ops = a.min_reader_ops.min(ops);
-            a.read_sleeps += st.sleeps.load(Ordering::Relaxed);
-            a.migrations += st.migrations.load(Ordering::Relaxed);
-        }
-    }
+    // `ALOCK_RW_UNBOUND` is `ALOCK_STRESS_UNBOUND`.
+    let out = timed.run_for(&job, n, a.flags, a.duration_ms, &job.stop)?;
+    a.elapsed_ns = out.elapsed_ns;
+    let (writers, readers) = job.stats.split_at(a.writers as usize);
+    let writes = spread(writers, |s| &s.ops);
+    let reads = spread(readers, |s| &s.ops);
+    (a.writes, a.min_writer_ops) = (writes.sum, writes.min);
+    (a.reads, a.min_reader_ops) = (reads.sum, reads.min);
+    a.errors = spread(&job.stats, |s| &s.errors).sum;
+    a.write_ns_total = spread(writers, |s| &s.write_ns).sum;
+    a.write_ns_max = spread(writers, |s| &s.write_ns_max).max;
+    a.read_sleeps = spread(readers, |s| &s.sleeps).sum;
+    a.migrations = spread(readers, |s| &s.migrations).sum;
     a.errors += job.rec.words[0].load(Ordering::Relaxed).abs_diff(a.writes);
     a.active_unlocks = lock.active_unlocks() - active0;
     a.ipis = prwlock::IPIS.load(Ordering::Relaxed) - ipis0;
@@ -357,10 +336,7 @@ fn run_on<L: RwLockOps>(lock: &L, a: &mut AlockRwstress) -> Result {
             a.writes
         );
     }
-    if interrupted {
-        return Err(EINTR);
-    }
-    Ok(())
+    out.status()
 }
 
 /// Checks the input of a reader-writer stress request.
@@ -478,8 +454,9 @@ pub fn wake(a: &mut AlockRwwake) -> Result {
         abort: AtomicBool::new(false),
     };
     let readers = i32::try_from(a.readers).map_err(|_| EINVAL)?;
-    let (mut total, mut max, mut interrupted) = (0u64, 0u64, false);
-    run_threads(&job, a.readers, Placement::Bound, || {
+    let (mut total, mut max) = (0u64, 0u64);
+    let out = Timed::start().run(&job, a.readers, Placement::Bound, || {
+        let mut interrupted = false;
         for r in 1..=job.rounds {
             let w = l.write();
             job.unlock_ns.store(0, Ordering::Release);
@@ -514,14 +491,12 @@ pub fn wake(a: &mut AlockRwwake) -> Result {
             total += dt;
             max = max.max(dt);
         }
+        interrupted
     })?;
     a.total_ns = total;
     a.max_ns = max;
     a.errors = job.early.load(Ordering::Relaxed);
-    if interrupted {
-        return Err(EINTR);
-    }
-    Ok(())
+    out.status()
 }
 
 /// Measures `iterations` read lock+unlock pairs on this CPU.

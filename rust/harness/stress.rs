@@ -9,15 +9,16 @@
 //! overlap of two critical sections shows up as a claimed owner word or as
 //! a lost counter update.
 
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::{
     new_mutex, new_spinlock,
     prelude::*,
     sync::{Mutex, SpinLock},
 };
 
-use crate::support::kthread::{run_for, Job};
-use crate::support::util::{now_ns, spin};
+use crate::harness::run::{spread, Outcome, Stop, Timed};
+use crate::support::kthread::Job;
+use crate::support::util::{kvec_from_fn, spin};
 use crate::sync::lock::{Backend, Fifo, Lock, QueueOrder};
 use crate::uapi::*;
 use crate::{new_abql_lock, new_mcs_lock, new_ticket_lock};
@@ -131,20 +132,58 @@ impl Default for Record {
     }
 }
 
-/// Per-thread results.
-struct ThreadStat {
+/// Per-thread results of a mutual-exclusion run (also of
+/// [`super::mrstress`]).
+#[derive(Default)]
+pub struct ThreadStat {
     ops: AtomicU64,
     errors: AtomicU64,
     order_checks: AtomicU64,
     order_errors: AtomicU64,
 }
 
+impl ThreadStat {
+    /// Records the results of one thread: critical sections run, the
+    /// violations they saw, and its FIFO checks.
+    pub fn store(&self, ops: u64, errors: u64, order: OrderCheck) {
+        self.ops.store(ops, Ordering::Relaxed);
+        self.errors.store(errors, Ordering::Relaxed);
+        self.order_checks.store(order.checks, Ordering::Relaxed);
+        self.order_errors.store(order.errors, Ordering::Relaxed);
+    }
+}
+
+/// Requests whose results are those of a mutual-exclusion run: the out
+/// fields that `struct alock_stress` and `struct alock_mrlock` share.
+pub trait ExclusionResults {
+    /// Writes the run's wall time and its threads' results; the caller adds
+    /// what its records show to `errors`.
+    fn set_results(&mut self, out: &Outcome, stats: &[ThreadStat]);
+}
+
+/// Implements [`ExclusionResults`] for uapi structures with those fields.
+macro_rules! exclusion_results {
+    ($($t:ty),*) => {$(
+        impl ExclusionResults for $t {
+            fn set_results(&mut self, out: &Outcome, stats: &[ThreadStat]) {
+                let ops = spread(stats, |s| &s.ops);
+                self.elapsed_ns = out.elapsed_ns;
+                (self.ops, self.min_thread_ops, self.max_thread_ops) = (ops.sum, ops.min, ops.max);
+                self.order_checks = spread(stats, |s| &s.order_checks).sum;
+                self.order_errors = spread(stats, |s| &s.order_errors).sum;
+                self.errors = spread(stats, |s| &s.errors).sum + self.order_errors;
+            }
+        }
+    )*};
+}
+
+exclusion_results!(AlockStress, AlockMrlock);
+
 /// One stress run over lock `L`.
 struct StressJob<'a, L: StressLock> {
     lock: &'a L,
     rec: Record,
-    stop: AtomicBool,
-    deadline_ns: i64,
+    stop: Stop,
     cs_spins: u32,
     stats: KVec<ThreadStat>,
 }
@@ -163,74 +202,38 @@ impl<L: StressLock> Job for StressJob<'_, L> {
                 errors += self.rec.enter(me, self.cs_spins);
             });
             ops += 1;
-            if ops % 16 == 0 && (self.stop.load(Ordering::Relaxed) || now_ns() >= self.deadline_ns)
-            {
+            if ops % 16 == 0 && self.stop.due() {
                 break;
             }
         }
-        let st = &self.stats[idx as usize];
-        st.ops.store(ops, Ordering::Relaxed);
-        st.errors.store(errors, Ordering::Relaxed);
-        st.order_checks.store(order.checks, Ordering::Relaxed);
-        st.order_errors.store(order.errors, Ordering::Relaxed);
+        self.stats[idx as usize].store(ops, errors, order);
     }
 }
 
 /// Runs `args` against `lock` and fills in the results.
 fn run_on<L: StressLock>(lock: &L, args: &mut AlockStress) -> Result {
-    let mut stats = KVec::with_capacity(args.threads as usize, GFP_KERNEL)?;
-    for _ in 0..args.threads {
-        stats.push(
-            ThreadStat {
-                ops: AtomicU64::new(0),
-                errors: AtomicU64::new(0),
-                order_checks: AtomicU64::new(0),
-                order_errors: AtomicU64::new(0),
-            },
-            GFP_KERNEL,
-        )?;
-    }
-    let start = now_ns();
+    let stats = kvec_from_fn(args.threads as usize, ThreadStat::default)?;
+    let timed = Timed::start();
     let job = StressJob {
         lock,
         rec: Record::new(),
-        stop: AtomicBool::new(false),
-        deadline_ns: start + i64::from(args.duration_ms) * 1_000_000,
+        stop: timed.stop_after(args.duration_ms),
         cs_spins: args.cs_spins,
         stats,
     };
-    let interrupted = run_for(&job, args.threads, args.flags, args.duration_ms, &job.stop)?;
-    args.elapsed_ns = (now_ns() - start) as u64;
-    let (mut ops, mut errors) = (0u64, 0u64);
-    args.min_thread_ops = u64::MAX;
-    args.max_thread_ops = 0;
-    args.order_checks = 0;
-    args.order_errors = 0;
-    for st in job.stats.iter() {
-        let o = st.ops.load(Ordering::Relaxed);
-        ops += o;
-        errors += st.errors.load(Ordering::Relaxed) + st.order_errors.load(Ordering::Relaxed);
-        args.order_checks += st.order_checks.load(Ordering::Relaxed);
-        args.order_errors += st.order_errors.load(Ordering::Relaxed);
-        args.min_thread_ops = args.min_thread_ops.min(o);
-        args.max_thread_ops = args.max_thread_ops.max(o);
-    }
-    errors += job.rec.count().abs_diff(ops);
-    args.ops = ops;
-    args.errors = errors;
-    if errors != 0 {
+    let out = timed.run_for(&job, args.threads, args.flags, args.duration_ms, &job.stop)?;
+    args.set_results(&out, &job.stats);
+    args.errors += job.rec.count().abs_diff(args.ops);
+    if args.errors != 0 {
         pr_err!(
             "stress lock {}: {} violations ({} out of queue order) in {} ops\n",
             args.lock,
-            errors,
+            args.errors,
             args.order_errors,
-            ops
+            args.ops
         );
     }
-    if interrupted {
-        return Err(EINTR);
-    }
-    Ok(())
+    out.status()
 }
 
 /// Checks the input fields of a stress request.

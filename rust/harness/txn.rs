@@ -11,11 +11,12 @@
 //! transactions that overlapped where their locks should have kept them
 //! apart show up as a torn account or as a changed total.
 
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::{bindings, prelude::*};
 
-use crate::support::kthread::{run_for, Job};
-use crate::support::util::{next_rand, now_ns, spin};
+use crate::harness::run::{spread, Stop, Timed};
+use crate::support::kthread::Job;
+use crate::support::util::{kvec_from_fn, next_rand, spin};
 use crate::sync::lockmgr::{LockManager, Policy, Txn};
 use crate::uapi::*;
 
@@ -63,8 +64,7 @@ struct Params {
 struct TxnJob<'a> {
     mgr: &'a LockManager,
     accounts: KVVec<Account>,
-    stop: AtomicBool,
-    deadline_ns: i64,
+    stop: Stop,
     p: Params,
     stats: KVec<ThreadStat>,
 }
@@ -172,10 +172,7 @@ impl TxnJob<'_> {
             let res = tx.run(|tx| {
                 // Under RESTART a transaction may go on restarting: give up
                 // once the run is over.
-                if self.p.mode == ALOCK_TXN_RESTART
-                    && tx.restarts() > 0
-                    && self.stop.load(Ordering::Relaxed)
-                {
+                if self.p.mode == ALOCK_TXN_RESTART && tx.restarts() > 0 && self.stop.requested() {
                     return Err(GAVE_UP);
                 }
                 if audit {
@@ -197,7 +194,7 @@ impl TxnJob<'_> {
             if self.p.mode != ALOCK_TXN_RESTART && restarts > u64::from(self.p.exclusive_after) {
                 errors += 1;
             }
-            if res.is_err() || self.stop.load(Ordering::Relaxed) || now_ns() >= self.deadline_ns {
+            if res.is_err() || self.stop.due() {
                 break;
             }
         }
@@ -267,16 +264,12 @@ pub fn run(args: &mut AlockTxn) -> Result {
             GFP_KERNEL,
         )?;
     }
-    let mut stats = KVec::with_capacity(args.threads as usize, GFP_KERNEL)?;
-    for _ in 0..args.threads {
-        stats.push(ThreadStat::default(), GFP_KERNEL)?;
-    }
-    let start = now_ns();
+    let stats = kvec_from_fn(args.threads as usize, ThreadStat::default)?;
+    let timed = Timed::start();
     let job = TxnJob {
         mgr: &mgr,
         accounts,
-        stop: AtomicBool::new(false),
-        deadline_ns: start + i64::from(args.duration_ms) * 1_000_000,
+        stop: timed.stop_after(args.duration_ms),
         p: Params {
             mode: args.mode,
             tx_records: args.tx_records as usize,
@@ -291,14 +284,11 @@ pub fn run(args: &mut AlockTxn) -> Result {
         },
         stats,
     };
-    let interrupted = run_for(&job, args.threads, args.flags, args.duration_ms, &job.stop)?;
-    args.elapsed_ns = (now_ns() - start) as u64;
+    let out = timed.run_for(&job, args.threads, args.flags, args.duration_ms, &job.stop)?;
+    args.elapsed_ns = out.elapsed_ns;
 
-    let (mut errors, mut max_restarts) = (0u64, 0u64);
-    for st in job.stats.iter() {
-        errors += st.errors.load(Ordering::Relaxed);
-        max_restarts = max_restarts.max(st.max_restarts.load(Ordering::Relaxed));
-    }
+    let mut errors = spread(&job.stats, |s| &s.errors).sum;
+    let max_restarts = spread(&job.stats, |s| &s.max_restarts).max;
     let mut sum = 0u64;
     let mut torn = 0u64;
     for (r, a) in job.accounts.iter().enumerate() {
@@ -337,8 +327,5 @@ pub fn run(args: &mut AlockTxn) -> Result {
             max_restarts
         );
     }
-    if interrupted {
-        return Err(EINTR);
-    }
-    Ok(())
+    out.status()
 }

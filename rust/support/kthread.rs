@@ -198,27 +198,3 @@ pub fn run_threads<J: Job, R>(
         (None, None) => Err(EINVAL),
     }
 }
-
-/// Runs `job` on `n` threads (placed as `ALOCK_STRESS_UNBOUND` in `flags`
-/// says) for `duration_ms`, then sets `stop` and joins them; returns
-/// whether a signal cut the wait short.  The timed runs of the stress
-/// ioctls all go through here.
-pub fn run_for<J: Job>(
-    job: &J,
-    n: u32,
-    flags: u32,
-    duration_ms: u32,
-    stop: &AtomicBool,
-) -> Result<bool> {
-    let placement = if flags & crate::uapi::ALOCK_STRESS_UNBOUND != 0 {
-        Placement::Unbound
-    } else {
-        Placement::Bound
-    };
-    run_threads(job, n, placement, || {
-        // SAFETY: Sleeping is allowed here (ioctl, process context).
-        let left = unsafe { bindings::msleep_interruptible(duration_ms) };
-        stop.store(true, Ordering::Relaxed);
-        left != 0
-    })
-}
