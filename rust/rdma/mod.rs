@@ -21,9 +21,11 @@
 //! [`cluster::Cluster::peer`] for a connection; every verb polls for its
 //! completion and never sleeps.  Documentation: `Documentation/rdma.rst`.
 
-pub mod cluster;
 pub mod cm;
 pub mod ffi;
+pub mod peer;
 pub mod verbs;
 
-pub use cluster::{cluster, Cluster, Peer};
+/// The old name of [`peer`] (until the membership moves out of it).
+pub use self::peer as cluster;
+pub use peer::{cluster, Cluster, Peer};
