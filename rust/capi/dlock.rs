@@ -9,7 +9,7 @@ use core::ffi::{c_int, c_uint};
 use kernel::{prelude::*, sync::Arc};
 
 use crate::dlock::table::{table, unlock_all, Handle, Held, Kind, Table, MAX_HELD};
-use crate::rdma::cluster::Wait;
+use crate::rdma::Wait;
 use crate::support::util::errno;
 
 /// What `struct alock_dl *` points to.

@@ -7,6 +7,8 @@
 //! harness ([`crate::harness`]) or, for the cluster and the lock table, to
 //! the layers below.
 
+mod cluster;
+
 use kernel::{
     bindings, ioctl,
     prelude::*,
@@ -18,7 +20,7 @@ use crate::harness::{self, mrstress, rw as rwstress, selftest, stress, txn};
 use crate::hooks::mm;
 use crate::support::miscdev::MiscDevice;
 use crate::uapi::*;
-use crate::{capi, dlock, rdma};
+use crate::{capi, dlock};
 
 /// Version string reported by `ALOCK_IOC_VERSION`.
 const MODULE_VERSION: &str = "0.1.0";
@@ -109,9 +111,9 @@ impl MiscDevice for AlockDevice {
             ALOCK_IOC_RWSTRESS => in_out(user, rwstress::stress)?,
             ALOCK_IOC_RWWAKE => in_out(user, rwstress::wake)?,
             ALOCK_IOC_RWCOST => in_out(user, rwstress::cost)?,
-            ALOCK_IOC_CLUSTER_JOIN => rdma::cluster::join(&user.reader().read()?)?,
-            ALOCK_IOC_CLUSTER_LEAVE => rdma::cluster::leave()?,
-            ALOCK_IOC_CLUSTER_STATUS => in_out(user, rdma::cluster::status)?,
+            ALOCK_IOC_CLUSTER_JOIN => cluster::join(&user.reader().read()?)?,
+            ALOCK_IOC_CLUSTER_LEAVE => cluster::leave()?,
+            ALOCK_IOC_CLUSTER_STATUS => in_out(user, cluster::status)?,
             ALOCK_IOC_RDMA_OP => in_out(user, harness::rdma::op)?,
             ALOCK_IOC_RDMA_STRESS => in_out(user, harness::rdma::stress)?,
             ALOCK_IOC_RDMA_BENCH => in_out(user, harness::rdma::bench)?,

@@ -15,7 +15,7 @@ use core::sync::atomic::{
 use kernel::{bindings, c_str, prelude::*, sync::Arc};
 
 use super::table::{Table, MAX_HANDLES, MAX_HELD};
-use crate::rdma::cluster::{Peer, Wait, MAX_NODES, MSG_BYTES};
+use crate::rdma::{Peer, Wait, MAX_NODES, MSG_BYTES};
 
 /// Waiters of one node: one per handle and held-lock slot.
 pub const WAITERS_PER_NODE: u32 = (MAX_HANDLES * MAX_HELD) as u32;
@@ -208,7 +208,7 @@ unsafe extern "C" fn server_fn(data: *mut c_void) -> c_int {
             // SAFETY: Process context.
             unsafe { bindings::usleep_range_state(200, 400, bindings::TASK_INTERRUPTIBLE) };
         } else {
-            crate::rdma::cluster::relax(Wait::Yield);
+            crate::rdma::relax(Wait::Yield);
         }
     }
     s.conns = KVec::new();

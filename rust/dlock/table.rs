@@ -41,7 +41,7 @@ use core::sync::atomic::{
 
 use kernel::{bindings, new_mutex, prelude::*, sync::Arc, sync::Mutex};
 
-use crate::rdma::cluster::{relax, Cluster, Peer, Wait, Xfer, MAX_NODES};
+use crate::rdma::{relax, Cluster, Peer, Wait, Xfer, MAX_NODES};
 use crate::support::util::errno;
 use crate::support::util::{kvec_from_fn, now_ns};
 use crate::uapi::*;

@@ -13,7 +13,7 @@ use kernel::{
     uaccess::{UserPtr, UserSlice},
 };
 
-use crate::rdma::cluster::{cluster, Cluster, Peer, Wait};
+use crate::rdma::{cluster, Cluster, Peer, Wait};
 use crate::support::kthread::{run_threads, Job, Placement};
 use crate::support::util::errno;
 use crate::support::util::{kvec_from_fn, now_ns, percentile};

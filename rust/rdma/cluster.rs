@@ -1,0 +1,524 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! This node's membership of a cluster: the listener, one connection per
+//! pair of nodes, the exported window and the reaper thread.
+//!
+//! `Cluster::new` binds a listening `rdma_cm_id` to this node's own
+//! address (that picks the RDMA device), allocates a protection domain and
+//! the exported *window* (zeroed, DMA-mapped memory); then
+//! `Cluster::connect_all` has node `i` connect to every node `j > i` and
+//! accept `j < i`: one RC queue pair per pair of nodes, used by both sides
+//! (each a [`Peer`]).  With [`Config::loopback`] a node also connects to
+//! itself (one QP pair through the device's loopback), which is what the
+//! loopback competitors of ALock and the loopback benchmarks use.
+//!
+//! The reaper thread (every 20 ms) completes the handshakes of late
+//! connections and tears down lost ones.  [`super::membership`] creates
+//! and shuts down the node's one cluster.
+
+use core::cell::UnsafeCell;
+use core::ffi::{c_int, c_void};
+use core::ptr::null_mut;
+use core::sync::atomic::{
+    AtomicBool, AtomicPtr,
+    Ordering::{AcqRel, Acquire, Release},
+};
+
+use kernel::{
+    bindings, c_str, new_spinlock,
+    prelude::*,
+    sync::{Arc, SpinLock},
+};
+
+use super::cm::{CmHandler, CmId};
+use super::ffi::{self, RawAddr};
+use super::peer::{read_pdata, Hello, Local, Peer, HELLO_MAGIC, HELLO_VERSION, RESOLVE_MS};
+use super::verbs::{Device, DmaBuf, Pd};
+use crate::support::util::errno;
+use crate::support::util::now_ns;
+
+/// Most nodes.
+pub const MAX_NODES: usize = 16;
+/// Pause before an active connection attempt is retried.
+const RETRY_NS: i64 = 200_000_000;
+/// Default longest wait for one verb.
+const DEFAULT_OP_TIMEOUT_MS: u32 = 1000;
+/// Reaper period.
+const REAP_MS: u32 = 20;
+
+/// A node's address: family (`AF_INET` or `AF_INET6`), port (host byte
+/// order) and address (network byte order, IPv4 in the first four bytes).
+pub type NodeAddr = RawAddr;
+
+/// What a node joins a cluster with (the caller checked it: node ids and
+/// count within [`MAX_NODES`], a window of whole pages, usable addresses).
+#[derive(Clone, Copy)]
+pub struct Config {
+    /// This node.
+    pub node_id: u32,
+    /// Nodes in the cluster.
+    pub nr_nodes: u32,
+    /// Bytes this node exports.
+    pub window_size: u32,
+    /// Whether this node also connects to itself.
+    pub loopback: bool,
+    /// Wait for every peer this long.
+    pub timeout_ms: u32,
+    /// Longest wait for one verb (0: the default, 1 s).
+    pub op_timeout_ms: u32,
+    /// Every node's address, by node id (the first `nr_nodes`).
+    pub nodes: [NodeAddr; MAX_NODES],
+}
+
+/// The connections, by node.
+struct Table {
+    peers: [Option<Arc<Peer>>; MAX_NODES],
+    /// The accepting side of this node's own loopback connection.
+    loop_passive: Option<Arc<Peer>>,
+}
+
+/// This node's membership of a cluster.
+#[pin_data]
+pub struct Cluster {
+    me: u32,
+    nodes: u32,
+    loopback: bool,
+    dev: Device,
+    dev_name: [u8; 64],
+    window: Arc<DmaBuf>,
+    pd: UnsafeCell<Option<Pd>>,
+    lkey: u32,
+    listener: UnsafeCell<Option<CmId<Cluster>>>,
+    addrs: [RawAddr; MAX_NODES],
+    op_timeout_ns: i64,
+    leaving: AtomicBool,
+    reaper: AtomicPtr<bindings::task_struct>,
+    #[pin]
+    table: SpinLock<Table>,
+}
+
+// SAFETY: The cells are written only during set-up (before the listener
+// listens) and by the one `shutdown`; the PD (whose raw pointer each peer
+// keeps) is kept alive until `shutdown`, after every peer is torn down.
+unsafe impl Send for Cluster {}
+// SAFETY: As above.
+unsafe impl Sync for Cluster {}
+
+impl Cluster {
+    /// This node's id.
+    pub fn node_id(&self) -> u32 {
+        self.me
+    }
+
+    /// Nodes in the cluster.
+    pub fn nr_nodes(&self) -> u32 {
+        self.nodes
+    }
+
+    /// This node's exported window (CPU access: atomics only on words no
+    /// peer changes with RDMA atomics).
+    pub fn window(&self) -> &DmaBuf {
+        &self.window
+    }
+
+    /// # Safety
+    ///
+    /// The cluster is not shut down, and the reference is not kept past
+    /// the caller's own use.
+    unsafe fn pd(&self) -> &Pd {
+        // SAFETY: Set at creation, taken only by `shutdown` (the caller's
+        // contract keeps us before it).
+        unsafe { (*self.pd.get()).as_ref().unwrap_unchecked() }
+    }
+
+    /// A new connection to `node` on this node's device, PD and window.
+    fn new_peer(&self, node: u32, active: bool) -> Result<Arc<Peer>> {
+        let local = Local {
+            me: self.me,
+            nodes: self.nodes,
+            dev: self.dev,
+            // SAFETY: The PD lives until the cluster's shutdown, which tears
+            // down every peer first; the reference ends with this function.
+            pd: unsafe { self.pd() },
+            lkey: self.lkey,
+            window: &self.window,
+            op_timeout_ns: self.op_timeout_ns,
+        };
+        Peer::new(&local, node, active)
+    }
+
+    /// The RDMA device.
+    pub(super) fn device(&self) -> Device {
+        self.dev
+    }
+
+    /// The RDMA device's name (NUL-terminated).
+    pub(super) fn device_name(&self) -> [u8; 64] {
+        self.dev_name
+    }
+
+    /// Every usable connection, the accepting side of the loopback
+    /// included (where messages to this node through loopback arrive).
+    pub fn connections(&self) -> KVec<Arc<Peer>> {
+        let mut v = KVec::new();
+        for (_, _, p) in self.snapshot() {
+            if p.is_up() {
+                // On allocation failure the connection is left out.
+                let _ = v.push(p, GFP_KERNEL);
+            }
+        }
+        v
+    }
+
+    /// The usable connection to `node`: `ENOTCONN` if there is none.
+    pub fn peer(&self, node: u32) -> Result<Arc<Peer>> {
+        if node >= self.nodes {
+            return Err(errno(bindings::ENOTCONN));
+        }
+        let t = self.table.lock();
+        match &t.peers[node as usize] {
+            Some(p) if p.is_up() => Ok(p.clone()),
+            _ => Err(errno(bindings::ENOTCONN)),
+        }
+    }
+
+    /// Every connection in the table: its node, whether it is the
+    /// accepting side of the loopback, the peer.
+    pub(super) fn snapshot(&self) -> KVec<(usize, bool, Arc<Peer>)> {
+        let mut v = KVec::new();
+        let t = self.table.lock();
+        for (i, p) in t.peers.iter().enumerate() {
+            if let Some(p) = p {
+                // On allocation failure the peer is skipped this round.
+                let _ = v.push((i, false, p.clone()), GFP_ATOMIC);
+            }
+        }
+        if let Some(p) = &t.loop_passive {
+            let _ = v.push((self.me as usize, true, p.clone()), GFP_ATOMIC);
+        }
+        v
+    }
+
+    fn remove(&self, node: usize, passive_loop: bool, p: &Arc<Peer>) {
+        let mut t = self.table.lock();
+        let slot = if passive_loop {
+            &mut t.loop_passive
+        } else {
+            &mut t.peers[node]
+        };
+        if slot.as_ref().is_some_and(|q| Arc::ptr_eq(q, p)) {
+            *slot = None;
+        }
+    }
+
+    /// Binds the listener to this node's address, allocates the PD and
+    /// the window, and listens.
+    pub(super) fn new(args: &Config) -> Result<Arc<Self>> {
+        let me = args.node_id as usize;
+        let listener = CmId::new()?;
+        listener.bind(&args.nodes[me])?;
+        let dev = listener.device().ok_or(errno(bindings::EADDRNOTAVAIL))?;
+        let info = dev.info();
+        if info.atomic_cap == 0 {
+            return Err(errno(bindings::EOPNOTSUPP));
+        }
+        let pd = Pd::new(dev)?;
+        let window = Arc::new(DmaBuf::new(dev, args.window_size as usize)?, GFP_KERNEL)?;
+        let addrs = args.nodes;
+        let op_ms = if args.op_timeout_ms == 0 {
+            DEFAULT_OP_TIMEOUT_MS
+        } else {
+            args.op_timeout_ms
+        };
+        let lkey = pd.lkey();
+        let c = Arc::pin_init(
+            pin_init!(Self {
+                me: args.node_id,
+                nodes: args.nr_nodes,
+                loopback: args.loopback,
+                dev,
+                dev_name: info.name,
+                window,
+                pd: UnsafeCell::new(Some(pd)),
+                lkey,
+                listener: UnsafeCell::new(None),
+                addrs,
+                op_timeout_ns: i64::from(op_ms) * 1_000_000,
+                leaving: AtomicBool::new(false),
+                reaper: AtomicPtr::new(null_mut()),
+                table <- new_spinlock!(
+                    Table {
+                        peers: [const { None }; MAX_NODES],
+                        loop_passive: None,
+                    },
+                    "alock_rdma_table"
+                ),
+            }),
+            GFP_KERNEL,
+        )?;
+        listener.ctx().set(c.clone());
+        // SAFETY: Set-up: nobody else sees the cluster yet, and the
+        // listener delivers no CONNECT_REQUEST before `listen`.
+        unsafe { *c.listener.get() = Some(listener) };
+        // SAFETY: Just set.
+        let l = unsafe { (*c.listener.get()).as_ref().unwrap_unchecked() };
+        if let Err(e) = l.listen(MAX_NODES as i32) {
+            c.shutdown();
+            return Err(e);
+        }
+        Ok(c)
+    }
+
+    /// Whether this node also connects to itself.
+    pub(super) fn loopback(&self) -> bool {
+        self.loopback
+    }
+
+    /// Starts an active connection to `node`.
+    fn start_active(&self, node: u32) -> Result {
+        let p = self.new_peer(node, true)?;
+        let id = CmId::new()?;
+        id.ctx().set(p.clone());
+        p.set_id(id);
+        {
+            let mut t = self.table.lock();
+            t.peers[node as usize] = Some(p.clone());
+        }
+        let r = p.id().map_or(Err(EINVAL), |id| {
+            id.resolve_addr(
+                &self.addrs[self.me as usize],
+                &self.addrs[node as usize],
+                RESOLVE_MS,
+            )
+        });
+        if let Err(e) = r {
+            p.fail(e);
+        }
+        Ok(())
+    }
+
+    /// Advances the connection in one slot; whether it is up.  A failed
+    /// set-up is torn down and removed (`Some(false)` then).
+    fn check_slot(&self, node: usize, passive_loop: bool) -> Option<bool> {
+        let p = {
+            let t = self.table.lock();
+            if passive_loop {
+                t.loop_passive.clone()
+            } else {
+                t.peers[node].clone()
+            }
+        }?;
+        p.progress();
+        if p.is_up() {
+            return Some(true);
+        }
+        if p.needs_teardown() {
+            p.teardown();
+            self.remove(node, passive_loop, &p);
+        }
+        Some(false)
+    }
+
+    /// Connects to every peer and waits until all are up.
+    pub(super) fn connect_all(&self, timeout_ms: u32) -> Result {
+        let deadline = now_ns() + i64::from(timeout_ms) * 1_000_000;
+        let mut retry_at = [0i64; MAX_NODES];
+        loop {
+            let now = now_ns();
+            let mut all_up = true;
+            for j in 0..self.nodes {
+                let jj = j as usize;
+                let active = j > self.me || (j == self.me && self.loopback());
+                let passive = j < self.me || (j == self.me && self.loopback());
+                if active {
+                    match self.check_slot(jj, false) {
+                        Some(true) => {}
+                        Some(false) => {
+                            all_up = false;
+                            if self.table.lock().peers[jj].is_none() {
+                                retry_at[jj] = now + RETRY_NS;
+                            }
+                        }
+                        None => {
+                            all_up = false;
+                            if now >= retry_at[jj] {
+                                self.start_active(j)?;
+                            }
+                        }
+                    }
+                }
+                if passive && self.check_slot(jj, j == self.me) != Some(true) {
+                    all_up = false;
+                }
+            }
+            if all_up {
+                return Ok(());
+            }
+            if now > deadline {
+                return Err(errno(bindings::ETIMEDOUT));
+            }
+            // SAFETY: Process context (the join ioctl).
+            if unsafe { bindings::msleep_interruptible(5) } != 0 {
+                return Err(EINTR);
+            }
+        }
+    }
+
+    /// One reaper round: handshakes of late connections, teardown of lost
+    /// ones.
+    fn reap(&self) {
+        for (node, passive_loop, p) in self.snapshot().iter() {
+            p.progress();
+            if p.needs_teardown() {
+                p.teardown();
+                if !p.was_up() {
+                    self.remove(*node, *passive_loop, p);
+                }
+            }
+        }
+    }
+
+    /// Starts the reaper thread.
+    pub(super) fn start_reaper(self: &Arc<Self>) -> Result {
+        let data = (&**self as *const Self).cast_mut().cast::<c_void>();
+        // SAFETY: `reaper_fn` matches the kthread signature; `data` stays
+        // valid until `shutdown` stops the thread (the membership holds a
+        // reference until after that).
+        let t = unsafe {
+            bindings::kthread_create(Some(reaper_fn), data, c_str!("alock-rdma").as_char_ptr())
+        };
+        let t = kernel::error::from_err_ptr(t)?;
+        self.reaper.store(t, Release);
+        // SAFETY: A new kthread.
+        unsafe { bindings::wake_up_process(t) };
+        Ok(())
+    }
+
+    /// Leaves: stops the reaper and the listener, disconnects and tears
+    /// down every connection, frees the PD.  Process context; once.
+    pub(super) fn shutdown(&self) {
+        self.leaving.store(true, Release);
+        let t = self.reaper.swap(null_mut(), AcqRel);
+        if !t.is_null() {
+            // SAFETY: Our kthread, not stopped yet; it exits on the stop.
+            unsafe { bindings::kthread_stop(t) };
+        }
+        // SAFETY: Only `shutdown` takes it.  Destroying the listener waits
+        // for a CONNECT_REQUEST handler in progress, so none runs after.
+        drop(unsafe { (*self.listener.get()).take() });
+        let mut peers = KVec::new();
+        {
+            let mut t = self.table.lock();
+            let Table {
+                peers: table,
+                loop_passive,
+            } = &mut *t;
+            for p in Iterator::chain(table.iter_mut(), core::iter::once(loop_passive)) {
+                if let Some(p) = p.take() {
+                    // On allocation failure the peer is torn down by its
+                    // `Drop` when the table's reference goes (just below).
+                    let _ = peers.push(p, GFP_ATOMIC);
+                }
+            }
+        }
+        for p in peers.iter() {
+            p.teardown();
+        }
+        drop(peers);
+        // SAFETY: Every MR and QP of the PD is gone.
+        drop(unsafe { (*self.pd.get()).take() });
+    }
+}
+
+impl CmHandler for Cluster {
+    /// The listener's CONNECT_REQUEST (inside its handler, on the new id).
+    unsafe fn on_connect_request(
+        &self,
+        id: *mut ffi::rdma_cm_id,
+        pdata: *const c_void,
+        plen: u8,
+    ) -> c_int {
+        let reject = || {
+            // SAFETY: The handler's id; returning non-zero then destroys it.
+            unsafe { ffi::alock_rdma_reject(id) };
+            1
+        };
+        if self.leaving.load(Acquire) {
+            return reject();
+        }
+        let h = match read_pdata::<Hello>(pdata, plen) {
+            Some(h) if h.magic == HELLO_MAGIC && h.version == HELLO_VERSION => h,
+            _ => return reject(),
+        };
+        let from = u32::from(h.from);
+        let ok = u32::from(h.to) == self.me
+            && u32::from(h.nodes) == self.nodes
+            && (from < self.me || (from == self.me && self.loopback()));
+        if !ok {
+            pr_warn!(
+                "rdma: refused a connection from node {} (bad membership)\n",
+                from
+            );
+            return reject();
+        }
+        let is_loop = from == self.me;
+        {
+            let t = self.table.lock();
+            let slot = if is_loop {
+                &t.loop_passive
+            } else {
+                &t.peers[from as usize]
+            };
+            if slot.as_ref().is_some_and(|p| !p.is_torn()) {
+                return reject();
+            }
+        }
+        let p = match self.new_peer(from, false) {
+            Ok(p) => p,
+            Err(_) => return reject(),
+        };
+        p.set_remote(&h);
+        // SAFETY: `id` is this CONNECT_REQUEST's id; we return 0 unless we
+        // give it back with `release_to_cm`.
+        let cid = match unsafe { CmId::adopt(id) } {
+            Ok(c) => c,
+            Err(_) => return reject(),
+        };
+        cid.ctx().set(p.clone());
+        let r = p.accept(id);
+        if r.is_err() {
+            p.abort_accept(&cid);
+            // `p` goes with its last reference (its `Drop` frees the MR and
+            // CQ; no id or QP is left on it).
+            cid.release_to_cm();
+            // SAFETY: As in `reject`.
+            unsafe { ffi::alock_rdma_reject(id) };
+            return 1;
+        }
+        p.set_id(cid);
+        let mut t = self.table.lock();
+        if is_loop {
+            t.loop_passive = Some(p);
+        } else {
+            t.peers[from as usize] = Some(p);
+        }
+        0
+    }
+}
+
+/// The reaper kthread: one [`Cluster::reap`] every `REAP_MS`.
+///
+/// # Safety
+///
+/// `data` is a cluster that outlives the thread.
+unsafe extern "C" fn reaper_fn(data: *mut c_void) -> c_int {
+    // SAFETY: `data` is the cluster, alive until `shutdown` stops us.
+    let c = unsafe { &*data.cast::<Cluster>() };
+    // SAFETY: A kthread may test this.
+    while !unsafe { bindings::kthread_should_stop() } {
+        c.reap();
+        // SAFETY: Process context.
+        unsafe { bindings::msleep_interruptible(REAP_MS) };
+    }
+    0
+}
