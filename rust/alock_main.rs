@@ -63,7 +63,7 @@ impl kernel::Module for AlockModule {
         unsafe { alock_shim_init_hook() };
         sync::prwlock::check_layout()?;
         let mcs_pool = setup(sync::mcs::pool_init, |()| sync::mcs::pool_exit())?;
-        let cluster = setup(rdma::cluster::init, |()| rdma::cluster::exit())?;
+        let cluster = setup(rdma::init, |()| rdma::exit())?;
         let table = setup(dlock::table::init, |()| dlock::table::exit())?;
         let mm = setup(hooks::mm::init, |()| hooks::mm::exit())?;
         let dev = MiscDeviceRegistration::register(c_str!("alock"), module)?;

@@ -14,8 +14,11 @@
 //!
 //! * [`table`]: `ALOCK_IOC_TABLE` (uapi -> [`crate::dlock::Config`]) and
 //!   the lock-table keys an open file holds.
+//! * [`cluster`]: `ALOCK_IOC_CLUSTER_*` (uapi -> [`crate::rdma::Config`],
+//!   [`crate::rdma::Status`] -> uapi).
 //! * [`mm`]: `ALOCK_IOC_MM`, the uapi side of [`crate::hooks::mm`].
 
+pub mod cluster;
 pub mod mm;
 pub mod table;
 

@@ -11,7 +11,7 @@ use kernel::{prelude::*, sync::Arc};
 
 use crate::dlock::{table, unlock_all, Handle, Held, Kind, Table, MAX_HELD};
 use crate::harness::run::{spread, Timed};
-use crate::rdma::cluster::Wait;
+use crate::rdma::Wait;
 use crate::support::kthread::{Job, Placement};
 use crate::support::util::{kvec_from_fn, next_rand, now_ns, percentile};
 use crate::uapi::*;

@@ -130,12 +130,12 @@ commands! {
     ALOCK_IOC_RWCOST = RW(0x08, AlockRwcost) => |_, u| in_out(u, rw::cost);
     /// `ALOCK_IOC_CLUSTER_JOIN`: join the RDMA cluster.
     ALOCK_IOC_CLUSTER_JOIN = W(0x09, AlockClusterJoin)
-        => |_, u| crate::rdma::cluster::join(&u.reader().read()?);
+        => |_, u| chardev::cluster::join(&u.reader().read()?);
     /// `ALOCK_IOC_CLUSTER_LEAVE`: leave it.
-    ALOCK_IOC_CLUSTER_LEAVE = N(0x0a) => |_, _| crate::rdma::cluster::leave();
+    ALOCK_IOC_CLUSTER_LEAVE = N(0x0a) => |_, _| chardev::cluster::leave();
     /// `ALOCK_IOC_CLUSTER_STATUS`: the cluster and its peers.
     ALOCK_IOC_CLUSTER_STATUS = RW(0x0b, AlockClusterStatus)
-        => |_, u| in_out(u, crate::rdma::cluster::status);
+        => |_, u| in_out(u, chardev::cluster::status);
     /// `ALOCK_IOC_RDMA_OP`: one verb, synchronously.
     ALOCK_IOC_RDMA_OP = RW(0x0c, AlockRdmaOp) => |_, u| in_out(u, rdma::op);
     /// `ALOCK_IOC_RDMA_STRESS`: contended remote increments.

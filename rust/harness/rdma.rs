@@ -14,7 +14,7 @@ use kernel::{
 };
 
 use crate::harness::run::Timed;
-use crate::rdma::cluster::{cluster, Cluster, Peer, Wait};
+use crate::rdma::{cluster, Cluster, Peer, Wait};
 use crate::support::kthread::{Job, Placement};
 use crate::support::util::errno;
 use crate::support::util::{kvec_from_fn, now_ns, percentile};

@@ -1,106 +1,197 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! The in-kernel RDMA connection manager: an owned `rdma_cm_id` and the
-//! context its event handler gets.
+//! The in-kernel RDMA connection manager: an owned `rdma_cm_id`, the
+//! context its event handler gets, and that handler.
 //!
-//! Every id the module creates carries a boxed [`CmCtx`] as its
-//! `context`: the listener's names the cluster, a connection's names its
-//! peer.  Each holds a reference (`Arc`) that is released when the id is
+//! Every id the module creates carries a boxed [`CmCtx<T>`] as its
+//! `context`, naming the object whose [`CmHandler`] gets the id's events:
+//! the listener's names the cluster, a connection's names its peer.  This
+//! file knows neither: it is generic over the handler's type `T`.  Each
+//! context holds a reference (`Arc`) that is released when the id is
 //! destroyed: `rdma_destroy_id` waits for a running handler and prevents
 //! further calls, so the handler never sees a freed context.
+//!
+//! The shim's trampoline calls [`alock_rdma_cm_event`] for every id, which
+//! does not know `T`: the context starts with the function
+//! ([`CmCtx`]'s `dispatch`, monomorphised for `T`) that it calls.
 
-use core::ffi::c_void;
+use core::ffi::{c_int, c_void};
 use core::ptr::{null_mut, NonNull};
 use core::sync::atomic::{AtomicPtr, Ordering};
 
 use kernel::{prelude::*, sync::Arc};
 
-use super::cluster::{Cluster, Peer};
-use super::ffi::{self, RawAddr};
+use super::ffi::{self, cm_event, RawAddr};
 use super::verbs::{check, Device};
+
+/// What gets the events of an id whose context names it.
+///
+/// # Safety (of the callers)
+///
+/// Both methods are called only by the CM event handler, in the id's
+/// handler (its handler mutex held), with the event's own `id`, and with
+/// `pdata` null or valid for `plen` bytes for the call.
+pub trait CmHandler: Send + Sync + Sized {
+    /// A CONNECT_REQUEST on a listening id; `id` is the request's new id
+    /// (with the listener's context).  Non-zero makes the CM destroy `id`.
+    /// By default the request is refused.
+    ///
+    /// # Safety
+    ///
+    /// As for the trait: called from the CM handler of `id`.
+    unsafe fn on_connect_request(
+        &self,
+        _id: *mut ffi::rdma_cm_id,
+        _pdata: *const c_void,
+        _plen: u8,
+    ) -> c_int {
+        1
+    }
+
+    /// Any other event of the id; ignored by default.
+    ///
+    /// # Safety
+    ///
+    /// As for the trait: called from the CM handler of `id`.
+    unsafe fn on_event(
+        &self,
+        _id: *mut ffi::rdma_cm_id,
+        _event: i32,
+        _status: i32,
+        _pdata: *const c_void,
+        _plen: u8,
+    ) {
+    }
+}
+
+/// The first field of every [`CmCtx`]: the handler for its `T`.
+type Dispatch = unsafe fn(
+    ctx: *const c_void,
+    id: *mut ffi::rdma_cm_id,
+    event: c_int,
+    status: c_int,
+    pdata: *const c_void,
+    plen: u8,
+) -> c_int;
 
 /// What the event handler of one id works on (set once, before the events
 /// it matters for can arrive).
-pub struct CmCtx {
-    cluster: AtomicPtr<Cluster>,
-    peer: AtomicPtr<Peer>,
+#[repr(C)]
+pub struct CmCtx<T: CmHandler> {
+    /// `dispatch::<T>`; first, so [`alock_rdma_cm_event`] finds it without
+    /// knowing `T`.
+    dispatch: Dispatch,
+    obj: AtomicPtr<T>,
 }
 
-impl CmCtx {
+impl<T: CmHandler> CmCtx<T> {
     fn new() -> Self {
         Self {
-            cluster: AtomicPtr::new(null_mut()),
-            peer: AtomicPtr::new(null_mut()),
+            dispatch: dispatch::<T>,
+            obj: AtomicPtr::new(null_mut()),
         }
     }
 
-    /// Makes the handler see `c` (the listener's context); at most once.
-    pub fn set_cluster(&self, c: Arc<Cluster>) {
+    /// Makes the handler see `obj`; at most once.
+    pub fn set(&self, obj: Arc<T>) {
         let old = self
-            .cluster
-            .swap(Arc::into_raw(c).cast_mut(), Ordering::AcqRel);
+            .obj
+            .swap(Arc::into_raw(obj).cast_mut(), Ordering::AcqRel);
         if !old.is_null() {
             // SAFETY: `old` came from `Arc::into_raw` in an earlier call.
             drop(unsafe { Arc::from_raw(old) });
         }
     }
 
-    /// Makes the handler see `p` (a connection's context); at most once.
-    pub fn set_peer(&self, p: Arc<Peer>) {
-        let old = self
-            .peer
-            .swap(Arc::into_raw(p).cast_mut(), Ordering::AcqRel);
-        if !old.is_null() {
-            // SAFETY: As in `set_cluster`.
-            drop(unsafe { Arc::from_raw(old) });
-        }
-    }
-
-    /// The cluster, for the listener's events.
-    pub fn cluster(&self) -> Option<&Cluster> {
-        // SAFETY: Non-null pointers here own a reference, released only
+    /// The object the events go to, once set.
+    pub fn get(&self) -> Option<&T> {
+        // SAFETY: A non-null pointer here owns a reference, released only
         // when the context is dropped, after the id is destroyed.
-        unsafe { self.cluster.load(Ordering::Acquire).as_ref() }
-    }
-
-    /// The peer, for a connection's events.
-    pub fn peer(&self) -> Option<&Peer> {
-        // SAFETY: As in `cluster`.
-        unsafe { self.peer.load(Ordering::Acquire).as_ref() }
+        unsafe { self.obj.load(Ordering::Acquire).as_ref() }
     }
 }
 
-impl Drop for CmCtx {
+impl<T: CmHandler> Drop for CmCtx<T> {
     fn drop(&mut self) {
-        let c = self.cluster.load(Ordering::Acquire);
-        if !c.is_null() {
-            // SAFETY: Owned reference from `set_cluster`.
-            drop(unsafe { Arc::from_raw(c) });
-        }
-        let p = self.peer.load(Ordering::Acquire);
+        let p = self.obj.load(Ordering::Acquire);
         if !p.is_null() {
-            // SAFETY: Owned reference from `set_peer`.
+            // SAFETY: Owned reference from `set`.
             drop(unsafe { Arc::from_raw(p) });
         }
     }
 }
 
-/// An `rdma_cm_id` (RC, TCP port space, initial network namespace) and
-/// its context; destroyed in `Drop` (which sleeps: process context only).
-pub struct CmId {
-    id: NonNull<ffi::rdma_cm_id>,
-    ctx: NonNull<CmCtx>,
+/// The events of an id whose context is a `CmCtx<T>`.
+///
+/// # Safety
+///
+/// `ctx` is that context, alive for the call; called from the CM handler
+/// of `id` with the event's data (see [`CmHandler`]).
+unsafe fn dispatch<T: CmHandler>(
+    ctx: *const c_void,
+    id: *mut ffi::rdma_cm_id,
+    event: c_int,
+    status: c_int,
+    pdata: *const c_void,
+    plen: u8,
+) -> c_int {
+    // SAFETY: The caller's contract.
+    let ctx = unsafe { &*ctx.cast::<CmCtx<T>>() };
+    if event == cm_event::CONNECT_REQUEST {
+        return match ctx.get() {
+            // SAFETY: We are the handler of `id`, with the CM's event data.
+            Some(h) => unsafe { h.on_connect_request(id, pdata, plen) },
+            None => 1,
+        };
+    }
+    if let Some(h) = ctx.get() {
+        // SAFETY: As above.
+        unsafe { h.on_event(id, event, status, pdata, plen) };
+    }
+    0
 }
 
-// SAFETY: The rdma_cm functions used here may be called from any thread.
-unsafe impl Send for CmId {}
-// SAFETY: `&CmId` only reads the id's fields through the shim.
-unsafe impl Sync for CmId {}
+/// The CM event handler of every id the module creates (called by the
+/// shim's trampoline).
+///
+/// # Safety
+///
+/// Called by the rdma_cm with the id's handler mutex held; `ctx` is the
+/// id's context, a `CmCtx<T>` of some `T` (set by [`CmId`]).
+#[no_mangle]
+pub unsafe extern "C" fn alock_rdma_cm_event(
+    id: *mut ffi::rdma_cm_id,
+    ctx: *mut c_void,
+    event: c_int,
+    status: c_int,
+    pdata: *const c_void,
+    plen: u8,
+) -> c_int {
+    // SAFETY: The context of an id lives until the id is destroyed, which
+    // waits for this handler; every `CmCtx<T>` is `repr(C)` with its
+    // `Dispatch` first, whatever `T` is.
+    let f = unsafe { *ctx.cast::<Dispatch>() };
+    // SAFETY: `f` is `dispatch::<T>` for the context's own `T`.
+    unsafe { f(ctx, id, event, status, pdata, plen) }
+}
 
-impl CmId {
-    /// Creates an id whose handler is `cluster::cm_event`.
+/// An `rdma_cm_id` (RC, TCP port space, initial network namespace) and
+/// its context; destroyed in `Drop` (which sleeps: process context only).
+pub struct CmId<T: CmHandler> {
+    id: NonNull<ffi::rdma_cm_id>,
+    ctx: NonNull<CmCtx<T>>,
+}
+
+// SAFETY: The rdma_cm functions used here may be called from any thread;
+// the context's `T` is `Send + Sync`.
+unsafe impl<T: CmHandler> Send for CmId<T> {}
+// SAFETY: `&CmId` only reads the id's fields through the shim.
+unsafe impl<T: CmHandler> Sync for CmId<T> {}
+
+impl<T: CmHandler> CmId<T> {
+    /// Creates an id whose events go to the `T` set on its context.
     pub fn new() -> Result<Self> {
-        let ctx = KBox::into_raw(KBox::new(CmCtx::new(), GFP_KERNEL)?);
+        let ctx = KBox::into_raw(KBox::new(CmCtx::<T>::new(), GFP_KERNEL)?);
         // SAFETY: `ctx` is a valid context for the handler until the id is
         // destroyed (`Drop`).
         let id = unsafe { ffi::alock_rdma_create_id(ctx.cast::<c_void>()) };
@@ -128,7 +219,7 @@ impl CmId {
     /// [`CmId::release_to_cm`].
     pub unsafe fn adopt(id: *mut ffi::rdma_cm_id) -> Result<Self> {
         let id = NonNull::new(id).ok_or(EINVAL)?;
-        let ctx = KBox::into_raw(KBox::new(CmCtx::new(), GFP_KERNEL)?);
+        let ctx = KBox::into_raw(KBox::new(CmCtx::<T>::new(), GFP_KERNEL)?);
         // SAFETY: The handler mutex of `id` is held (the caller runs in
         // its handler), so no other event reads the context meanwhile.
         unsafe { ffi::alock_rdma_set_context(id.as_ptr(), ctx.cast::<c_void>()) };
@@ -155,7 +246,7 @@ impl CmId {
     }
 
     /// The handler's context.
-    pub fn ctx(&self) -> &CmCtx {
+    pub fn ctx(&self) -> &CmCtx<T> {
         // SAFETY: Owned by `self`, freed in `Drop`.
         unsafe { self.ctx.as_ref() }
     }
@@ -199,7 +290,7 @@ impl CmId {
     }
 }
 
-impl Drop for CmId {
+impl<T: CmHandler> Drop for CmId<T> {
     fn drop(&mut self) {
         // SAFETY: We own the id; after this returns no handler runs for it,
         // so its context may go.  A QP on it is not destroyed here: its
@@ -208,14 +299,5 @@ impl Drop for CmId {
             ffi::alock_rdma_destroy_id(self.as_ptr());
             drop(KBox::from_raw(self.ctx.as_ptr()));
         }
-    }
-}
-
-/// Converts a uapi node address.
-pub fn raw_addr(a: &crate::uapi::AlockNodeAddr) -> RawAddr {
-    RawAddr {
-        family: a.family,
-        port: a.port,
-        addr: a.addr,
     }
 }

@@ -1,0 +1,129 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The cluster commands of `/dev/alock` (`ALOCK_IOC_CLUSTER_JOIN`,
+//! `_LEAVE`, `_STATUS`): checks the uapi structures, converts them to and
+//! from the kernel-side types of [`crate::rdma`], and calls it.
+
+use kernel::prelude::*;
+
+use crate::rdma::{self, Config, NodeAddr, PeerState};
+use crate::uapi::*;
+
+// The uapi's node limit is the transport's.
+const _: () = assert!(rdma::MAX_NODES == ALOCK_CLUSTER_MAX_NODES as usize);
+
+/// `AF_INET`.
+const AF_INET: u16 = 2;
+/// `AF_INET6`.
+const AF_INET6: u16 = 10;
+
+fn validate_addr(a: &AlockNodeAddr) -> bool {
+    a.reserved == 0
+        && a.port != 0
+        && (a.family == AF_INET6 || (a.family == AF_INET && a.addr[4..].iter().all(|&b| b == 0)))
+}
+
+fn validate(a: &AlockClusterJoin) -> Result {
+    let n = a.nr_nodes as usize;
+    let ok = (1..=ALOCK_CLUSTER_MAX_NODES as usize).contains(&n)
+        && a.node_id < a.nr_nodes
+        && (ALOCK_CLUSTER_MIN_WINDOW..=ALOCK_CLUSTER_MAX_WINDOW).contains(&a.window_size)
+        && a.window_size % 4096 == 0
+        && a.flags & !ALOCK_CLUSTER_FLAGS == 0
+        && (1..=ALOCK_CLUSTER_MAX_TIMEOUT_MS).contains(&a.timeout_ms)
+        && (a.op_timeout_ms == 0 || (10..=60_000).contains(&a.op_timeout_ms))
+        && a.reserved == [0, 0]
+        && a.nodes[..n].iter().all(validate_addr)
+        && a.nodes[n..].iter().all(|x| {
+            x.family == 0 && x.port == 0 && x.reserved == 0 && x.addr.iter().all(|&b| b == 0)
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(EINVAL)
+    }
+}
+
+/// The transport's configuration of a checked join.
+fn config(a: &AlockClusterJoin) -> Config {
+    Config {
+        node_id: a.node_id,
+        nr_nodes: a.nr_nodes,
+        window_size: a.window_size,
+        loopback: a.flags & ALOCK_CLUSTER_LOOPBACK != 0,
+        timeout_ms: a.timeout_ms,
+        op_timeout_ms: a.op_timeout_ms,
+        nodes: a.nodes.map(|n| NodeAddr {
+            family: n.family,
+            port: n.port,
+            addr: n.addr,
+        }),
+    }
+}
+
+/// `ALOCK_IOC_CLUSTER_JOIN`.
+pub fn join(args: &AlockClusterJoin) -> Result {
+    validate(args)?;
+    rdma::join(&config(args))
+}
+
+/// `ALOCK_IOC_CLUSTER_LEAVE`.
+pub fn leave() -> Result {
+    rdma::leave()
+}
+
+/// `enum alock_peer_state` of a connection's state.
+fn peer_state(s: PeerState) -> u32 {
+    match s {
+        PeerState::Absent => ALOCK_PEER_NONE,
+        PeerState::Connecting => ALOCK_PEER_CONNECTING,
+        PeerState::Up => ALOCK_PEER_UP,
+        PeerState::Failed => ALOCK_PEER_FAILED,
+        PeerState::Closed => ALOCK_PEER_CLOSED,
+        PeerState::ThisNode => ALOCK_PEER_SELF,
+    }
+}
+
+/// `ALOCK_IOC_CLUSTER_STATUS`.
+pub fn status(s: &mut AlockClusterStatus) -> Result {
+    if s.flags & !ALOCK_STATUS_PROBE != 0 {
+        return Err(EINVAL);
+    }
+    let flags = s.flags;
+    let st = rdma::status(flags & ALOCK_STATUS_PROBE != 0);
+    // SAFETY: All-zero is a valid `AlockClusterStatus` (plain integers).
+    *s = unsafe { core::mem::zeroed() };
+    s.flags = flags;
+    s.nr_devices = st.nr_devices;
+    let Some(c) = st.cluster else {
+        return Ok(());
+    };
+    s.joined = 1;
+    s.node_id = c.node_id;
+    s.nr_nodes = c.nr_nodes;
+    s.window_size = c.window_size;
+    s.cluster_flags = if c.loopback {
+        ALOCK_CLUSTER_LOOPBACK
+    } else {
+        0
+    };
+    s.device = c.device;
+    for (out, p) in s
+        .peers
+        .iter_mut()
+        .zip(c.peers.iter())
+        .take(c.nr_nodes as usize)
+    {
+        out.node = p.node;
+        out.state = peer_state(p.state);
+        out.ops = p.ops;
+        out.errors = p.errors;
+        out.last_error = p.last_error;
+        out.rkey = p.rkey;
+        out.remote_len = p.remote_len;
+        if out.state == ALOCK_PEER_UP {
+            s.nr_up += 1;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,742 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The connection to one peer node (or to this node, for loopback): its
+//! states, its set-up and READY handshake, failure handling and teardown.
+//!
+//! * here: [`Peer`], its states and the wire format of the handshake (the
+//!   CM private data [`Hello`] and the READY message), the CM events of
+//!   its id ([`CmHandler`]), the handshake steps, failure handling,
+//!   teardown, [`PeerStatus`];
+//! * [`ops`]: the verbs a connection that is up offers (READ, WRITE,
+//!   [`Peer::write_read`], compare-and-swap, fetch-and-add, messages), its
+//!   scratch slots and how the issuer waits ([`Wait`]).
+//!
+//! [`super::cluster`] creates peers and drives their handshakes.
+//!
+//! Each connection registers the window for its peer with a REG_MR work
+//! request into a memory region of its own (remote read, write and
+//! atomics), so each peer has its own rkey; the rkey, address and length
+//! travel in the CM private data.  Only after the REG_MR completed does a
+//! node send its peer a READY message, and a connection is *up* once both
+//! READYs were exchanged: no peer can touch a window before it is
+//! registered for it.
+//!
+//! A verb waits for its completion by polling the connection's CQ (never
+//! sleeping).  A completion error other than a flush, a failed post, or a
+//! verb outlasting the join's `op_timeout_ms` marks the connection failed;
+//! the cluster's reaper thread (every 20 ms) then moves its QP to the error
+//! state, waits until every verb in flight completed (flushed), and frees
+//! the QP, MR, CQ and cm_id.  The peer stays in the table as failed, and
+//! verbs to it fail with `ENOTCONN` at once.  The RC ACK timeout is set to
+//! 134 ms with 5 retries, so a peer that stops answering fails the verbs
+//! in flight within about 0.8 s, or `op_timeout_ms`, whichever is first.
+
+use core::cell::UnsafeCell;
+use core::ffi::c_void;
+use core::ptr::null_mut;
+use core::sync::atomic::{
+    AtomicBool, AtomicI32, AtomicPtr, AtomicU32, AtomicU64,
+    Ordering::{AcqRel, Acquire, Relaxed, Release, SeqCst},
+};
+
+use kernel::{bindings, prelude::*, sync::Arc};
+
+use super::cm::{CmHandler, CmId};
+use super::ffi::{self, cm_event};
+use super::verbs::{self, check, Comp, Cq, Device, DmaBuf, Mr, Pd, Qp};
+use crate::support::util::errno;
+
+pub mod ops;
+
+pub use ops::{relax, Wait, Xfer};
+
+/// Verbs in flight per connection (one scratch slot each).
+const NSLOTS: usize = 64;
+/// Bytes of scratch per slot (atomics' results, control messages).
+const SLOT_BYTES: usize = 64;
+/// Receive buffers for messages (two-sided SEND/RECV) per connection.
+const NMSG: usize = 32;
+/// Largest message.
+pub const MSG_BYTES: usize = SLOT_BYTES;
+/// Scratch layout: NSLOTS slots, the READY send and receive buffers, then
+/// the message receive buffers.
+const CTRL_SEND_OFF: usize = NSLOTS * SLOT_BYTES;
+const CTRL_RECV_OFF: usize = CTRL_SEND_OFF + SLOT_BYTES;
+const MSG_OFF: usize = CTRL_RECV_OFF + SLOT_BYTES;
+const SCRATCH_BYTES: usize = MSG_OFF + NMSG * SLOT_BYTES;
+/// Send queue: the slots, REG_MR, READY and ib_drain_qp's marker.
+const SEND_WR: u32 = NSLOTS as u32 + 4;
+/// Receive queue: READY, the messages, ib_drain_qp's marker.
+const RECV_WR: u32 = NMSG as u32 + 2;
+const CQ_ENTRIES: u32 = SEND_WR + RECV_WR + 4;
+/// Local ACK timeout exponent: 4.096 us * 2^15 = 134 ms.
+const ACK_TIMEOUT: u8 = 15;
+/// Outstanding RDMA READs/atomics per QP, each direction (capped by the device).
+const RD_DEPTH: u32 = 16;
+/// Address and route resolution timeout.
+pub(super) const RESOLVE_MS: i32 = 2000;
+
+pub(super) const HELLO_MAGIC: u32 = 0x414c_4b31;
+const READY_MAGIC: u32 = 0x414c_4b52;
+pub(super) const HELLO_VERSION: u16 = 1;
+
+const CTRL_REG: usize = 0;
+const CTRL_SEND: usize = 1;
+const CTRL_RECV: usize = 2;
+
+// Connection states.
+/// Active: resolving and connecting; passive: accepted.
+const S_NEW: u32 = 0;
+/// The CM reported ESTABLISHED.
+const S_ESTABLISHED: u32 = 1;
+/// REG_MR posted.
+const S_REGISTERING: u32 = 2;
+/// READY sent, waiting for the peer's.
+const S_HANDSHAKE: u32 = 3;
+/// Usable.
+const S_UP: u32 = 4;
+/// Set-up failed before it was up (the active side tries again).
+const S_RETRY: u32 = 5;
+/// Lost after it was up.
+const S_FAILED: u32 = 6;
+/// Disconnected by the peer, or by this node's leave.
+const S_CLOSED: u32 = 7;
+
+/// CM private data of the connect request and of the reply.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+pub(super) struct Hello {
+    /// `HELLO_MAGIC`.
+    pub(super) magic: u32,
+    /// The sender's node id.
+    pub(super) from: u16,
+    /// The receiver's node id.
+    pub(super) to: u16,
+    /// Nodes in the cluster.
+    pub(super) nodes: u16,
+    /// `HELLO_VERSION`.
+    pub(super) version: u16,
+    /// The sender's window, registered for the receiver.
+    pub(super) rkey: u32,
+    /// Its address.
+    pub(super) iova: u64,
+    /// Its length.
+    pub(super) len: u64,
+}
+
+/// The READY message.
+#[repr(C)]
+#[derive(Clone, Copy, Default)]
+struct Ready {
+    magic: u32,
+    node: u32,
+}
+
+/// Reads a `T` from private data of at least its size.
+pub(super) fn read_pdata<T: Copy + Default>(p: *const c_void, len: u8) -> Option<T> {
+    if p.is_null() || (len as usize) < core::mem::size_of::<T>() {
+        return None;
+    }
+    // SAFETY: The CM's private data is valid for `len` bytes, which cover
+    // a `T` (checked); `T` is plain data, any bytes are valid.
+    Some(unsafe { core::ptr::read_unaligned(p.cast::<T>()) })
+}
+
+/// Views a plain `repr(C)` value as bytes.
+fn bytes_of<T>(v: &T) -> &[u8] {
+    // SAFETY: `v` is `size_of::<T>()` initialised bytes (the callers' types
+    // have no padding).
+    unsafe { core::slice::from_raw_parts((v as *const T).cast::<u8>(), core::mem::size_of::<T>()) }
+}
+
+/// The state of a connection, as [`Peer::status`] reports it.
+#[derive(Clone, Copy, Default, PartialEq, Eq, Debug)]
+pub enum PeerState {
+    /// No connection to that node.
+    #[default]
+    Absent,
+    /// Being set up.
+    Connecting,
+    /// Usable.
+    Up,
+    /// Failed (set-up failed or it was lost).
+    Failed,
+    /// Disconnected by the peer, or by this node's leave.
+    Closed,
+    /// This node itself, without loopback.
+    ThisNode,
+}
+
+/// What one connection reports.
+#[derive(Clone, Copy, Default)]
+pub struct PeerStatus {
+    /// The peer's node id.
+    pub node: u32,
+    /// Its state.
+    pub state: PeerState,
+    /// Verbs completed.
+    pub ops: u64,
+    /// Verbs failed.
+    pub errors: u64,
+    /// Why the connection went down (negative errno) or 0.
+    pub last_error: i32,
+    /// The peer's rkey for this node.
+    pub rkey: u32,
+    /// Size of the peer's window.
+    pub remote_len: u64,
+}
+
+/// This node's side of every connection: what a new [`Peer`] takes from
+/// the cluster.
+pub(super) struct Local<'a> {
+    /// This node.
+    pub(super) me: u32,
+    /// Nodes in the cluster.
+    pub(super) nodes: u32,
+    /// The RDMA device.
+    pub(super) dev: Device,
+    /// The cluster's PD.
+    pub(super) pd: &'a Pd,
+    /// Its local DMA lkey.
+    pub(super) lkey: u32,
+    /// This node's window.
+    pub(super) window: &'a Arc<DmaBuf>,
+    /// Longest wait for one verb.
+    pub(super) op_timeout_ns: i64,
+}
+
+/// The connection to one peer node (or to this node, for loopback).
+pub struct Peer {
+    node: u32,
+    me: u32,
+    active: bool,
+    state: AtomicU32,
+    /// Negative errno of what took the connection down, or 0.
+    error: AtomicI32,
+    /// Set once teardown started.
+    torn: AtomicBool,
+    /// Whether it was ever up.
+    was_up: AtomicBool,
+    /// Verbs between `enter` and their completion.
+    inflight: AtomicU32,
+    /// The cm_id; written before its first event, taken by `teardown`.
+    id: UnsafeCell<Option<CmId<Peer>>>,
+    /// Written at creation, taken by `teardown` after the id and QP.
+    cq: UnsafeCell<Option<Cq>>,
+    /// This node's window registered for the peer (same rule as `cq`).
+    mr: UnsafeCell<Option<Mr>>,
+    /// The QP, set by the CM handler that creates it.
+    qp: AtomicPtr<ffi::ib_qp>,
+    cq_ptr: *mut ffi::ib_cq,
+    pd: *mut ffi::ib_pd,
+    lkey: u32,
+    dev: Device,
+    hello: Hello,
+    window: Arc<DmaBuf>,
+    remote_iova: AtomicU64,
+    remote_len: AtomicU64,
+    remote_rkey: AtomicU32,
+    scratch: DmaBuf,
+    slots: [Comp; NSLOTS],
+    free: AtomicU64,
+    ctrl: [Comp; 3],
+    /// Message receives, consumed in posting order from `mhead`.
+    mrecv: [Comp; NMSG],
+    mhead: AtomicU32,
+    /// Set while one caller consumes messages.
+    mbusy: AtomicBool,
+    ops: AtomicU64,
+    errors: AtomicU64,
+    op_timeout_ns: i64,
+}
+
+// SAFETY: The raw pointers are the PD and CQ, usable from any thread and
+// kept alive by the teardown protocol (`inflight`, `torn`); the cells are
+// written only before the id's first event or by the one `teardown`.
+unsafe impl Send for Peer {}
+// SAFETY: As above.
+unsafe impl Sync for Peer {}
+
+impl Peer {
+    /// A new connection to `node`, the `active` side (which connects) or
+    /// the passive one (which accepted).
+    pub(super) fn new(c: &Local<'_>, node: u32, active: bool) -> Result<Arc<Self>> {
+        let cq = Cq::new(c.dev, CQ_ENTRIES)?;
+        let mr = Mr::new(c.pd, c.window)?;
+        let scratch = DmaBuf::new(c.dev, SCRATCH_BYTES)?;
+        let hello = Hello {
+            magic: HELLO_MAGIC,
+            from: c.me as u16,
+            to: node as u16,
+            nodes: c.nodes as u16,
+            version: HELLO_VERSION,
+            rkey: mr.rkey(),
+            iova: mr.iova(),
+            len: mr.len(),
+        };
+        let cq_ptr = cq.as_ptr();
+        Ok(Arc::new(
+            Self {
+                node,
+                me: c.me,
+                active,
+                state: AtomicU32::new(S_NEW),
+                error: AtomicI32::new(0),
+                torn: AtomicBool::new(false),
+                was_up: AtomicBool::new(false),
+                inflight: AtomicU32::new(0),
+                id: UnsafeCell::new(None),
+                cq: UnsafeCell::new(Some(cq)),
+                mr: UnsafeCell::new(Some(mr)),
+                qp: AtomicPtr::new(null_mut()),
+                cq_ptr,
+                pd: c.pd.as_ptr(),
+                lkey: c.lkey,
+                dev: c.dev,
+                hello,
+                window: c.window.clone(),
+                remote_iova: AtomicU64::new(0),
+                remote_len: AtomicU64::new(0),
+                remote_rkey: AtomicU32::new(0),
+                scratch,
+                slots: [const { Comp::new() }; NSLOTS],
+                free: AtomicU64::new(u64::MAX),
+                ctrl: [const { Comp::new() }; 3],
+                mrecv: [const { Comp::new() }; NMSG],
+                mhead: AtomicU32::new(0),
+                mbusy: AtomicBool::new(false),
+                ops: AtomicU64::new(0),
+                errors: AtomicU64::new(0),
+                op_timeout_ns: c.op_timeout_ns,
+            },
+            GFP_KERNEL,
+        )?)
+    }
+
+    /// The peer's node id.
+    pub fn node(&self) -> u32 {
+        self.node
+    }
+
+    /// Size of the peer's window.
+    pub fn remote_len(&self) -> u64 {
+        self.remote_len.load(Relaxed)
+    }
+
+    /// Whether verbs may be posted.
+    pub fn is_up(&self) -> bool {
+        self.state.load(Acquire) == S_UP
+    }
+
+    /// Gives the connection its cm_id.
+    pub(super) fn set_id(&self, id: CmId<Peer>) {
+        // SAFETY: Called once, before the id can deliver an event that
+        // reads the cell (no resolve/accept has been started on it yet).
+        unsafe { *self.id.get() = Some(id) };
+    }
+
+    /// The connection's cm_id, until teardown.
+    pub(super) fn id(&self) -> Option<&CmId<Peer>> {
+        // SAFETY: Shared reads happen only while `teardown` has not taken
+        // it (callers hold `inflight` or run before teardown can start).
+        unsafe { (*self.id.get()).as_ref() }
+    }
+
+    /// Records the peer's window (from its hello).
+    pub(super) fn set_remote(&self, h: &Hello) {
+        self.remote_iova.store(h.iova, Relaxed);
+        self.remote_rkey.store(h.rkey, Relaxed);
+        self.remote_len.store(h.len, Release);
+    }
+
+    /// Records why the connection went down and marks it `to` (failed or
+    /// closed) unless it already is down; before it was up, `S_RETRY`.
+    fn down(&self, to: u32, e: Error) {
+        let _ = self
+            .error
+            .compare_exchange(0, e.to_errno(), AcqRel, Relaxed);
+        let mut s = self.state.load(Acquire);
+        loop {
+            let new = match s {
+                S_FAILED | S_CLOSED | S_RETRY => return,
+                S_UP => to,
+                _ => S_RETRY,
+            };
+            match self.state.compare_exchange(s, new, AcqRel, Acquire) {
+                Ok(_) => return,
+                Err(cur) => s = cur,
+            }
+        }
+    }
+
+    /// Marks the connection failed (see `down`).
+    pub(super) fn fail(&self, e: Error) {
+        self.down(S_FAILED, e);
+    }
+
+    fn advance(&self, from: u32, to: u32) -> bool {
+        self.state
+            .compare_exchange(from, to, AcqRel, Acquire)
+            .is_ok()
+    }
+
+    /// Whether it is down and not torn down yet.
+    pub(super) fn needs_teardown(&self) -> bool {
+        matches!(self.state.load(Acquire), S_RETRY | S_FAILED | S_CLOSED)
+            && !self.torn.load(Acquire)
+    }
+
+    /// Creates the QP on `id` (inside its CM handler) and posts the READY
+    /// receive.
+    fn create_qp(&self, id: *mut ffi::rdma_cm_id) -> Result {
+        // SAFETY: `id` is the handler's id; the PD and CQ are alive (the
+        // peer is not torn down: the handler checked, and teardown destroys
+        // the id, waiting for this handler, before it frees them).
+        check(unsafe {
+            ffi::alock_rdma_create_qp(id, self.pd, self.cq_ptr, SEND_WR, RECV_WR, ACK_TIMEOUT)
+        })?;
+        // SAFETY: The id has a QP now.
+        let qp = unsafe { ffi::alock_rdma_id_qp(id) };
+        self.qp.store(qp, Release);
+        let c = &self.ctrl[CTRL_RECV];
+        c.reset();
+        // SAFETY: The QP is valid; the record and buffer live as long as
+        // the peer, which outlives the QP (teardown order).
+        check(unsafe {
+            ffi::alock_rdma_post_recv(
+                qp,
+                c.as_ptr(),
+                self.scratch.dma(CTRL_RECV_OFF),
+                self.lkey,
+                SLOT_BYTES as u32,
+            )
+        })?;
+        // Behind READY (the first message a peer sends) in the queue.
+        for i in 0..NMSG {
+            self.post_msg_recv(qp, i)?;
+        }
+        Ok(())
+    }
+
+    fn post_msg_recv(&self, qp: *mut ffi::ib_qp, i: usize) -> Result {
+        let c = &self.mrecv[i];
+        c.reset();
+        // SAFETY: As in `create_qp`: the QP is valid (set-up, or inside
+        // `enter`), the record and buffer outlive it.
+        check(unsafe {
+            ffi::alock_rdma_post_recv(
+                qp,
+                c.as_ptr(),
+                self.scratch.dma(MSG_OFF + i * SLOT_BYTES),
+                self.lkey,
+                SLOT_BYTES as u32,
+            )
+        })
+    }
+
+    fn depth(&self) -> u8 {
+        let info = self.dev.info();
+        core::cmp::min(
+            RD_DEPTH,
+            core::cmp::min(info.max_qp_init_rd_atom, info.max_qp_rd_atom),
+        )
+        .max(1) as u8
+    }
+
+    /// ROUTE_RESOLVED: the QP, then the connect request with our hello.
+    fn on_route_resolved(&self, id: *mut ffi::rdma_cm_id) -> Result {
+        // SAFETY: The handler's id.
+        let dev = unsafe { ffi::alock_rdma_id_device(id) };
+        if dev != self.dev.as_ptr() {
+            return Err(errno(bindings::EADDRNOTAVAIL));
+        }
+        self.create_qp(id)?;
+        // SAFETY: The handler's id, with a QP; `hello` is plain data that
+        // the CM copies.
+        check(unsafe {
+            ffi::alock_rdma_connect_locked(
+                id,
+                (&self.hello as *const Hello).cast::<c_void>(),
+                core::mem::size_of::<Hello>() as u8,
+                self.depth(),
+            )
+        })
+    }
+
+    /// Accepts the connection request `id` (inside the listener's
+    /// handler, on the request's id): the QP, then the reply with our
+    /// hello.
+    pub(super) fn accept(&self, id: *mut ffi::rdma_cm_id) -> Result {
+        self.create_qp(id).and_then(|()| {
+            // SAFETY: The handler's id with its QP; `hello` is copied.
+            check(unsafe {
+                ffi::alock_rdma_accept(
+                    id,
+                    (&self.hello as *const Hello).cast::<c_void>(),
+                    core::mem::size_of::<Hello>() as u8,
+                    self.depth(),
+                )
+            })
+        })
+    }
+
+    /// After a failed [`Peer::accept`], still in the handler: destroys the
+    /// QP created on `id`, if any (the CM destroys the id next).
+    pub(super) fn abort_accept(&self, id: &CmId<Peer>) {
+        if !id.qp().is_null() {
+            // SAFETY: In the id's handler; the CM destroys the id next.
+            unsafe { ffi::alock_rdma_destroy_qp(id.as_ptr()) };
+            self.qp.store(null_mut(), Release);
+        }
+    }
+
+    /// Whether teardown started.
+    pub(super) fn is_torn(&self) -> bool {
+        self.torn.load(Acquire)
+    }
+
+    /// Whether it was ever up.
+    pub(super) fn was_up(&self) -> bool {
+        self.was_up.load(Acquire)
+    }
+
+    /// Advances the READY handshake; process context (join, reaper).
+    pub(super) fn progress(&self) {
+        let qp = self.qp.load(Acquire);
+        match self.state.load(Acquire) {
+            S_ESTABLISHED => {
+                let c = &self.ctrl[CTRL_REG];
+                c.reset();
+                let mr = {
+                    // SAFETY: Not torn down (state is not down), so the MR is there.
+                    let mr = unsafe { &*self.mr.get() };
+                    mr.as_ref().map_or(null_mut(), |m| m.as_ptr())
+                };
+                // SAFETY: The QP and MR are valid while the peer is not torn
+                // down (only this process-context caller tears it down).
+                let r = check(unsafe { ffi::alock_rdma_post_reg_mr(qp, c.as_ptr(), mr) });
+                match r {
+                    Ok(()) => {
+                        self.advance(S_ESTABLISHED, S_REGISTERING);
+                    }
+                    Err(e) => self.fail(e),
+                }
+            }
+            S_REGISTERING => {
+                // SAFETY: The CQ is alive (not torn down).
+                unsafe { ffi::alock_rdma_poll(self.cq_ptr) };
+                let c = &self.ctrl[CTRL_REG];
+                if !c.is_done() {
+                    return;
+                }
+                if c.status() != ffi::IB_WC_SUCCESS {
+                    return self.fail(verbs::wc_error(c.status()));
+                }
+                let msg = Ready {
+                    magic: READY_MAGIC,
+                    node: self.me,
+                };
+                if self.scratch.write(CTRL_SEND_OFF, bytes_of(&msg)).is_err() {
+                    return self.fail(EINVAL);
+                }
+                let s = &self.ctrl[CTRL_SEND];
+                s.reset();
+                // SAFETY: As above; the buffer lives as long as the peer.
+                let r = check(unsafe {
+                    ffi::alock_rdma_post_send(
+                        qp,
+                        s.as_ptr(),
+                        self.scratch.dma(CTRL_SEND_OFF),
+                        self.lkey,
+                        core::mem::size_of::<Ready>() as u32,
+                    )
+                });
+                match r {
+                    Ok(()) => {
+                        self.advance(S_REGISTERING, S_HANDSHAKE);
+                    }
+                    Err(e) => self.fail(e),
+                }
+            }
+            S_HANDSHAKE => {
+                // SAFETY: As above.
+                unsafe { ffi::alock_rdma_poll(self.cq_ptr) };
+                let (s, r) = (&self.ctrl[CTRL_SEND], &self.ctrl[CTRL_RECV]);
+                for c in [s, r] {
+                    if c.is_done() && c.status() != ffi::IB_WC_SUCCESS {
+                        return self.fail(verbs::wc_error(c.status()));
+                    }
+                }
+                if !(s.is_done() && r.is_done()) {
+                    return;
+                }
+                let mut buf = [0u8; core::mem::size_of::<Ready>()];
+                let ok = r.byte_len() as usize >= buf.len()
+                    && self.scratch.read(CTRL_RECV_OFF, &mut buf).is_ok()
+                    && read_pdata::<Ready>(buf.as_ptr().cast(), buf.len() as u8)
+                        .is_some_and(|m| m.magic == READY_MAGIC && m.node == self.node);
+                if !ok {
+                    return self.fail(errno(bindings::EPROTO));
+                }
+                if self.advance(S_HANDSHAKE, S_UP) {
+                    self.was_up.store(true, Release);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Frees the connection's resources (process context, once): the QP
+    /// goes to the error state, every verb in flight completes (flushed),
+    /// then the cm_id, QP, MR and CQ are freed in that order.
+    pub(super) fn teardown(&self) {
+        if self.torn.swap(true, SeqCst) {
+            return;
+        }
+        // New verbs see a state that is not up.
+        self.down(S_CLOSED, errno(bindings::ESHUTDOWN));
+        if let Some(id) = self.id() {
+            id.disconnect();
+        }
+        let qp = self.qp.load(Acquire);
+        if !qp.is_null() {
+            // SAFETY: The QP is valid until destroyed below.
+            let _ = unsafe { ffi::alock_rdma_qp_error(qp) };
+        }
+        let mut waited = 0u32;
+        while self.inflight.load(SeqCst) != 0 {
+            // SAFETY: The CQ is alive until freed below.
+            unsafe { ffi::alock_rdma_poll(self.cq_ptr) };
+            // SAFETY: Process context.
+            unsafe { bindings::usleep_range_state(100, 200, bindings::TASK_UNINTERRUPTIBLE) };
+            waited += 1;
+            if waited % 20_000 == 0 {
+                pr_warn!(
+                    "rdma: node {}: verbs still in flight after {} s\n",
+                    self.node,
+                    waited / 10_000
+                );
+            }
+        }
+        // SAFETY: Only this (single) teardown takes the cells; no verb is
+        // in flight and none can start.
+        let (id, mr, cq) = unsafe {
+            (
+                (*self.id.get()).take(),
+                (*self.mr.get()).take(),
+                (*self.cq.get()).take(),
+            )
+        };
+        // The id first: afterwards no handler runs (so none creates a QP).
+        drop(id);
+        // SAFETY: The id is destroyed; nothing else destroys the QP.
+        drop(unsafe { Qp::from_raw(self.qp.swap(null_mut(), AcqRel)) });
+        drop(mr);
+        drop(cq);
+    }
+
+    fn peer_state(&self) -> PeerState {
+        match self.state.load(Acquire) {
+            S_UP => PeerState::Up,
+            S_RETRY | S_FAILED => PeerState::Failed,
+            S_CLOSED => PeerState::Closed,
+            _ => PeerState::Connecting,
+        }
+    }
+
+    /// Why the connection went down (0 if up, or closed by our leave).
+    fn last_error(&self) -> i32 {
+        let e = self.error.load(Relaxed);
+        if e == errno(bindings::ESHUTDOWN).to_errno() {
+            0
+        } else {
+            e
+        }
+    }
+
+    /// What the connection reports: state, verbs completed and failed,
+    /// why it went down, the peer's window.
+    pub(super) fn status(&self) -> PeerStatus {
+        PeerStatus {
+            node: self.node,
+            state: self.peer_state(),
+            ops: self.ops.load(Relaxed),
+            errors: self.errors.load(Relaxed),
+            last_error: self.last_error(),
+            rkey: self.remote_rkey.load(Relaxed),
+            remote_len: self.remote_len(),
+        }
+    }
+}
+
+impl CmHandler for Peer {
+    /// CM events of this connection's id (the handler mutex is held).
+    unsafe fn on_event(
+        &self,
+        id: *mut ffi::rdma_cm_id,
+        event: i32,
+        status: i32,
+        pdata: *const c_void,
+        plen: u8,
+    ) {
+        if self.torn.load(Acquire) {
+            return;
+        }
+        let setup = |r: Result| {
+            if let Err(e) = r {
+                self.down(S_FAILED, e);
+            }
+        };
+        match event {
+            cm_event::ADDR_RESOLVED => {
+                // SAFETY: The handler's id.
+                setup(check(unsafe {
+                    ffi::alock_rdma_resolve_route(id, RESOLVE_MS)
+                }));
+            }
+            cm_event::ROUTE_RESOLVED => setup(self.on_route_resolved(id)),
+            cm_event::ESTABLISHED => {
+                if self.active {
+                    match read_pdata::<Hello>(pdata, plen) {
+                        Some(h)
+                            if h.magic == HELLO_MAGIC
+                                && u32::from(h.from) == self.node
+                                && u32::from(h.to) == self.me =>
+                        {
+                            self.set_remote(&h)
+                        }
+                        _ => return self.down(S_FAILED, errno(bindings::EPROTO)),
+                    }
+                }
+                self.advance(S_NEW, S_ESTABLISHED);
+            }
+            cm_event::ADDR_ERROR
+            | cm_event::ROUTE_ERROR
+            | cm_event::CONNECT_ERROR
+            | cm_event::UNREACHABLE
+            | cm_event::REJECTED => {
+                let e = if status < 0 {
+                    Error::from_errno(status)
+                } else {
+                    errno(bindings::ECONNREFUSED)
+                };
+                self.down(S_FAILED, e);
+            }
+            cm_event::DISCONNECTED => self.down(S_CLOSED, errno(bindings::ECONNRESET)),
+            cm_event::DEVICE_REMOVAL => self.down(S_FAILED, ENODEV),
+            _ => {}
+        }
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        // Only memory is left after `teardown` (so the last reference may
+        // go in any context).  Every peer in a table is torn down before
+        // the table lets go of it; one dropped without a teardown (a failed
+        // set-up, in process context) frees its MR and CQ here.
+        if !self.torn.load(Relaxed) {
+            self.teardown();
+        }
+    }
+}

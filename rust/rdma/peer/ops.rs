@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The verbs of a connection that is up: RDMA READ and WRITE,
+//! [`Peer::write_read`], compare-and-swap, fetch-and-add and two-sided
+//! messages; the scratch slot each verb owns, the in-flight count that
+//! keeps the connection's resources alive, and the wait for a completion
+//! ([`Wait`], the op timeout).
+
+use core::ffi::c_int;
+use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release, SeqCst};
+
+use kernel::{bindings, prelude::*};
+
+use super::super::ffi;
+use super::super::verbs::{self, check, Comp};
+use super::{Peer, MSG_BYTES, MSG_OFF, NMSG, SLOT_BYTES, S_UP};
+use crate::support::cpu::cpu_relax;
+use crate::support::util::{errno, now_ns};
+
+/// How the issuer of a verb waits for its completion.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Wait {
+    /// Poll and spin: any context, atomic included.
+    Spin,
+    /// Poll and `yield()` between polls: only for callers that may
+    /// schedule (process context, no spinlock, no RCU read side).  With a
+    /// software provider (rxe) on few CPUs this lets the provider's work
+    /// items run, which complete the verb.
+    Yield,
+}
+
+/// One pause of a caller that polls memory (a lock word, a descriptor)
+/// with the given wait policy: `yield()` for [`Wait::Yield`] where the CPU
+/// may be given away, else `cpu_relax()`.
+pub fn relax(w: Wait) {
+    // SAFETY: `Wait::Yield` is the caller's promise that it may schedule;
+    // the shim also checks `preemptible()`.
+    unsafe { ffi::alock_rdma_relax(w == Wait::Yield) };
+}
+
+/// One transfer between this node's window and a peer's.
+#[derive(Clone, Copy)]
+pub struct Xfer {
+    /// Offset in the peer's window.
+    pub remote: u64,
+    /// Offset in this node's window.
+    pub local: u64,
+    /// Bytes.
+    pub len: u32,
+}
+
+/// A verb in flight (keeps the connection's resources alive).
+struct Inflight<'a>(&'a Peer);
+
+impl Drop for Inflight<'_> {
+    fn drop(&mut self) {
+        self.0.inflight.fetch_sub(1, SeqCst);
+    }
+}
+
+/// A scratch slot owned by one verb.
+struct Slot<'a> {
+    peer: &'a Peer,
+    idx: usize,
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        self.peer.free.fetch_or(1 << self.idx, Release);
+    }
+}
+
+impl Peer {
+    /// Sends a message (at most [`MSG_BYTES`]) to the peer's receive
+    /// queue (two-sided), waiting for its completion.
+    pub fn send_msg(&self, msg: &[u8], w: Wait) -> Result {
+        if msg.is_empty() || msg.len() > MSG_BYTES {
+            return Err(EINVAL);
+        }
+        let _g = self.enter()?;
+        let s = self.slot();
+        let c = &self.slots[s.idx];
+        c.reset();
+        let off = s.idx * SLOT_BYTES;
+        self.scratch.write(off, msg)?;
+        let start = now_ns();
+        // SAFETY: Inside `enter`: the QP is valid; the slot's buffer and
+        // record belong to this send until `s` drops, after its completion.
+        self.post_result(unsafe {
+            ffi::alock_rdma_post_send(
+                self.qp.load(Acquire),
+                c.as_ptr(),
+                self.scratch.dma(off),
+                self.lkey,
+                msg.len() as u32,
+            )
+        })?;
+        self.wait(c, start, w)
+    }
+
+    /// The next message the peer sent, if one arrived: copied to `out`,
+    /// its length returned, its buffer posted again.  One consumer at a
+    /// time: a concurrent call gets `None`.  Never sleeps.
+    pub fn poll_msg(&self, out: &mut [u8; MSG_BYTES]) -> Result<Option<usize>> {
+        let _g = self.enter()?;
+        if self.mbusy.swap(true, Acquire) {
+            return Ok(None);
+        }
+        let r = (|| {
+            // SAFETY: Inside `enter`: the CQ is alive.
+            unsafe { ffi::alock_rdma_poll(self.cq_ptr) };
+            let i = self.mhead.load(Relaxed) as usize;
+            let c = &self.mrecv[i];
+            if !c.is_done() {
+                return Ok(None);
+            }
+            if c.status() != ffi::IB_WC_SUCCESS {
+                let e = verbs::wc_error(c.status());
+                self.fail(e);
+                return Err(e);
+            }
+            let n = core::cmp::min(c.byte_len() as usize, MSG_BYTES);
+            self.scratch.read(MSG_OFF + i * SLOT_BYTES, &mut out[..n])?;
+            self.post_msg_recv(self.qp.load(Acquire), i)
+                .inspect_err(|&e| self.fail(e))?;
+            self.mhead.store(((i + 1) % NMSG) as u32, Relaxed);
+            Ok(Some(n))
+        })();
+        self.mbusy.store(false, Release);
+        r
+    }
+
+    fn enter(&self) -> Result<Inflight<'_>> {
+        self.inflight.fetch_add(1, SeqCst);
+        let g = Inflight(self);
+        if self.state.load(SeqCst) != S_UP {
+            return Err(errno(bindings::ENOTCONN));
+        }
+        Ok(g)
+    }
+
+    fn slot(&self) -> Slot<'_> {
+        loop {
+            let f = self.free.load(Acquire);
+            if f == 0 {
+                // SAFETY: Called inside `enter`: the CQ is alive.
+                unsafe { ffi::alock_rdma_poll(self.cq_ptr) };
+                cpu_relax();
+                continue;
+            }
+            let idx = f.trailing_zeros() as usize;
+            if self
+                .free
+                .compare_exchange(f, f & !(1 << idx), AcqRel, Relaxed)
+                .is_ok()
+            {
+                return Slot { peer: self, idx };
+            }
+        }
+    }
+
+    /// Polls until `c` completes; marks the connection failed on an error
+    /// or when the verb outlasts the op timeout (the reaper then flushes
+    /// the QP, so the wait ends).
+    fn wait(&self, c: &Comp, start: i64, w: Wait) -> Result {
+        let deadline = start + self.op_timeout_ns;
+        let mut timed_out = false;
+        while !c.is_done() {
+            // SAFETY: Inside `enter`: the CQ is alive.
+            unsafe { ffi::alock_rdma_poll(self.cq_ptr) };
+            if !timed_out && now_ns() > deadline {
+                timed_out = true;
+                self.fail(errno(bindings::ETIMEDOUT));
+            }
+            relax(w);
+        }
+        let st = c.status();
+        if st == ffi::IB_WC_SUCCESS && !timed_out {
+            self.ops.fetch_add(1, Relaxed);
+            return Ok(());
+        }
+        self.errors.fetch_add(1, Relaxed);
+        let e = if timed_out {
+            errno(bindings::ETIMEDOUT)
+        } else {
+            verbs::wc_error(st)
+        };
+        if st != ffi::IB_WC_WR_FLUSH_ERR {
+            self.fail(e);
+        }
+        Err(e)
+    }
+
+    fn remote(&self, off: u64, len: u64, align: u64) -> Result<(u64, u32)> {
+        if off % align != 0 {
+            return Err(EINVAL);
+        }
+        match off.checked_add(len) {
+            Some(end) if end <= self.remote_len.load(Acquire) => {}
+            _ => return Err(ERANGE),
+        }
+        Ok((
+            self.remote_iova.load(Relaxed) + off,
+            self.remote_rkey.load(Relaxed),
+        ))
+    }
+
+    fn post_result(&self, r: c_int) -> Result {
+        check(r).inspect_err(|&e| {
+            self.errors.fetch_add(1, Relaxed);
+            self.fail(e);
+        })
+    }
+
+    fn rw(&self, write: bool, remote_off: u64, local_off: u64, len: u32, w: Wait) -> Result {
+        if len == 0 {
+            return Err(EINVAL);
+        }
+        match local_off.checked_add(u64::from(len)) {
+            Some(end) if end <= self.window.len() as u64 => {}
+            _ => return Err(ERANGE),
+        }
+        let (raddr, rkey) = self.remote(remote_off, u64::from(len), 1)?;
+        let _g = self.enter()?;
+        let s = self.slot();
+        let c = &self.slots[s.idx];
+        c.reset();
+        if write {
+            self.window
+                .sync_for_device(local_off as usize, len as usize);
+        }
+        let start = now_ns();
+        let qp = self.qp.load(Acquire);
+        // SAFETY: Inside `enter`: the QP is valid; the window range is
+        // checked and mapped; `c` outlives the completion (`wait`).
+        self.post_result(unsafe {
+            ffi::alock_rdma_post_rw(
+                qp,
+                c.as_ptr(),
+                write,
+                self.window.dma(local_off as usize),
+                self.lkey,
+                len,
+                raddr,
+                rkey,
+            )
+        })?;
+        self.wait(c, start, w)?;
+        if !write {
+            self.window.sync_for_cpu(local_off as usize, len as usize);
+        }
+        Ok(())
+    }
+
+    /// An RDMA WRITE `wr` (this node's window to the peer's) and in the
+    /// same round trip an RDMA READ `rd` (the peer's window to this
+    /// node's): both posted at once, the READ
+    /// executed by the peer after the WRITE (RC requests are executed in
+    /// order), so it sees what the WRITE wrote.
+    pub fn write_read(&self, wr: Xfer, rd: Xfer, w: Wait) -> Result {
+        let (wremote, wlocal, wlen) = (wr.remote, wr.local, wr.len);
+        let (rremote, rlocal, rlen) = (rd.remote, rd.local, rd.len);
+        let wl = self.window.len() as u64;
+        for (off, len) in [(wlocal, wlen), (rlocal, rlen)] {
+            match off.checked_add(u64::from(len)) {
+                Some(end) if len > 0 && end <= wl => {}
+                _ => return Err(ERANGE),
+            }
+        }
+        let (wa, rkey) = self.remote(wremote, u64::from(wlen), 1)?;
+        let (ra, _) = self.remote(rremote, u64::from(rlen), 1)?;
+        let _g = self.enter()?;
+        let (s1, s2) = (self.slot(), self.slot());
+        let (c1, c2) = (&self.slots[s1.idx], &self.slots[s2.idx]);
+        c1.reset();
+        c2.reset();
+        self.window.sync_for_device(wlocal as usize, wlen as usize);
+        let qp = self.qp.load(Acquire);
+        let start = now_ns();
+        // SAFETY: Inside `enter`: the QP is valid; the window ranges are
+        // checked and mapped; `c1`, `c2` outlive their completions.
+        self.post_result(unsafe {
+            ffi::alock_rdma_post_rw(
+                qp,
+                c1.as_ptr(),
+                true,
+                self.window.dma(wlocal as usize),
+                self.lkey,
+                wlen,
+                wa,
+                rkey,
+            )
+        })?;
+        // SAFETY: As above.
+        let r = self.post_result(unsafe {
+            ffi::alock_rdma_post_rw(
+                qp,
+                c2.as_ptr(),
+                false,
+                self.window.dma(rlocal as usize),
+                self.lkey,
+                rlen,
+                ra,
+                rkey,
+            )
+        });
+        let r1 = self.wait(c1, start, w);
+        r?;
+        let r2 = self.wait(c2, start, w);
+        r1?;
+        r2?;
+        self.window.sync_for_cpu(rlocal as usize, rlen as usize);
+        Ok(())
+    }
+
+    /// RDMA READ of `len` bytes at `remote_off` of the peer's window into
+    /// this node's window at `local_off`.
+    pub fn read(&self, remote_off: u64, local_off: u64, len: u32, w: Wait) -> Result {
+        self.rw(false, remote_off, local_off, len, w)
+    }
+
+    /// RDMA WRITE of `len` bytes of this node's window at `local_off` to
+    /// the peer's window at `remote_off`.
+    pub fn write(&self, remote_off: u64, local_off: u64, len: u32, w: Wait) -> Result {
+        self.rw(true, remote_off, local_off, len, w)
+    }
+
+    /// One verb whose 8-byte result lands in a scratch slot.
+    fn scratch_verb(&self, raddr: u64, rkey: u32, op: u8, a: u64, b: u64, w: Wait) -> Result<u64> {
+        let _g = self.enter()?;
+        let s = self.slot();
+        let c = &self.slots[s.idx];
+        c.reset();
+        let off = s.idx * SLOT_BYTES;
+        let laddr = self.scratch.dma(off);
+        let qp = self.qp.load(Acquire);
+        let start = now_ns();
+        // SAFETY: Inside `enter`: the QP is valid; the slot's buffer and
+        // record belong to this verb until `s` drops, after the completion.
+        let r = unsafe {
+            match op {
+                0 => {
+                    ffi::alock_rdma_post_rw(qp, c.as_ptr(), false, laddr, self.lkey, 8, raddr, rkey)
+                }
+                1 => ffi::alock_rdma_post_atomic(
+                    qp,
+                    c.as_ptr(),
+                    true,
+                    laddr,
+                    self.lkey,
+                    raddr,
+                    rkey,
+                    a,
+                    b,
+                ),
+                _ => ffi::alock_rdma_post_atomic(
+                    qp,
+                    c.as_ptr(),
+                    false,
+                    laddr,
+                    self.lkey,
+                    raddr,
+                    rkey,
+                    a,
+                    0,
+                ),
+            }
+        };
+        self.post_result(r)?;
+        self.wait(c, start, w)?;
+        self.scratch.sync_for_cpu(off, 8);
+        Ok(self.scratch.word(off).load(Relaxed))
+    }
+
+    /// Reads the 8-byte word at `remote_off` (8-aligned) of the peer's
+    /// window.
+    pub fn read_u64(&self, remote_off: u64, w: Wait) -> Result<u64> {
+        let (raddr, rkey) = self.remote(remote_off, 8, 8)?;
+        self.scratch_verb(raddr, rkey, 0, 0, 0, w)
+    }
+
+    /// Atomic compare-and-swap of the word at `remote_off` (8-aligned):
+    /// if it equals `expect` it becomes `new`; returns the old value.
+    pub fn compare_and_swap(&self, remote_off: u64, expect: u64, new: u64, w: Wait) -> Result<u64> {
+        let (raddr, rkey) = self.remote(remote_off, 8, 8)?;
+        self.scratch_verb(raddr, rkey, 1, expect, new, w)
+    }
+
+    /// Atomic fetch-and-add on the word at `remote_off` (8-aligned);
+    /// returns the old value.
+    pub fn fetch_and_add(&self, remote_off: u64, add: u64, w: Wait) -> Result<u64> {
+        let (raddr, rkey) = self.remote(remote_off, 8, 8)?;
+        self.scratch_verb(raddr, rkey, 2, add, 0, w)
+    }
+}
