@@ -52,6 +52,29 @@ t "uapi header compiles alone (C99, pedantic)" \
 t "uapi header compiles as C++" \
 	g++ -fsyntax-only -Wall -Werror -Iinclude/uapi -include linux/alock.h -x c++ /dev/null
 
+# The layout of README.md: layers import downwards, no circles, files
+# split by concern; and the checker must catch the old tree's circles.
+t "rust/: layers import only downwards, no circles, no file over 800 lines" \
+	scripts/check-layers.py rust
+layers_catch() {
+	local d
+	d=$(mktemp -d)
+	mkdir -p "$d/dlock" "$d/support"
+	printf 'use super::b::X;\n' >"$d/dlock/a.rs"
+	printf 'use super::a::Y;\n' >"$d/dlock/b.rs"
+	printf 'use crate::uapi::Z;\n' >"$d/support/c.rs"
+	printf '// uapi\n' >"$d/uapi.rs"
+	local rc=1
+	if ! scripts/check-layers.py "$d" >"$d/out" &&
+		grep -q 'circle: dlock::a, dlock::b' "$d/out" &&
+		grep -q 'upward: support::c -> uapi' "$d/out"; then
+		rc=0
+	fi
+	rm -rf "$d"
+	return $rc
+}
+t "layer checker catches a circle and an upward import" layers_catch
+
 # The splat detector must catch each sample and pass a clean log.
 for f in tests/host/splats/*.log; do
 	t "splat detector catches $(basename "$f" .log)" not scripts/check-splats.sh "$f"
