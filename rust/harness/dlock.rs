@@ -5,12 +5,12 @@
 //! under them: mutual exclusion, progress and acquire latency, for ALock
 //! and its competitors.
 
-use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, Ordering::Relaxed};
+use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::Relaxed};
 
 use kernel::{prelude::*, sync::Arc};
 
 use crate::dlock::{table, unlock_all, Handle, Held, Kind, Table, MAX_HELD};
-use crate::harness::run::{spread, Timed};
+use crate::harness::run::{spread, Failures, Timed};
 use crate::rdma::Wait;
 use crate::support::kthread::{Job, Placement};
 use crate::support::util::{kvec_from_fn, next_rand, now_ns, percentile};
@@ -33,8 +33,7 @@ struct RunJob {
     remote_ops: AtomicU64,
     errors: AtomicU64,
     increments: AtomicU64,
-    failures: AtomicU64,
-    first_error: AtomicI32,
+    failures: Failures,
     finished: AtomicU32,
     per_thread: KVec<AtomicU64>,
     /// `[thread][local = 0, remote = 1][SAMPLES]` acquire latencies.
@@ -43,13 +42,6 @@ struct RunJob {
 }
 
 impl RunJob {
-    fn fail(&self, e: Error) {
-        self.failures.fetch_add(1, Relaxed);
-        let _ = self
-            .first_error
-            .compare_exchange(0, e.to_errno(), Relaxed, Relaxed);
-    }
-
     fn pick(&self, rng: &mut u64, local: bool) -> u32 {
         let t = &*self.t;
         let set = if local {
@@ -119,7 +111,7 @@ impl Job for RunJob {
         let mut h = match self.t.handle(self.wait, self.timeout_ms) {
             Ok(h) => h,
             Err(e) => {
-                self.fail(e);
+                self.failures.record(e);
                 self.finished.fetch_add(1, Relaxed);
                 return;
             }
@@ -146,7 +138,7 @@ impl Job for RunJob {
                     }
                 }
                 Err(e) => {
-                    self.fail(e);
+                    self.failures.record(e);
                     break;
                 }
             }
@@ -206,8 +198,7 @@ pub fn run(a: &mut AlockDlockRun) -> Result {
         remote_ops: AtomicU64::new(0),
         errors: AtomicU64::new(0),
         increments: AtomicU64::new(0),
-        failures: AtomicU64::new(0),
-        first_error: AtomicI32::new(0),
+        failures: Failures::default(),
         finished: AtomicU32::new(0),
         per_thread: kvec_from_fn(n, || AtomicU64::new(0))?,
         samples: kvec_from_fn(n * 2 * SAMPLES, || AtomicU64::new(0))?,
@@ -222,8 +213,8 @@ pub fn run(a: &mut AlockDlockRun) -> Result {
     a.remote_ops = job.remote_ops.load(Relaxed);
     a.errors = job.errors.load(Relaxed);
     a.increments = job.increments.load(Relaxed);
-    a.failures = job.failures.load(Relaxed);
-    a.first_error = job.first_error.load(Relaxed);
+    a.failures = job.failures.count();
+    a.first_error = job.failures.first();
     let per_thread = spread(&job.per_thread, |x| x);
     (a.min_thread_ops, a.max_thread_ops) = (per_thread.min, per_thread.max);
     for (which, out) in [0usize, 1].iter().zip([

@@ -4,7 +4,7 @@
 //! (`ALOCK_IOC_RDMA_OP`), contended increments (`ALOCK_IOC_RDMA_STRESS`)
 //! and verb latency/throughput (`ALOCK_IOC_RDMA_BENCH`).
 
-use core::sync::atomic::{AtomicI32, AtomicU32, AtomicU64, Ordering::Relaxed};
+use core::sync::atomic::{AtomicU32, AtomicU64, Ordering::Relaxed};
 
 use kernel::{
     bindings,
@@ -13,7 +13,7 @@ use kernel::{
     uaccess::{UserPtr, UserSlice},
 };
 
-use crate::harness::run::Timed;
+use crate::harness::run::{Failures, Timed};
 use crate::rdma::{cluster, Cluster, Peer, Wait};
 use crate::support::kthread::{Job, Placement};
 use crate::support::util::errno;
@@ -90,23 +90,15 @@ struct StressJob {
     done: AtomicU64,
     attempts: AtomicU64,
     misses: AtomicU64,
-    errors: AtomicU64,
-    first_error: AtomicI32,
+    errors: Failures,
 }
 
 impl StressJob {
-    fn error(&self, e: Error) {
-        self.errors.fetch_add(1, Relaxed);
-        let _ = self
-            .first_error
-            .compare_exchange(0, e.to_errno(), Relaxed, Relaxed);
-    }
-
     fn body(&self) {
         let p = &*self.peer;
         let mut expect = match p.read_u64(self.off, Wait::Yield) {
             Ok(v) => v,
-            Err(e) => return self.error(e),
+            Err(e) => return self.errors.record(e),
         };
         let mut made = 0u32;
         while made < self.increments && !self.stop.load(Relaxed) && now_ns() < self.deadline {
@@ -125,7 +117,7 @@ impl StressJob {
                     self.misses.fetch_add(1, Relaxed);
                     expect = old;
                 }
-                Err(e) => return self.error(e),
+                Err(e) => return self.errors.record(e),
             }
         }
         self.done.fetch_add(u64::from(made), Relaxed);
@@ -167,8 +159,7 @@ pub fn stress(a: &mut AlockRdmaStress) -> Result {
         done: AtomicU64::new(0),
         attempts: AtomicU64::new(0),
         misses: AtomicU64::new(0),
-        errors: AtomicU64::new(0),
-        first_error: AtomicI32::new(0),
+        errors: Failures::default(),
     };
     let n = a.threads;
     let done = || job.finished.load(Relaxed) == n;
@@ -177,8 +168,8 @@ pub fn stress(a: &mut AlockRdmaStress) -> Result {
     a.done = job.done.load(Relaxed);
     a.attempts = job.attempts.load(Relaxed);
     a.cas_misses = job.misses.load(Relaxed);
-    a.errors = job.errors.load(Relaxed);
-    a.first_error = job.first_error.load(Relaxed);
+    a.errors = job.errors.count();
+    a.first_error = job.errors.first();
     out.status()
 }
 

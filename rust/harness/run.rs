@@ -19,7 +19,7 @@
 //! and finds their extremes) and ends with [`Outcome::status`]: `EINTR`,
 //! with the results so far, if a signal came.
 
-use core::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering::Relaxed};
 use kernel::{bindings, prelude::*};
 
 use crate::support::kthread::{run_threads, Job, Placement};
@@ -196,4 +196,32 @@ pub fn spread<T>(stats: &[T], field: impl Fn(&T) -> &AtomicU64) -> Spread {
             max: s.max.max(c),
         },
     )
+}
+
+/// The failed operations of a run's threads: how many, and the errno of
+/// the first one (what `first_error` of a uapi result reports).
+#[derive(Default)]
+pub struct Failures {
+    count: AtomicU64,
+    first: AtomicI32,
+}
+
+impl Failures {
+    /// Counts `e`; keeps its errno if it is the first failure.
+    pub fn record(&self, e: Error) {
+        self.count.fetch_add(1, Relaxed);
+        let _ = self
+            .first
+            .compare_exchange(0, e.to_errno(), Relaxed, Relaxed);
+    }
+
+    /// Failures so far.
+    pub fn count(&self) -> u64 {
+        self.count.load(Relaxed)
+    }
+
+    /// The negative errno of the first failure, or 0.
+    pub fn first(&self) -> i32 {
+        self.first.load(Relaxed)
+    }
 }
