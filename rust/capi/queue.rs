@@ -4,7 +4,7 @@
 //!
 //! Each C lock object is a handle (`struct { void *impl; }`) to a pinned,
 //! boxed Rust lock.  The functions here are `#[no_mangle] extern "C"`; the
-//! C glue (`rust/alock_shim.c`) exports them with `EXPORT_SYMBOL_GPL`.  A
+//! C file beside this one (`exports.c`) exports them with `EXPORT_SYMBOL_GPL`.  A
 //! C holder unlocks explicitly, so the guard's state is parked inside the
 //! lock's own data between lock and unlock (only the holder touches it).
 

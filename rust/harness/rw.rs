@@ -23,7 +23,7 @@ use crate::sync::prwlock::{self, PrwCore, Prwlock, WAKE_SEQUENTIAL};
 use crate::uapi::*;
 use crate::{new_brlock, new_prwlock};
 
-/// An opaque `struct alock_rwbase` of `rust/rw_baselines.c`.
+/// An opaque `struct alock_rwbase` of `rw_baselines.c` (beside this file).
 #[repr(C)]
 pub struct RwBase {
     _opaque: [u8; 0],

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The stock reader-writer locks that prwlock is compared with, wrapped for
- * rust/rwstress.rs (their init and fast paths are macros or inlines), and
+ * rust/harness/rw.rs (their init and fast paths are macros or inlines), and
  * the read-side cost loop, run in C so that every lock pays the same
  * single call per operation (rcu_read_lock() is one call to
  * __rcu_read_lock() on PREEMPT_RCU; prwlock_read_lock() is one call).

@@ -56,7 +56,7 @@
 //!   locks), prwlock's baseline.  No C API.  Front end:
 //!   `ALOCK_IOC_RWSTRESS`.  Tests: `rust/harness/rw.rs`.  Docs:
 //!   `Documentation/prwlock.rst`, `Documentation/benchmarks.rst`.
-//! * [`lockmgr`] (`rust/sync/lockmgr.rs`): picotm-style lock manager
+//! * [`lockmgr`] (`rust/sync/lockmgr/`): picotm-style lock manager
 //!   (record reader/writer locks, transactions, exclusive mode, waiting
 //!   queues).  No C API.  Front end: `ALOCK_IOC_TXN`.  Tests:
 //!   `rust/harness/txn.rs`.  Docs: `Documentation/lockmgr.rst`.
