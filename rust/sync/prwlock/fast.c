@@ -22,7 +22,8 @@
  *   R2  wpending == 0 ?                  smp_load_acquire()
  *       ... the read side ...
  *   R5  passive -= 1                     smp_store_release()
- *   R4  seen = READ_ONCE(version)        smp_store_release() (report)
+ *   R4  seen = version                   smp_load_acquire() of version,
+ *                                        smp_store_release() of seen (report)
  *
  * and, on a failed R2, the back-off R5 and R4 at once.  The scheduler's
  * conversion of a switched-out reader (patch 0002, prw_sched_out()):
@@ -41,8 +42,8 @@
  *   not read a CPU's passive count (W5) before it has seen that CPU's
  *   report R4 of the new version (W4, load-acquire).  R4's release orders
  *   every earlier access of the CPU, R1 of every reader already in, before
- *   the report; a reader that gets in after the report reads W1 (see the
- *   TSO note below).  The report comes from an unlock, a back-off, or the
+ *   the report; a reader that gets in after the report reads W1 (R4's
+ *   acquire, below).  The report comes from an unlock, a back-off, or the
  *   IPI handler alock_prw_ipi_report(), which reports for the code it
  *   interrupted.
  * - R2's acquire pairs with the writer's release of wpending = 0 in
@@ -60,16 +61,20 @@
  *   preemption disabled, and by the scheduler switching that task out on
  *   the same CPU: it needs no ordering.
  *
- * Where x86-TSO is assumed: a reader that gets in after its CPU reported
- * by itself (unlock or back-off, not an IPI) must read wpending = 1.  Its
- * R2 is program-ordered after the report's READ_ONCE(version), which read
- * the writer's store-release of version (after W1).  The LKMM does not
- * order those two loads (the store-release R4 in between orders earlier
- * accesses only); x86 does not reorder loads with older loads, so R2 reads
- * W1.  Through an IPI no such assumption is needed (the IPI's queueing is
- * fully ordered on both sides; see raw.rs).  On x86 the release stores and
- * acquire loads above are plain moves: the fast paths contain no fence and
- * no locked instruction.
+ * - R4's acquire load of version: a reader that gets in after its CPU
+ *   reported must read wpending = 1.  The report's load of version
+ *   returned v, so it read from the writer's store-release W2, which is
+ *   po-after W1; as a load-acquire it orders the CPU's later R2 after it,
+ *   so R2 reads W1 (release -> acquire, then po).  A plain READ_ONCE()
+ *   would leave the two loads unordered in the LKMM (on RISC-V, Power,
+ *   Arm): a reader could then read wpending = 0 while the writer, having
+ *   seen the report, reads passive = 0 and enters too.  The litmus tests
+ *   Documentation/litmus/prwlock-report*.litmus and the loom models in
+ *   tools/prwlock-model/ show the run with the old load and its absence
+ *   with the acquire.  Through an IPI the order comes from the IPI's
+ *   queueing as well (see raw.rs).  On x86 a load-acquire and a
+ *   store-release are plain moves: the fast paths contain no fence and no
+ *   locked instruction.
  */
 #include <linux/export.h>
 #include <linux/errno.h>
@@ -83,11 +88,15 @@
 
 #include "glue.h"
 
-/* Reports the current version for this CPU. */
+/* Reports the current version for this CPU (R4). */
 static __always_inline void prw_report(struct prwlock *l, struct prwlock_pcpu *pc)
 {
-	/* Release: the writer that sees it sees this CPU's passive counts. */
-	smp_store_release(&pc->seen, READ_ONCE(l->version));
+	/*
+	 * Acquire: this CPU's later loads of wpending (R2) come after the
+	 * writer's W1.  Release: its earlier passive counts (R1) come before
+	 * the report the writer reads in W4.  See the top of this file.
+	 */
+	smp_store_release(&pc->seen, smp_load_acquire(&l->version));
 }
 
 /*
@@ -268,6 +277,12 @@ void alock_prw_ipi_wake(void *info)
 	struct prwlock *l = info;
 
 	wake_up_all(&this_cpu_ptr(l->pcpu)->wq);
+	/*
+	 * The last access to the lock: prwlock_destroy() frees it once it reads
+	 * 0 (acquire).  atomic_dec() is unordered; the barrier orders the
+	 * wake-up's accesses to the queue before the decrement.
+	 */
+	smp_mb__before_atomic();
 	atomic_dec(&l->wake_pending);
 }
 

@@ -32,8 +32,8 @@
 //!
 //! The reader's fast path (`R1` passive += 1, a plain store, then `R2`
 //! load-acquire of `wpending`) and the writer (`W1` store, `W5` load) form
-//! the store-buffering pattern, which the LKMM (and x86-TSO: a store may
-//! pass a later load) only forbids with a full barrier on both sides.
+//! the store-buffering pattern, which the LKMM (and x86-TSO too: a store
+//! may pass a later load) only forbids with a full barrier on both sides.
 //! The reader has none; the version consensus replaces it:
 //!
 //! * **A reader that got in before its CPU reported is seen by `W5`.**  A
@@ -49,20 +49,16 @@
 //!   the scheduler's conversion `C2` (after `C1`, the `active` increment,
 //!   so `W6` sees it).
 //! * **A reader that gets in after its CPU reported sees `W1`.**  The
-//!   report's `READ_ONCE(version)` returned `v`, so it read from `W2`, a
-//!   store-release po-after `W1`.  For the CPU's later `R2` to read `W1`
-//!   the load of `version` must be ordered before the later load of
-//!   `wpending`.  Through an IPI it is: `smp_call_function_many()` queues
-//!   the request with a fully ordered `llist_add()` after `W3`, and the
-//!   target dequeues it with a fully ordered `llist_del_all()` before the
-//!   handler runs, so every later access on that CPU follows `W1`.  For a
-//!   CPU that reported by itself (unlock or back-off) nothing but program
-//!   order links the `version` load with a later `wpending` load: the LKMM
-//!   does not order two loads to different locations here, **x86-TSO
-//!   does** (loads are not reordered with older loads).  This is the one
-//!   place the fast path relies on TSO; a weakly ordered architecture
-//!   would need `smp_load_acquire()` of `version` in `prw_report()` (or an
-//!   `smp_rmb()` after it).
+//!   report's load of `version` (a load-acquire, `R4` in `fast.c`)
+//!   returned `v`, so it read from `W2`, a store-release po-after `W1`:
+//!   release -> acquire, and the CPU's po-later `R2` reads `W1` (or a later
+//!   value).  Through an IPI the order also comes from the IPI itself:
+//!   `smp_call_function_many()` queues the request with a fully ordered
+//!   `llist_add()` after `W3`, and the target dequeues it with a fully
+//!   ordered `llist_del_all()` before the handler runs.  (Before the
+//!   load-acquire, a `READ_ONCE()` there left the two loads unordered in the
+//!   LKMM and correct only on x86-TSO; `Documentation/litmus/` and the loom
+//!   models in `tools/prwlock-model/` show the difference.)
 //! * The writer's own CPU has no passive reader (a reader switched out for
 //!   the writer was converted), so the writer reports for it with a plain
 //!   store-release; a reader that runs there later runs after a context
@@ -99,14 +95,14 @@
 //! mutex after it, sees it in `W6`.
 //!
 //! Teardown: a wake-up IPI's last access to the lock is its
-//! `atomic_dec(&wake_pending)` in `alock_prw_ipi_wake()`, and [`destroy`]
-//! waits for 0 with a load-acquire before it frees.  `atomic_dec()` is
-//! unordered in the LKMM, so the handler's earlier `wake_up_all()` (its
-//! unlock of the queue's lock) is ordered before the decrement only
-//! because x86's locked decrement is a full barrier: **the second
-//! reliance on x86-TSO** (elsewhere it would need
-//! `smp_mb__before_atomic()`).
-//!
+//! `atomic_dec(&wake_pending)` in `alock_prw_ipi_wake()`, after
+//! `smp_mb__before_atomic()`, so the handler's `wake_up_all()` (its unlock
+//! of the queue's lock) is ordered before the decrement; [`destroy`] waits
+//! for 0 with a load-acquire before it frees (release -> acquire through
+//! the barrier: the LKMM's fence-release pattern).  A bare `atomic_dec()`
+//! is unordered in the LKMM and was correct only on x86, whose locked
+//! decrement is a full barrier.
+
 //! # Crossings between Rust and C
 //!
 //! A write acquisition runs: [`Prwlock::write`](super::Prwlock::write)
