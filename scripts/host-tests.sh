@@ -31,7 +31,7 @@ t "checkpatch: C and headers" "$kdir/scripts/checkpatch.pl" --no-tree --quiet --
 	--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES -f rust/inject_warn.c rust/inject_warn.h rust/sync/prwlock/glue.h rust/hooks/prwlock_mm.h rust/harness/rw_baselines.h \
 	include/uapi/linux/alock.h include/linux/alock.h include/linux/prwlock.h \
 	tests/kmod/alock_ctest.c tests/kmod/alock_dltest.c rust/sync/prwlock/fast.c rust/hooks/prwlock_torture.c \
-	rust/harness/rw_baselines.c rust/hooks/prwlock_mm.c
+	rust/harness/rw_baselines.c rust/harness/prw_irq.c rust/harness/prw_irq.h rust/hooks/prwlock_mm.c
 # The C glue exports functions defined in Rust, so EXPORT_SYMBOL cannot
 # follow a C definition there.
 t "checkpatch: C glue" "$kdir/scripts/checkpatch.pl" --no-tree --quiet --strict \

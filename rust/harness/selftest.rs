@@ -8,7 +8,7 @@
 //! must detect a lock that does not exclude).
 
 use core::{
-    ffi::c_void,
+    ffi::{c_int, c_void},
     sync::atomic::{AtomicU32, AtomicU64, Ordering},
 };
 use kernel::{bindings, ioctl, prelude::*};
@@ -20,7 +20,7 @@ use crate::support::kthread::{run_threads, Job, Placement};
 use crate::support::util::errno;
 use crate::sync::lock::{Backend, Lock, QueueOrder};
 use crate::sync::mrlock::{RawMrLock, Scheme};
-use crate::sync::prwlock::{task_holds, PrwReadGuard, Prwlock, IPIS};
+use crate::sync::prwlock::{task_holds, PrwCore, PrwReadGuard, Prwlock, IPIS};
 use crate::uapi::*;
 use crate::{new_abql_lock, new_mcs_lock, new_multi_lock, new_prwlock, new_ticket_lock};
 
@@ -61,7 +61,7 @@ impl Checker {
 pub type Test = (&'static str, fn() -> TestResult);
 
 /// The self-tests, in id order (id = index + 1).
-pub const TESTS: [Test; 11] = [
+pub const TESTS: [Test; 12] = [
     ("abi_table", test_abi_table),
     ("percpu_ipi", test_percpu_ipi),
     ("kthread_bound", test_kthread_bound),
@@ -73,6 +73,7 @@ pub const TESTS: [Test; 11] = [
     ("prwlock_semantics", test_prwlock_semantics),
     ("prwlock_sched_conversion", test_prwlock_conversion),
     ("prwlock_ipi_consensus", test_prwlock_ipi),
+    ("prwlock_irq_trylock", test_prwlock_irq_trylock),
 ];
 
 /// Runs test `id` (1-based) and fills in `out`.
@@ -509,5 +510,37 @@ fn test_prwlock_ipi() -> TestResult {
     drop(l.write());
     let sent = IPIS.load(Ordering::Relaxed) - before;
     c.check(sent == others, "one IPI to each other online CPU")?;
+    Ok(c.checks)
+}
+
+extern "C" {
+    /// `prw_irq.c`: a read trylock of `l` from a hard interrupt (0: refused).
+    fn alock_prw_irq_trylock(l: *mut PrwCore) -> c_int;
+}
+
+/// A read trylock in a hard interrupt is refused (it would record the hold
+/// in the interrupted task's table), and leaves the lock as it was.
+fn test_prwlock_irq_trylock() -> TestResult {
+    let mut c = Checker::new("prwlock_irq_trylock");
+    let l = KBox::pin_init(new_prwlock!(0u64, "selftest_prw_irq"), GFP_KERNEL)?;
+    // SAFETY: `l` is initialised, not held by this task, and outlives the
+    // call, which waits for its irq_work.
+    let r = unsafe { alock_prw_irq_trylock(l.as_raw()) };
+    c.check(
+        r != -(bindings::EINVAL as c_int),
+        "the irq_work ran in hard-irq context",
+    )?;
+    c.check(r == 0, "read trylock refused in hard-irq context")?;
+    c.check(
+        task_holds() == (0, 0),
+        "no hold recorded for the interrupted task",
+    )?;
+    let g = l.try_read();
+    c.check(g.is_some(), "read trylock works in task context")?;
+    drop(g);
+    c.check(
+        l.try_write().is_some(),
+        "no read hold left behind: the write side is free",
+    )?;
     Ok(c.checks)
 }
