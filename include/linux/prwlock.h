@@ -18,9 +18,15 @@
  * Rules: both sides may sleep (process context only); the read side may
  * sleep, be preempted and migrate while holding the lock; read locks are
  * not recursive (a writer in between would deadlock; lockdep reports it);
- * unlock in the task that locked.  Writers are served FIFO among
- * themselves (a mutex); a writer first lets in the readers that waited for
- * the previous writer, so neither side starves.
+ * unlock in the task that locked.  The trylocks are for task context too:
+ * a hold is recorded in the current task, so prwlock_read_trylock() in an
+ * interrupt warns once and fails.  Writers are serialised by a mutex (in
+ * the mutex's order, which is not strictly FIFO); a writer first lets in
+ * the readers that waited for the previous writer, so neither side
+ * starves.  A write trylock announces itself before it can fail, so a
+ * failed one can make concurrent read trylocks fail too.  The lock does not
+ * protect its own lifetime: prwlock_destroy() only when no task holds it
+ * or waits for it.
  *
  * See Documentation/prwlock.rst.  The code is in rust/sync/prwlock/:
  * fast.c (read side, write entry) and raw.rs (the rest), whose tops hold
