@@ -200,8 +200,13 @@ impl<L: RwLockOps> RwJob<'_, L> {
         let a = &self.a;
         let blocking = a.flags & (ALOCK_RW_SLEEP | ALOCK_RW_YIELD | ALOCK_RW_MIGRATE) != 0;
         let every = u64::from(a.sleep_every.max(1));
+        let cpus_read = a.flags & ALOCK_RW_CPUS_READ != 0;
         loop {
             let nap = blocking && ops % every == 0;
+            if cpus_read {
+                // SAFETY: Process context; released after the read section.
+                unsafe { bindings::cpus_read_lock() };
+            }
             self.lock.read(|| {
                 let c0 = cpu();
                 let (seq, e) = self.check();
@@ -227,6 +232,10 @@ impl<L: RwLockOps> RwJob<'_, L> {
                     migrations += 1;
                 }
             });
+            if cpus_read {
+                // SAFETY: Taken above, in this thread.
+                unsafe { bindings::cpus_read_unlock() };
+            }
             ops += 1;
             if ops % 16 == 0 && self.stop.due() {
                 break;

@@ -656,7 +656,7 @@ static unsigned int rw_id(const char *name)
 
 /*
  * rwstress LOCK READERS WRITERS MS [unbound] [sleep=N|yield=N|migrate=N]
- *          [seqwake] [rspins=N] [wspins=N] [pause=US]
+ *          [seqwake] [cpusread] [rspins=N] [wspins=N] [pause=US]
  */
 static int cmd_rwstress(int fd, int argc, char **argv)
 {
@@ -677,6 +677,8 @@ static int cmd_rwstress(int fd, int argc, char **argv)
 			a.flags |= ALOCK_RW_UNBOUND;
 		else if (!strcmp(argv[i], "seqwake"))
 			a.flags |= ALOCK_RW_SEQ_WAKE;
+		else if (!strcmp(argv[i], "cpusread"))
+			a.flags |= ALOCK_RW_CPUS_READ;
 		else if (!strncmp(argv[i], "sleep=", 6))
 			a.flags |= ALOCK_RW_SLEEP, a.sleep_every = atoi(argv[i] + 6);
 		else if (!strncmp(argv[i], "yield=", 6))
@@ -692,11 +694,12 @@ static int cmd_rwstress(int fd, int argc, char **argv)
 		else
 			return 2;
 	}
-	snprintf(what, sizeof(what), "rwstress %s %ur/%uw%s%s%s%s", argv[0], a.readers,
+	snprintf(what, sizeof(what), "rwstress %s %ur/%uw%s%s%s%s%s", argv[0], a.readers,
 		 a.writers, a.flags & ALOCK_RW_UNBOUND ? " unbound" : "",
 		 a.flags & ALOCK_RW_SLEEP ? " sleeping" : "",
 		 a.flags & ALOCK_RW_YIELD ? " yielding" : "",
-		 a.flags & ALOCK_RW_MIGRATE ? " migrating" : "");
+		 a.flags & ALOCK_RW_MIGRATE ? " migrating" : "",
+		 a.flags & ALOCK_RW_CPUS_READ ? " under cpus_read_lock" : "");
 	r = xioctl(fd, ALOCK_IOC_RWSTRESS, &a);
 	if (r) {
 		tap(0, "%s: %s", what, strerror(-r));

@@ -259,14 +259,22 @@ prwlock_tests() {
 	locktorture_test
 }
 
-# CPU 1 goes offline and online repeatedly while prwlock is stressed.
+# CPU 1 goes offline and online repeatedly while prwlock is stressed: with
+# sleeping readers, then with readers that hold cpus_read_lock() around
+# their read sections (a writer that waited for the hotplug lock could
+# deadlock with them; the run must finish).
 hotplug_test() {
+	hotplug_run sleep=20
+	hotplug_run sleep=20 cpusread
+}
+
+hotplug_run() { # rwstress options...
 	f=/sys/devices/system/cpu/cpu1/online
 	if [ ! -w $f ]; then
-		skip "prwlock under CPU hotplug" "no hot-pluggable cpu1"
+		skip "prwlock under CPU hotplug ($*)" "no hot-pluggable cpu1"
 		return
 	fi
-	$T rwstress prwlock $((2 * ncpu)) 2 $((STRESS_MS * 2)) unbound sleep=20 >/tmp/hp.out 2>&1 &
+	$T rwstress prwlock $((2 * ncpu)) 2 $((STRESS_MS * 2)) unbound "$@" >/tmp/hp.out 2>&1 &
 	pid=$!
 	n=0
 	while kill -0 $pid 2>/dev/null; do
@@ -278,10 +286,10 @@ hotplug_test() {
 	wait $pid
 	echo 1 >$f
 	sed 's/- rwstress/- hotplug: rwstress/' /tmp/hp.out
-	if [ "$n" -gt 0 ]; then ok "cpu1 went offline $n times during the run"; else
-		notok "cpu1 went offline during the run"
+	if [ "$n" -gt 0 ]; then ok "cpu1 went offline $n times during the run ($*)"; else
+		notok "cpu1 went offline during the run ($*)"
 	fi
-	check "cpu1 back online" grep -q 1 $f
+	check "cpu1 back online ($*)" grep -q 1 $f
 }
 
 # The kernel's locktorture on prwlock (ext_rwlock type of patches/0003).

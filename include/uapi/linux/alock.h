@@ -336,9 +336,11 @@ enum alock_rw_lock_id {
  * sleep).
  */
 #define ALOCK_RW_MIGRATE	(1U << 4)
+/* Readers hold cpus_read_lock() around each read section. */
+#define ALOCK_RW_CPUS_READ	(1U << 5)
 #define ALOCK_RW_FLAGS		(ALOCK_RW_UNBOUND | ALOCK_RW_SLEEP | \
 				 ALOCK_RW_YIELD | ALOCK_RW_SEQ_WAKE | \
-				 ALOCK_RW_MIGRATE)
+				 ALOCK_RW_MIGRATE | ALOCK_RW_CPUS_READ)
 
 #define ALOCK_RW_MAX_PAUSE_US	1000000
 

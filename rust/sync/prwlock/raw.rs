@@ -66,10 +66,26 @@
 //!   `__schedule()`) order it after `W3`.  The same holds for the CPU the
 //!   writer sits on when it sends the IPIs (`smp_call_function_many()`
 //!   skips it).
-//! * CPU hotplug: the consensus runs under `cpus_read_lock()`.  An offline
-//!   CPU has no passive reader (its tasks were switched out, hence
-//!   converted); a CPU that comes online passes the hotplug machinery's
-//!   barriers before it runs a reader, so it sees `W1`.
+//! * CPU hotplug.  The write side never takes `cpus_read_lock()`: a
+//!   reader may hold it around its read side and sleep in the slow path
+//!   behind a writer, and a pending hotplug write (`percpu_down_write()`)
+//!   waits for that reader, so a writer that then waited for
+//!   `cpus_read_lock()` (to acquire, or to wake the readers at release)
+//!   would close a circle of waits.  Instead, preemption is off from the
+//!   consensus sweep to the end of its IPIs (and around the release's
+//!   wake-ups): a CPU goes down in `stop_machine()`, which must run on
+//!   this CPU too, so every CPU the sweep read as online stays online until
+//!   the IPIs are done.  An offline CPU has no passive reader (its tasks
+//!   were switched out, hence converted).  A CPU that comes online after
+//!   the sweep read the online mask is the store-buffering pattern with
+//!   full barriers on both sides (`W3` before the writer's read of the
+//!   mask; on that CPU, setting its online bit, then the scheduler's full
+//!   barrier before a reader runs there): its readers see `W1`.  `W5` reads
+//!   the mask again and waits for what it finds; a CPU that goes offline
+//!   meanwhile has its readers converted, so its count drains.  The rule
+//!   for users: a reader may hold `cpus_read_lock()` around its read side
+//!   (the hotplug stress test does); the write side takes no hotplug lock
+//!   of its own.
 //!
 //! Active readers need no consensus: the slow path (`read_slow`) does
 //! `active += 1` as a SeqCst RMW (fully ordered), then loads `wpending`
@@ -372,8 +388,14 @@ pub unsafe fn destroy(l: *mut PrwCore) {
 /// readers found; with `wait_passive == false` returns whether there were
 /// none instead of waiting.
 fn consensus(l: &PrwCore, v: u64, wait_passive: bool) -> bool {
-    // SAFETY: Keeps the set of online CPUs stable; released below.
-    unsafe { bindings::cpus_read_lock() };
+    // No `cpus_read_lock()` here or anywhere on the write side: see "CPU
+    // hotplug" at the top.  Preemption stays off from the sweep to the end
+    // of the IPIs instead, which keeps every CPU the sweep saw online until
+    // the IPIs are done (taking a CPU down needs `stop_machine()` to run on
+    // this CPU too).
+    // SAFETY: Re-enabled below; nothing in between sleeps (bounded spins,
+    // `smp_call_function_many()`, which wants preemption off).
+    unsafe { bindings::preempt_disable() };
     // SAFETY: No preconditions.
     let me = unsafe { bindings::raw_smp_processor_id() };
     // This CPU runs the writer, so none of its readers is passive (a
@@ -400,17 +422,10 @@ fn consensus(l: &PrwCore, v: u64, wait_passive: bool) -> bool {
         }
     }
     if stragglers > 0 {
-        // SAFETY: `smp_call_function_many` needs preemption disabled.
-        unsafe { bindings::preempt_disable() };
-        // SAFETY: No preconditions.
-        let cur = unsafe { bindings::raw_smp_processor_id() };
-        // The writer may have moved to a straggler: report it directly
-        // (`smp_call_function_many` skips the calling CPU).
-        l.pc(cur).seen.store(v, Ordering::Release);
         IPIS.fetch_add(stragglers, Ordering::Relaxed);
-        // SAFETY: The mask holds online CPUs (hotplug is held off); the
-        // handler only reports the version of `l`, alive until all
-        // handlers returned (wait = true).
+        // SAFETY: Preemption is off, so the CPUs in the mask are still
+        // online; the handler only reports the version of `l`, alive until
+        // all handlers returned (wait = true).
         unsafe {
             bindings::smp_call_function_many(
                 mask.as_ptr(),
@@ -418,9 +433,10 @@ fn consensus(l: &PrwCore, v: u64, wait_passive: bool) -> bool {
                 l.raw().cast(),
                 true,
             );
-            bindings::preempt_enable();
         }
     }
+    // SAFETY: Pairs with `preempt_disable()` above.
+    unsafe { bindings::preempt_enable() };
     // Every CPU reported `v`: its passive counts are visible and its new
     // readers see `wpending`.  Wait for the passive readers to leave.
     let mut none = true;
@@ -434,8 +450,6 @@ fn consensus(l: &PrwCore, v: u64, wait_passive: bool) -> bool {
             cpu_relax();
         }
     }
-    // SAFETY: Pairs with `cpus_read_lock` above.
-    unsafe { bindings::cpus_read_unlock() };
     none
 }
 
@@ -511,9 +525,10 @@ fn write_release_locked(l: &PrwCore) {
     let sequential = l.flags.load(Ordering::Relaxed) & WAKE_SEQUENTIAL != 0;
     let mut mask = CpuMask::new();
     let mut remote = 0;
-    // SAFETY: Keeps CPUs from going offline with sleepers being signalled.
-    unsafe { bindings::cpus_read_lock() };
-    // SAFETY: Preemption is re-enabled below.
+    // No `cpus_read_lock()` (see "CPU hotplug" at the top): with
+    // preemption off no CPU found online below can go offline before the
+    // wake-up IPIs are sent; queues of offline CPUs are woken from here.
+    // SAFETY: Preemption is re-enabled below; nothing in between sleeps.
     unsafe { bindings::preempt_disable() };
     // SAFETY: No preconditions.
     let me = unsafe { bindings::raw_smp_processor_id() };
@@ -534,8 +549,8 @@ fn write_release_locked(l: &PrwCore) {
     }
     if remote > 0 {
         l.wake_pending.fetch_add(remote, Ordering::AcqRel);
-        // SAFETY: Preemption is disabled, the CPUs in the mask are online
-        // (hotplug held off); the handler wakes its CPU's queue of `l` and
+        // SAFETY: Preemption is disabled, so the CPUs in the mask are
+        // still online; the handler wakes its CPU's queue of `l` and
         // decrements `wake_pending`, which `destroy` waits for.
         unsafe {
             bindings::smp_call_function_many(
@@ -549,7 +564,6 @@ fn write_release_locked(l: &PrwCore) {
     // SAFETY: Pairs with the calls above.
     unsafe {
         bindings::preempt_enable();
-        bindings::cpus_read_unlock();
         bindings::mutex_unlock(l.wmutex.get());
     }
 }
