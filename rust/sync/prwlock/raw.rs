@@ -637,11 +637,14 @@ pub unsafe extern "C" fn prwlock_downgrade_write(l: *mut PrwCore) {
     lr.active.fetch_add(1, Ordering::SeqCst);
     // SAFETY: `l` is initialised; records the hold for the unlock.
     unsafe { alock_prw_record_active(l) };
-    // SAFETY: Initialised map: the write hold becomes a read hold.
+    // The write hold becomes a read hold for lockdep, in place, as
+    // `downgrade_write()` does for rwsems (without lockdep there is no map
+    // to update, and no binding).
+    // SAFETY: Initialised map, write-held by this task.
+    #[cfg(CONFIG_LOCKDEP)]
     unsafe {
-        bindings::lockdep_release(lr.map(), ip());
-        bindings::lockdep_acquire(lr.map(), 1, 0, ip());
-    }
+        bindings::lock_downgrade(lr.map(), ip())
+    };
     write_release_locked(lr);
 }
 
