@@ -70,6 +70,22 @@ impl CpuMask {
         bits[(cpu / w) as usize] |= 1 << (cpu % w);
     }
 
+    /// Removes `cpu` (below `nr_cpu_ids`).
+    pub fn clear(&mut self, cpu: u32) {
+        let w = core::ffi::c_ulong::BITS;
+        // SAFETY: As in `set`.
+        let bits = unsafe { &mut (*self.0.as_mut_ptr()).bits };
+        bits[(cpu / w) as usize] &= !(1 << (cpu % w));
+    }
+
+    /// Whether `cpu` (below `nr_cpu_ids`) is in the mask.
+    pub fn contains(&self, cpu: u32) -> bool {
+        let w = core::ffi::c_ulong::BITS;
+        // SAFETY: As in `set`; reading the zeroed or set words.
+        let bits = unsafe { &(*self.0.as_ptr()).bits };
+        bits[(cpu / w) as usize] & (1 << (cpu % w)) != 0
+    }
+
     /// The C pointer.
     pub fn as_ptr(&self) -> *const bindings::cpumask {
         self.0.as_ptr()

@@ -77,6 +77,7 @@
  *   locked instruction.
  */
 #include <linux/bug.h>
+#include <linux/context_tracking_state.h>
 #include <linux/export.h>
 #include <linux/errno.h>
 #include <linux/lockdep.h>
@@ -309,6 +310,21 @@ void alock_prw_ipi_wake(void *info)
 	 */
 	smp_mb__before_atomic();
 	atomic_dec(&l->wake_pending);
+}
+
+/*
+ * Whether @cpu is in an RCU extended quiescent state (idle, or user mode
+ * under nohz_full) now: the writer counts it as reported (raw.rs, "Idle
+ * CPUs").  The same read of the context-tracking state as expedited RCU's
+ * (rcu_watching_snap_in_eqs()).
+ */
+bool alock_prw_cpu_in_eqs(unsigned int cpu)
+{
+#ifdef CONFIG_CONTEXT_TRACKING_IDLE
+	return !(ct_rcu_watching_cpu_acquire(cpu) & CT_RCU_WATCHING);
+#else
+	return false;
+#endif
 }
 
 /* Initialises every possible CPU's wait queue. */

@@ -38,5 +38,6 @@ bool alock_waitqueue_active(struct wait_queue_head *wq);
 unsigned int alock_prw_task_held(unsigned int *passive);
 extern const unsigned long alock_prw_layout[];
 bool alock_prw_read_trylock_quiet(struct prwlock *l);
+bool alock_prw_cpu_in_eqs(unsigned int cpu);
 
 #endif /* _ALOCK_PRWLOCK_GLUE_H */

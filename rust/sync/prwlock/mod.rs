@@ -17,7 +17,7 @@
 //! scheduler (`patches/0002-sched-...`) converts the passive holds of a
 //! task it switches out into *active* ones, counted in the lock's `active`
 //! atomic.  Readers that find a writer, and holds beyond `PRW_MAX_HELD` per
-//! task, are active too (the slow paths of [`raw`]).
+//! task, are active too (the slow paths of [`reader`]).
 //!
 //! # Writers
 //!
@@ -49,12 +49,15 @@
 //!   [`Prwlock<T>`], [`PrwReadGuard`], [`PrwWriteGuard`],
 //!   [`new_prwlock!`](crate::new_prwlock).
 //! * `rust/sync/prwlock/raw.rs` ([`raw`]): the core.  [`PrwCore`] and its
-//!   layout check, init/destroy, the writer (announce, version consensus,
-//!   IPIs, release and parallel wake-up), the readers' slow paths, and the
-//!   `#[no_mangle]` C-ABI functions: the public write side and set-up of
-//!   `include/linux/prwlock.h` and the slow paths `fast.c` calls.  On top:
-//!   the writer's half of the memory-ordering argument and the map of the
-//!   Rust/C crossings.
+//!   layout check, init/destroy, the writer (announce, version consensus
+//!   with its idle skip, IPIs, release and parallel wake-up), and the
+//!   `#[no_mangle]` C-ABI functions of the public write side and set-up of
+//!   `include/linux/prwlock.h`.  On top: the writer's half of the
+//!   memory-ordering argument (hotplug and idle CPUs included) and the map
+//!   of the Rust/C crossings.
+//! * `rust/sync/prwlock/reader.rs` ([`reader`]): the readers' slow paths
+//!   that `fast.c` calls (active holds, sleeping behind a writer, the
+//!   release of an active hold).
 //! * `rust/sync/prwlock/fast.c`: the C read fast paths
 //!   (`prwlock_read_lock()`, `_killable()`, `_trylock()`,
 //!   `prwlock_read_unlock()`), the C entry of the write side
@@ -85,8 +88,9 @@
 //!   `Documentation/prwlock-mm.rst`.
 
 pub mod raw;
+pub mod reader;
 
-pub use raw::{check_layout, task_holds, PrwCore, PrwPcpu, IPIS, WAKE_SEQUENTIAL};
+pub use raw::{check_layout, task_holds, PrwCore, PrwPcpu, IDLE_SKIPS, IPIS, WAKE_SEQUENTIAL};
 
 use core::{
     cell::UnsafeCell,

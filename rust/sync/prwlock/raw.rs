@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! prwlock's core: set-up and teardown, the writer (announce, version
-//! consensus, IPIs, release and parallel wake-up), the readers' slow paths,
-//! and the `#[no_mangle]` functions that implement the C API's write side
-//! (`include/linux/prwlock.h`, exported by `exports.c`) and the slow paths
-//! that `fast.c` calls (`glue.h`).  The safe Rust API is in
-//! [`super`] (`mod.rs`); the reader fast paths are in `fast.c`.
+//! consensus, IPIs, release and parallel wake-up), and the `#[no_mangle]`
+//! functions that implement the C API's write side
+//! (`include/linux/prwlock.h`, exported by `exports.c`).  The safe Rust API
+//! is in [`super`] (`mod.rs`), the readers' slow paths that `fast.c` calls
+//! in [`super::reader`], the reader fast paths in `fast.c`.
 //!
 //! # Memory ordering: the writer's half
 //!
@@ -66,6 +66,25 @@
 //!   `__schedule()`) order it after `W3`.  The same holds for the CPU the
 //!   writer sits on when it sends the IPIs (`smp_call_function_many()`
 //!   skips it).
+//! * **Idle CPUs.**  A CPU in an RCU extended quiescent state (idle, or
+//!   user mode under nohz_full) holds no passive read lock: the idle task
+//!   takes none, and the task that ran before was switched out, so its
+//!   holds were converted (`C1`, `C2`); a task in user mode holds no kernel
+//!   lock.  `W4` counts such a CPU as reported without asking it: after
+//!   `W3` (`smp_mb()`) it reads the CPU's context-tracking state with
+//!   acquire (`ct_rcu_watching_cpu_acquire()`, as expedited RCU does).
+//!   The CPU entered that state with a fully ordered atomic RMW
+//!   (`ct_kernel_exit()`), after all its earlier accesses, so the acquire
+//!   makes them (the decrements of its passive counts) visible to `W5`.
+//!   It leaves the state with another fully ordered RMW
+//!   (`ct_kernel_enter()`) before it runs any reader; since `W4` read the
+//!   state before that RMW, `W1` (before `W3`) is visible to every reader
+//!   that runs there afterwards: the store-buffering pattern with a full
+//!   barrier on both sides, the argument of expedited RCU.  Such CPUs are
+//!   counted in [`IDLE_SKIPS`] instead of [`IPIS`].  The sweep looks at
+//!   every CPU once, then polls the pending ones together (up to
+//!   `REPORT_SPINS` rounds, rechecking the idle state too) before it sends
+//!   one IPI to the stragglers.
 //! * CPU hotplug.  The write side never takes `cpus_read_lock()`: a
 //!   reader may hold it around its read side and sleep in the slow path
 //!   behind a writer, and a pending hotplug write (`percpu_down_write()`)
@@ -132,7 +151,7 @@
 
 use crate::support::cpu::cpu_relax;
 use core::{
-    ffi::{c_int, c_ulong, c_void},
+    ffi::{c_int, c_uint, c_ulong, c_void},
     mem::{align_of, offset_of, size_of},
     sync::atomic::{fence, AtomicI32, AtomicU32, AtomicU64, AtomicUsize, Ordering},
 };
@@ -153,22 +172,22 @@ pub struct PrwPcpu {
     passive: AtomicU32,
     _pad: u32,
     seen: AtomicU64,
-    wq: Opaque<bindings::wait_queue_head>,
+    pub(super) wq: Opaque<bindings::wait_queue_head>,
 }
 
 /// `struct prwlock`: the lock itself, shared with the C fast paths.
 #[repr(C)]
 pub struct PrwCore {
     pcpu: *mut PrwPcpu,
-    wpending: AtomicUsize,
+    pub(super) wpending: AtomicUsize,
     version: AtomicU64,
-    active: AtomicI32,
-    rwait: AtomicI32,
+    pub(super) active: AtomicI32,
+    pub(super) rwait: AtomicI32,
     flags: AtomicU32,
     wake_pending: AtomicI32,
-    stat_active_unlocks: AtomicU64,
+    pub(super) stat_active_unlocks: AtomicU64,
     wmutex: Opaque<bindings::mutex>,
-    wwait: Opaque<bindings::wait_queue_head>,
+    pub(super) wwait: Opaque<bindings::wait_queue_head>,
     dep_map: Opaque<bindings::lockdep_map>,
 }
 
@@ -192,7 +211,7 @@ extern "C" {
     // The task's hold table (`current->prw`, patch 0002), which the fast
     // path and the scheduler share: only C reaches `current` cheaply, and
     // keeping every access to the table in C keeps its rules in one file.
-    fn alock_prw_record_active(l: *mut PrwCore);
+    pub(super) fn alock_prw_record_active(l: *mut PrwCore);
     fn alock_prw_task_held(passive: *mut u32) -> u32;
     // IPI handlers: they use `this_cpu_ptr()` and the fast path's own
     // `prw_report()` (one definition of what a report is).
@@ -203,12 +222,17 @@ extern "C" {
     fn alock_prw_init_pcpu(l: *mut PrwCore);
     // `waitqueue_active()`, a static inline with no Rust helper.
     fn alock_waitqueue_active(wq: *mut bindings::wait_queue_head) -> bool;
+    fn alock_prw_cpu_in_eqs(cpu: c_uint) -> bool;
     // `sizeof`/`offsetof` of the C structures, for [`check_layout`].
     static alock_prw_layout: [c_ulong; 16];
 }
 
 /// IPIs sent by writers (all locks), for tests and benchmarks.
 pub static IPIS: AtomicU64 = AtomicU64::new(0);
+
+/// CPUs a writer's consensus counted as reported because they were in an
+/// RCU extended quiescent state (idle) instead of asking them (all locks).
+pub static IDLE_SKIPS: AtomicU64 = AtomicU64::new(0);
 
 /// Checks that [`PrwCore`] and [`PrwPcpu`] match the C structures.
 pub fn check_layout() -> Result {
@@ -247,7 +271,7 @@ fn ip() -> usize {
 }
 
 impl PrwCore {
-    fn pc(&self, cpu: u32) -> &PrwPcpu {
+    pub(super) fn pc(&self, cpu: u32) -> &PrwPcpu {
         // SAFETY: `pcpu` is a live per-CPU allocation and `cpu` a possible
         // CPU; the per-CPU part lives as long as the lock.
         unsafe { &*bindings::per_cpu_ptr(self.pcpu.cast(), cpu).cast::<PrwPcpu>() }
@@ -273,11 +297,12 @@ impl PrwCore {
 }
 
 /// `TASK_KILLABLE`: a sleep that only a fatal signal interrupts.
-const KILLABLE: c_int = (bindings::TASK_WAKEKILL | bindings::TASK_UNINTERRUPTIBLE) as c_int;
+pub(super) const KILLABLE: c_int =
+    (bindings::TASK_WAKEKILL | bindings::TASK_UNINTERRUPTIBLE) as c_int;
 
 /// Sleeps on `wq` in task state `state` until `cond` holds; false if a
 /// signal that `state` lets in (for [`KILLABLE`], a fatal one) came first.
-fn wait_until_state(
+pub(super) fn wait_until_state(
     wq: *mut bindings::wait_queue_head,
     state: c_int,
     cond: impl Fn() -> bool,
@@ -309,7 +334,7 @@ fn wait_until_state(
 }
 
 /// Wakes every sleeper of `wq`.
-fn wake_all(wq: *mut bindings::wait_queue_head) {
+pub(super) fn wake_all(wq: *mut bindings::wait_queue_head) {
     // SAFETY: `wq` is a live wait queue.
     unsafe { bindings::__wake_up(wq, bindings::TASK_NORMAL, 0, core::ptr::null_mut()) };
 }
@@ -401,26 +426,43 @@ fn consensus(l: &PrwCore, v: u64, wait_passive: bool) -> bool {
     // This CPU runs the writer, so none of its readers is passive (a
     // switched-out reader was converted): report for it directly.
     l.pc(me).seen.store(v, Ordering::Release);
+    // One sweep: a CPU has reported, or is in an RCU extended quiescent
+    // state (idle; see "Idle CPUs" at the top), or it is pending.
     let mut mask = CpuMask::new();
-    let mut stragglers = 0;
+    let mut stragglers = 0u64;
+    let mut idle = 0u64;
     for cpu in online_cpus() {
-        if cpu == me {
+        if cpu == me || l.pc(cpu).seen.load(Ordering::Acquire) >= v {
             continue;
         }
-        let pc = l.pc(cpu);
-        let mut seen = false;
-        for _ in 0..REPORT_SPINS {
-            if pc.seen.load(Ordering::Acquire) >= v {
-                seen = true;
-                break;
-            }
-            cpu_relax();
+        // SAFETY: `cpu` is a possible CPU.
+        if unsafe { alock_prw_cpu_in_eqs(cpu) } {
+            idle += 1;
+            continue;
         }
-        if !seen {
-            mask.set(cpu);
-            stragglers += 1;
+        mask.set(cpu);
+        stragglers += 1;
+    }
+    // Then poll the pending ones together for a while before asking them.
+    for _ in 0..REPORT_SPINS {
+        if stragglers == 0 {
+            break;
+        }
+        cpu_relax();
+        for cpu in online_cpus() {
+            if !mask.contains(cpu) {
+                continue;
+            }
+            let done = l.pc(cpu).seen.load(Ordering::Acquire) >= v;
+            // SAFETY: As above.
+            if done || unsafe { alock_prw_cpu_in_eqs(cpu) } {
+                mask.clear(cpu);
+                stragglers -= 1;
+                idle += u64::from(!done);
+            }
         }
     }
+    IDLE_SKIPS.fetch_add(idle, Ordering::Relaxed);
     if stragglers > 0 {
         IPIS.fetch_add(stragglers, Ordering::Relaxed);
         // SAFETY: Preemption is off, so the CPUs in the mask are still
@@ -646,109 +688,6 @@ pub unsafe extern "C" fn prwlock_downgrade_write(l: *mut PrwCore) {
         bindings::lock_downgrade(lr.map(), ip())
     };
     write_release_locked(lr);
-}
-
-/// Reader slow path (C fast path failed): enters as an active reader,
-/// sleeping on this CPU's queue while a writer is in.
-///
-/// # Safety
-///
-/// `l` is an initialised lock; process context; the caller annotated the
-/// acquisition for lockdep.
-#[no_mangle]
-pub unsafe extern "C" fn alock_prw_read_slow(l: *mut PrwCore) {
-    // SAFETY: Guaranteed by the caller.
-    unsafe { read_slow(l, bindings::TASK_UNINTERRUPTIBLE as c_int) };
-}
-
-/// Killable reader slow path: as [`alock_prw_read_slow`], but returns
-/// false without the lock if a fatal signal comes while it waits.
-///
-/// # Safety
-///
-/// As for [`alock_prw_read_slow`].
-#[no_mangle]
-pub unsafe extern "C" fn alock_prw_read_slow_killable(l: *mut PrwCore) -> bool {
-    // SAFETY: Guaranteed by the caller.
-    unsafe { read_slow(l, KILLABLE) }
-}
-
-/// The reader slow path, sleeping in task state `state`; false if a
-/// signal for `state` came first.
-///
-/// # Safety
-///
-/// As for [`alock_prw_read_slow`].
-unsafe fn read_slow(l: *mut PrwCore, state: c_int) -> bool {
-    // SAFETY: Guaranteed by the caller.
-    let lr = unsafe { &*l };
-    let mut counted = false;
-    loop {
-        lr.active.fetch_add(1, Ordering::SeqCst);
-        if lr.wpending.load(Ordering::SeqCst) == 0 {
-            if counted && lr.rwait.fetch_sub(1, Ordering::AcqRel) == 1 {
-                wake_all(lr.wwait.get());
-            }
-            // SAFETY: Process context; `l` is initialised.
-            unsafe { alock_prw_record_active(l) };
-            return true;
-        }
-        // A writer is in: back off and wait on this CPU's queue.
-        if lr.active.fetch_sub(1, Ordering::SeqCst) == 1 {
-            wake_all(lr.wwait.get());
-        }
-        if !counted {
-            lr.rwait.fetch_add(1, Ordering::SeqCst);
-            counted = true;
-        }
-        // SAFETY: No preconditions.
-        let cpu = unsafe { bindings::raw_smp_processor_id() };
-        if !wait_until_state(lr.pc(cpu).wq.get(), state, || {
-            lr.wpending.load(Ordering::Acquire) == 0
-        }) {
-            // Given up: the writer no longer waits for this reader.
-            if lr.rwait.fetch_sub(1, Ordering::AcqRel) == 1 {
-                wake_all(lr.wwait.get());
-            }
-            return false;
-        }
-    }
-}
-
-/// Reader try slow path: an active hold if no writer is in.
-///
-/// # Safety
-///
-/// `l` is an initialised lock; process context.
-#[no_mangle]
-pub unsafe extern "C" fn alock_prw_read_try_slow(l: *mut PrwCore) -> bool {
-    // SAFETY: Guaranteed by the caller.
-    let lr = unsafe { &*l };
-    lr.active.fetch_add(1, Ordering::SeqCst);
-    if lr.wpending.load(Ordering::SeqCst) == 0 {
-        // SAFETY: As above.
-        unsafe { alock_prw_record_active(l) };
-        return true;
-    }
-    if lr.active.fetch_sub(1, Ordering::SeqCst) == 1 {
-        wake_all(lr.wwait.get());
-    }
-    false
-}
-
-/// Releases an active read hold (converted, slow-path or untracked).
-///
-/// # Safety
-///
-/// The caller held an active read hold of `l` and its entry is gone.
-#[no_mangle]
-pub unsafe extern "C" fn alock_prw_read_unlock_active(l: *mut PrwCore) {
-    // SAFETY: Guaranteed by the caller.
-    let lr = unsafe { &*l };
-    lr.stat_active_unlocks.fetch_add(1, Ordering::Relaxed);
-    if lr.active.fetch_sub(1, Ordering::SeqCst) == 1 && lr.wpending.load(Ordering::SeqCst) != 0 {
-        wake_all(lr.wwait.get());
-    }
 }
 
 /// `__prwlock_init()`.
