@@ -105,5 +105,18 @@ t "alockctl: cargo clippy -D warnings" acargo clippy --locked --all-targets -- -
 t "alockctl: cargo test" acargo test --locked
 sed -n 's/^test result: /# alockctl cargo test: /p' /tmp/host-test.$$
 
+# prwlock's memory ordering (tools/prwlock-model): loom models of the
+# report, the IPI report and teardown; each ordering before the fix must
+# fail, each fixed one must hold.  See Documentation/litmus/README.rst.
+pcargo() { # subcommand, args...
+	local sub=$1
+	shift
+	"$ACARGO" "$sub" --manifest-path tools/prwlock-model/Cargo.toml "$@"
+}
+t "prwlock-model: cargo fmt --check" pcargo fmt --check
+t "prwlock-model: cargo clippy -D warnings" pcargo clippy --locked --all-targets -- -D warnings
+t "prwlock memory model (loom): old orderings fail, new ones hold" "$ACARGO" test --release --locked --manifest-path tools/prwlock-model/Cargo.toml
+sed -n 's/^test result: /# prwlock-model cargo test: /p' /tmp/host-test.$$
+
 rm -f /tmp/host-test.$$
 echo "HOST passed=$passed failed=$failed"
