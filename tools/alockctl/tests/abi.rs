@@ -477,7 +477,7 @@ fn rust_side() -> BTreeMap<String, u64> {
             remote_lat_p99_ns
         }
     );
-    let consts: [(&str, u64); 44] = [
+    let consts: [(&str, u64); 45] = [
         ("ALOCK_ABI_VERSION", ALOCK_ABI_VERSION as u64),
         ("ALOCK_IOC_MAGIC", ALOCK_IOC_MAGIC as u64),
         ("ALOCK_FEAT_LOCKDEP", ALOCK_FEAT_LOCKDEP),
@@ -505,6 +505,7 @@ fn rust_side() -> BTreeMap<String, u64> {
         ("ALOCK_RW_YIELD", ALOCK_RW_YIELD as u64),
         ("ALOCK_RW_SEQ_WAKE", ALOCK_RW_SEQ_WAKE as u64),
         ("ALOCK_RW_MIGRATE", ALOCK_RW_MIGRATE as u64),
+        ("ALOCK_RW_CPUS_READ", ALOCK_RW_CPUS_READ as u64),
         ("ALOCK_RW_FLAGS", ALOCK_RW_FLAGS as u64),
         ("ALOCK_RW_MAX_PAUSE_US", ALOCK_RW_MAX_PAUSE_US as u64),
         ("ALOCK_RWWAKE_MAX_ROUNDS", ALOCK_RWWAKE_MAX_ROUNDS as u64),
