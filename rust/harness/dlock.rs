@@ -186,11 +186,7 @@ pub fn run(a: &mut AlockDlockRun) -> Result {
         local_pct: a.local_pct,
         keys_per_op: a.keys_per_op,
         timeout_ms: a.timeout_ms,
-        wait: if a.flags & ALOCK_DLOCK_SPIN != 0 {
-            Wait::Spin
-        } else {
-            Wait::Yield
-        },
+        wait: Wait::spin_if(a.flags & ALOCK_DLOCK_SPIN != 0),
         seed: if a.seed == 0 { 0x5eed } else { a.seed },
         stop: AtomicBool::new(false),
         ops: AtomicU64::new(0),

@@ -258,11 +258,7 @@ pub fn bench(a: &mut AlockRdmaBench) -> Result {
         peer,
         verb: a.verb,
         len: a.len,
-        wait: if a.flags & ALOCK_RDMA_BENCH_SPIN != 0 {
-            Wait::Spin
-        } else {
-            Wait::Yield
-        },
+        wait: Wait::spin_if(a.flags & ALOCK_RDMA_BENCH_SPIN != 0),
         remote_base: rh,
         local_base: lh,
         span_remote: (rh - len + 1) & !7,

@@ -29,6 +29,18 @@ pub enum Wait {
     Yield,
 }
 
+impl Wait {
+    /// [`Wait::Spin`] if `spin`, else [`Wait::Yield`] (the callers' spin
+    /// flags: `ALOCK_DLOCK_SPIN`, `ALOCK_RDMA_BENCH_SPIN`).
+    pub fn spin_if(spin: bool) -> Self {
+        if spin {
+            Self::Spin
+        } else {
+            Self::Yield
+        }
+    }
+}
+
 /// One pause of a caller that polls memory (a lock word, a descriptor)
 /// with the given wait policy: `yield()` for [`Wait::Yield`] where the CPU
 /// may be given away, else `cpu_relax()`.
