@@ -99,6 +99,13 @@ lockbench)
 	STRESS_MS=0
 	LAT_ITERS=0
 	;;
+hotplug)
+	# Only prwlock under CPU hotplug, longer and repeated (development:
+	# scripts/cluster.sh -n 1 hotplug).
+	STRESS_MS=5000
+	LAT_ITERS=0
+	HP_ROUNDS=4
+	;;
 mm)
 	# Only the mmap_lock tests (development: scripts/cluster.sh -n 1 mm).
 	STRESS_MS=0
@@ -264,8 +271,12 @@ prwlock_tests() {
 # their read sections (a writer that waited for the hotplug lock could
 # deadlock with them; the run must finish).
 hotplug_test() {
-	hotplug_run sleep=20
-	hotplug_run sleep=20 cpusread
+	hp_left=${HP_ROUNDS:-1}
+	while [ "$hp_left" -gt 0 ]; do
+		hotplug_run sleep=20
+		hotplug_run sleep=20 cpusread
+		hp_left=$((hp_left - 1))
+	done
 }
 
 hotplug_run() { # rwstress options...
@@ -684,6 +695,7 @@ main() {
 	case $mode in
 	lockbench) bench_tests ;;
 	mm) with_module "the mmap_lock tests" mm_tests mm_selftests ;;
+	hotplug) with_module "the CPU-hotplug stress" hotplug_test ;;
 	mmbench) with_module "the mmap_lock benchmark" mm_bench ;;
 	rdma) rdma_tests ;;
 	alock) alock_tests ;;
