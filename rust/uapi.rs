@@ -44,8 +44,13 @@ mod generated {
 
 pub use generated::*;
 
-/// Gives each structure of the header its Rust name and marks it as plain
-/// data that may be copied from and to user space.
+/// Gives each structure of the header its Rust name, marks it as plain
+/// data that may be copied from and to user space, and makes its default
+/// the all-zero value (what the header's "must be 0" fields want).
+///
+/// The default is written here, not derived by bindgen: for structures
+/// with arrays longer than 32 elements bindgen writes an `unsafe` block of
+/// its own, without the reasoning this one carries.
 macro_rules! uapi_structs {
     ($($rust:ident = $c:ident;)*) => {$(
         #[doc = concat!("`struct ", stringify!($c), "` of the header.")]
@@ -57,6 +62,13 @@ macro_rules! uapi_structs {
         unsafe impl FromBytes for $rust {}
         // SAFETY: See above.
         unsafe impl AsBytes for $rust {}
+        impl Default for $rust {
+            fn default() -> Self {
+                // SAFETY: All-zero bytes are a valid value of a `FromBytes`
+                // type (see above).
+                unsafe { core::mem::zeroed() }
+            }
+        }
     )*};
 }
 
