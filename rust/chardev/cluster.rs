@@ -91,8 +91,7 @@ pub fn status(s: &mut AlockClusterStatus) -> Result {
     }
     let flags = s.flags;
     let st = rdma::status(flags & ALOCK_STATUS_PROBE != 0);
-    // SAFETY: All-zero is a valid `AlockClusterStatus` (plain integers).
-    *s = unsafe { core::mem::zeroed() };
+    *s = AlockClusterStatus::default();
     s.flags = flags;
     s.nr_devices = st.nr_devices;
     let Some(c) = st.cluster else {
