@@ -90,7 +90,10 @@
 pub mod raw;
 pub mod reader;
 
-pub use raw::{check_layout, task_holds, PrwCore, PrwPcpu, IDLE_SKIPS, IPIS, WAKE_SEQUENTIAL};
+pub use raw::{
+    check_layout, task_holds, PrwCore, PrwPcpu, DOMAIN_SKIPS, DRAIN_IPIS, IDLE_SKIPS, IPIS, ROUNDS,
+    WAKE_SEQUENTIAL,
+};
 
 use core::{
     cell::UnsafeCell,

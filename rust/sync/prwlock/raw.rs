@@ -234,6 +234,17 @@ pub static IPIS: AtomicU64 = AtomicU64::new(0);
 /// RCU extended quiescent state (idle) instead of asking them (all locks).
 pub static IDLE_SKIPS: AtomicU64 = AtomicU64::new(0);
 
+/// Online CPUs a writer's consensus did not look at because they were
+/// outside the lock's domain (`prwlock_set_domain()`; all locks).
+pub static DOMAIN_SKIPS: AtomicU64 = AtomicU64::new(0);
+
+/// Consensus rounds run by writers and write trylocks (all locks).
+pub static ROUNDS: AtomicU64 = AtomicU64::new(0);
+
+/// IPIs sent by writers to convert the passive readers that stayed in past
+/// the bounded drain spin (all locks); not counted in [`IPIS`].
+pub static DRAIN_IPIS: AtomicU64 = AtomicU64::new(0);
+
 /// Checks that [`PrwCore`] and [`PrwPcpu`] match the C structures.
 pub fn check_layout() -> Result {
     let ours: [usize; 16] = [
@@ -413,6 +424,7 @@ pub unsafe fn destroy(l: *mut PrwCore) {
 /// readers found; with `wait_passive == false` returns whether there were
 /// none instead of waiting.
 fn consensus(l: &PrwCore, v: u64, wait_passive: bool) -> bool {
+    ROUNDS.fetch_add(1, Ordering::Relaxed);
     // No `cpus_read_lock()` here or anywhere on the write side: see "CPU
     // hotplug" at the top.  Preemption stays off from the sweep to the end
     // of the IPIs instead, which keeps every CPU the sweep saw online until
