@@ -23,10 +23,25 @@
  * interrupt warns once and fails.  Writers are serialised by a mutex (in
  * the mutex's order, which is not strictly FIFO); a writer first lets in
  * the readers that waited for the previous writer, so neither side
- * starves.  A write trylock announces itself before it can fail, so a
- * failed one can make concurrent read trylocks fail too.  The lock does not
+ * starves.  A passive reader that stays in past a short spin of the
+ * writer is asked by IPI to convert its hold to active mode (if it was
+ * interrupted where it could have been preempted), and the writer sleeps
+ * until the active readers leave.  A write trylock announces itself
+ * before it can fail, so a failed one can make concurrent read trylocks
+ * fail too.  The lock does not
  * protect its own lifetime: prwlock_destroy() only when no task holds it
  * or waits for it.
+ *
+ * Lock domain: by default a writer's consensus covers every online CPU
+ * (and skips idle ones without asking them).  prwlock_set_domain() narrows
+ * it to the CPUs of a mask that the user keeps with these rules: a passive
+ * reader runs only on a CPU whose bit is set, the bit is set with a fully
+ * ordered atomic before such a reader runs there, and it is cleared with
+ * one (the mmap_lock provider: x86's mm_cpumask(), whose bits are set and
+ * cleared with locked instructions at switch_mm()).  A reader that cannot
+ * promise that takes the read side with prwlock_read_lock_active() and its
+ * _killable()/trylock variants: one fully ordered atomic instead of the
+ * passive fast path; all read holds end with prwlock_read_unlock().
  *
  * See Documentation/prwlock.rst.  The code is in rust/sync/prwlock/:
  * fast.c (read side, write entry) and raw.rs (the rest), whose tops hold
@@ -38,6 +53,7 @@
 
 #include <linux/bits.h>
 #include <linux/cache.h>
+#include <linux/cpumask_types.h>
 #include <linux/lockdep_types.h>
 #include <linux/mutex.h>
 #include <linux/types.h>
@@ -68,6 +84,7 @@ struct prwlock_pcpu {
  * @wmutex:	serialises writers
  * @wwait:	the writer waits here for active readers to leave
  * @stat_active_unlocks: read unlocks that took the active path
+ * @domain:	CPUs that may run passive readers, or NULL for all
  * @dep_map:	lockdep
  *
  * Initialise with prwlock_init() (may fail: it allocates per-CPU memory),
@@ -82,6 +99,7 @@ struct prwlock {
 	unsigned int			flags;
 	atomic_t			wake_pending;
 	u64				stat_active_unlocks;
+	const struct cpumask		*domain;
 	/* Serialises writers (not validated by lockdep: @dep_map is). */
 	struct mutex			wmutex;
 	wait_queue_head_t		wwait;
@@ -100,6 +118,10 @@ void prwlock_read_lock(struct prwlock *l);
 int prwlock_read_lock_killable(struct prwlock *l);
 bool prwlock_read_trylock(struct prwlock *l);
 void prwlock_read_unlock(struct prwlock *l);
+/* The read side in active mode, for readers outside the lock's domain. */
+void prwlock_read_lock_active(struct prwlock *l);
+int prwlock_read_lock_active_killable(struct prwlock *l);
+bool prwlock_read_trylock_active(struct prwlock *l);
 
 void prwlock_write_lock(struct prwlock *l);
 /* As prwlock_write_lock(), for lockdep subclass @subclass (nesting). */
@@ -113,6 +135,12 @@ void prwlock_downgrade_write(struct prwlock *l);
 
 /* Sets PRWLOCK_* flags (benchmarks); call with no holder. */
 void prwlock_set_flags(struct prwlock *l, unsigned int flags);
+/*
+ * Narrows writers' consensus to @domain (NULL: every CPU), which lives as
+ * long as the lock; see "Lock domain" above.  Call with no holder, or
+ * holding the write side.
+ */
+void prwlock_set_domain(struct prwlock *l, const struct cpumask *domain);
 
 #define prwlock_init(l)						\
 ({									\

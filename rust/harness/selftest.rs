@@ -13,7 +13,7 @@ use core::{
 };
 use kernel::{bindings, ioctl, prelude::*};
 
-use super::ABI_TABLE;
+use super::{selftest_prw, ABI_TABLE};
 use crate::harness::stress::{Record, StressLock};
 use crate::support::cpu::online_cpus;
 use crate::support::kthread::{run_threads, Job, Placement};
@@ -31,17 +31,17 @@ const PRW_MAX_HELD: usize = bindings::PRW_MAX_HELD as usize;
 pub type TestResult = core::result::Result<u32, Error>;
 
 /// Counts checks and turns a false condition into a failure.
-struct Checker {
-    checks: u32,
+pub(super) struct Checker {
+    pub(super) checks: u32,
     name: &'static str,
 }
 
 impl Checker {
-    fn new(name: &'static str) -> Self {
+    pub(super) fn new(name: &'static str) -> Self {
         Self { checks: 0, name }
     }
 
-    fn check(&mut self, ok: bool, what: &str) -> Result {
+    pub(super) fn check(&mut self, ok: bool, what: &str) -> Result {
         self.checks += 1;
         if ok {
             Ok(())
@@ -61,7 +61,7 @@ impl Checker {
 pub type Test = (&'static str, fn() -> TestResult);
 
 /// The self-tests, in id order (id = index + 1).
-pub const TESTS: [Test; 12] = [
+pub const TESTS: [Test; 15] = [
     ("abi_table", test_abi_table),
     ("percpu_ipi", test_percpu_ipi),
     ("kthread_bound", test_kthread_bound),
@@ -74,6 +74,15 @@ pub const TESTS: [Test; 12] = [
     ("prwlock_sched_conversion", test_prwlock_conversion),
     ("prwlock_ipi_consensus", test_prwlock_ipi),
     ("prwlock_irq_trylock", test_prwlock_irq_trylock),
+    ("prwlock_domain", selftest_prw::test_prwlock_domain),
+    (
+        "prwlock_drain_convert",
+        selftest_prw::test_prwlock_drain_convert,
+    ),
+    (
+        "prwlock_drain_preempt_off",
+        selftest_prw::test_prwlock_drain_preempt_off,
+    ),
 ];
 
 /// Runs test `id` (1-based) and fills in `out`.
@@ -436,7 +445,7 @@ fn test_prwlock_semantics() -> TestResult {
 /// Takes a read hold and returns it once observed in passive mode with
 /// preemption off (a tick may preempt the task, and convert the hold,
 /// before it looks: then it tries again).
-fn passive_read<T>(l: &Prwlock<T>) -> Option<PrwReadGuard<'_, T>> {
+pub(super) fn passive_read<T>(l: &Prwlock<T>) -> Option<PrwReadGuard<'_, T>> {
     for _ in 0..1000 {
         let g = l.read();
         // SAFETY: Re-enabled right below.

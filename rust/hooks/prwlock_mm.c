@@ -10,6 +10,20 @@
  * not need for itself (the write holder and a count of waiting writers,
  * for the contention check).  See Documentation/prwlock-mm.rst.
  *
+ * The lock domain (the paper's term, Documentation/prwlock.rst): a read
+ * hold is passive only for a task of the mm itself (current->mm is the
+ * lock's mm, which the kernel records in alt.mm); foreign readers
+ * (/proc/PID/ files, process_vm_readv(), GUP on another process,
+ * khugepaged, the oom reaper) take the active path.  On x86 a task of the
+ * mm runs only on a CPU whose bit in mm_cpumask(mm) switch_mm_irqs_off()
+ * set with a locked instruction, and the bit is cleared, again with one,
+ * only after the task was switched out (its holds converted) or switched
+ * to a temporary mm: so the writer's consensus covers mm_cpumask(mm) only
+ * (prwlock_set_domain(); the argument is in rust/sync/prwlock/consensus.rs,
+ * "Lock domain").  Other architectures do not keep the mask that way (arm64
+ * does not maintain it): there the consensus covers every online CPU and
+ * skips the idle ones.
+ *
  * Rules the mmap_lock adds to the prwlock's own: the read side may be
  * taken killably and tried from any task context (trylock refuses outside
  * task context or with interrupts off, where the holder could not be
@@ -38,12 +52,15 @@
  * @alt:	what the kernel sees (ops, lockdep map)
  * @writer:	the task holding the write side, or NULL
  * @wwaiters:	writers between their lock call and getting the lock
+ * @domain_set:	the lock's domain is mm_cpumask(alt.mm) (x86; set by the
+ *		first writer, under the write side)
  * @lock:	the lock
  */
 struct alock_mm {
 	struct mmap_lock_alt	alt;
 	struct task_struct	*writer;
 	atomic_t		wwaiters;
+	bool			domain_set;
 	struct prwlock		lock;
 };
 
@@ -85,14 +102,28 @@ static void am_free(struct mmap_lock_alt *alt)
 	atomic_dec(&alock_mm_count);
 }
 
+/*
+ * Whether the caller is a task of the lock's mm, whose holds may be
+ * passive; any other reader is foreign and takes the active path.
+ */
+static bool am_own(const struct mmap_lock_alt *alt)
+{
+	return current->mm == alt->mm;
+}
+
 static void am_down_read(struct mmap_lock_alt *alt)
 {
-	prwlock_read_lock(&to_am(alt)->lock);
+	if (am_own(alt))
+		prwlock_read_lock(&to_am(alt)->lock);
+	else
+		prwlock_read_lock_active(&to_am(alt)->lock);
 }
 
 static int am_down_read_killable(struct mmap_lock_alt *alt)
 {
-	return prwlock_read_lock_killable(&to_am(alt)->lock);
+	if (am_own(alt))
+		return prwlock_read_lock_killable(&to_am(alt)->lock);
+	return prwlock_read_lock_active_killable(&to_am(alt)->lock);
 }
 
 static bool am_down_read_trylock(struct mmap_lock_alt *alt)
@@ -105,12 +136,28 @@ static bool am_down_read_trylock(struct mmap_lock_alt *alt)
 	 */
 	if (!in_task() || irqs_disabled())
 		return false;
-	return prwlock_read_trylock(&to_am(alt)->lock);
+	if (am_own(alt))
+		return prwlock_read_trylock(&to_am(alt)->lock);
+	return prwlock_read_trylock_active(&to_am(alt)->lock);
 }
 
 static void am_up_read(struct mmap_lock_alt *alt)
 {
 	prwlock_read_unlock(&to_am(alt)->lock);
+}
+
+/*
+ * Narrows the lock's domain to mm_cpumask() on x86 (see the top of this
+ * file), once, holding the write side; the first writer's consensus covers
+ * every online CPU.
+ */
+static void am_write_locked(struct alock_mm *m)
+{
+	WRITE_ONCE(m->writer, current);
+	if (IS_ENABLED(CONFIG_X86) && unlikely(!m->domain_set)) {
+		prwlock_set_domain(&m->lock, mm_cpumask(m->alt.mm));
+		m->domain_set = true;
+	}
 }
 
 static void am_down_write(struct mmap_lock_alt *alt, int subclass)
@@ -120,7 +167,7 @@ static void am_down_write(struct mmap_lock_alt *alt, int subclass)
 	atomic_inc(&m->wwaiters);
 	prwlock_write_lock_nested(&m->lock, subclass);
 	atomic_dec(&m->wwaiters);
-	WRITE_ONCE(m->writer, current);
+	am_write_locked(m);
 }
 
 static int am_down_write_killable(struct mmap_lock_alt *alt)
@@ -132,7 +179,7 @@ static int am_down_write_killable(struct mmap_lock_alt *alt)
 	ret = prwlock_write_lock_killable(&m->lock);
 	atomic_dec(&m->wwaiters);
 	if (!ret)
-		WRITE_ONCE(m->writer, current);
+		am_write_locked(m);
 	return ret;
 }
 

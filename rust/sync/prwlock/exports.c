@@ -16,3 +16,4 @@ EXPORT_SYMBOL_GPL(prwlock_write_trylock);
 EXPORT_SYMBOL_GPL(prwlock_write_unlock);
 EXPORT_SYMBOL_GPL(prwlock_downgrade_write);
 EXPORT_SYMBOL_GPL(prwlock_set_flags);
+EXPORT_SYMBOL_GPL(prwlock_set_domain);

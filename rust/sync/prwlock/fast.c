@@ -58,8 +58,10 @@
  *   a full barrier): a writer that sees the passive count fall (W5) also
  *   sees the active count rise, and waits for it in W6.
  * - current->prw (the hold table) is only touched by its own task with
- *   preemption disabled, and by the scheduler switching that task out on
- *   the same CPU: it needs no ordering.
+ *   preemption disabled, by the scheduler switching that task out on the
+ *   same CPU, and by the conversion IPI alock_prw_ipi_convert() on that
+ *   CPU, only where the task could have been preempted: it needs no
+ *   ordering.  The IPI's conversion is C1 and C2 again.
  *
  * - R4's acquire load of version: a reader that gets in after its CPU
  *   reported must read wpending = 1.  The report's load of version
@@ -193,6 +195,41 @@ bool alock_prw_read_trylock_quiet(struct prwlock *l)
 	return prw_read_trylock(l, _RET_IP_);
 }
 
+/*
+ * The active read side, for readers outside the lock's domain (see
+ * prwlock_set_domain()): no passive count, a fully ordered increment of
+ * the active count and a check of the writer word, in raw.rs/reader.rs.
+ */
+void prwlock_read_lock_active(struct prwlock *l)
+{
+	might_sleep();
+	lock_acquire_shared(&l->dep_map, 0, 0, NULL, _RET_IP_);
+	alock_prw_read_slow(l);
+}
+EXPORT_SYMBOL_GPL(prwlock_read_lock_active);
+
+int prwlock_read_lock_active_killable(struct prwlock *l)
+{
+	might_sleep();
+	lock_acquire_shared(&l->dep_map, 0, 0, NULL, _RET_IP_);
+	if (alock_prw_read_slow_killable(l))
+		return 0;
+	lock_release(&l->dep_map, _RET_IP_);
+	return -EINTR;
+}
+EXPORT_SYMBOL_GPL(prwlock_read_lock_active_killable);
+
+bool prwlock_read_trylock_active(struct prwlock *l)
+{
+	if (WARN_ONCE(!in_task(), "%s() outside task context\n", __func__))
+		return false;
+	if (!alock_prw_read_try_slow(l))
+		return false;
+	lock_acquire_shared(&l->dep_map, 0, 1, NULL, _RET_IP_);
+	return true;
+}
+EXPORT_SYMBOL_GPL(prwlock_read_trylock_active);
+
 void prwlock_read_unlock(struct prwlock *l)
 {
 	struct prwlock_pcpu *pc;
@@ -295,6 +332,45 @@ void alock_prw_ipi_report(void *info)
 }
 
 /*
+ * IPI handler: converts the passive holds of @info (a lock) of the task it
+ * interrupted to active mode, as the scheduler does at switch-out
+ * (prw_sched_out() of patch 0002: C1, then C2), for a writer that waited
+ * long enough for them (raw.rs, "Bounded drain").
+ *
+ * Only if the interrupted code was a task that could have been preempted
+ * there (preemption count 0 before this interrupt): a task changes its
+ * hold table with preemption off only, so the table is consistent here,
+ * as at a context switch.  Anywhere else (inside the fast path or the
+ * unlock, a section with preemption off, a softirq) the handler leaves it
+ * alone and the writer asks again later.  Without CONFIG_PREEMPT_COUNT
+ * that cannot be told, and nothing is converted.
+ */
+void alock_prw_ipi_convert(void *info)
+{
+	struct prwlock *l = info;
+	struct prw_task *t = &current->prw;
+	unsigned int i, *passive;
+
+	if (!IS_ENABLED(CONFIG_PREEMPT_COUNT) ||
+	    preempt_count() != HARDIRQ_OFFSET || !t->nr_passive)
+		return;
+	for (i = 0; i < t->nr_held; i++) {
+		struct prw_held *h = &t->held[i];
+
+		if (h->lock != l || !h->passive)
+			continue;
+		/* C1: a writer that sees the count fall sees this rise. */
+		atomic_inc(h->active);
+		smp_mb__after_atomic();
+		/* C2: pairs with the writer's acquire of the count (W5). */
+		passive = this_cpu_ptr(h->passive);
+		smp_store_release(passive, *passive - 1);
+		h->passive = NULL;
+		t->nr_passive--;
+	}
+}
+
+/*
  * IPI handler: wakes the readers sleeping on the CPU it runs on.  The
  * decrement is its last access to @l: prwlock_destroy() waits for it.
  */
@@ -370,6 +446,7 @@ const unsigned long alock_prw_layout[] = {
 	offsetof(struct prwlock, flags),
 	offsetof(struct prwlock, wake_pending),
 	offsetof(struct prwlock, stat_active_unlocks),
+	offsetof(struct prwlock, domain),
 	offsetof(struct prwlock, wmutex),
 	offsetof(struct prwlock, wwait),
 	offsetof(struct prwlock, dep_map),

@@ -32,6 +32,7 @@ void alock_prw_read_unlock_active(struct prwlock *l);
  */
 void alock_prw_record_active(struct prwlock *l);
 void alock_prw_ipi_report(void *info);
+void alock_prw_ipi_convert(void *info);
 void alock_prw_init_pcpu(struct prwlock *l);
 void alock_prw_ipi_wake(void *info);
 bool alock_waitqueue_active(struct wait_queue_head *wq);

@@ -87,19 +87,19 @@
 //! * Documentation: `Documentation/prwlock.rst`,
 //!   `Documentation/prwlock-mm.rst`.
 
+pub mod consensus;
 pub mod raw;
 pub mod reader;
 
-pub use raw::{
-    check_layout, task_holds, PrwCore, PrwPcpu, DOMAIN_SKIPS, DRAIN_IPIS, IDLE_SKIPS, IPIS, ROUNDS,
-    WAKE_SEQUENTIAL,
-};
+pub use consensus::{DOMAIN_SKIPS, DRAIN_IPIS, IDLE_SKIPS, IPIS, ROUNDS};
+pub use raw::{check_layout, task_holds, PrwCore, PrwPcpu, WAKE_SEQUENTIAL};
 
 use core::{
     cell::UnsafeCell,
     marker::{PhantomData, PhantomPinned},
 };
 use kernel::{
+    bindings,
     init::{self, PinInit},
     prelude::*,
     str::CStr,
@@ -186,6 +186,34 @@ impl<T> Prwlock<T> {
             lock: self,
             _not_send: PhantomData,
         }
+    }
+
+    /// Takes the read side in active mode (one fully ordered atomic, no
+    /// passive count): for a reader outside the lock's domain
+    /// ([`Prwlock::set_domain`]).  May sleep while a writer is in.
+    pub fn read_active(&self) -> PrwReadGuard<'_, T> {
+        // SAFETY: Initialised; process context is the API's rule.
+        unsafe { raw::prwlock_read_lock_active(self.as_raw()) };
+        PrwReadGuard {
+            lock: self,
+            _not_send: PhantomData,
+        }
+    }
+
+    /// Narrows writers' consensus to the CPUs of `domain` (null: every
+    /// online CPU); see "Lock domain" in `consensus.rs`.
+    ///
+    /// # Safety
+    ///
+    /// `domain` is null or a `struct cpumask` that lives as long as the
+    /// lock; passive readers ([`Prwlock::read`], [`Prwlock::try_read`]) run
+    /// only on CPUs whose bit is set, set with a fully ordered atomic before
+    /// such a reader runs there and cleared with one; other readers use
+    /// [`Prwlock::read_active`].  Nobody holds the lock, or the caller
+    /// holds its write side.
+    pub unsafe fn set_domain(&self, domain: *const bindings::cpumask) {
+        // SAFETY: Initialised core; the rest is the caller's promise.
+        unsafe { raw::prwlock_set_domain(self.as_raw(), domain) };
     }
 
     /// Takes the read side if no writer is in.

@@ -19,92 +19,22 @@
 //! `fast.c`; the accesses named `R1`.. are defined there.
 //!
 //! The writer's accesses, in program order ([`announce`], [`consensus`],
-//! [`write_acquire_locked_state`]):
+//! [`drain`], [`write_acquire_locked_state`]):
 //!
 //! ```text
 //! W1  wpending = 1                       relaxed store
 //! W2  version = v                        store-release (orders W1 before it)
 //! W3  smp_mb()                           fence(SeqCst)
-//! W4  for each online CPU: seen >= v ?   load-acquire; else IPI (below)
-//! W5  for each online CPU: passive == 0  load-acquire, spin
+//! W4  for each online CPU in the domain:  load-acquire; else idle, or IPI
+//!     seen >= v ?
+//! W5  for each online CPU: passive == 0  load-acquire; spin, then IPI to
+//!                                        convert, sleep a tick, repeat
 //! W6  active == 0                        SeqCst load, sleeping on wwait
 //! ```
 //!
-//! The reader's fast path (`R1` passive += 1, a plain store, then `R2`
-//! load-acquire of `wpending`) and the writer (`W1` store, `W5` load) form
-//! the store-buffering pattern, which the LKMM (and x86-TSO too: a store
-//! may pass a later load) only forbids with a full barrier on both sides.
-//! The reader has none; the version consensus replaces it:
-//!
-//! * **A reader that got in before its CPU reported is seen by `W5`.**  A
-//!   CPU reports by `R4`, `smp_store_release(&seen, READ_ONCE(version))`,
-//!   from a reader's unlock or back-off, or from the IPI handler
-//!   `alock_prw_ipi_report()`, which runs on that CPU after everything the
-//!   interrupted code did.  The release orders every earlier access of that
-//!   CPU, `R1` included, before `seen`; `W4` reads `seen >= v` with acquire,
-//!   so `R1` is visible to the po-later `W5` (release -> acquire,
-//!   message passing).  The writer then spins in `W5` until the count
-//!   drains: the decrement is `R5`, a store-release in the unlock (the read
-//!   side's accesses happen before the writer's), in the back-off, or in
-//!   the scheduler's conversion `C2` (after `C1`, the `active` increment,
-//!   so `W6` sees it).
-//! * **A reader that gets in after its CPU reported sees `W1`.**  The
-//!   report's load of `version` (a load-acquire, `R4` in `fast.c`)
-//!   returned `v`, so it read from `W2`, a store-release po-after `W1`:
-//!   release -> acquire, and the CPU's po-later `R2` reads `W1` (or a later
-//!   value).  Through an IPI the order also comes from the IPI itself:
-//!   `smp_call_function_many()` queues the request with a fully ordered
-//!   `llist_add()` after `W3`, and the target dequeues it with a fully
-//!   ordered `llist_del_all()` before the handler runs.  (Before the
-//!   load-acquire, a `READ_ONCE()` there left the two loads unordered in the
-//!   LKMM and correct only on x86-TSO; `Documentation/litmus/` and the loom
-//!   models in `tools/prwlock-model/` show the difference.)
-//! * The writer's own CPU has no passive reader (a reader switched out for
-//!   the writer was converted), so the writer reports for it with a plain
-//!   store-release; a reader that runs there later runs after a context
-//!   switch, whose full barriers (`smp_mb__after_spinlock()` in
-//!   `__schedule()`) order it after `W3`.  The same holds for the CPU the
-//!   writer sits on when it sends the IPIs (`smp_call_function_many()`
-//!   skips it).
-//! * **Idle CPUs.**  A CPU in an RCU extended quiescent state (idle, or
-//!   user mode under nohz_full) holds no passive read lock: the idle task
-//!   takes none, and the task that ran before was switched out, so its
-//!   holds were converted (`C1`, `C2`); a task in user mode holds no kernel
-//!   lock.  `W4` counts such a CPU as reported without asking it: after
-//!   `W3` (`smp_mb()`) it reads the CPU's context-tracking state with
-//!   acquire (`ct_rcu_watching_cpu_acquire()`, as expedited RCU does).
-//!   The CPU entered that state with a fully ordered atomic RMW
-//!   (`ct_kernel_exit()`), after all its earlier accesses, so the acquire
-//!   makes them (the decrements of its passive counts) visible to `W5`.
-//!   It leaves the state with another fully ordered RMW
-//!   (`ct_kernel_enter()`) before it runs any reader; since `W4` read the
-//!   state before that RMW, `W1` (before `W3`) is visible to every reader
-//!   that runs there afterwards: the store-buffering pattern with a full
-//!   barrier on both sides, the argument of expedited RCU.  Such CPUs are
-//!   counted in [`IDLE_SKIPS`] instead of [`IPIS`].  The sweep looks at
-//!   every CPU once, then polls the pending ones together (up to
-//!   `REPORT_SPINS` rounds, rechecking the idle state too) before it sends
-//!   one IPI to the stragglers.
-//! * CPU hotplug.  The write side never takes `cpus_read_lock()`: a
-//!   reader may hold it around its read side and sleep in the slow path
-//!   behind a writer, and a pending hotplug write (`percpu_down_write()`)
-//!   waits for that reader, so a writer that then waited for
-//!   `cpus_read_lock()` (to acquire, or to wake the readers at release)
-//!   would close a circle of waits.  Instead, preemption is off from the
-//!   consensus sweep to the end of its IPIs (and around the release's
-//!   wake-ups): a CPU goes down in `stop_machine()`, which must run on
-//!   this CPU too, so every CPU the sweep read as online stays online until
-//!   the IPIs are done.  An offline CPU has no passive reader (its tasks
-//!   were switched out, hence converted).  A CPU that comes online after
-//!   the sweep read the online mask is the store-buffering pattern with
-//!   full barriers on both sides (`W3` before the writer's read of the
-//!   mask; on that CPU, setting its online bit, then the scheduler's full
-//!   barrier before a reader runs there): its readers see `W1`.  `W5` reads
-//!   the mask again and waits for what it finds; a CPU that goes offline
-//!   meanwhile has its readers converted, so its count drains.  The rule
-//!   for users: a reader may hold `cpus_read_lock()` around its read side
-//!   (the hotplug stress test does); the write side takes no hotplug lock
-//!   of its own.
+//! `W4` and `W5`, the version consensus, its idle and domain skips and the
+//! bounded drain, with their part of the argument, are in
+//! [`super::consensus`] (`consensus.rs`).
 //!
 //! Active readers need no consensus: the slow path (`read_slow`) does
 //! `active += 1` as a SeqCst RMW (fully ordered), then loads `wpending`
@@ -151,27 +81,25 @@
 
 use crate::support::cpu::cpu_relax;
 use core::{
-    ffi::{c_int, c_uint, c_ulong, c_void},
+    ffi::{c_int, c_ulong, c_void},
     mem::{align_of, offset_of, size_of},
-    sync::atomic::{fence, AtomicI32, AtomicU32, AtomicU64, AtomicUsize, Ordering},
+    sync::atomic::{fence, AtomicI32, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering},
 };
 use kernel::{bindings, prelude::*, types::Opaque};
 
-use crate::support::cpu::{online_cpus, possible_cpus, CpuMask};
+use super::consensus::{announce, consensus};
+use crate::support::cpu::{possible_cpus, CpuMask};
 use crate::sync::lock::class_key_ptr;
 
 /// `PRWLOCK_WAKE_SEQUENTIAL`: the writer wakes every CPU's queue itself.
 pub const WAKE_SEQUENTIAL: u32 = 1 << 0;
 
-/// Polls of a CPU's report before the writer sends it an IPI.
-const REPORT_SPINS: u32 = 256;
-
 /// `struct prwlock_pcpu`.
 #[repr(C, align(64))]
 pub struct PrwPcpu {
-    passive: AtomicU32,
+    pub(super) passive: AtomicU32,
     _pad: u32,
-    seen: AtomicU64,
+    pub(super) seen: AtomicU64,
     pub(super) wq: Opaque<bindings::wait_queue_head>,
 }
 
@@ -180,12 +108,13 @@ pub struct PrwPcpu {
 pub struct PrwCore {
     pcpu: *mut PrwPcpu,
     pub(super) wpending: AtomicUsize,
-    version: AtomicU64,
+    pub(super) version: AtomicU64,
     pub(super) active: AtomicI32,
     pub(super) rwait: AtomicI32,
     flags: AtomicU32,
     wake_pending: AtomicI32,
     pub(super) stat_active_unlocks: AtomicU64,
+    pub(super) domain: AtomicPtr<bindings::cpumask>,
     wmutex: Opaque<bindings::mutex>,
     pub(super) wwait: Opaque<bindings::wait_queue_head>,
     dep_map: Opaque<bindings::lockdep_map>,
@@ -203,6 +132,7 @@ extern "C" {
     pub(super) fn prwlock_read_lock(l: *mut PrwCore);
     pub(super) fn prwlock_read_trylock(l: *mut PrwCore) -> bool;
     pub(super) fn prwlock_read_unlock(l: *mut PrwCore);
+    pub(super) fn prwlock_read_lock_active(l: *mut PrwCore);
     // The public write side's entry: C for `might_sleep()`, the lockdep
     // annotation with a subclass and the caller's `_RET_IP_` (the Rust
     // helper `lockdep_acquire()` has no subclass, and Rust no return
@@ -213,41 +143,20 @@ extern "C" {
     // keeping every access to the table in C keeps its rules in one file.
     pub(super) fn alock_prw_record_active(l: *mut PrwCore);
     fn alock_prw_task_held(passive: *mut u32) -> u32;
-    // IPI handlers: they use `this_cpu_ptr()` and the fast path's own
-    // `prw_report()` (one definition of what a report is).
-    fn alock_prw_ipi_report(info: *mut c_void);
+    // The wake-up IPI's handler: `this_cpu_ptr()`.
     fn alock_prw_ipi_wake(info: *mut c_void);
     // `for_each_possible_cpu()` and `init_waitqueue_head()`'s per-site
     // lockdep class, both macros.
     fn alock_prw_init_pcpu(l: *mut PrwCore);
     // `waitqueue_active()`, a static inline with no Rust helper.
     fn alock_waitqueue_active(wq: *mut bindings::wait_queue_head) -> bool;
-    fn alock_prw_cpu_in_eqs(cpu: c_uint) -> bool;
     // `sizeof`/`offsetof` of the C structures, for [`check_layout`].
-    static alock_prw_layout: [c_ulong; 16];
+    static alock_prw_layout: [c_ulong; 17];
 }
-
-/// IPIs sent by writers (all locks), for tests and benchmarks.
-pub static IPIS: AtomicU64 = AtomicU64::new(0);
-
-/// CPUs a writer's consensus counted as reported because they were in an
-/// RCU extended quiescent state (idle) instead of asking them (all locks).
-pub static IDLE_SKIPS: AtomicU64 = AtomicU64::new(0);
-
-/// Online CPUs a writer's consensus did not look at because they were
-/// outside the lock's domain (`prwlock_set_domain()`; all locks).
-pub static DOMAIN_SKIPS: AtomicU64 = AtomicU64::new(0);
-
-/// Consensus rounds run by writers and write trylocks (all locks).
-pub static ROUNDS: AtomicU64 = AtomicU64::new(0);
-
-/// IPIs sent by writers to convert the passive readers that stayed in past
-/// the bounded drain spin (all locks); not counted in [`IPIS`].
-pub static DRAIN_IPIS: AtomicU64 = AtomicU64::new(0);
 
 /// Checks that [`PrwCore`] and [`PrwPcpu`] match the C structures.
 pub fn check_layout() -> Result {
-    let ours: [usize; 16] = [
+    let ours: [usize; 17] = [
         size_of::<PrwCore>(),
         align_of::<PrwCore>(),
         offset_of!(PrwCore, wpending),
@@ -257,6 +166,7 @@ pub fn check_layout() -> Result {
         offset_of!(PrwCore, flags),
         offset_of!(PrwCore, wake_pending),
         offset_of!(PrwCore, stat_active_unlocks),
+        offset_of!(PrwCore, domain),
         offset_of!(PrwCore, wmutex),
         offset_of!(PrwCore, wwait),
         offset_of!(PrwCore, dep_map),
@@ -292,7 +202,7 @@ impl PrwCore {
         self.dep_map.get()
     }
 
-    fn raw(&self) -> *mut PrwCore {
+    pub(super) fn raw(&self) -> *mut PrwCore {
         self as *const PrwCore as *mut PrwCore
     }
 
@@ -382,6 +292,7 @@ pub unsafe fn init(
         core::ptr::addr_of_mut!((*l).flags).write(AtomicU32::new(0));
         core::ptr::addr_of_mut!((*l).wake_pending).write(AtomicI32::new(0));
         core::ptr::addr_of_mut!((*l).stat_active_unlocks).write(AtomicU64::new(0));
+        core::ptr::addr_of_mut!((*l).domain).write(AtomicPtr::new(core::ptr::null_mut()));
         bindings::__mutex_init(
             Opaque::raw_get(core::ptr::addr_of!((*l).wmutex)),
             c"prwlock_wmutex".as_ptr().cast(),
@@ -418,103 +329,6 @@ pub unsafe fn destroy(l: *mut PrwCore) {
     }
     // SAFETY: Nothing uses the per-CPU part any more.
     unsafe { bindings::free_percpu(lr.pcpu.cast()) };
-}
-
-/// Reaches version consensus for version `v` and waits for the passive
-/// readers found; with `wait_passive == false` returns whether there were
-/// none instead of waiting.
-fn consensus(l: &PrwCore, v: u64, wait_passive: bool) -> bool {
-    ROUNDS.fetch_add(1, Ordering::Relaxed);
-    // No `cpus_read_lock()` here or anywhere on the write side: see "CPU
-    // hotplug" at the top.  Preemption stays off from the sweep to the end
-    // of the IPIs instead, which keeps every CPU the sweep saw online until
-    // the IPIs are done (taking a CPU down needs `stop_machine()` to run on
-    // this CPU too).
-    // SAFETY: Re-enabled below; nothing in between sleeps (bounded spins,
-    // `smp_call_function_many()`, which wants preemption off).
-    unsafe { bindings::preempt_disable() };
-    // SAFETY: No preconditions.
-    let me = unsafe { bindings::raw_smp_processor_id() };
-    // This CPU runs the writer, so none of its readers is passive (a
-    // switched-out reader was converted): report for it directly.
-    l.pc(me).seen.store(v, Ordering::Release);
-    // One sweep: a CPU has reported, or is in an RCU extended quiescent
-    // state (idle; see "Idle CPUs" at the top), or it is pending.
-    let mut mask = CpuMask::new();
-    let mut stragglers = 0u64;
-    let mut idle = 0u64;
-    for cpu in online_cpus() {
-        if cpu == me || l.pc(cpu).seen.load(Ordering::Acquire) >= v {
-            continue;
-        }
-        // SAFETY: `cpu` is a possible CPU.
-        if unsafe { alock_prw_cpu_in_eqs(cpu) } {
-            idle += 1;
-            continue;
-        }
-        mask.set(cpu);
-        stragglers += 1;
-    }
-    // Then poll the pending ones together for a while before asking them.
-    for _ in 0..REPORT_SPINS {
-        if stragglers == 0 {
-            break;
-        }
-        cpu_relax();
-        for cpu in online_cpus() {
-            if !mask.contains(cpu) {
-                continue;
-            }
-            let done = l.pc(cpu).seen.load(Ordering::Acquire) >= v;
-            // SAFETY: As above.
-            if done || unsafe { alock_prw_cpu_in_eqs(cpu) } {
-                mask.clear(cpu);
-                stragglers -= 1;
-                idle += u64::from(!done);
-            }
-        }
-    }
-    IDLE_SKIPS.fetch_add(idle, Ordering::Relaxed);
-    if stragglers > 0 {
-        IPIS.fetch_add(stragglers, Ordering::Relaxed);
-        // SAFETY: Preemption is off, so the CPUs in the mask are still
-        // online; the handler only reports the version of `l`, alive until
-        // all handlers returned (wait = true).
-        unsafe {
-            bindings::smp_call_function_many(
-                mask.as_ptr(),
-                Some(alock_prw_ipi_report),
-                l.raw().cast(),
-                true,
-            );
-        }
-    }
-    // SAFETY: Pairs with `preempt_disable()` above.
-    unsafe { bindings::preempt_enable() };
-    // Every CPU reported `v`: its passive counts are visible and its new
-    // readers see `wpending`.  Wait for the passive readers to leave.
-    let mut none = true;
-    for cpu in online_cpus() {
-        let pc = l.pc(cpu);
-        while pc.passive.load(Ordering::Acquire) != 0 {
-            none = false;
-            if !wait_passive {
-                break;
-            }
-            cpu_relax();
-        }
-    }
-    none
-}
-
-/// Sets the writer word and bumps the version; returns the new version.
-fn announce(l: &PrwCore) -> u64 {
-    l.wpending.store(1, Ordering::Relaxed);
-    let v = l.version.load(Ordering::Relaxed) + 1;
-    // Release: a CPU that reads `v` also sees `wpending`.
-    l.version.store(v, Ordering::Release);
-    fence(Ordering::SeqCst);
-    v
 }
 
 /// Takes the write side with the mutex already held, sleeping in task
@@ -743,6 +557,21 @@ pub unsafe extern "C" fn prwlock_destroy(l: *mut PrwCore) {
 pub unsafe extern "C" fn prwlock_set_flags(l: *mut PrwCore, flags: u32) {
     // SAFETY: Guaranteed by the caller.
     unsafe { (*l).flags.store(flags, Ordering::Relaxed) };
+}
+
+/// `prwlock_set_domain()`: narrows writers' consensus to the CPUs of
+/// `domain` (null: every online CPU).  See "Lock domain" in
+/// `consensus.rs` for the rules the owner of the mask keeps.
+///
+/// # Safety
+///
+/// `l` is an initialised lock with no holder, or whose write side the
+/// caller holds; `domain` is null or a `struct cpumask` that lives as long
+/// as the lock.
+#[no_mangle]
+pub unsafe extern "C" fn prwlock_set_domain(l: *mut PrwCore, domain: *const bindings::cpumask) {
+    // SAFETY: Guaranteed by the caller.
+    unsafe { (*l).domain.store(domain.cast_mut(), Ordering::Relaxed) };
 }
 
 /// Read holds of the current task: `(held, passive)` (self-tests).

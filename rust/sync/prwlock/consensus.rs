@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! prwlock's writer between its announcement and the active readers: the
+//! version consensus (`W4`), its idle and domain skips, and the bounded
+//! drain of the passive readers (`W5`), with the counters they keep.  The
+//! rest of the writer (`W1`..`W3` are [`announce`], `W6` and the release)
+//! and the list of its accesses are in [`super::raw`]; the reader's half of
+//! the argument is at the top of `fast.c`.
+//!
+//! # Memory ordering: the consensus
+//!
+//! The reader's fast path (`R1` passive += 1, a plain store, then `R2`
+//! load-acquire of `wpending`) and the writer (`W1` store, `W5` load) form
+//! the store-buffering pattern, which the LKMM (and x86-TSO too: a store
+//! may pass a later load) only forbids with a full barrier on both sides.
+//! The reader has none; the version consensus replaces it:
+//!
+//! * **A reader that got in before its CPU reported is seen by `W5`.**  A
+//!   CPU reports by `R4`, `smp_store_release(&seen, READ_ONCE(version))`,
+//!   from a reader's unlock or back-off, or from the IPI handler
+//!   `alock_prw_ipi_report()`, which runs on that CPU after everything the
+//!   interrupted code did.  The release orders every earlier access of that
+//!   CPU, `R1` included, before `seen`; `W4` reads `seen >= v` with acquire,
+//!   so `R1` is visible to the po-later `W5` (release -> acquire,
+//!   message passing).  The writer then spins in `W5` until the count
+//!   drains: the decrement is `R5`, a store-release in the unlock (the read
+//!   side's accesses happen before the writer's), in the back-off, or in
+//!   the scheduler's conversion `C2` (after `C1`, the `active` increment,
+//!   so `W6` sees it).
+//! * **A reader that gets in after its CPU reported sees `W1`.**  The
+//!   report's load of `version` (a load-acquire, `R4` in `fast.c`)
+//!   returned `v`, so it read from `W2`, a store-release po-after `W1`:
+//!   release -> acquire, and the CPU's po-later `R2` reads `W1` (or a later
+//!   value).  Through an IPI the order also comes from the IPI itself:
+//!   `smp_call_function_many()` queues the request with a fully ordered
+//!   `llist_add()` after `W3`, and the target dequeues it with a fully
+//!   ordered `llist_del_all()` before the handler runs.  (Before the
+//!   load-acquire, a `READ_ONCE()` there left the two loads unordered in the
+//!   LKMM and correct only on x86-TSO; `Documentation/litmus/` and the loom
+//!   models in `tools/prwlock-model/` show the difference.)
+//! * The writer's own CPU has no passive reader (a reader switched out for
+//!   the writer was converted), so the writer reports for it with a plain
+//!   store-release; a reader that runs there later runs after a context
+//!   switch, whose full barriers (`smp_mb__after_spinlock()` in
+//!   `__schedule()`) order it after `W3`.  The same holds for the CPU the
+//!   writer sits on when it sends the IPIs (`smp_call_function_many()`
+//!   skips it).
+//! * **Idle CPUs.**  A CPU in an RCU extended quiescent state (idle, or
+//!   user mode under nohz_full) holds no passive read lock: the idle task
+//!   takes none, and the task that ran before was switched out, so its
+//!   holds were converted (`C1`, `C2`); a task in user mode holds no kernel
+//!   lock.  `W4` counts such a CPU as reported without asking it: after
+//!   `W3` (`smp_mb()`) it reads the CPU's context-tracking state with
+//!   acquire (`ct_rcu_watching_cpu_acquire()`, as expedited RCU does).
+//!   The CPU entered that state with a fully ordered atomic RMW
+//!   (`ct_kernel_exit()`), after all its earlier accesses, so the acquire
+//!   makes them (the decrements of its passive counts) visible to `W5`.
+//!   It leaves the state with another fully ordered RMW
+//!   (`ct_kernel_enter()`) before it runs any reader; since `W4` read the
+//!   state before that RMW, `W1` (before `W3`) is visible to every reader
+//!   that runs there afterwards: the store-buffering pattern with a full
+//!   barrier on both sides, the argument of expedited RCU.  Such CPUs are
+//!   counted in [`IDLE_SKIPS`] instead of [`IPIS`].  The sweep looks at
+//!   every CPU once, then polls the pending ones together (up to
+//!   `REPORT_SPINS` rounds, rechecking the idle state too) before it sends
+//!   one IPI to the stragglers.
+//! * **Lock domain** ([`prwlock_set_domain`](super::raw::prwlock_set_domain)).
+//!   `W4` does not look at an online CPU whose bit in the domain mask is
+//!   clear, and counts it in [`DOMAIN_SKIPS`].  The owner of the mask
+//!   promises that a passive reader runs only on a CPU whose bit is set,
+//!   that the bit is set with a fully ordered atomic before such a reader
+//!   runs there, and that it is cleared with one.  The mmap_lock provider
+//!   (`rust/hooks/prwlock_mm.c`) uses `mm_cpumask(mm)` on x86 only, where
+//!   `switch_mm_irqs_off()` sets and clears the bits with locked
+//!   instructions (full barriers; the LKMM's `set_bit()` is unordered, so
+//!   this is an x86 argument, and other architectures get no domain), and
+//!   sends readers whose `current->mm` is not the lock's mm down the active
+//!   path.  `W4` reads the bit after `W3` with acquire.  (a) If it read the
+//!   bit clear and a reader then runs there, the bit was set after the read
+//!   by a full barrier, before the reader's `R1`/`R2`: the store-buffering
+//!   pattern with full barriers on both sides, so `R2` reads `W1` and the
+//!   reader backs off.  (b) A reader whose `R1` came before its CPU's bit
+//!   was cleared (it was switched out, and converted by `C1`/`C2` before
+//!   `switch_mm`, or its task switched to a temporary mm such as
+//!   `text_poke()`'s without being switched out) made `R1`, and `C1`/`C2`,
+//!   visible before the clear; `W4` read the cleared bit with acquire, so
+//!   `W5`, which reads the passive count of *every* online CPU, not only
+//!   those of the domain, sees the count (and `W6` the converted active
+//!   hold).  So a clear bit read by the writer is never a passive reader it
+//!   does not wait for.
+//! * **Bounded drain** ([`drain`], `W5`).  Once every CPU reported, the
+//!   writer waits for the passive counts to reach zero, spinning at most
+//!   [`DRAIN_SPIN_NS`].  Then it sends the CPUs that still count a reader
+//!   an IPI (`alock_prw_ipi_convert()` in `fast.c`, counted in
+//!   [`DRAIN_IPIS`]) whose handler converts the holds of this lock of the
+//!   task it interrupted, as the scheduler does (`C1` fully ordered
+//!   increment of `active`, then `C2` store-release of the passive count),
+//!   if that task could have been preempted where it was interrupted (then
+//!   its hold table is consistent: the task changes it with preemption off
+//!   only).  A reader inside a section with preemption off is left alone;
+//!   the writer sleeps a tick and asks again.  The IPI is queued and taken
+//!   with fully ordered `llist` operations and the writer waits for the
+//!   handlers (`wait = true`); its re-read of the passive count is an
+//!   acquire that reads `C2` or later, so `C1` is visible to `W6`, which
+//!   then sleeps until the converted reader's active unlock (a SeqCst
+//!   decrement after its critical section).  The writer never waits for a
+//!   passive reader without bound while it keeps the CPU.
+//! * **CPU hotplug.**  The write side never takes `cpus_read_lock()`: a
+//!   reader may hold it around its read side and sleep in the slow path
+//!   behind a writer, and a pending hotplug write (`percpu_down_write()`)
+//!   waits for that reader, so a writer that then waited for
+//!   `cpus_read_lock()` (to acquire, or to wake the readers at release)
+//!   would close a circle of waits.  Instead, preemption is off from the
+//!   consensus sweep to the end of its IPIs (and around the release's
+//!   wake-ups): a CPU goes down in `stop_machine()`, which must run on
+//!   this CPU too, so every CPU the sweep read as online stays online until
+//!   the IPIs are done.  An offline CPU has no passive reader (its tasks
+//!   were switched out, hence converted).  A CPU that comes online after
+//!   the sweep read the online mask is the store-buffering pattern with
+//!   full barriers on both sides (`W3` before the writer's read of the
+//!   mask; on that CPU, setting its online bit, then the scheduler's full
+//!   barrier before a reader runs there): its readers see `W1`.  `W5` reads
+//!   the mask again and waits for what it finds; a CPU that goes offline
+//!   meanwhile has its readers converted, so its count drains.  The rule
+//!   for users: a reader may hold `cpus_read_lock()` around its read side
+//!   (the hotplug stress test does); the write side takes no hotplug lock
+//!   of its own.
+//!
+
+use core::{
+    ffi::{c_uint, c_void},
+    sync::atomic::{fence, AtomicU64, AtomicUsize, Ordering},
+};
+use kernel::bindings;
+
+use super::raw::PrwCore;
+use crate::support::cpu::{cpu_relax, online_cpus, CpuMask};
+use crate::support::util::now_ns;
+
+// The C side of the consensus, in `fast.c` (prototypes in `glue.h`).
+extern "C" {
+    // IPI handlers: they use `this_cpu_ptr()`, `current` and the fast
+    // path's own `prw_report()` (one definition of what a report is).
+    fn alock_prw_ipi_report(info: *mut c_void);
+    fn alock_prw_ipi_convert(info: *mut c_void);
+    // `ct_rcu_watching_cpu_acquire()`, a static inline.
+    fn alock_prw_cpu_in_eqs(cpu: c_uint) -> bool;
+}
+
+/// Polls of a CPU's report before the writer sends it an IPI.
+const REPORT_SPINS: u32 = 256;
+
+/// IPIs sent by writers (all locks), for tests and benchmarks.
+pub static IPIS: AtomicU64 = AtomicU64::new(0);
+
+/// CPUs a writer's consensus counted as reported because they were in an
+/// RCU extended quiescent state (idle) instead of asking them (all locks).
+pub static IDLE_SKIPS: AtomicU64 = AtomicU64::new(0);
+
+/// Online CPUs a writer's consensus did not look at because they were
+/// outside the lock's domain (`prwlock_set_domain()`; all locks).
+pub static DOMAIN_SKIPS: AtomicU64 = AtomicU64::new(0);
+
+/// Consensus rounds run by writers and write trylocks (all locks).
+pub static ROUNDS: AtomicU64 = AtomicU64::new(0);
+
+/// IPIs sent by writers to convert the passive readers that stayed in past
+/// the bounded drain spin (all locks); not counted in [`IPIS`].
+pub static DRAIN_IPIS: AtomicU64 = AtomicU64::new(0);
+
+/// Whether `cpu` may run passive readers of `l`: it is in the lock's domain
+/// ([`prwlock_set_domain`]), or the lock has none.
+fn in_domain(l: &PrwCore, cpu: u32) -> bool {
+    let d = l.domain.load(Ordering::Relaxed);
+    if d.is_null() {
+        return true;
+    }
+    let bits = usize::BITS;
+    // SAFETY: `d` is a live `struct cpumask` (it lives as long as the lock,
+    // as `prwlock_set_domain()` requires) and `cpu` a possible CPU, so the
+    // word is inside its bitmap.  Its bits are changed by atomic RMWs on
+    // other CPUs: read it as an atomic.
+    let word = unsafe { &*d.cast::<AtomicUsize>().add((cpu / bits) as usize) };
+    // Acquire: the later loads of this CPU's counts (`W5`, `W6`) come after
+    // this one (see "Lock domain" at the top).
+    word.load(Ordering::Acquire) & (1 << (cpu % bits)) != 0
+}
+
+/// Reaches version consensus for version `v` and waits for the passive
+/// readers found; with `wait_passive == false` returns whether there were
+/// none instead of waiting.
+pub(super) fn consensus(l: &PrwCore, v: u64, wait_passive: bool) -> bool {
+    ROUNDS.fetch_add(1, Ordering::Relaxed);
+    // No `cpus_read_lock()` here or anywhere on the write side: see "CPU
+    // hotplug" at the top.  Preemption stays off from the sweep to the end
+    // of the IPIs instead, which keeps every CPU the sweep saw online until
+    // the IPIs are done (taking a CPU down needs `stop_machine()` to run on
+    // this CPU too).
+    // SAFETY: Re-enabled below; nothing in between sleeps (bounded spins,
+    // `smp_call_function_many()`, which wants preemption off).
+    unsafe { bindings::preempt_disable() };
+    // SAFETY: No preconditions.
+    let me = unsafe { bindings::raw_smp_processor_id() };
+    // This CPU runs the writer, so none of its readers is passive (a
+    // switched-out reader was converted): report for it directly.
+    l.pc(me).seen.store(v, Ordering::Release);
+    // One sweep: a CPU is outside the lock's domain, or has reported, or
+    // is in an RCU extended quiescent state (idle; see "Idle CPUs" at the
+    // top), or it is pending.
+    let mut mask = CpuMask::new();
+    let mut stragglers = 0u64;
+    let mut idle = 0u64;
+    let mut outside = 0u64;
+    for cpu in online_cpus() {
+        if cpu == me {
+            continue;
+        }
+        if !in_domain(l, cpu) {
+            outside += 1;
+            continue;
+        }
+        if l.pc(cpu).seen.load(Ordering::Acquire) >= v {
+            continue;
+        }
+        // SAFETY: `cpu` is a possible CPU.
+        if unsafe { alock_prw_cpu_in_eqs(cpu) } {
+            idle += 1;
+            continue;
+        }
+        mask.set(cpu);
+        stragglers += 1;
+    }
+    // Then poll the pending ones together for a while before asking them.
+    for _ in 0..REPORT_SPINS {
+        if stragglers == 0 {
+            break;
+        }
+        cpu_relax();
+        for cpu in online_cpus() {
+            if !mask.contains(cpu) {
+                continue;
+            }
+            let done = l.pc(cpu).seen.load(Ordering::Acquire) >= v;
+            // SAFETY: As above.
+            if done || unsafe { alock_prw_cpu_in_eqs(cpu) } {
+                mask.clear(cpu);
+                stragglers -= 1;
+                idle += u64::from(!done);
+            }
+        }
+    }
+    IDLE_SKIPS.fetch_add(idle, Ordering::Relaxed);
+    DOMAIN_SKIPS.fetch_add(outside, Ordering::Relaxed);
+    if stragglers > 0 {
+        IPIS.fetch_add(stragglers, Ordering::Relaxed);
+        // SAFETY: Preemption is off, so the CPUs in the mask are still
+        // online; the handler only reports the version of `l`, alive until
+        // all handlers returned (wait = true).
+        unsafe {
+            bindings::smp_call_function_many(
+                mask.as_ptr(),
+                Some(alock_prw_ipi_report),
+                l.raw().cast(),
+                true,
+            );
+        }
+    }
+    // SAFETY: Pairs with `preempt_disable()` above.
+    unsafe { bindings::preempt_enable() };
+    // Every CPU in the domain reported `v` or was idle: its passive counts
+    // are visible and its new readers see `wpending`.  Wait for the passive
+    // readers to leave, on every online CPU (see "Lock domain" at the top
+    // for why the CPUs outside the domain are read too).
+    drain(l, wait_passive)
+}
+
+/// How long the writer spins for passive readers to leave before it asks
+/// them to convert (`W5`, "Bounded drain" at the top).
+const DRAIN_SPIN_NS: i64 = 50_000;
+
+/// `W5`: waits until no CPU counts a passive reader of `l`; with
+/// `wait_passive == false` returns whether there were none instead.
+///
+/// Spins for [`DRAIN_SPIN_NS`], then sends the CPUs that still count one
+/// an IPI that converts the holds of the task it interrupts to active mode
+/// (`alock_prw_ipi_convert()` in `fast.c`), and sleeps a tick between
+/// further rounds while some reader could not be converted (it was inside
+/// a section with preemption off).  The active holds are waited for in
+/// `W6`.
+pub(super) fn drain(l: &PrwCore, wait_passive: bool) -> bool {
+    let start = now_ns();
+    let mut none = true;
+    loop {
+        let mut mask = CpuMask::new();
+        let mut busy = 0u64;
+        let mut remote = 0u64;
+        let mut spinning = true;
+        // SAFETY: Re-enabled below; nothing in between sleeps.
+        unsafe { bindings::preempt_disable() };
+        // SAFETY: No preconditions.
+        let me = unsafe { bindings::raw_smp_processor_id() };
+        for cpu in online_cpus() {
+            if l.pc(cpu).passive.load(Ordering::Acquire) == 0 {
+                continue;
+            }
+            none = false;
+            // This CPU runs the writer, so its passive readers (if a
+            // back-off is in flight) are not running: their count falls
+            // without help.
+            if cpu != me {
+                mask.set(cpu);
+                remote += 1;
+            }
+            busy += 1;
+        }
+        if busy == 0 || !wait_passive {
+            // SAFETY: Pairs with the call above.
+            unsafe { bindings::preempt_enable() };
+            return none;
+        }
+        if remote > 0 && now_ns() - start >= DRAIN_SPIN_NS {
+            spinning = false;
+            DRAIN_IPIS.fetch_add(remote, Ordering::Relaxed);
+            // SAFETY: Preemption is off, so the CPUs in the mask are still
+            // online; the handler converts holds of `l`, alive until all
+            // handlers returned (wait = true).
+            unsafe {
+                bindings::smp_call_function_many(
+                    mask.as_ptr(),
+                    Some(alock_prw_ipi_convert),
+                    l.raw().cast(),
+                    true,
+                );
+            }
+        }
+        // SAFETY: Pairs with the call above.
+        unsafe { bindings::preempt_enable() };
+        if spinning {
+            cpu_relax();
+        } else if online_cpus().any(|cpu| l.pc(cpu).passive.load(Ordering::Acquire) != 0) {
+            // A reader the IPI could not convert: wait a tick, ask again.
+            // SAFETY: Process context, no spinlock held (the writer mutex
+            // is a mutex).
+            unsafe { bindings::schedule_timeout_uninterruptible(1) };
+        }
+    }
+}
+
+/// Sets the writer word and bumps the version; returns the new version.
+pub(super) fn announce(l: &PrwCore) -> u64 {
+    l.wpending.store(1, Ordering::Relaxed);
+    let v = l.version.load(Ordering::Relaxed) + 1;
+    // Release: a CPU that reads `v` also sees `wpending`.
+    l.version.store(v, Ordering::Release);
+    fence(Ordering::SeqCst);
+    v
+}
