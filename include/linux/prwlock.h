@@ -44,7 +44,8 @@
  * passive fast path; all read holds end with prwlock_read_unlock().
  *
  * See Documentation/prwlock.rst.  The code is in rust/sync/prwlock/:
- * fast.c (read side, write entry) and raw.rs (the rest), whose tops hold
+ * fast.c (read side, write entry), consensus.rs (the writer's wait for
+ * readers) and raw.rs (the rest), whose tops hold
  * the memory-ordering argument.  Functions defined in C are exported in
  * fast.c, those defined in Rust in exports.c.
  */

@@ -133,7 +133,7 @@ use core::{
 };
 use kernel::bindings;
 
-use super::raw::PrwCore;
+use super::state::PrwCore;
 use crate::support::cpu::{cpu_relax, online_cpus, CpuMask};
 use crate::support::util::now_ns;
 

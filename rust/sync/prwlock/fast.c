@@ -3,7 +3,8 @@
  * prwlock: the read-side fast paths, the C entry of the write side, and
  * what touches task_struct.
  *
- * The algorithm lives in raw.rs (next to this file); this file holds the
+ * The algorithm lives in raw.rs and consensus.rs (next to this file); this
+ * file holds the
  * parts that must be inlined to be cheap (preempt_disable(),
  * this_cpu_ptr(), current, lockdep annotations that compile away without
  * lockdep) and the interrupt-context callbacks.  A read lock is one call
@@ -13,7 +14,8 @@
  *
  * Memory ordering: the reader's half, in the terms of the Linux-kernel
  * memory model (tools/memory-model/).  The writer's half (W1..W6, the
- * consensus, the release, teardown) is at the top of raw.rs.
+ * release, teardown) is at the top of raw.rs, the consensus's (idle CPUs,
+ * lock domain, bounded drain) at the top of consensus.rs.
  *
  * The reader's accesses to the lock (prw_read_fast(), prwlock_read_unlock(),
  * prw_report()):
@@ -335,7 +337,7 @@ void alock_prw_ipi_report(void *info)
  * IPI handler: converts the passive holds of @info (a lock) of the task it
  * interrupted to active mode, as the scheduler does at switch-out
  * (prw_sched_out() of patch 0002: C1, then C2), for a writer that waited
- * long enough for them (raw.rs, "Bounded drain").
+ * long enough for them (consensus.rs, "Bounded drain").
  *
  * Only if the interrupted code was a task that could have been preempted
  * there (preemption count 0 before this interrupt): a task changes its
@@ -359,11 +361,11 @@ void alock_prw_ipi_convert(void *info)
 
 		if (h->lock != l || !h->passive)
 			continue;
-		/* C1: a writer that sees the count fall sees this rise. */
 		atomic_inc(h->active);
+		/* C1: a writer that sees the count fall sees this rise. */
 		smp_mb__after_atomic();
-		/* C2: pairs with the writer's acquire of the count (W5). */
 		passive = this_cpu_ptr(h->passive);
+		/* C2: pairs with the writer's acquire of the count (W5). */
 		smp_store_release(passive, *passive - 1);
 		h->passive = NULL;
 		t->nr_passive--;
@@ -390,7 +392,7 @@ void alock_prw_ipi_wake(void *info)
 
 /*
  * Whether @cpu is in an RCU extended quiescent state (idle, or user mode
- * under nohz_full) now: the writer counts it as reported (raw.rs, "Idle
+ * under nohz_full) now: the writer counts it as reported (consensus.rs, "Idle
  * CPUs").  The same read of the context-tracking state as expedited RCU's
  * (rcu_watching_snap_in_eqs()).
  */

@@ -48,13 +48,18 @@
 //! * `rust/sync/prwlock/mod.rs` (this file): the safe Rust API,
 //!   [`Prwlock<T>`], [`PrwReadGuard`], [`PrwWriteGuard`],
 //!   [`new_prwlock!`](crate::new_prwlock).
-//! * `rust/sync/prwlock/raw.rs` ([`raw`]): the core.  [`PrwCore`] and its
-//!   layout check, init/destroy, the writer (announce, version consensus
-//!   with its idle skip, IPIs, release and parallel wake-up), and the
+//! * `rust/sync/prwlock/state.rs` ([`state`]): [`PrwCore`] and [`PrwPcpu`],
+//!   the memory shared with C, and their layout check.
+//! * `rust/sync/prwlock/raw.rs` ([`raw`]): the core.  Init/destroy, the
+//!   writer's acquisition, release and parallel wake-up, and the
 //!   `#[no_mangle]` C-ABI functions of the public write side and set-up of
 //!   `include/linux/prwlock.h`.  On top: the writer's half of the
-//!   memory-ordering argument (hotplug and idle CPUs included) and the map
-//!   of the Rust/C crossings.
+//!   memory-ordering argument (release, hotplug, teardown) and the map of
+//!   the Rust/C crossings.
+//! * `rust/sync/prwlock/consensus.rs` ([`consensus`]): how a writer waits
+//!   for the readers: announce, the version consensus with its idle and
+//!   lock-domain skips and report IPIs, the bounded drain with conversion
+//!   IPIs, and the counters.  On top: the consensus's ordering argument.
 //! * `rust/sync/prwlock/reader.rs` ([`reader`]): the readers' slow paths
 //!   that `fast.c` calls (active holds, sleeping behind a writer, the
 //!   release of an active hold).
@@ -90,9 +95,11 @@
 pub mod consensus;
 pub mod raw;
 pub mod reader;
+pub mod state;
 
 pub use consensus::{DOMAIN_SKIPS, DRAIN_IPIS, IDLE_SKIPS, IPIS, ROUNDS};
-pub use raw::{check_layout, task_holds, PrwCore, PrwPcpu, WAKE_SEQUENTIAL};
+pub use raw::{task_holds, WAKE_SEQUENTIAL};
+pub use state::{check_layout, PrwCore, PrwPcpu};
 
 use core::{
     cell::UnsafeCell,

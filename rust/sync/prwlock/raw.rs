@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! prwlock's core: set-up and teardown, the writer (announce, version
-//! consensus, IPIs, release and parallel wake-up), and the `#[no_mangle]`
-//! functions that implement the C API's write side
-//! (`include/linux/prwlock.h`, exported by `exports.c`).  The safe Rust API
-//! is in [`super`] (`mod.rs`), the readers' slow paths that `fast.c` calls
-//! in [`super::reader`], the reader fast paths in `fast.c`.
+//! prwlock's core: set-up and teardown, the writer (acquisition, release
+//! and parallel wake-up), and the `#[no_mangle]` functions that implement
+//! the C API's write side (`include/linux/prwlock.h`, exported by
+//! `exports.c`).  How the writer waits for readers (announce, consensus,
+//! IPIs, drain) is in [`super::consensus`], the lock's memory in
+//! [`super::state`], the safe Rust API in [`super`] (`mod.rs`), the
+//! readers' slow paths that `fast.c` calls in [`super::reader`], the
+//! reader fast paths in `fast.c`.
 //!
 //! # Memory ordering: the writer's half
 //!
@@ -81,44 +83,19 @@
 
 use crate::support::cpu::cpu_relax;
 use core::{
-    ffi::{c_int, c_ulong, c_void},
-    mem::{align_of, offset_of, size_of},
+    ffi::{c_int, c_void},
+    mem::{align_of, size_of},
     sync::atomic::{fence, AtomicI32, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering},
 };
 use kernel::{bindings, prelude::*, types::Opaque};
 
 use super::consensus::{announce, consensus};
+use super::state::{PrwCore, PrwPcpu};
 use crate::support::cpu::{possible_cpus, CpuMask};
 use crate::sync::lock::class_key_ptr;
 
 /// `PRWLOCK_WAKE_SEQUENTIAL`: the writer wakes every CPU's queue itself.
 pub const WAKE_SEQUENTIAL: u32 = 1 << 0;
-
-/// `struct prwlock_pcpu`.
-#[repr(C, align(64))]
-pub struct PrwPcpu {
-    pub(super) passive: AtomicU32,
-    _pad: u32,
-    pub(super) seen: AtomicU64,
-    pub(super) wq: Opaque<bindings::wait_queue_head>,
-}
-
-/// `struct prwlock`: the lock itself, shared with the C fast paths.
-#[repr(C)]
-pub struct PrwCore {
-    pcpu: *mut PrwPcpu,
-    pub(super) wpending: AtomicUsize,
-    pub(super) version: AtomicU64,
-    pub(super) active: AtomicI32,
-    pub(super) rwait: AtomicI32,
-    flags: AtomicU32,
-    wake_pending: AtomicI32,
-    pub(super) stat_active_unlocks: AtomicU64,
-    pub(super) domain: AtomicPtr<bindings::cpumask>,
-    wmutex: Opaque<bindings::mutex>,
-    pub(super) wwait: Opaque<bindings::wait_queue_head>,
-    dep_map: Opaque<bindings::lockdep_map>,
-}
 
 // The Rust side of the C functions of `fast.c` (their C prototypes are in
 // `include/linux/prwlock.h` for the public ones, `glue.h` for the others).
@@ -150,71 +127,11 @@ extern "C" {
     fn alock_prw_init_pcpu(l: *mut PrwCore);
     // `waitqueue_active()`, a static inline with no Rust helper.
     fn alock_waitqueue_active(wq: *mut bindings::wait_queue_head) -> bool;
-    // `sizeof`/`offsetof` of the C structures, for [`check_layout`].
-    static alock_prw_layout: [c_ulong; 17];
-}
-
-/// Checks that [`PrwCore`] and [`PrwPcpu`] match the C structures.
-pub fn check_layout() -> Result {
-    let ours: [usize; 17] = [
-        size_of::<PrwCore>(),
-        align_of::<PrwCore>(),
-        offset_of!(PrwCore, wpending),
-        offset_of!(PrwCore, version),
-        offset_of!(PrwCore, active),
-        offset_of!(PrwCore, rwait),
-        offset_of!(PrwCore, flags),
-        offset_of!(PrwCore, wake_pending),
-        offset_of!(PrwCore, stat_active_unlocks),
-        offset_of!(PrwCore, domain),
-        offset_of!(PrwCore, wmutex),
-        offset_of!(PrwCore, wwait),
-        offset_of!(PrwCore, dep_map),
-        size_of::<PrwPcpu>(),
-        align_of::<PrwPcpu>(),
-        offset_of!(PrwPcpu, seen),
-        offset_of!(PrwPcpu, wq),
-    ];
-    for (i, v) in ours.iter().enumerate() {
-        // SAFETY: A constant array defined in `fast.c`, never written.
-        let c = unsafe { alock_prw_layout[i] } as usize;
-        if c != *v {
-            pr_err!("prwlock: layout entry {} is {} in C, {} in Rust\n", i, c, v);
-            return Err(EINVAL);
-        }
-    }
-    Ok(())
 }
 
 /// The "instruction pointer" lockdep records for writers.
 fn ip() -> usize {
     write_lock as *const () as usize
-}
-
-impl PrwCore {
-    pub(super) fn pc(&self, cpu: u32) -> &PrwPcpu {
-        // SAFETY: `pcpu` is a live per-CPU allocation and `cpu` a possible
-        // CPU; the per-CPU part lives as long as the lock.
-        unsafe { &*bindings::per_cpu_ptr(self.pcpu.cast(), cpu).cast::<PrwPcpu>() }
-    }
-
-    fn map(&self) -> *mut bindings::lockdep_map {
-        self.dep_map.get()
-    }
-
-    pub(super) fn raw(&self) -> *mut PrwCore {
-        self as *const PrwCore as *mut PrwCore
-    }
-
-    /// Read unlocks that took the active path since init.
-    pub fn active_unlocks(&self) -> u64 {
-        self.stat_active_unlocks.load(Ordering::Relaxed)
-    }
-
-    /// Readers currently sleeping until a writer leaves.
-    pub fn waiting_readers(&self) -> i32 {
-        self.rwait.load(Ordering::Relaxed)
-    }
 }
 
 /// `TASK_KILLABLE`: a sleep that only a fatal signal interrupts.

@@ -11,7 +11,8 @@ use core::ffi::c_int;
 use core::sync::atomic::Ordering;
 use kernel::bindings;
 
-use super::raw::{alock_prw_record_active, wait_until_state, wake_all, PrwCore, KILLABLE};
+use super::raw::{alock_prw_record_active, wait_until_state, wake_all, KILLABLE};
+use super::state::PrwCore;
 
 /// Reader slow path (C fast path failed): enters as an active reader,
 /// sleeping on this CPU's queue while a writer is in.

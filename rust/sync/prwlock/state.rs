@@ -1,0 +1,104 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! prwlock's memory: [`PrwCore`] (`struct prwlock`) and [`PrwPcpu`]
+//! (`struct prwlock_pcpu`), which the C fast paths in `fast.c` share, and
+//! [`check_layout`], which holds them to the C definitions in
+//! `include/linux/prwlock.h`.  Both the writer ([`super::raw`]) and the
+//! consensus ([`super::consensus`]) build on this file; it imports neither.
+
+use core::{
+    ffi::c_ulong,
+    mem::{align_of, offset_of, size_of},
+    sync::atomic::{AtomicI32, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering},
+};
+use kernel::{bindings, prelude::*, types::Opaque};
+
+extern "C" {
+    // `sizeof`/`offsetof` of the C structures, for [`check_layout`]:
+    // only C knows them.
+    static alock_prw_layout: [c_ulong; 17];
+}
+
+/// `struct prwlock_pcpu`.
+#[repr(C, align(64))]
+pub struct PrwPcpu {
+    pub(super) passive: AtomicU32,
+    _pad: u32,
+    pub(super) seen: AtomicU64,
+    pub(super) wq: Opaque<bindings::wait_queue_head>,
+}
+
+/// `struct prwlock`: the lock itself, shared with the C fast paths.
+#[repr(C)]
+pub struct PrwCore {
+    pub(super) pcpu: *mut PrwPcpu,
+    pub(super) wpending: AtomicUsize,
+    pub(super) version: AtomicU64,
+    pub(super) active: AtomicI32,
+    pub(super) rwait: AtomicI32,
+    pub(super) flags: AtomicU32,
+    pub(super) wake_pending: AtomicI32,
+    pub(super) stat_active_unlocks: AtomicU64,
+    pub(super) domain: AtomicPtr<bindings::cpumask>,
+    pub(super) wmutex: Opaque<bindings::mutex>,
+    pub(super) wwait: Opaque<bindings::wait_queue_head>,
+    pub(super) dep_map: Opaque<bindings::lockdep_map>,
+}
+
+/// Checks that [`PrwCore`] and [`PrwPcpu`] match the C structures.
+pub fn check_layout() -> Result {
+    let ours: [usize; 17] = [
+        size_of::<PrwCore>(),
+        align_of::<PrwCore>(),
+        offset_of!(PrwCore, wpending),
+        offset_of!(PrwCore, version),
+        offset_of!(PrwCore, active),
+        offset_of!(PrwCore, rwait),
+        offset_of!(PrwCore, flags),
+        offset_of!(PrwCore, wake_pending),
+        offset_of!(PrwCore, stat_active_unlocks),
+        offset_of!(PrwCore, domain),
+        offset_of!(PrwCore, wmutex),
+        offset_of!(PrwCore, wwait),
+        offset_of!(PrwCore, dep_map),
+        size_of::<PrwPcpu>(),
+        align_of::<PrwPcpu>(),
+        offset_of!(PrwPcpu, seen),
+        offset_of!(PrwPcpu, wq),
+    ];
+    for (i, v) in ours.iter().enumerate() {
+        // SAFETY: A constant array defined in `fast.c`, never written.
+        let c = unsafe { alock_prw_layout[i] } as usize;
+        if c != *v {
+            pr_err!("prwlock: layout entry {} is {} in C, {} in Rust\n", i, c, v);
+            return Err(EINVAL);
+        }
+    }
+    Ok(())
+}
+
+impl PrwCore {
+    pub(super) fn pc(&self, cpu: u32) -> &PrwPcpu {
+        // SAFETY: `pcpu` is a live per-CPU allocation and `cpu` a possible
+        // CPU; the per-CPU part lives as long as the lock.
+        unsafe { &*bindings::per_cpu_ptr(self.pcpu.cast(), cpu).cast::<PrwPcpu>() }
+    }
+
+    pub(super) fn map(&self) -> *mut bindings::lockdep_map {
+        self.dep_map.get()
+    }
+
+    pub(super) fn raw(&self) -> *mut PrwCore {
+        self as *const PrwCore as *mut PrwCore
+    }
+
+    /// Read unlocks that took the active path since init.
+    pub fn active_unlocks(&self) -> u64 {
+        self.stat_active_unlocks.load(Ordering::Relaxed)
+    }
+
+    /// Readers currently sleeping until a writer leaves.
+    pub fn waiting_readers(&self) -> i32 {
+        self.rwait.load(Ordering::Relaxed)
+    }
+}
