@@ -114,9 +114,11 @@ mm)
 	;;
 mmbench)
 	# Only the mmap_lock benchmark (make bench-mm, one guest).
+	# alock_mm_bench_secs=S on the guest command line: shorter runs (a
+	# quick look at the output).
 	STRESS_MS=0
 	LAT_ITERS=0
-	MM_BENCH_SECS=3
+	MM_BENCH_SECS=${alock_mm_bench_secs:-3}
 	;;
 soak)
 	STRESS_MS=60000
@@ -422,11 +424,26 @@ mm_selftests() {
 }
 
 # The mmap_lock benchmark (bench mode, node 0): each workload with 1, ncpu
-# and 2*ncpu threads, stock rwsem vs prwlock, in the same guest.
+# and 2*ncpu threads, stock rwsem vs prwlock, in the same guest.  With
+# alock_mm_pin=N on the guest command line (make bench-mm's second pass),
+# the benchmark is pinned to CPUs 0..N-1 and runs 1, N and 2*N threads,
+# so that a lock domain has the other CPUs to skip.
 mm_bench() {
+	mb_cpus=$ncpu
+	mb_pin=
+	if [ -n "${alock_mm_pin:-}" ]; then
+		mb_cpus=$alock_mm_pin
+		mb_pin=$alock_mm_pin
+	fi
+	if [ -n "$mb_pin" ]; then
+		echo "# mmbench pass: $ncpu vCPUs, benchmark pinned to CPUs 0-$((mb_pin - 1))"
+	else
+		echo "# mmbench pass: $ncpu vCPUs, benchmark not pinned"
+	fi
 	for wl in pf mmap madv mincore hist; do
-		for thr in 1 "$ncpu" $((2 * ncpu)); do
-			$MT bench $wl "$thr" "$MM_BENCH_SECS"
+		for thr in 1 "$mb_cpus" $((2 * mb_cpus)); do
+			# shellcheck disable=SC2086 # $mb_pin: no argument when empty
+			$MT bench $wl "$thr" "$MM_BENCH_SECS" $mb_pin
 		done
 	done
 }
