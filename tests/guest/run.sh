@@ -443,7 +443,7 @@ mm_bench() {
 	for wl in pf mmap madv mincore hist; do
 		for thr in 1 "$mb_cpus" $((2 * mb_cpus)); do
 			# shellcheck disable=SC2086 # $mb_pin: no argument when empty
-			$MT bench $wl "$thr" "$MM_BENCH_SECS" $mb_pin
+			$MT bench $wl "$thr" "${MM_BENCH_SECS:-3}" $mb_pin
 		done
 	done
 }
