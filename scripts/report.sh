@@ -103,15 +103,33 @@ if grep -qh '^# txn' "$run"/guest*/tap.txt 2>/dev/null; then
 	grep -h '^# txn' "$run"/guest0/tap.txt | sed 's/^# /  /'
 fi
 echo
-if grep -qh '^# mmbench' "$run"/guest*/tap.txt 2>/dev/null; then
+if grep -qh '^# mmbench [a-z]* threads=' "$run"/guest*/tap.txt 2>/dev/null; then
 	echo
 	echo "mmap_lock: stock rwsem (+ per-VMA locks) vs prwlock, same guest, each the mean"
 	echo "of two alternating runs in fresh processes (pf, hist: pages/s; mmap, madv,"
-	echo "mincore: ops/s):"
-	printf '  %-8s %7s %14s %14s %7s\n' workload threads stock prwlock ratio
-	grep -h '^# mmbench' "$run"/guest*/tap.txt |
-		sed -E 's/^# mmbench ([a-z]+) threads=([0-9]+) stock=([0-9]+) prwlock=([0-9]+) ratio=([0-9.]+).*/\1 \2 \3 \4 \5/' |
-		while read -r w t s p r; do
-			printf '  %-8s %7s %14s %14s %7s\n' "$w" "$t" "$s" "$p" "$r"
-		done
+	echo "mincore: ops/s).  Then the prwlock writers' counters over both prwlock runs,"
+	echo "per write acquisition of the benchmark's mmap_lock: consensus rounds, IPIs,"
+	echo "CPUs counted as reported because idle, online CPUs skipped as outside the"
+	echo "lock's domain, IPIs to readers that stayed past the drain spin (- : no write)."
+	grep -h '^# mmbench pass: ' "$run"/guest*/tap.txt | sed 's/^# mmbench pass: /  pass: /'
+	grep -h '^# mmbench [a-z]* threads=' "$run"/guest*/tap.txt |
+		awk 'BEGIN {
+			fmt = "  %-8s %7s %14s %14s %7s %8s %7s %7s %8s %7s\n"
+			printf fmt, "workload", "threads", "stock", "prwlock", "ratio",
+				"rounds/w", "IPIs/w", "idle/w", "domain/w", "drain/w"
+		}
+		{
+			# "# mmbench WL threads=N stock=S ... drain/w=D cpus=P/N"
+			split("", f)
+			for (i = 4; i <= NF; i++) {
+				eq = index($i, "=")
+				f[substr($i, 1, eq - 1)] = substr($i, eq + 1)
+			}
+			n = split("rounds/w ipis/w idle/w domain/w drain/w", k, " ")
+			for (i = 1; i <= n; i++)
+				if (!(k[i] in f))
+					f[k[i]] = "-"
+			printf fmt, $3, f["threads"], f["stock"], f["prwlock"], f["ratio"],
+				f["rounds/w"], f["ipis/w"], f["idle/w"], f["domain/w"], f["drain/w"]
+		}'
 fi

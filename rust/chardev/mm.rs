@@ -2,11 +2,14 @@
 
 //! `ALOCK_IOC_MM`: checks a `struct alock_mm_ctl`, runs its operation on
 //! the caller's mm through [`crate::hooks::mm`] and reports the mm's state
-//! back in it.
+//! back in it, with the prwlock writers' counters (all locks of the module,
+//! read from [`crate::sync::prwlock`] here, not through the provider).
 
+use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::prelude::*;
 
 use crate::hooks::mm;
+use crate::sync::prwlock;
 use crate::uapi::*;
 
 /// Checks the input fields of `a` for its operation.
@@ -46,5 +49,11 @@ pub fn ctl(a: &mut AlockMmCtl) -> Result {
     a.nr_mms = s.nr_mms;
     a.writes = s.writes;
     a.active_unlocks = s.active_unlocks;
+    let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+    a.ipis = get(&prwlock::IPIS);
+    a.idle_skips = get(&prwlock::IDLE_SKIPS);
+    a.domain_skips = get(&prwlock::DOMAIN_SKIPS);
+    a.rounds = get(&prwlock::ROUNDS);
+    a.drain_ipis = get(&prwlock::DRAIN_IPIS);
     ret
 }

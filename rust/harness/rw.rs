@@ -127,6 +127,42 @@ impl RwLockOps for BrLock {
     }
 }
 
+/// The prwlock writers' counters (all locks) at one moment, or their
+/// growth between two.
+#[derive(Clone, Copy)]
+struct WriterCounts {
+    ipis: u64,
+    idle_skips: u64,
+    domain_skips: u64,
+    rounds: u64,
+    drain_ipis: u64,
+}
+
+impl WriterCounts {
+    /// The counters now.
+    fn now() -> Self {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        Self {
+            ipis: get(&prwlock::IPIS),
+            idle_skips: get(&prwlock::IDLE_SKIPS),
+            domain_skips: get(&prwlock::DOMAIN_SKIPS),
+            rounds: get(&prwlock::ROUNDS),
+            drain_ipis: get(&prwlock::DRAIN_IPIS),
+        }
+    }
+
+    /// Growth of each counter since `then`.
+    fn since(&self, then: &Self) -> Self {
+        Self {
+            ipis: self.ipis.wrapping_sub(then.ipis),
+            idle_skips: self.idle_skips.wrapping_sub(then.idle_skips),
+            domain_skips: self.domain_skips.wrapping_sub(then.domain_skips),
+            rounds: self.rounds.wrapping_sub(then.rounds),
+            drain_ipis: self.drain_ipis.wrapping_sub(then.drain_ipis),
+        }
+    }
+}
+
 /// Words of the protected record.
 const WORDS: usize = 8;
 
@@ -307,7 +343,7 @@ impl<L: RwLockOps> Job for RwJob<'_, L> {
 fn run_on<L: RwLockOps>(lock: &L, a: &mut AlockRwstress) -> Result {
     let n = a.readers + a.writers;
     let stats = kvec_from_fn(n as usize, Stat::default)?;
-    let ipis0 = prwlock::IPIS.load(Ordering::Relaxed);
+    let counts0 = WriterCounts::now();
     let active0 = lock.active_unlocks();
     let timed = Timed::start();
     let job = RwJob {
@@ -335,7 +371,12 @@ fn run_on<L: RwLockOps>(lock: &L, a: &mut AlockRwstress) -> Result {
     a.migrations = spread(readers, |s| &s.migrations).sum;
     a.errors += job.rec.words[0].load(Ordering::Relaxed).abs_diff(a.writes);
     a.active_unlocks = lock.active_unlocks() - active0;
-    a.ipis = prwlock::IPIS.load(Ordering::Relaxed) - ipis0;
+    let counts = WriterCounts::now().since(&counts0);
+    a.ipis = counts.ipis;
+    a.idle_skips = counts.idle_skips;
+    a.domain_skips = counts.domain_skips;
+    a.rounds = counts.rounds;
+    a.drain_ipis = counts.drain_ipis;
     if a.errors != 0 {
         pr_err!(
             "rwstress lock {}: {} violations in {} reads, {} writes\n",

@@ -32,7 +32,7 @@ _Static_assert(sizeof(struct alock_selftest) == 64, "alock_selftest size");
 _Static_assert(sizeof(struct alock_stress) == 80, "alock_stress size");
 _Static_assert(sizeof(struct alock_mrlock) == 112, "alock_mrlock size");
 _Static_assert(sizeof(struct alock_txn) == 112, "alock_txn size");
-_Static_assert(sizeof(struct alock_rwstress) == 136, "alock_rwstress size");
+_Static_assert(sizeof(struct alock_rwstress) == 168, "alock_rwstress size");
 _Static_assert(sizeof(struct alock_rwwake) == 40, "alock_rwwake size");
 _Static_assert(sizeof(struct alock_rwcost) == 16, "alock_rwcost size");
 

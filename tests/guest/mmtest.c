@@ -4,9 +4,10 @@
  * Documentation/prwlock-mm.rst), from user space in a guest.
  *
  *   mmtest check SECONDS      functional tests, TAP lines (run.sh numbers)
- *   mmtest bench WORKLOAD THREADS SECONDS
+ *   mmtest bench WORKLOAD THREADS SECONDS [CPUS]
  *                             one workload, stock rwsem vs prwlock, each in
- *                             a fresh child process, alternating, twice
+ *                             a fresh child process, alternating, twice;
+ *                             with CPUS, pinned to the first CPUS CPUs
  *   mmtest pin                opt in, say "pinned", sleep until killed
  *
  * Workloads: pf (will-it-scale page_fault1: map, touch every page, unmap),
@@ -17,6 +18,7 @@
  */
 #define _GNU_SOURCE
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -763,18 +765,57 @@ static void *bench_fn(void *arg)
 	return NULL;
 }
 
-/* One measurement in a fresh child: ops per second, or -1. */
-static double bench_once(const char *wl, int threads, double secs, int optin)
+/*
+ * What one measurement (or a sum of them) did: operations (pages for pf
+ * and hist), write acquisitions of the child's prwlock, and the growth of
+ * the prwlock writers' counters (all prwlocks of the module) over the run.
+ */
+struct bcounts {
+	uint64_t ops, writes, rounds, ipis, idle, domain, drain;
+};
+
+static void bcounts_add(struct bcounts *sum, const struct bcounts *c)
+{
+	sum->ops += c->ops;
+	sum->writes += c->writes;
+	sum->rounds += c->rounds;
+	sum->ipis += c->ipis;
+	sum->idle += c->idle;
+	sum->domain += c->domain;
+	sum->drain += c->drain;
+}
+
+/* The mm status counters' growth from @a to @b. */
+static struct bcounts bcounts_delta(const struct alock_mm_ctl *a, const struct alock_mm_ctl *b)
+{
+	return (struct bcounts){
+		.writes = b->writes - a->writes,
+		.rounds = b->rounds - a->rounds,
+		.ipis = b->ipis - a->ipis,
+		.idle = b->idle_skips - a->idle_skips,
+		.domain = b->domain_skips - a->domain_skips,
+		.drain = b->drain_ipis - a->drain_ipis,
+	};
+}
+
+struct bresult {
+	double rate;		/* ops per second, or -1 */
+	struct bcounts c;
+};
+
+/* One measurement in a fresh child: its rate (-1 on failure) and counts. */
+static struct bresult bench_once(const char *wl, int threads, double secs, int optin)
 {
 	int pfd[2];
-	double r = -1;
+	struct bresult r = { .rate = -1 };
 	pid_t pid;
 
 	if (pipe(pfd))
-		return -1;
+		return r;
 	pid = fork();
 	if (pid == 0) {
 		struct bthread bs[MAX_THREADS] = { 0 };
+		struct alock_mm_ctl c0, c1;
 		uint64_t ops = 0;
 		double t0, t1;
 		int bad = 0;
@@ -782,6 +823,7 @@ static double bench_once(const char *wl, int threads, double secs, int optin)
 		if (optin && mm_optin())
 			_exit(1);
 		stop = 0;
+		c0 = mm_status();
 		t0 = now_s();
 		for (int i = 0; i < threads; i++) {
 			bs[i] = (struct bthread){ .wl = wl, .id = i, .n = threads };
@@ -795,26 +837,57 @@ static double bench_once(const char *wl, int threads, double secs, int optin)
 			bad |= bs[i].bad;
 		}
 		t1 = now_s();
-		r = bad ? -1 : ops / (t1 - t0);
+		c1 = mm_status();
+		r.c = bcounts_delta(&c0, &c1);
+		r.c.ops = ops;
+		r.rate = bad ? -1 : ops / (t1 - t0);
 		if (write(pfd[1], &r, sizeof(r)) != sizeof(r))
 			_exit(2);
 		_exit(0);
 	}
 	close(pfd[1]);
 	if (read(pfd[0], &r, sizeof(r)) != sizeof(r))
-		r = -1;
+		r.rate = -1;
 	close(pfd[0]);
 	waitpid(pid, NULL, 0);
 	return r;
 }
 
-static int bench(const char *wl, int threads, double secs)
+/* @n per write of @c, or "-" without writes. */
+static const char *per_write(char *buf, size_t len, uint64_t n, const struct bcounts *c)
 {
+	if (!c->writes)
+		return "-";
+	snprintf(buf, len, "%.2f", (double)n / (double)c->writes);
+	return buf;
+}
+
+/* Pins this process (and the children it forks) to CPUs 0..@cpus-1. */
+static int pin_cpus(int cpus)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	for (int i = 0; i < cpus; i++)
+		CPU_SET(i, &set);
+	return sched_setaffinity(0, sizeof(set), &set);
+}
+
+static int bench(const char *wl, int threads, double secs, int cpus)
+{
+	long online = sysconf(_SC_NPROCESSORS_ONLN);
+	struct bcounts cs = { 0 }, cp = { 0 };
+	char b[5][32];
 	double s = 0, p = 0;
 	int ok = 1;
 
 	if (threads < 1 || threads > MAX_THREADS)
 		return 2;
+	if (cpus < 0 || cpus > online || (cpus && pin_cpus(cpus))) {
+		tap(0, "mm bench %s: pin to %d of %ld CPUs: %s", wl, cpus, online,
+		    cpus < 0 || cpus > online ? "no such CPUs" : strerror(errno));
+		return 1;
+	}
 	if (!strcmp(wl, "hist")) {
 		unsigned char buf[PAGE];
 
@@ -826,33 +899,54 @@ static int bench(const char *wl, int threads, double secs)
 				return 2;
 	}
 	for (int round = 0; round < 2; round++) {
-		double a = bench_once(wl, threads, secs, 0);
-		double b = bench_once(wl, threads, secs, 1);
+		struct bresult a = bench_once(wl, threads, secs, 0);
+		struct bresult b = bench_once(wl, threads, secs, 1);
 
-		if (a <= 0 || b <= 0)
+		if (a.rate <= 0 || b.rate <= 0)
 			ok = 0;
-		s += a / 2;
-		p += b / 2;
+		s += a.rate / 2;
+		p += b.rate / 2;
+		bcounts_add(&cs, &a.c);
+		bcounts_add(&cp, &b.c);
 	}
 	tap(ok, "mm bench %s: %d thread(s), data checks passed", wl, threads);
-	if (ok)
-		printf("# mmbench %s threads=%d stock=%.0f prwlock=%.0f ratio=%.2f\n", wl, threads, s,
-		       p, p / s);
-	return ok ? 0 : 1;
+	if (!ok)
+		return 1;
+	/*
+	 * The ratio and, per write acquisition of the prwlock, its writers'
+	 * counters (scripts/report.sh reads this line); then the raw counts of
+	 * both locks (the stock runs take no prwlock: other users only).
+	 */
+	printf("# mmbench %s threads=%d stock=%.0f prwlock=%.0f ratio=%.2f rounds/w=%s ipis/w=%s idle/w=%s domain/w=%s drain/w=%s cpus=%d/%ld\n",
+	       wl, threads, s, p, p / s, per_write(b[0], sizeof(b[0]), cp.rounds, &cp),
+	       per_write(b[1], sizeof(b[1]), cp.ipis, &cp),
+	       per_write(b[2], sizeof(b[2]), cp.idle, &cp),
+	       per_write(b[3], sizeof(b[3]), cp.domain, &cp),
+	       per_write(b[4], sizeof(b[4]), cp.drain, &cp), cpus ? cpus : (int)online, online);
+	for (int l = 0; l < 2; l++) {
+		const struct bcounts *c = l ? &cp : &cs;
+
+		printf("# mmcount %s threads=%d lock=%s ops=%llu writes=%llu rounds=%llu ipis=%llu idle_skips=%llu domain_skips=%llu drain_ipis=%llu\n",
+		       wl, threads, l ? "prwlock" : "stock", (unsigned long long)c->ops,
+		       (unsigned long long)c->writes, (unsigned long long)c->rounds,
+		       (unsigned long long)c->ipis, (unsigned long long)c->idle,
+		       (unsigned long long)c->domain, (unsigned long long)c->drain);
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc < 2) {
-		fprintf(stderr, "usage: mmtest check SECS | bench WL THREADS SECS | pin\n");
+		fprintf(stderr, "usage: mmtest check SECS | bench WL THREADS SECS [CPUS] | pin\n");
 		return 2;
 	}
 	dev = open_dev();
 	if (!strcmp(argv[1], "check"))
 		return check(argc > 2 ? atof(argv[2]) : 2);
-	if (!strcmp(argv[1], "bench") && argc == 5)
-		return bench(argv[2], atoi(argv[3]), atof(argv[4]));
+	if (!strcmp(argv[1], "bench") && (argc == 5 || argc == 6))
+		return bench(argv[2], atoi(argv[3]), atof(argv[4]), argc == 6 ? atoi(argv[5]) : 0);
 	if (!strcmp(argv[1], "pin")) {
 		if (mm_optin())
 			return 1;

@@ -114,9 +114,11 @@ mm)
 	;;
 mmbench)
 	# Only the mmap_lock benchmark (make bench-mm, one guest).
+	# alock_mm_bench_secs=S on the guest command line: shorter runs (a
+	# quick look at the output).
 	STRESS_MS=0
 	LAT_ITERS=0
-	MM_BENCH_SECS=3
+	MM_BENCH_SECS=${alock_mm_bench_secs:-3}
 	;;
 soak)
 	STRESS_MS=60000
@@ -184,7 +186,7 @@ alockctl_tests() {
 	# --json must read back as a results file (alockctl parses it).
 	$A --json stress ticket --seconds 0.5 >/tmp/actl.json 2>/tmp/actl.err
 	check "alockctl --json stress ticket output parses" $A report /tmp/actl.json
-	check "alockctl --json info reports ABI 5" sh -c "$A --json info | grep -q '\"abi_version\": 5'"
+	check "alockctl --json info reports ABI 6" sh -c "$A --json info | grep -q '\"abi_version\": 6'"
 	check "alockctl --csv stress abql: header and one row of the same width" sh -c \
 		"$A --csv stress abql --slots 2 --seconds 0.3 | awk -F, 'NR == 1 { h = NF } NF != h { exit 1 } END { exit NR != 2 }'"
 	alockctl_expect "alockctl stress mrlock adaptive" 0 "adaptive" stress mrlock adaptive --min 4 --max 8 --seconds 0.5
@@ -422,11 +424,26 @@ mm_selftests() {
 }
 
 # The mmap_lock benchmark (bench mode, node 0): each workload with 1, ncpu
-# and 2*ncpu threads, stock rwsem vs prwlock, in the same guest.
+# and 2*ncpu threads, stock rwsem vs prwlock, in the same guest.  With
+# alock_mm_pin=N on the guest command line (make bench-mm's second pass),
+# the benchmark is pinned to CPUs 0..N-1 and runs 1, N and 2*N threads,
+# so that a lock domain has the other CPUs to skip.
 mm_bench() {
+	mb_cpus=$ncpu
+	mb_pin=
+	if [ -n "${alock_mm_pin:-}" ]; then
+		mb_cpus=$alock_mm_pin
+		mb_pin=$alock_mm_pin
+	fi
+	if [ -n "$mb_pin" ]; then
+		echo "# mmbench pass: $ncpu vCPUs, benchmark pinned to CPUs 0-$((mb_pin - 1))"
+	else
+		echo "# mmbench pass: $ncpu vCPUs, benchmark not pinned"
+	fi
 	for wl in pf mmap madv mincore hist; do
-		for thr in 1 "$ncpu" $((2 * ncpu)); do
-			$MT bench $wl "$thr" "$MM_BENCH_SECS"
+		for thr in 1 "$mb_cpus" $((2 * mb_cpus)); do
+			# shellcheck disable=SC2086 # $mb_pin: no argument when empty
+			$MT bench $wl "$thr" "${MM_BENCH_SECS:-3}" $mb_pin
 		done
 	done
 }

@@ -15,7 +15,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define ALOCK_ABI_VERSION	5
+#define ALOCK_ABI_VERSION	6
 #define ALOCK_IOC_MAGIC		0xA1
 #define ALOCK_DEVICE		"/dev/alock"
 
@@ -373,6 +373,13 @@ enum alock_rw_lock_id {
  * @active_unlocks: out: prwlock read unlocks that took the active path
  *		(readers converted at context switch or that met a writer)
  * @ipis:	out: prwlock IPIs sent by writers during the run
+ * @idle_skips:	out: CPUs prwlock writers counted as reported because they
+ *		were idle (RCU extended quiescent state) instead of asking them
+ * @domain_skips: out: online CPUs prwlock writers did not look at because
+ *		they were outside the lock's domain
+ * @rounds:	out: prwlock consensus rounds (writers and write trylocks)
+ * @drain_ipis:	out: prwlock IPIs that converted passive readers which
+ *		stayed past the writer's bounded drain spin (not in @ipis)
  * @write_ns_total: out: time spent acquiring the write side, all writers
  * @write_ns_max: out: longest write-side acquisition
  */
@@ -397,6 +404,10 @@ struct alock_rwstress {
 	__u64 migrations;
 	__u64 active_unlocks;
 	__u64 ipis;
+	__u64 idle_skips;
+	__u64 domain_skips;
+	__u64 rounds;
+	__u64 drain_ipis;
 	__u64 write_ns_total;
 	__u64 write_ns_max;
 };
@@ -870,9 +881,10 @@ struct alock_dlock_key {
 };
 
 /*
- * prwlock as the mmap_lock (ABI 5; needs the kernel patch of
- * patches/0004, see Documentation/prwlock-mm.rst).  ALOCK_IOC_MM acts on
- * the calling process's address space.
+ * prwlock as the mmap_lock (ABI 5; the writer counters of struct
+ * alock_mm_ctl ABI 6; needs the kernel patch of patches/0004, see
+ * Documentation/prwlock-mm.rst).  ALOCK_IOC_MM acts on the calling
+ * process's address space.
  */
 #define ALOCK_MM_STATUS		0	/* report only */
 #define ALOCK_MM_OPTIN		1	/* use a prwlock as the mmap_lock */
@@ -896,6 +908,15 @@ struct alock_dlock_key {
  *		(the reader had blocked or been preempted)
  * @acquired_ns: out: HOLD: when the lock was taken (CLOCK_MONOTONIC)
  * @released_ns: out: HOLD: when it was released (CLOCK_MONOTONIC)
+ * @ipis:	out: prwlock writers' IPIs so far, all prwlocks of the module
+ *		(every mm and every other user; the counters below too): take
+ *		the difference of two calls around a run
+ * @idle_skips:	out: CPUs writers counted as reported because they were idle
+ * @domain_skips: out: online CPUs writers did not look at because they were
+ *		outside the lock's domain
+ * @rounds:	out: consensus rounds of writers and write trylocks
+ * @drain_ipis:	out: IPIs that converted passive readers which stayed past
+ *		a writer's bounded drain spin (not in @ipis)
  *
  * OPTIN switches the caller's mm from the rwsem to a prwlock for good (it
  * may have threads; it is easiest before it creates them).  Children
@@ -917,6 +938,11 @@ struct alock_mm_ctl {
 	__u64 active_unlocks;
 	__u64 acquired_ns;
 	__u64 released_ns;
+	__u64 ipis;
+	__u64 idle_skips;
+	__u64 domain_skips;
+	__u64 rounds;
+	__u64 drain_ipis;
 };
 
 #define ALOCK_IOC_VERSION	_IOR(ALOCK_IOC_MAGIC, 0x00, struct alock_version)

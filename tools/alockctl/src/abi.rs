@@ -460,7 +460,7 @@ mod tests {
         assert_eq!(size_of::<AlockStress>(), 80);
         assert_eq!(size_of::<AlockMrlock>(), 112);
         assert_eq!(size_of::<AlockTxn>(), 112);
-        assert_eq!(size_of::<AlockRwstress>(), 136);
+        assert_eq!(size_of::<AlockRwstress>(), 168);
         assert_eq!(size_of::<AlockRwwake>(), 40);
         assert_eq!(size_of::<AlockRwcost>(), 16);
         // tests/guest/rdmatest.c's.
@@ -491,7 +491,7 @@ mod tests {
         assert_eq!(ioc_size(ALOCK_IOC_TXN) as usize, size_of::<AlockTxn>());
         assert_eq!(ioc_nr(ALOCK_IOC_MRLOCK), 4);
         assert_eq!(ioc_nr(ALOCK_IOC_RWCOST), 8);
-        assert_eq!(ioc_size(ALOCK_IOC_RWSTRESS), 136);
+        assert_eq!(ioc_size(ALOCK_IOC_RWSTRESS), 168);
         assert_eq!(ioc_nr(ALOCK_IOC_TABLE), 0x0f);
         assert_eq!(ioc_nr(ALOCK_IOC_DLOCK_RUN), 0x10);
         assert_eq!(ALOCK_IOC_DLOCK_RUN >> 30, 3);

@@ -125,21 +125,33 @@ fn rw_table(res: &Results) -> String {
                     "writes",
                     "acquire us",
                     "max us",
-                    "IPIs/write",
+                    "rounds/w",
+                    "IPIs/w",
+                    "idle/w",
+                    "domain/w",
+                    "drain/w",
                     "ratio",
                 ],
                 rows.iter()
                     .map(|r| {
+                        // Counters of prwlocks: none for the other lock.
+                        let per_write = |n: u64| {
+                            if r.writes > 0 && r.lock == "prwlock" {
+                                format!("{:.2}", n as f64 / r.writes as f64)
+                            } else {
+                                "-".into()
+                            }
+                        };
                         vec![
                             r.lock.clone(),
                             r.writes.to_string(),
                             format!("{:.1}", r.write_acquire_ns() / 1e3),
                             format!("{:.1}", r.max_ns as f64 / 1e3),
-                            if r.writes > 0 {
-                                format!("{:.2}", r.ipis as f64 / r.writes as f64)
-                            } else {
-                                "-".into()
-                            },
+                            per_write(r.consensus_rounds),
+                            per_write(r.ipis),
+                            per_write(r.idle_skips),
+                            per_write(r.domain_skips),
+                            per_write(r.drain_ipis),
                             ratio(r),
                         ]
                     })
@@ -180,9 +192,16 @@ fn rw_table(res: &Results) -> String {
         let mut all = vec![head.iter().map(|s| s.to_string()).collect::<Vec<_>>()];
         all.extend(lines);
         out.push_str(&align(&all));
+        if sec.group == "write-idle" {
+            let _ = writeln!(out, "{WRITER_COUNTS}");
+        }
     }
     out
 }
+
+/// What the prwlock writer counters in the `rw` tables are.
+const WRITER_COUNTS: &str = "/w: per write, prwlock's consensus rounds, IPIs, CPUs skipped \
+     as idle and as outside\n    the lock's domain, IPIs to readers that stayed past the drain spin";
 
 /// Single reader-writer runs: one line each with their own figures.
 fn rw_runs_table(rows: &[&Row]) -> String {
@@ -198,7 +217,9 @@ fn rw_runs_table(rows: &[&Row]) -> String {
         "sleeps",
         "migr.",
         "active",
-        "IPIs",
+        "rounds",
+        "IPIs/drain",
+        "skips idle/dom.",
         "write acq us avg/max",
         "errors",
     ];
@@ -231,7 +252,9 @@ fn rw_runs_table(rows: &[&Row]) -> String {
             r.read_sleeps.to_string(),
             r.migrations.to_string(),
             r.active_unlocks.to_string(),
-            r.ipis.to_string(),
+            r.consensus_rounds.to_string(),
+            format!("{}/{}", r.ipis, r.drain_ipis),
+            format!("{}/{}", r.idle_skips, r.domain_skips),
             format!(
                 "{:.1}/{:.1}",
                 r.write_acquire_ns() / 1e3,
@@ -400,6 +423,11 @@ mod tests {
             "4.00x",
             "20.00x",
             "0.50",
+            "rounds/w",
+            "domain/w",
+            "1.00",
+            "0.75",
+            "/w: per write",
             "sequential",
             "2.50x",
         ] {
@@ -417,6 +445,12 @@ mod tests {
         let t = table(&r);
         assert!(t.contains("prwlock sleep=20") && t.contains("4/1"), "{t}");
         assert!(t.contains("20/80") && t.contains("reads/s"), "{t}");
+        // Consensus rounds, IPIs/drain IPIs, idle/domain skips.
+        assert!(t.contains("skips idle/dom."), "{t}");
+        assert!(
+            t.contains("  12  ") && t.contains("3/1") && t.contains("9/2"),
+            "{t}"
+        );
     }
 
     #[test]

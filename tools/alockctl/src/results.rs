@@ -135,6 +135,18 @@ pub struct Row {
     /// prwlock IPIs sent by writers (rw).
     #[serde(default)]
     pub ipis: u64,
+    /// CPUs prwlock writers counted as reported because they were idle (rw).
+    #[serde(default)]
+    pub idle_skips: u64,
+    /// Online CPUs prwlock writers skipped as outside the lock's domain (rw).
+    #[serde(default)]
+    pub domain_skips: u64,
+    /// prwlock consensus rounds (rw).
+    #[serde(default)]
+    pub consensus_rounds: u64,
+    /// prwlock IPIs that converted readers staying past the drain spin (rw).
+    #[serde(default)]
+    pub drain_ipis: u64,
     /// Time spent acquiring the write side, all writers (rw).
     #[serde(default)]
     pub write_ns_total: u64,
@@ -298,6 +310,10 @@ impl Row {
             migrations: a.migrations,
             active_unlocks: a.active_unlocks,
             ipis: a.ipis,
+            idle_skips: a.idle_skips,
+            domain_skips: a.domain_skips,
+            consensus_rounds: a.rounds,
+            drain_ipis: a.drain_ipis,
             write_ns_total: a.write_ns_total,
             max_ns: a.write_ns_max,
             ..Row::default()
@@ -500,7 +516,7 @@ pub struct Results {
 }
 
 /// CSV column names, in [`Results::to_csv`] order.
-pub const CSV_COLUMNS: [&str; 57] = [
+pub const CSV_COLUMNS: [&str; 61] = [
     "scenario",
     "kind",
     "lock",
@@ -542,6 +558,10 @@ pub const CSV_COLUMNS: [&str; 57] = [
     "migrations",
     "active_unlocks",
     "ipis",
+    "idle_skips",
+    "domain_skips",
+    "consensus_rounds",
+    "drain_ipis",
     "write_ns_total",
     "max_ns",
     "ns_per_op",
@@ -625,6 +645,10 @@ impl Results {
                 r.migrations.to_string(),
                 r.active_unlocks.to_string(),
                 r.ipis.to_string(),
+                r.idle_skips.to_string(),
+                r.domain_skips.to_string(),
+                r.consensus_rounds.to_string(),
+                r.drain_ipis.to_string(),
                 r.write_ns_total.to_string(),
                 r.max_ns.to_string(),
                 format!("{:.1}", r.ns_per_op()),

@@ -268,6 +268,10 @@ fn rust_side() -> BTreeMap<String, u64> {
             migrations,
             active_unlocks,
             ipis,
+            idle_skips,
+            domain_skips,
+            rounds,
+            drain_ipis,
             write_ns_total,
             write_ns_max
         }
@@ -444,7 +448,12 @@ fn rust_side() -> BTreeMap<String, u64> {
             writes,
             active_unlocks,
             acquired_ns,
-            released_ns
+            released_ns,
+            ipis,
+            idle_skips,
+            domain_skips,
+            rounds,
+            drain_ipis
         }
     );
     layout!(
@@ -563,8 +572,8 @@ fn header_and_rust_agree() {
     let consts = parse_constants(&h);
     // The parser must have found the known structures and commands.
     assert_eq!(structs.len(), 21, "{structs:?}");
-    assert_eq!(structs["alock_mm_ctl"].len(), 10);
-    assert_eq!(structs["alock_rwstress"].len(), 22);
+    assert_eq!(structs["alock_mm_ctl"].len(), 15);
+    assert_eq!(structs["alock_rwstress"].len(), 26);
     assert_eq!(structs["alock_stress"].len(), 13);
     assert_eq!(structs["alock_cluster_join"].len(), 8);
     assert_eq!(structs["alock_cluster_status"].len(), 10);

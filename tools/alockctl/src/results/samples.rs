@@ -71,6 +71,8 @@ pub fn rw() -> Results {
                 write_pause_us: 2000,
                 writes: 100,
                 ipis: 50,
+                idle_skips: 75,
+                rounds: 100,
                 write_ns_total: total,
                 elapsed_ns: 1_000_000_000,
                 ..AlockRwstress::default()
@@ -113,6 +115,11 @@ pub fn rw_run() -> Row {
             reads: 1000,
             writes: 10,
             read_sleeps: 50,
+            rounds: 12,
+            ipis: 3,
+            drain_ipis: 1,
+            idle_skips: 9,
+            domain_skips: 2,
             elapsed_ns: 500_000_000,
             ..AlockRwstress::default()
         },
