@@ -63,8 +63,14 @@
 #define REGION (8UL << 20)
 /* The one page touched: the last one of the region. */
 #define LAST (REGION - PAGE)
-/* The touch moves by this much per iteration, over 0..STEPS-1 steps. */
+/*
+ * The touch moves by a step per iteration, over 0..STEPS-1 steps: 50 us,
+ * or less where the case's unregister is shorter than the 2 ms this
+ * spans, so that the steps still cover it twice (MINOR: no write
+ * protection to remove, a short ioctl), but no less than 1 us.
+ */
 #define STEP_NS 50000
+#define MIN_STEP_NS 1000
 #define STEPS 40
 
 enum { C_MISSING, C_WP, C_MINOR, NR_CASES };
@@ -122,10 +128,48 @@ struct faulter {
 	char sink;
 };
 
+/*
+ * The monitor's and the faulting thread's CPUs, two different ones where
+ * the process may run on two (else -1, not pinned): the touch must be
+ * able to run while the monitor is in the ioctl.
+ */
+static int monitor_cpu = -1, faulter_cpu = -1;
+
+static void pin(int cpu)
+{
+	cpu_set_t set;
+
+	if (cpu < 0)
+		return;
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+static void pick_cpus(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return;
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (!CPU_ISSET(cpu, &set))
+			continue;
+		if (monitor_cpu < 0) {
+			monitor_cpu = cpu;
+		} else {
+			faulter_cpu = cpu;
+			return;
+		}
+	}
+	monitor_cpu = -1;
+}
+
 static void *faulter_main(void *p)
 {
 	struct faulter *f = p;
 
+	pin(faulter_cpu);
 	atomic_store(&f->ready, 1);
 	while (!atomic_load(&f->go))
 		;
@@ -147,6 +191,7 @@ struct result {
 	int setup_ok;
 	char queued[120];	/* the queued waiter's check */
 	int queued_ok;
+	__u64 step_ns;		/* the touch's step */
 };
 
 /* Fault messages left on @uffd; wakes the range for each one found. */
@@ -387,6 +432,7 @@ static int queued_check(int c, struct result *res)
 	struct uffdio_range range;
 	unsigned long stranded;
 	const char *bad = NULL;
+	__u64 t0;
 	char *area = NULL;
 	int uffd, err;
 	pthread_t t;
@@ -411,8 +457,15 @@ static int queued_check(int c, struct result *res)
 		bad = "no fault message within 10 s";
 	range.start = (uintptr_t)area;
 	range.len = REGION;
+	t0 = mono_ns();
 	if (ioctl(uffd, UFFDIO_UNREGISTER, &range) && !bad)
 		bad = "UFFDIO_UNREGISTER failed";
+	/* Twice its duration in STEPS steps, within the bounds. */
+	res->step_ns = (mono_ns() - t0) * 2 / STEPS;
+	if (res->step_ns > STEP_NS)
+		res->step_ns = STEP_NS;
+	if (res->step_ns < MIN_STEP_NS)
+		res->step_ns = MIN_STEP_NS;
 	stranded = drain(uffd, area);
 	if (stranded && !bad)
 		bad = "stranded: its message was still on the uffd";
@@ -471,7 +524,7 @@ static int one_iteration(int c, unsigned long i, unsigned long n,
 	while (!atomic_load(&f.ready))
 		sched_yield();
 	t0 = mono_ns();
-	f.at_ns = t0 + touch_step(i, n) * STEP_NS;
+	f.at_ns = t0 + touch_step(i, n) * res->step_ns;
 	atomic_store(&f.go, 1);
 	if (ioctl(uffd, UFFDIO_UNREGISTER, &range)) {
 		res->errors++;
@@ -529,6 +582,7 @@ static void run_case(int c, unsigned long iters, int optin)
 				_exit(3);
 			close(dev);
 		}
+		pin(monitor_cpu);
 		err = setup_check(c, res);
 		if (!err)
 			err = queued_check(c, res);
@@ -551,9 +605,10 @@ static void run_case(int c, unsigned long iters, int optin)
 	}
 	tap(res->setup_ok && res->queued_ok && res->iters == iters &&
 	    !res->stranded && !res->stuck && !res->errors,
-	    "uffd unregister, %s (%s), leaves no fault pending: %s; %s; %lu iterations in %.1f s (%lu touches began before the ioctl returned), %lu stranded, %lu stuck, %lu ioctl errors",
+	    "uffd unregister, %s (%s), leaves no fault pending: %s; %s; %lu iterations in %.1f s (touch in %llu us steps, %lu began before the ioctl returned), %lu stranded, %lu stuck, %lu ioctl errors",
 	    name, how, res->setup, res->queued, res->iters, now_s() - t0,
-	    res->early, res->stranded, res->stuck, res->errors);
+	    (unsigned long long)res->step_ns / 1000, res->early,
+	    res->stranded, res->stuck, res->errors);
 out:
 	munmap(res, sizeof(*res));
 }
@@ -611,6 +666,13 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	per_case = (iters + NR_CASES - 1) / NR_CASES;
+	pick_cpus();
+	if (faulter_cpu < 0)
+		printf("# uffdtest: one CPU, the threads are not pinned\n");
+	else
+		printf("# uffdtest: the monitor on CPU %d, the faulting thread on CPU %d\n",
+		       monitor_cpu, faulter_cpu);
+	fflush(stdout);
 	for (int optin = 0; optin <= 1; optin++) {
 		for (int c = 0; c < NR_CASES; c++) {
 			const char *how = optin ? "opted in" : "stock mmap_lock";
