@@ -36,10 +36,13 @@
  * registered and the test checks that the uffd reports the fault with
  * that case's flags and that resolving it (UFFDIO_COPY, UFFDIO_WRITEPROTECT
  * or UFFDIO_CONTINUE) lets the thread finish with the right data.  Then
- * each iteration lets the thread touch the page at a moment that moves
- * through the unregister call from one iteration to the next.  After
- * UFFDIO_UNREGISTER returns, the uffd must hold no fault message and the
- * thread must finish on its own.  A message found is a stranded fault:
+ * a queued waiter: once the thread's fault message is on the uffd, the
+ * range is unregistered, which must wake it.  Then each iteration lets
+ * the thread (pinned to another CPU than the monitor) touch the page at a
+ * moment that moves through the unregister call from one iteration to
+ * the next.  After UFFDIO_UNREGISTER returns, the uffd must hold no fault
+ * message and the thread must finish on its own (within 2 s, else it is
+ * stuck).  A message found is a stranded fault:
  * the test counts it, wakes the thread with UFFDIO_WAKE (the range is no
  * longer registered, so UFFDIO_COPY or UFFDIO_CONTINUE would fail with
  * -ENOENT) and fails.  A case whose UFFDIO_API feature the kernel does
