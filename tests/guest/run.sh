@@ -112,6 +112,13 @@ mm)
 	LAT_ITERS=0
 	MM_SECS=2
 	;;
+uffd)
+	# Only uffdtest (development: scripts/cluster.sh -n 1 uffd; more
+	# iterations with alock_uffd_iters=N on GUEST_CMDLINE).
+	STRESS_MS=0
+	LAT_ITERS=0
+	UFFD_ITERS=${alock_uffd_iters:-120}
+	;;
 mmbench)
 	# Only the mmap_lock benchmark (make bench-mm, one guest).
 	# alock_mm_bench_secs=S on the guest command line: shorter runs (a
@@ -370,12 +377,12 @@ capi_tests() {
 # mprotect, madvise, /proc/self/maps and fork loops with data checks,
 # exclusion seen through held locks, a process killed while holding and
 # waiting) and the module pinned by an opted-in mm.  The kernel's own mm
-# selftests (mm_selftests) run at the end of main, on guest 0.  uffdtest
-# checks the userfaultfd fix of patches/0005, stock and opted in.
+# selftests (mm_selftests) run at the end of main, on guest 0.  uffd_tests
+# checks the userfaultfd patch, stock and opted in.
 mm_tests() {
 	[ -n "${MM_SECS:-}" ] || return 0
 	$MT check "$MM_SECS"
-	$P/uffdtest unreg "${UFFD_ITERS:-40}"
+	uffd_tests
 	$MT pin >/tmp/pin.out 2>&1 &
 	pin=$!
 	check "an opted-in process runs (it closed /dev/alock)" retry 200 grep -q pinned /tmp/pin.out
@@ -393,6 +400,12 @@ mm_tests() {
 	retry 100 rmmod alock 2>/dev/null
 	check "rmmod once the opted-in process is gone" test ! -e /dev/alock
 	check "insmod again after the mmap_lock tests" insmod $P/alock.ko
+}
+
+# uffdtest: no MISSING, WP or MINOR fault left pending by UFFDIO_UNREGISTER
+# (the ITERATIONS are split over the three).
+uffd_tests() {
+	$P/uffdtest unreg "${UFFD_ITERS:-40}"
 }
 
 # tools/testing/selftests/mm programs built by scripts/build-mm-selftests.sh
@@ -714,6 +727,7 @@ main() {
 	mm) with_module "the mmap_lock tests" mm_tests mm_selftests ;;
 	hotplug) with_module "the CPU-hotplug stress" hotplug_test ;;
 	mmbench) with_module "the mmap_lock benchmark" mm_bench ;;
+	uffd) with_module "the userfaultfd test" uffd_tests ;;
 	rdma) rdma_tests ;;
 	alock) alock_tests ;;
 	*) full_run ;;
