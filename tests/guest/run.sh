@@ -370,10 +370,14 @@ capi_tests() {
 # waiting) and the module pinned by an opted-in mm.  The kernel's own mm
 # selftests (mm_selftests) run at the end of main, on guest 0.  uffdtest
 # checks the userfaultfd fix of patches/0005, stock and opted in.
+# foreigntest reads another process's memory and maps (process_vm_readv,
+# /proc/PID/mem and maps) while its writers remap, data-checked, stock and
+# opted in (issue 16, the mm lock domain).
 mm_tests() {
 	[ -n "${MM_SECS:-}" ] || return 0
 	$MT check "$MM_SECS"
 	$P/uffdtest unreg "${UFFD_ITERS:-40}"
+	$P/foreigntest "$MM_SECS"
 	$MT pin >/tmp/pin.out 2>&1 &
 	pin=$!
 	check "an opted-in process runs (it closed /dev/alock)" retry 200 grep -q pinned /tmp/pin.out
