@@ -254,11 +254,14 @@ static atomic_int rstop;
 static void rbad(struct reader *r, const char *fmt, ...)
 {
 	va_list ap;
+	int n;
 
 	if (r->bad++)
 		return;
+	/* The child runs on the first CPU: the others are outside its domain. */
+	n = snprintf(r->what, sizeof(r->what), "cpu %d: ", r->cpu);
 	va_start(ap, fmt);
-	vsnprintf(r->what, sizeof(r->what), fmt, ap);
+	vsnprintf(r->what + n, sizeof(r->what) - n, fmt, ap);
 	va_end(ap);
 }
 
