@@ -378,11 +378,15 @@ capi_tests() {
 # exclusion seen through held locks, a process killed while holding and
 # waiting) and the module pinned by an opted-in mm.  The kernel's own mm
 # selftests (mm_selftests) run at the end of main, on guest 0.  uffd_tests
-# checks the userfaultfd patch, stock and opted in.
+# checks the userfaultfd patch, stock and opted in.  foreigntest reads
+# another process's memory and maps (process_vm_readv, /proc/PID/mem,
+# pagemap and maps) while its writers remap, data-checked, stock and
+# opted in (the mm lock domain: foreign readers take the active path).
 mm_tests() {
 	[ -n "${MM_SECS:-}" ] || return 0
 	$MT check "$MM_SECS"
 	uffd_tests
+	$P/foreigntest "$MM_SECS"
 	$MT pin >/tmp/pin.out 2>&1 &
 	pin=$!
 	check "an opted-in process runs (it closed /dev/alock)" retry 200 grep -q pinned /tmp/pin.out
