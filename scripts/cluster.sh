@@ -5,7 +5,8 @@
 #
 # Usage: cluster.sh [-n NODES] [-c VCPUS] [-m MEM_MB] [-t TIMEOUT_S] [-o RUNDIR] MODE
 #   MODE: check | demo | bench | soak | rdma | alock | lockbench | mm | mmbench |
-#         hotplug | uffd | rdmalat | shell (interactive, one guest)
+#         hotplug | uffd | local (self-tests and stress of the local locks) |
+#         rdmalat | shell (interactive, one guest)
 # Environment:
 #   ACCEL=tcg (default) or kvm;  KFLAVOR=test (default) or bench: which
 #   kernel;  KERNEL, INITRD: images;  PAYLOAD: folder mounted read-only in

@@ -112,6 +112,12 @@ mm)
 	LAT_ITERS=0
 	MM_SECS=2
 	;;
+local)
+	# Only the local locks: self-tests, stress, queue locks, prwlock, the
+	# lock manager (development: scripts/cluster.sh -n 1 local).
+	STRESS_MS=1500
+	LAT_ITERS=200
+	;;
 uffd)
 	# Only uffdtest (development: scripts/cluster.sh -n 1 uffd; more
 	# iterations with alock_uffd_iters=N on GUEST_CMDLINE).
@@ -150,7 +156,7 @@ load_module() {
 
 local_tests() {
 	# The correctness modes run on the test kernel, which must have lockdep.
-	case $mode in check | demo | soak) ALOCK_REQUIRE_LOCKDEP=1 $T version ;; *) $T version ;; esac
+	case $mode in check | demo | soak | local) ALOCK_REQUIRE_LOCKDEP=1 $T version ;; *) $T version ;; esac
 	$T abi
 	$T errno
 	$T selftest
@@ -732,6 +738,7 @@ main() {
 	hotplug) with_module "the CPU-hotplug stress" hotplug_test ;;
 	mmbench) with_module "the mmap_lock benchmark" mm_bench ;;
 	uffd) with_module "the userfaultfd test" uffd_tests ;;
+	local) with_module "the local lock tests" local_tests ;;
 	rdma) rdma_tests ;;
 	alock) alock_tests ;;
 	*) full_run ;;

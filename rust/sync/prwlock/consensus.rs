@@ -61,9 +61,21 @@
 //!   that runs there afterwards: the store-buffering pattern with a full
 //!   barrier on both sides, the argument of expedited RCU.  Such CPUs are
 //!   counted in [`IDLE_SKIPS`] instead of [`IPIS`].  The sweep looks at
-//!   every CPU once, then polls the pending ones together (up to
-//!   `REPORT_SPINS` rounds, rechecking the idle state too) before it sends
-//!   one IPI to the stragglers.
+//!   every CPU once, then polls the pending ones together (rechecking the
+//!   idle state too) before it sends one IPI to the stragglers.
+//! * **Spin or IPI.**  How long the writer polls before it sends the IPI
+//!   is the ski-rental rule: as long as an IPI costs, measured
+//!   ([`IPI_NS`], a running average of the report IPIs' round trips,
+//!   bounded by [`REPORT_SPIN_MIN_NS`] and [`REPORT_SPIN_MAX_NS`]).  A CPU
+//!   that would report soon (its reader unlocks, or its task enters the
+//!   write side: a writer waiting for the writer mutex reports for its CPU
+//!   first, `prwlock_write_lock_nested()` in `fast.c`) costs at most that
+//!   wait; one that would not costs at most twice the IPI.  A microsecond
+//!   or two on hardware; hundreds under emulation, where a halted vCPU is
+//!   slow to take an interrupt.  Reports need no other condition than
+//!   preemption off: a report states only that the CPU's later loads of
+//!   `wpending` follow `W1`, which holds wherever it runs (the report IPI
+//!   runs it at arbitrary points of readers).
 //! * **Lock domain** ([`prwlock_set_domain`](super::raw::prwlock_set_domain)).
 //!   `W4` does not look at an online CPU whose bit in the domain mask is
 //!   clear, and counts it in [`DOMAIN_SKIPS`].  The owner of the mask
@@ -129,7 +141,7 @@
 
 use core::{
     ffi::{c_uint, c_void},
-    sync::atomic::{fence, AtomicU64, AtomicUsize, Ordering},
+    sync::atomic::{fence, AtomicI64, AtomicU64, AtomicUsize, Ordering},
 };
 use kernel::bindings;
 
@@ -147,8 +159,17 @@ extern "C" {
     fn alock_prw_cpu_in_eqs(cpu: c_uint) -> bool;
 }
 
-/// Polls of a CPU's report before the writer sends it an IPI.
-const REPORT_SPINS: u32 = 256;
+/// The shortest the writer polls for reports before it sends IPIs.
+pub const REPORT_SPIN_MIN_NS: i64 = 1_000;
+
+/// The longest the writer polls for reports before it sends IPIs (with
+/// preemption off).
+pub const REPORT_SPIN_MAX_NS: i64 = 200_000;
+
+/// The running average (1/8 weight for each new sample) of the round trip
+/// of the report IPIs, in ns: how long writers poll before sending them
+/// ("Spin or IPI" at the top).  Starts at 10 us.
+pub static IPI_NS: AtomicI64 = AtomicI64::new(10_000);
 
 /// IPIs sent by writers (all locks), for tests and benchmarks.
 pub static IPIS: AtomicU64 = AtomicU64::new(0);
@@ -230,11 +251,13 @@ pub(super) fn consensus(l: &PrwCore, v: u64, wait_passive: bool) -> bool {
         mask.set(cpu);
         stragglers += 1;
     }
-    // Then poll the pending ones together for a while before asking them.
-    for _ in 0..REPORT_SPINS {
-        if stragglers == 0 {
-            break;
-        }
+    // Then poll the pending ones together for as long as an IPI costs
+    // before asking them ("Spin or IPI" at the top).
+    let start = now_ns();
+    let bound = IPI_NS
+        .load(Ordering::Relaxed)
+        .clamp(REPORT_SPIN_MIN_NS, REPORT_SPIN_MAX_NS);
+    while stragglers > 0 && now_ns() - start < bound {
         cpu_relax();
         for cpu in online_cpus() {
             if !mask.contains(cpu) {
@@ -253,6 +276,7 @@ pub(super) fn consensus(l: &PrwCore, v: u64, wait_passive: bool) -> bool {
     DOMAIN_SKIPS.fetch_add(outside, Ordering::Relaxed);
     if stragglers > 0 {
         IPIS.fetch_add(stragglers, Ordering::Relaxed);
+        let sent = now_ns();
         // SAFETY: Preemption is off, so the CPUs in the mask are still
         // online; the handler only reports the version of `l`, alive until
         // all handlers returned (wait = true).
@@ -264,6 +288,10 @@ pub(super) fn consensus(l: &PrwCore, v: u64, wait_passive: bool) -> bool {
                 true,
             );
         }
+        // Racy read-modify-write of a hint: a lost update costs nothing.
+        let took = now_ns() - sent;
+        let avg = IPI_NS.load(Ordering::Relaxed);
+        IPI_NS.store(avg + (took - avg) / 8, Ordering::Relaxed);
     }
     // SAFETY: Pairs with `preempt_disable()` above.
     unsafe { bindings::preempt_enable() };

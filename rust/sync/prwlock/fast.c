@@ -271,16 +271,31 @@ void prwlock_read_unlock(struct prwlock *l)
 EXPORT_SYMBOL_GPL(prwlock_read_unlock);
 
 /*
+ * A writer about to wait for another reports for its CPU, as a reader's
+ * unlock does: the writer in consensus then need not send this CPU an IPI
+ * (consensus.rs, "Spin or IPI").  Without a writer in, nothing to do.
+ */
+static void prw_report_waiting_writer(struct prwlock *l)
+{
+	if (!READ_ONCE(l->wpending))
+		return;
+	preempt_disable();
+	prw_report(l, this_cpu_ptr(l->pcpu));
+	preempt_enable();
+}
+
+/*
  * The write side's entry.  C, not Rust, for might_sleep() and
  * lock_acquire_exclusive() (macros that compile away without the debug
  * options), the subclass and the caller's _RET_IP_ lockdep records (the
  * Rust lockdep_acquire() helper takes neither), and mutex_lock() (a macro
- * with lockdep).  The algorithm goes on in Rust, raw.rs.
+ * with lockdep).  The algorithm goes on in Rust, raw.rs and consensus.rs.
  */
 void prwlock_write_lock_nested(struct prwlock *l, int subclass)
 {
 	might_sleep();
 	lock_acquire_exclusive(&l->dep_map, subclass, 0, NULL, _RET_IP_);
+	prw_report_waiting_writer(l);
 	mutex_lock(&l->wmutex);
 	/* C -> Rust: the consensus and the waits for readers. */
 	alock_prw_write_acquire_locked(l, false);
@@ -297,6 +312,7 @@ int prwlock_write_lock_killable(struct prwlock *l)
 {
 	might_sleep();
 	lock_acquire_exclusive(&l->dep_map, 0, 0, NULL, _RET_IP_);
+	prw_report_waiting_writer(l);
 	/* On failure the Rust side has released the mutex already. */
 	if (!mutex_lock_killable(&l->wmutex) &&
 	    alock_prw_write_acquire_locked(l, true))
