@@ -105,9 +105,11 @@ t "alockctl: cargo clippy -D warnings" acargo clippy --locked --all-targets -- -
 t "alockctl: cargo test" acargo test --locked
 sed -n 's/^test result: /# alockctl cargo test: /p' /tmp/host-test.$$
 
-# prwlock's memory ordering (tools/prwlock-model): loom models of the
-# report, the IPI report and teardown; each ordering before the fix must
-# fail, each fixed one must hold.  See Documentation/litmus/README.rst.
+# prwlock's memory ordering (tools/prwlock-model): loom models of a CPU's
+# own report (report.rs), the IPI report (ipi.rs), teardown (teardown.rs),
+# the idle skip (idle.rs), the lock domain (domain.rs) and the bounded
+# drain (drain.rs); each ordering before a fix and each weakened control
+# must fail, the code's must hold.  See Documentation/litmus/README.rst.
 pcargo() { # subcommand, args...
 	local sub=$1
 	shift

@@ -38,16 +38,22 @@
  * reader runs only on a CPU whose bit is set, the bit is set with a fully
  * ordered atomic before such a reader runs there, and it is cleared with
  * one (the mmap_lock provider: x86's mm_cpumask(), whose bits are set and
- * cleared with locked instructions at switch_mm()).  A reader that cannot
- * promise that takes the read side with prwlock_read_lock_active() and its
- * _killable()/trylock variants: one fully ordered atomic instead of the
- * passive fast path; all read holds end with prwlock_read_unlock().
+ * cleared with locked instructions at switch_mm()).  A reader that got in
+ * before its CPU's bit was cleared, converted or not, is still waited
+ * for: the writer reads the passive count of every online CPU, only its
+ * consensus skips the CPUs outside the domain.  A reader that may run
+ * outside the domain takes the read side with prwlock_read_lock_active()
+ * and its _killable()/trylock variants: one fully ordered atomic instead
+ * of the passive fast path; all read holds end with prwlock_read_unlock().
  *
  * See Documentation/prwlock.rst.  The code is in rust/sync/prwlock/:
- * fast.c (read side, write entry), consensus.rs (the writer's wait for
- * readers) and raw.rs (the rest), whose tops hold
- * the memory-ordering argument.  Functions defined in C are exported in
- * fast.c, those defined in Rust in exports.c.
+ * fast.c (read fast paths, write entry, IPI handlers), reader.rs (read
+ * slow paths), consensus.rs (the writer's wait for readers: consensus,
+ * idle and domain skips, bounded drain), raw.rs (set-up, the rest of the
+ * writer), state.rs (this structure's Rust mirror and its layout check);
+ * the tops of fast.c, raw.rs and consensus.rs hold the memory-ordering
+ * argument.  Functions defined in C are exported in fast.c, those defined
+ * in Rust in exports.c.
  */
 #ifndef _LINUX_PRWLOCK_H
 #define _LINUX_PRWLOCK_H

@@ -512,8 +512,9 @@ fn test_prwlock_ipi() -> TestResult {
     unsafe { bindings::cpus_read_lock() };
     // SAFETY: No preconditions.
     let others = u64::from(unsafe { bindings::num_online_cpus() }) - 1;
-    // SAFETY: Pairs with the lock above (released before the writer runs,
-    // which takes it itself; the count is only compared loosely below).
+    // SAFETY: Pairs with the lock above (released before the writer runs;
+    // a CPU going offline or online meanwhile would upset the count, and
+    // the guest runs start no hotplug during the self-tests).
     unsafe { bindings::cpus_read_unlock() };
     let l = KBox::pin_init(new_prwlock!(0u64, "selftest_prwlock_ipi"), GFP_KERNEL)?;
     let before = IPIS.load(Ordering::Relaxed);

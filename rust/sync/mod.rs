@@ -37,8 +37,11 @@
 //!   `mrstress_detects_overlap`), `tests/kmod/alock_ctest.c`.  Docs:
 //!   `Documentation/mrlock.rst`.
 //! * [`prwlock`] (`rust/sync/prwlock/`: `mod.rs` the safe Rust API,
-//!   `raw.rs` the core and the writer's half of the memory-ordering
-//!   argument, `fast.c` the C read fast paths and the reader's half,
+//!   `state.rs` the lock's memory and its layout check, `raw.rs` the
+//!   writer and the writer's half of the memory-ordering argument,
+//!   `consensus.rs` the consensus, its idle and domain skips and the
+//!   bounded drain with their part of it, `reader.rs` the read slow
+//!   paths, `fast.c` the C read fast paths and the reader's half,
 //!   `exports.c`, `glue.h`): passive reader-writer lock.  C API:
 //!   `include/linux/prwlock.h` (defined in `fast.c` and `raw.rs`, exported
 //!   from `fast.c` and `exports.c`).  Front ends:
@@ -47,9 +50,11 @@
 //!   `rust/hooks/prwlock_torture.c` (locktorture, patch 0003),
 //!   `ALOCK_IOC_RWSTRESS`, `_RWWAKE`, `_RWCOST`; the kernel side of its
 //!   readers is patch 0002.  Tests: `rust/harness/rw.rs` with
-//!   `rw_baselines.c`, `selftest.rs` (`prwlock_*`),
-//!   `tests/kmod/alock_ctest.c`, `tests/guest/mmtest.c`, `mm_optin.c`,
-//!   `uffdtest.c`, locktorture and CPU hotplug in `tests/guest/run.sh`.
+//!   `rw_baselines.c`, `selftest.rs` and `selftest_prw.rs` (`prwlock_*`),
+//!   `prw_irq.c`, `tests/kmod/alock_ctest.c`, `tests/guest/mmtest.c`,
+//!   `mm_optin.c`, `uffdtest.c`, `foreigntest.c`, locktorture and CPU
+//!   hotplug in `tests/guest/run.sh`; the memory-ordering models in
+//!   `tools/prwlock-model/` and `Documentation/litmus/`.
 //!   Docs: `Documentation/prwlock.rst`, `Documentation/prwlock-mm.rst`; the
 //!   map of its files is in [`prwlock`]'s own documentation.
 //! * [`brlock`] (`rust/sync/brlock.rs`): big-reader lock (per-CPU ticket

@@ -256,9 +256,9 @@ alockctl_demo() {
 
 # prwlock (issue 3): exclusion under stress on every vCPU with readers
 # that are preempted (two threads per CPU), sleep, yield and migrate inside
-# the read side, writers alone (IPIs to idle CPUs), the sequential wake-up
-# variant, the stock baselines, wake-up of sleeping readers, CPU hotplug
-# under load and the kernel's own locktorture.
+# the read side, writers alone (idle CPUs count as reported, no IPI), the
+# sequential wake-up variant, the stock baselines, wake-up of sleeping
+# readers, CPU hotplug under load and the kernel's own locktorture.
 prwlock_tests() {
 	R=$((2 * ncpu))
 	$T rwstress prwlock $R 2 $STRESS_MS

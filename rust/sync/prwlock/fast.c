@@ -3,9 +3,8 @@
  * prwlock: the read-side fast paths, the C entry of the write side, and
  * what touches task_struct.
  *
- * The algorithm lives in raw.rs and consensus.rs (next to this file); this
- * file holds the
- * parts that must be inlined to be cheap (preempt_disable(),
+ * The algorithm lives in raw.rs, consensus.rs and reader.rs (next to this
+ * file); this file holds the parts that must be inlined to be cheap (preempt_disable(),
  * this_cpu_ptr(), current, lockdep annotations that compile away without
  * lockdep) and the interrupt-context callbacks.  A read lock is one call
  * here, like rcu_read_lock() is one call to __rcu_read_lock() on
@@ -76,7 +75,7 @@
  *   Documentation/litmus/prwlock-report*.litmus and the loom models in
  *   tools/prwlock-model/ show the run with the old load and its absence
  *   with the acquire.  Through an IPI the order comes from the IPI's
- *   queueing as well (see raw.rs).  On x86 a load-acquire and a
+ *   queueing as well (see consensus.rs).  On x86 a load-acquire and a
  *   store-release are plain moves: the fast paths contain no fence and no
  *   locked instruction.
  */
@@ -146,7 +145,7 @@ void prwlock_read_lock(struct prwlock *l)
 {
 	might_sleep();
 	lock_acquire_shared(&l->dep_map, 0, 0, NULL, _RET_IP_);
-	/* C -> Rust: the slow path waits with the writer's state, in raw.rs. */
+	/* C -> Rust: the slow path waits with the writer's state, in reader.rs. */
 	if (unlikely(!prw_read_fast(l)))
 		alock_prw_read_slow(l);
 }
@@ -200,7 +199,7 @@ bool alock_prw_read_trylock_quiet(struct prwlock *l)
 /*
  * The active read side, for readers outside the lock's domain (see
  * prwlock_set_domain()): no passive count, a fully ordered increment of
- * the active count and a check of the writer word, in raw.rs/reader.rs.
+ * the active count and a check of the writer word, in reader.rs.
  */
 void prwlock_read_lock_active(struct prwlock *l)
 {

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * prwlock's private Rust <-> C prototypes (alock.ko only): the functions
- * of the Rust core (raw.rs) that fast.c calls, and those of fast.c that
- * the Rust core calls (declared there in an extern "C" block with the same
- * signatures).  The public API, whichever side defines it, is declared in
+ * of the Rust core (raw.rs, reader.rs) that fast.c calls, and those of
+ * fast.c that the Rust core (raw.rs, consensus.rs, reader.rs, state.rs)
+ * calls (declared there in extern "C" blocks with the same signatures).
+ * The public API, whichever side defines it, is declared in
  * include/linux/prwlock.h only.
  */
 #ifndef _ALOCK_PRWLOCK_GLUE_H
@@ -15,7 +16,8 @@ struct prwlock;
 struct wait_queue_head;
 
 /*
- * raw.rs, called by fast.c once the part that needs C is done (lockdep,
+ * reader.rs (the read slow paths) and raw.rs (the write acquisition),
+ * called by fast.c once the part that needs C is done (lockdep,
  * might_sleep(), the per-CPU fast path, the mutex macros): the algorithm's
  * waits and counts stay in Rust.
  */
@@ -26,9 +28,12 @@ bool alock_prw_write_acquire_locked(struct prwlock *l, bool killable);
 void alock_prw_read_unlock_active(struct prwlock *l);
 
 /*
- * fast.c, called by raw.rs: what only C reaches (current's hold table,
- * this_cpu_ptr() in IPI handlers, for_each_possible_cpu(), the static
- * inline waitqueue_active(), sizeof/offsetof of the C structures).
+ * fast.c, called by raw.rs, consensus.rs (the report and conversion IPI
+ * handlers, the idle check), reader.rs and state.rs (the layout): what
+ * only C reaches (current's hold table, this_cpu_ptr() in IPI handlers,
+ * for_each_possible_cpu(), the static inlines waitqueue_active() and
+ * ct_rcu_watching_cpu_acquire(), sizeof/offsetof of the C structures).
+ * alock_prw_read_trylock_quiet() is for the self-test of harness/prw_irq.c.
  */
 void alock_prw_record_active(struct prwlock *l);
 void alock_prw_ipi_report(void *info);

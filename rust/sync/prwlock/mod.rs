@@ -27,11 +27,15 @@
 //! *version-based consensus*: it waits until every online CPU has reported
 //! the new version, and after a short spin sends the stragglers an IPI whose
 //! handler reports for them, so its latency is bounded even if a CPU never
-//! takes the lock again.  A CPU that reported has made its passive counts
-//! visible and its later readers see the writer word, so the writer then
-//! waits for the passive counts to drain and for the active count to reach
-//! zero.  Why that suffices, access by access: the top of [`raw`] (the
-//! writer's half) and of `fast.c` (the reader's half).
+//! takes the lock again.  CPUs that are idle (in an RCU extended quiescent
+//! state) count as reported without an IPI, and CPUs outside the lock's
+//! domain ([`Prwlock::set_domain`]) are not looked at.  A CPU that reported
+//! has made its passive counts visible and its later readers see the writer
+//! word, so the writer then waits for the passive counts to drain (after a
+//! bounded spin, it asks the CPUs of readers that stay in, by IPI, to
+//! convert their holds to active) and for the active count to reach zero.
+//! Why that suffices, access by access: the tops of [`raw`] and
+//! [`consensus`] (the writer's half) and of `fast.c` (the reader's half).
 //!
 //! Readers that arrive while a writer is in sleep on the wait queue of
 //! their CPU; when the writer leaves it sends one IPI to all CPUs with
@@ -83,14 +87,17 @@
 //!   ioctl `ALOCK_IOC_MM` in `rust/chardev/mm.rs`),
 //!   `rust/hooks/prwlock_torture.c` (locktorture's `ext_rwlock` type,
 //!   `patches/0003-locktorture-...`).
-//! * Tests and benchmarks: `rust/harness/selftest.rs` (the `prwlock_*`
-//!   self-tests), `rust/harness/rw.rs` + `rw_baselines.c` (stress, wake-up
-//!   and read-cost runs against the stock locks: `ALOCK_IOC_RWSTRESS`,
-//!   `_RWWAKE`, `_RWCOST`), `tests/kmod/alock_ctest.c` (the C API from
-//!   another module), `tests/guest/mmtest.c`, `mm_optin.c`, `uffdtest.c`
-//!   (the mmap_lock provider).
+//! * Tests and benchmarks: `rust/harness/selftest.rs` and
+//!   `selftest_prw.rs` (the `prwlock_*` self-tests; `prw_irq.c` the read
+//!   trylock from a hard interrupt), `rust/harness/rw.rs` +
+//!   `rw_baselines.c` (stress, wake-up and read-cost runs against the
+//!   stock locks: `ALOCK_IOC_RWSTRESS`, `_RWWAKE`, `_RWCOST`),
+//!   `tests/kmod/alock_ctest.c` (the C API from another module),
+//!   `tests/guest/mmtest.c`, `mm_optin.c`, `uffdtest.c`, `foreigntest.c`
+//!   (the mmap_lock provider), `tools/prwlock-model/` (loom models of the
+//!   memory ordering, host tests) and `Documentation/litmus/`.
 //! * Documentation: `Documentation/prwlock.rst`,
-//!   `Documentation/prwlock-mm.rst`.
+//!   `Documentation/prwlock-mm.rst`, `Documentation/litmus/README.rst`.
 
 pub mod consensus;
 pub mod raw;

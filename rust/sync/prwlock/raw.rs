@@ -310,7 +310,7 @@ fn write_release_locked(l: &PrwCore) {
     let sequential = l.flags.load(Ordering::Relaxed) & WAKE_SEQUENTIAL != 0;
     let mut mask = CpuMask::new();
     let mut remote = 0;
-    // No `cpus_read_lock()` (see "CPU hotplug" at the top): with
+    // No `cpus_read_lock()` (see "CPU hotplug" in `consensus.rs`): with
     // preemption off no CPU found online below can go offline before the
     // wake-up IPIs are sent; queues of offline CPUs are woken from here.
     // SAFETY: Preemption is re-enabled below; nothing in between sleeps.
@@ -366,8 +366,8 @@ pub unsafe fn write_lock(l: *mut PrwCore) {
 }
 
 /// `prwlock_write_trylock()`: the write side if no reader or writer is in;
-/// does not wait for readers (it may sleep briefly on the CPU-hotplug lock
-/// and sends IPIs: process context).
+/// does not wait for readers (its consensus may send IPIs: process
+/// context).
 ///
 /// # Safety
 ///

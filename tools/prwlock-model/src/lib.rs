@@ -5,8 +5,10 @@
 //! prwlock's reader fast path has no barrier; the writer's version
 //! consensus stands in for it.  The argument is split between the top
 //! comments of `rust/sync/prwlock/fast.c` (the reader's accesses `R1`..`R5`
-//! and the scheduler's conversion `C1`, `C2`) and `rust/sync/prwlock/raw.rs`
-//! (the writer's `W1`..`W6`, the IPI report, teardown).  Two places of that
+//! and the scheduler's conversion `C1`, `C2`), `rust/sync/prwlock/raw.rs`
+//! (the writer's `W1`..`W6`, teardown) and `rust/sync/prwlock/consensus.rs`
+//! (the consensus and the IPI report, the idle skip, the lock domain, the
+//! bounded drain).  Two places of that
 //! argument relied on x86-TSO rather than on the Linux-kernel memory model
 //! (LKMM).  Each module here models one piece of the protocol as a `loom`
 //! test, run once with the ordering the code had (the model must fail, and
