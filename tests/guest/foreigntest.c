@@ -20,7 +20,7 @@
  * The parent, another mm and so a foreign reader of the child's, runs one
  * thread of each kind of reader on every CPU:
  *  - process_vm_readv() of X and Y in turn (GUP of another mm; skipped
- *    where the kernel has no CONFIG_CROSS_MEMORY_ATTACH, as the test kernel);
+ *    where the kernel has no CONFIG_CROSS_MEMORY_ATTACH);
  *  - pread() of X and Y from /proc/PID/mem (access_remote_vm(): GUP);
  *  - pread() of the page table entries of X..Y from /proc/PID/pagemap (a
  *    page-table walk under one hold; X and Y lie in one PMD);
