@@ -253,7 +253,7 @@ pub(super) fn consensus(l: &PrwCore, v: u64, wait_passive: bool) -> bool {
     }
     // Then poll the pending ones together for as long as an IPI costs
     // before asking them ("Spin or IPI" at the top).
-    let start = now_ns();
+    let start = if stragglers > 0 { now_ns() } else { 0 };
     let bound = IPI_NS
         .load(Ordering::Relaxed)
         .clamp(REPORT_SPIN_MIN_NS, REPORT_SPIN_MAX_NS);
@@ -316,7 +316,8 @@ const DRAIN_SPIN_NS: i64 = 50_000;
 /// a section with preemption off).  The active holds are waited for in
 /// `W6`.
 pub(super) fn drain(l: &PrwCore, wait_passive: bool) -> bool {
-    let start = now_ns();
+    // Read the clock only once a reader has to be waited for.
+    let mut start = None;
     let mut none = true;
     loop {
         let mut mask = CpuMask::new();
@@ -346,7 +347,8 @@ pub(super) fn drain(l: &PrwCore, wait_passive: bool) -> bool {
             unsafe { bindings::preempt_enable() };
             return none;
         }
-        if remote > 0 && now_ns() - start >= DRAIN_SPIN_NS {
+        let begun = *start.get_or_insert_with(now_ns);
+        if remote > 0 && now_ns() - begun >= DRAIN_SPIN_NS {
             spinning = false;
             DRAIN_IPIS.fetch_add(remote, Ordering::Relaxed);
             // SAFETY: Preemption is off, so the CPUs in the mask are still
