@@ -463,8 +463,8 @@ mm_bench() {
 	else
 		echo "# mmbench pass: $ncpu vCPUs, benchmark not pinned"
 	fi
-	for wl in pf mmap madv mincore hist; do
-		for thr in 1 "$mb_cpus" $((2 * mb_cpus)); do
+	for wl in $(echo "${alock_mm_wl:-pf,mmap,madv,mincore,hist}" | tr , ' '); do
+		for thr in $(echo "${alock_mm_threads:-1,$mb_cpus,$((2 * mb_cpus))}" | tr , ' '); do
 			# shellcheck disable=SC2086 # $mb_pin: no argument when empty
 			$MT bench $wl "$thr" "${MM_BENCH_SECS:-3}" $mb_pin
 		done
