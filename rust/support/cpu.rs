@@ -90,6 +90,11 @@ impl CpuMask {
     pub fn as_ptr(&self) -> *const bindings::cpumask {
         self.0.as_ptr()
     }
+
+    /// The C pointer, for C to fill in.
+    pub fn as_mut_ptr(&mut self) -> *mut bindings::cpumask {
+        self.0.as_mut_ptr()
+    }
 }
 
 impl Default for CpuMask {

@@ -406,18 +406,147 @@ void alock_prw_ipi_wake(void *info)
 }
 
 /*
- * Whether @cpu is in an RCU extended quiescent state (idle, or user mode
- * under nohz_full) now: the writer counts it as reported (consensus.rs, "Idle
- * CPUs").  The same read of the context-tracking state as expedited RCU's
- * (rcu_watching_snap_in_eqs()).
+ * The writer's sweeps over the CPUs.  The argument and the policy (when to
+ * poll, when to send which IPI, what to wait for) are in consensus.rs and
+ * raw.rs; these only read (and, at release, wake) each CPU's part of the
+ * lock.  C because every step is a static inline (cpu_online(),
+ * per_cpu_ptr(), test_bit_acquire(), the context-tracking read,
+ * waitqueue_active()) that Rust reaches only through a call per CPU and
+ * step, which was most of the cost of an uncontended write acquisition.
+ * Each is called with preemption off.
  */
-bool alock_prw_cpu_in_eqs(unsigned int cpu)
+
+/*
+ * Whether @cpu is in an RCU extended quiescent state (idle, or user mode
+ * under nohz_full) now: the writer counts it as reported (consensus.rs,
+ * "Idle CPUs").  The same read of the context-tracking state as expedited
+ * RCU's (rcu_watching_snap_in_eqs()).
+ */
+static __always_inline bool prw_cpu_in_eqs(unsigned int cpu)
 {
 #ifdef CONFIG_CONTEXT_TRACKING_IDLE
 	return !(ct_rcu_watching_cpu_acquire(cpu) & CT_RCU_WATCHING);
 #else
 	return false;
 #endif
+}
+
+/*
+ * W4 for one CPU: whether @cpu has reported version @v of @l (acquire: its
+ * passive counts before the report are visible to W5), or is idle (then
+ * counted in *@idle).
+ */
+static __always_inline bool prw_cpu_settled(struct prwlock *l, u64 v,
+					    unsigned int cpu,
+					    unsigned int *idle)
+{
+	/* Acquire: pairs with prw_report()'s release (W4). */
+	if (smp_load_acquire(&per_cpu_ptr(l->pcpu, cpu)->seen) >= v)
+		return true;
+	if (!prw_cpu_in_eqs(cpu))
+		return false;
+	(*idle)++;
+	return true;
+}
+
+/*
+ * W4's sweep: puts into @pending (empty on entry) the online CPUs other
+ * than @me that are in the lock's domain and have neither reported @v nor
+ * are idle; returns how many.  Counts in *@idle the CPUs taken as reported
+ * because idle, in *@outside those outside the domain.
+ */
+unsigned int alock_prw_sweep(struct prwlock *l, u64 v, unsigned int me,
+			     struct cpumask *pending, unsigned int *idle,
+			     unsigned int *outside)
+{
+	const struct cpumask *domain = READ_ONCE(l->domain);
+	unsigned int cpu, n = 0;
+
+	for_each_online_cpu(cpu) {
+		if (cpu == me)
+			continue;
+		/* Acquire: consensus.rs, "Lock domain". */
+		if (domain && !test_bit_acquire(cpu, cpumask_bits(domain))) {
+			(*outside)++;
+			continue;
+		}
+		if (prw_cpu_settled(l, v, cpu, idle))
+			continue;
+		__cpumask_set_cpu(cpu, pending);
+		n++;
+	}
+	return n;
+}
+
+/*
+ * One poll of the CPUs in @pending: removes those that reported @v or went
+ * idle (counted in *@idle); returns how many remain.
+ */
+unsigned int alock_prw_poll(struct prwlock *l, u64 v, struct cpumask *pending,
+			    unsigned int *idle)
+{
+	unsigned int cpu, n = 0;
+
+	for_each_cpu(cpu, pending) {
+		if (prw_cpu_settled(l, v, cpu, idle))
+			__cpumask_clear_cpu(cpu, pending);
+		else
+			n++;
+	}
+	return n;
+}
+
+/*
+ * W5's sweep: puts into @busy (empty on entry) the online CPUs other than
+ * @me whose passive count of @l is not zero (acquire: consensus.rs,
+ * "Bounded drain"), and their number into *@remote; returns the number of
+ * online CPUs with a passive count, @me included.
+ */
+unsigned int alock_prw_passive_sweep(struct prwlock *l, unsigned int me,
+				     struct cpumask *busy, unsigned int *remote)
+{
+	unsigned int cpu, n = 0;
+
+	for_each_online_cpu(cpu) {
+		/* Acquire: pairs with the readers' release of the count (W5). */
+		if (!smp_load_acquire(&per_cpu_ptr(l->pcpu, cpu)->passive))
+			continue;
+		n++;
+		if (cpu == me)
+			continue;
+		__cpumask_set_cpu(cpu, busy);
+		(*remote)++;
+	}
+	return n;
+}
+
+/*
+ * The release's sweep, after the writer word was cleared and a full
+ * barrier (raw.rs; pairs with the barrier in the sleepers'
+ * prepare_to_wait): wakes here the sleeping readers of @me's queue, of
+ * offline CPUs' queues and, if @all, of every queue; puts the other online
+ * CPUs with sleepers into @remote (empty on entry), for the wake-up IPI;
+ * returns how many.
+ */
+unsigned int alock_prw_wake_sweep(struct prwlock *l, unsigned int me, bool all,
+				  struct cpumask *remote)
+{
+	unsigned int cpu, n = 0;
+
+	for_each_possible_cpu(cpu) {
+		struct prwlock_pcpu *pc = per_cpu_ptr(l->pcpu, cpu);
+
+		/* After the caller's smp_mb(): see the comment above. */
+		if (!waitqueue_active(&pc->wq))
+			continue;
+		if (all || cpu == me || !cpu_online(cpu)) {
+			wake_up_all(&pc->wq);
+			continue;
+		}
+		__cpumask_set_cpu(cpu, remote);
+		n++;
+	}
+	return n;
 }
 
 /* Initialises every possible CPU's wait queue. */
@@ -433,16 +562,6 @@ void alock_prw_init_pcpu(struct prwlock *l)
 		pc->seen = 0;
 		__init_waitqueue_head(&pc->wq, "prwlock_pcpu_wq", &wq_key);
 	}
-}
-
-/* For the writer's wake-up of each CPU's sleeping readers. */
-bool alock_waitqueue_active(struct wait_queue_head *wq)
-{
-	/*
-	 * The writer cleared the writer word and issued smp_mb() before
-	 * asking; pairs with the barrier in the sleepers' prepare_to_wait.
-	 */
-	return waitqueue_active(wq);
 }
 
 /* Held read locks of the current task (self-tests). */

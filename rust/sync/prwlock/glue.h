@@ -12,8 +12,8 @@
 
 #include <linux/types.h>
 
+struct cpumask;
 struct prwlock;
-struct wait_queue_head;
 
 /*
  * reader.rs (the read slow paths) and raw.rs (the write acquisition),
@@ -31,8 +31,8 @@ void alock_prw_read_unlock_active(struct prwlock *l);
  * fast.c, called by raw.rs, consensus.rs (the report and conversion IPI
  * handlers, the idle check), reader.rs and state.rs (the layout): what
  * only C reaches (current's hold table, this_cpu_ptr() in IPI handlers,
- * for_each_possible_cpu(), the static inlines waitqueue_active() and
- * ct_rcu_watching_cpu_acquire(), sizeof/offsetof of the C structures).
+ * for_each_possible_cpu(), sizeof/offsetof of the C structures) and the
+ * writer's sweeps over the CPUs (static inlines at every step).
  * alock_prw_read_trylock_quiet() is for the self-test of harness/prw_irq.c.
  */
 void alock_prw_record_active(struct prwlock *l);
@@ -40,10 +40,17 @@ void alock_prw_ipi_report(void *info);
 void alock_prw_ipi_convert(void *info);
 void alock_prw_init_pcpu(struct prwlock *l);
 void alock_prw_ipi_wake(void *info);
-bool alock_waitqueue_active(struct wait_queue_head *wq);
 unsigned int alock_prw_task_held(unsigned int *passive);
 extern const unsigned long alock_prw_layout[];
 bool alock_prw_read_trylock_quiet(struct prwlock *l);
-bool alock_prw_cpu_in_eqs(unsigned int cpu);
+unsigned int alock_prw_sweep(struct prwlock *l, u64 v, unsigned int me,
+			     struct cpumask *pending, unsigned int *idle,
+			     unsigned int *outside);
+unsigned int alock_prw_poll(struct prwlock *l, u64 v, struct cpumask *pending,
+			    unsigned int *idle);
+unsigned int alock_prw_passive_sweep(struct prwlock *l, unsigned int me,
+				     struct cpumask *busy, unsigned int *remote);
+unsigned int alock_prw_wake_sweep(struct prwlock *l, unsigned int me, bool all,
+				  struct cpumask *remote);
 
 #endif /* _ALOCK_PRWLOCK_GLUE_H */

@@ -83,7 +83,7 @@
 
 use crate::support::cpu::cpu_relax;
 use core::{
-    ffi::{c_int, c_void},
+    ffi::{c_int, c_uint, c_void},
     mem::{align_of, size_of},
     sync::atomic::{fence, AtomicI32, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering},
 };
@@ -91,7 +91,7 @@ use kernel::{bindings, prelude::*, types::Opaque};
 
 use super::consensus::{announce, consensus};
 use super::state::{PrwCore, PrwPcpu};
-use crate::support::cpu::{possible_cpus, CpuMask};
+use crate::support::cpu::CpuMask;
 use crate::sync::lock::class_key_ptr;
 
 /// `PRWLOCK_WAKE_SEQUENTIAL`: the writer wakes every CPU's queue itself.
@@ -125,8 +125,14 @@ extern "C" {
     // `for_each_possible_cpu()` and `init_waitqueue_head()`'s per-site
     // lockdep class, both macros.
     fn alock_prw_init_pcpu(l: *mut PrwCore);
-    // `waitqueue_active()`, a static inline with no Rust helper.
-    fn alock_waitqueue_active(wq: *mut bindings::wait_queue_head) -> bool;
+    // The release's sweep over the CPUs' queues: `waitqueue_active()`,
+    // `per_cpu_ptr()` and `cpu_online()` are static inlines.
+    fn alock_prw_wake_sweep(
+        l: *mut PrwCore,
+        me: c_uint,
+        all: bool,
+        remote: *mut bindings::cpumask,
+    ) -> c_uint;
 }
 
 /// The "instruction pointer" lockdep records for writers.
@@ -309,31 +315,23 @@ fn write_release_locked(l: &PrwCore) {
     fence(Ordering::SeqCst);
     let sequential = l.flags.load(Ordering::Relaxed) & WAKE_SEQUENTIAL != 0;
     let mut mask = CpuMask::new();
-    let mut remote = 0;
     // No `cpus_read_lock()` (see "CPU hotplug" in `consensus.rs`): with
     // preemption off no CPU found online below can go offline before the
     // wake-up IPIs are sent; queues of offline CPUs are woken from here.
     // SAFETY: Preemption is re-enabled below; nothing in between sleeps.
     unsafe { bindings::preempt_disable() };
-    // SAFETY: No preconditions.
-    let me = unsafe { bindings::raw_smp_processor_id() };
-    for cpu in possible_cpus() {
-        let pc = l.pc(cpu);
-        // SAFETY: A live wait queue.
-        if !unsafe { alock_waitqueue_active(pc.wq.get()) } {
-            continue;
-        }
-        // SAFETY: As above.
-        let online = unsafe { bindings::cpu_online(cpu) };
-        if sequential || cpu == me || !online {
-            wake_all(pc.wq.get());
-        } else {
-            mask.set(cpu);
-            remote += 1;
-        }
-    }
+    // SAFETY: `l` is live, preemption is off, `mask` is empty; the writer
+    // word was cleared and the barrier issued above.
+    let remote = unsafe {
+        alock_prw_wake_sweep(
+            l.raw(),
+            bindings::raw_smp_processor_id(),
+            sequential,
+            mask.as_mut_ptr(),
+        )
+    };
     if remote > 0 {
-        l.wake_pending.fetch_add(remote, Ordering::AcqRel);
+        l.wake_pending.fetch_add(remote as i32, Ordering::AcqRel);
         // SAFETY: Preemption is disabled, so the CPUs in the mask are
         // still online; the handler wakes its CPU's queue of `l` and
         // decrements `wake_pending`, which `destroy` waits for.
