@@ -813,12 +813,15 @@ static int cmd_bench_rw(int fd, unsigned int ms)
 	rw_rate(fd, ALOCK_RW_PRWLOCK, 0, 1, 2 * ms, 50000, &w[0]);
 	rw_rate(fd, ALOCK_RW_PERCPU_RWSEM, 0, 1, 2 * ms, 50000, &w[1]);
 	if (w[0].writes && w[1].writes)
-		printf("# bench write acquire, idle readers, 50 ms between writes: prwlock %.1f us, percpu_rwsem %.1f us (prwlock %.1fx faster); IPIs per write %.2f\n",
+		printf("# bench write acquire, idle readers, 50 ms between writes: prwlock %.1f us, percpu_rwsem %.1f us (prwlock %.1fx faster); IPIs per write %.2f, idle skips per write %.2f; %llu writes, slowest prwlock %.1f us, percpu_rwsem %.1f us\n",
 		       w[0].write_ns_total / 1e3 / w[0].writes,
 		       w[1].write_ns_total / 1e3 / w[1].writes,
 		       ((double)w[1].write_ns_total / w[1].writes) /
 		       ((double)w[0].write_ns_total / w[0].writes),
-		       (double)w[0].ipis / w[0].writes);
+		       (double)w[0].ipis / w[0].writes,
+		       (double)w[0].idle_skips / w[0].writes,
+		       (unsigned long long)w[0].writes,
+		       w[0].write_ns_max / 1e3, w[1].write_ns_max / 1e3);
 	rw_rate(fd, ALOCK_RW_PRWLOCK, ncpu, 1, ms, 1000, &w[0]);
 	rw_rate(fd, ALOCK_RW_RWSEM, ncpu, 1, ms, 1000, &w[1]);
 	printf("# bench %u readers + 1 writer every 1 ms: prwlock %llu reads, %llu writes; rwsem %llu reads, %llu writes (reads %.2fx)\n",
