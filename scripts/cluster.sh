@@ -41,7 +41,7 @@ while getopts "n:c:m:t:o:" opt; do
 	esac
 done
 shift $((OPTIND - 1))
-mode=${1:?mode: check, demo, bench, soak or shell}
+mode=${1:?mode: see the usage at the top of this file}
 [[ $nodes =~ ^[0-9]+$ && $nodes -ge 1 && $nodes -le 16 ]] || die "NODES must be 1..16"
 [[ $vcpus =~ ^[0-9]+$ && $vcpus -ge 1 && $vcpus -le 64 ]] || die "VCPUS must be 1..64"
 

@@ -2,7 +2,7 @@
 # shellcheck shell=dash
 # /init of the alock test guests (see scripts/build-initramfs.sh).
 # Kernel command-line words without a dot arrive as environment variables:
-#   alock_node=I alock_nodes=N alock_mode=check|demo|bench|soak|shell
+#   alock_node=I alock_nodes=N alock_mode=MODE (run.sh's modes, or shell)
 # The host's build/payload is mounted read-only on /payload (module, tests),
 # and this guest's own results folder on /out.
 /bin/busybox --install -s

@@ -1,5 +1,6 @@
 #!/bin/sh
-# Guest-side test runner (busybox sh).  Usage: run.sh check|demo|bench|soak
+# Guest-side test runner (busybox sh).  Usage: run.sh MODE, one of the
+# modes of the case below (scripts/cluster.sh lists them).
 # Prints TAP on stdout and leaves 0 (all passed) or 1 in /tmp/status.
 #
 # Every test prints unnumbered "ok - ..." / "not ok - ..." lines (comments

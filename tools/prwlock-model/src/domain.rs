@@ -11,10 +11,13 @@
 //! such a reader runs there (x86's `switch_mm_irqs_off()`:
 //! `cpumask_set_cpu()`, a `lock bts`, a full barrier; the LKMM's
 //! `set_bit()` is unordered, so this is an x86 argument and other
-//! architectures use no domain); it is cleared only after the passive holds
-//! of the task switched out were converted (`C1`, `C2` run in
-//! `prepare_task_switch()`, before `switch_mm`).  Two runs, each two loom
-//! threads (two CPUs):
+//! architectures use no domain); it is cleared with a fully ordered RMW
+//! too (`cpumask_clear_cpu()` in `switch_mm`, after the passive holds of
+//! the task switched out were converted: `C1`, `C2` run in
+//! `prepare_task_switch()`; run (b) also holds with the clear before the
+//! conversion, because `W5` reads the passive counts of every online CPU,
+//! not only those of the domain).  Two runs, each two loom threads (two
+//! CPUs):
 //!
 //! ```text
 //! (a) domain_set: a reader starts on a CPU whose bit was clear
