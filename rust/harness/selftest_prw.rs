@@ -153,34 +153,46 @@ impl DrainJob<'_> {
             return;
         };
         let sw = switches();
+        let drain_ipis0 = DRAIN_IPIS.load(Ordering::Relaxed);
         if self.preempt_off {
             // SAFETY: Re-enabled below, before the unlock; nothing in
             // between sleeps.
             unsafe { bindings::preempt_disable() };
         }
         self.state.store(1, Ordering::Release);
-        // Long enough for the writer's spin and several of its rounds; a
-        // preemptible reader is converted long before (then it leaves).
+        // A preemptible reader is converted by the writer's IPI (then it
+        // leaves).  One with preemption off stays until the writer sent
+        // its first conversion IPI and a little longer (the writer's next
+        // rounds), bounded: without an IPI, check 3 fails.
         let limit = if self.preempt_off {
-            5_000_000
+            200_000_000
         } else {
             2_000_000_000
         };
         let start = now_ns();
+        let mut asked_at = None;
         while now_ns() - start < limit {
             if task_holds().1 == 0 {
                 self.converted.store(true, Ordering::Relaxed);
                 break;
             }
+            if self.preempt_off && DRAIN_IPIS.load(Ordering::Relaxed) != drain_ipis0 {
+                let t = *asked_at.get_or_insert_with(now_ns);
+                if now_ns() - t > 1_000_000 {
+                    break;
+                }
+            }
             cpu_relax();
         }
         self.switched.store(switches() != sw, Ordering::Relaxed);
         self.released.store(true, Ordering::Release);
+        // The unlock before preemption is back on: a switch-out in
+        // between would convert the hold (and the unlock go active).
+        drop(g);
         if self.preempt_off {
             // SAFETY: Pairs with the call above.
             unsafe { bindings::preempt_enable() };
         }
-        drop(g);
     }
 
     fn writer(&self) {
