@@ -302,6 +302,21 @@ fail:
 	return err;
 }
 
+/* A uffd with case @c's area prepared and registered; -errno on failure. */
+static int open_prepared(int c, char **areap)
+{
+	int uffd = open_uffd(c), err;
+
+	if (uffd < 0)
+		return uffd;
+	err = prepare(c, uffd, areap);
+	if (err) {
+		close(uffd);
+		return err;
+	}
+	return uffd;
+}
+
 /* Resolves case @c's fault at the last page of @area the way a monitor would. */
 static int resolve(int c, int uffd, char *area)
 {
@@ -355,21 +370,16 @@ static int setup_check(int c, struct result *res)
 	struct faulter f = { .write = uc->write };
 	struct uffd_msg msg = { 0 };
 	struct uffdio_range range;
-	int uffd, err, got = 0;
+	int uffd, err = 0, got = 0;
 	char *area = NULL;
 	const char *bad;
 	__u64 flags;
 	pthread_t t;
 	char want;
 
-	uffd = open_uffd(c);
+	uffd = open_prepared(c, &area);
 	if (uffd < 0)
 		return uffd;
-	err = prepare(c, uffd, &area);
-	if (err) {
-		close(uffd);
-		return err;
-	}
 	f.area = area;
 	atomic_store(&f.go, 1);
 	if (pthread_create(&t, NULL, faulter_main, &f)) {
@@ -437,17 +447,12 @@ static int queued_check(int c, struct result *res)
 	const char *bad = NULL;
 	__u64 t0;
 	char *area = NULL;
-	int uffd, err;
+	int uffd;
 	pthread_t t;
 
-	uffd = open_uffd(c);
+	uffd = open_prepared(c, &area);
 	if (uffd < 0)
 		return uffd;
-	err = prepare(c, uffd, &area);
-	if (err) {
-		close(uffd);
-		return err;
-	}
 	f.area = area;
 	atomic_store(&f.go, 1);
 	if (pthread_create(&t, NULL, faulter_main, &f)) {
@@ -505,16 +510,11 @@ static int one_iteration(int c, unsigned long i, unsigned long n,
 	__u64 t0, returned;
 	char *area = NULL;
 	pthread_t t;
-	int uffd, err;
+	int uffd;
 
-	uffd = open_uffd(c);
+	uffd = open_prepared(c, &area);
 	if (uffd < 0)
 		return uffd;
-	err = prepare(c, uffd, &area);
-	if (err) {
-		close(uffd);
-		return err;
-	}
 	f.area = area;
 	if (pthread_create(&t, NULL, faulter_main, &f)) {
 		close(uffd);

@@ -214,6 +214,18 @@ pub static ROUNDS: AtomicU64 = AtomicU64::new(0);
 /// the bounded drain spin (all locks); not counted in [`IPIS`].
 pub static DRAIN_IPIS: AtomicU64 = AtomicU64::new(0);
 
+/// Runs `handler(l)` on the CPUs of `mask` and waits until all returned.
+///
+/// # Safety
+///
+/// Preemption is off (the CPUs of `mask`, found online with it off, stay
+/// online), and `handler` only touches `l` and its CPU's state; `l` stays
+/// alive because this waits for the handlers.
+unsafe fn ipi_and_wait(l: &PrwCore, mask: &CpuMask, handler: unsafe extern "C" fn(*mut c_void)) {
+    // SAFETY: Guaranteed by the caller; wait = true.
+    unsafe { bindings::smp_call_function_many(mask.as_ptr(), Some(handler), l.raw().cast(), true) };
+}
+
 /// Reaches version consensus for version `v` and waits for the passive
 /// readers found; with `wait_passive == false` returns whether there were
 /// none instead of waiting.
@@ -264,17 +276,9 @@ pub(super) fn consensus(l: &PrwCore, v: u64, wait_passive: bool) -> bool {
     if stragglers > 0 {
         IPIS.fetch_add(u64::from(stragglers), Ordering::Relaxed);
         let sent = now_ns();
-        // SAFETY: Preemption is off, so the CPUs in the mask are still
-        // online; the handler only reports the version of `l`, alive until
-        // all handlers returned (wait = true).
-        unsafe {
-            bindings::smp_call_function_many(
-                mask.as_ptr(),
-                Some(alock_prw_ipi_report),
-                l.raw().cast(),
-                true,
-            );
-        }
+        // SAFETY: Preemption is off; the handler only reports the version
+        // of `l`.
+        unsafe { ipi_and_wait(l, &mask, alock_prw_ipi_report) };
         // Racy read-modify-write of a hint: a lost update costs nothing.
         let took = now_ns() - sent;
         let avg = IPI_NS.load(Ordering::Relaxed);
@@ -329,17 +333,8 @@ pub(super) fn drain(l: &PrwCore, wait_passive: bool) -> bool {
         if remote > 0 && now_ns() - begun >= DRAIN_SPIN_NS {
             spinning = false;
             DRAIN_IPIS.fetch_add(u64::from(remote), Ordering::Relaxed);
-            // SAFETY: Preemption is off, so the CPUs in the mask are still
-            // online; the handler converts holds of `l`, alive until all
-            // handlers returned (wait = true).
-            unsafe {
-                bindings::smp_call_function_many(
-                    mask.as_ptr(),
-                    Some(alock_prw_ipi_convert),
-                    l.raw().cast(),
-                    true,
-                );
-            }
+            // SAFETY: Preemption is off; the handler converts holds of `l`.
+            unsafe { ipi_and_wait(l, &mask, alock_prw_ipi_convert) };
         }
         // SAFETY: Pairs with the call above.
         unsafe { bindings::preempt_enable() };
