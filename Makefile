@@ -7,6 +7,8 @@
 #   make bench    longer runs and RDMA latency figures (not asserted)
 #   make soak     long stress runs
 #   make bench-locks  only the lock benchmark matrices, one guest
+#   make bench-alock  only ALock vs its competitors (the lock table), on
+#                 ALOCK_NODES guests (default 2) of VCPUS vCPUs each
 #   make bench-mm only the mmap_lock benchmark (prwlock vs rwsem), one guest;
 #                 then again in a MM_PIN_VCPUS-vCPU guest (default 4) with
 #                 the benchmark pinned to MM_PIN_CPUS CPUs (default 2);
@@ -34,7 +36,8 @@ INITRD := build/initramfs-$(KFLAVOR).cpio.gz
 export NODES VCPUS TIMEOUT ACCEL CLIPPY ALOCK_INJECT_WARN KFLAVOR PAYLOAD INITRD
 BENCH_ENV := KFLAVOR=bench PAYLOAD=build/payload-bench INITRD=build/initramfs-bench.cpio.gz
 
-.PHONY: all setup kernel module payload initramfs images demo check bench bench-locks bench-mm soak rdma-lat \
+.PHONY: all setup kernel module payload initramfs images demo check bench bench-locks bench-alock \
+	bench-mm soak rdma-lat \
 	host-tests shell clean distclean
 
 all: module
@@ -93,6 +96,15 @@ soak: images
 bench-locks:
 	@$(MAKE) --no-print-directory $(BENCH_ENV) images
 	@$(BENCH_ENV) scripts/cluster.sh -n 1 -c $(VCPUS) lockbench >/dev/null || true
+	@scripts/report.sh build/runs/latest
+
+# Only ALock against its competitors on the lock table (bench kernel).
+ALOCK_NODES ?= 2
+bench-alock:
+	@$(MAKE) --no-print-directory $(BENCH_ENV) images
+	@$(BENCH_ENV) scripts/cluster.sh -n $(ALOCK_NODES) -c $(VCPUS) \
+		-o "$(CURDIR)/build/runs/$$(date +%Y%m%d-%H%M%S)-alockbench-$(ALOCK_NODES)n" \
+		alockbench >/dev/null || true
 	@scripts/report.sh build/runs/latest
 
 # Only the mmap_lock benchmark (prwlock vs rwsem), one guest (bench kernel),

@@ -4,7 +4,7 @@
 # kernel splat.
 #
 # Usage: cluster.sh [-n NODES] [-c VCPUS] [-m MEM_MB] [-t TIMEOUT_S] [-o RUNDIR] MODE
-#   MODE: check | demo | bench | soak | rdma | alock | lockbench | mm | mmbench |
+#   MODE: check | demo | bench | soak | rdma | alock | lockbench | alockbench | recover | mm | mmbench |
 #         hotplug | uffd | local (self-tests and stress of the local locks) |
 #         rdmalat | shell (interactive, one guest)
 # Environment:

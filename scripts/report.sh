@@ -54,20 +54,27 @@ if grep -qh '^# rdma-verb' "$run"/guest*/tap.txt 2>/dev/null; then
 fi
 if grep -qh '^# dlock' "$run"/guest*/tap.txt 2>/dev/null; then
 	echo
-	echo "Lock table (ALock vs competitors; ops/s summed over the nodes, latencies"
-	echo "the median over the nodes of each node's median / p99 acquire, in us;"
-	echo "the last run of each setting; ratio: ALock / best competitor):"
-	printf '  %5s %4s %5s %-14s %9s %7s %12s %12s %12s %12s\n' local% thr keys lock ops/s ratio local_med local_p99 remote_med remote_p99
+	echo "Lock table (ALock vs competitors; ops/s summed over the nodes, in total and"
+	echo "for operations on local and on remote keys; latencies the median over the"
+	echo "nodes of each node's median / p99 acquire, in us; verbs/rop: verbs per remote"
+	echo "operation, all nodes; the last run of each setting; ratio: ALock / best"
+	echo "competitor).  Then where the verbs go, per operation: READs, WRITEs, atomics,"
+	echo "messages, Peterson polls, failed CASes; the share of acquires handed over"
+	echo "inside a cohort, and of ALock's cohort leaders those that entered by the remote"
+	echo "fast path (no victim WRITE):"
 	# shellcheck disable=SC2016
 	grep -h '^# dlock' "$run"/guest*/tap.txt | awk '
 		{
 			for (i = 3; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
 			if (f["kpo"] != 1) next
-			k = f["local_pct"] SUBSEP f["threads"] SUBSEP f["keys"] SUBSEP f["lock"]
-			cell[k] = 1
-			ops[k, f["node"]] = f["ops_s"]; lm[k, f["node"]] = f["local_med_us"]
-			lp[k, f["node"]] = f["local_p99_us"]; rm[k, f["node"]] = f["remote_med_us"]
-			rp[k, f["node"]] = f["remote_p99_us"]; nn = (f["nodes"] > nn ? f["nodes"] : nn)
+			k = f["nodes"] SUBSEP f["local_pct"] SUBSEP f["threads"] SUBSEP f["keys"] SUBSEP f["lock"]
+			cell[k] = 1; n = f["node"]
+			ops[k, n] = f["ops_s"]; lm[k, n] = f["local_med_us"]
+			lp[k, n] = f["local_p99_us"]; rm[k, n] = f["remote_med_us"]
+			rp[k, n] = f["remote_p99_us"]; nn = (f["nodes"] > nn ? f["nodes"] : nn)
+			los[k, n] = f["local_ops_s"]; ros[k, n] = f["remote_ops_s"]
+			split("ops remote_ops remote_verbs reads writes atomics sends polls cas_retries handoffs leaders fast", names, " ")
+			for (j in names) cnt[k, n, names[j]] = f[names[j]] + 0
 		}
 		function med(a, k,   i, n, v, t, j) {
 			n = 0
@@ -76,19 +83,43 @@ if grep -qh '^# dlock' "$run"/guest*/tap.txt 2>/dev/null; then
 			for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
 			return sprintf("%.1f", v[int((n + 1) / 2)])
 		}
+		function all(k, name,   i, t) {
+			t = 0
+			for (i = 0; i < nn; i++) t += cnt[k, i, name]
+			return t
+		}
+		function per(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "-" }
+		function pct(a, b) { return b > 0 ? sprintf("%.0f%%", 100 * a / b) : "-" }
 		END {
 			for (k in cell) {
-				split(k, p, SUBSEP); tot = 0
-				for (i = 0; i < nn; i++) tot += ops[k, i]
-				sum[k] = tot; grp = p[1] SUBSEP p[2] SUBSEP p[3]; groups[grp] = 1
-				if (p[4] != "alock" && tot > best[grp]) best[grp] = tot
+				split(k, p, SUBSEP); tot = 0; lt = 0; rt = 0
+				for (i = 0; i < nn; i++) { tot += ops[k, i]; lt += los[k, i]; rt += ros[k, i] }
+				sum[k] = tot; lsum[k] = lt; rsum[k] = rt
+				grp = p[1] SUBSEP p[2] SUBSEP p[3] SUBSEP p[4]; groups[grp] = 1
+				if (p[5] != "alock" && tot > best[grp]) best[grp] = tot
 			}
+			printf "0|  %5s %5s %4s %5s %-14s %9s %7s %9s %9s %9s %10s %10s %10s %10s\n",
+				"nodes", "local%", "thr", "keys", "lock", "ops/s", "ratio", "loc.ops/s", "rem.ops/s",
+				"verbs/rop", "local_med", "local_p99", "remote_med", "remote_p99"
 			for (k in cell) {
-				split(k, p, SUBSEP); grp = p[1] SUBSEP p[2] SUBSEP p[3]
-				r = (p[4] == "alock" && best[grp] > 0) ? sprintf("%.1fx", sum[k] / best[grp]) : ""
-				printf "%05d %03d %05d %s|  %5s %4s %5s %-14s %9d %7s %12s %12s %12s %12s\n",
-					p[1], p[2], p[3], p[4], p[1], p[2], p[3], p[4], sum[k], r,
+				split(k, p, SUBSEP); grp = p[1] SUBSEP p[2] SUBSEP p[3] SUBSEP p[4]
+				r = (p[5] == "alock" && best[grp] > 0) ? sprintf("%.2fx", sum[k] / best[grp]) : ""
+				printf "1 %02d %05d %03d %05d %s|  %5s %5s %4s %5s %-14s %9d %7s %9d %9d %9s %10s %10s %10s %10s\n",
+					p[1], p[2], p[3], p[4], p[5], p[1], p[2], p[3], p[4], p[5], sum[k], r,
+					lsum[k], rsum[k], per(all(k, "remote_verbs"), all(k, "remote_ops")),
 					med(lm, k), med(lp, k), med(rm, k), med(rp, k)
+			}
+			printf "2|\n2|  %5s %5s %4s %5s %-14s %7s %7s %7s %7s %7s %7s %8s %8s\n",
+				"nodes", "local%", "thr", "keys", "lock", "READ", "WRITE", "atomic", "msg",
+				"polls", "CASfail", "handoff", "fast"
+			for (k in cell) {
+				split(k, p, SUBSEP); o = all(k, "ops")
+				printf "3 %02d %05d %03d %05d %s|  %5s %5s %4s %5s %-14s %7s %7s %7s %7s %7s %7s %8s %8s\n",
+					p[1], p[2], p[3], p[4], p[5], p[1], p[2], p[3], p[4], p[5],
+					per(all(k, "reads"), o), per(all(k, "writes"), o), per(all(k, "atomics"), o),
+					per(all(k, "sends"), o), per(all(k, "polls"), o), per(all(k, "cas_retries"), o),
+					pct(all(k, "handoffs"), all(k, "handoffs") + all(k, "leaders")),
+					(p[5] == "alock" ? pct(all(k, "fast"), all(k, "leaders")) : "")
 			}
 		}' | sort | sed 's/^[^|]*|//'
 fi

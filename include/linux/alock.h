@@ -122,8 +122,10 @@ void alock_mrlock_unlock(struct alock_mrlock *l, struct alock_mr_hold *hold);
  * Process context only: waiters poll and yield the CPU between polls.
  * Lock functions return 0 or a negative errno: -EINVAL (bad key), -EDEADLK
  * (key already held by this handle), -ETIMEDOUT (the handle's timeout),
- * -EPIPE (the lock is broken: a node was lost while it held or queued),
- * -ENOTCONN (the key's home node is gone).
+ * -EINTR (a signal), -EPIPE (the lock is broken: the key's home was
+ * lost), -ENOTCONN (no connection to the key's home).  A key whose holder
+ * or waiter died is reset by its home after the table's lease
+ * (Documentation/alock.rst, "Failures"): waiters get it then.
  */
 struct alock_dl;
 
@@ -134,6 +136,15 @@ void alock_dl_put(struct alock_dl *h);
 int alock_dl_lock(struct alock_dl *h, u32 key);
 /* -ENOENT if the handle does not hold @key. */
 int alock_dl_unlock(struct alock_dl *h, u32 key);
+/*
+ * Lock-and-fetch: alock_dl_lock(), and @value gets the 16 bytes the key's
+ * lock protects (read with the lock where that costs no extra verb);
+ * *@torn (if @torn is not NULL): the key was reset after a node died
+ * holding it, and nobody wrote the value back since.
+ */
+int alock_dl_lock_fetch(struct alock_dl *h, u32 key, u64 value[2], bool *torn);
+/* Write-back-and-release: @value is written back with the release. */
+int alock_dl_unlock_store(struct alock_dl *h, u32 key, const u64 value[2]);
 /* Sorts @keys in place; takes them in ascending order; all or none. */
 int alock_dl_lock_many(struct alock_dl *h, u32 *keys, unsigned int n);
 int alock_dl_unlock_all(struct alock_dl *h);

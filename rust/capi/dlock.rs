@@ -48,6 +48,61 @@ pub unsafe extern "C" fn alock_dl_lock(h: *mut DlHandle, key: u32) -> c_int {
     d.lock(key).map_or_else(|e| e.to_errno(), |()| 0)
 }
 
+/// C API: acquires `key` and fetches its value into `value` (two
+/// words); `*torn` (if not null) says whether it may be torn.
+///
+/// # Safety
+///
+/// As for `alock_dl_lock`; `value` points to two writable `u64`s, `torn`
+/// is null or writable.
+#[no_mangle]
+pub unsafe extern "C" fn alock_dl_lock_fetch(
+    h: *mut DlHandle,
+    key: u32,
+    value: *mut u64,
+    torn: *mut bool,
+) -> c_int {
+    if value.is_null() {
+        return EINVAL.to_errno();
+    }
+    // SAFETY: Guaranteed by the caller.
+    let d = unsafe { &mut *h };
+    match d.lock_value(key) {
+        Ok((v, t)) => {
+            // SAFETY: `value` has two elements, `torn` is null or valid
+            // (caller).
+            unsafe {
+                value.write(v[0]);
+                value.add(1).write(v[1]);
+                if !torn.is_null() {
+                    torn.write(t);
+                }
+            }
+            0
+        }
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// C API: releases `key`, writing `value` (two words) back with the
+/// release.
+///
+/// # Safety
+///
+/// As for `alock_dl_lock`; `value` points to two readable `u64`s.
+#[no_mangle]
+pub unsafe extern "C" fn alock_dl_unlock_store(h: *mut DlHandle, key: u32, value: *const u64) -> c_int {
+    if value.is_null() {
+        return EINVAL.to_errno();
+    }
+    // SAFETY: Guaranteed by the caller.
+    let d = unsafe { &mut *h };
+    // SAFETY: `value` has two elements (caller).
+    let v = unsafe { [value.read(), value.add(1).read()] };
+    d.unlock_store(key, Some(v))
+        .map_or_else(|e| e.to_errno(), |()| 0)
+}
+
 /// C API: releases `key`.
 ///
 /// # Safety

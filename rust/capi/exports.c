@@ -35,6 +35,8 @@ EXPORT_SYMBOL_GPL(alock_dl_get);
 EXPORT_SYMBOL_GPL(alock_dl_put);
 EXPORT_SYMBOL_GPL(alock_dl_lock);
 EXPORT_SYMBOL_GPL(alock_dl_unlock);
+EXPORT_SYMBOL_GPL(alock_dl_lock_fetch);
+EXPORT_SYMBOL_GPL(alock_dl_unlock_store);
 EXPORT_SYMBOL_GPL(alock_dl_lock_many);
 EXPORT_SYMBOL_GPL(alock_dl_unlock_all);
 EXPORT_SYMBOL_GPL(alock_dl_keys);

@@ -30,7 +30,8 @@ pub fn ctl(a: &mut AlockTableCtl) -> Result {
             };
             let ok = (1..=ALOCK_TABLE_MAX_KEYS).contains(&a.keys)
                 && a.local_budget <= ALOCK_TABLE_MAX_BUDGET
-                && a.remote_budget <= ALOCK_TABLE_MAX_BUDGET;
+                && a.remote_budget <= ALOCK_TABLE_MAX_BUDGET
+                && a.lease_ms <= ALOCK_TABLE_MAX_LEASE_MS;
             if !ok {
                 return Err(EINVAL);
             }
@@ -39,6 +40,7 @@ pub fn ctl(a: &mut AlockTableCtl) -> Result {
                 placement,
                 local_budget: a.local_budget,
                 remote_budget: a.remote_budget,
+                lease_ms: a.lease_ms,
             })?;
         }
         ALOCK_TABLE_DESTROY => dlock::table::destroy()?,
@@ -48,6 +50,7 @@ pub fn ctl(a: &mut AlockTableCtl) -> Result {
             a.homed = s.homed;
             a.keys = s.keys;
             a.broken = s.broken;
+            a.resets = s.resets;
         }
         _ => return Err(EINVAL),
     }
@@ -73,7 +76,8 @@ impl UserLocks {
 
     /// `ALOCK_IOC_DLOCK_LOCK` (`lock`) and `ALOCK_IOC_DLOCK_UNLOCK`.
     pub fn ioctl(&self, a: &mut AlockDlockKey, lock: bool) -> Result {
-        if a.flags != 0 || a.reserved != 0 {
+        let flags = if lock { 0 } else { ALOCK_DLOCK_KEY_STORE };
+        if a.flags & !flags != 0 || a.reserved != 0 || a.reserved2 != 0 || a.reserved3 != 0 {
             return Err(EINVAL);
         }
         if self.busy.swap(true, AcqRel) {
@@ -97,9 +101,12 @@ impl UserLocks {
             a.home = d.table().home(a.key);
             let t0 = now_ns();
             if lock {
-                d.lock(a.key)?;
+                let (v, torn) = d.lock_value(a.key)?;
+                a.value = v;
+                a.torn = u32::from(torn);
             } else {
-                d.unlock(a.key)?;
+                let store = a.flags & ALOCK_DLOCK_KEY_STORE != 0;
+                d.unlock_store(a.key, store.then_some(a.value))?;
             }
             a.latency_ns = (now_ns() - t0) as u64;
             Ok(())

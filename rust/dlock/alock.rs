@@ -15,20 +15,42 @@
 //! ```text
 //! local leader:  victim = LOCAL; smp_mb()
 //!                wait while r_tail != 0 and victim == LOCAL   (CPU loads)
-//! remote leader: RDMA WRITE victim = REMOTE, RDMA READ (l_tail, victim)
+//! remote leader: RDMA READ (l_tail, victim, value) -- with the tail CAS
+//!                that made it leader, or alone after a `lead` hand-off;
+//!                l_tail == 0: enter (no victim WRITE);
+//!                else RDMA WRITE victim = REMOTE + READ (l_tail, victim)
 //!                posted together; READ again while l_tail != 0 and
 //!                victim == REMOTE
 //! ```
 //!
-//! Release hands the lock to the successor in `d.next` by writing its
-//! `state` (CPU store, or RDMA WRITE into the successor's own window):
-//! `pass(b - 1)` while the cohort's budget `b` lasts, else `lead` (the
-//! successor runs the Peterson step again, as the victim, so a waiting
-//! leader of the other cohort goes first).  Without a successor the tail
-//! goes back to 0 (`cmpxchg` locally, RDMA CAS remotely).  No word is
-//! changed by both CPU and RDMA atomics; `Documentation/alock.rst` has the
-//! whole argument.
-
+//! **The remote fast path keeps exclusion.**  A remote leader R that
+//! enters because its READ found `l_tail == 0` has not written `victim`.
+//! Its `r_tail` is non-zero from before that READ (its own CAS, executed
+//! by the home before the READ: an RC QP's requests are executed in
+//! order; or its predecessors' entries, for a `lead` hand-off) until the
+//! remote cohort is empty.  `l_tail == 0` at the READ means no local
+//! thread was queued then, so none was in its critical section (a local
+//! holder stays in `l_tail` until its release).  A local thread L that
+//! queues later swaps itself into `l_tail`, and as leader stores
+//! `victim = LOCAL`, then (`smp_mb()`) loads `r_tail`: it finds R's cohort
+//! and waits while `victim == LOCAL`.  Only a remote leader writes
+//! `victim = REMOTE`, and only one that found `l_tail != 0`: R's cohort
+//! lets L in when its budget is spent (the `lead` successor reads,
+//! finds L and yields) or when it empties (`r_tail == 0`).  This is the
+//! store-buffering shape of the published algorithm (R: store `r_tail`,
+//! load `l_tail`; L: store `l_tail`, `smp_mb()`, load `r_tail`), with the
+//! same requirement on the home as its victim WRITE + READ: the responder
+//! makes the CAS visible before the READ's loads (rxe on x86, whose
+//! locked instructions drain the store buffer; NICs that complete an
+//! atomic before executing the next request of the QP).  The value read
+//! with `l_tail == 0` is the last holder's: a local holder stores it
+//! before its releasing `cmpxchg` of `l_tail`, a remote one WRITEs it
+//! before its releasing CAS or hand-off; reading `l_tail` and the value in
+//! one READ of one 64-byte line relies on the responder's loads not being
+//! reordered (x86 TSO for rxe; one cache-line read for a NIC).  After a
+//! Peterson wait the value is read again (a local holder may have been in
+//! the middle of its section during the polls).
+//!
 use core::sync::atomic::{
     fence,
     Ordering::{AcqRel, Acquire, Release, SeqCst},
@@ -36,9 +58,10 @@ use core::sync::atomic::{
 
 use kernel::prelude::*;
 
-use super::table::{Handle, Held};
+use super::recovery::stale;
+use super::table::{Acq, Handle, Held, Phase};
 use super::window::{
-    addr, enc, line, L_TAIL, NEXT, R_TAIL, SRC_NEXT, SRC_STATE, VICTIM, V_LOCAL, V_REMOTE,
+    addr, enc, line, L_TAIL, NEXT, RESET, R_TAIL, SRC_NEXT, SRC_STATE, VICTIM, V_LOCAL, V_REMOTE,
 };
 use crate::rdma::{relax, Xfer};
 use crate::support::util::now_ns;
@@ -46,31 +69,44 @@ use crate::support::util::now_ns;
 impl Handle<'_> {
     // ---- ALock, local cohort (CPU atomics on this node's window) --------
 
-    /// Acquires key `k` (homed here) with descriptor `d`; the budget.
-    pub(super) fn alock_local(&self, k: u32, d: u64) -> Result<u32> {
+    /// Acquires key `k` (homed here) with descriptor `d`.
+    pub(super) fn alock_local(&self, k: u32, d: u64) -> Result<Acq> {
         let t = self.t;
         let line = line(k);
         let me = addr(t.me, d);
-        let start = now_ns();
+        let start = self.op_start.get();
+        // The era, for a report if the remote tail is on a lost node.
+        self.enq_era.set(Some(t.epoch_here(k).0));
+        self.phase(Phase::Unknown);
         let prev = t.word(line + L_TAIL).swap(me, AcqRel);
         if prev != 0 {
             let (_, po) = self.t.split(prev)?;
             t.word(po + NEXT).store(me, Release);
+            // The predecessor is a thread of this node.
+            self.phase(Phase::Queued);
             let st = self.wait_state(d, k, start)?;
             if st != 0 {
-                return Ok(st as u32);
+                self.count(|s| s.handoffs += 1);
+                return Ok(Acq::bare(st as u32));
             }
         }
         // Cohort leader: Peterson against the remote cohort.
+        self.phase(Phase::Leader);
+        self.count(|s| s.leaders += 1);
         t.word(line + VICTIM).store(V_LOCAL, SeqCst);
         fence(SeqCst);
-        while t.word(line + R_TAIL).load(SeqCst) != 0
-            && t.word(line + VICTIM).load(SeqCst) == V_LOCAL
-        {
+        loop {
+            let rt = t.word(line + R_TAIL).load(SeqCst);
+            if rt == 0 || t.word(line + VICTIM).load(SeqCst) != V_LOCAL {
+                break;
+            }
+            // The remote cohort's tail holds it up: blame its node.
+            self.blame(self.t.split(rt).map_or(0, |(n, _)| 1 << n));
+            self.count(|s| s.peterson_polls += 1);
             self.check_wait(k, start)?;
             relax(self.wait);
         }
-        Ok(t.budget_local)
+        Ok(Acq::bare(t.budget_local))
     }
 
     /// Releases `h` (homed here), taken with descriptor `d`.
@@ -96,63 +132,121 @@ impl Handle<'_> {
 
     // ---- ALock, remote cohort (RDMA to the home, spinning at home) -----
 
-    /// Acquires key `k` (homed elsewhere) with descriptor `d`; the budget.
-    pub(super) fn alock_remote(&self, k: u32, d: u64) -> Result<u32> {
+    /// Acquires key `k` (homed elsewhere) with descriptor `d`; [`stale`]
+    /// if the key's queue is being reset (recovery: enqueue again).
+    pub(super) fn alock_remote(&self, k: u32, d: u64) -> Result<Acq> {
         let t = self.t;
         let home = t.home(k);
         let line = line(k);
         let me = addr(t.me, d);
-        let start = now_ns();
-        let prev = self.swap_tail(home, line + R_TAIL, me)?;
+        let start = self.op_start.get();
+        self.phase(Phase::Unknown);
+        let (prev, fresh) = self.enqueue_read(k, home, line + R_TAIL, me)?;
+        // The era this acquire enqueued in, from the READ posted with the
+        // CAS (before it, if the CAS was retried: a reset in between makes
+        // this acquire enqueue again, which is safe).
+        let enq = self.line_epoch().map_or(0, |e| e.0);
+        self.enq_era.set(Some(enq));
+        let p = t.peer(home)?;
         if prev != 0 {
             let (pn, po) = self.t.split(prev)?;
-            self.put(pn, po + NEXT, me, d + SRC_NEXT, false)?;
+            if let Err(e) = self.put(pn, po + NEXT, me, d + SRC_NEXT, false) {
+                // A predecessor on a lost node never hands over: wait
+                // for the key's reset like the waiters behind it.
+                if t.peer(pn).is_ok_and(|p| p.is_up()) || !t.can_recover() {
+                    return Err(e);
+                }
+            }
+            self.phase(Phase::Queued);
+            self.blame((1 << pn) | (1 << home));
             let st = self.wait_state(d, k, start)?;
+            if st == RESET {
+                return Err(stale());
+            }
             if st != 0 {
-                return Ok(st as u32);
+                self.count(|s| s.handoffs += 1);
+                return Ok(Acq::bare(st as u32));
             }
         }
-        // Cohort leader: victim = remote, then read the local cohort's
-        // tail and the victim until one lets us in.
-        let p = t.peer(home)?;
+        self.phase(Phase::Leader);
+        self.blame(1 << home);
+        self.count(|s| s.leaders += 1);
+        // Cohort leader.  Read the local cohort's tail (and the value, the
+        // epoch) unless the enqueue did so already.
+        let x = self.line_xfer(k);
+        if prev != 0 || !fresh {
+            self.verbs(1, 0, 0);
+            p.read(x.remote, x.local, x.len, self.wait)?;
+        }
+        self.check_era(enq)?;
+        if self.scratch_word(L_TAIL) == 0 {
+            // No local thread interested: enter without the victim.
+            self.count(|s| s.fast_entries += 1);
+            return Ok(Acq {
+                budget: t.budget_remote,
+                value: self.line_value(),
+            });
+        }
+        // Peterson: victim = remote, then read the local cohort's tail and
+        // the victim (and the epoch) until one lets us in.  The victim
+        // WRITE and the first READ in one post: the home executes the READ
+        // after the WRITE.
         t.word(d + SRC_STATE).store(V_REMOTE, Release);
-        let s = self.scratch();
-        // The victim WRITE and the first READ in one round trip: the home
-        // executes the READ after the WRITE.
+        self.verbs(1, 1, 0);
         p.write_read(
             Xfer {
                 remote: line + VICTIM,
                 local: d + SRC_STATE,
                 len: 8,
             },
-            Xfer {
-                remote: line + L_TAIL,
-                local: s,
-                len: 16,
-            },
+            x,
             self.wait,
         )?;
         loop {
-            let lt = t.word(s).load(Acquire);
-            let v = t.word(s + 8).load(Acquire);
-            if lt == 0 || v != V_REMOTE {
-                return Ok(t.budget_remote);
+            self.check_era(enq)?;
+            if self.scratch_word(L_TAIL) == 0 || self.scratch_word(VICTIM) != V_REMOTE {
+                return Ok(Acq::bare(t.budget_remote));
             }
+            self.count(|s| s.peterson_polls += 1);
             self.check_wait(k, start)?;
             relax(self.wait);
-            p.read(line + L_TAIL, s, 16, self.wait)?;
+            self.verbs(1, 0, 0);
+            p.read(x.remote, x.local, x.len, self.wait)?;
         }
     }
 
-    /// Releases `h` (homed elsewhere), taken with descriptor `d`.
-    pub(super) fn alock_remote_unlock(&self, h: &Held, d: u64) -> Result {
+    /// [`stale`] unless the READ of a line in the scratch space shows the
+    /// era `enq` open: no remote thread enters with a READ that shows its
+    /// era closing or gone ([`super::recovery`]).
+    fn check_era(&self, enq: u64) -> Result {
+        match self.line_epoch() {
+            Some((era, false)) if era == enq => Ok(()),
+            _ => Err(stale()),
+        }
+    }
+
+    /// Releases `h` (homed elsewhere), taken with descriptor `d`, after
+    /// the value's write-back `wb` (in the same post as the tail CAS; a
+    /// successor is on another node than the home, so a hand-off waits
+    /// for the write-back's completion).  A successor on a lost node gets
+    /// nothing: the key's home is asked to reset the key.
+    pub(super) fn alock_remote_unlock(&self, h: &Held, d: u64, wb: Option<Xfer>) -> Result {
         let t = self.t;
         let home = t.home(h.key);
-        match self.rdma_release(h.key, d, home, line(h.key) + R_TAIL)? {
+        match self.rdma_release(h.key, d, home, line(h.key) + R_TAIL, wb)? {
             None => Ok(()),
             Some((nn, no)) => {
-                let st = h.budget.saturating_sub(1);
-                self.put(nn, no, enc(u64::from(st)), d + SRC_STATE, false)
+                let st = enc(u64::from(h.budget.saturating_sub(1)));
+                let r = self.put(nn, no, st, d + SRC_STATE, false);
+                let lost = t.peer(nn).map_or(true, |p| !p.is_up());
+                if r.is_err() && lost && t.can_recover() {
+                    let (era, closing) = self.read_epoch(h.key)?;
+                    if !closing {
+                        self.report_stuck(h.key, era)?;
+                    }
+                    return Ok(());
+                }
+                r
             }
         }
     }

@@ -16,36 +16,66 @@
 
 use kernel::prelude::*;
 
-use super::table::Handle;
+use super::table::{Acq, Handle, Phase};
 use super::window::{addr, enc, line, M_TAIL, NEXT, SPIN, SRC_NEXT, SRC_STATE};
-use crate::rdma::relax;
+use crate::rdma::{relax, Verb, Xfer};
 use crate::support::util::now_ns;
 
 impl Handle<'_> {
-    /// Acquires key `k` with the RDMA spin lock.
-    pub(super) fn spin_lock(&self, k: u32) -> Result<u32> {
+    /// Acquires key `k` with the RDMA spin lock: each try is a CAS and a
+    /// READ of the value in one post.
+    pub(super) fn spin_lock(&self, k: u32) -> Result<Acq> {
         let t = self.t;
         let p = t.peer(t.home(k))?;
         let me = addr(t.me, self.desc(0));
         let start = now_ns();
+        self.blame(1 << t.home(k));
         loop {
-            if p.compare_and_swap(line(k) + SPIN, 0, me, self.wait)? == 0 {
-                return Ok(0);
+            // A failed CAS post leaves it unknown whether the word is ours.
+            self.phase(Phase::Unknown);
+            let cas = Verb::Cas {
+                remote: line(k) + SPIN,
+                expect: 0,
+                new: me,
+            };
+            self.verbs(1, 0, 1);
+            if p.chain(&[cas, Verb::Read(self.line_xfer(k))], self.wait)?[0] == 0 {
+                self.count(|s| s.leaders += 1);
+                return Ok(Acq {
+                    budget: 0,
+                    value: self.line_value(),
+                });
             }
+            self.phase(Phase::Out);
+            self.count(|s| s.cas_retries += 1);
             self.check_wait(k, start)?;
             relax(self.wait);
         }
     }
 
-    /// Releases key `k` of the RDMA spin lock.
-    pub(super) fn spin_unlock(&self, k: u32) -> Result {
+    /// Releases key `k` of the RDMA spin lock, after the value's
+    /// write-back `wb` (in the same post).
+    pub(super) fn spin_unlock(&self, k: u32, wb: Option<Xfer>) -> Result {
         let t = self.t;
         let me = addr(t.me, self.desc(0));
         // A CAS, not a WRITE: rxe's failed CAS writes the old value back,
         // so a WRITE racing with a waiter's CAS could be undone.
-        let old = t
-            .peer(t.home(k))?
-            .compare_and_swap(line(k) + SPIN, me, 0, self.wait)?;
+        let cas = Verb::Cas {
+            remote: line(k) + SPIN,
+            expect: me,
+            new: 0,
+        };
+        let p = t.peer(t.home(k))?;
+        let old = match wb {
+            Some(x) => {
+                self.verbs(0, 1, 1);
+                p.chain(&[Verb::Write(x), cas], self.wait)?[1]
+            }
+            None => {
+                self.verbs(0, 0, 1);
+                p.compare_and_swap(line(k) + SPIN, me, 0, self.wait)?
+            }
+        };
         if old == me {
             Ok(())
         } else {
@@ -53,24 +83,35 @@ impl Handle<'_> {
         }
     }
 
-    /// Acquires key `k` with the RDMA MCS lock and descriptor `d`.
-    pub(super) fn mcs_lock(&self, k: u32, d: u64) -> Result<u32> {
+    /// Acquires key `k` with the RDMA MCS lock and descriptor `d`; the
+    /// enqueue reads the value in the same post.
+    pub(super) fn mcs_lock(&self, k: u32, d: u64) -> Result<Acq> {
         let t = self.t;
         let me = addr(t.me, d);
         let start = now_ns();
-        let prev = self.swap_tail(t.home(k), line(k) + M_TAIL, me)?;
+        self.phase(Phase::Unknown);
+        let (prev, fresh) = self.enqueue_read(k, t.home(k), line(k) + M_TAIL, me)?;
         if prev != 0 {
             let (pn, po) = self.t.split(prev)?;
             self.put(pn, po + NEXT, me, d + SRC_NEXT, true)?;
+            self.phase(Phase::Queued);
+            self.blame((1 << pn) | (1 << t.home(k)));
             self.wait_state(d, k, start)?;
+            self.count(|s| s.handoffs += 1);
+            return Ok(Acq::bare(0));
         }
-        Ok(0)
+        self.count(|s| s.leaders += 1);
+        Ok(Acq {
+            budget: 0,
+            value: if fresh { self.line_value() } else { None },
+        })
     }
 
-    /// Releases key `k` of the RDMA MCS lock, taken with descriptor `d`.
-    pub(super) fn mcs_unlock(&self, k: u32, d: u64) -> Result {
+    /// Releases key `k` of the RDMA MCS lock, taken with descriptor `d`,
+    /// after the value's write-back `wb`.
+    pub(super) fn mcs_unlock(&self, k: u32, d: u64, wb: Option<Xfer>) -> Result {
         let t = self.t;
-        match self.rdma_release(k, d, t.home(k), line(k) + M_TAIL)? {
+        match self.rdma_release(k, d, t.home(k), line(k) + M_TAIL, wb)? {
             None => Ok(()),
             Some((nn, no)) => self.put(nn, no, enc(1), d + SRC_STATE, true),
         }

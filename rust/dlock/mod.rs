@@ -16,6 +16,12 @@
 //!   every algorithm uses; the node's one table ([`table()`],
 //!   [`table::create`], [`table::destroy`], [`table::summary`], module
 //!   [`table::init`]/[`table::exit`]).
+//! * [`failure`]: what a failed wait blames, what a failed acquire leaves
+//!   in a queue and the helper thread that passes it through.
+//! * [`value`]: the value a key's lock protects (lock-and-fetch,
+//!   write-back-and-release, torn values).
+//! * [`recovery`]: a key's home resets its queue after a node died in it
+//!   (closing, lease, reset, eras).
 //! * [`alock`]: ALock (local and remote cohorts, Peterson between their
 //!   leaders).
 //! * [`loopback`]: the RDMA spin and MCS locks.
@@ -33,23 +39,27 @@
 //! Documentation: `Documentation/alock.rst`.
 
 pub mod alock;
+pub mod failure;
 pub mod loopback;
+pub mod recovery;
 pub mod rpc;
 pub mod table;
+pub mod value;
 pub mod window;
 
-use core::sync::atomic::Ordering::{AcqRel, Relaxed, Release};
+use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 
 use kernel::{bindings, prelude::*, sync::Arc};
 
-pub use table::{table, Config, Handle, Held, Kind, Summary, Table, DEFAULT_BUDGET};
+pub use table::{table, Config, Handle, Held, Kind, Stats, Summary, Table, Value, DEFAULT_BUDGET};
 pub use window::{Placement, MAX_HANDLES, MAX_HELD};
 
-use table::broken;
+use recovery::stale;
+use table::{broken, Acq, Phase};
 use window::{NEXT, STATE};
 
 use crate::rdma::Wait;
-use crate::support::util::errno;
+use crate::support::util::{errno, now_ns};
 
 impl Handle<'_> {
     /// Acquires key `k`.
@@ -60,51 +70,90 @@ impl Handle<'_> {
         if self.t.is_broken(k) {
             return Err(broken());
         }
-        let slot = (!self.used).trailing_zeros() as usize;
-        if slot >= MAX_HELD {
-            // All held, or retired after failures.
-            return Err(EBUSY);
-        }
-        let d = self.desc(slot);
-        self.t.word(d + STATE).store(0, Relaxed);
-        self.t.word(d + NEXT).store(0, Release);
-        let r = match kind {
-            Kind::Alock if self.t.home(k) == self.t.me => self.alock_local(k, d),
-            Kind::Alock => self.alock_remote(k, d),
-            Kind::SpinLoopback => self.spin_lock(k),
-            Kind::McsLoopback => self.mcs_lock(k, d),
-            Kind::Rpc => self.rpc_lock(k, slot),
-        };
-        let budget = match r {
-            Ok(b) => b,
-            Err(e) => {
-                // The descriptor (and RPC waiter id) may still be in a
-                // queue and get a late hand-off: never use it again.
-                self.used |= 1 << slot;
-                self.t.retired[self.idx].fetch_or(1 << slot, AcqRel);
-                return Err(e);
+        self.kind.set(kind);
+        self.op_start.set(now_ns());
+        self.enq_era.set(None);
+        loop {
+            // Slots held, and slots a failed acquire left in a queue.
+            let busy = self.used | u32::from(self.t.retired[self.idx].load(Acquire));
+            let slot = (!busy).trailing_zeros() as usize;
+            if slot >= MAX_HELD {
+                return Err(EBUSY);
             }
-        };
-        self.used |= 1 << slot;
-        Ok(Held {
-            key: k,
-            slot,
-            budget,
-            kind,
-        })
+            let d = self.desc(slot);
+            self.t.word(d + STATE).store(0, Relaxed);
+            self.t.word(d + NEXT).store(0, Release);
+            self.phase(Phase::Out);
+            self.blame(0);
+            let r = match kind {
+                Kind::Alock if self.t.home(k) == self.t.me => self.alock_local(k, d),
+                Kind::Alock => self.alock_remote(k, d),
+                Kind::SpinLoopback => self.spin_lock(k),
+                Kind::McsLoopback => self.mcs_lock(k, d),
+                Kind::Rpc => self.rpc_lock(k, slot),
+            };
+            match r {
+                Ok(acq) => {
+                    self.used |= 1 << slot;
+                    let mut h = Held {
+                        key: k,
+                        slot,
+                        budget: acq.budget,
+                        kind,
+                        value: None,
+                        era: None,
+                        torn: false,
+                        write_back: None,
+                    };
+                    Self::take_value(&mut h, acq.value);
+                    return Ok(h);
+                }
+                Err(e) if e == stale() => {
+                    // The key's queue is being reset: leave this place
+                    // (passed through), enqueue again once it is open.
+                    self.abandon(slot, kind, k, true);
+                    let era = self.enq_era.get().unwrap_or(0);
+                    self.wait_open(k, era, self.op_start.get())?;
+                }
+                Err(e) => {
+                    // The descriptor (or RPC waiter id) may still be in a
+                    // queue and get a late hand-off: pass it through.
+                    self.abandon(slot, kind, k, false);
+                    return Err(e);
+                }
+            }
+        }
     }
 
-    /// Releases a lock taken with [`Handle::lock`].
+    /// Releases a lock taken with [`Handle::lock`], writing back the
+    /// value given to [`Handle::set_value`] first (in the same post as
+    /// the release where the release goes to the key's home).
     pub fn unlock(&mut self, h: Held) -> Result {
         self.used &= !(1 << h.slot);
         let d = self.desc(h.slot);
-        match h.kind {
+        let wb = self.write_back(&h);
+        self.blame(1 << self.t.home(h.key));
+        let r = match h.kind {
             Kind::Alock if self.t.home(h.key) == self.t.me => self.alock_local_unlock(&h, d),
-            Kind::Alock => self.alock_remote_unlock(&h, d),
-            Kind::SpinLoopback => self.spin_unlock(h.key),
-            Kind::McsLoopback => self.mcs_unlock(h.key, d),
-            Kind::Rpc => self.rpc_unlock(h.key, h.slot),
+            Kind::Alock => self.alock_remote_unlock(&h, d, wb),
+            Kind::SpinLoopback => self.spin_unlock(h.key, wb),
+            Kind::McsLoopback => self.mcs_unlock(h.key, d, wb),
+            Kind::Rpc => {
+                if let Some(x) = wb {
+                    self.verbs(0, 1, 0);
+                    self.t
+                        .peer(self.t.home(h.key))?
+                        .write(x.remote, x.local, x.len, self.wait)?;
+                }
+                self.rpc_unlock(h.key, h.slot)
+            }
+        };
+        if r.is_err() {
+            // The hand-off or the release may not have happened: the
+            // queue behind this holder is stuck.
+            self.t.mark_broken(h.key);
         }
+        r
     }
 
     /// Acquires every key of `keys` in ascending order (deadlock-free: all
@@ -137,18 +186,27 @@ impl Handle<'_> {
     }
 
     /// Acquires key `k` with the RPC lock, as waiter `slot`.
-    fn rpc_lock(&self, k: u32, slot: usize) -> Result<u32> {
+    fn rpc_lock(&self, k: u32, slot: usize) -> Result<Acq> {
         let t = self.t;
         let p = t.peer(t.home(k))?;
+        t.rpc.serve()?;
+        self.blame(1 << t.home(k));
+        self.phase(Phase::Unknown);
         t.rpc.lock(p, k, self.waiter(slot), self.wait, |start| {
+            self.phase(Phase::Queued);
             self.check_wait(k, start)
         })?;
-        Ok(0)
+        self.count(|s| {
+            s.sends += 1;
+            s.leaders += 1;
+        });
+        Ok(Acq::bare(0))
     }
 
     /// Releases key `k` of the RPC lock, held as waiter `slot`.
     fn rpc_unlock(&self, k: u32, slot: usize) -> Result {
         let t = self.t;
+        self.count(|s| s.sends += 1);
         t.rpc
             .unlock(t.peer(t.home(k))?, k, self.waiter(slot), self.wait)
     }
@@ -220,6 +278,35 @@ impl DlHandle {
         let x = self.h.lock(Kind::Alock, key)?;
         self.held.push(x, GFP_KERNEL)?;
         Ok(())
+    }
+
+    /// Acquires `key` with ALock and returns its value and whether it
+    /// may be torn ([`Handle::torn`]); `EDEADLK` if this handle holds it.
+    pub fn lock_value(&mut self, key: u32) -> Result<(Value, bool)> {
+        self.lock(key)?;
+        let n = self.held.len();
+        let x = &mut self.held[n - 1];
+        match self.h.value(x) {
+            Ok(v) => Ok((v, self.h.torn(x))),
+            Err(e) => {
+                let _ = self.unlock(key);
+                Err(e)
+            }
+        }
+    }
+
+    /// Releases `key`, writing `value` back first if given; `ENOENT` if
+    /// this handle does not hold it.
+    pub fn unlock_store(&mut self, key: u32, value: Option<Value>) -> Result {
+        if let Some(v) = value {
+            let x = self
+                .held
+                .iter_mut()
+                .find(|x| x.key() == key)
+                .ok_or(ENOENT)?;
+            self.h.set_value(x, v);
+        }
+        self.unlock(key)
     }
 
     /// Releases `key`; `ENOENT` if this handle does not hold it.

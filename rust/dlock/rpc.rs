@@ -11,10 +11,13 @@
 //! every connection, yielding, and sleeps 200-400 us when idle.
 //!
 //! [`Rpc`] is a table's part of it: the grant words of this node's
-//! waiters and the server of the keys homed here.  Waiter ids: a handle's
+//! waiters and the server of the keys homed here, whose thread runs
+//! only once [`Rpc::serve`] was called (the RPC runs of the benchmark):
+//! the ALock and loopback runs share no CPU with it.  Waiter ids: a handle's
 //! index and held-lock slot make the local id, which the node's id makes
 //! global.
 
+use core::cell::UnsafeCell;
 use core::ffi::{c_int, c_void};
 use core::sync::atomic::{
     AtomicU32,
@@ -293,18 +296,37 @@ impl Drop for RpcServer {
 }
 
 /// The RPC lock's part of one node's table: the grant words of this
-/// node's waiters and the lock server of the keys homed here (stopped when
-/// this drops).
+/// node's waiters and the lock server of the keys homed here, started by
+/// [`Rpc::serve`] (only RPC runs need its thread, which polls every
+/// connection) and stopped when this drops.
 pub struct Rpc {
     me: u32,
     mail: Arc<KVec<Mailbox>>,
-    _server: RpcServer,
+    /// `IDLE`, `STARTING`, `RUNNING` or `FAILED`: who may touch the cells
+    /// below.
+    state: AtomicU32,
+    /// The server's state until it starts (`IDLE`: the starter's).
+    pending: UnsafeCell<Option<Server>>,
+    /// The running server (written once by the starter, then read-only).
+    server: UnsafeCell<Option<RpcServer>>,
 }
 
+const IDLE: u32 = 0;
+const STARTING: u32 = 1;
+const RUNNING: u32 = 2;
+const FAILED: u32 = 3;
+
+// SAFETY: The cells are touched only by the one caller that moved
+// `state` from `IDLE` to `STARTING`, and by `Drop` (exclusive).
+unsafe impl Sync for Rpc {}
+// SAFETY: As above; the server's parts are `Send`.
+unsafe impl Send for Rpc {}
+
 impl Rpc {
-    /// Makes the grant words and starts the server of node `me`'s keys,
-    /// for a table of `keys` keys spread over `nodes` nodes by `placement`.
-    pub fn start(
+    /// Makes the grant words and the (not yet started) server of node
+    /// `me`'s keys, for a table of `keys` keys spread over `nodes` nodes
+    /// by `placement`.
+    pub fn new(
         c: &Arc<Cluster>,
         me: u32,
         nodes: u32,
@@ -316,7 +338,7 @@ impl Rpc {
             GFP_KERNEL,
         )?;
         let k = keys as usize;
-        let server = RpcServer::start(Server {
+        let server = Server {
             c: c.clone(),
             me,
             nodes,
@@ -330,12 +352,51 @@ impl Rpc {
             reply: [const { None }; MAX_NODES],
             conns: KVec::new(),
             bad: 0,
-        })?;
+        };
         Ok(Self {
             me,
             mail,
-            _server: server,
+            state: AtomicU32::new(IDLE),
+            pending: UnsafeCell::new(Some(server)),
+            server: UnsafeCell::new(None),
         })
+    }
+
+    /// Starts the server thread if it is not running (every node of an
+    /// RPC run calls this; requests that arrive before wait in the
+    /// connection's receive queue).
+    pub fn serve(&self) -> Result {
+        loop {
+            match self
+                .state
+                .compare_exchange(IDLE, STARTING, Acquire, Acquire)
+            {
+                Ok(_) => break,
+                Err(RUNNING) => return Ok(()),
+                Err(FAILED) => return Err(ENOMEM),
+                // Another caller is starting it.
+                Err(_) => relax(Wait::Yield),
+            }
+        }
+        // SAFETY: This caller moved the state to `STARTING`: it alone
+        // touches the cells until it leaves that state.
+        let r = unsafe {
+            match (*self.pending.get()).take() {
+                Some(s) => RpcServer::start(s).map(|srv| *self.server.get() = Some(srv)),
+                None => Err(EINVAL),
+            }
+        };
+        match r {
+            Ok(()) => {
+                self.state.store(RUNNING, Release);
+                Ok(())
+            }
+            Err(e) => {
+                // The state went with the failed start: no second try.
+                self.state.store(FAILED, Release);
+                Err(e)
+            }
+        }
     }
 
     /// The global id of local waiter `lw`.
@@ -364,6 +425,11 @@ impl Rpc {
             relax(w);
         }
         Ok(())
+    }
+
+    /// Whether local waiter `lw`'s grant came.
+    pub fn granted(&self, lw: u32) -> bool {
+        self.mail.get(lw as usize).is_some_and(granted)
     }
 
     /// Client side: releases `key` at its home `p` for local waiter `lw`.

@@ -15,7 +15,7 @@
 //! by [`Kind`] in [`super`].
 
 use core::sync::atomic::{
-    fence, AtomicBool, AtomicPtr, AtomicU64, AtomicU8,
+    fence, AtomicBool, AtomicI64, AtomicPtr, AtomicU32, AtomicU64, AtomicU8,
     Ordering::{AcqRel, Acquire, Relaxed, Release, SeqCst},
 };
 
@@ -23,14 +23,16 @@ use kernel::{bindings, new_mutex, prelude::*, sync::Arc, sync::Mutex};
 
 use super::rpc::Rpc;
 use super::window::{
-    addr, dec, desc_base, end, home_of, line, Placement, COUNTER, DESC, DESCS, MAX_HANDLES,
-    MAX_HELD, NEXT, OWNER, SCRATCH, TABLE_BASE,
+    addr, dec, desc_base, end, home_of, line, req_base, Placement, COUNTER, DESC, DESCS,
+    MAX_HANDLES, MAX_HELD, NEXT, SCRATCH, TABLE_BASE,
 };
-use crate::rdma::{relax, Cluster, Peer, Wait, MAX_NODES};
+use crate::rdma::{relax, Cluster, Peer, Verb, Wait, Xfer, MAX_NODES};
 use crate::support::util::{errno, kvec_from_fn, now_ns};
 
 /// Default hand-offs inside one cohort before the other gets a turn.
 pub const DEFAULT_BUDGET: u32 = 5;
+/// Default lease of a remote holder (recovery).
+pub const DEFAULT_LEASE_MS: u32 = 500;
 /// Default longest wait for one lock.
 const DEFAULT_TIMEOUT_MS: u32 = 10_000;
 
@@ -46,6 +48,9 @@ pub struct Config {
     pub local_budget: u32,
     /// ALock: hand-offs inside the remote cohort (0: [`DEFAULT_BUDGET`]).
     pub remote_budget: u32,
+    /// ALock: the longest critical section of a remote holder, which
+    /// recovery waits out (0: [`DEFAULT_LEASE_MS`]).
+    pub lease_ms: u32,
 }
 
 /// What [`summary`] reports of the node's table.
@@ -59,10 +64,12 @@ pub struct Summary {
     pub broken: u32,
     /// Sum of the test counters of the keys homed here.
     pub counter_sum: u64,
+    /// Keys this node reset after a lost node (recovery).
+    pub resets: u32,
 }
 
 /// Which lock protects the table's lines in a run.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Kind {
     /// ALock.
     Alock,
@@ -79,6 +86,12 @@ pub struct Table {
     /// RPC lock: this node's grant words and the server for the keys
     /// homed here.  First field: the server stops before the rest goes.
     pub(super) rpc: Rpc,
+    /// The helper thread ([`super::failure`]), stopped by `Drop`.
+    pub(super) helper: AtomicPtr<bindings::task_struct>,
+    /// Per descriptor: the record of an abandoned one, or 0.
+    pub(super) abandoned: KVec<AtomicU64>,
+    /// How many are abandoned.
+    pub(super) nr_abandoned: AtomicU32,
     c: Arc<Cluster>,
     /// This node's id.
     pub(super) me: u32,
@@ -92,14 +105,37 @@ pub struct Table {
     desc_base: u64,
     peers: [Option<Arc<Peer>>; MAX_NODES],
     handles: AtomicU64,
-    /// Per handle index: descriptor slots retired after a failed acquire
-    /// (a late hand-off may still write them), never used again.
+    /// Per handle index: descriptor slots that a failed acquire left in a
+    /// queue (a late hand-off or link may still write them): recycled by
+    /// the helper after it passed them through, or never.
     pub(super) retired: [AtomicU8; MAX_HANDLES],
     /// Keys found broken (a peer lost while the lock was held or queued).
-    broken: KVec<AtomicBool>,
+    pub(super) broken: KVec<AtomicBool>,
+    /// Recovery: the lease of a remote holder.
+    pub(super) lease_ns: i64,
+    /// Recovery, per key homed here: when its closing era may be reset
+    /// (0: open).
+    pub(super) closing: KVec<AtomicI64>,
+    /// Recovery: keys reset.
+    pub(super) resets: AtomicU32,
+    /// Per descriptor: when it was abandoned.
+    pub(super) abandoned_at: KVec<AtomicI64>,
     /// Keys homed here, and elsewhere.
     local_keys: KVec<u32>,
     remote_keys: KVec<u32>,
+}
+
+/// Where a failed acquire left its descriptor ([`super::failure`]).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Phase {
+    /// Not in any queue: the slot is free again.
+    Out,
+    /// In a queue, waiting for the hand-off (or the RPC grant).
+    Queued,
+    /// Had its hand-off (or led an empty queue): the cohort's leader.
+    Leader,
+    /// Unknown: a verb that changes the queue failed.
+    Unknown,
 }
 
 /// A lock held by a [`Handle`].
@@ -112,6 +148,86 @@ pub struct Held {
     pub(super) budget: u32,
     /// The lock kind it was taken with.
     pub(super) kind: Kind,
+    /// The key's value, if the acquire fetched it (lock-and-fetch).
+    pub(super) value: Option<Value>,
+    /// The key's era, if it was read with the value.
+    pub(super) era: Option<u64>,
+    /// Whether the value may be torn (the key was reset since its last
+    /// write-back: a holder may have died in its critical section).
+    pub(super) torn: bool,
+    /// A value to write back with the release (write-back-and-release).
+    pub(super) write_back: Option<Value>,
+}
+
+/// The 16 bytes of a key's line that its lock protects (the tests keep
+/// an owner tag and a counter there): read with the lock
+/// ([`Handle::value`], fetched by the acquire where that costs no verb),
+/// written back with the release ([`Handle::set_value`]).
+pub type Value = [u64; 2];
+
+/// What an acquire found: the budget it leaves to its cohort and the
+/// key's value, if it was read on the way.
+pub(super) struct Acq {
+    /// ALock: hand-offs left to the cohort.
+    pub(super) budget: u32,
+    /// The key's value, the era of its last write-back and the key's era.
+    pub(super) value: Option<(Value, u64, u64)>,
+}
+
+impl Acq {
+    /// An acquire that fetched nothing.
+    pub(super) fn bare(budget: u32) -> Self {
+        Self {
+            budget,
+            value: None,
+        }
+    }
+}
+
+/// What one [`Handle`]'s operations cost: verbs by kind and the steps of
+/// the algorithms (the benchmark's counters, `ALOCK_IOC_DLOCK_RUN`).
+#[derive(Default, Clone, Copy)]
+pub struct Stats {
+    /// RDMA READs posted.
+    pub reads: u64,
+    /// RDMA WRITEs posted.
+    pub writes: u64,
+    /// RDMA atomics posted (compare-and-swap).
+    pub atomics: u64,
+    /// Two-sided messages sent (the RPC lock).
+    pub sends: u64,
+    /// ALock: polls of the Peterson wait (local loads or remote READs)
+    /// that did not let the leader in.
+    pub peterson_polls: u64,
+    /// Failed compare-and-swaps (a tail or spin word that changed).
+    pub cas_retries: u64,
+    /// Acquires that got the lock from a predecessor with budget left.
+    pub handoffs: u64,
+    /// Acquires that led their cohort (empty queue or budget spent).
+    pub leaders: u64,
+    /// ALock remote leaders that entered without writing the victim
+    /// (the local cohort was not interested).
+    pub fast_entries: u64,
+}
+
+impl Stats {
+    /// Adds `o` to these counts.
+    pub fn add(&mut self, o: &Stats) {
+        self.reads += o.reads;
+        self.writes += o.writes;
+        self.atomics += o.atomics;
+        self.sends += o.sends;
+        self.peterson_polls += o.peterson_polls;
+        self.cas_retries += o.cas_retries;
+        self.handoffs += o.handoffs;
+        self.leaders += o.leaders;
+        self.fast_entries += o.fast_entries;
+    }
+
+    /// All verbs.
+    pub fn verbs(&self) -> u64 {
+        self.reads + self.writes + self.atomics + self.sends
+    }
 }
 
 impl Held {
@@ -127,11 +243,27 @@ pub struct Handle<'a> {
     pub(super) t: &'a Table,
     /// This handle's index (its descriptors, scratch space, waiter ids).
     pub(super) idx: usize,
-    /// Held-lock slots in use or retired (a bit each).
+    /// Held-lock slots in use (a bit each).
     pub(super) used: u32,
     /// How to wait between polls.
     pub(super) wait: Wait,
-    timeout_ns: i64,
+    pub(super) timeout_ns: i64,
+    /// What this handle's operations cost.
+    pub(super) stats: core::cell::Cell<Stats>,
+    /// The nodes the current wait depends on ([`super::failure`]).
+    pub(super) blame: core::cell::Cell<u64>,
+    /// Where the acquire in progress stands ([`super::failure`]).
+    pub(super) phase: core::cell::Cell<Phase>,
+    /// The kind of the acquire in progress.
+    pub(super) kind: core::cell::Cell<Kind>,
+    /// When the acquire in progress started (its deadline's base).
+    pub(super) op_start: core::cell::Cell<i64>,
+    /// ALock remote: the key's era when this acquire enqueued (recovery).
+    pub(super) enq_era: core::cell::Cell<Option<u64>>,
+    /// Recovery: when this handle last reported a stuck key, and last
+    /// read a key's epoch while stuck.
+    pub(super) reported: core::cell::Cell<i64>,
+    pub(super) polled: core::cell::Cell<i64>,
 }
 
 impl Drop for Handle<'_> {
@@ -171,9 +303,20 @@ impl Table {
             }
         }
         let budget = |b: u32| if b == 0 { DEFAULT_BUDGET } else { b };
-        let rpc = Rpc::start(&c, me, nodes, cfg.keys, cfg.placement)?;
+        let rpc = Rpc::new(&c, me, nodes, cfg.keys, cfg.placement)?;
         Ok(Self {
             rpc,
+            helper: AtomicPtr::new(core::ptr::null_mut()),
+            abandoned: kvec_from_fn(MAX_HANDLES * MAX_HELD, || AtomicU64::new(0))?,
+            abandoned_at: kvec_from_fn(MAX_HANDLES * MAX_HELD, || AtomicI64::new(0))?,
+            lease_ns: i64::from(if cfg.lease_ms == 0 {
+                DEFAULT_LEASE_MS
+            } else {
+                cfg.lease_ms
+            }) * 1_000_000,
+            closing: kvec_from_fn(cfg.keys as usize, || AtomicI64::new(0))?,
+            resets: AtomicU32::new(0),
+            nr_abandoned: AtomicU32::new(0),
             c,
             me,
             nodes,
@@ -221,9 +364,30 @@ impl Table {
         self.broken[k as usize].load(Relaxed)
     }
 
+    /// Starts this node's RPC lock server (once; every node of a run of
+    /// [`Kind::Rpc`] calls it before taking locks).
+    pub fn serve_rpc(&self) -> Result {
+        self.rpc.serve()
+    }
+
     /// This node's cluster.
     pub fn cluster(&self) -> &Cluster {
         &self.c
+    }
+
+    /// Where the descriptors start in this node's window.
+    pub(super) fn desc_base(&self) -> u64 {
+        self.desc_base
+    }
+
+    /// Where the reset requests start in this node's window.
+    pub(super) fn req_base(&self) -> u64 {
+        req_base(self.keys)
+    }
+
+    /// Number of nodes.
+    pub fn nodes(&self) -> u32 {
+        self.nodes
     }
 
     /// Decodes a descriptor address read from a tail or a `next` word;
@@ -274,9 +438,17 @@ impl Table {
                 return Ok(Handle {
                     t: self,
                     idx,
-                    used: u32::from(self.retired[idx].load(Acquire)),
+                    used: 0,
                     wait,
                     timeout_ns: i64::from(ms) * 1_000_000,
+                    stats: core::cell::Cell::new(Stats::default()),
+                    blame: core::cell::Cell::new(0),
+                    phase: core::cell::Cell::new(Phase::Out),
+                    kind: core::cell::Cell::new(Kind::Alock),
+                    op_start: core::cell::Cell::new(0),
+                    enq_era: core::cell::Cell::new(None),
+                    reported: core::cell::Cell::new(i64::MIN / 2),
+                    polled: core::cell::Cell::new(i64::MIN / 2),
                 });
             }
         }
@@ -304,6 +476,12 @@ impl Table {
     }
 }
 
+impl Drop for Table {
+    fn drop(&mut self) {
+        self.stop_helper();
+    }
+}
+
 /// `EPIPE`: the lock is broken (a peer was lost while it held or queued).
 pub(super) fn broken() -> Error {
     EPIPE
@@ -315,9 +493,30 @@ impl Handle<'_> {
         self.t.desc_base + ((self.idx * MAX_HELD + slot) as u64) * DESC
     }
 
-    /// This thread's scratch space.
+    /// This thread's scratch space (layout: [`super::window`]).
     pub(super) fn scratch(&self) -> u64 {
         self.t.desc_base + DESCS + self.idx as u64 * SCRATCH
+    }
+
+    /// What this handle's operations cost so far.
+    pub fn stats(&self) -> Stats {
+        self.stats.get()
+    }
+
+    /// Counts with `f`.
+    pub(super) fn count(&self, f: impl FnOnce(&mut Stats)) {
+        let mut s = self.stats.get();
+        f(&mut s);
+        self.stats.set(s);
+    }
+
+    /// Counts `r` READs, `w` WRITEs and `a` atomics.
+    pub(super) fn verbs(&self, r: u64, w: u64, a: u64) {
+        self.count(|s| {
+            s.reads += r;
+            s.writes += w;
+            s.atomics += a;
+        });
     }
 
     /// Waits until the word `off` of this thread's descriptor holds a
@@ -335,25 +534,16 @@ impl Handle<'_> {
         }
     }
 
+    /// The successor linked in descriptor `d`, if one is.
+    pub(super) fn linked(&self, d: u64) -> Option<(u32, u64)> {
+        let next = self.t.word(d + NEXT).load(Acquire);
+        dec(next)?;
+        self.t.split(next).ok()
+    }
+
     /// Waits for the hand-off into descriptor `d`; its payload.
     pub(super) fn wait_state(&self, d: u64, k: u32, start: i64) -> Result<u64> {
         dec(self.wait_word(d, k, start)?).ok_or(EIO)
-    }
-
-    /// Gives up a wait that outlasted the timeout (`ETIMEDOUT`), or one
-    /// that cannot end because a peer is lost (`EPIPE`); either way the
-    /// key is marked broken: this thread may still be in its queue.
-    pub(super) fn check_wait(&self, k: u32, start: i64) -> Result {
-        let waited = now_ns() - start;
-        if waited > self.timeout_ns {
-            self.t.broken[k as usize].store(true, Relaxed);
-            return Err(errno(bindings::ETIMEDOUT));
-        }
-        if waited > 1_000_000_000 && self.t.peers.iter().flatten().any(|p| !p.is_up()) {
-            self.t.broken[k as usize].store(true, Relaxed);
-            return Err(broken());
-        }
-        Ok(())
     }
 
     /// Writes `val` into the word `off` of node `node`'s window, through
@@ -365,76 +555,105 @@ impl Handle<'_> {
             return Ok(());
         }
         self.t.word(src).store(val, Release);
+        self.verbs(0, 1, 0);
         self.t.peer(node)?.write(off, src, 8, self.wait)
     }
 
-    /// Enqueues descriptor `d` on the MCS tail at `tail` (node `home`) with
-    /// a CAS loop; returns the predecessor (0: none).
-    pub(super) fn swap_tail(&self, home: u32, tail: u64, me: u64) -> Result<u64> {
+    /// Enqueues descriptor `d` (encoded `me`) on the MCS tail at `tail`
+    /// (node `home`) with a CAS loop, the first CAS expecting `expect`;
+    /// returns the predecessor (0: none).
+    pub(super) fn swap_tail(&self, home: u32, tail: u64, mut expect: u64, me: u64) -> Result<u64> {
         let p = self.t.peer(home)?;
-        let mut expect = 0;
         loop {
+            self.verbs(0, 0, 1);
             let old = p.compare_and_swap(tail, expect, me, self.wait)?;
             if old == expect {
                 return Ok(old);
             }
+            self.count(|s| s.cas_retries += 1);
             expect = old;
         }
     }
 
+    /// Enqueues `me` on the MCS tail at `tail` (node `home`) and, in the
+    /// same round trip, reads the line of key `k` from `l_tail` to the
+    /// value into the scratch space ([`Handle::line_read`]).  Returns the
+    /// predecessor (0: none) and whether the scratch space holds a READ
+    /// made after the enqueue (false when a retried CAS found the queue
+    /// empty: the caller reads again).
+    pub(super) fn enqueue_read(
+        &self,
+        k: u32,
+        home: u32,
+        tail: u64,
+        me: u64,
+    ) -> Result<(u64, bool)> {
+        let p = self.t.peer(home)?;
+        let r = p.chain(
+            &[
+                Verb::Cas {
+                    remote: tail,
+                    expect: 0,
+                    new: me,
+                },
+                Verb::Read(self.line_xfer(k)),
+            ],
+            self.wait,
+        )?;
+        self.verbs(1, 0, 1);
+        if r[0] == 0 {
+            return Ok((0, true));
+        }
+        self.count(|s| s.cas_retries += 1);
+        let prev = self.swap_tail(home, tail, r[0], me)?;
+        Ok((prev, false))
+    }
+
     /// Release of an MCS queue whose tail at `tail` (node `home`) is
     /// changed by RDMA CAS: without a successor in `d.next` the tail goes
-    /// back to 0; if a successor is linking itself in, wait for it.
-    /// Returns the successor's descriptor address, or `None`.
+    /// back to 0 (after `wb`, a WRITE of the value, in the same post); if
+    /// a successor is linking itself in, wait for it.  Returns the
+    /// successor's descriptor address, or `None`; `wb` is written before
+    /// either.
     pub(super) fn rdma_release(
         &self,
         k: u32,
         d: u64,
         home: u32,
         tail: u64,
+        wb: Option<Xfer>,
     ) -> Result<Option<(u32, u64)>> {
         let t = self.t;
         let me = addr(t.me, d);
+        let p = t.peer(home)?;
         let mut next = t.word(d + NEXT).load(Acquire);
+        let mut wb = wb;
         if dec(next).is_none() {
-            if t.peer(home)?.compare_and_swap(tail, me, 0, self.wait)? == me {
+            let cas = Verb::Cas {
+                remote: tail,
+                expect: me,
+                new: 0,
+            };
+            let old = match wb.take() {
+                Some(x) => {
+                    self.verbs(0, 1, 1);
+                    p.chain(&[Verb::Write(x), cas], self.wait)?[1]
+                }
+                None => {
+                    self.verbs(0, 0, 1);
+                    p.compare_and_swap(tail, me, 0, self.wait)?
+                }
+            };
+            if old == me {
                 return Ok(None);
             }
             next = self.wait_word(d + NEXT, k, now_ns())?;
         }
-        t.split(next).map(Some)
-    }
-
-    // ---- the protected data of the tests --------------------------------
-
-    /// The critical section of the tests on key `k` (held): the owner word
-    /// must be free on entry; it is set to `tag`, the counter incremented,
-    /// the owner cleared.  A local holder uses the CPU, a remote one RDMA.
-    /// Returns whether the owner word was free.
-    pub fn critical(&self, k: u32, tag: u64) -> Result<bool> {
-        let t = self.t;
-        let line = line(k);
-        let home = t.home(k);
-        if home == t.me {
-            let owner = t.word(line + OWNER);
-            let free = owner.load(Acquire) == 0;
-            owner.store(tag, Release);
-            let c = t.word(line + COUNTER);
-            c.store(c.load(Relaxed) + 1, Relaxed);
-            owner.store(0, Release);
-            return Ok(free);
+        if let Some(x) = wb {
+            self.verbs(0, 1, 0);
+            p.write(x.remote, x.local, x.len, self.wait)?;
         }
-        let p = t.peer(home)?;
-        let s = self.scratch() + 16;
-        p.read(line + OWNER, s, 16, self.wait)?;
-        let free = t.word(s).load(Acquire) == 0;
-        let cnt = t.word(s + 8).load(Acquire);
-        t.word(s).store(tag, Relaxed);
-        t.word(s + 8).store(cnt + 1, Release);
-        p.write(line + OWNER, s, 16, self.wait)?;
-        t.word(s).store(0, Release);
-        p.write(line + OWNER, s, 8, self.wait)?;
-        Ok(free)
+        t.split(next).map(Some)
     }
 }
 
@@ -493,6 +712,7 @@ pub fn create(cfg: &Config) -> Result<u32> {
     let t = Arc::new(Table::new(c, cfg)?, GFP_KERNEL)?;
     // Every node creates its table before any node runs on it.
     t.clear();
+    t.start_helper()?;
     let homed = t.local_keys.len() as u32;
     *g = Some(t);
     Ok(homed)
@@ -514,5 +734,6 @@ pub fn summary() -> Result<Summary> {
         homed: t.local_keys.len() as u32,
         keys: t.keys,
         broken: t.broken.iter().filter(|b| b.load(Relaxed)).count() as u32,
+        resets: t.resets.load(Relaxed),
     })
 }

@@ -8,20 +8,28 @@
 //! Window layout (the same on every node; offsets from [`TABLE_BASE`]):
 //!
 //! ```text
-//! lines        keys x 64 B, line k at TABLE_BASE + 64 k (used at k's home)
+//! lines        keys x 128 B, line k at TABLE_BASE + 128 k (used at k's home)
 //!   +0  r_tail   remote cohort's MCS tail     RDMA CAS only
 //!   +8  l_tail   local cohort's MCS tail      CPU atomics only
 //!   +16 victim   Peterson victim (1 local, 2 remote: byte 0 only)
 //!                                             CPU store / RDMA WRITE
 //!   +24 spin     RDMA spin lock word          RDMA CAS only (loopback)
-//!   +32 owner    test: holder's tag, 0 free   inside the lock only
-//!   +40 counter  test: critical sections      inside the lock only
-//!   +48 m_tail   RDMA MCS tail                RDMA CAS only (loopback)
+//!   +32 owner    value (tests: holder's tag)  inside the lock only
+//!   +40 counter  value (tests: counter)       inside the lock only
+//!   +48 vstamp   era of the value's last write-back   inside the lock only
+//!   +56 epoch    enc(era << 1 | closing)      the home's CPU only
+//!   +64 m_tail   RDMA MCS tail                RDMA CAS only (loopback)
 //! descriptors  MAX_HANDLES x MAX_HELD x 32 B, this node's threads
-//!   +0  state    0 waiting; enc(0) lead; enc(b) pass with budget b
+//!   +0  state    0 waiting; enc(0) lead; enc(b) pass with budget b;
+//!                enc(RESET) the key was reset (recovery)
 //!   +8  next     0 or enc(successor's descriptor address)
 //!   +16 +24      sources of this thread's RDMA WRITEs
-//! scratch      MAX_HANDLES x 64 B, destinations of RDMA READs
+//! scratch      MAX_HANDLES x 128 B, this node's threads
+//!   +0  +56      destination of a READ of a line from l_tail to epoch
+//!   +64 +88      source of the value's WRITEs (value, vstamp)
+//!   +96          source of a reset request
+//! requests     MAX_NODES x REQ_SLOTS x 8 B: reset requests that other
+//!              nodes WRITE to a key's home (enc(key << 24 | era))
 //! ```
 //!
 //! Every word that two agents write with different means (a CPU store and
@@ -36,7 +44,7 @@
 /// words and barriers).
 pub const TABLE_BASE: u64 = 65536;
 /// Bytes per lock line.
-pub const LINE: u64 = 64;
+pub const LINE: u64 = 128;
 /// Threads (handles) per node.
 pub const MAX_HANDLES: usize = 64;
 /// Locks one handle may hold at once (multi-key acquire).
@@ -44,22 +52,36 @@ pub const MAX_HELD: usize = 8;
 /// Bytes per descriptor.
 pub(super) const DESC: u64 = 32;
 /// Bytes of scratch space per handle.
-pub(super) const SCRATCH: u64 = 64;
+pub(super) const SCRATCH: u64 = 128;
+/// Reset request slots per node at each home.
+pub(super) const REQ_SLOTS: u64 = 8;
 
 /// Line word: the remote cohort's MCS tail.
 pub(super) const R_TAIL: u64 = 0;
 /// Line word: the local cohort's MCS tail.
 pub(super) const L_TAIL: u64 = 8;
+/// Scratch: where a READ of a line (from `l_tail`) lands.
+pub(super) const LINE_READ: u64 = 0;
+/// Scratch: the source of the value's WRITEs (value and vstamp).
+pub(super) const WB_SRC: u64 = 64;
+/// Scratch: the source of a reset request's WRITE.
+pub(super) const REQ_SRC: u64 = 96;
+
 /// Line word: Peterson's victim.
 pub(super) const VICTIM: u64 = 16;
 /// Line word: the RDMA spin lock.
 pub(super) const SPIN: u64 = 24;
-/// Line word: the tests' owner tag.
+/// Line word: the key's value, first word (the tests' owner tag).
 pub(super) const OWNER: u64 = 32;
-/// Line word: the tests' counter.
+/// Line word: the key's value, second word (the tests' counter).
 pub(super) const COUNTER: u64 = 40;
+/// Line word: the era of the value's last write-back (the value may be
+/// torn if it is not the key's era).
+pub(super) const VSTAMP: u64 = 48;
+/// Line word: the key's era and whether it is closing (recovery).
+pub(super) const EPOCH: u64 = 56;
 /// Line word: the RDMA MCS lock's tail.
-pub(super) const M_TAIL: u64 = 48;
+pub(super) const M_TAIL: u64 = 64;
 
 /// Descriptor word: the hand-off (`state`).
 pub(super) const STATE: u64 = 0;
@@ -69,6 +91,9 @@ pub(super) const NEXT: u64 = 8;
 pub(super) const SRC_NEXT: u64 = 16;
 /// Descriptor word: the source of a WRITE into a `state` or `victim`.
 pub(super) const SRC_STATE: u64 = 24;
+
+/// `state` payload: the key was reset while this descriptor waited in it.
+pub(super) const RESET: u64 = 1 << 40;
 
 /// `victim`: the local cohort.
 pub(super) const V_LOCAL: u64 = 1;
@@ -123,9 +148,32 @@ pub(super) const fn desc_base(keys: u32) -> u64 {
 /// Bytes of all descriptors.
 pub(super) const DESCS: u64 = (MAX_HANDLES * MAX_HELD) as u64 * DESC;
 
-/// The end of a table of `keys` keys (descriptors and scratch included).
-pub(super) const fn end(keys: u32) -> u64 {
+/// Where the reset requests start in a table of `keys` keys.
+pub(super) const fn req_base(keys: u32) -> u64 {
     desc_base(keys) + DESCS + MAX_HANDLES as u64 * SCRATCH
+}
+
+/// The end of a table of `keys` keys (descriptors, scratch and requests
+/// included).
+pub(super) const fn end(keys: u32) -> u64 {
+    req_base(keys) + crate::rdma::MAX_NODES as u64 * REQ_SLOTS * 8
+}
+
+/// A key's era and whether it is closing, from its `epoch` word: `None`
+/// for a word whose copy is not finished (read again).
+pub(super) const fn epoch_of(v: u64) -> Option<(u64, bool)> {
+    if v == 0 {
+        return Some((0, false));
+    }
+    match dec(v) {
+        Some(x) => Some((x >> 1, x & 1 != 0)),
+        None => None,
+    }
+}
+
+/// The `epoch` word of era `era`, closing or open.
+pub(super) const fn epoch_word(era: u64, closing: bool) -> u64 {
+    enc((era << 1) | closing as u64)
 }
 
 /// How keys are spread over the nodes.

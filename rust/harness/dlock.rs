@@ -9,7 +9,7 @@ use core::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering::Relaxed};
 
 use kernel::{prelude::*, sync::Arc};
 
-use crate::dlock::{table, unlock_all, Handle, Held, Kind, Table, MAX_HELD};
+use crate::dlock::{table, unlock_all, Handle, Held, Kind, Stats, Table, MAX_HELD};
 use crate::harness::run::{spread, Failures, Timed};
 use crate::rdma::Wait;
 use crate::support::kthread::{Job, Placement};
@@ -18,6 +18,44 @@ use crate::uapi::*;
 
 /// Latency samples kept per thread and locality.
 const SAMPLES: usize = 2048;
+
+/// [`Stats`] that the threads of a run add to.
+#[derive(Default)]
+struct SharedStats([AtomicU64; 9]);
+
+impl SharedStats {
+    fn add(&self, s: &Stats) {
+        let v = [
+            s.reads,
+            s.writes,
+            s.atomics,
+            s.sends,
+            s.peterson_polls,
+            s.cas_retries,
+            s.handoffs,
+            s.leaders,
+            s.fast_entries,
+        ];
+        for (a, x) in self.0.iter().zip(v) {
+            a.fetch_add(x, Relaxed);
+        }
+    }
+
+    fn get(&self) -> Stats {
+        let v = |i: usize| self.0[i].load(Relaxed);
+        Stats {
+            reads: v(0),
+            writes: v(1),
+            atomics: v(2),
+            sends: v(3),
+            peterson_polls: v(4),
+            cas_retries: v(5),
+            handoffs: v(6),
+            leaders: v(7),
+            fast_entries: v(8),
+        }
+    }
+}
 
 struct RunJob {
     t: Arc<Table>,
@@ -33,6 +71,11 @@ struct RunJob {
     remote_ops: AtomicU64,
     errors: AtomicU64,
     increments: AtomicU64,
+    /// Verbs of operations on local and on remote keys.
+    local_verbs: AtomicU64,
+    remote_verbs: AtomicU64,
+    /// The handles' counters, summed when each thread ends.
+    stats: SharedStats,
     failures: Failures,
     finished: AtomicU32,
     per_thread: KVec<AtomicU64>,
@@ -79,8 +122,8 @@ impl RunJob {
         let lat = (now_ns() - t0) as u64;
         let tag = (u64::from(self.t.node()) << 48) | (u64::from(idx) + 1);
         let mut r = Ok(());
-        for x in held.iter() {
-            match h.critical(x.key(), tag) {
+        for x in held.iter_mut() {
+            match h.critical(x, tag) {
                 Ok(true) => {
                     self.increments.fetch_add(1, Relaxed);
                 }
@@ -120,9 +163,17 @@ impl Job for RunJob {
         let (mut nl, mut nr) = (0usize, 0usize);
         let base = idx as usize * 2 * SAMPLES;
         while !self.stop.load(Relaxed) {
-            match self.one(&mut h, idx, &mut rng, &mut held) {
+            let before = h.stats().verbs();
+            let r = self.one(&mut h, idx, &mut rng, &mut held);
+            let spent = h.stats().verbs() - before;
+            match r {
                 Ok((local, lat)) => {
                     mine += 1;
+                    if local {
+                        self.local_verbs.fetch_add(spent, Relaxed);
+                    } else {
+                        self.remote_verbs.fetch_add(spent, Relaxed);
+                    }
                     if local {
                         self.local_ops.fetch_add(1, Relaxed);
                         if nl < SAMPLES {
@@ -144,6 +195,7 @@ impl Job for RunJob {
             }
         }
         self.ops.fetch_add(mine, Relaxed);
+        self.stats.add(&h.stats());
         self.per_thread[idx as usize].store(mine, Relaxed);
         self.nsamples[2 * idx as usize].store(nl as u32, Relaxed);
         self.nsamples[2 * idx as usize + 1].store(nr as u32, Relaxed);
@@ -179,6 +231,9 @@ pub fn run(a: &mut AlockDlockRun) -> Result {
         return Err(EINVAL);
     }
     let t = table().ok_or(ENOENT)?;
+    if kind == Kind::Rpc {
+        t.serve_rpc()?;
+    }
     let n = a.threads as usize;
     let job = RunJob {
         t,
@@ -194,6 +249,9 @@ pub fn run(a: &mut AlockDlockRun) -> Result {
         remote_ops: AtomicU64::new(0),
         errors: AtomicU64::new(0),
         increments: AtomicU64::new(0),
+        local_verbs: AtomicU64::new(0),
+        remote_verbs: AtomicU64::new(0),
+        stats: SharedStats::default(),
         failures: Failures::default(),
         finished: AtomicU32::new(0),
         per_thread: kvec_from_fn(n, || AtomicU64::new(0))?,
@@ -211,6 +269,15 @@ pub fn run(a: &mut AlockDlockRun) -> Result {
     a.increments = job.increments.load(Relaxed);
     a.failures = job.failures.count();
     a.first_error = job.failures.first();
+    a.local_verbs = job.local_verbs.load(Relaxed);
+    a.remote_verbs = job.remote_verbs.load(Relaxed);
+    let st = job.stats.get();
+    (a.reads, a.writes, a.atomics, a.sends) = (st.reads, st.writes, st.atomics, st.sends);
+    a.peterson_polls = st.peterson_polls;
+    a.cas_retries = st.cas_retries;
+    a.handoffs = st.handoffs;
+    a.leaders = st.leaders;
+    a.fast_entries = st.fast_entries;
     let per_thread = spread(&job.per_thread, |x| x);
     (a.min_thread_ops, a.max_thread_ops) = (per_thread.min, per_thread.max);
     for (which, out) in [0usize, 1].iter().zip([

@@ -63,6 +63,41 @@ pub struct DevInfo {
     pub reserved: u32,
 }
 
+/// `ALOCK_RDMA_WR_READ`.
+pub const WR_READ: u32 = 0;
+/// `ALOCK_RDMA_WR_WRITE`.
+pub const WR_WRITE: u32 = 1;
+/// `ALOCK_RDMA_WR_CAS`.
+pub const WR_CAS: u32 = 2;
+/// `ALOCK_RDMA_WR_FAA`.
+pub const WR_FAA: u32 = 3;
+/// `ALOCK_RDMA_CHAIN_MAX`: most work requests of one chain.
+pub const CHAIN_MAX: usize = 4;
+
+/// `struct alock_rdma_wr`: one work request of a chain.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct RawWr {
+    /// Its completion record.
+    pub op: *mut RawComp,
+    /// Local DMA address (the data, or where an atomic's old value lands).
+    pub laddr: u64,
+    /// Remote address.
+    pub raddr: u64,
+    /// CAS: the expected value; FAA: the addend.
+    pub compare_add: u64,
+    /// CAS: the new value.
+    pub swap: u64,
+    /// READ/WRITE: bytes.
+    pub len: u32,
+    /// `WR_*`.
+    pub opcode: u32,
+    /// Whether it completes when it succeeds.
+    pub signaled: u32,
+    /// Unused.
+    pub reserved: u32,
+}
+
 /// `struct alock_rdma_comp`: one posted work request's completion.
 #[repr(C)]
 pub struct RawComp {
@@ -181,6 +216,14 @@ extern "C" {
         rkey: u32,
         compare_add: u64,
         swap: u64,
+    ) -> c_int;
+    pub(super) static alock_rdma_wr_layout: [usize; 4];
+    pub(super) fn alock_rdma_post_chain(
+        qp: *mut ib_qp,
+        wrs: *const RawWr,
+        n: u32,
+        lkey: u32,
+        rkey: u32,
     ) -> c_int;
     pub(super) fn alock_rdma_post_send(
         qp: *mut ib_qp,

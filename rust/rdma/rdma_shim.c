@@ -479,6 +479,79 @@ int alock_rdma_post_atomic(struct ib_qp *qp, struct alock_rdma_comp *op, bool ca
 	return ib_post_send(qp, &wr.wr, NULL);
 }
 
+const unsigned long alock_rdma_wr_layout[] = {
+	sizeof(struct alock_rdma_wr),
+	offsetof(struct alock_rdma_wr, laddr),
+	offsetof(struct alock_rdma_wr, len),
+	offsetof(struct alock_rdma_wr, signaled),
+};
+
+/*
+ * Posts @n (1..ALOCK_RDMA_CHAIN_MAX) work requests with one ib_post_send():
+ * the responder executes them in order.  Each goes with its own @op, so a
+ * failed or flushed one completes its own record.
+ */
+int alock_rdma_post_chain(struct ib_qp *qp, const struct alock_rdma_wr *wrs, u32 n,
+			  u32 lkey, u32 rkey)
+{
+	union {
+		struct ib_rdma_wr rw;
+		struct ib_atomic_wr at;
+	} w[ALOCK_RDMA_CHAIN_MAX] = {};
+	struct ib_sge sge[ALOCK_RDMA_CHAIN_MAX];
+	u32 i;
+
+	BUILD_BUG_ON(offsetof(struct ib_rdma_wr, wr) || offsetof(struct ib_atomic_wr, wr));
+	if (!n || n > ALOCK_RDMA_CHAIN_MAX)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		const struct alock_rdma_wr *x = &wrs[i];
+		struct ib_send_wr *wr;
+		bool atomic = x->opcode == ALOCK_RDMA_WR_CAS || x->opcode == ALOCK_RDMA_WR_FAA;
+
+		sge[i] = (struct ib_sge) {
+			.addr = x->laddr,
+			.length = atomic ? 8 : x->len,
+			.lkey = lkey,
+		};
+		if (atomic) {
+			w[i].at.remote_addr = x->raddr;
+			w[i].at.compare_add = x->compare_add;
+			w[i].at.swap = x->swap;
+			w[i].at.rkey = rkey;
+			wr = &w[i].at.wr;
+		} else {
+			w[i].rw.remote_addr = x->raddr;
+			w[i].rw.rkey = rkey;
+			wr = &w[i].rw.wr;
+		}
+		switch (x->opcode) {
+		case ALOCK_RDMA_WR_READ:
+			wr->opcode = IB_WR_RDMA_READ;
+			break;
+		case ALOCK_RDMA_WR_WRITE:
+			wr->opcode = IB_WR_RDMA_WRITE;
+			break;
+		case ALOCK_RDMA_WR_CAS:
+			wr->opcode = IB_WR_ATOMIC_CMP_AND_SWP;
+			break;
+		case ALOCK_RDMA_WR_FAA:
+			wr->opcode = IB_WR_ATOMIC_FETCH_AND_ADD;
+			break;
+		default:
+			return -EINVAL;
+		}
+		wr->wr_cqe = &x->op->cqe;
+		wr->sg_list = &sge[i];
+		wr->num_sge = 1;
+		wr->send_flags = x->signaled ? IB_SEND_SIGNALED : 0;
+		/* Both kinds begin with their struct ib_send_wr (asserted). */
+		if (i)
+			w[i - 1].rw.wr.next = wr;
+	}
+	return ib_post_send(qp, &w[0].rw.wr, NULL);
+}
+
 int alock_rdma_post_send(struct ib_qp *qp, struct alock_rdma_comp *op, u64 laddr,
 			 u32 lkey, u32 len)
 {

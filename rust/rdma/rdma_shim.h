@@ -34,6 +34,32 @@ struct alock_rdma_comp {
 	u32 reserved;
 };
 
+/* Opcodes of struct alock_rdma_wr. */
+#define ALOCK_RDMA_WR_READ	0
+#define ALOCK_RDMA_WR_WRITE	1
+#define ALOCK_RDMA_WR_CAS	2
+#define ALOCK_RDMA_WR_FAA	3
+/* Most work requests of one chain. */
+#define ALOCK_RDMA_CHAIN_MAX	4
+
+/*
+ * One work request of a chain (alock_rdma_post_chain): a READ or WRITE of
+ * @len bytes between @laddr and @raddr, or an 8-byte atomic whose old
+ * value lands at @laddr; only a @signaled one makes a completion when it
+ * succeeds (every one does when it fails or is flushed).
+ */
+struct alock_rdma_wr {
+	struct alock_rdma_comp *op;
+	u64 laddr;
+	u64 raddr;
+	u64 compare_add;
+	u64 swap;
+	u32 len;
+	u32 opcode;		/* ALOCK_RDMA_WR_* */
+	u32 signaled;
+	u32 reserved;
+};
+
 /* An IPv4 or IPv6 address and port (host byte order). */
 struct alock_rdma_addr {
 	u16 family;		/* AF_INET or AF_INET6 */
@@ -96,6 +122,9 @@ int alock_rdma_post_rw(struct ib_qp *qp, struct alock_rdma_comp *op, bool write,
 int alock_rdma_post_atomic(struct ib_qp *qp, struct alock_rdma_comp *op, bool cas,
 			   u64 laddr, u32 lkey, u64 raddr, u32 rkey,
 			   u64 compare_add, u64 swap);
+extern const unsigned long alock_rdma_wr_layout[];
+int alock_rdma_post_chain(struct ib_qp *qp, const struct alock_rdma_wr *wrs, u32 n,
+			  u32 lkey, u32 rkey);
 int alock_rdma_post_send(struct ib_qp *qp, struct alock_rdma_comp *op, u64 laddr,
 			 u32 lkey, u32 len);
 int alock_rdma_post_recv(struct ib_qp *qp, struct alock_rdma_comp *op, u64 laddr,

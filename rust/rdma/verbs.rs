@@ -425,18 +425,25 @@ impl Default for Comp {
     }
 }
 
-/// Checks that `RawComp` matches the shim's `struct alock_rdma_comp`.
+/// Checks that `RawComp` and `RawWr` match the shim's `struct
+/// alock_rdma_comp` and `struct alock_rdma_wr`.
 pub fn check_layout() -> Result {
     // SAFETY: A constant array in the shim.
     let l = unsafe { &ffi::alock_rdma_comp_layout };
+    // SAFETY: As above.
+    let w = unsafe { &ffi::alock_rdma_wr_layout };
     let ok = l[0] == core::mem::size_of::<RawComp>()
         && l[1] == core::mem::offset_of!(RawComp, status)
         && l[2] == core::mem::offset_of!(RawComp, done)
-        && l[3] == core::mem::offset_of!(RawComp, byte_len);
+        && l[3] == core::mem::offset_of!(RawComp, byte_len)
+        && w[0] == core::mem::size_of::<ffi::RawWr>()
+        && w[1] == core::mem::offset_of!(ffi::RawWr, laddr)
+        && w[2] == core::mem::offset_of!(ffi::RawWr, len)
+        && w[3] == core::mem::offset_of!(ffi::RawWr, signaled);
     if ok {
         Ok(())
     } else {
-        pr_err!("rdma: struct alock_rdma_comp layout mismatch\n");
+        pr_err!("rdma: struct alock_rdma_comp or alock_rdma_wr layout mismatch\n");
         Err(EINVAL)
     }
 }

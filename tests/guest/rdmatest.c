@@ -18,6 +18,9 @@
  *   rdmatest table NODE NODES          lock table input checks
  *   rdmatest dlock NODE NODES RUN LOCK LOCAL% THREADS MS [KEYS_PER_OP [KEYS]]
  *   rdmatest dlock-kill NODE NODES VICTIM   ALock with a node killed
+ *   rdmatest dlock-recover NODE NODES VICTIM hold|queue|leader
+ *                                      a key recovered after its holder,
+ *                                      a waiter or the remote leader died
  *   rdmatest dlock-user NODE NODES     keys locked from user space
  *   rdmatest dlock-table NODE NODES KEYS | dlock-table-done NODE NODES
  *                                      a table for the C API test module
@@ -26,6 +29,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -33,6 +37,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -58,6 +63,7 @@ _Static_assert(sizeof(struct alock_rdma_bench) == 80, "alock_rdma_bench size");
 #define CNT_OFF		24576	/* contended counters */
 #define KILL_OFF	28672	/* counter the survivors hammer on the victim */
 #define RUN_OFF		32768	/* lock table run r: ops at +16r, counters at +16r+8 */
+#define REC_OFF		40960	/* recovery test: sections done, torn values seen */
 #define TABLE_WINDOW	262144	/* window of the lock table tests */
 #define PORT		18600
 
@@ -595,7 +601,8 @@ static int cmd_table(void)
 	r = rioctl(ALOCK_IOC_TABLE, &t);
 	tap(r == -EINVAL, "table budget %d -> EINVAL (got %s)", ALOCK_TABLE_MAX_BUDGET + 1, err_s(r));
 	r = table_ctl(ALOCK_TABLE_CREATE, ALOCK_TABLE_MAX_KEYS, &t);
-	tap(r == (window >= 65536 + ALOCK_TABLE_MAX_KEYS * 64 + 20480 ? 0 : -ENOSPC),
+	/* Lines of 128 B, then descriptors, scratch and reset requests. */
+	tap(r == (window >= 65536 + ALOCK_TABLE_MAX_KEYS * 128 + 25600 ? 0 : -ENOSPC),
 	    "table of %d keys in a %u KiB window (%s)", ALOCK_TABLE_MAX_KEYS, window / 1024,
 	    err_s(r));
 	if (!r)
@@ -643,6 +650,7 @@ static int cmd_dlock(int run, int lock, int pct, int threads, int ms, int kpo, i
 	struct alock_dlock_run d;
 	uint64_t all_inc = 0, all_cnt = 0;
 	int b = 40 + 4 * run, r;
+	double secs;
 
 	r = table_ctl(ALOCK_TABLE_CREATE, keys, &t);
 	tap(r == 0, "node%d: run %d: table of %d keys, %u homed here (%s)", me, run, keys,
@@ -676,12 +684,33 @@ static int cmd_dlock(int run, int lock, int pct, int threads, int ms, int kpo, i
 		tap(d.local_ops > 0 && d.remote_ops > 0,
 		    "node%d: neither cohort starved (%llu local, %llu remote operations)",
 		    me, (unsigned long long)d.local_ops, (unsigned long long)d.remote_ops);
+	secs = d.elapsed_ns / 1e9;
 	printf("# dlock lock=%s nodes=%d node=%d threads=%d local_pct=%d keys=%d kpo=%d ops=%llu "
-	       "ops_s=%.0f local_med_us=%.1f local_p99_us=%.1f remote_med_us=%.1f remote_p99_us=%.1f\n",
+	       "ops_s=%.0f local_med_us=%.1f local_p99_us=%.1f remote_med_us=%.1f remote_p99_us=%.1f "
+	       "local_ops=%llu remote_ops=%llu local_ops_s=%.0f remote_ops_s=%.0f "
+	       "local_verbs=%llu remote_verbs=%llu reads=%llu writes=%llu atomics=%llu sends=%llu "
+	       "polls=%llu cas_retries=%llu handoffs=%llu leaders=%llu fast=%llu\n",
 	       dlock_name(lock), nodes, me, threads, pct, keys, kpo, (unsigned long long)d.ops,
-	       d.ops / (d.elapsed_ns / 1e9), d.local_lat_median_ns / 1e3,
+	       d.ops / secs, d.local_lat_median_ns / 1e3,
 	       d.local_lat_p99_ns / 1e3, d.remote_lat_median_ns / 1e3,
-	       d.remote_lat_p99_ns / 1e3);
+	       d.remote_lat_p99_ns / 1e3, (unsigned long long)d.local_ops,
+	       (unsigned long long)d.remote_ops, d.local_ops / secs, d.remote_ops / secs,
+	       (unsigned long long)d.local_verbs, (unsigned long long)d.remote_verbs,
+	       (unsigned long long)d.reads, (unsigned long long)d.writes,
+	       (unsigned long long)d.atomics, (unsigned long long)d.sends,
+	       (unsigned long long)d.peterson_polls, (unsigned long long)d.cas_retries,
+	       (unsigned long long)d.handoffs, (unsigned long long)d.leaders,
+	       (unsigned long long)d.fast_entries);
+	/* The counters must describe the operations (a run without them lies). */
+	tap(d.reads + d.writes + d.atomics + d.sends == d.local_verbs + d.remote_verbs &&
+	    (lock != ALOCK_DLOCK_ALOCK || pct != 100 || d.remote_verbs == 0) &&
+	    (lock == ALOCK_DLOCK_ALOCK || d.local_ops == 0 || d.local_verbs > 0) &&
+	    (d.remote_ops == 0 || d.remote_verbs >= d.remote_ops) &&
+	    d.handoffs + d.leaders >= d.ops,
+	    "node%d: %s: verb counters add up (%llu local, %llu remote verbs; %llu hand-offs, "
+	    "%llu leaders)", me, dlock_name(lock), (unsigned long long)d.local_verbs,
+	    (unsigned long long)d.remote_verbs, (unsigned long long)d.handoffs,
+	    (unsigned long long)d.leaders);
 	check_barrier(b + 1, nodes);
 	r = table_ctl(ALOCK_TABLE_SUM, 0, &t);
 	if (!r)
@@ -765,6 +794,153 @@ static int cmd_dlock_kill(int victim)
 	return 0;
 }
 
+/* LOCK (value out) or UNLOCK (with @store: write @v back) through file @f. */
+static int vkey(int f, unsigned long cmd, unsigned int key, unsigned int timeout_ms, int store,
+		uint64_t v, struct alock_dlock_key *out)
+{
+	struct alock_dlock_key k = {
+		.key = key, .timeout_ms = timeout_ms,
+		.flags = store ? ALOCK_DLOCK_KEY_STORE : 0, .value = { 0, v },
+	};
+	int r = xioctl(f, cmd, &k);
+
+	if (out)
+		*out = k;
+	return r < 0 ? r : 0;
+}
+
+/*
+ * One critical section on @key through file @f: lock (value out), count
+ * it up, write it back with the release; the section is reported to node
+ * 0 (REC_OFF) once done, and a torn value seen at REC_OFF + 8.
+ */
+static int rec_section(int f, unsigned int key, unsigned int timeout_ms, double *lat)
+{
+	struct alock_dlock_key k;
+	double t0 = now_s();
+	int r = vkey(f, ALOCK_IOC_DLOCK_LOCK, key, timeout_ms, 0, 0, &k);
+
+	if (lat)
+		*lat = now_s() - t0;
+	if (r)
+		return r;
+	if (k.torn)
+		verb(0, ALOCK_RDMA_FAA, REC_OFF + 8, 0, 8, 1, 0, NULL);
+	r = vkey(f, ALOCK_IOC_DLOCK_UNLOCK, key, 0, 1, k.value[1] + 1, NULL);
+	if (!r)
+		r = verb(0, ALOCK_RDMA_FAA, REC_OFF, 0, 8, 1, 0, NULL);
+	return r;
+}
+
+/*
+ * Recovery of an ALock key after its holder or waiter died (3 nodes, the
+ * key homed on node 0, the last node the victim).  @how: "hold": the
+ * victim holds the key; "queue": it waits in the remote queue behind
+ * node 1; "leader": it is the remote cohort's leader in the Peterson
+ * wait while node 0 holds the key locally.  The host kills the victim;
+ * the survivors must get the key again within detection + the lease
+ * wait, the first of them told that the value may be torn (hold), and
+ * the value must count exactly the critical sections that completed.
+ * Every remote section is shorter than the lease (1 s, remote budget 1:
+ * the home waits 2 s after the loss is reported).
+ */
+static int cmd_dlock_recover(int victim, const char *how)
+{
+	struct alock_table_ctl t;
+	struct alock_dlock_key k;
+	unsigned int key = nodes;	/* k mod nodes: home node 0 */
+	uint64_t done = 0, torn = 0;
+	double lat = 0, t0;
+	int r, i, f2;
+	int hold = !strcmp(how, "hold"), queue = !strcmp(how, "queue");
+
+	memset(&t, 0, sizeof(t));
+	t.op = ALOCK_TABLE_CREATE;
+	t.keys = 16;
+	t.placement = ALOCK_PLACE_MOD;
+	t.remote_budget = 1;
+	t.lease_ms = 1000;
+	r = rioctl(ALOCK_IOC_TABLE, &t);
+	tap(r == 0, "node%d: recovery (%s): table of 16 keys, lease 1 s (%s)", me, how,
+	    err_s(r));
+	check_barrier(230, nodes);
+	for (i = 0, r = 0; i < 3 && !r; i++)
+		r = rec_section(fd, key, 10000, NULL);
+	tap(r == 0, "node%d: three critical sections on key %u (%s)", me, key, err_s(r));
+	check_barrier(231, nodes);
+	/* Node 1 (queue) or node 0 (leader) holds the key before the victim comes. */
+	if ((queue && me == 1) || (!hold && !queue && me == 0)) {
+		r = vkey(fd, ALOCK_IOC_DLOCK_LOCK, key, 10000, 0, 0, &k);
+		tap(r == 0, "node%d: hold key %u before the victim queues (%s)", me, key, err_s(r));
+	}
+	check_barrier(232, nodes);
+	if (me == victim) {
+		if (hold) {
+			r = vkey(fd, ALOCK_IOC_DLOCK_LOCK, key, 10000, 0, 0, &k);
+			tap(r == 0, "node%d: the victim holds key %u (%s)", me, key, err_s(r));
+		} else if (fork() == 0) {
+			f2 = open_dev();
+			vkey(f2, ALOCK_IOC_DLOCK_LOCK, key, 20000, 0, 0, NULL);
+			_exit(0);
+		}
+		usleep(hold ? 100000 : 700000);
+		barrier(233, nodes, 30);
+		tap(1, "node%d: the victim asks the host to kill it", me);
+		fflush(stdout);
+		sync();
+		close(open("/out/kill-me", O_CREAT | O_WRONLY, 0644));
+		sync();
+		for (;;)
+			pause();
+	}
+	check_barrier(233, nodes);
+	/*
+	 * The victim is gone (or going).  The holder lets go 1 s later: after
+	 * the kill (the host polls every 0.2 s), before the loss can be
+	 * detected (a probe after 50 ms of waiting, then the transport's
+	 * 0.8 s), so its section ends before any closing of the key's era.
+	 */
+	if ((queue && me == 1) || (!hold && !queue && me == 0)) {
+		usleep(1000000);
+		r = vkey(fd, ALOCK_IOC_DLOCK_UNLOCK, key, 0, 1, k.value[1] + 1, NULL);
+		if (!r)
+			r = verb(0, ALOCK_RDMA_FAA, REC_OFF, 0, 8, 1, 0, NULL);
+		tap(r == 0, "node%d: release key %u with the victim behind (%s)", me, key, err_s(r));
+	}
+	/* Both survivors take the key, from another file than the held one. */
+	f2 = open_dev();
+	t0 = now_s();
+	r = rec_section(f2, key, 15000, &lat);
+	tap(r == 0 && lat < 5,
+	    "node%d: %s: the key is taken again %.2f s after the victim left (%s)", me, how,
+	    now_s() - t0, err_s(r));
+	for (i = 0; i < 3 && !r; i++)
+		r = rec_section(f2, key, 10000, NULL);
+	tap(r == 0, "node%d: three more critical sections after the recovery (%s)", me, err_s(r));
+	close(f2);
+	r = barrier(234, nodes - 1, 60);
+	tap(r == 0, "node%d: barrier 234 of the survivors (%s)", me, err_s(r));
+	r = verb(0, ALOCK_RDMA_CAS, REC_OFF, 0, 8, 0, 0, &done);
+	if (!r)
+		r = verb(0, ALOCK_RDMA_CAS, REC_OFF + 8, 0, 8, 0, 0, &torn);
+	r = r ? r : vkey(fd, ALOCK_IOC_DLOCK_LOCK, key, 10000, 0, 0, &k);
+	tap(r == 0 && k.value[1] == done,
+	    "node%d: the value counts exactly the %llu completed critical sections (got %llu)",
+	    me, (unsigned long long)done, (unsigned long long)k.value[1]);
+	if (!r)
+		vkey(fd, ALOCK_IOC_DLOCK_UNLOCK, key, 0, 0, 0, NULL);
+	if (hold)
+		tap(torn == 1, "node%d: one survivor was told the value may be torn (got %llu)",
+		    me, (unsigned long long)torn);
+	barrier(235, nodes - 1, 60);
+	r = table_ctl(ALOCK_TABLE_SUM, 0, &t);
+	tap(r == 0 && t.broken == 0 && (me != 0 || t.resets >= 1),
+	    "node%d: %u keys broken, %u reset here (%s)", me, t.broken, t.resets, err_s(r));
+	r = table_ctl(ALOCK_TABLE_DESTROY, 0, &t);
+	tap(r == 0, "node%d: destroy the table (%s)", me, err_s(r));
+	return 0;
+}
+
 static int ukey(int f, unsigned long cmd, unsigned int key, unsigned int timeout_ms,
 		struct alock_dlock_key *out)
 {
@@ -778,15 +954,18 @@ static int ukey(int f, unsigned long cmd, unsigned int key, unsigned int timeout
 
 /*
  * Keys locked and unlocked through /dev/alock files: errors, exclusion
- * between two files of this node (the second times out, the key is then
- * broken here), release at close.  Each node uses its own 16 of 64 keys.
+ * between two files of this node (the second times out; its place in the
+ * queue is passed on, the key is not broken; more timeouts than a file
+ * has slots), a waiter killed by SIGKILL, release at close.  Each node
+ * uses its own 16 of 64 keys.
  */
 static int cmd_dlock_user(void)
 {
 	struct alock_table_ctl t;
 	struct alock_dlock_key k;
 	unsigned int kl = 0, kr = 0, kc = 0, i;
-	int f2, f3, r, have_l = 0, have_r = 0, have_c = 0;
+	int f2, f3, r, have_l = 0, have_r = 0, have_c = 0, ok, status;
+	pid_t pid;
 	double t0;
 
 	r = table_ctl(ALOCK_TABLE_CREATE, 64, &t);
@@ -848,11 +1027,50 @@ static int cmd_dlock_user(void)
 	    me, err_s(r), now_s() - t0);
 	r = ukey(fd, ALOCK_IOC_DLOCK_UNLOCK, kr, 0, NULL);
 	tap(r == 0, "unlock the held key (%s)", err_s(r));
-	r = ukey(fd, ALOCK_IOC_DLOCK_LOCK, kr, 0, NULL);
-	tap(r == -EPIPE, "the key given up on is broken on this node -> EPIPE (got %s)", err_s(r));
+	/* The waiter that gave up is passed through: the key works on. */
+	t0 = now_s();
+	r = ukey(fd, ALOCK_IOC_DLOCK_LOCK, kr, 3000, NULL);
+	tap(r == 0 && now_s() - t0 < 1,
+	    "node%d: the key given up on is passed on, not broken: locked again after %.2f s (%s)",
+	    me, now_s() - t0, err_s(r));
+	ukey(fd, ALOCK_IOC_DLOCK_UNLOCK, kr, 0, NULL);
+	/*
+	 * Ten more given-up waits of one file (it has 8 slots): each slot is
+	 * recycled once its descriptor was passed through.
+	 */
+	for (i = 0, ok = 1; i < 10 && ok; i++) {
+		ok = !ukey(fd, ALOCK_IOC_DLOCK_LOCK, kr, 3000, NULL);
+		ok = ok && ukey(f2, ALOCK_IOC_DLOCK_LOCK, kr, 100, NULL) == -ETIMEDOUT;
+		ok = ok && !ukey(fd, ALOCK_IOC_DLOCK_UNLOCK, kr, 0, NULL);
+	}
+	r = ukey(f2, ALOCK_IOC_DLOCK_LOCK, kr, 3000, NULL);
+	tap(ok && r == 0, "node%d: 10 given-up waits of one file, then it locks the key (%s)", me,
+	    err_s(r));
+	ukey(f2, ALOCK_IOC_DLOCK_UNLOCK, kr, 0, NULL);
 	close(f2);
+	/* A waiter is killable; the key goes on after its death. */
+	r = ukey(fd, ALOCK_IOC_DLOCK_LOCK, kr, 3000, NULL);
+	pid = r ? -1 : fork();
+	if (pid == 0) {
+		f3 = open_dev();
+		ukey(f3, ALOCK_IOC_DLOCK_LOCK, kr, 20000, NULL);
+		_exit(0);
+	}
+	usleep(300000);
+	t0 = now_s();
+	if (pid > 0)
+		kill(pid, SIGKILL);
+	ok = pid > 0 && waitpid(pid, &status, 0) == pid && WIFSIGNALED(status);
+	tap(ok && now_s() - t0 < 1, "node%d: a waiting process dies on SIGKILL in %.2f s", me,
+	    now_s() - t0);
+	ukey(fd, ALOCK_IOC_DLOCK_UNLOCK, kr, 0, NULL);
+	t0 = now_s();
+	r = ukey(fd, ALOCK_IOC_DLOCK_LOCK, kr, 3000, NULL);
+	tap(r == 0 && now_s() - t0 < 1, "node%d: the killed waiter is passed on (%.2f s, %s)", me,
+	    now_s() - t0, err_s(r));
+	ukey(fd, ALOCK_IOC_DLOCK_UNLOCK, kr, 0, NULL);
 	r = table_ctl(ALOCK_TABLE_SUM, 0, &t);
-	tap(r == 0 && t.broken == 1, "node%d: one broken key (got %u)", me, t.broken);
+	tap(r == 0 && t.broken == 0, "node%d: no broken key (got %u)", me, t.broken);
 	check_barrier(221, nodes);
 	r = table_ctl(ALOCK_TABLE_DESTROY, 0, &t);
 	tap(r == 0, "node%d: destroy the table (%s)", me, err_s(r));
@@ -915,6 +1133,8 @@ int main(int argc, char **argv)
 		cmd_dlock_user();
 	} else if (!strcmp(cmd, "dlock-kill") && argc > 4)
 		cmd_dlock_kill(atoi(argv[4]));
+	else if (!strcmp(cmd, "dlock-recover") && argc > 5)
+		cmd_dlock_recover(atoi(argv[4]), argv[5]);
 	else if (!strcmp(cmd, "join"))
 		cmd_join(argc > 4 ? atoi(argv[4]) : PORT);
 	else if (!strcmp(cmd, "verbs"))

@@ -61,10 +61,19 @@ check)
 	;;
 alock)
 	# ALock and the lock table alone, on a 3-guest cluster (make check's
-	# third cluster), with a node killed while it holds and waits for locks.
+	# third cluster), with a node killed while it holds a key.
 	STRESS_MS=0
 	LAT_ITERS=0
 	DLOCK_MS=1500
+	;;
+recover)
+	# Recovery of an ALock key on a 3-guest cluster, the last node killed
+	# while it waits in the key's remote queue (alock_recover=queue on the
+	# guest command line), leads the remote cohort (leader), or holds it
+	# (hold); or, with alock_recover=run, while a lock table run is on.
+	STRESS_MS=0
+	LAT_ITERS=0
+	DLOCK_MS=6000
 	;;
 rdma)
 	# The RDMA transport alone, on a 3-guest cluster (make check's second
@@ -94,6 +103,13 @@ bench)
 rdmalat)
 	STRESS_MS=0
 	LAT_ITERS=300
+	;;
+alockbench)
+	# Only ALock against its competitors (make bench-alock, 2+ guests);
+	# alock_dlock_ms=MS on the guest command line: shorter runs.
+	STRESS_MS=0
+	LAT_ITERS=0
+	DLOCK_MS=${alock_dlock_ms:-5000}
 	;;
 lockbench)
 	# Only the lock benchmark matrices (make bench-locks, one guest).
@@ -200,7 +216,7 @@ alockctl_tests() {
 	# --json must read back as a results file (alockctl parses it).
 	$A --json stress ticket --seconds 0.5 >/tmp/actl.json 2>/tmp/actl.err
 	check "alockctl --json stress ticket output parses" $A report /tmp/actl.json
-	check "alockctl --json info reports ABI 6" sh -c "$A --json info | grep -q '\"abi_version\": 6'"
+	check "alockctl --json info reports ABI 7" sh -c "$A --json info | grep -q '\"abi_version\": 7'"
 	check "alockctl --csv stress abql: header and one row of the same width" sh -c \
 		"$A --csv stress abql --slots 2 --seconds 0.3 | awk -F, 'NR == 1 { h = NF } NF != h { exit 1 } END { exit NR != 2 }'"
 	alockctl_expect "alockctl stress mrlock adaptive" 0 "adaptive" stress mrlock adaptive --min 4 --max 8 --seconds 0.5
@@ -645,11 +661,32 @@ alock_tests() {
 		$RT dlock "$node" "$nodes" $run 1 50 2 "$DLOCK_MS" 3 16
 		dltest_module
 		$RT dlock-user "$node" "$nodes"
-		[ "$nodes" -ge 3 ] && $RT dlock-kill "$node" "$nodes" $((nodes - 1))
+		[ "$nodes" -ge 3 ] && $RT dlock-recover "$node" "$nodes" $((nodes - 1)) hold
 		$RT leave
 	fi
 	unset RDMATEST_WINDOW
 	check "rmmod alock after the ALock tests" rmmod alock
+}
+
+# Recovery after a lost node (make check's fourth and fifth clusters):
+# join, then one scenario of rdmatest dlock-recover (or dlock-kill, a
+# lock table run with a node killed, for alock_recover=run).
+recover_tests() {
+	if [ "$nodes" -lt 3 ]; then
+		skip "recovery tests" "fewer than 3 guests"
+		return
+	fi
+	check "insmod alock.ko for the recovery test" insmod $P/alock.ko || return
+	export RDMATEST_WINDOW=262144
+	if $RT join "$node" "$nodes" 18603; then
+		case ${alock_recover:-queue} in
+		run) $RT dlock-kill "$node" "$nodes" $((nodes - 1)) ;;
+		*) $RT dlock-recover "$node" "$nodes" $((nodes - 1)) "${alock_recover:-queue}" ;;
+		esac
+		$RT leave
+	fi
+	unset RDMATEST_WINDOW
+	check "rmmod alock after the recovery test" rmmod alock
 }
 
 # The lock table's C API through a C module (tests/kmod/alock_dltest.c),
@@ -735,6 +772,7 @@ main() {
 	echo "# alock guest tests on node$node ($ncpu CPUs, $(uname -r)), mode $mode"
 	case $mode in
 	lockbench) bench_tests ;;
+	alockbench) alock_bench ;;
 	mm) with_module "the mmap_lock tests" mm_tests mm_selftests ;;
 	hotplug) with_module "the CPU-hotplug stress" hotplug_test ;;
 	mmbench) with_module "the mmap_lock benchmark" mm_bench ;;
@@ -742,6 +780,7 @@ main() {
 	local) with_module "the local lock tests" local_tests ;;
 	rdma) rdma_tests ;;
 	alock) alock_tests ;;
+	recover) recover_tests ;;
 	*) full_run ;;
 	esac
 	leak_check

@@ -87,6 +87,8 @@ static int check_api(void)
 {
 	struct alock_dl *h = alock_dl_get(30000);
 	u32 many[3] = { 5, 3, 5 };
+	u64 v[2] = { 0, 0 }, v0 = 0;
+	bool torn = false;
 	u32 keys;
 	int ret;
 
@@ -115,6 +117,19 @@ static int check_api(void)
 	ret = alock_dl_lock_many(h, many, 3);
 	if (!ret && alock_dl_unlock_all(h))
 		fail("unlock_all", 0);
+	/* Lock-and-fetch, write-back-and-release: the value goes up by one. */
+	ret = alock_dl_lock_fetch(h, 7, v, &torn);
+	if (!ret) {
+		v0 = v[1];
+		v[1]++;
+		ret = alock_dl_unlock_store(h, 7, v);
+	}
+	if (!ret)
+		ret = alock_dl_lock_fetch(h, 7, v, NULL);
+	if (ret || v[1] < v0 + 1 || torn)
+		fail("lock_fetch / unlock_store of key 7 (value counted up, not torn)", ret);
+	if (!ret)
+		alock_dl_unlock(h, 7);
 	pr_info("alock_dltest: node %u, %u keys, key 5 homed on node %u\n",
 		alock_dl_node(h), keys, alock_dl_home(h, 5));
 	alock_dl_put(h);

@@ -15,7 +15,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define ALOCK_ABI_VERSION	6
+#define ALOCK_ABI_VERSION	7
 #define ALOCK_IOC_MAGIC		0xA1
 #define ALOCK_DEVICE		"/dev/alock"
 
@@ -730,6 +730,7 @@ struct alock_rdma_bench {
  * arguments after joining.
  */
 #define ALOCK_TABLE_MAX_KEYS	2048
+#define ALOCK_TABLE_MAX_LEASE_MS	60000
 #define ALOCK_TABLE_MAX_BUDGET	1000
 
 /* struct alock_table_ctl.op */
@@ -749,13 +750,21 @@ struct alock_rdma_bench {
  * @local_budget: CREATE: ALock hand-offs inside the local cohort before
  *		the remote one gets a turn, 0 (5) or 1..ALOCK_TABLE_MAX_BUDGET
  * @remote_budget: CREATE: the same for the remote cohort
- * @reserved:	must be 0
- * @broken:	out (SUM): keys found broken on this node (a peer was lost
- *		while the lock was held or queued: acquires fail with -EPIPE)
+ * @lease_ms:	CREATE: the longest critical section of a remote ALock
+ *		holder, 0 (500) or 1..ALOCK_TABLE_MAX_LEASE_MS: when a node
+ *		dies holding or queued for a key, the key's home resets the
+ *		key's queue (remote_budget + 1) x @lease_ms after the loss is
+ *		reported (Documentation/alock.rst, "Failures")
+ * @broken:	out (SUM): keys found broken on this node (their home was
+ *		lost, or a lost peer held or queued for a key of a competitor
+ *		lock: acquires fail with -EPIPE)
  * @homed:	out: keys homed on this node
  * @counter_sum: out (SUM): sum of the test counters of the keys homed
  *		here (one increment per critical section of
  *		ALOCK_IOC_DLOCK_RUN)
+ * @resets:	out (SUM): keys homed here whose queue this node reset after
+ *		a lost node
+ * @reserved:	must be 0
  *
  * CREATE: -ENOTCONN (not joined), -EBUSY (a table exists), -ENOSPC (a
  * window is too small for @keys).  DESTROY, SUM: -ENOENT without a table.
@@ -766,10 +775,12 @@ struct alock_table_ctl {
 	__u32 placement;
 	__u32 local_budget;
 	__u32 remote_budget;
-	__u32 reserved;
+	__u32 lease_ms;
 	__u32 broken;
 	__u32 homed;
 	__u64 counter_sum;
+	__u32 resets;
+	__u32 reserved;
 };
 
 /**
@@ -824,6 +835,18 @@ enum alock_dlock_id {
  * @elapsed_ns:	out: wall time
  * @local_lat_median_ns, @local_lat_p99_ns, @remote_lat_median_ns,
  * @remote_lat_p99_ns: out: acquire latency by locality
+ * @local_verbs: out: verbs (RDMA READ, WRITE, atomics, messages) that
+ *		operations on local keys posted, acquire to release
+ * @remote_verbs: out: the same for operations on remote keys
+ * @reads, @writes, @atomics, @sends: out: all verbs, by kind
+ * @peterson_polls: out: ALock: polls of the Peterson wait that did not
+ *		let the cohort leader in
+ * @cas_retries: out: compare-and-swaps that found another value
+ * @handoffs:	out: acquires that got the lock from their predecessor
+ * @leaders:	out: acquires that led their cohort (ALock: empty queue or
+ *		budget spent; the spin lock: every acquire)
+ * @fast_entries: out: ALock: remote leaders that entered without the
+ *		victim WRITE (the local cohort was not interested)
  */
 struct alock_dlock_run {
 	__u32 lock;
@@ -850,25 +873,49 @@ struct alock_dlock_run {
 	__u64 local_lat_p99_ns;
 	__u64 remote_lat_median_ns;
 	__u64 remote_lat_p99_ns;
+	__u64 local_verbs;
+	__u64 remote_verbs;
+	__u64 reads;
+	__u64 writes;
+	__u64 atomics;
+	__u64 sends;
+	__u64 peterson_polls;
+	__u64 cas_retries;
+	__u64 handoffs;
+	__u64 leaders;
+	__u64 fast_entries;
 };
 
 /**
  * struct alock_dlock_key - ALOCK_IOC_DLOCK_LOCK, ALOCK_IOC_DLOCK_UNLOCK
  * @key:	key of the node's lock table
- * @flags:	must be 0
+ * @flags:	UNLOCK: ALOCK_DLOCK_KEY_STORE or 0; LOCK: 0
  * @timeout_ms:	longest wait for a lock, 0 (10000): taken from the first
  *		LOCK of the file, which creates the file's handle
  * @reserved:	must be 0
  * @home:	out: the key's home node
  * @latency_ns:	out: time the call took
+ * @value:	LOCK: out, the value the key's lock protects (16 bytes of the
+ *		key's line, fetched with the lock); UNLOCK with
+ *		ALOCK_DLOCK_KEY_STORE: in, the value to write back with the
+ *		release
+ * @torn:	out (LOCK): 1 if the value may be torn (the key was reset
+ *		after a node died holding or queued for it, and nobody wrote
+ *		the value back since), else 0
+ * @reserved2:	must be 0
+ * @reserved3:	must be 0
  *
  * A key locked through a file (with ALock) stays held until it is
  * unlocked through the same file or the file is closed; a file holds at
  * most 8 keys.  -ENOENT: no table (LOCK) or the key is not held (UNLOCK);
  * -EDEADLK: the file holds the key already; -EBUSY: another ioctl of the
- * same file is taking or releasing a key, or 8 keys are held; -ETIMEDOUT,
- * -EPIPE, -ENOTCONN as for ALOCK_IOC_DLOCK_RUN (the key is then broken on
- * this node).
+ * same file is taking or releasing a key, or 8 keys are held; -ETIMEDOUT
+ * after @timeout_ms, -EINTR when a signal arrives (the wait is
+ * interruptible): the key stays usable, the place the call held in the
+ * key's queue is passed on by the module; -EPIPE when a peer the wait
+ * depends on (the key's home, the waiter's predecessor) is lost, and
+ * -ENOTCONN without a connection to the home: the key is then broken on
+ * this node.
  */
 struct alock_dlock_key {
 	__u32 key;
@@ -876,9 +923,15 @@ struct alock_dlock_key {
 	__u32 timeout_ms;
 	__u32 reserved;
 	__u32 home;
-	__u32 reserved2;
+	__u32 torn;
 	__u64 latency_ns;
+	__u64 value[2];
+	__u32 reserved2;
+	__u32 reserved3;
 };
+
+/* UNLOCK: write @value back with the release. */
+#define ALOCK_DLOCK_KEY_STORE	(1U << 0)
 
 /*
  * prwlock as the mmap_lock (ABI 5; the writer counters of struct

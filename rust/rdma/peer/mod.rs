@@ -7,6 +7,8 @@
 //!   CM private data [`Hello`] and the READY message), the CM events of
 //!   its id ([`CmHandler`]), the handshake steps, failure handling,
 //!   teardown, [`PeerStatus`];
+//! * [`probe`]: liveness probes of a connection that is up, asked for by
+//!   waiters that depend on the peer ([`Peer::probe`]);
 //! * [`ops`]: the verbs a connection that is up offers (READ, WRITE,
 //!   [`Peer::write_read`], compare-and-swap, fetch-and-add, messages), its
 //!   scratch slots and how the issuer waits ([`Wait`]).
@@ -35,7 +37,7 @@ use core::cell::UnsafeCell;
 use core::ffi::c_void;
 use core::ptr::null_mut;
 use core::sync::atomic::{
-    AtomicBool, AtomicI32, AtomicPtr, AtomicU32, AtomicU64,
+    AtomicBool, AtomicI32, AtomicI64, AtomicPtr, AtomicU32, AtomicU64,
     Ordering::{AcqRel, Acquire, Relaxed, Release, SeqCst},
 };
 
@@ -47,8 +49,9 @@ use super::verbs::{self, check, Comp, Cq, Device, DmaBuf, Mr, Pd, Qp};
 use crate::support::util::errno;
 
 pub mod ops;
+mod probe;
 
-pub use ops::{relax, Wait, Xfer};
+pub use ops::{relax, Verb, Wait, Xfer, CHAIN_MAX};
 
 /// Verbs in flight per connection (one scratch slot each).
 const NSLOTS: usize = 64;
@@ -248,6 +251,11 @@ pub struct Peer {
     ops: AtomicU64,
     errors: AtomicU64,
     op_timeout_ns: i64,
+    /// A waiter asked for a liveness probe ([`Peer::probe`]).
+    probe_req: AtomicBool,
+    /// When the probe in flight was posted (0: none), and the last one.
+    probe_at: AtomicI64,
+    probe_last: AtomicI64,
 }
 
 // SAFETY: The raw pointers are the PD and CQ, usable from any thread and
@@ -308,6 +316,9 @@ impl Peer {
                 ops: AtomicU64::new(0),
                 errors: AtomicU64::new(0),
                 op_timeout_ns: c.op_timeout_ns,
+                probe_req: AtomicBool::new(false),
+                probe_at: AtomicI64::new(0),
+                probe_last: AtomicI64::new(0),
             },
             GFP_KERNEL,
         )?)
@@ -582,6 +593,7 @@ impl Peer {
                     self.was_up.store(true, Release);
                 }
             }
+            S_UP => self.probe_step(qp),
             _ => {}
         }
     }

@@ -61,6 +61,28 @@ pub struct Xfer {
     pub len: u32,
 }
 
+/// One verb of a [`Peer::chain`].
+#[derive(Clone, Copy)]
+pub enum Verb {
+    /// RDMA READ of the peer's window into this node's.
+    Read(Xfer),
+    /// RDMA WRITE of this node's window into the peer's.
+    Write(Xfer),
+    /// Compare-and-swap of the 8-byte word at `remote` (8-aligned) of the
+    /// peer's window: if it equals `expect` it becomes `new`.
+    Cas {
+        /// Offset in the peer's window.
+        remote: u64,
+        /// The expected value.
+        expect: u64,
+        /// The new value.
+        new: u64,
+    },
+}
+
+/// Most verbs of one [`Peer::chain`].
+pub const CHAIN_MAX: usize = ffi::CHAIN_MAX;
+
 /// A verb in flight (keeps the connection's resources alive).
 struct Inflight<'a>(&'a Peer);
 
@@ -151,6 +173,42 @@ impl Peer {
         Ok(g)
     }
 
+    /// Takes `n` (at most [`CHAIN_MAX`]) scratch slots at once (a caller
+    /// never holds some while it waits for more: no deadlock between
+    /// chains).
+    fn slots(&self, n: usize) -> [Option<Slot<'_>>; CHAIN_MAX] {
+        loop {
+            let f = self.free.load(Acquire);
+            let mut take = 0u64;
+            let mut rest = f;
+            for _ in 0..n {
+                let b = rest & rest.wrapping_neg();
+                take |= b;
+                rest &= !b;
+            }
+            if take.count_ones() as usize != n {
+                // SAFETY: Called inside `enter`: the CQ is alive.
+                unsafe { ffi::alock_rdma_poll(self.cq_ptr) };
+                cpu_relax();
+                continue;
+            }
+            if self
+                .free
+                .compare_exchange(f, f & !take, AcqRel, Relaxed)
+                .is_ok()
+            {
+                let mut out = [const { None }; CHAIN_MAX];
+                let mut bits = take;
+                for o in out.iter_mut().take(n) {
+                    let idx = bits.trailing_zeros() as usize;
+                    bits &= bits - 1;
+                    *o = Some(Slot { peer: self, idx });
+                }
+                return out;
+            }
+        }
+    }
+
     fn slot(&self) -> Slot<'_> {
         loop {
             let f = self.free.load(Acquire);
@@ -203,7 +261,7 @@ impl Peer {
         Err(e)
     }
 
-    fn remote(&self, off: u64, len: u64, align: u64) -> Result<(u64, u32)> {
+    pub(super) fn remote(&self, off: u64, len: u64, align: u64) -> Result<(u64, u32)> {
         if off % align != 0 {
             return Err(EINVAL);
         }
@@ -270,59 +328,118 @@ impl Peer {
     /// executed by the peer after the WRITE (RC requests are executed in
     /// order), so it sees what the WRITE wrote.
     pub fn write_read(&self, wr: Xfer, rd: Xfer, w: Wait) -> Result {
-        let (wremote, wlocal, wlen) = (wr.remote, wr.local, wr.len);
-        let (rremote, rlocal, rlen) = (rd.remote, rd.local, rd.len);
+        self.chain(&[Verb::Write(wr), Verb::Read(rd)], w)
+            .map(|_| ())
+    }
+
+    /// Posts `verbs` (1 to [`CHAIN_MAX`]) with one `ib_post_send`, only
+    /// the last one signalled, and waits for its completion.  The peer
+    /// executes them in order (an RC QP's requests are executed in the
+    /// order they were posted), and the last one's completion means every
+    /// earlier one completed.  Returns, per verb, a CAS's old value (0
+    /// for the others).  Counts each verb as one completed operation.
+    ///
+    /// The first failure fails the connection (as for every verb); the
+    /// scratch slots of the unsignalled verbs are then never freed, since
+    /// a flush may still complete them: the connection is not used again.
+    pub fn chain(&self, verbs: &[Verb], w: Wait) -> Result<[u64; CHAIN_MAX]> {
+        let n = verbs.len();
+        if n == 0 || n > CHAIN_MAX {
+            return Err(EINVAL);
+        }
         let wl = self.window.len() as u64;
-        for (off, len) in [(wlocal, wlen), (rlocal, rlen)] {
-            match off.checked_add(u64::from(len)) {
-                Some(end) if len > 0 && end <= wl => {}
-                _ => return Err(ERANGE),
+        let mut wrs = [ffi::RawWr {
+            op: core::ptr::null_mut(),
+            laddr: 0,
+            raddr: 0,
+            compare_add: 0,
+            swap: 0,
+            len: 0,
+            opcode: 0,
+            signaled: 0,
+            reserved: 0,
+        }; CHAIN_MAX];
+        let mut rkey = 0;
+        for (v, wr) in verbs.iter().zip(wrs.iter_mut()) {
+            match *v {
+                Verb::Read(x) | Verb::Write(x) => {
+                    match x.local.checked_add(u64::from(x.len)) {
+                        Some(end) if x.len > 0 && end <= wl => {}
+                        _ => return Err(ERANGE),
+                    }
+                    let (ra, rk) = self.remote(x.remote, u64::from(x.len), 1)?;
+                    wr.raddr = ra;
+                    rkey = rk;
+                    wr.len = x.len;
+                    wr.opcode = if matches!(v, Verb::Read(_)) {
+                        ffi::WR_READ
+                    } else {
+                        ffi::WR_WRITE
+                    };
+                }
+                Verb::Cas {
+                    remote,
+                    expect,
+                    new,
+                } => {
+                    let (ra, rk) = self.remote(remote, 8, 8)?;
+                    wr.raddr = ra;
+                    rkey = rk;
+                    wr.len = 8;
+                    wr.opcode = ffi::WR_CAS;
+                    wr.compare_add = expect;
+                    wr.swap = new;
+                }
             }
         }
-        let (wa, rkey) = self.remote(wremote, u64::from(wlen), 1)?;
-        let (ra, _) = self.remote(rremote, u64::from(rlen), 1)?;
         let _g = self.enter()?;
-        let (s1, s2) = (self.slot(), self.slot());
-        let (c1, c2) = (&self.slots[s1.idx], &self.slots[s2.idx]);
-        c1.reset();
-        c2.reset();
-        self.window.sync_for_device(wlocal as usize, wlen as usize);
+        let mut slots = self.slots(n);
+        for (i, (v, wr)) in verbs.iter().zip(wrs.iter_mut()).enumerate() {
+            let idx = slots[i].as_ref().map_or(0, |s| s.idx);
+            let c = &self.slots[idx];
+            c.reset();
+            wr.op = c.as_ptr();
+            wr.signaled = u32::from(i + 1 == n);
+            match *v {
+                Verb::Read(x) => wr.laddr = self.window.dma(x.local as usize),
+                Verb::Write(x) => {
+                    self.window
+                        .sync_for_device(x.local as usize, x.len as usize);
+                    wr.laddr = self.window.dma(x.local as usize);
+                }
+                Verb::Cas { .. } => wr.laddr = self.scratch.dma(idx * SLOT_BYTES),
+            }
+        }
         let qp = self.qp.load(Acquire);
         let start = now_ns();
-        // SAFETY: Inside `enter`: the QP is valid; the window ranges are
-        // checked and mapped; `c1`, `c2` outlive their completions.
-        self.post_result(unsafe {
-            ffi::alock_rdma_post_rw(
-                qp,
-                c1.as_ptr(),
-                true,
-                self.window.dma(wlocal as usize),
-                self.lkey,
-                wlen,
-                wa,
-                rkey,
-            )
-        })?;
-        // SAFETY: As above.
+        // SAFETY: Inside `enter`: the QP is valid; every window range is
+        // checked and mapped; each record belongs to its verb until its
+        // slot is freed (below, after the chain's completion, or never).
         let r = self.post_result(unsafe {
-            ffi::alock_rdma_post_rw(
-                qp,
-                c2.as_ptr(),
-                false,
-                self.window.dma(rlocal as usize),
-                self.lkey,
-                rlen,
-                ra,
-                rkey,
-            )
+            ffi::alock_rdma_post_chain(qp, wrs.as_ptr(), n as u32, self.lkey, rkey)
         });
-        let r1 = self.wait(c1, start, w);
-        r?;
-        let r2 = self.wait(c2, start, w);
-        r1?;
-        r2?;
-        self.window.sync_for_cpu(rlocal as usize, rlen as usize);
-        Ok(())
+        let last = slots[n - 1].as_ref().map_or(0, |s| s.idx);
+        let r = r.and_then(|()| self.wait(&self.slots[last], start, w));
+        if let Err(e) = r {
+            for s in slots.iter_mut().take(n - 1) {
+                core::mem::forget(s.take());
+            }
+            return Err(e);
+        }
+        self.ops.fetch_add(n as u64 - 1, Relaxed);
+        let mut out = [0u64; CHAIN_MAX];
+        for (i, v) in verbs.iter().enumerate() {
+            match *v {
+                Verb::Read(x) => self.window.sync_for_cpu(x.local as usize, x.len as usize),
+                Verb::Write(_) => {}
+                Verb::Cas { .. } => {
+                    let off = slots[i].as_ref().map_or(0, |s| s.idx) * SLOT_BYTES;
+                    self.scratch.sync_for_cpu(off, 8);
+                    out[i] = self.scratch.word(off).load(Relaxed);
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// RDMA READ of `len` bytes at `remote_off` of the peer's window into

@@ -471,8 +471,8 @@ mod tests {
         assert_eq!(size_of::<AlockRdmaOp>(), 72);
         assert_eq!(size_of::<AlockRdmaStress>(), 80);
         assert_eq!(size_of::<AlockRdmaBench>(), 80);
-        assert_eq!(size_of::<AlockTableCtl>(), 40);
-        assert_eq!(size_of::<AlockDlockRun>(), 152);
+        assert_eq!(size_of::<AlockTableCtl>(), 48);
+        assert_eq!(size_of::<AlockDlockRun>(), 240);
     }
 
     #[test]
@@ -495,7 +495,7 @@ mod tests {
         assert_eq!(ioc_nr(ALOCK_IOC_TABLE), 0x0f);
         assert_eq!(ioc_nr(ALOCK_IOC_DLOCK_RUN), 0x10);
         assert_eq!(ALOCK_IOC_DLOCK_RUN >> 30, 3);
-        assert_eq!(ioc_size(ALOCK_IOC_DLOCK_RUN), 152);
+        assert_eq!(ioc_size(ALOCK_IOC_DLOCK_RUN), 240);
         // _IOR(0xA1, 0, 56 bytes): read, size 56.
         assert_eq!(ALOCK_IOC_VERSION, 0x8038_a100);
     }

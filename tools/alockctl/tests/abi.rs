@@ -416,10 +416,12 @@ fn rust_side() -> BTreeMap<String, u64> {
             placement,
             local_budget,
             remote_budget,
-            reserved,
+            lease_ms,
             broken,
             homed,
-            counter_sum
+            counter_sum,
+            resets,
+            reserved
         }
     );
     layout!(
@@ -431,8 +433,11 @@ fn rust_side() -> BTreeMap<String, u64> {
             timeout_ms,
             reserved,
             home,
+            torn,
+            latency_ns,
+            value,
             reserved2,
-            latency_ns
+            reserved3
         }
     );
     layout!(
@@ -483,10 +488,21 @@ fn rust_side() -> BTreeMap<String, u64> {
             local_lat_median_ns,
             local_lat_p99_ns,
             remote_lat_median_ns,
-            remote_lat_p99_ns
+            remote_lat_p99_ns,
+            local_verbs,
+            remote_verbs,
+            reads,
+            writes,
+            atomics,
+            sends,
+            peterson_polls,
+            cas_retries,
+            handoffs,
+            leaders,
+            fast_entries
         }
     );
-    let consts: [(&str, u64); 45] = [
+    let consts: [(&str, u64); 47] = [
         ("ALOCK_ABI_VERSION", ALOCK_ABI_VERSION as u64),
         ("ALOCK_IOC_MAGIC", ALOCK_IOC_MAGIC as u64),
         ("ALOCK_FEAT_LOCKDEP", ALOCK_FEAT_LOCKDEP),
@@ -532,6 +548,8 @@ fn rust_side() -> BTreeMap<String, u64> {
         ("ALOCK_RDMA_BENCH_SPIN", ALOCK_RDMA_BENCH_SPIN as u64),
         ("ALOCK_TABLE_MAX_KEYS", ALOCK_TABLE_MAX_KEYS as u64),
         ("ALOCK_TABLE_MAX_BUDGET", ALOCK_TABLE_MAX_BUDGET as u64),
+        ("ALOCK_TABLE_MAX_LEASE_MS", ALOCK_TABLE_MAX_LEASE_MS as u64),
+        ("ALOCK_DLOCK_KEY_STORE", ALOCK_DLOCK_KEY_STORE as u64),
         ("ALOCK_TABLE_CREATE", ALOCK_TABLE_CREATE as u64),
         ("ALOCK_TABLE_DESTROY", ALOCK_TABLE_DESTROY as u64),
         ("ALOCK_TABLE_SUM", ALOCK_TABLE_SUM as u64),
@@ -584,7 +602,7 @@ fn header_and_rust_agree() {
     assert!(consts.contains(&"ALOCK_IOC_CLUSTER_LEAVE".to_string()));
     assert!(consts.contains(&"ALOCK_PEER_SELF".to_string()));
     assert!(consts.contains(&"ALOCK_RDMA_LOCAL_WRITE".to_string()));
-    assert_eq!(structs["alock_dlock_run"].len(), 24);
+    assert_eq!(structs["alock_dlock_run"].len(), 35);
     assert!(consts.contains(&"ALOCK_IOC_DLOCK_RUN".to_string()));
     assert!(consts.contains(&"ALOCK_PLACE_MOD".to_string()));
     assert!(consts.contains(&"ALOCK_DLOCK_MCS_LB".to_string()));
