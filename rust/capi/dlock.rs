@@ -91,7 +91,11 @@ pub unsafe extern "C" fn alock_dl_lock_fetch(
 ///
 /// As for `alock_dl_lock`; `value` points to two readable `u64`s.
 #[no_mangle]
-pub unsafe extern "C" fn alock_dl_unlock_store(h: *mut DlHandle, key: u32, value: *const u64) -> c_int {
+pub unsafe extern "C" fn alock_dl_unlock_store(
+    h: *mut DlHandle,
+    key: u32,
+    value: *const u64,
+) -> c_int {
     if value.is_null() {
         return EINVAL.to_errno();
     }

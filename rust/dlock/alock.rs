@@ -66,6 +66,12 @@ use super::window::{
 use crate::rdma::{relax, Xfer};
 use crate::support::util::now_ns;
 
+/// The remote leader's first pause between two Peterson polls (doubled
+/// after each, up to [`POLL_BACKOFF_MAX_NS`]).
+const POLL_BACKOFF_MIN_NS: i64 = 2_000;
+/// Its longest pause.
+const POLL_BACKOFF_MAX_NS: i64 = 128_000;
+
 impl Handle<'_> {
     // ---- ALock, local cohort (CPU atomics on this node's window) --------
 
@@ -95,6 +101,7 @@ impl Handle<'_> {
         self.count(|s| s.leaders += 1);
         t.word(line + VICTIM).store(V_LOCAL, SeqCst);
         fence(SeqCst);
+        let since = now_ns();
         loop {
             let rt = t.word(line + R_TAIL).load(SeqCst);
             if rt == 0 || t.word(line + VICTIM).load(SeqCst) != V_LOCAL {
@@ -104,7 +111,7 @@ impl Handle<'_> {
             self.blame(self.t.split(rt).map_or(0, |(n, _)| 1 << n));
             self.count(|s| s.peterson_polls += 1);
             self.check_wait(k, start)?;
-            relax(self.wait);
+            self.pause(since);
         }
         Ok(Acq::bare(t.budget_local))
     }
@@ -202,14 +209,25 @@ impl Handle<'_> {
             x,
             self.wait,
         )?;
+        let mut backoff = POLL_BACKOFF_MIN_NS;
         loop {
             self.check_era(enq)?;
             if self.scratch_word(L_TAIL) == 0 || self.scratch_word(VICTIM) != V_REMOTE {
                 return Ok(Acq::bare(t.budget_remote));
             }
             self.count(|s| s.peterson_polls += 1);
-            self.check_wait(k, start)?;
-            relax(self.wait);
+            // Back off between polls: each is a verb of the fabric's
+            // capacity, and the local cohort hands over at most its
+            // budget of sections before it yields.
+            let until = now_ns() + backoff;
+            loop {
+                self.check_wait(k, start)?;
+                relax(self.wait);
+                if now_ns() >= until {
+                    break;
+                }
+            }
+            backoff = (backoff * 2).min(POLL_BACKOFF_MAX_NS);
             self.verbs(1, 0, 0);
             p.read(x.remote, x.local, x.len, self.wait)?;
         }

@@ -31,6 +31,8 @@ use crate::support::util::{errno, kvec_from_fn, now_ns};
 
 /// Default hand-offs inside one cohort before the other gets a turn.
 pub const DEFAULT_BUDGET: u32 = 5;
+/// How long a wait spins (or yields) before it sleeps between polls.
+const SPIN_NS: i64 = 200_000;
 /// Default lease of a remote holder (recovery).
 pub const DEFAULT_LEASE_MS: u32 = 500;
 /// Default longest wait for one lock.
@@ -524,12 +526,27 @@ impl Handle<'_> {
     /// a successor's address in `next`) and returns it.
     pub(super) fn wait_word(&self, off: u64, k: u32, start: i64) -> Result<u64> {
         let w = self.t.word(off);
+        let since = now_ns();
         loop {
             let v = w.load(Acquire);
             if dec(v).is_some() {
                 return Ok(v);
             }
             self.check_wait(k, start)?;
+            self.pause(since);
+        }
+    }
+
+    /// One pause of a wait that began at `since`: `relax()` for the first
+    /// [`SPIN_NS`], then (callers that may sleep) a sleep of 50-100 us, so
+    /// that long waits leave the CPU to the RDMA provider's work and to
+    /// the holder.
+    pub(super) fn pause(&self, since: i64) {
+        if self.wait == Wait::Yield && now_ns() - since > SPIN_NS {
+            // SAFETY: `Wait::Yield` is the caller's promise that it may
+            // sleep; a signal ends the sleep early (`check_wait` sees it).
+            unsafe { bindings::usleep_range_state(50, 100, bindings::TASK_INTERRUPTIBLE) };
+        } else {
             relax(self.wait);
         }
     }

@@ -283,6 +283,8 @@ fn dlock_runs_table(rows: &[&Row]) -> String {
         "ops",
         "ops/s",
         "local/remote ops",
+        "local/remote ops/s",
+        "verbs/op local/remote",
         "per thread",
         "local acq us med/p99",
         "remote acq us med/p99",
@@ -302,6 +304,16 @@ fn dlock_runs_table(rows: &[&Row]) -> String {
             r.ops.to_string(),
             format!("{:.0}", r.rate),
             format!("{}/{}", r.local_ops, r.remote_ops),
+            format!("{:.0}/{:.0}", r.local_rate(), r.remote_rate()),
+            format!(
+                "{:.2}/{:.2}",
+                if r.local_ops == 0 {
+                    0.0
+                } else {
+                    r.local_verbs as f64 / r.local_ops as f64
+                },
+                r.verbs_per_remote_op()
+            ),
             format!("{}..{}", r.min_thread_ops, r.max_thread_ops),
             format!(
                 "{:.1}/{:.1}",

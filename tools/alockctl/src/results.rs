@@ -192,6 +192,19 @@ pub struct Row {
     /// 99th percentile of the remote acquire latency (dlock).
     #[serde(default)]
     pub remote_lat_p99_ns: u64,
+    /// Verbs posted by operations on local keys (dlock).
+    #[serde(default)]
+    pub local_verbs: u64,
+    /// Verbs posted by operations on remote keys (dlock).
+    #[serde(default)]
+    pub remote_verbs: u64,
+    /// Verbs by kind: RDMA READs, WRITEs, atomics, messages (dlock).
+    #[serde(default)]
+    pub verbs_by_kind: [u64; 4],
+    /// ALock's steps: Peterson polls, failed CASes, hand-offs inside a
+    /// cohort, cohort leaders, remote fast-path entries (dlock).
+    #[serde(default)]
+    pub steps: [u64; 5],
 }
 
 fn rate(n: u64, ns: u64) -> f64 {
@@ -383,7 +396,36 @@ impl Row {
             local_lat_p99_ns: d.local_lat_p99_ns,
             remote_lat_median_ns: d.remote_lat_median_ns,
             remote_lat_p99_ns: d.remote_lat_p99_ns,
+            local_verbs: d.local_verbs,
+            remote_verbs: d.remote_verbs,
+            verbs_by_kind: [d.reads, d.writes, d.atomics, d.sends],
+            steps: [
+                d.peterson_polls,
+                d.cas_retries,
+                d.handoffs,
+                d.leaders,
+                d.fast_entries,
+            ],
             ..Row::default()
+        }
+    }
+
+    /// Operations on local keys per second (dlock).
+    pub fn local_rate(&self) -> f64 {
+        rate(self.local_ops, self.elapsed_ns)
+    }
+
+    /// Operations on remote keys per second (dlock).
+    pub fn remote_rate(&self) -> f64 {
+        rate(self.remote_ops, self.elapsed_ns)
+    }
+
+    /// Verbs per operation on remote keys (dlock; 0 without one).
+    pub fn verbs_per_remote_op(&self) -> f64 {
+        if self.remote_ops == 0 {
+            0.0
+        } else {
+            self.remote_verbs as f64 / self.remote_ops as f64
         }
     }
 
@@ -516,7 +558,7 @@ pub struct Results {
 }
 
 /// CSV column names, in [`Results::to_csv`] order.
-pub const CSV_COLUMNS: [&str; 61] = [
+pub const CSV_COLUMNS: [&str; 66] = [
     "scenario",
     "kind",
     "lock",
@@ -578,6 +620,11 @@ pub const CSV_COLUMNS: [&str; 61] = [
     "local_lat_p99_ns",
     "remote_lat_median_ns",
     "remote_lat_p99_ns",
+    "local_rate",
+    "remote_rate",
+    "local_verbs",
+    "remote_verbs",
+    "verbs_per_remote_op",
 ];
 
 impl Results {
@@ -665,6 +712,11 @@ impl Results {
                 r.local_lat_p99_ns.to_string(),
                 r.remote_lat_median_ns.to_string(),
                 r.remote_lat_p99_ns.to_string(),
+                format!("{:.1}", r.local_rate()),
+                format!("{:.1}", r.remote_rate()),
+                r.local_verbs.to_string(),
+                r.remote_verbs.to_string(),
+                format!("{:.2}", r.verbs_per_remote_op()),
             ];
             out.push_str(&fields.join(","));
             out.push('\n');
@@ -825,7 +877,7 @@ mod tests {
             csv.lines()
                 .nth(1)
                 .unwrap()
-                .ends_with(",80,2,true,8000,2000,19990,1,ETIMEDOUT,1200,9800,25000,120500"),
+                .ends_with(",80,2,true,8000,2000,19990,1,ETIMEDOUT,1200,9800,25000,120500,16000.0,4000.0,0,10000,5.00"),
             "{csv}"
         );
         let back = Results::from_json(&r.to_json()).unwrap();

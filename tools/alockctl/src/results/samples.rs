@@ -149,6 +149,13 @@ pub fn dlock() -> Results {
         local_lat_p99_ns: 9_800,
         remote_lat_median_ns: 25_000,
         remote_lat_p99_ns: 120_500,
+        remote_verbs: 10_000,
+        reads: 2_000,
+        writes: 4_000,
+        atomics: 4_000,
+        leaders: 9_000,
+        handoffs: 1_000,
+        fast_entries: 1_500,
         ..AlockDlockRun::default()
     };
     let mcs = AlockDlockRun {
