@@ -237,11 +237,12 @@ impl Handle<'_> {
                 return Ok(());
             }
             self.blame(1 << self.t.home(k));
-            // One READ per `REPORT_NS` / 10.
-            let until = now_ns() + REPORT_NS / 10;
-            while now_ns() < until {
+            // One READ per `REPORT_NS` / 2: the wait lasts the lease wait
+            // at most, and each READ is a verb of the fabric's capacity.
+            let since = now_ns();
+            while now_ns() < since + REPORT_NS / 2 {
                 self.check_wait(k, start)?;
-                crate::rdma::relax(self.wait);
+                self.pause(since);
             }
         }
     }

@@ -853,6 +853,7 @@ static int cmd_dlock_recover(int victim, const char *how)
 	double lat = 0, t0;
 	int r, i, f2;
 	int hold = !strcmp(how, "hold"), queue = !strcmp(how, "queue");
+	pid_t mon = -1;
 
 	memset(&t, 0, sizeof(t));
 	t.op = ALOCK_TABLE_CREATE;
@@ -907,6 +908,26 @@ static int cmd_dlock_recover(int victim, const char *how)
 			r = verb(0, ALOCK_RDMA_FAA, REC_OFF, 0, 8, 1, 0, NULL);
 		tap(r == 0, "node%d: release key %u with the victim behind (%s)", me, key, err_s(r));
 	}
+	/*
+	 * Node 1 waits behind the victim (hold): its wait probes the victim,
+	 * whose loss must show within a second of the kill.  A child watches
+	 * the connection's state without probing (the status call's own
+	 * probe would find the loss itself); its exit code is the time in
+	 * 20 ms steps from barrier 233 (the kill follows within 0.3 s).
+	 */
+	if (hold && me == 1) {
+		mon = fork();
+		if (mon == 0) {
+			struct alock_cluster_status st;
+
+			for (i = 0; i < 250; i++) {
+				if (!get_status(&st, 0) && st.peers[victim].state == ALOCK_PEER_FAILED)
+					_exit(i);
+				usleep(20000);
+			}
+			_exit(255);
+		}
+	}
 	/* Both survivors take the key, from another file than the held one. */
 	f2 = open_dev();
 	t0 = now_s();
@@ -918,6 +939,14 @@ static int cmd_dlock_recover(int victim, const char *how)
 		r = rec_section(f2, key, 10000, NULL);
 	tap(r == 0, "node%d: three more critical sections after the recovery (%s)", me, err_s(r));
 	close(f2);
+	if (mon > 0) {
+		int status = 0;
+
+		waitpid(mon, &status, 0);
+		i = WIFEXITED(status) ? WEXITSTATUS(status) : 255;
+		tap(i < 75, "node%d: node%d's loss seen %.2f s after the kill request (< 1.5 s)", me,
+		    victim, i * 0.02);
+	}
 	r = barrier(234, nodes - 1, 60);
 	tap(r == 0, "node%d: barrier 234 of the survivors (%s)", me, err_s(r));
 	r = verb(0, ALOCK_RDMA_CAS, REC_OFF, 0, 8, 0, 0, &done);
