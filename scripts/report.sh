@@ -54,72 +54,94 @@ if grep -qh '^# rdma-verb' "$run"/guest*/tap.txt 2>/dev/null; then
 fi
 if grep -qh '^# dlock' "$run"/guest*/tap.txt 2>/dev/null; then
 	echo
-	echo "Lock table (ALock vs competitors; ops/s summed over the nodes, in total and"
-	echo "for operations on local and on remote keys; latencies the median over the"
-	echo "nodes of each node's median / p99 acquire, in us; verbs/rop: verbs per remote"
-	echo "operation, all nodes; the last run of each setting; ratio: ALock / best"
-	echo "competitor).  Then where the verbs go, per operation: READs, WRITEs, atomics,"
-	echo "messages, Peterson polls, failed CASes; the share of acquires handed over"
-	echo "inside a cohort, and of ALock's cohort leaders those that entered by the remote"
-	echo "fast path (no victim WRITE):"
+	echo "Lock table (ALock vs competitors).  ops/s summed over the nodes, in total and"
+	echo "for operations on local and on remote keys, the median of a cell's runs (runs:"
+	echo "how many); latencies the median over nodes and runs of each node's median /"
+	echo "p99 acquire, in us; verbs/rop: verbs per remote operation, all nodes and runs;"
+	echo "ratio: ALock / best competitor of the medians, and the range of the ratio of"
+	echo "the runs' totals paired in order.  Then where the verbs go, per operation:"
+	echo "READs, WRITEs, atomics, messages, Peterson polls, failed CASes; the share of"
+	echo "acquires handed over inside a cohort, and of ALock's cohort leaders those that"
+	echo "entered by the remote fast path (no victim WRITE):"
 	# shellcheck disable=SC2016
 	grep -h '^# dlock' "$run"/guest*/tap.txt | awk '
 		{
+			split("", f)
 			for (i = 3; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
 			if (f["kpo"] != 1) next
 			k = f["nodes"] SUBSEP f["local_pct"] SUBSEP f["threads"] SUBSEP f["keys"] SUBSEP f["lock"]
-			cell[k] = 1; n = f["node"]
-			ops[k, n] = f["ops_s"]; lm[k, n] = f["local_med_us"]
-			lp[k, n] = f["local_p99_us"]; rm[k, n] = f["remote_med_us"]
-			rp[k, n] = f["remote_p99_us"]; nn = (f["nodes"] > nn ? f["nodes"] : nn)
-			los[k, n] = f["local_ops_s"]; ros[k, n] = f["remote_ops_s"]
+			cell[k] = 1; n = f["node"]; r = ("run" in f) ? f["run"] : 0
+			if (!((k, r) in seen)) { seen[k, r] = 1; runs[k] = runs[k] " " r; nr[k]++ }
+			tot[k, r] += f["ops_s"]; lt[k, r] += f["local_ops_s"]; rt[k, r] += f["remote_ops_s"]
+			nl[k]++; lm[k, nl[k]] = f["local_med_us"]; lp[k, nl[k]] = f["local_p99_us"]
+			rm[k, nl[k]] = f["remote_med_us"]; rp[k, nl[k]] = f["remote_p99_us"]
 			split("ops remote_ops remote_verbs reads writes atomics sends polls cas_retries handoffs leaders fast", names, " ")
-			for (j in names) cnt[k, n, names[j]] = f[names[j]] + 0
+			for (j in names) cnt[k, names[j]] += f[names[j]]
 		}
-		function med(a, k,   i, n, v, t, j) {
-			n = 0
-			for (i = 0; i < nn; i++) if ((k, i) in a && a[k, i] > 0) v[++n] = a[k, i] + 0
-			if (n == 0) return "-"
+		function sortv(v, n,   i, j, t) {
 			for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+		}
+		function medlist(a, k,   i, n, v) {
+			n = 0
+			for (i = 1; i <= nl[k]; i++) if (a[k, i] > 0) v[++n] = a[k, i] + 0
+			if (n == 0) return "-"
+			sortv(v, n)
 			return sprintf("%.1f", v[int((n + 1) / 2)])
 		}
-		function all(k, name,   i, t) {
-			t = 0
-			for (i = 0; i < nn; i++) t += cnt[k, i, name]
-			return t
+		function medruns(a, k,   i, n, v, rr) {
+			n = split(substr(runs[k], 2), rr, " ")
+			for (i = 1; i <= n; i++) v[i] = a[k, rr[i]] + 0
+			sortv(v, n)
+			return v[int((n + 1) / 2)]
 		}
 		function per(a, b) { return b > 0 ? sprintf("%.2f", a / b) : "-" }
 		function pct(a, b) { return b > 0 ? sprintf("%.0f%%", 100 * a / b) : "-" }
 		END {
 			for (k in cell) {
-				split(k, p, SUBSEP); tot = 0; lt = 0; rt = 0
-				for (i = 0; i < nn; i++) { tot += ops[k, i]; lt += los[k, i]; rt += ros[k, i] }
-				sum[k] = tot; lsum[k] = lt; rsum[k] = rt
-				grp = p[1] SUBSEP p[2] SUBSEP p[3] SUBSEP p[4]; groups[grp] = 1
-				if (p[5] != "alock" && tot > best[grp]) best[grp] = tot
+				split(k, p, SUBSEP)
+				sum[k] = medruns(tot, k); lsum[k] = medruns(lt, k); rsum[k] = medruns(rt, k)
+				grp = p[1] SUBSEP p[2] SUBSEP p[3] SUBSEP p[4]
+				if (p[5] != "alock" && sum[k] > best[grp]) { best[grp] = sum[k]; bestk[grp] = k }
 			}
-			printf "0|  %5s %5s %4s %5s %-14s %9s %7s %9s %9s %9s %10s %10s %10s %10s\n",
-				"nodes", "local%", "thr", "keys", "lock", "ops/s", "ratio", "loc.ops/s", "rem.ops/s",
-				"verbs/rop", "local_med", "local_p99", "remote_med", "remote_p99"
+			printf "0|  %5s %5s %4s %5s %-14s %4s %9s %7s %11s %9s %9s %9s %10s %10s %10s %10s\n",
+				"nodes", "local%", "thr", "keys", "lock", "runs", "ops/s", "ratio", "ratio range",
+				"loc.ops/s", "rem.ops/s", "verbs/rop", "local_med", "local_p99", "remote_med",
+				"remote_p99"
 			for (k in cell) {
 				split(k, p, SUBSEP); grp = p[1] SUBSEP p[2] SUBSEP p[3] SUBSEP p[4]
-				r = (p[5] == "alock" && best[grp] > 0) ? sprintf("%.2fx", sum[k] / best[grp]) : ""
-				printf "1 %02d %05d %03d %05d %s|  %5s %5s %4s %5s %-14s %9d %7s %9d %9d %9s %10s %10s %10s %10s\n",
-					p[1], p[2], p[3], p[4], p[5], p[1], p[2], p[3], p[4], p[5], sum[k], r,
-					lsum[k], rsum[k], per(all(k, "remote_verbs"), all(k, "remote_ops")),
-					med(lm, k), med(lp, k), med(rm, k), med(rp, k)
+				r = ""; rg = ""
+				if (p[5] == "alock" && best[grp] > 0) {
+					r = sprintf("%.2fx", sum[k] / best[grp])
+					# The runs paired in order: the i-th run of ALock with
+					# the i-th run of the best competitor.
+					b = bestk[grp]
+					na = split(substr(runs[k], 2), ra, " ")
+					nb = split(substr(runs[b], 2), rb, " ")
+					lo = ""; hi = ""
+					for (i = 1; i <= na && i <= nb; i++) {
+						if (tot[b, rb[i]] <= 0) continue
+						x = tot[k, ra[i]] / tot[b, rb[i]]
+						if (lo == "" || x < lo) lo = x
+						if (hi == "" || x > hi) hi = x
+					}
+					if (lo != "") rg = sprintf("%.2f-%.2f", lo, hi)
+				}
+				printf "1 %02d %05d %03d %05d %s|  %5s %5s %4s %5s %-14s %4d %9d %7s %11s %9d %9d %9s %10s %10s %10s %10s\n",
+					p[1], p[2], p[3], p[4], p[5], p[1], p[2], p[3], p[4], p[5], nr[k], sum[k], r, rg,
+					lsum[k], rsum[k], per(cnt[k, "remote_verbs"], cnt[k, "remote_ops"]),
+					medlist(lm, k), medlist(lp, k), medlist(rm, k), medlist(rp, k)
 			}
 			printf "2|\n2|  %5s %5s %4s %5s %-14s %7s %7s %7s %7s %7s %7s %8s %8s\n",
 				"nodes", "local%", "thr", "keys", "lock", "READ", "WRITE", "atomic", "msg",
 				"polls", "CASfail", "handoff", "fast"
 			for (k in cell) {
-				split(k, p, SUBSEP); o = all(k, "ops")
+				split(k, p, SUBSEP); o = cnt[k, "ops"]
 				printf "3 %02d %05d %03d %05d %s|  %5s %5s %4s %5s %-14s %7s %7s %7s %7s %7s %7s %8s %8s\n",
 					p[1], p[2], p[3], p[4], p[5], p[1], p[2], p[3], p[4], p[5],
-					per(all(k, "reads"), o), per(all(k, "writes"), o), per(all(k, "atomics"), o),
-					per(all(k, "sends"), o), per(all(k, "polls"), o), per(all(k, "cas_retries"), o),
-					pct(all(k, "handoffs"), all(k, "handoffs") + all(k, "leaders")),
-					(p[5] == "alock" ? pct(all(k, "fast"), all(k, "leaders")) : "")
+					per(cnt[k, "reads"], o), per(cnt[k, "writes"], o), per(cnt[k, "atomics"], o),
+					per(cnt[k, "sends"], o), per(cnt[k, "polls"], o), per(cnt[k, "cas_retries"], o),
+					pct(cnt[k, "handoffs"], cnt[k, "handoffs"] + cnt[k, "leaders"]),
+					(p[5] == "alock" ? pct(cnt[k, "fast"], cnt[k, "leaders"]) : "")
 			}
 		}' | sort | sed 's/^[^|]*|//'
 fi

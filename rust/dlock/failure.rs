@@ -30,7 +30,11 @@
 //! * A descriptor left in a queue that recovery reset ([`super::recovery`])
 //!   gets no hand-off: its helper forwards `RESET` to its successor (so
 //!   that the whole old queue learns of the reset) and recycles it after a
-//!   grace period (`GRACE_NS`), when no link WRITE can be in flight.
+//!   grace period (`GRACE_NS`), when no link WRITE can be in flight.  The
+//!   helper learns of the reset from the thread that gave up (its acquire
+//!   found the queue reset), from a `RESET` in the descriptor, or by
+//!   reading the key's epoch once a second while an abandoned remote
+//!   descriptor waits (`STALE_CHECK_NS`).
 //! * A failure that leaves a queue in an unknown state (the enqueue CAS
 //!   or the link WRITE failed: the connection is gone; a hand-off WRITE
 //!   failed) marks the key broken on this node, and a slot that a late
@@ -87,6 +91,9 @@ fn record(kind: Kind, key: u32, stale: bool) -> u64 {
     (1 << 63) | (u64::from(stale) << STALE_BIT) | (kind.code() << 32) | u64::from(key)
 }
 
+/// How long an abandoned remote ALock descriptor waits before the helper
+/// checks whether its queue was reset (and between two checks).
+const STALE_CHECK_NS: i64 = 1_000_000_000;
 /// Record bit: the descriptor's queue was reset (recovery).
 const STALE_BIT: u32 = 62;
 /// How long a descriptor of a reset queue stays retired: a successor's
@@ -164,6 +171,7 @@ impl Handle<'_> {
         }
         t.retired[self.idx].fetch_or(1 << slot, AcqRel);
         t.abandoned_at[g].store(now_ns(), Relaxed);
+        t.abandoned_era[g].store(self.enq_era.get().unwrap_or(0), Relaxed);
         t.abandoned[g].store(record(kind, k, stale), Release);
         t.nr_abandoned.fetch_add(1, AcqRel);
     }
@@ -179,7 +187,15 @@ impl Handle<'_> {
             }
             let (kind, key) = (Kind::from_code((rec >> 32) & 0xff), rec as u32);
             let stale = rec & (1 << STALE_BIT) != 0;
-            let old = now_ns() - t.abandoned_at[g].load(Relaxed) > GRACE_NS;
+            let since = now_ns() - t.abandoned_at[g].load(Relaxed);
+            if !stale && since > STALE_CHECK_NS && self.reset_since(g, kind, key) {
+                // Its queue was reset while it waited: no hand-off comes;
+                // from now on it forwards `RESET` (grace period anew).
+                t.abandoned_at[g].store(now_ns(), Relaxed);
+                t.abandoned[g].store(rec | (1 << STALE_BIT), Release);
+                continue;
+            }
+            let old = since > GRACE_NS;
             match self.pass_through(g, kind, key, stale) {
                 // Not yet, or a step timed out: next round (a descriptor
                 // of a reset queue: until its grace period is over).
@@ -195,6 +211,26 @@ impl Handle<'_> {
             }
             t.abandoned[g].store(0, Release);
             t.nr_abandoned.fetch_sub(1, AcqRel);
+        }
+    }
+
+    /// Whether the queue of remote ALock key `key`, in which abandoned
+    /// descriptor `g` waits for a hand-off, was reset since it enqueued
+    /// (one READ of the key's epoch, at most one per `STALE_CHECK_NS` and
+    /// descriptor).
+    fn reset_since(&self, g: usize, kind: Kind, key: u32) -> bool {
+        let t = self.t;
+        if kind != Kind::Alock || t.home(key) == t.me || !t.can_recover() {
+            return false;
+        }
+        let now = now_ns();
+        if now - t.abandoned_checked[g].load(Relaxed) < STALE_CHECK_NS {
+            return false;
+        }
+        t.abandoned_checked[g].store(now, Relaxed);
+        match self.read_epoch(key) {
+            Ok((era, _)) => era != t.abandoned_era[g].load(Relaxed),
+            Err(_) => false,
         }
     }
 

@@ -120,8 +120,11 @@ pub struct Table {
     pub(super) closing: KVec<AtomicI64>,
     /// Recovery: keys reset.
     pub(super) resets: AtomicU32,
-    /// Per descriptor: when it was abandoned.
+    /// Per descriptor: when it was abandoned, the key's era it enqueued
+    /// in, and when the helper last checked whether that era is over.
     pub(super) abandoned_at: KVec<AtomicI64>,
+    pub(super) abandoned_era: KVec<AtomicU64>,
+    pub(super) abandoned_checked: KVec<AtomicI64>,
     /// Keys homed here, and elsewhere.
     local_keys: KVec<u32>,
     remote_keys: KVec<u32>,
@@ -311,6 +314,8 @@ impl Table {
             helper: AtomicPtr::new(core::ptr::null_mut()),
             abandoned: kvec_from_fn(MAX_HANDLES * MAX_HELD, || AtomicU64::new(0))?,
             abandoned_at: kvec_from_fn(MAX_HANDLES * MAX_HELD, || AtomicI64::new(0))?,
+            abandoned_era: kvec_from_fn(MAX_HANDLES * MAX_HELD, || AtomicU64::new(0))?,
+            abandoned_checked: kvec_from_fn(MAX_HANDLES * MAX_HELD, || AtomicI64::new(0))?,
             lease_ns: i64::from(if cfg.lease_ms == 0 {
                 DEFAULT_LEASE_MS
             } else {

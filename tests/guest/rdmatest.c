@@ -685,12 +685,13 @@ static int cmd_dlock(int run, int lock, int pct, int threads, int ms, int kpo, i
 		    "node%d: neither cohort starved (%llu local, %llu remote operations)",
 		    me, (unsigned long long)d.local_ops, (unsigned long long)d.remote_ops);
 	secs = d.elapsed_ns / 1e9;
-	printf("# dlock lock=%s nodes=%d node=%d threads=%d local_pct=%d keys=%d kpo=%d ops=%llu "
-	       "ops_s=%.0f local_med_us=%.1f local_p99_us=%.1f remote_med_us=%.1f remote_p99_us=%.1f "
-	       "local_ops=%llu remote_ops=%llu local_ops_s=%.0f remote_ops_s=%.0f "
-	       "local_verbs=%llu remote_verbs=%llu reads=%llu writes=%llu atomics=%llu sends=%llu "
-	       "polls=%llu cas_retries=%llu handoffs=%llu leaders=%llu fast=%llu\n",
-	       dlock_name(lock), nodes, me, threads, pct, keys, kpo, (unsigned long long)d.ops,
+	printf("# dlock lock=%s nodes=%d node=%d threads=%d local_pct=%d keys=%d kpo=%d run=%d "
+	       "ops=%llu ops_s=%.0f local_med_us=%.1f local_p99_us=%.1f remote_med_us=%.1f "
+	       "remote_p99_us=%.1f local_ops=%llu remote_ops=%llu local_ops_s=%.0f "
+	       "remote_ops_s=%.0f local_verbs=%llu remote_verbs=%llu reads=%llu writes=%llu "
+	       "atomics=%llu sends=%llu polls=%llu cas_retries=%llu handoffs=%llu leaders=%llu "
+	       "fast=%llu\n",
+	       dlock_name(lock), nodes, me, threads, pct, keys, kpo, run, (unsigned long long)d.ops,
 	       d.ops / secs, d.local_lat_median_ns / 1e3,
 	       d.local_lat_p99_ns / 1e3, d.remote_lat_median_ns / 1e3,
 	       d.remote_lat_p99_ns / 1e3, (unsigned long long)d.local_ops,

@@ -705,7 +705,8 @@ dltest_module() {
 # style of the paper's evaluation: throughput and acquire latency over the
 # share of local operations, then over threads per node and number of
 # keys.  Figures are printed as "# dlock" lines; scripts/report.sh sums
-# them over the nodes and prints the ratios.
+# them over the nodes, takes the median of a cell's runs and prints the
+# ratios.
 alock_bench() {
 	[ "$nodes" -lt 2 ] && return
 	check "insmod alock.ko for the ALock benchmark" insmod $P/alock.ko || return
@@ -720,10 +721,15 @@ alock_bench() {
 			$RT dlock "$node" "$nodes" $run $lock 50 2 1000 2 64
 			run=$((run + 1))
 		done
-		for pct in 0 50 90 95 100; do
-			for lock in 1 2 3 4; do
-				$RT dlock "$node" "$nodes" $run $lock $pct 2 "$DLOCK_MS" 1 64
-				run=$((run + 1))
+		# Each cell of the locality matrix alock_reps times (default 3),
+		# the locks in another order each time: report.sh takes the
+		# median of a cell's runs.
+		for rep in $(seq "${alock_reps:-3}"); do
+			for pct in 0 50 90 95 100; do
+				for lock in $(echo "1 2 3 4 1 2 3" | cut -d' ' -f"$(((rep - 1) % 4 + 1))-$(((rep - 1) % 4 + 4))"); do
+					$RT dlock "$node" "$nodes" $run $lock $pct 2 "$DLOCK_MS" 1 64
+					run=$((run + 1))
+				done
 			done
 		done
 		for thr in 1 4; do
