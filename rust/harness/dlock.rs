@@ -11,7 +11,7 @@ use kernel::{prelude::*, sync::Arc};
 
 use crate::dlock::{table, unlock_all, Handle, Held, Kind, Stats, Table, MAX_HELD};
 use crate::harness::run::{spread, Failures, Timed};
-use crate::rdma::{relax, Wait};
+use crate::rdma::Wait;
 use crate::support::kthread::{Job, Placement};
 use crate::support::util::{kvec_from_fn, next_rand, now_ns, percentile};
 use crate::uapi::*;
@@ -163,13 +163,6 @@ impl Job for RunJob {
         let (mut nl, mut nr) = (0usize, 0usize);
         let base = idx as usize * 2 * SAMPLES;
         while !self.stop.load(Relaxed) {
-            // Give the CPU away between operations (where the thread may
-            // sleep): the software RDMA provider executes the other end of
-            // every verb in kernel threads on these CPUs, and a thread that
-            // loops over local ALock operations (1 us each, never blocking)
-            // would delay them, while the competitors' threads block in
-            // their loopback verbs anyway.
-            relax(self.wait);
             let before = h.stats().verbs();
             let r = self.one(&mut h, idx, &mut rng, &mut held);
             let spent = h.stats().verbs() - before;

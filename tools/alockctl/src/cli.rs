@@ -531,6 +531,11 @@ pub struct TableCreateArgs {
     /// The same for the remote cohort (0: the module's 5; at most 1000).
     #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=abi::ALOCK_TABLE_MAX_BUDGET as i64))]
     pub remote_budget: u32,
+    /// The longest critical section of a remote ALock holder, which the
+    /// recovery of a key after a lost node waits out (0: the module's 500
+    /// ms; at most 60000).
+    #[arg(long, value_name = "MS", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=abi::ALOCK_TABLE_MAX_LEASE_MS as i64))]
+    pub lease_ms: u32,
 }
 
 /// Placements of the lock table's keys (`ALOCK_PLACE_*`).

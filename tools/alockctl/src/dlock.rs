@@ -17,6 +17,7 @@ pub fn create_request(a: &TableCreateArgs) -> AlockTableCtl {
         placement: a.placement.id(),
         local_budget: a.local_budget,
         remote_budget: a.remote_budget,
+        lease_ms: a.lease_ms,
         ..AlockTableCtl::default()
     }
 }
@@ -134,13 +135,14 @@ pub fn created_csv(a: &AlockTableCtl) -> String {
 }
 
 /// `table sum` as aligned lines: keys, keys homed here, broken keys,
-/// counter sum.
+/// keys reset here after a lost node, counter sum.
 pub fn sum_table(a: &AlockTableCtl) -> String {
     let mut out = String::new();
     for (k, v) in [
         ("keys", a.keys.to_string()),
         ("homed here", a.homed.to_string()),
         ("broken", a.broken.to_string()),
+        ("reset here", a.resets.to_string()),
         ("counter sum", a.counter_sum.to_string()),
     ] {
         out += &format!("{k:<15} {v}\n");
@@ -154,6 +156,7 @@ pub fn sum_json(a: &AlockTableCtl) -> Value {
         "keys": a.keys,
         "homed": a.homed,
         "broken": a.broken,
+        "resets": a.resets,
         "counter_sum": a.counter_sum,
     })
 }
@@ -161,8 +164,8 @@ pub fn sum_json(a: &AlockTableCtl) -> Value {
 /// `table sum` as CSV: a header and one line.
 pub fn sum_csv(a: &AlockTableCtl) -> String {
     format!(
-        "keys,homed,broken,counter_sum\n{},{},{},{}\n",
-        a.keys, a.homed, a.broken, a.counter_sum
+        "keys,homed,broken,resets,counter_sum\n{},{},{},{},{}\n",
+        a.keys, a.homed, a.broken, a.resets, a.counter_sum
     )
 }
 
@@ -214,9 +217,11 @@ mod tests {
             placement: Placement::Mod,
             local_budget: 0,
             remote_budget: 7,
+            lease_ms: 250,
         });
         assert_eq!((r.op, r.keys, r.placement), (1, 64, abi::ALOCK_PLACE_MOD));
         assert_eq!((r.local_budget, r.remote_budget, r.reserved), (0, 7, 0));
+        assert_eq!(r.lease_ms, 250);
         assert_eq!(Placement::Hash.id(), abi::ALOCK_PLACE_HASH);
     }
 
@@ -263,11 +268,11 @@ mod tests {
         };
         assert_eq!(
             sum_table(&a),
-            "keys            64\nhomed here      21\nbroken          2\ncounter sum     123456\n"
+            "keys            64\nhomed here      21\nbroken          2\nreset here      0\ncounter sum     123456\n"
         );
         assert_eq!(
             sum_csv(&a),
-            "keys,homed,broken,counter_sum\n64,21,2,123456\n"
+            "keys,homed,broken,resets,counter_sum\n64,21,2,0,123456\n"
         );
         let j = sum_json(&a);
         assert_eq!(
