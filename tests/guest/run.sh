@@ -727,7 +727,7 @@ alock_bench() {
 		for rep in $(seq "${alock_reps:-3}"); do
 			for pct in 0 50 90 95 100; do
 				for lock in $(echo "1 2 3 4 1 2 3" | cut -d' ' -f"$(((rep - 1) % 4 + 1))-$(((rep - 1) % 4 + 4))"); do
-					$RT dlock "$node" "$nodes" $run $lock $pct 2 "$DLOCK_MS" 1 64
+					$RT dlock "$node" "$nodes" $run "$lock" $pct 2 "$DLOCK_MS" 1 64
 					run=$((run + 1))
 				done
 			done
