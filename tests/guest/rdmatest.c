@@ -781,12 +781,14 @@ static int cmd_dlock_kill(int victim)
 	    me, victim, now_s() - t0, (unsigned long long)d.ops, (unsigned long long)d.errors,
 	    (unsigned long long)d.failures, d.first_error ? strerror(-d.first_error) : "none");
 	ok = 0;
+	memset(&s, 0, sizeof(s));
 	for (t0 = now_s(); now_s() - t0 < 10; usleep(50000))
 		if (!get_status(&s, 1) && s.peers[victim].state == ALOCK_PEER_FAILED) {
 			ok = 1;
 			break;
 		}
-	tap(ok, "node%d: status shows node%d failed", me, victim);
+	tap(ok, "node%d: status shows node%d failed (state %s, last error %d)", me, victim,
+	    state_name(s.peers[victim].state), s.peers[victim].last_error);
 	r = table_ctl(ALOCK_TABLE_SUM, 0, &t);
 	tap(r == 0, "node%d: table after the failure: %u of 16 keys broken here (%s)",
 	    me, t.broken, err_s(r));

@@ -233,6 +233,13 @@ impl Peer {
     /// or when the verb outlasts the op timeout (the reaper then flushes
     /// the QP, so the wait ends).
     fn wait(&self, c: &Comp, start: i64, w: Wait) -> Result {
+        self.wait_for(c, start, w, true)
+    }
+
+    /// [`Peer::wait`]; a flush while the connection is up fails it only
+    /// if `flush_fails` (a chain first looks for the cause in its
+    /// unsignalled verbs).
+    fn wait_for(&self, c: &Comp, start: i64, w: Wait, flush_fails: bool) -> Result {
         let deadline = start + self.op_timeout_ns;
         let mut timed_out = false;
         while !c.is_done() {
@@ -255,7 +262,11 @@ impl Peer {
         } else {
             verbs::wc_error(st)
         };
-        if st != ffi::IB_WC_WR_FLUSH_ERR {
+        // A flush means the QP is in the error state: normally because
+        // the connection failed already, but also when the error hit an
+        // earlier unsignalled verb of a chain, whose completion nobody
+        // waits for (`chain` looks at those first).
+        if st != ffi::IB_WC_WR_FLUSH_ERR || (flush_fails && self.is_up()) {
             self.fail(e);
         }
         Err(e)
@@ -419,7 +430,26 @@ impl Peer {
             ffi::alock_rdma_post_chain(qp, wrs.as_ptr(), n as u32, self.lkey, rkey)
         });
         let last = slots[n - 1].as_ref().map_or(0, |s| s.idx);
-        let r = r.and_then(|()| self.wait(&self.slots[last], start, w));
+        let r = r.and_then(|()| {
+            let r = self.wait_for(&self.slots[last], start, w, false);
+            if let Err(e) = r {
+                // The cause of a flush of the last verb: an unsignalled
+                // one's error, which completed before it.
+                for s in slots.iter().take(n - 1).flatten() {
+                    let c = &self.slots[s.idx];
+                    if c.is_done()
+                        && c.status() != ffi::IB_WC_SUCCESS
+                        && c.status() != ffi::IB_WC_WR_FLUSH_ERR
+                    {
+                        self.fail(verbs::wc_error(c.status()));
+                    }
+                }
+                if self.is_up() {
+                    self.fail(e);
+                }
+            }
+            r
+        });
         if let Err(e) = r {
             for s in slots.iter_mut().take(n - 1) {
                 core::mem::forget(s.take());
