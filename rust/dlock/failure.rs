@@ -19,7 +19,7 @@
 //! * An acquire that fails after its descriptor joined a queue leaves it
 //!   there: a predecessor may still hand the lock to it, a successor may
 //!   still link to it.  [`Handle::abandon`] records it (key and kind) and
-//!   the table's helper thread ([`helper_fn`]) passes it through: once a
+//!   the table's helper thread (its [`Round`]) passes it through: once a
 //!   hand-off arrives it releases at once, as a holder would (`pass(b -
 //!   1)` or `lead` to the successor, or the tail back to 0), and a leader
 //!   that failed in the Peterson wait forwards `lead`.  Then no WRITE can
@@ -40,7 +40,6 @@
 //!   failed) marks the key broken on this node, and a slot that a late
 //!   WRITE may still reach stays retired until the table goes.
 
-use core::ffi::{c_int, c_void};
 use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
 
 use kernel::{bindings, c_str, prelude::*};
@@ -48,6 +47,7 @@ use kernel::{bindings, c_str, prelude::*};
 use super::table::{broken, Handle, Held, Kind, Phase, Table};
 use super::window::{dec, enc, DESC, MAX_HELD, NEXT, RESET, SRC_STATE, STATE};
 use crate::rdma::Wait;
+use crate::support::kthread::Round;
 use crate::support::util::{errno, now_ns};
 
 /// A wait longer than this asks the peers it blames for liveness probes.
@@ -292,49 +292,28 @@ impl Table {
     /// Starts the helper thread (the table is in its `Arc`: its address
     /// is stable until `Drop` stops the thread).
     pub(super) fn start_helper(&self) -> Result {
-        let data = (self as *const Self).cast_mut().cast::<c_void>();
-        // SAFETY: `helper_fn` matches the kthread signature; `data` stays
-        // valid until `stop_helper` (the table's `Drop`) stops the thread.
-        let task = unsafe {
-            bindings::kthread_create(Some(helper_fn), data, c_str!("alock-dlock").as_char_ptr())
-        };
-        let task = kernel::error::from_err_ptr(task)?;
-        self.helper.store(task, Release);
-        // SAFETY: A new kthread.
-        unsafe { bindings::wake_up_process(task) };
-        Ok(())
+        // SAFETY: The table outlives the thread: its `Drop` stops it
+        // (`stop_helper`) before anything of the table goes.
+        unsafe { self.helper.start(self, c_str!("alock-dlock")) }
     }
 
     /// Stops the helper thread, if it runs.
     pub(super) fn stop_helper(&self) {
-        let task = self.helper.swap(core::ptr::null_mut(), AcqRel);
-        if !task.is_null() {
-            // SAFETY: Our kthread, not stopped yet; it exits on the stop.
-            unsafe { bindings::kthread_stop(task) };
-        }
+        self.helper.stop();
     }
 }
 
-/// The helper thread of a table: passes abandoned descriptors through.
-///
-/// # Safety
-///
-/// `data` is a [`Table`] that outlives the thread (its `Drop` stops it).
-unsafe extern "C" fn helper_fn(data: *mut c_void) -> c_int {
-    // SAFETY: The function's contract.
-    let t = unsafe { &*data.cast::<Table>() };
-    // SAFETY: A kthread may test this.
-    while !unsafe { bindings::kthread_should_stop() } {
-        let mut ms = HELPER_IDLE_MS;
-        t.recovery_round();
-        if t.nr_abandoned.load(Acquire) != 0 {
-            ms = HELPER_BUSY_MS;
-            if let Ok(h) = t.handle(Wait::Yield, HELPER_TIMEOUT_MS) {
-                h.pass_through_all();
-            }
+/// The helper thread's round: recovery of the keys homed here, then the
+/// abandoned descriptors; how long to sleep.
+impl Round for Table {
+    fn round(&self) -> u32 {
+        self.recovery_round();
+        if self.nr_abandoned.load(Acquire) == 0 {
+            return HELPER_IDLE_MS;
         }
-        // SAFETY: Process context.
-        unsafe { bindings::msleep_interruptible(ms) };
+        if let Ok(h) = self.handle(Wait::Yield, HELPER_TIMEOUT_MS) {
+            h.pass_through_all();
+        }
+        HELPER_BUSY_MS
     }
-    0
 }

@@ -60,22 +60,7 @@ impl Handle<'_> {
         let me = addr(t.me, self.desc(0));
         // A CAS, not a WRITE: rxe's failed CAS writes the old value back,
         // so a WRITE racing with a waiter's CAS could be undone.
-        let cas = Verb::Cas {
-            remote: line(k) + SPIN,
-            expect: me,
-            new: 0,
-        };
-        let p = t.peer(t.home(k))?;
-        let old = match wb {
-            Some(x) => {
-                self.verbs(0, 1, 1);
-                p.chain(&[Verb::Write(x), cas], self.wait)?[1]
-            }
-            None => {
-                self.verbs(0, 0, 1);
-                p.compare_and_swap(line(k) + SPIN, me, 0, self.wait)?
-            }
-        };
+        let old = self.write_back_cas(t.peer(t.home(k))?, wb, line(k) + SPIN, me)?;
         if old == me {
             Ok(())
         } else {

@@ -27,6 +27,7 @@ use super::window::{
     MAX_HANDLES, MAX_HELD, NEXT, SCRATCH, TABLE_BASE,
 };
 use crate::rdma::{relax, Cluster, Peer, Verb, Wait, Xfer, MAX_NODES};
+use crate::support::kthread::Periodic;
 use crate::support::util::{errno, kvec_from_fn, now_ns};
 
 /// Default hand-offs inside one cohort before the other gets a turn.
@@ -89,7 +90,7 @@ pub struct Table {
     /// homed here.  First field: the server stops before the rest goes.
     pub(super) rpc: Rpc,
     /// The helper thread ([`super::failure`]), stopped by `Drop`.
-    pub(super) helper: AtomicPtr<bindings::task_struct>,
+    pub(super) helper: Periodic,
     /// Per descriptor: the record of an abandoned one, or 0.
     pub(super) abandoned: KVec<AtomicU64>,
     /// How many are abandoned.
@@ -311,7 +312,7 @@ impl Table {
         let rpc = Rpc::new(&c, me, nodes, cfg.keys, cfg.placement)?;
         Ok(Self {
             rpc,
-            helper: AtomicPtr::new(core::ptr::null_mut()),
+            helper: Periodic::new(),
             abandoned: kvec_from_fn(MAX_HANDLES * MAX_HELD, || AtomicU64::new(0))?,
             abandoned_at: kvec_from_fn(MAX_HANDLES * MAX_HELD, || AtomicI64::new(0))?,
             abandoned_era: kvec_from_fn(MAX_HANDLES * MAX_HELD, || AtomicU64::new(0))?,
@@ -631,6 +632,32 @@ impl Handle<'_> {
         Ok((prev, false))
     }
 
+    /// Posts the write-back `wb` (if any) and a CAS of the word `off` of
+    /// `p`'s window from `expect` to 0 together; the CAS's old value.
+    pub(super) fn write_back_cas(
+        &self,
+        p: &Peer,
+        wb: Option<Xfer>,
+        off: u64,
+        expect: u64,
+    ) -> Result<u64> {
+        match wb {
+            Some(x) => {
+                self.verbs(0, 1, 1);
+                let cas = Verb::Cas {
+                    remote: off,
+                    expect,
+                    new: 0,
+                };
+                Ok(p.chain(&[Verb::Write(x), cas], self.wait)?[1])
+            }
+            None => {
+                self.verbs(0, 0, 1);
+                p.compare_and_swap(off, expect, 0, self.wait)
+            }
+        }
+    }
+
     /// Release of an MCS queue whose tail at `tail` (node `home`) is
     /// changed by RDMA CAS: without a successor in `d.next` the tail goes
     /// back to 0 (after `wb`, a WRITE of the value, in the same post); if
@@ -651,22 +678,7 @@ impl Handle<'_> {
         let mut next = t.word(d + NEXT).load(Acquire);
         let mut wb = wb;
         if dec(next).is_none() {
-            let cas = Verb::Cas {
-                remote: tail,
-                expect: me,
-                new: 0,
-            };
-            let old = match wb.take() {
-                Some(x) => {
-                    self.verbs(0, 1, 1);
-                    p.chain(&[Verb::Write(x), cas], self.wait)?[1]
-                }
-                None => {
-                    self.verbs(0, 0, 1);
-                    p.compare_and_swap(tail, me, 0, self.wait)?
-                }
-            };
-            if old == me {
+            if self.write_back_cas(p, wb.take(), tail, me)? == me {
                 return Ok(None);
             }
             next = self.wait_word(d + NEXT, k, now_ns())?;

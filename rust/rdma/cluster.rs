@@ -18,10 +18,9 @@
 
 use core::cell::UnsafeCell;
 use core::ffi::{c_int, c_void};
-use core::ptr::null_mut;
 use core::sync::atomic::{
-    AtomicBool, AtomicPtr,
-    Ordering::{AcqRel, Acquire, Release},
+    AtomicBool,
+    Ordering::{Acquire, Release},
 };
 
 use kernel::{
@@ -34,6 +33,7 @@ use super::cm::{CmHandler, CmId};
 use super::ffi::{self, RawAddr};
 use super::peer::{read_pdata, Hello, Local, Peer, HELLO_MAGIC, HELLO_VERSION, RESOLVE_MS};
 use super::verbs::{Device, DmaBuf, Pd};
+use crate::support::kthread::{Periodic, Round};
 use crate::support::util::errno;
 use crate::support::util::now_ns;
 
@@ -92,7 +92,7 @@ pub struct Cluster {
     addrs: [RawAddr; MAX_NODES],
     op_timeout_ns: i64,
     leaving: AtomicBool,
-    reaper: AtomicPtr<bindings::task_struct>,
+    reaper: Periodic,
     #[pin]
     table: SpinLock<Table>,
 }
@@ -245,7 +245,7 @@ impl Cluster {
                 addrs,
                 op_timeout_ns: i64::from(op_ms) * 1_000_000,
                 leaving: AtomicBool::new(false),
-                reaper: AtomicPtr::new(null_mut()),
+                reaper: Periodic::new(),
                 table <- new_spinlock!(
                     Table {
                         peers: [const { None }; MAX_NODES],
@@ -380,29 +380,16 @@ impl Cluster {
 
     /// Starts the reaper thread.
     pub(super) fn start_reaper(self: &Arc<Self>) -> Result {
-        let data = (&**self as *const Self).cast_mut().cast::<c_void>();
-        // SAFETY: `reaper_fn` matches the kthread signature; `data` stays
-        // valid until `shutdown` stops the thread (the membership holds a
-        // reference until after that).
-        let t = unsafe {
-            bindings::kthread_create(Some(reaper_fn), data, c_str!("alock-rdma").as_char_ptr())
-        };
-        let t = kernel::error::from_err_ptr(t)?;
-        self.reaper.store(t, Release);
-        // SAFETY: A new kthread.
-        unsafe { bindings::wake_up_process(t) };
-        Ok(())
+        // SAFETY: The cluster outlives the thread: `shutdown` stops it, and
+        // the membership holds a reference until after that.
+        unsafe { self.reaper.start(&**self, c_str!("alock-rdma")) }
     }
 
     /// Leaves: stops the reaper and the listener, disconnects and tears
     /// down every connection, frees the PD.  Process context; once.
     pub(super) fn shutdown(&self) {
         self.leaving.store(true, Release);
-        let t = self.reaper.swap(null_mut(), AcqRel);
-        if !t.is_null() {
-            // SAFETY: Our kthread, not stopped yet; it exits on the stop.
-            unsafe { bindings::kthread_stop(t) };
-        }
+        self.reaper.stop();
         // SAFETY: Only `shutdown` takes it.  Destroying the listener waits
         // for a CONNECT_REQUEST handler in progress, so none runs after.
         drop(unsafe { (*self.listener.get()).take() });
@@ -506,19 +493,10 @@ impl CmHandler for Cluster {
     }
 }
 
-/// The reaper kthread: one [`Cluster::reap`] every `REAP_MS`.
-///
-/// # Safety
-///
-/// `data` is a cluster that outlives the thread.
-unsafe extern "C" fn reaper_fn(data: *mut c_void) -> c_int {
-    // SAFETY: `data` is the cluster, alive until `shutdown` stops us.
-    let c = unsafe { &*data.cast::<Cluster>() };
-    // SAFETY: A kthread may test this.
-    while !unsafe { bindings::kthread_should_stop() } {
-        c.reap();
-        // SAFETY: Process context.
-        unsafe { bindings::msleep_interruptible(REAP_MS) };
+/// The reaper's round: one [`Cluster::reap`] every `REAP_MS`.
+impl Round for Cluster {
+    fn round(&self) -> u32 {
+        self.reap();
+        REAP_MS
     }
-    0
 }

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Scoped groups of kernel threads.
+//! Scoped groups of kernel threads, and long-lived periodic ones.
 //!
 //! [`run_threads`] starts `n` kernel threads that each run [`Job::run`] with
 //! their index, lets the caller wait in between, and stops and joins every
-//! thread before it returns, so a job may borrow the caller's stack.  The
+//! thread before it returns, so a job may borrow the caller's stack.
+//! [`Periodic`] is one long-lived thread that runs [`Round::round`] until
+//! it is stopped.  The
 //! 6.12 `kernel` crate has no kthread abstraction; this one is the small
 //! part the tests and benchmarks need.
 //!
@@ -196,5 +198,80 @@ pub fn run_threads<J: Job, R>(
         (Some(e), _) => Err(e),
         (None, Some(r)) => Ok(r),
         (None, None) => Err(EINVAL),
+    }
+}
+
+/// What a [`Periodic`] thread does each round.
+pub trait Round: Sync {
+    /// One round; returns how many milliseconds to sleep before the next.
+    fn round(&self) -> u32;
+}
+
+/// A long-lived kernel thread that calls [`Round::round`] on one object,
+/// sleeping between rounds, until [`Periodic::stop`] (the RDMA cluster's
+/// reaper, the lock table's helper).
+pub struct Periodic {
+    task: core::sync::atomic::AtomicPtr<bindings::task_struct>,
+}
+
+/// The body of a [`Periodic`] thread.
+///
+/// # Safety
+///
+/// `data` is a `T` that outlives the thread (`Periodic::start`'s contract).
+unsafe extern "C" fn periodic_fn<T: Round>(data: *mut c_void) -> c_int {
+    // SAFETY: The function's contract.
+    let t = unsafe { &*data.cast::<T>() };
+    // SAFETY: A kthread may test this.
+    while !unsafe { bindings::kthread_should_stop() } {
+        let ms = t.round();
+        // SAFETY: Process context.  `kthread_stop` ends the sleep early
+        // only at the next wake-up; the loop then sees the stop.
+        unsafe { bindings::msleep_interruptible(ms) };
+    }
+    0
+}
+
+impl Periodic {
+    /// No thread yet.
+    pub const fn new() -> Self {
+        Self {
+            task: core::sync::atomic::AtomicPtr::new(core::ptr::null_mut()),
+        }
+    }
+
+    /// Starts the thread named `name` on `data` (once).
+    ///
+    /// # Safety
+    ///
+    /// `data` stays valid (not moved, not freed) until [`Periodic::stop`]
+    /// has returned.
+    pub unsafe fn start<T: Round>(&self, data: &T, name: &CStr) -> Result {
+        let p = (data as *const T).cast_mut().cast::<c_void>();
+        // SAFETY: `periodic_fn::<T>` matches the kthread signature and
+        // gets a `T` that outlives the thread (this function's contract).
+        let task =
+            unsafe { bindings::kthread_create(Some(periodic_fn::<T>), p, name.as_char_ptr()) };
+        let task = from_err_ptr(task)?;
+        self.task.store(task, Ordering::Release);
+        // SAFETY: A new kthread.
+        unsafe { bindings::wake_up_process(task) };
+        Ok(())
+    }
+
+    /// Stops the thread and waits for it, if it runs.  Process context.
+    pub fn stop(&self) {
+        let task = self.task.swap(core::ptr::null_mut(), Ordering::AcqRel);
+        if !task.is_null() {
+            // SAFETY: Our kthread, not stopped yet (the swap makes this the
+            // only stop); it exits on the stop.
+            unsafe { bindings::kthread_stop(task) };
+        }
+    }
+}
+
+impl Default for Periodic {
+    fn default() -> Self {
+        Self::new()
     }
 }

@@ -177,6 +177,24 @@ static int get_status(struct alock_cluster_status *s, int probe)
 	return rioctl(ALOCK_IOC_CLUSTER_STATUS, s);
 }
 
+/*
+ * The victim of a peer-failure test: reports that it asks to be killed,
+ * waits @delay_us, asks the host (/out/kill-me; scripts/cluster.sh sends
+ * its QEMU SIGKILL) and waits for the end.
+ */
+static void __attribute__((noreturn)) be_killed(useconds_t delay_us)
+{
+	tap(1, "node%d: the victim asks the host to kill it", me);
+	fflush(stdout);
+	sync();
+	if (delay_us)
+		usleep(delay_us);
+	close(open("/out/kill-me", O_CREAT | O_WRONLY, 0644));
+	sync();
+	for (;;)
+		pause();
+}
+
 static const char *state_name(unsigned int s)
 {
 	static const char *names[] = { "none", "connecting", "up", "failed", "closed", "self" };
@@ -502,14 +520,7 @@ static int cmd_kill(int victim, int bar)
 			other = j;
 	check_barrier(bar, nodes);
 	if (me == victim) {
-		tap(1, "node%d: the victim asks the host to kill it", me);
-		fflush(stdout);
-		sync();
-		usleep(500000);
-		close(open("/out/kill-me", O_CREAT | O_WRONLY, 0644));
-		sync();
-		for (;;)
-			pause();
+		be_killed(500000);
 	}
 	memset(&st, 0, sizeof(st));
 	st.node = victim;
@@ -763,13 +774,7 @@ static int cmd_dlock_kill(int victim)
 			_exit(0);
 		}
 		usleep(1500000);
-		tap(1, "node%d: the victim asks the host to kill it", me);
-		fflush(stdout);
-		sync();
-		close(open("/out/kill-me", O_CREAT | O_WRONLY, 0644));
-		sync();
-		for (;;)
-			pause();
+		be_killed(0);
 	}
 	t0 = now_s();
 	r = rioctl(ALOCK_IOC_DLOCK_RUN, &d);
@@ -889,13 +894,7 @@ static int cmd_dlock_recover(int victim, const char *how)
 		}
 		usleep(hold ? 100000 : 700000);
 		barrier(233, nodes, 30);
-		tap(1, "node%d: the victim asks the host to kill it", me);
-		fflush(stdout);
-		sync();
-		close(open("/out/kill-me", O_CREAT | O_WRONLY, 0644));
-		sync();
-		for (;;)
-			pause();
+		be_killed(0);
 	}
 	check_barrier(233, nodes);
 	/*

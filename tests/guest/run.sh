@@ -633,42 +633,58 @@ rdma_tests() {
 	check "rmmod alock after leaving the cluster" rmmod alock
 }
 
+# Loads the module, joins a cluster on port $2 with a 256 KiB window, runs
+# $3 there, leaves and unloads; $1 names the section in the checks, and
+# "quiet" as $4 hides the join's lines (the benchmark's output).
+in_table_cluster() {
+	check "insmod alock.ko for $1" insmod $P/alock.ko || return
+	export RDMATEST_WINDOW=262144
+	if [ "${4:-}" = quiet ]; then
+		$RT join "$node" "$nodes" "$2" >/dev/null
+	else
+		$RT join "$node" "$nodes" "$2"
+	fi && {
+		"$3"
+		$RT leave
+	}
+	unset RDMATEST_WINDOW
+	check "rmmod alock after $1" rmmod alock
+}
+
 # ALock and the distributed lock table (issue 5): a join with a 256 KiB
 # window, table input checks, then runs of two threads per node: ALock at
 # 0/50/90/100 % local operations, the loopback spin and MCS locks and the
 # RPC lock at 50 %,
 # ALock taking three of 16 keys at once; each run checks mutual exclusion
 # (owner word, counters that add up over all nodes exactly), progress of
-# every thread and of both cohorts.  With 3+ nodes the last one is killed
-# during an ALock run.
+# every thread and of both cohorts.  Then the C API module and keys from
+# user space; with 3+ nodes the last node is killed while it holds a key
+# (recovery).
 alock_tests() {
 	if [ "$nodes" -lt 2 ]; then
 		skip "ALock tests" "single guest"
 		return
 	fi
-	check "insmod alock.ko for the ALock tests" insmod $P/alock.ko || return
-	export RDMATEST_WINDOW=262144
-	check "C module alock_dltest.ko without a table: handle refused (-ENOENT)" \
-		insmod $P/alock_dltest.ko expect_table=0 && rmmod alock_dltest
-	if $RT join "$node" "$nodes" 18601; then
-		$RT table "$node" "$nodes"
-		run=0
-		for spec in "1 0" "1 50" "1 90" "1 100" "2 50" "3 50" "4 50"; do
-			# shellcheck disable=SC2086 # two words: lock, local %
-			$RT dlock "$node" "$nodes" $run $spec 2 "$DLOCK_MS"
-			run=$((run + 1))
-		done
-		$RT dlock "$node" "$nodes" $run 1 50 2 "$DLOCK_MS" 3 16
-		dltest_module
-		$RT dlock-user "$node" "$nodes"
-		[ "$nodes" -ge 3 ] && $RT dlock-recover "$node" "$nodes" $((nodes - 1)) hold
-		$RT leave
-	fi
-	unset RDMATEST_WINDOW
-	check "rmmod alock after the ALock tests" rmmod alock
+	in_table_cluster "the ALock tests" 18601 alock_table_tests
 }
 
-# Recovery after a lost node (make check's fourth and fifth clusters):
+alock_table_tests() {
+	check "C module alock_dltest.ko without a table: handle refused (-ENOENT)" \
+		insmod $P/alock_dltest.ko expect_table=0 && rmmod alock_dltest
+	$RT table "$node" "$nodes"
+	run=0
+	for spec in "1 0" "1 50" "1 90" "1 100" "2 50" "3 50" "4 50"; do
+		# shellcheck disable=SC2086 # two words: lock, local %
+		$RT dlock "$node" "$nodes" $run $spec 2 "$DLOCK_MS"
+		run=$((run + 1))
+	done
+	$RT dlock "$node" "$nodes" $run 1 50 2 "$DLOCK_MS" 3 16
+	dltest_module
+	$RT dlock-user "$node" "$nodes"
+	[ "$nodes" -ge 3 ] && $RT dlock-recover "$node" "$nodes" $((nodes - 1)) hold
+}
+
+# Recovery after a lost node (make check's fourth to sixth clusters):
 # join, then one scenario of rdmatest dlock-recover (or dlock-kill, a
 # lock table run with a node killed, for alock_recover=run).
 recover_tests() {
@@ -676,17 +692,14 @@ recover_tests() {
 		skip "recovery tests" "fewer than 3 guests"
 		return
 	fi
-	check "insmod alock.ko for the recovery test" insmod $P/alock.ko || return
-	export RDMATEST_WINDOW=262144
-	if $RT join "$node" "$nodes" 18603; then
-		case ${alock_recover:-queue} in
-		run) $RT dlock-kill "$node" "$nodes" $((nodes - 1)) ;;
-		*) $RT dlock-recover "$node" "$nodes" $((nodes - 1)) "${alock_recover:-queue}" ;;
-		esac
-		$RT leave
-	fi
-	unset RDMATEST_WINDOW
-	check "rmmod alock after the recovery test" rmmod alock
+	in_table_cluster "the recovery test" 18603 recover_scenario
+}
+
+recover_scenario() {
+	case ${alock_recover:-queue} in
+	run) $RT dlock-kill "$node" "$nodes" $((nodes - 1)) ;;
+	*) $RT dlock-recover "$node" "$nodes" $((nodes - 1)) "${alock_recover:-queue}" ;;
+	esac
 }
 
 # The lock table's C API through a C module (tests/kmod/alock_dltest.c),
@@ -709,45 +722,42 @@ dltest_module() {
 # ratios.
 alock_bench() {
 	[ "$nodes" -lt 2 ] && return
-	check "insmod alock.ko for the ALock benchmark" insmod $P/alock.ko || return
-	export RDMATEST_WINDOW=262144
-	if $RT join "$node" "$nodes" 18602 >/dev/null; then
-		# Warm-up, 1 s of each lock at 50 %: TCG translates the code
-		# paths the first time they run, which would tax whichever lock
-		# comes first.  Two keys per operation: report.sh leaves these
-		# rows out.
-		run=0
-		for lock in 1 2 3 4; do
-			$RT dlock "$node" "$nodes" $run $lock 50 2 1000 2 64
+	in_table_cluster "the ALock benchmark" 18602 alock_bench_runs quiet
+}
+
+alock_bench_runs() {
+	# Warm-up, 1 s of each lock at 50 %: TCG translates the code
+	# paths the first time they run, which would tax whichever lock
+	# comes first.  Two keys per operation: report.sh leaves these
+	# rows out.
+	run=0
+	for lock in 1 2 3 4; do
+		$RT dlock "$node" "$nodes" $run $lock 50 2 1000 2 64
+		run=$((run + 1))
+	done
+	# Each cell of the locality matrix alock_reps times (default 3),
+	# the locks in another order each time: report.sh takes the
+	# median of a cell's runs.
+	for rep in $(seq "${alock_reps:-3}"); do
+		for pct in 0 50 90 95 100; do
+			for lock in $(echo "1 2 3 4 1 2 3" | cut -d' ' -f"$(((rep - 1) % 4 + 1))-$(((rep - 1) % 4 + 4))"); do
+				$RT dlock "$node" "$nodes" $run "$lock" $pct 2 "$DLOCK_MS" 1 64
+				run=$((run + 1))
+			done
+		done
+	done
+	for thr in 1 4; do
+		for lock in 1 2; do
+			$RT dlock "$node" "$nodes" $run $lock 90 $thr "$DLOCK_MS" 1 64
 			run=$((run + 1))
 		done
-		# Each cell of the locality matrix alock_reps times (default 3),
-		# the locks in another order each time: report.sh takes the
-		# median of a cell's runs.
-		for rep in $(seq "${alock_reps:-3}"); do
-			for pct in 0 50 90 95 100; do
-				for lock in $(echo "1 2 3 4 1 2 3" | cut -d' ' -f"$(((rep - 1) % 4 + 1))-$(((rep - 1) % 4 + 4))"); do
-					$RT dlock "$node" "$nodes" $run "$lock" $pct 2 "$DLOCK_MS" 1 64
-					run=$((run + 1))
-				done
-			done
+	done
+	for keys in 16 1000; do
+		for lock in 1 2; do
+			$RT dlock "$node" "$nodes" $run $lock 90 2 "$DLOCK_MS" 1 $keys
+			run=$((run + 1))
 		done
-		for thr in 1 4; do
-			for lock in 1 2; do
-				$RT dlock "$node" "$nodes" $run $lock 90 $thr "$DLOCK_MS" 1 64
-				run=$((run + 1))
-			done
-		done
-		for keys in 16 1000; do
-			for lock in 1 2; do
-				$RT dlock "$node" "$nodes" $run $lock 90 2 "$DLOCK_MS" 1 $keys
-				run=$((run + 1))
-			done
-		done
-		$RT leave
-	fi
-	unset RDMATEST_WINDOW
-	check "rmmod alock after the ALock benchmark" rmmod alock
+	done
 }
 
 # Benchmarks (bench mode, node 0 only, after the cluster tests so that the

@@ -173,10 +173,9 @@ impl Peer {
         Ok(g)
     }
 
-    /// Takes `n` (at most [`CHAIN_MAX`]) scratch slots at once (a caller
-    /// never holds some while it waits for more: no deadlock between
-    /// chains).
-    fn slots(&self, n: usize) -> [Option<Slot<'_>>; CHAIN_MAX] {
+    /// Takes `n` free scratch slots at once (a caller never holds some
+    /// while it waits for more: no deadlock between chains); their bits.
+    fn take_slots(&self, n: usize) -> u64 {
         loop {
             let f = self.free.load(Acquire);
             let mut take = 0u64;
@@ -186,46 +185,37 @@ impl Peer {
                 take |= b;
                 rest &= !b;
             }
-            if take.count_ones() as usize != n {
-                // SAFETY: Called inside `enter`: the CQ is alive.
-                unsafe { ffi::alock_rdma_poll(self.cq_ptr) };
-                cpu_relax();
-                continue;
-            }
-            if self
-                .free
-                .compare_exchange(f, f & !take, AcqRel, Relaxed)
-                .is_ok()
+            if take.count_ones() as usize == n
+                && self
+                    .free
+                    .compare_exchange(f, f & !take, AcqRel, Relaxed)
+                    .is_ok()
             {
-                let mut out = [const { None }; CHAIN_MAX];
-                let mut bits = take;
-                for o in out.iter_mut().take(n) {
-                    let idx = bits.trailing_zeros() as usize;
-                    bits &= bits - 1;
-                    *o = Some(Slot { peer: self, idx });
-                }
-                return out;
+                return take;
             }
+            // SAFETY: Called inside `enter`: the CQ is alive.
+            unsafe { ffi::alock_rdma_poll(self.cq_ptr) };
+            cpu_relax();
         }
     }
 
+    /// Takes `n` (at most [`CHAIN_MAX`]) scratch slots at once.
+    fn slots(&self, n: usize) -> [Option<Slot<'_>>; CHAIN_MAX] {
+        let mut bits = self.take_slots(n);
+        let mut out = [const { None }; CHAIN_MAX];
+        for o in out.iter_mut().take(n) {
+            let idx = bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            *o = Some(Slot { peer: self, idx });
+        }
+        out
+    }
+
+    /// Takes one scratch slot.
     fn slot(&self) -> Slot<'_> {
-        loop {
-            let f = self.free.load(Acquire);
-            if f == 0 {
-                // SAFETY: Called inside `enter`: the CQ is alive.
-                unsafe { ffi::alock_rdma_poll(self.cq_ptr) };
-                cpu_relax();
-                continue;
-            }
-            let idx = f.trailing_zeros() as usize;
-            if self
-                .free
-                .compare_exchange(f, f & !(1 << idx), AcqRel, Relaxed)
-                .is_ok()
-            {
-                return Slot { peer: self, idx };
-            }
+        Slot {
+            peer: self,
+            idx: self.take_slots(1).trailing_zeros() as usize,
         }
     }
 
@@ -426,9 +416,9 @@ impl Peer {
         // SAFETY: Inside `enter`: the QP is valid; every window range is
         // checked and mapped; each record belongs to its verb until its
         // slot is freed (below, after the chain's completion, or never).
-        let r = self.post_result(unsafe {
-            ffi::alock_rdma_post_chain(qp, wrs.as_ptr(), n as u32, self.lkey, rkey)
-        });
+        let posted =
+            unsafe { ffi::alock_rdma_post_chain(qp, wrs.as_ptr(), n as u32, self.lkey, rkey) };
+        let r = self.post_result(posted);
         let last = slots[n - 1].as_ref().map_or(0, |s| s.idx);
         let r = r.and_then(|()| {
             let r = self.wait_for(&self.slots[last], start, w, false);

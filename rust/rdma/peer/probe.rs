@@ -49,23 +49,15 @@ impl Peer {
             return;
         };
         c.reset();
+        let laddr = self.scratch.dma(CTRL_SEND_OFF);
         // SAFETY: The QP is valid while the peer is not torn down (only
         // this process-context caller tears it down); the probe's buffer
         // (the READY send buffer, unused once up) and record live as long
         // as the peer, and at most one probe is in flight.
-        let r = check(unsafe {
-            ffi::alock_rdma_post_rw(
-                qp,
-                c.as_ptr(),
-                false,
-                self.scratch.dma(CTRL_SEND_OFF),
-                self.lkey,
-                8,
-                raddr,
-                rkey,
-            )
-        });
-        match r {
+        let posted = unsafe {
+            ffi::alock_rdma_post_rw(qp, c.as_ptr(), false, laddr, self.lkey, 8, raddr, rkey)
+        };
+        match check(posted) {
             Ok(()) => {
                 self.probe_at.store(now, Relaxed);
                 self.probe_last.store(now, Relaxed);
