@@ -59,7 +59,7 @@ use core::sync::atomic::{
 use kernel::prelude::*;
 
 use super::recovery::stale;
-use super::table::{Acq, Handle, Held, Phase};
+use super::table::{Acq, Handle, Held, Phase, Table};
 use super::window::{
     addr, enc, line, L_TAIL, NEXT, RESET, R_TAIL, SRC_NEXT, SRC_STATE, VICTIM, V_LOCAL, V_REMOTE,
 };
@@ -82,7 +82,8 @@ impl Handle<'_> {
         let me = addr(t.me, d);
         let start = self.op_start.get();
         // The era, for a report if the remote tail is on a lost node.
-        self.enq_era.set(Some(t.epoch_here(k).0));
+        let (era, closing) = t.epoch_here(k);
+        self.enq_era.set(Some(Table::queue_era(era, closing)));
         self.phase(Phase::Unknown);
         let prev = t.word(line + L_TAIL).swap(me, AcqRel);
         if prev != 0 {
@@ -152,7 +153,9 @@ impl Handle<'_> {
         // The era this acquire enqueued in, from the READ posted with the
         // CAS (before it, if the CAS was retried: a reset in between makes
         // this acquire enqueue again, which is safe).
-        let enq = self.line_epoch().map_or(0, |e| e.0);
+        let enq = self
+            .line_epoch()
+            .map_or(0, |(era, closing)| Table::queue_era(era, closing));
         self.enq_era.set(Some(enq));
         let p = t.peer(home)?;
         if prev != 0 {

@@ -229,7 +229,9 @@ impl Handle<'_> {
         }
         t.abandoned_checked[g].store(now, Relaxed);
         match self.read_epoch(key) {
-            Ok((era, _)) => era != t.abandoned_era[g].load(Relaxed),
+            // Reset: open again in another era (while it is closing, late
+            // hand-offs of the old era may still come).
+            Ok((era, closing)) => !closing && era != t.abandoned_era[g].load(Relaxed),
             Err(_) => false,
         }
     }

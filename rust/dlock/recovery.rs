@@ -15,8 +15,9 @@
 //!   `enc(key, era)` into one of the requesting node's request slots at
 //!   H, repeated while the wait lasts; a CPU store at H itself).
 //! * **Closing.**  H's helper thread ([`Table::recovery_round`]) takes a
-//!   request for the key's current era and marks the era *closing* in the
-//!   line's `epoch` word.  From then on no remote thread enters with a
+//!   request for the key's current era and moves the line's `epoch` word
+//!   to the next era, marked *closing* (so that a holder that enters after
+//!   the reset reads the new era).  From then on no remote thread enters with a
 //!   READ of the line (a remote leader's entry READ and its Peterson polls
 //!   read `epoch` with `l_tail`): one that sees `closing`, or another era
 //!   than the one it enqueued in, leaves its descriptor behind (passed
@@ -32,7 +33,7 @@
 //! * **Reset.**  H changes `r_tail` back to 0 with an RDMA CAS through
 //!   its loopback connection (the only means that word is changed by; a
 //!   table without loopback cannot recover and marks the key broken),
-//!   then opens the next era.  Waiters of the old queue learn it: the
+//!   then opens the new era.  Waiters of the old queue learn it: the
 //!   first behind the dead node polls `epoch` while its predecessor is
 //!   lost, the others get `RESET` from their predecessor's helper, which
 //!   forwards it when it passes their abandoned predecessor through.
@@ -76,6 +77,17 @@ pub(super) fn stale() -> Error {
 }
 
 impl Table {
+    /// The era of the queue a thread joins when key `k`'s epoch word
+    /// shows `era` and `closing`: a closing word already names the next
+    /// era, and the queue still belongs to the one before.
+    pub(super) fn queue_era(era: u64, closing: bool) -> u64 {
+        if closing {
+            era.saturating_sub(1)
+        } else {
+            era
+        }
+    }
+
     /// The era and closing flag of key `k`, homed here.
     pub(super) fn epoch_here(&self, k: u32) -> (u64, bool) {
         epoch_of(self.word(line(k) + EPOCH).load(Acquire)).unwrap_or((0, true))
@@ -112,8 +124,10 @@ impl Table {
             if closing || era & 0xff_ffff != x & 0xff_ffff {
                 continue;
             }
+            // The next era, closing: a holder that enters once the reset
+            // cleared `r_tail` reads the new era (its value is torn).
             self.word(line(k) + EPOCH)
-                .store(epoch_word(era, true), Release);
+                .store(epoch_word(era + 1, true), Release);
             let wait = i64::from(self.budget_remote + 1) * self.lease_ns;
             self.closing[k as usize].store(now + wait, Release);
         }
@@ -152,17 +166,14 @@ impl Table {
                 }
             }
         }
+        // Open the era that closing started (it is already the key's).
         let (era, _) = self.epoch_here(k);
         self.word(line(k) + EPOCH)
-            .store(epoch_word(era + 1, false), Release);
+            .store(epoch_word(era, false), Release);
         self.closing[k as usize].store(0, Release);
         self.resets
             .fetch_add(1, core::sync::atomic::Ordering::Relaxed);
-        pr_info!(
-            "dlock: key {} reset after a lost node, era {}\n",
-            k,
-            era + 1
-        );
+        pr_info!("dlock: key {} reset after a lost node, era {}\n", k, era);
     }
 }
 
