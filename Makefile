@@ -14,6 +14,10 @@
 #                 the benchmark pinned to MM_PIN_CPUS CPUs (default 2);
 #                 MM_PIN_VCPUS= skips that pass
 #   make rdma-lat cross-guest RDMA round-trip latencies (bench kernel)
+#   Every bench target (and make bench) leaves its figures as JSON lines in
+#   build/runs/<run>/bench.jsonl (scripts/cluster.sh collects them) and
+#   prints them with scripts/report.sh; scripts/report.sh --markdown RUN
+#   prints the README tables (Documentation/benchmarks.rst).
 #   make module   just alock.ko (CLIPPY=1 to lint, ALOCK_INJECT_WARN=1 to
 #                 build one that WARNs at load, proving that check fails)
 #   make shell    interactive single guest

@@ -55,6 +55,8 @@ struct AlockModule {
     _table: Teardown,
     _cluster: Teardown,
     _mcs_pool: Teardown,
+    /// Statistics and `/sys/kernel/debug/alock/`: set up first, gone last.
+    _stats: Teardown,
 }
 
 impl kernel::Module for AlockModule {
@@ -62,10 +64,14 @@ impl kernel::Module for AlockModule {
         // SAFETY: The hook has no preconditions.
         unsafe { alock_shim_init_hook() };
         sync::prwlock::check_layout()?;
+        let stats = setup(support::stats::init, |()| support::stats::exit())?;
         let mcs_pool = setup(sync::mcs::pool_init, |()| sync::mcs::pool_exit())?;
         let cluster = setup(rdma::init, |()| rdma::exit())?;
         let table = setup(dlock::table::init, |()| dlock::table::exit())?;
         let mm = setup(hooks::mm::init, |()| hooks::mm::exit())?;
+        // The tables of the layers above `support` in its debugfs directory.
+        support::stats::add_file(c_str!("rdma"), rdma::peer::observe::show)?;
+        support::stats::add_file(c_str!("table"), dlock::observe::show)?;
         let dev = MiscDeviceRegistration::register(c_str!("alock"), module)?;
         pr_info!(
             "/dev/alock ready (minor {}, ABI {})\n",
@@ -78,6 +84,7 @@ impl kernel::Module for AlockModule {
             _table: table,
             _cluster: cluster,
             _mcs_pool: mcs_pool,
+            _stats: stats,
         })
     }
 }

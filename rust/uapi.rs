@@ -77,6 +77,7 @@ uapi_structs! {
     AlockAbiEntry = alock_abi_entry;
     AlockAbi = alock_abi;
     AlockSelftest = alock_selftest;
+    AlockHist = alock_hist;
     AlockStress = alock_stress;
     AlockMrlock = alock_mrlock;
     AlockTxn = alock_txn;

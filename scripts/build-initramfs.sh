@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build the guests' initramfs: busybox, the test kernel's modules (rxe and
-# friends), iproute2's ip and rdma, verbs utilities and perftest with their
+# friends), iproute2's ip and rdma, verbs utilities, perftest and perf with their
 # shared libraries and the rxe provider, and tests/guest/init.sh as /init.
 # The module and the tests are not in it: guests mount them from the host
 # over 9p (scripts/cluster.sh), so rebuilding the module needs no new image.
@@ -33,8 +33,10 @@ add_elf() {
 	done < <(ldd "$f" 2>/dev/null | awk '/=> \//{print $3} /^\t\/lib/{print $1}')
 }
 
+# perf (linux-perf): perf lock contention and perf record -e lock:* in the
+# guests (tests/guest/observe.sh).
 for prog in ip rdma ibv_devinfo ibv_rc_pingpong ib_send_lat ib_atomic_lat ib_read_lat \
-	ib_write_lat ib_send_bw rping; do
+	ib_write_lat ib_send_bw rping perf; do
 	path=$(command -v "$prog") || die "$prog not found (run scripts/setup-toolchain.sh)"
 	add_elf "$(readlink -f "$path")"
 	[ "$(readlink -f "$path")" = "$path" ] || { mkdir -p "$root$(dirname "$path")"; ln -sf "$(readlink -f "$path")" "$root$path"; }

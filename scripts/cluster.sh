@@ -16,7 +16,8 @@
 # socket netdev on 127.0.0.1, more by a UDP multicast group bound to
 # 127.0.0.1 (no user-mode networking, nothing leaves the host).  Each guest
 # gets RUNDIR/guestI/ (its /out: TAP, status, dmesg) and RUNDIR/guestI.log
-# (serial console).  The hard timeout kills only the QEMU processes this
+# (serial console); RUNDIR/bench.jsonl gets the guests' benchmark figures.
+# The hard timeout kills only the QEMU processes this
 # script started.  A guest that creates /out/kill-me (the RDMA peer-failure
 # test) is killed with SIGKILL at once, as a crashed node would vanish; it
 # must have reported its checks before, and its status is not required.
@@ -186,6 +187,17 @@ for ((i = 0; i < nodes; i++)); do
 		echo "  guest$i: not ok - no kernel splat in the guest's logs"
 	fi
 done
+# The benchmark figures of every guest (its "# bench-json" lines) as JSON
+# lines in RUNDIR/bench.jsonl with the run's fields (Documentation/
+# benchmarks.rst); with such lines, one more check: each is valid JSON.
+if python3 "$ALOCK_TOP/scripts/bench-jsonl.py" collect "$rundir" --vcpus "$vcpus" \
+	--nodes "$nodes" --kernel "$KFLAVOR" 2>"$rundir/bench-jsonl.err"; then
+	grep -qh '^# bench-json ' "$rundir"/guest*/tap.txt 2>/dev/null && passed=$((passed + 1))
+else
+	failed=$((failed + 1))
+	echo "  not ok - bench.jsonl: every bench-json line of the guests is valid JSON"
+	sed 's/^/    | /' "$rundir/bench-jsonl.err" | head -n 20
+fi
 log "cluster: finished in ${elapsed}s"
 echo "RESULT passed=$passed failed=$failed"
 [ "$failed" -eq 0 ]

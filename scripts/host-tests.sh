@@ -31,7 +31,12 @@ t "checkpatch: C and headers" "$kdir/scripts/checkpatch.pl" --no-tree --quiet --
 	--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES -f rust/inject_warn.c rust/inject_warn.h rust/sync/prwlock/glue.h rust/hooks/prwlock_mm.h rust/harness/rw_baselines.h \
 	include/uapi/linux/alock.h include/linux/alock.h include/linux/prwlock.h \
 	tests/kmod/alock_ctest.c tests/kmod/alock_dltest.c rust/sync/prwlock/fast.c rust/hooks/prwlock_torture.c \
-	rust/harness/rw_baselines.c rust/harness/prw_irq.c rust/harness/prw_irq.h rust/hooks/prwlock_mm.c
+	rust/harness/rw_baselines.c rust/harness/prw_irq.c rust/harness/prw_irq.h rust/hooks/prwlock_mm.c \
+	rust/support/stats.c rust/support/stats.h rust/support/trace.c rust/support/trace.h
+# TRACE_EVENT() has its own layout (as include/trace/events/*.h), which
+# --strict's alignment checks do not know.
+t "checkpatch: trace events header" "$kdir/scripts/checkpatch.pl" --no-tree --quiet \
+	--ignore SPDX_LICENSE_TAG,FILE_PATH_CHANGES -f rust/support/alock_trace.h
 # The C glue exports functions defined in Rust, so EXPORT_SYMBOL cannot
 # follow a C definition there.
 t "checkpatch: C glue" "$kdir/scripts/checkpatch.pl" --no-tree --quiet --strict \
@@ -74,6 +79,11 @@ layers_catch() {
 	return $rc
 }
 t "layer checker catches a circle and an upward import" layers_catch
+
+# Benchmark records: a fixture run's bench-json lines -> bench.jsonl ->
+# report.sh --markdown with the expected ratios (scripts/bench-jsonl-test.sh).
+t "bench.jsonl: collected, valid, run fields, lock table cell and ratios in report.sh --markdown" \
+	scripts/bench-jsonl-test.sh
 
 # The splat detector must catch each sample and pass a clean log.
 for f in tests/host/splats/*.log; do

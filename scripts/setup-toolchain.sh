@@ -15,6 +15,8 @@ PACKAGES=(
 	qemu-system-x86 busybox-static
 	# RDMA user space inside the guests (rdma tool, perftest, providers)
 	iproute2 rdma-core ibverbs-providers ibverbs-utils rdmacm-utils perftest
+	# perf in the guests: perf lock contention, perf record -e lock:*
+	linux-perf
 	# script lint
 	shellcheck
 	# alockctl plot: a TrueType font for the figures' text
@@ -67,6 +69,7 @@ check "qemu-system-x86_64 missing" command -v qemu-system-x86_64
 check "busybox static binary missing" test -x /bin/busybox
 check "iproute2 rdma tool missing" test -x /usr/bin/rdma
 check "perftest ib_send_lat missing" command -v ib_send_lat
+check "perf (linux-perf) missing" command -v perf
 check "rxe verbs provider missing" test -f /etc/libibverbs.d/rxe.driver
 check "$ACARGO missing (rustup's cargo builds tools/alockctl)" test -x "$ACARGO"
 check "glibc static libraries missing (package libc6-dev)" test -f /usr/lib/x86_64-linux-gnu/libc.a

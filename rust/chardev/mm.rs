@@ -5,7 +5,7 @@
 //! back in it, with the prwlock writers' counters (all locks of the module,
 //! read from [`crate::sync::prwlock`] here, not through the provider).
 
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::Ordering;
 use kernel::prelude::*;
 
 use crate::hooks::mm;
@@ -49,7 +49,7 @@ pub fn ctl(a: &mut AlockMmCtl) -> Result {
     a.nr_mms = s.nr_mms;
     a.writes = s.writes;
     a.active_unlocks = s.active_unlocks;
-    let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+    let get = |c: &prwlock::WriterCounter| c.load(Ordering::Relaxed);
     a.ipis = get(&prwlock::IPIS);
     a.idle_skips = get(&prwlock::IDLE_SKIPS);
     a.domain_skips = get(&prwlock::DOMAIN_SKIPS);

@@ -91,6 +91,7 @@ impl Handle<'_> {
             t.word(po + NEXT).store(me, Release);
             // The predecessor is a thread of this node.
             self.phase(Phase::Queued);
+            self.waiting();
             let st = self.wait_state(d, k, start)?;
             if st != 0 {
                 self.count(|s| s.handoffs += 1);
@@ -110,7 +111,7 @@ impl Handle<'_> {
             }
             // The remote cohort's tail holds it up: blame its node.
             self.blame(self.t.split(rt).map_or(0, |(n, _)| 1 << n));
-            self.count(|s| s.peterson_polls += 1);
+            self.peterson_poll();
             self.check_wait(k, start)?;
             self.pause(since);
         }
@@ -168,6 +169,7 @@ impl Handle<'_> {
                 }
             }
             self.phase(Phase::Queued);
+            self.waiting();
             self.blame((1 << pn) | (1 << home));
             let st = self.wait_state(d, k, start)?;
             if st == RESET {
@@ -218,7 +220,7 @@ impl Handle<'_> {
             if self.scratch_word(L_TAIL) == 0 || self.scratch_word(VICTIM) != V_REMOTE {
                 return Ok(Acq::bare(t.budget_remote));
             }
-            self.count(|s| s.peterson_polls += 1);
+            self.peterson_poll();
             // Back off between polls: each is a verb of the fabric's
             // capacity, and the local cohort hands over at most its
             // budget of sections before it yields.

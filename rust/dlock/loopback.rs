@@ -48,6 +48,7 @@ impl Handle<'_> {
             }
             self.phase(Phase::Out);
             self.count(|s| s.cas_retries += 1);
+            self.waiting();
             self.check_wait(k, start)?;
             relax(self.wait);
         }
@@ -80,6 +81,7 @@ impl Handle<'_> {
             let (pn, po) = self.t.split(prev)?;
             self.put(pn, po + NEXT, me, d + SRC_NEXT, true)?;
             self.phase(Phase::Queued);
+            self.waiting();
             self.blame((1 << pn) | (1 << t.home(k)));
             self.wait_state(d, k, start)?;
             self.count(|s| s.handoffs += 1);

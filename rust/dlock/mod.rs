@@ -40,7 +40,9 @@
 
 pub mod alock;
 pub mod failure;
+pub mod keystats;
 pub mod loopback;
+pub mod observe;
 pub mod recovery;
 pub mod rpc;
 pub mod table;
@@ -73,6 +75,21 @@ impl Handle<'_> {
         self.kind.set(kind);
         self.op_start.set(now_ns());
         self.enq_era.set(None);
+        self.observe_start(kind, k);
+        let before = self.stats.get();
+        let r = self.lock_observed(kind, k);
+        self.observe_end(
+            kind,
+            k,
+            &before,
+            r.as_ref().map(|(_, acq)| acq).map_err(|e| *e),
+        );
+        r.map(|(h, _)| h)
+    }
+
+    /// [`Handle::lock`] once its wait is set up: the held lock and how it
+    /// was acquired.
+    fn lock_observed(&mut self, kind: Kind, k: u32) -> Result<(Held, Acq)> {
         loop {
             // Slots held, and slots a failed acquire left in a queue.
             let busy = self.used | u32::from(self.t.retired[self.idx].load(Acquire));
@@ -106,7 +123,7 @@ impl Handle<'_> {
                         write_back: None,
                     };
                     Self::take_value(&mut h, acq.value);
-                    return Ok(h);
+                    return Ok((h, Acq::bare(acq.budget)));
                 }
                 Err(e) if e == stale() => {
                     // The key's queue is being reset: leave this place
@@ -194,6 +211,7 @@ impl Handle<'_> {
         self.phase(Phase::Unknown);
         t.rpc.lock(p, k, self.waiter(slot), self.wait, |start| {
             self.phase(Phase::Queued);
+            self.waiting();
             self.check_wait(k, start)
         })?;
         self.count(|s| {

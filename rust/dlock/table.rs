@@ -21,6 +21,7 @@ use core::sync::atomic::{
 
 use kernel::{bindings, new_mutex, prelude::*, sync::Arc, sync::Mutex};
 
+use super::keystats::{key_stats, KeyStats};
 use super::rpc::Rpc;
 use super::window::{
     addr, dec, desc_base, end, home_of, line, req_base, Placement, COUNTER, DESC, DESCS,
@@ -28,6 +29,7 @@ use super::window::{
 };
 use crate::rdma::{relax, Cluster, Peer, Verb, Wait, Xfer, MAX_NODES};
 use crate::support::kthread::Periodic;
+use crate::support::trace::{Site, Wait as ContentionWait};
 use crate::support::util::{errno, kvec_from_fn, now_ns};
 
 /// Default hand-offs inside one cohort before the other gets a turn.
@@ -126,6 +128,8 @@ pub struct Table {
     pub(super) abandoned_at: KVec<AtomicI64>,
     pub(super) abandoned_era: KVec<AtomicU64>,
     pub(super) abandoned_checked: KVec<AtomicI64>,
+    /// This node's acquisitions per key ([`super::observe`]).
+    pub(super) key_stats: KVec<KeyStats>,
     /// Keys homed here, and elsewhere.
     local_keys: KVec<u32>,
     remote_keys: KVec<u32>,
@@ -270,6 +274,11 @@ pub struct Handle<'a> {
     /// read a key's epoch while stuck.
     pub(super) reported: core::cell::Cell<i64>,
     pub(super) polled: core::cell::Cell<i64>,
+    /// Where the acquire in progress reports its wait, the wait if one
+    /// began, and when its first Peterson poll was ([`super::observe`]).
+    pub(super) site: core::cell::Cell<Option<Site>>,
+    pub(super) wait_begun: core::cell::Cell<Option<ContentionWait>>,
+    pub(super) peterson_since: core::cell::Cell<i64>,
 }
 
 impl Drop for Handle<'_> {
@@ -311,6 +320,7 @@ impl Table {
         let budget = |b: u32| if b == 0 { DEFAULT_BUDGET } else { b };
         let rpc = Rpc::new(&c, me, nodes, cfg.keys, cfg.placement)?;
         Ok(Self {
+            key_stats: key_stats(cfg.keys)?,
             rpc,
             helper: Periodic::new(),
             abandoned: kvec_from_fn(MAX_HANDLES * MAX_HELD, || AtomicU64::new(0))?,
@@ -457,6 +467,9 @@ impl Table {
                     enq_era: core::cell::Cell::new(None),
                     reported: core::cell::Cell::new(i64::MIN / 2),
                     polled: core::cell::Cell::new(i64::MIN / 2),
+                    site: core::cell::Cell::new(None),
+                    wait_begun: core::cell::Cell::new(None),
+                    peterson_since: core::cell::Cell::new(0),
                 });
             }
         }

@@ -11,7 +11,9 @@ use kernel::{prelude::*, sync::Arc};
 
 use crate::dlock::{table, unlock_all, Handle, Held, Kind, Stats, Table, MAX_HELD};
 use crate::harness::run::{spread, Failures, Timed};
+use crate::harness::stress::to_uapi;
 use crate::rdma::Wait;
+use crate::support::hist::{AtomicHist, Hist};
 use crate::support::kthread::{Job, Placement};
 use crate::support::util::{kvec_from_fn, next_rand, now_ns, percentile};
 use crate::uapi::*;
@@ -82,6 +84,9 @@ struct RunJob {
     /// `[thread][local = 0, remote = 1][SAMPLES]` acquire latencies.
     samples: KVec<AtomicU64>,
     nsamples: KVec<AtomicU32>,
+    /// Every acquire's latency, local and remote keys.
+    local_lat: AtomicHist,
+    remote_lat: AtomicHist,
 }
 
 impl RunJob {
@@ -161,6 +166,7 @@ impl Job for RunJob {
         };
         let mut mine = 0u64;
         let (mut nl, mut nr) = (0usize, 0usize);
+        let (mut hl, mut hr) = (Hist::new(), Hist::new());
         let base = idx as usize * 2 * SAMPLES;
         while !self.stop.load(Relaxed) {
             let before = h.stats().verbs();
@@ -175,12 +181,14 @@ impl Job for RunJob {
                         self.remote_verbs.fetch_add(spent, Relaxed);
                     }
                     if local {
+                        hl.record(lat);
                         self.local_ops.fetch_add(1, Relaxed);
                         if nl < SAMPLES {
                             self.samples[base + nl].store(lat, Relaxed);
                             nl += 1;
                         }
                     } else {
+                        hr.record(lat);
                         self.remote_ops.fetch_add(1, Relaxed);
                         if nr < SAMPLES {
                             self.samples[base + SAMPLES + nr].store(lat, Relaxed);
@@ -195,6 +203,8 @@ impl Job for RunJob {
             }
         }
         self.ops.fetch_add(mine, Relaxed);
+        self.local_lat.add(&hl);
+        self.remote_lat.add(&hr);
         self.stats.add(&h.stats());
         self.per_thread[idx as usize].store(mine, Relaxed);
         self.nsamples[2 * idx as usize].store(nl as u32, Relaxed);
@@ -257,6 +267,8 @@ pub fn run(a: &mut AlockDlockRun) -> Result {
         per_thread: kvec_from_fn(n, || AtomicU64::new(0))?,
         samples: kvec_from_fn(n * 2 * SAMPLES, || AtomicU64::new(0))?,
         nsamples: kvec_from_fn(2 * n, || AtomicU32::new(0))?,
+        local_lat: AtomicHist::new(),
+        remote_lat: AtomicHist::new(),
     };
     let done = || job.finished.load(Relaxed) == a.threads;
     let ms = a.duration_ms;
@@ -278,6 +290,8 @@ pub fn run(a: &mut AlockDlockRun) -> Result {
     a.handoffs = st.handoffs;
     a.leaders = st.leaders;
     a.fast_entries = st.fast_entries;
+    a.local_lat = to_uapi(&job.local_lat.snapshot());
+    a.remote_lat = to_uapi(&job.remote_lat.snapshot());
     let per_thread = spread(&job.per_thread, |x| x);
     (a.min_thread_ops, a.max_thread_ops) = (per_thread.min, per_thread.max);
     for (which, out) in [0usize, 1].iter().zip([

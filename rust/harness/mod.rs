@@ -34,6 +34,7 @@ pub mod rdma;
 pub mod run;
 pub mod rw;
 pub mod selftest;
+mod selftest_obs;
 mod selftest_prw;
 pub mod stress;
 pub mod txn;

@@ -16,6 +16,7 @@ use kernel::{bindings, new_spinlock, prelude::*, sync::SpinLock};
 use crate::harness::run::{Stop, Timed};
 use crate::harness::stress::{ExclusionResults, OrderCheck, ThreadStat};
 use crate::new_multi_lock;
+use crate::support::hist::{now_ns, Hist};
 use crate::support::kthread::Job;
 use crate::support::util::{kvec_from_fn, next_rand, spin};
 use crate::sync::mrlock::{Grant, MultiLock, Scheme, MAX_RESOURCES};
@@ -213,11 +214,14 @@ impl<L: MrStressLock> Job for MrJob<'_, L> {
         }
         let mut grants = [0u64; K];
         let (mut ops, mut errors, mut checks, mut order_errors) = (0u64, 0u64, 0u64, 0u64);
+        let mut lat = Hist::new();
         loop {
             let span = a.max_request - a.min_request + 1;
             let h = a.min_request + (next_rand(&mut seed) % u64::from(span)) as u32;
             let bits = random_set(&mut seed, a.resources, h);
+            let t0 = now_ns();
             self.lock.with(bits, |pos| {
+                lat.record(now_ns().wrapping_sub(t0));
                 let (e, c, o) = self.critical(me, bits, pos);
                 errors += e;
                 checks += c;
@@ -241,6 +245,7 @@ impl<L: MrStressLock> Job for MrJob<'_, L> {
             errors: order_errors,
         };
         self.stats[idx as usize].store(ops, errors, order);
+        self.stats[idx as usize].store_lat(&lat);
     }
 }
 

@@ -15,7 +15,9 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use kernel::{bindings, prelude::*};
 
 use crate::harness::run::{spread, Stop, Timed};
+use crate::harness::stress::to_uapi;
 use crate::support::cpu::CpuMask;
+use crate::support::hist::{self, AtomicHist, Hist};
 use crate::support::kthread::{Job, Placement};
 use crate::support::util::{kvec_from_fn, now_ns, spin};
 use crate::sync::brlock::BrLock;
@@ -141,7 +143,7 @@ struct WriterCounts {
 impl WriterCounts {
     /// The counters now.
     fn now() -> Self {
-        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let get = |c: &prwlock::WriterCounter| c.load(Ordering::Relaxed);
         Self {
             ipis: get(&prwlock::IPIS),
             idle_skips: get(&prwlock::IDLE_SKIPS),
@@ -181,6 +183,8 @@ struct Stat {
     migrations: AtomicU64,
     write_ns: AtomicU64,
     write_ns_max: AtomicU64,
+    /// Acquire latencies (readers: one section in `ALOCK_RW_LAT_SAMPLE`).
+    lat: AtomicHist,
 }
 
 struct RwJob<'a, L: RwLockOps> {
@@ -237,13 +241,19 @@ impl<L: RwLockOps> RwJob<'_, L> {
         let blocking = a.flags & (ALOCK_RW_SLEEP | ALOCK_RW_YIELD | ALOCK_RW_MIGRATE) != 0;
         let every = u64::from(a.sleep_every.max(1));
         let cpus_read = a.flags & ALOCK_RW_CPUS_READ != 0;
+        let mut lat = Hist::new();
         loop {
             let nap = blocking && ops % every == 0;
             if cpus_read {
                 // SAFETY: Process context; released after the read section.
                 unsafe { bindings::cpus_read_lock() };
             }
+            // Timing every section would cost more than a passive pair.
+            let t0 = (ops % u64::from(ALOCK_RW_LAT_SAMPLE) == 0).then(hist::now_ns);
             self.lock.read(|| {
+                if let Some(t0) = t0 {
+                    lat.record(hist::now_ns().wrapping_sub(t0));
+                }
                 let c0 = cpu();
                 let (seq, e) = self.check();
                 errors += e;
@@ -281,10 +291,12 @@ impl<L: RwLockOps> RwJob<'_, L> {
         st.errors.store(errors, Ordering::Relaxed);
         st.sleeps.store(sleeps, Ordering::Relaxed);
         st.migrations.store(migrations, Ordering::Relaxed);
+        st.lat.add(&lat);
     }
 
     fn writer(&self, me: u64, st: &Stat) {
         let (mut ops, mut errors, mut total, mut max) = (0u64, 0u64, 0u64, 0u64);
+        let mut lat = Hist::new();
         let a = &self.a;
         loop {
             let t0 = now_ns();
@@ -292,6 +304,7 @@ impl<L: RwLockOps> RwJob<'_, L> {
                 let dt = (now_ns() - t0) as u64;
                 total += dt;
                 max = max.max(dt);
+                lat.record(dt);
                 if self.rec.writer.load(Ordering::Relaxed) != 0 {
                     errors += 1;
                 }
@@ -326,6 +339,7 @@ impl<L: RwLockOps> RwJob<'_, L> {
         st.errors.store(errors, Ordering::Relaxed);
         st.write_ns.store(total, Ordering::Relaxed);
         st.write_ns_max.store(max, Ordering::Relaxed);
+        st.lat.add(&lat);
     }
 }
 
@@ -369,6 +383,15 @@ fn run_on<L: RwLockOps>(lock: &L, a: &mut AlockRwstress) -> Result {
     a.write_ns_max = spread(writers, |s| &s.write_ns_max).max;
     a.read_sleeps = spread(readers, |s| &s.sleeps).sum;
     a.migrations = spread(readers, |s| &s.migrations).sum;
+    let hist_of = |stats: &[Stat]| {
+        let mut h = Hist::new();
+        for s in stats {
+            h.merge(&s.lat.snapshot());
+        }
+        to_uapi(&h)
+    };
+    a.read_lat = hist_of(readers);
+    a.write_lat = hist_of(writers);
     a.errors += job.rec.words[0].load(Ordering::Relaxed).abs_diff(a.writes);
     a.active_unlocks = lock.active_unlocks() - active0;
     let counts = WriterCounts::now().since(&counts0);

@@ -17,6 +17,7 @@ use kernel::{
 };
 
 use crate::harness::run::{spread, Outcome, Stop, Timed};
+use crate::support::hist::{now_ns, AtomicHist, Hist};
 use crate::support::kthread::Job;
 use crate::support::util::{kvec_from_fn, spin};
 use crate::sync::lock::{Backend, Fifo, Lock, QueueOrder};
@@ -140,6 +141,8 @@ pub struct ThreadStat {
     errors: AtomicU64,
     order_checks: AtomicU64,
     order_errors: AtomicU64,
+    /// Acquire latencies.
+    lat: AtomicHist,
 }
 
 impl ThreadStat {
@@ -151,6 +154,26 @@ impl ThreadStat {
         self.order_checks.store(order.checks, Ordering::Relaxed);
         self.order_errors.store(order.errors, Ordering::Relaxed);
     }
+
+    /// Records the thread's acquire latencies.
+    pub fn store_lat(&self, lat: &Hist) {
+        self.lat.add(lat);
+    }
+}
+
+/// The latency histograms of `stats`, summed, as the ABI's histogram.
+pub fn sum_lat(stats: &[ThreadStat]) -> AlockHist {
+    let mut h = Hist::new();
+    for s in stats {
+        h.merge(&s.lat.snapshot());
+    }
+    to_uapi(&h)
+}
+
+/// `h` as `struct alock_hist`.
+pub fn to_uapi(h: &Hist) -> AlockHist {
+    const _: () = assert!(crate::support::hist::BUCKETS == ALOCK_HIST_BUCKETS as usize);
+    AlockHist { count: h.0 }
 }
 
 /// Requests whose results are those of a mutual-exclusion run: the out
@@ -172,6 +195,7 @@ macro_rules! exclusion_results {
                 self.order_checks = spread(stats, |s| &s.order_checks).sum;
                 self.order_errors = spread(stats, |s| &s.order_errors).sum;
                 self.errors = spread(stats, |s| &s.errors).sum + self.order_errors;
+                self.lat = sum_lat(stats);
             }
         }
     )*};
@@ -193,9 +217,12 @@ impl<L: StressLock> Job for StressJob<'_, L> {
         let me = u64::from(idx) + 1;
         let (mut ops, mut errors) = (0u64, 0u64);
         let mut order = OrderCheck::default();
+        let mut lat = Hist::new();
         // At least one critical section per thread, however short the run.
         loop {
+            let t0 = now_ns();
             self.lock.critical(|o| {
+                lat.record(now_ns().wrapping_sub(t0));
                 let c = self.rec.check_order(o);
                 order.checks += c.checks;
                 order.errors += c.errors;
@@ -207,6 +234,7 @@ impl<L: StressLock> Job for StressJob<'_, L> {
             }
         }
         self.stats[idx as usize].store(ops, errors, order);
+        self.stats[idx as usize].store_lat(&lat);
     }
 }
 

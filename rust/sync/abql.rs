@@ -28,7 +28,11 @@
 //! *l.lock() += 1;
 //! ```
 
-use crate::support::cpu::cpu_relax;
+use crate::support::{
+    cpu::cpu_relax,
+    stats::{self, Kind},
+    trace::{LazyWait, Site, LCB_F_SPIN},
+};
 use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::{bindings, prelude::*};
 
@@ -132,16 +136,38 @@ impl RawAbql {
 
     /// Takes a ticket and waits for its slot; returns the ticket.
     pub fn lock(&self) -> u32 {
-        if self.gated {
+        self.lock_at(&Site::new(self, LCB_F_SPIN, Kind::Abql))
+    }
+
+    /// [`lock`](Self::lock), reporting a wait (at the gate or for the
+    /// slot) at `site`.
+    pub fn lock_at(&self, site: &Site) -> u32 {
+        let mut wait = LazyWait::new(*site);
+        if self.gated && !self.try_admit() {
+            wait.waiting();
             self.admit();
         }
         // Tickets wrap at 2^32, a multiple of the power-of-two capacity.
         let t = self.next.fetch_add(1, Ordering::Relaxed);
         let s = self.slot(t);
-        while s.can_serve.load(Ordering::Acquire) == 0 {
-            cpu_relax();
+        if s.can_serve.load(Ordering::Acquire) == 0 {
+            wait.waiting();
+            while s.can_serve.load(Ordering::Acquire) == 0 {
+                cpu_relax();
+            }
         }
+        wait.end_with(0);
         t
+    }
+
+    /// One admission attempt without waiting.
+    fn try_admit(&self) -> bool {
+        let n = self.admitted.load(Ordering::Relaxed);
+        n < self.capacity()
+            && self
+                .admitted
+                .compare_exchange(n, n + 1, Ordering::Acquire, Ordering::Relaxed)
+                .is_ok()
     }
 
     /// Takes the lock if it is free and nobody waits.
@@ -225,13 +251,21 @@ unsafe impl Backend for AbqlBackend {
     }
 
     unsafe fn lock(ptr: *mut AbqlState) -> u32 {
+        // SAFETY: Initialised state; `Lock::lock` announced the
+        // acquisition to lockdep before calling here.
+        let site = unsafe { Site::new(ptr, LCB_F_SPIN, Kind::Abql).with_map(Self::dep_map(ptr)) };
+        stats::acquired(Kind::Abql);
         // SAFETY: Initialised state.
-        unsafe { (*ptr).raw.lock() }
+        unsafe { (*ptr).raw.lock_at(&site) }
     }
 
     unsafe fn try_lock(ptr: *mut AbqlState) -> Option<u32> {
         // SAFETY: Initialised state.
-        unsafe { (*ptr).raw.try_lock() }
+        let t = unsafe { (*ptr).raw.try_lock() };
+        if t.is_some() {
+            stats::acquired(Kind::Abql);
+        }
+        t
     }
 
     unsafe fn unlock(ptr: *mut AbqlState, guard: &u32) {

@@ -13,6 +13,10 @@ use kernel::{bindings, prelude::*, str::CStr, sync::LockClassKey, types::Opaque}
 
 use super::lock::{class_key_ptr, init_dep_map};
 use super::ticket::RawTicket;
+use crate::support::{
+    stats::{self, Kind},
+    trace::{LazyWait, Site, LCB_F_PERCPU, LCB_F_READ, LCB_F_SPIN, LCB_F_WRITE},
+};
 
 /// A big-reader lock (no data; a baseline).
 #[pin_data]
@@ -69,7 +73,8 @@ impl BrLock {
         unsafe { bindings::lockdep_acquire(self.dep_map.get(), 1, 0, ip()) };
         // SAFETY: No preconditions; preemption is off.
         let cpu = unsafe { bindings::raw_smp_processor_id() } as usize;
-        (cpu, self.locks[cpu].lock())
+        stats::acquired(Kind::Brlock);
+        (cpu, self.locks[cpu].lock_at(&self.site(LCB_F_READ)))
     }
 
     /// Releases a read hold.
@@ -87,9 +92,20 @@ impl BrLock {
         unsafe { bindings::preempt_disable() };
         // SAFETY: Initialised map.
         unsafe { bindings::lockdep_acquire(self.dep_map.get(), 0, 0, ip()) };
+        stats::acquired(Kind::Brlock);
+        // One wait for the whole sweep, however many CPUs' locks were held.
+        let mut wait = LazyWait::new(self.site(LCB_F_WRITE));
         for l in self.locks.iter() {
-            l.lock();
+            l.lock_lazy(&mut wait);
         }
+        wait.end_with(0);
+    }
+
+    /// Where this lock reports its waits (lockstat included: the callers
+    /// announce the acquisition to lockdep first).
+    fn site(&self, flags: u32) -> Site {
+        Site::new(self, LCB_F_SPIN | LCB_F_PERCPU | flags, Kind::Brlock)
+            .with_map(self.dep_map.get())
     }
 
     /// Releases every CPU's lock.

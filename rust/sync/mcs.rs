@@ -23,7 +23,11 @@
 //! l.lock().push(1, GFP_ATOMIC)?;
 //! ```
 
-use crate::support::cpu::cpu_relax;
+use crate::support::{
+    cpu::cpu_relax,
+    stats::{self, Kind},
+    trace::{Site, LCB_F_SPIN},
+};
 use core::{
     ptr::null_mut,
     sync::atomic::{AtomicPtr, AtomicU32, AtomicU64, Ordering},
@@ -94,6 +98,17 @@ impl RawMcs {
     /// [`unlock`](Self::unlock) with the same node returns; `id` is
     /// unique among the acquisitions in flight.
     pub unsafe fn lock(&self, node: *mut McsNode, id: u64) -> Option<u64> {
+        // SAFETY: Guaranteed by the caller.
+        unsafe { self.lock_at(node, id, &Site::new(self, LCB_F_SPIN, Kind::Mcs)) }
+    }
+
+    /// [`lock`](Self::lock), reporting a wait at `site`.
+    ///
+    /// # Safety
+    ///
+    /// As for [`lock`](Self::lock).
+    #[inline]
+    pub unsafe fn lock_at(&self, node: *mut McsNode, id: u64, site: &Site) -> Option<u64> {
         // SAFETY: The caller owns `node`.
         let n = unsafe { &*node };
         n.next.store(null_mut(), Ordering::Relaxed);
@@ -109,10 +124,12 @@ impl RawMcs {
         // seen our link (its unlock waits for `next`), so it is valid.
         let p = unsafe { &*pred };
         let pred_id = p.id.load(Ordering::Relaxed);
+        let w = site.begin();
         p.next.store(node, Ordering::Release);
         while n.waiting.load(Ordering::Acquire) != 0 {
             cpu_relax();
         }
+        w.end();
         Some(pred_id)
     }
 
@@ -306,8 +323,12 @@ unsafe impl Backend for McsBackend {
     unsafe fn lock(ptr: *mut McsState) -> McsGuardState {
         // SAFETY: Preemption is off (caller).
         let (node, id) = unsafe { get_node() };
+        // SAFETY: Initialised state; `Lock::lock` announced the
+        // acquisition to lockdep before calling here.
+        let site = unsafe { Site::new(ptr, LCB_F_SPIN, Kind::Mcs).with_map(Self::dep_map(ptr)) };
+        stats::acquired(Kind::Mcs);
         // SAFETY: The node is ours until `unlock`; ids are unique.
-        let pred = unsafe { (*ptr).raw.lock(node, id) };
+        let pred = unsafe { (*ptr).raw.lock_at(node, id, &site) };
         McsGuardState {
             node,
             order: QueueOrder { id, pred },
@@ -319,6 +340,7 @@ unsafe impl Backend for McsBackend {
         let (node, id) = unsafe { get_node() };
         // SAFETY: As in `lock`.
         if unsafe { (*ptr).raw.try_lock(node, id) } {
+            stats::acquired(Kind::Mcs);
             Some(McsGuardState {
                 node,
                 order: QueueOrder { id, pred: None },

@@ -25,7 +25,11 @@
 //! All three are spinning locks: preemption is disabled from the request to
 //! its release; not for interrupt context.
 
-use crate::support::cpu::cpu_relax;
+use crate::support::{
+    cpu::cpu_relax,
+    stats::{self, Kind},
+    trace::{LazyWait, Site, LCB_F_SPIN},
+};
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use kernel::{bindings, prelude::*, str::CStr, sync::LockClassKey};
 
@@ -87,13 +91,22 @@ impl RawMrLock {
     /// Enqueues a request for `bits` (non-zero) and waits until it is
     /// granted.  Returns the request's queue position (its handle).
     pub fn lock(&self, bits: u64) -> u64 {
-        let pos = self.enqueue(bits);
-        self.wait(pos, bits);
+        let mut w = LazyWait::new(Site::new(self, LCB_F_SPIN, Kind::Mrlock));
+        let pos = self.lock_lazy(bits, &mut w);
+        w.end_with(0);
         pos
     }
 
-    /// Claims a cell at the tail and publishes `bits` in it.
-    fn enqueue(&self, bits: u64) -> u64 {
+    /// [`lock`](Self::lock), beginning `w` if it waits (the caller ends it).
+    fn lock_lazy(&self, bits: u64, w: &mut LazyWait) -> u64 {
+        let pos = self.enqueue(bits, w);
+        self.wait(pos, bits, w);
+        pos
+    }
+
+    /// Claims a cell at the tail and publishes `bits` in it (a full ring
+    /// is a wait: `w` begins).
+    fn enqueue(&self, bits: u64, w: &mut LazyWait) -> u64 {
         let mut pos = self.tail.0.load(Ordering::Relaxed);
         loop {
             let c = self.cell(pos);
@@ -110,6 +123,7 @@ impl RawMrLock {
                 }
             } else if seq < pos {
                 // Ring full: the cell still holds the request one lap ago.
+                w.waiting();
                 cpu_relax();
                 pos = self.tail.0.load(Ordering::Relaxed);
             } else {
@@ -137,12 +151,13 @@ impl RawMrLock {
     /// Spins until no earlier conflicting request is active.
     /// Returns whether it had to wait (the adaptive scheme's measure of
     /// contention).
-    fn wait(&self, pos: u64, bits: u64) -> bool {
+    fn wait(&self, pos: u64, bits: u64, w: &mut LazyWait) -> bool {
         let mut waited = false;
         let mut p = self.head.0.load(Ordering::Acquire);
         while p < pos {
             if self.blocks(p, pos, bits) {
                 waited = true;
+                w.waiting();
                 cpu_relax();
             } else {
                 p += 1;
@@ -204,6 +219,14 @@ impl BitsetLock {
     /// Spins until `bits` are free and takes them; returns the number of
     /// failed attempts.
     pub fn lock(&self, bits: u64) -> u32 {
+        let mut w = LazyWait::new(Site::new(self, LCB_F_SPIN, Kind::Mrlock));
+        let fails = self.lock_lazy(bits, &mut w);
+        w.end_with(0);
+        fails
+    }
+
+    /// [`lock`](Self::lock), beginning `w` if it waits (the caller ends it).
+    fn lock_lazy(&self, bits: u64, w: &mut LazyWait) -> u32 {
         let mut fails = 0u32;
         let mut cur = self.word.load(Ordering::Relaxed);
         loop {
@@ -218,6 +241,7 @@ impl BitsetLock {
                     Err(c) => cur = c,
                 }
             } else {
+                w.waiting();
                 cpu_relax();
                 cur = self.word.load(Ordering::Relaxed);
             }
@@ -365,14 +389,19 @@ impl MultiLock {
         unsafe { bindings::preempt_disable() };
         // SAFETY: The map was initialised in `new`.
         unsafe { bindings::lockdep_acquire(self.dep_map.get(), 0, 0, Self::ip()) };
+        stats::acquired(Kind::Mrlock);
+        // lockstat too: the acquisition was announced just above.
+        let mut w =
+            LazyWait::new(Site::new(self, LCB_F_SPIN, Kind::Mrlock).with_map(self.dep_map.get()));
         let grant = match self.scheme {
-            Scheme::Queue => Grant::Queue(self.queue.lock(bits)),
+            Scheme::Queue => Grant::Queue(self.queue.lock_lazy(bits, &mut w)),
             Scheme::Bitset => {
-                self.word.lock(bits);
+                self.word.lock_lazy(bits, &mut w);
                 Grant::Bitset
             }
-            Scheme::Adaptive => self.lock_adaptive(bits),
+            Scheme::Adaptive => self.lock_adaptive(bits, &mut w),
         };
+        w.end_with(0);
         Ok(MultiGuard {
             lock: self,
             bits,
@@ -380,9 +409,9 @@ impl MultiLock {
         })
     }
 
-    fn lock_adaptive(&self, bits: u64) -> Grant {
+    fn lock_adaptive(&self, bits: u64, w: &mut LazyWait) -> Grant {
         if self.mode.load(Ordering::Relaxed) == MODE_BITSET {
-            let fails = self.word.lock(bits);
+            let fails = self.word.lock_lazy(bits, w);
             if fails >= CONTENDED_FAILS {
                 let s = self.streak.fetch_add(1, Ordering::Relaxed) + 1;
                 if s >= TO_QUEUE && self.switch(MODE_BITSET, MODE_QUEUE) {
@@ -393,8 +422,8 @@ impl MultiLock {
             }
             return Grant::Bitset;
         }
-        let pos = self.queue.enqueue(bits);
-        if self.queue.wait(pos, bits) {
+        let pos = self.queue.enqueue(bits, w);
+        if self.queue.wait(pos, bits, w) {
             self.streak.store(0, Ordering::Relaxed);
         } else {
             let s = self.streak.fetch_add(1, Ordering::Relaxed) + 1;
@@ -402,7 +431,7 @@ impl MultiLock {
                 self.switch(MODE_QUEUE, MODE_BITSET);
             }
         }
-        self.word.lock(bits);
+        self.word.lock_lazy(bits, w);
         Grant::Queue(pos)
     }
 

@@ -14,7 +14,11 @@
 //! *l.lock() += 1;
 //! ```
 
-use crate::support::cpu::cpu_relax;
+use crate::support::{
+    cpu::cpu_relax,
+    stats::{self, Kind},
+    trace::{LazyWait, Site, LCB_F_SPIN},
+};
 use core::sync::atomic::{AtomicU32, Ordering};
 use kernel::{bindings, prelude::*};
 
@@ -51,11 +55,32 @@ impl RawTicket {
         }
     }
 
-    /// Takes a ticket and waits for it; returns the ticket.
+    /// Takes a ticket and waits for it; returns the ticket.  A wait is
+    /// reported as one of the ticket lock at `self`, without lockstat.
     pub fn lock(&self) -> u32 {
+        self.lock_at(&Site::new(self, LCB_F_SPIN, Kind::Ticket))
+    }
+
+    /// Takes a ticket and waits for it, reporting a wait at `site`.
+    #[inline]
+    pub fn lock_at(&self, site: &Site) -> u32 {
+        let mut w = LazyWait::new(*site);
+        let t = self.lock_lazy(&mut w);
+        w.end_with(0);
+        t
+    }
+
+    /// Takes a ticket and waits for it, beginning `wait` if it has to
+    /// (and leaving it to the caller to end: a lock made of several
+    /// ticket locks reports one wait).
+    #[inline]
+    pub fn lock_lazy(&self, wait: &mut LazyWait) -> u32 {
         let t = self.next.fetch_add(1, Ordering::Relaxed);
-        while self.serving.load(Ordering::Acquire) != t {
-            cpu_relax();
+        if self.serving.load(Ordering::Acquire) != t {
+            wait.waiting();
+            while self.serving.load(Ordering::Acquire) != t {
+                cpu_relax();
+            }
         }
         t
     }
@@ -66,6 +91,13 @@ impl RawTicket {
         self.next
             .compare_exchange(s, s.wrapping_add(1), Ordering::Acquire, Ordering::Relaxed)
             .ok()
+    }
+
+    /// Tickets taken and not yet done with: the holder's and the waiters'
+    /// (a snapshot, for tests).
+    pub fn queued(&self) -> u32 {
+        let s = self.serving.load(Ordering::Relaxed);
+        self.next.load(Ordering::Relaxed).wrapping_sub(s)
     }
 
     /// Passes the lock on, for a holder that did not keep its ticket
@@ -86,6 +118,12 @@ impl Default for RawTicket {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// Tickets taken and not done with in `lock` (see [`RawTicket::queued`]).
+pub fn queued<T>(lock: &TicketLock<T>) -> u32 {
+    // SAFETY: The state of a live lock is initialised.
+    unsafe { (*lock.raw_state()).raw.queued() }
 }
 
 /// State of a [`TicketLock`].
@@ -119,13 +157,21 @@ unsafe impl Backend for TicketBackend {
     }
 
     unsafe fn lock(ptr: *mut TicketState) -> u32 {
+        // SAFETY: Initialised state; `Lock::lock` announced the
+        // acquisition to lockdep before calling here.
+        let site = unsafe { Site::new(ptr, LCB_F_SPIN, Kind::Ticket).with_map(Self::dep_map(ptr)) };
+        stats::acquired(Kind::Ticket);
         // SAFETY: Initialised state.
-        unsafe { (*ptr).raw.lock() }
+        unsafe { (*ptr).raw.lock_at(&site) }
     }
 
     unsafe fn try_lock(ptr: *mut TicketState) -> Option<u32> {
         // SAFETY: Initialised state.
-        unsafe { (*ptr).raw.try_lock() }
+        let t = unsafe { (*ptr).raw.try_lock() };
+        if t.is_some() {
+            stats::acquired(Kind::Ticket);
+        }
+        t
     }
 
     unsafe fn unlock(ptr: *mut TicketState, guard: &u32) {

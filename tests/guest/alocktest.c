@@ -23,16 +23,17 @@
 #include <linux/alock.h>
 
 #include "tap.h"
+#include "bench_json.h"
 
 /* The layout user space relies on; the module asserts the same sizes. */
 _Static_assert(sizeof(struct alock_version) == 56, "alock_version size");
 _Static_assert(sizeof(struct alock_abi_entry) == 8, "alock_abi_entry size");
 _Static_assert(sizeof(struct alock_abi) == 16, "alock_abi size");
 _Static_assert(sizeof(struct alock_selftest) == 64, "alock_selftest size");
-_Static_assert(sizeof(struct alock_stress) == 80, "alock_stress size");
-_Static_assert(sizeof(struct alock_mrlock) == 112, "alock_mrlock size");
+_Static_assert(sizeof(struct alock_stress) == 400, "alock_stress size");
+_Static_assert(sizeof(struct alock_mrlock) == 432, "alock_mrlock size");
 _Static_assert(sizeof(struct alock_txn) == 112, "alock_txn size");
-_Static_assert(sizeof(struct alock_rwstress) == 168, "alock_rwstress size");
+_Static_assert(sizeof(struct alock_rwstress) == 808, "alock_rwstress size");
 _Static_assert(sizeof(struct alock_rwwake) == 40, "alock_rwwake size");
 _Static_assert(sizeof(struct alock_rwcost) == 16, "alock_rwcost size");
 
@@ -499,6 +500,29 @@ static double bench_stress(int fd, unsigned int lock, unsigned int threads,
 }
 
 /*
+ * bench-json of one queue-lock cell: ops/s; ratio to spinlock_t (and, for
+ * MCS and ABQL, ratio_ticket in stats), lock/baseline as the human line.
+ */
+static void json_queue(unsigned int lock, unsigned int threads, unsigned int spins,
+		       unsigned int ncpu, double v, double spin, double ticket)
+{
+	int base = lock != ALOCK_LOCK_SPINLOCK;
+	struct bj j;
+
+	bj_start(&j, "queue", "throughput", lock_name(lock), base ? "spinlock" : NULL,
+		 bj_pos(v), "ops/s", bj_pos(v) / spin, "lock/baseline", threads, ncpu);
+	bj_open(&j, "params");
+	bj_int(&j, "spins", spins);
+	bj_close(&j);
+	if (lock == ALOCK_LOCK_MCS || lock == ALOCK_LOCK_ABQL) {
+		bj_open(&j, "stats");
+		bj_num(&j, "ratio_ticket", bj_pos(v) / ticket);
+		bj_close(&j);
+	}
+	bj_emit(&j);
+}
+
+/*
  * bench-queue MS: queue locks against the stock spinlock and the ticket
  * lock, same guest, same run; throughput and ratios.  Not asserted.
  */
@@ -523,6 +547,9 @@ static int cmd_bench_queue(int fd, unsigned int ms)
 			printf("# bench %-7u %-6u %12.0f %12.0f (%4.2fx) %8.0f (%4.2fx|%4.2fx) %8.0f (%4.2fx|%4.2fx)\n",
 			       threads[t], spins[c], v[0], v[1], v[1] / v[0],
 			       v[2], v[2] / v[0], v[2] / v[1], v[3], v[3] / v[0], v[3] / v[1]);
+			for (i = 0; i < 4; i++)
+				json_queue(locks[i], threads[t], spins[c], ncpu, v[i],
+					   bj_pos(v[0]), bj_pos(v[1]));
 		}
 	}
 	tap(1, "bench queue-locks completed");
@@ -566,6 +593,7 @@ static int cmd_bench_mr(int fd, unsigned int ms)
 	unsigned int threads[] = { ncpu, 2 * ncpu };
 	double v[5];
 	unsigned int c, t, i;
+	struct bj j;
 
 	printf("# bench mrlock (%u ms per cell; requests/s and ratio to 2PL)\n", ms);
 	printf("# bench %-10s %-7s %10s %20s %20s %20s %20s\n", "contention", "threads",
@@ -578,6 +606,20 @@ static int cmd_bench_mr(int fd, unsigned int ms)
 			printf("# bench %-10s %-7u %10.0f %10.0f (%5.2fx) %10.0f (%5.2fx) %10.0f (%5.2fx) %10.0f (%5.2fx)\n",
 			       cont[c].name, threads[t], v[0], v[1], v[1] / v[0],
 			       v[2], v[2] / v[0], v[3], v[3] / v[0], v[4], v[4] / v[0]);
+			for (i = 0; i < 5; i++) {
+				bj_start(&j, "mrlock", "throughput", mr_names[schemes[i]],
+					 i ? "2pl" : NULL, bj_pos(v[i]), "requests/s",
+					 bj_pos(v[i]) / bj_pos(v[0]), "lock/baseline", threads[t],
+					 ncpu);
+				bj_open(&j, "params");
+				bj_str(&j, "contention", cont[c].name);
+				bj_int(&j, "hmin", cont[c].hmin);
+				bj_int(&j, "hmax", cont[c].hmax);
+				bj_int(&j, "resources", 64);
+				bj_int(&j, "spins", 100);
+				bj_close(&j);
+				bj_emit(&j);
+			}
 		}
 	}
 	tap(1, "bench mrlock completed");
@@ -781,9 +823,90 @@ static double rw_rate(int fd, unsigned int lock, unsigned int readers, unsigned 
 	return a.reads / (a.elapsed_ns / 1e9);
 }
 
+/* bench-json of a figure with no params or stats (see json_queue). */
+static void json_simple(const char *case_, const char *lock, const char *baseline,
+			double value, const char *unit, double ratio, const char *ratio_of,
+			int threads, int ncpu)
+{
+	struct bj j;
+
+	bj_start(&j, "rw", case_, lock, baseline, value, unit, ratio, ratio_of, threads, ncpu);
+	bj_emit(&j);
+}
+
+#define ALOCK_STATS_ENABLED "/sys/kernel/debug/alock/enabled"
+
+/* Writes "0" or "1" to the module's statistics switch; 0 or -errno. */
+static int stats_set(int on)
+{
+	int fd = open(ALOCK_STATS_ENABLED, O_WRONLY | O_CLOEXEC), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, on ? "1\n" : "0\n", 2) != 2)
+		r = errno ? -errno : -EIO;
+	close(fd);
+	return r;
+}
+
+/*
+ * The prwlock read pair with the module's statistics (per-CPU counting on
+ * the fast paths) off, on, off again, then the switch as it was; skipped
+ * with a comment when the module has no switch.  Not asserted.
+ */
+static void bench_rw_stats(int fd, int ncpu)
+{
+	char was[8] = "";
+	double off1, on, off2, off;
+	int sfd, r;
+	struct bj j;
+
+	sfd = open(ALOCK_STATS_ENABLED, O_RDONLY | O_CLOEXEC);
+	if (sfd < 0) {
+		printf("# bench read pair with statistics: skipped, no %s (%s)\n",
+		       ALOCK_STATS_ENABLED, strerror(errno));
+		return;
+	}
+	r = read(sfd, was, sizeof(was) - 1);
+	close(sfd);
+	if (r <= 0 || (was[0] != '0' && was[0] != '1')) {
+		printf("# bench read pair with statistics: skipped, %s reads \"%.*s\"\n",
+		       ALOCK_STATS_ENABLED, r > 0 ? r : 0, was);
+		return;
+	}
+	r = stats_set(0);
+	off1 = r ? -1 : rwcost(fd, ALOCK_RW_PRWLOCK, 2000000);
+	if (!r)
+		r = stats_set(1);
+	on = r ? -1 : rwcost(fd, ALOCK_RW_PRWLOCK, 2000000);
+	if (!r)
+		r = stats_set(0);
+	off2 = r ? -1 : rwcost(fd, ALOCK_RW_PRWLOCK, 2000000);
+	stats_set(was[0] == '1');
+	if (r) {
+		printf("# bench read pair with statistics: skipped, writing %s: %s\n",
+		       ALOCK_STATS_ENABLED, strerror(-r));
+		return;
+	}
+	off = off1 > 0 && off2 > 0 ? (off1 + off2) / 2 : NAN;
+	printf("# bench read pair with statistics: off %.1f ns, on %.1f ns (on/off %.2fx); off before %.1f, after %.1f ns\n",
+	       off, on, on / off, off1, off2);
+	bj_start(&j, "rw", "read_pair_stats_off", "prwlock", NULL, off, "ns", NAN, NULL, 1, ncpu);
+	bj_open(&j, "stats");
+	bj_num(&j, "before_ns", bj_pos(off1));
+	bj_num(&j, "after_ns", bj_pos(off2));
+	bj_close(&j);
+	bj_emit(&j);
+	bj_start(&j, "rw", "read_pair_stats_on", "prwlock", "prwlock", bj_pos(on), "ns",
+		 bj_pos(on) / off, "lock/baseline", 1, ncpu);
+	bj_str(&j, "baseline_case", "read_pair_stats_off");
+	bj_emit(&j);
+}
+
 /*
  * bench-rw MS: prwlock against rwsem, percpu_rwsem, rwlock_t, brlock and
- * RCU, same guest, same run.  Not asserted.
+ * RCU, same guest, same run.  Not asserted.  Each human line is followed
+ * by its bench-json records (Documentation/benchmarks.rst lists the cases).
  */
 static int cmd_bench_rw(int fd, unsigned int ms)
 {
@@ -793,26 +916,37 @@ static int cmd_bench_rw(int fd, unsigned int ms)
 	};
 	unsigned int ncpu = sysconf(_SC_NPROCESSORS_ONLN), i;
 	struct alock_rwstress w[2];
-	double c[6], v[6], par, seq;
+	double c[6], v[6], par, seq, wus[2];
+	struct bj j;
 
 	printf("# bench prwlock (%u ms per cell)\n", ms);
 	for (i = 0; i < 6; i++)
 		c[i] = locks[i] == ALOCK_RW_BRLOCK ? -1 : rwcost(fd, locks[i], 2000000);
 	printf("# bench read lock+unlock ns: prwlock %.1f, rcu %.1f (prwlock/rcu %.2fx), rwsem %.1f, percpu_rwsem %.1f, rwlock %.1f\n",
 	       c[0], c[1], c[0] / c[1], c[2], c[3], c[4]);
+	for (i = 0; i < 5; i++)
+		json_simple("read_pair", rw_names[locks[i]],
+			    locks[i] == ALOCK_RW_RCU ? NULL : "rcu", bj_pos(c[i]), "ns",
+			    bj_pos(c[i]) / bj_pos(c[1]), "lock/baseline", 1, ncpu);
+	bench_rw_stats(fd, ncpu);
 	for (i = 0; i < 6; i++)
 		v[i] = rw_rate(fd, locks[i], ncpu, 0, ms, 0, NULL);
 	printf("# bench read throughput, %u readers, no writer (reads/s, ratio prwlock/x): prwlock %.0f, rcu %.0f (%.2fx), rwsem %.0f (%.2fx), percpu_rwsem %.0f (%.2fx), rwlock %.0f (%.2fx), brlock %.0f (%.2fx)\n",
 	       ncpu, v[0], v[1], v[0] / v[1], v[2], v[0] / v[2], v[3], v[0] / v[3],
 	       v[4], v[0] / v[4], v[5], v[0] / v[5]);
+	for (i = 0; i < 6; i++)
+		json_simple("read_throughput", rw_names[locks[i]], i ? "prwlock" : NULL,
+			    bj_pos(v[i]), "reads/s", bj_pos(v[0]) / bj_pos(v[i]),
+			    "baseline/lock", ncpu, ncpu);
 	/*
 	 * Writers 50 ms apart: longer than an RCU grace period, so that
 	 * percpu_rw_semaphore's rcu_sync is back to idle (readers on the
 	 * fast path) at each write, as with rare writers.
 	 */
+	memset(w, 0, sizeof(w));
 	rw_rate(fd, ALOCK_RW_PRWLOCK, 0, 1, 2 * ms, 50000, &w[0]);
 	rw_rate(fd, ALOCK_RW_PERCPU_RWSEM, 0, 1, 2 * ms, 50000, &w[1]);
-	if (w[0].writes && w[1].writes)
+	if (w[0].writes && w[1].writes) {
 		printf("# bench write acquire, idle readers, 50 ms between writes: prwlock %.1f us, percpu_rwsem %.1f us (prwlock %.1fx faster); IPIs per write %.2f, idle skips per write %.2f; %llu writes, slowest prwlock %.1f us, percpu_rwsem %.1f us\n",
 		       w[0].write_ns_total / 1e3 / w[0].writes,
 		       w[1].write_ns_total / 1e3 / w[1].writes,
@@ -822,16 +956,69 @@ static int cmd_bench_rw(int fd, unsigned int ms)
 		       (double)w[0].idle_skips / w[0].writes,
 		       (unsigned long long)w[0].writes,
 		       w[0].write_ns_max / 1e3, w[1].write_ns_max / 1e3);
+		for (i = 0; i < 2; i++) {
+			wus[i] = w[i].write_ns_total / 1e3 / w[i].writes;
+			bj_start(&j, "rw", "write_acquire", i ? "percpu_rwsem" : "prwlock",
+				 i ? NULL : "percpu_rwsem", wus[i], "us",
+				 (w[1].write_ns_total / 1e3 / w[1].writes) / wus[0],
+				 "baseline/lock", 1, ncpu);
+			bj_open(&j, "params");
+			bj_int(&j, "readers", 0);
+			bj_int(&j, "writers", 1);
+			bj_int(&j, "pause_us", 50000);
+			bj_int(&j, "ms", 2 * ms);
+			bj_close(&j);
+			bj_open(&j, "stats");
+			bj_int(&j, "writes", w[i].writes);
+			bj_num(&j, "max_us", w[i].write_ns_max / 1e3);
+			if (!i) {
+				bj_num(&j, "ipis_per_write", (double)w[0].ipis / w[0].writes);
+				bj_num(&j, "idle_skips_per_write",
+				       (double)w[0].idle_skips / w[0].writes);
+			}
+			bj_close(&j);
+			bj_emit(&j);
+		}
+	}
+	memset(w, 0, sizeof(w));
 	rw_rate(fd, ALOCK_RW_PRWLOCK, ncpu, 1, ms, 1000, &w[0]);
 	rw_rate(fd, ALOCK_RW_RWSEM, ncpu, 1, ms, 1000, &w[1]);
 	printf("# bench %u readers + 1 writer every 1 ms: prwlock %llu reads, %llu writes; rwsem %llu reads, %llu writes (reads %.2fx)\n",
 	       ncpu, (unsigned long long)w[0].reads, (unsigned long long)w[0].writes,
 	       (unsigned long long)w[1].reads, (unsigned long long)w[1].writes,
 	       (double)w[0].reads / w[1].reads);
+	for (i = 0; i < 2; i++) {
+		bj_start(&j, "rw", "readers_writer", i ? "rwsem" : "prwlock", i ? NULL : "rwsem",
+			 bj_pos(w[i].reads), "reads", bj_pos(w[0].reads) / bj_pos(w[1].reads),
+			 "lock/baseline", ncpu + 1, ncpu);
+		bj_open(&j, "params");
+		bj_int(&j, "readers", ncpu);
+		bj_int(&j, "writers", 1);
+		bj_int(&j, "pause_us", 1000);
+		bj_int(&j, "ms", ms);
+		bj_close(&j);
+		bj_open(&j, "stats");
+		bj_int(&j, "writes", w[i].writes);
+		bj_num(&j, "reads_per_s", w[i].elapsed_ns ? w[i].reads / (w[i].elapsed_ns / 1e9) : NAN);
+		bj_close(&j);
+		bj_emit(&j);
+	}
 	par = rwwake(fd, 8, 20, 0);
 	seq = rwwake(fd, 8, 20, 1);
 	printf("# bench wake-up of 8 sleeping readers: parallel %.1f us, sequential %.1f us (parallel %.2fx faster)\n",
 	       par / 1e3, seq / 1e3, seq / par);
+	for (i = 0; i < 2; i++) {
+		bj_start(&j, "rw", i ? "wakeup_sequential" : "wakeup_parallel", "prwlock",
+			 i ? NULL : "prwlock", bj_pos(i ? seq : par) / 1e3, "us",
+			 bj_pos(seq) / bj_pos(par), "baseline/lock", 8, ncpu);
+		if (!i)
+			bj_str(&j, "baseline_case", "wakeup_sequential");
+		bj_open(&j, "params");
+		bj_int(&j, "readers", 8);
+		bj_int(&j, "rounds", 20);
+		bj_close(&j);
+		bj_emit(&j);
+	}
 	tap(1, "bench prwlock completed");
 	return 0;
 }

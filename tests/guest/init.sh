@@ -12,6 +12,8 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev 2>/dev/null
 mount -t tmpfs tmpfs /tmp
 mount -t debugfs debugfs /sys/kernel/debug
+# tracefs: ftrace's events (lock:contention_*, alock:*) and perf's formats
+mount -t tracefs tracefs /sys/kernel/tracing
 mount -t 9p -o trans=virtio,version=9p2000.L,ro payload /payload
 mount -t 9p -o trans=virtio,version=9p2000.L out /out
 node=${alock_node:-0}

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "tap.h"
+#include "bench_json.h"
 
 #define PAGE 4096UL
 #define MAX_THREADS 64
@@ -873,6 +874,41 @@ static int pin_cpus(int cpus)
 	return sched_setaffinity(0, sizeof(set), &set);
 }
 
+/* @n per write of @c, NAN without writes. */
+static double per_write_num(uint64_t n, const struct bcounts *c)
+{
+	return c->writes ? (double)n / (double)c->writes : NAN;
+}
+
+/*
+ * bench-json of one mm bench cell and lock: the rate of stock rwsem (lock
+ * "rwsem", no baseline) or of prwlock (baseline rwsem, ratio
+ * prwlock/stock), the writers' counters per write in stats.
+ */
+static void json_mm(const char *wl, int threads, int cpus, int online, double rate,
+		    const struct bcounts *c, double ratio, int prw)
+{
+	int pages = !strcmp(wl, "pf") || !strcmp(wl, "hist");
+	struct bj j;
+
+	bj_start(&j, "mm", wl, prw ? "prwlock" : "rwsem", prw ? "rwsem" : NULL, bj_pos(rate),
+		 pages ? "pages/s" : "ops/s", ratio, "lock/baseline", threads, online);
+	bj_open(&j, "params");
+	bj_int(&j, "cpus", cpus);
+	bj_str(&j, "pinned", cpus < online ? "yes" : "no");
+	bj_close(&j);
+	bj_open(&j, "stats");
+	bj_int(&j, "ops", (long long)c->ops);
+	bj_int(&j, "writes", (long long)c->writes);
+	bj_num(&j, "rounds_per_write", per_write_num(c->rounds, c));
+	bj_num(&j, "ipis_per_write", per_write_num(c->ipis, c));
+	bj_num(&j, "idle_per_write", per_write_num(c->idle, c));
+	bj_num(&j, "domain_per_write", per_write_num(c->domain, c));
+	bj_num(&j, "drain_per_write", per_write_num(c->drain, c));
+	bj_close(&j);
+	bj_emit(&j);
+}
+
 static int bench(const char *wl, int threads, double secs, int cpus)
 {
 	long online = sysconf(_SC_NPROCESSORS_ONLN);
@@ -923,6 +959,9 @@ static int bench(const char *wl, int threads, double secs, int cpus)
 	       per_write(b[2], sizeof(b[2]), cp.idle, &cp),
 	       per_write(b[3], sizeof(b[3]), cp.domain, &cp),
 	       per_write(b[4], sizeof(b[4]), cp.drain, &cp), cpus ? cpus : (int)online, online);
+	for (int l = 0; l < 2; l++)
+		json_mm(wl, threads, cpus ? cpus : (int)online, (int)online, l ? p : s,
+			l ? &cp : &cs, l ? p / s : NAN, l);
 	for (int l = 0; l < 2; l++) {
 		const struct bcounts *c = l ? &cp : &cs;
 

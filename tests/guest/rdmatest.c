@@ -44,6 +44,7 @@
 #include <linux/alock.h>
 
 #include "tap.h"
+#include "bench_json.h"
 
 _Static_assert(sizeof(struct alock_node_addr) == 24, "alock_node_addr size");
 _Static_assert(sizeof(struct alock_cluster_join) == 416, "alock_cluster_join size");
@@ -431,6 +432,33 @@ static const char *verb_name(int v)
 }
 
 /*
+ * bench-json of one verb cell: the median latency of one verb (lock null,
+ * no baseline), ops/s and the other percentiles in stats.
+ */
+static void json_verb(const struct alock_rdma_bench *b, int peer)
+{
+	struct bj j;
+
+	bj_start(&j, "rdma_verb", verb_name(b->verb), NULL, NULL, b->lat_median_ns / 1e3, "us",
+		 NAN, NULL, b->threads, sysconf(_SC_NPROCESSORS_ONLN));
+	bj_int(&j, "nodes", nodes);
+	bj_open(&j, "params");
+	bj_int(&j, "node", me);
+	bj_int(&j, "peer", peer);
+	bj_str(&j, "path", peer == me ? "loopback" : "remote");
+	bj_int(&j, "bytes", b->len);
+	bj_close(&j);
+	bj_open(&j, "stats");
+	bj_int(&j, "ops", (long long)b->ops);
+	bj_num(&j, "ops_s", b->elapsed_ns ? b->ops / (b->elapsed_ns / 1e9) : NAN);
+	bj_num(&j, "min_us", b->lat_min_ns / 1e3);
+	bj_num(&j, "p99_us", b->lat_p99_ns / 1e3);
+	bj_num(&j, "max_us", b->lat_max_ns / 1e3);
+	bj_close(&j);
+	bj_emit(&j);
+}
+
+/*
  * Each verb from each node to each node (itself over loopback), one node
  * at a time while the others wait at a barrier, so that a node's figures
  * are not shared with the others' polling; not asserted.  Nodes that are
@@ -481,6 +509,7 @@ static int cmd_bench(int ms)
 					       b.len, b.threads, (unsigned long long)b.ops,
 					       b.ops / (b.elapsed_ns / 1e9), b.lat_min_ns / 1e3,
 					       b.lat_median_ns / 1e3, b.lat_p99_ns / 1e3, b.lat_max_ns / 1e3);
+					json_verb(&b, j);
 				}
 			}
 		}
@@ -649,6 +678,53 @@ static int cmd_table(void)
 }
 
 /*
+ * bench-json of one node's part of a lock table run: its ops/s (no
+ * baseline: scripts/bench-jsonl.py sums the nodes, takes the median of a
+ * cell's runs and adds the "cell" records with the ratio ALock / best
+ * competitor), the latencies and verb counters in stats.
+ */
+static void json_dlock(const struct alock_dlock_run *d, int run, int lock, int pct,
+		       int threads, int kpo, int keys)
+{
+	double secs = d->elapsed_ns / 1e9;
+	struct bj j;
+
+	bj_start(&j, "dlock", "node_run", dlock_name(lock), NULL, secs > 0 ? d->ops / secs : NAN,
+		 "ops/s", NAN, NULL, threads, sysconf(_SC_NPROCESSORS_ONLN));
+	bj_int(&j, "nodes", nodes);
+	bj_open(&j, "params");
+	bj_int(&j, "node", me);
+	bj_int(&j, "run", run);
+	bj_int(&j, "local_pct", pct);
+	bj_int(&j, "keys", keys);
+	bj_int(&j, "kpo", kpo);
+	bj_close(&j);
+	bj_open(&j, "stats");
+	bj_int(&j, "ops", (long long)d->ops);
+	bj_num(&j, "local_ops_s", secs > 0 ? d->local_ops / secs : NAN);
+	bj_num(&j, "remote_ops_s", secs > 0 ? d->remote_ops / secs : NAN);
+	bj_num(&j, "local_med_us", d->local_lat_median_ns / 1e3);
+	bj_num(&j, "local_p99_us", d->local_lat_p99_ns / 1e3);
+	bj_num(&j, "remote_med_us", d->remote_lat_median_ns / 1e3);
+	bj_num(&j, "remote_p99_us", d->remote_lat_p99_ns / 1e3);
+	bj_int(&j, "local_ops", (long long)d->local_ops);
+	bj_int(&j, "remote_ops", (long long)d->remote_ops);
+	bj_int(&j, "local_verbs", (long long)d->local_verbs);
+	bj_int(&j, "remote_verbs", (long long)d->remote_verbs);
+	bj_int(&j, "reads", (long long)d->reads);
+	bj_int(&j, "writes", (long long)d->writes);
+	bj_int(&j, "atomics", (long long)d->atomics);
+	bj_int(&j, "sends", (long long)d->sends);
+	bj_int(&j, "polls", (long long)d->peterson_polls);
+	bj_int(&j, "cas_retries", (long long)d->cas_retries);
+	bj_int(&j, "handoffs", (long long)d->handoffs);
+	bj_int(&j, "leaders", (long long)d->leaders);
+	bj_int(&j, "fast", (long long)d->fast_entries);
+	bj_close(&j);
+	bj_emit(&j);
+}
+
+/*
  * Run @run of the lock table: every node creates the table, runs @lock
  * with @threads threads, @pct % of the operations on keys homed here,
  * then the counters of all nodes must add up to the increments of all
@@ -713,6 +789,7 @@ static int cmd_dlock(int run, int lock, int pct, int threads, int ms, int kpo, i
 	       (unsigned long long)d.peterson_polls, (unsigned long long)d.cas_retries,
 	       (unsigned long long)d.handoffs, (unsigned long long)d.leaders,
 	       (unsigned long long)d.fast_entries);
+	json_dlock(&d, run, lock, pct, threads, kpo, keys);
 	/* The counters must describe the operations (a run without them lies). */
 	tap(d.reads + d.writes + d.atomics + d.sends == d.local_verbs + d.remote_verbs &&
 	    (lock != ALOCK_DLOCK_ALOCK || pct != 100 || d.remote_verbs == 0) &&

@@ -129,6 +129,12 @@ mm)
 	LAT_ITERS=0
 	MM_SECS=2
 	;;
+observe)
+	# Only the observability tests (development: scripts/cluster.sh -n 1
+	# -c 2 observe).
+	STRESS_MS=300
+	LAT_ITERS=200
+	;;
 local)
 	# Only the local locks: self-tests, stress, queue locks, prwlock, the
 	# lock manager (development: scripts/cluster.sh -n 1 local).
@@ -193,6 +199,7 @@ local_tests() {
 	$T txn exclusive $((2 * ncpu)) $STRESS_MS 8 4 0 3
 	$T stress-intr
 	case $mode in check) alockctl_tests ;; demo) alockctl_demo ;; esac
+	[ "$mode" = check ] && [ "$node" = 0 ] && observe_tests
 }
 
 # alockctl end to end against the module (issue 7).  $1: description,
@@ -216,7 +223,7 @@ alockctl_tests() {
 	# --json must read back as a results file (alockctl parses it).
 	$A --json stress ticket --seconds 0.5 >/tmp/actl.json 2>/tmp/actl.err
 	check "alockctl --json stress ticket output parses" $A report /tmp/actl.json
-	check "alockctl --json info reports ABI 7" sh -c "$A --json info | grep -q '\"abi_version\": 7'"
+	check "alockctl --json info reports ABI 8" sh -c "$A --json info | grep -q '\"abi_version\": 8'"
 	check "alockctl --csv stress abql: header and one row of the same width" sh -c \
 		"$A --csv stress abql --slots 2 --seconds 0.3 | awk -F, 'NR == 1 { h = NF } NF != h { exit 1 } END { exit NR != 2 }'"
 	alockctl_expect "alockctl stress mrlock adaptive" 0 "adaptive" stress mrlock adaptive --min 4 --max 8 --seconds 0.5
@@ -572,10 +579,14 @@ perf_pair() {
 		done
 		if [ $i -lt 60 ]; then
 			ok "$prog client ($*)"
-			# bytes iters t_min t_max t_typical t_avg t_stdev p99 p99.9
-			awk -v p="$prog" -v o="$*" '/^ *[0-9]+ +[0-9]+ +[0-9.]+/ {
+			# bytes iters t_min t_max t_typical t_avg t_stdev p99 p99.9;
+			# then its bench-json record (Documentation/benchmarks.rst)
+			awk -v p="$prog" -v o="$*" -v n="$nodes" -v c="$ncpu" '/^ *[0-9]+ +[0-9]+ +[0-9.]+/ {
 				printf "# rdma-lat %s bytes=%s min=%s typical=%s avg=%s p99=%s usec opts=%s\n",
-					p, $1, $3, $5, $6, $8, o }' /tmp/perf.out
+					p, $1, $3, $5, $6, $8, o
+				gsub(/["\\]/, "", o)
+				printf "# bench-json {\"benchmark\":\"rdma_lat\",\"case\":\"%s\",\"lock\":null,\"baseline\":null,\"value\":%s,\"unit\":\"us\",\"ratio\":null,\"ratio_of\":null,\"threads\":1,\"vcpus\":%d,\"nodes\":%d,\"params\":{\"bytes\":%d,\"iters\":%d,\"opts\":\"%s\"},\"stats\":{\"min_us\":%s,\"avg_us\":%s,\"p99_us\":%s}}\n",
+					p, $5 + 0, c, n, $1, $2, o, $3 + 0, $6 + 0, $8 + 0 }' /tmp/perf.out
 		else
 			notok "$prog client ($*)"
 			sed 's/^/#   /' /tmp/perf.out
@@ -674,8 +685,11 @@ alock_table_tests() {
 	$RT table "$node" "$nodes"
 	run=0
 	for spec in "1 0" "1 50" "1 90" "1 100" "2 50" "3 50" "4 50"; do
+		# The ALock run at 90 % local is traced and counted (observe.sh).
+		[ "$spec" = "1 90" ] && obs_dlock_start
 		# shellcheck disable=SC2086 # two words: lock, local %
 		$RT dlock "$node" "$nodes" $run $spec 2 "$DLOCK_MS"
+		[ "$spec" = "1 90" ] && obs_dlock_check
 		run=$((run + 1))
 	done
 	$RT dlock "$node" "$nodes" $run 1 50 2 "$DLOCK_MS" 3 16
@@ -717,9 +731,9 @@ dltest_module() {
 # ALock against its competitors (make bench, every node at once), in the
 # style of the paper's evaluation: throughput and acquire latency over the
 # share of local operations, then over threads per node and number of
-# keys.  Figures are printed as "# dlock" lines; scripts/report.sh sums
-# them over the nodes, takes the median of a cell's runs and prints the
-# ratios.
+# keys.  Figures are printed as "# dlock" lines and bench-json records;
+# scripts/bench-jsonl.py (bench.jsonl, scripts/report.sh) sums them over
+# the nodes, takes the median of a cell's runs and computes the ratios.
 alock_bench() {
 	[ "$nodes" -lt 2 ] && return
 	in_table_cluster "the ALock benchmark" 18602 alock_bench_runs quiet
@@ -760,6 +774,18 @@ alock_bench_runs() {
 	done
 }
 
+# The bench-json record of an alocktest txn line on stdin (the lock
+# manager's commits/s per policy; Documentation/benchmarks.rst):
+# "# txn MODE: T threads, R records, X per tx, A% audits, MS ms: C commits/s,
+#  S restarts/s, W waits/s, N timeouts, E exclusive, max_restarts M, 0 errors"
+txn_json() {
+	awk -v c="$ncpu" '/^# txn [a-z]+: / {
+		gsub(/[:,%]/, "")
+		printf "# bench-json {\"benchmark\":\"txn\",\"case\":\"commits\",\"lock\":\"%s\",\"baseline\":null,\"value\":%s,\"unit\":\"commits/s\",\"ratio\":null,\"ratio_of\":null,\"threads\":%d,\"vcpus\":%d,\"params\":{\"records\":%d,\"tx_records\":%d,\"audit_pct\":%d},\"stats\":{\"ms\":%s,\"restarts_s\":%s,\"waits_s\":%s,\"timeouts\":%s,\"exclusive\":%s,\"max_restarts\":%s,\"errors\":%s}}\n",
+			$3, $15 + 0, $4, c, $6, $8, $11, $13 + 0, $17 + 0, $19 + 0, $21 + 0, $23 + 0, $26 + 0, $27 + 0
+	}'
+}
+
 # Benchmarks (bench mode, node 0 only, after the cluster tests so that the
 # other guests are idle): ratios against the stock locks, same run.
 bench_tests() {
@@ -777,7 +803,9 @@ bench_tests() {
 	if want txn; then
 		for recs in 8 4096; do
 			for m in restart exclusive wait; do
-				$T txn $m $((2 * ncpu)) 1000 $recs 4 20
+				$T txn $m $((2 * ncpu)) 1000 $recs 4 20 >/tmp/txn.out
+				cat /tmp/txn.out
+				txn_json </tmp/txn.out
 			done
 		done
 	fi
@@ -792,6 +820,10 @@ bench_tests() {
 	check "rmmod after benchmarks" rmmod alock
 }
 
+# observe_tests and its helpers (perf, tracefs, debugfs, lock_stat).
+# shellcheck source=tests/guest/observe.sh
+. "$P/tests/guest/observe.sh"
+
 main() {
 	echo "# alock guest tests on node$node ($ncpu CPUs, $(uname -r)), mode $mode"
 	case $mode in
@@ -802,6 +834,7 @@ main() {
 	mmbench) with_module "the mmap_lock benchmark" mm_bench ;;
 	uffd) with_module "the userfaultfd test" uffd_tests ;;
 	local) with_module "the local lock tests" local_tests ;;
+	observe) with_module "the observability tests" observe_tests ;;
 	rdma) rdma_tests ;;
 	alock) alock_tests ;;
 	recover) recover_tests ;;

@@ -54,10 +54,13 @@ fn main() {
         .default_enum_style(bindgen::EnumVariation::Consts)
         .prepend_enum_name(false)
         .derive_default(true)
-        // bindgen cannot derive `Default` for a `char` array over 32 long
-        // and would write an undocumented `unsafe` zero fill instead:
-        // src/abi.rs implements it for these two.
-        .no_default("alock_selftest|alock_cluster_status")
+        // bindgen cannot derive `Default` for an array over 32 long (the
+        // `char` names, `struct alock_hist`'s 40 buckets) and would write
+        // an undocumented `unsafe` zero fill instead: src/abi.rs
+        // implements it for these.
+        .no_default(
+            "alock_selftest|alock_cluster_status|alock_hist|alock_stress|alock_mrlock|alock_rwstress|alock_dlock_run",
+        )
         .derive_debug(true)
         .derive_copy(true)
         .derive_partialeq(true)

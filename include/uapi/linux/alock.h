@@ -15,7 +15,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define ALOCK_ABI_VERSION	7
+#define ALOCK_ABI_VERSION	8
 #define ALOCK_IOC_MAGIC		0xA1
 #define ALOCK_DEVICE		"/dev/alock"
 
@@ -113,6 +113,22 @@ enum alock_lock_id {
 #define ALOCK_STRESS_UNBOUND	(1U << 0)
 #define ALOCK_STRESS_FLAGS	(ALOCK_STRESS_UNBOUND)
 
+/*
+ * Latency histograms (ABI 8).  Bucket i of struct alock_hist counts the
+ * latencies v (in ns) with fls64(v) == i: bucket 0 counts v == 0, bucket i
+ * (1 <= i < ALOCK_HIST_BUCKETS - 1) counts 2^(i-1) <= v < 2^i, and the last
+ * bucket everything from 2^(ALOCK_HIST_BUCKETS - 2) ns (about 137 s) up.
+ */
+#define ALOCK_HIST_BUCKETS	40
+
+/**
+ * struct alock_hist - log2 histogram of latencies in nanoseconds
+ * @count:	samples per bucket (see ALOCK_HIST_BUCKETS)
+ */
+struct alock_hist {
+	__u64 count[ALOCK_HIST_BUCKETS];
+};
+
 #define ALOCK_STRESS_MAX_THREADS	256
 #define ALOCK_STRESS_MAX_MS		600000
 #define ALOCK_STRESS_MAX_CS_SPINS	100000
@@ -137,6 +153,8 @@ enum alock_lock_id {
  *		behind; 0 for locks that make no FIFO claim)
  * @order_errors: out: hand-offs that broke queue order (also counted in
  *		@errors)
+ * @lat:	out: acquire latency of every critical section (from the
+ *		call to the lock until it returned)
  *
  * Each thread repeatedly takes the lock, checks that an owner word is free,
  * claims it, increments a protected counter with a plain (non-atomic)
@@ -157,6 +175,7 @@ struct alock_stress {
 	__u64 max_thread_ops;
 	__u64 order_checks;
 	__u64 order_errors;
+	struct alock_hist lat;
 };
 
 /**
@@ -207,6 +226,7 @@ enum alock_mr_lock_id {
  * @min_thread_ops: out: fewest requests of one thread
  * @max_thread_ops: out: most requests of one thread
  * @mode_switches: out: adaptive scheme switches between its two locks
+ * @lat:	out: acquire latency of every request
  */
 struct alock_mrlock {
 	__u32 lock;
@@ -228,6 +248,7 @@ struct alock_mrlock {
 	__u64 min_thread_ops;
 	__u64 max_thread_ops;
 	__u64 mode_switches;
+	struct alock_hist lat;
 };
 
 /**
@@ -343,6 +364,8 @@ enum alock_rw_lock_id {
 				 ALOCK_RW_MIGRATE | ALOCK_RW_CPUS_READ)
 
 #define ALOCK_RW_MAX_PAUSE_US	1000000
+/* struct alock_rwstress.read_lat: one read section in this many is timed. */
+#define ALOCK_RW_LAT_SAMPLE	16
 
 /**
  * struct alock_rwstress - ALOCK_IOC_RWSTRESS: reader-writer stress run
@@ -382,6 +405,10 @@ enum alock_rw_lock_id {
  *		stayed past the writer's bounded drain spin (not in @ipis)
  * @write_ns_total: out: time spent acquiring the write side, all writers
  * @write_ns_max: out: longest write-side acquisition
+ * @read_lat:	out: read-side acquire latency of one read section in
+ *		ALOCK_RW_LAT_SAMPLE (timing every one would cost more than a
+ *		passive read pair)
+ * @write_lat:	out: write-side acquire latency of every write section
  */
 struct alock_rwstress {
 	__u32 lock;
@@ -410,6 +437,8 @@ struct alock_rwstress {
 	__u64 drain_ipis;
 	__u64 write_ns_total;
 	__u64 write_ns_max;
+	struct alock_hist read_lat;
+	struct alock_hist write_lat;
 };
 
 #define ALOCK_RWWAKE_MAX_ROUNDS	10000
@@ -847,6 +876,8 @@ enum alock_dlock_id {
  *		budget spent; the spin lock: every acquire)
  * @fast_entries: out: ALock: remote leaders that entered without the
  *		victim WRITE (the local cohort was not interested)
+ * @local_lat:	out: acquire latency of operations on local keys
+ * @remote_lat:	out: acquire latency of operations on remote keys
  */
 struct alock_dlock_run {
 	__u32 lock;
@@ -884,6 +915,8 @@ struct alock_dlock_run {
 	__u64 handoffs;
 	__u64 leaders;
 	__u64 fast_entries;
+	struct alock_hist local_lat;
+	struct alock_hist remote_lat;
 };
 
 /**

@@ -48,6 +48,7 @@ use super::ffi::{self, cm_event};
 use super::verbs::{self, check, Comp, Cq, Device, DmaBuf, Mr, Pd, Qp};
 use crate::support::util::errno;
 
+pub mod observe;
 pub mod ops;
 mod probe;
 
@@ -256,6 +257,8 @@ pub struct Peer {
     /// When the probe in flight was posted (0: none), and the last one.
     probe_at: AtomicI64,
     probe_last: AtomicI64,
+    /// Verbs by kind and round trips ([`observe`]).
+    counters: observe::PeerCounters,
 }
 
 // SAFETY: The raw pointers are the PD and CQ, usable from any thread and
@@ -315,6 +318,7 @@ impl Peer {
                 mbusy: AtomicBool::new(false),
                 ops: AtomicU64::new(0),
                 errors: AtomicU64::new(0),
+                counters: observe::PeerCounters::new(),
                 op_timeout_ns: c.op_timeout_ns,
                 probe_req: AtomicBool::new(false),
                 probe_at: AtomicI64::new(0),
@@ -374,7 +378,7 @@ impl Peer {
                 _ => S_RETRY,
             };
             match self.state.compare_exchange(s, new, AcqRel, Acquire) {
-                Ok(_) => return,
+                Ok(_) => return self.observe_state(s, new, e.to_errno()),
                 Err(cur) => s = cur,
             }
         }
@@ -386,9 +390,14 @@ impl Peer {
     }
 
     fn advance(&self, from: u32, to: u32) -> bool {
-        self.state
+        let ok = self
+            .state
             .compare_exchange(from, to, AcqRel, Acquire)
-            .is_ok()
+            .is_ok();
+        if ok {
+            self.observe_state(from, to, 0);
+        }
+        ok
     }
 
     /// Whether it is down and not torn down yet.

@@ -15,6 +15,7 @@ use super::super::ffi;
 use super::super::verbs::{self, check, Comp};
 use super::{Peer, MSG_BYTES, MSG_OFF, NMSG, SLOT_BYTES, S_UP};
 use crate::support::cpu::cpu_relax;
+use crate::support::trace::Verb as TVerb;
 use crate::support::util::{errno, now_ns};
 
 /// How the issuer of a verb waits for its completion.
@@ -129,7 +130,7 @@ impl Peer {
                 msg.len() as u32,
             )
         })?;
-        self.wait(c, start, w)
+        self.wait(c, start, w, TVerb::Send)
     }
 
     /// The next message the peer sent, if one arrived: copied to `out`,
@@ -222,14 +223,23 @@ impl Peer {
     /// Polls until `c` completes; marks the connection failed on an error
     /// or when the verb outlasts the op timeout (the reaper then flushes
     /// the QP, so the wait ends).
-    fn wait(&self, c: &Comp, start: i64, w: Wait) -> Result {
-        self.wait_for(c, start, w, true)
+    fn wait(&self, c: &Comp, start: i64, w: Wait, v: TVerb) -> Result {
+        self.wait_for(c, start, w, true, (v, 1))
     }
 
     /// [`Peer::wait`]; a flush while the connection is up fails it only
     /// if `flush_fails` (a chain first looks for the cause in its
     /// unsignalled verbs).
-    fn wait_for(&self, c: &Comp, start: i64, w: Wait, flush_fails: bool) -> Result {
+    /// `what`: the kind and number of verbs the post carried (for
+    /// [`observe`](super::observe)).
+    fn wait_for(
+        &self,
+        c: &Comp,
+        start: i64,
+        w: Wait,
+        flush_fails: bool,
+        what: (TVerb, u32),
+    ) -> Result {
         let deadline = start + self.op_timeout_ns;
         let mut timed_out = false;
         while !c.is_done() {
@@ -244,6 +254,7 @@ impl Peer {
         let st = c.status();
         if st == ffi::IB_WC_SUCCESS && !timed_out {
             self.ops.fetch_add(1, Relaxed);
+            self.observe_completion(what.0, what.1, 0, now_ns() - start);
             return Ok(());
         }
         self.errors.fetch_add(1, Relaxed);
@@ -252,6 +263,7 @@ impl Peer {
         } else {
             verbs::wc_error(st)
         };
+        self.observe_completion(what.0, what.1, e.to_errno(), now_ns() - start);
         // A flush means the QP is in the error state: normally because
         // the connection failed already, but also when the error hit an
         // earlier unsignalled verb of a chain, whose completion nobody
@@ -316,7 +328,7 @@ impl Peer {
                 rkey,
             )
         })?;
-        self.wait(c, start, w)?;
+        self.wait(c, start, w, if write { TVerb::Write } else { TVerb::Read })?;
         if !write {
             self.window.sync_for_cpu(local_off as usize, len as usize);
         }
@@ -421,7 +433,13 @@ impl Peer {
         let r = self.post_result(posted);
         let last = slots[n - 1].as_ref().map_or(0, |s| s.idx);
         let r = r.and_then(|()| {
-            let r = self.wait_for(&self.slots[last], start, w, false);
+            let r = self.wait_for(
+                &self.slots[last],
+                start,
+                w,
+                false,
+                (TVerb::Chain, verbs.len() as u32),
+            );
             if let Err(e) = r {
                 // The cause of a flush of the last verb: an unsignalled
                 // one's error, which completed before it.
@@ -516,7 +534,12 @@ impl Peer {
             }
         };
         self.post_result(r)?;
-        self.wait(c, start, w)?;
+        self.wait(
+            c,
+            start,
+            w,
+            [TVerb::Read, TVerb::Cas, TVerb::Faa][op.min(2) as usize],
+        )?;
         self.scratch.sync_for_cpu(off, 8);
         Ok(self.scratch.word(off).load(Relaxed))
     }

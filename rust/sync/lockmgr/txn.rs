@@ -11,6 +11,10 @@ use kernel::{bindings, new_condvar, prelude::*, sync::CondVarTimeoutResult, time
 
 use super::queue::{grant, QueueGuard, Waiter, Want};
 use super::{Held, LockManager, Policy};
+use crate::support::{
+    stats::{self, Kind},
+    trace::{Site, LCB_F_READ, LCB_F_WRITE},
+};
 
 /// Where a transaction is.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -134,8 +138,15 @@ impl Txn<'_> {
             Want::Write => lock.try_write(),
             Want::Upgrade => lock.try_upgrade(),
         };
-        if !try_once() {
+        if try_once() {
+            stats::acquired(Kind::Lockmgr);
+        } else {
+            // A sleeping wait (no LCB_F_SPIN), like a rwsem's; the records
+            // have no lockdep map (the manager's semaphore has).
+            let flags = if write { LCB_F_WRITE } else { LCB_F_READ };
+            let site = Site::new(lock, flags, Kind::Lockmgr);
             if self.state == State::Irrevocable {
+                let w = site.begin();
                 // No other transaction runs, so every record is free; this
                 // only loops if the records are also used outside the
                 // manager's transactions.
@@ -143,8 +154,12 @@ impl Txn<'_> {
                     // SAFETY: Rescheduling is allowed: no spinlock is held.
                     unsafe { bindings::schedule() };
                 }
+                w.end();
             } else if let Policy::Wait { timeout, .. } = mgr.policy {
-                self.wait(rec, want, timeout)?;
+                let w = site.begin();
+                let r = self.wait(rec, want, timeout);
+                w.end_with(r.err().map_or(0, |e| e.to_errno()));
+                r?;
             } else {
                 return Err(EAGAIN);
             }

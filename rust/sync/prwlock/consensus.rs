@@ -147,12 +147,14 @@
 
 use core::{
     ffi::{c_uint, c_void},
-    sync::atomic::{fence, AtomicI64, AtomicU64, Ordering},
+    sync::atomic::{fence, AtomicI64, Ordering},
 };
 use kernel::bindings;
 
 use super::state::PrwCore;
 use crate::support::cpu::{cpu_relax, CpuMask};
+use crate::support::stats::{self, Ctr, Kind};
+use crate::support::trace::{self, LazyWait};
 use crate::support::util::now_ns;
 
 // The C side of the consensus, in `fast.c` (prototypes in `glue.h`).
@@ -196,23 +198,40 @@ pub const REPORT_SPIN_MAX_NS: i64 = 200_000;
 /// ("Spin or IPI" at the top).  Starts at 10 us.
 pub static IPI_NS: AtomicI64 = AtomicI64::new(10_000);
 
+/// A writer-side counter of all prwlocks: one of the `prwlock_write`
+/// statistics (`support::stats`, per CPU, summed when read; also shown in
+/// `/sys/kernel/debug/alock/locks`).
+pub struct WriterCounter(Ctr);
+
+impl WriterCounter {
+    /// The sum over the CPUs now (the order is not used: the counts are
+    /// per CPU and only grow).
+    pub fn load(&self, _order: Ordering) -> u64 {
+        stats::sum(Kind::PrwWrite, self.0)
+    }
+
+    fn add(&self, n: u64) {
+        stats::add(Kind::PrwWrite, self.0, n);
+    }
+}
+
 /// IPIs sent by writers (all locks), for tests and benchmarks.
-pub static IPIS: AtomicU64 = AtomicU64::new(0);
+pub static IPIS: WriterCounter = WriterCounter(Ctr::Ipis);
 
 /// CPUs a writer's consensus counted as reported because they were in an
 /// RCU extended quiescent state (idle) instead of asking them (all locks).
-pub static IDLE_SKIPS: AtomicU64 = AtomicU64::new(0);
+pub static IDLE_SKIPS: WriterCounter = WriterCounter(Ctr::IdleSkips);
 
 /// Online CPUs a writer's consensus did not look at because they were
 /// outside the lock's domain (`prwlock_set_domain()`; all locks).
-pub static DOMAIN_SKIPS: AtomicU64 = AtomicU64::new(0);
+pub static DOMAIN_SKIPS: WriterCounter = WriterCounter(Ctr::DomainSkips);
 
 /// Consensus rounds run by writers and write trylocks (all locks).
-pub static ROUNDS: AtomicU64 = AtomicU64::new(0);
+pub static ROUNDS: WriterCounter = WriterCounter(Ctr::Rounds);
 
 /// IPIs sent by writers to convert the passive readers that stayed in past
 /// the bounded drain spin (all locks); not counted in [`IPIS`].
-pub static DRAIN_IPIS: AtomicU64 = AtomicU64::new(0);
+pub static DRAIN_IPIS: WriterCounter = WriterCounter(Ctr::DrainIpis);
 
 /// Runs `handler(l)` on the CPUs of `mask` and waits until all returned.
 ///
@@ -229,8 +248,13 @@ unsafe fn ipi_and_wait(l: &PrwCore, mask: &CpuMask, handler: unsafe extern "C" f
 /// Reaches version consensus for version `v` and waits for the passive
 /// readers found; with `wait_passive == false` returns whether there were
 /// none instead of waiting.
-pub(super) fn consensus(l: &PrwCore, v: u64, wait_passive: bool) -> bool {
-    ROUNDS.fetch_add(1, Ordering::Relaxed);
+///
+/// `wait` begins (a contended write acquisition) if passive readers have to
+/// be waited for.
+pub(super) fn consensus(l: &PrwCore, v: u64, wait_passive: bool, wait: &mut LazyWait) -> bool {
+    ROUNDS.add(1);
+    // Timed only for `alock:prwlock_consensus`, when it is on.
+    let traced = trace::prw_consensus_enabled().then(now_ns);
     // No `cpus_read_lock()` here or anywhere on the write side: see "CPU
     // hotplug" at the top.  Preemption stays off from the sweep to the end
     // of the IPIs instead, which keeps every CPU the sweep saw online until
@@ -254,6 +278,7 @@ pub(super) fn consensus(l: &PrwCore, v: u64, wait_passive: bool) -> bool {
     // counters are valid for writes.
     let mut stragglers =
         unsafe { alock_prw_sweep(l.raw(), v, me, mask.as_mut_ptr(), &mut idle, &mut outside) };
+    let polled = stragglers;
     // Then poll the pending ones together for as long as an IPI costs
     // before asking them ("Spin or IPI" at the top).
     if stragglers > 0 {
@@ -268,13 +293,14 @@ pub(super) fn consensus(l: &PrwCore, v: u64, wait_passive: bool) -> bool {
         }
     }
     if idle > 0 {
-        IDLE_SKIPS.fetch_add(u64::from(idle), Ordering::Relaxed);
+        IDLE_SKIPS.add(u64::from(idle));
     }
     if outside > 0 {
-        DOMAIN_SKIPS.fetch_add(u64::from(outside), Ordering::Relaxed);
+        DOMAIN_SKIPS.add(u64::from(outside));
     }
+    let ipis = stragglers;
     if stragglers > 0 {
-        IPIS.fetch_add(u64::from(stragglers), Ordering::Relaxed);
+        IPIS.add(u64::from(stragglers));
         let sent = now_ns();
         // SAFETY: Preemption is off; the handler only reports the version
         // of `l`.
@@ -286,11 +312,15 @@ pub(super) fn consensus(l: &PrwCore, v: u64, wait_passive: bool) -> bool {
     }
     // SAFETY: Pairs with `preempt_disable()` above.
     unsafe { bindings::preempt_enable() };
+    if let Some(t0) = traced {
+        let ns = (now_ns() - t0).max(0) as u64;
+        trace::prw_consensus_event(l.raw(), v, polled, idle + outside, ipis, ns);
+    }
     // Every CPU in the domain reported `v` or was idle: its passive counts
     // are visible and its new readers see `wpending`.  Wait for the passive
     // readers to leave, on every online CPU (see "Lock domain" at the top
     // for why the CPUs outside the domain are read too).
-    drain(l, wait_passive)
+    drain(l, wait_passive, wait)
 }
 
 /// How long the writer spins for passive readers to leave before it asks
@@ -306,7 +336,7 @@ const DRAIN_SPIN_NS: i64 = 50_000;
 /// further rounds while some reader could not be converted (it was inside
 /// a section with preemption off).  The active holds are waited for in
 /// `W6`.
-pub(super) fn drain(l: &PrwCore, wait_passive: bool) -> bool {
+pub(super) fn drain(l: &PrwCore, wait_passive: bool, wait: &mut LazyWait) -> bool {
     // Read the clock only once a reader has to be waited for.
     let mut start = None;
     let mut none = true;
@@ -329,10 +359,11 @@ pub(super) fn drain(l: &PrwCore, wait_passive: bool) -> bool {
             unsafe { bindings::preempt_enable() };
             return none;
         }
+        wait.waiting();
         let begun = *start.get_or_insert_with(now_ns);
         if remote > 0 && now_ns() - begun >= DRAIN_SPIN_NS {
             spinning = false;
-            DRAIN_IPIS.fetch_add(u64::from(remote), Ordering::Relaxed);
+            DRAIN_IPIS.add(u64::from(remote));
             // SAFETY: Preemption is off; the handler converts holds of `l`.
             unsafe { ipi_and_wait(l, &mask, alock_prw_ipi_convert) };
         }

@@ -78,6 +78,14 @@
  *   queueing as well (see consensus.rs).  On x86 a load-acquire and a
  *   store-release are plain moves: the fast paths contain no fence and no
  *   locked instruction.
+ *
+ * Statistics (rust/support/stats.h): a successful passive acquisition
+ * counts itself with alock_stat_acquired(), an increment of this CPU's
+ * counter under a static key (a not-taken branch while statistics are
+ * off), with preemption still disabled: no shared cache line, no barrier,
+ * and nothing the argument above relies on.  The conversion IPI and the
+ * release's wake-up sweep count on their CPU's counters too, and fire
+ * alock:prwlock_convert and alock:prwlock_wake.
  */
 #include <linux/bug.h>
 #include <linux/context_tracking_state.h>
@@ -92,6 +100,8 @@
 #include <linux/stddef.h>
 
 #include "glue.h"
+#include "../../support/stats.h"
+#include "../../support/alock_trace.h"
 
 /* Reports the current version for this CPU (R4). */
 static __always_inline void prw_report(struct prwlock *l, struct prwlock_pcpu *pc)
@@ -131,6 +141,8 @@ static __always_inline bool prw_read_fast(struct prwlock *l)
 			t->nr_passive++;
 			t->nr_held++;
 			ok = true;
+			/* A NOP unless statistics are on; this CPU's counter. */
+			alock_stat_acquired(ALOCK_STAT_PRW_READ);
 		} else {
 			/* Back off; pairs with the writer's acquire of the count. */
 			smp_store_release(&pc->passive, pc->passive - 1);
@@ -366,7 +378,7 @@ void alock_prw_ipi_convert(void *info)
 {
 	struct prwlock *l = info;
 	struct prw_task *t = &current->prw;
-	unsigned int i, *passive;
+	unsigned int i, *passive, n = 0;
 
 	if (!IS_ENABLED(CONFIG_PREEMPT_COUNT) ||
 	    preempt_count() != HARDIRQ_OFFSET || !t->nr_passive)
@@ -384,6 +396,11 @@ void alock_prw_ipi_convert(void *info)
 		smp_store_release(passive, *passive - 1);
 		h->passive = NULL;
 		t->nr_passive--;
+		n++;
+	}
+	if (n) {
+		this_cpu_add(alock_stat_cpu.c[ALOCK_STAT_PRW_READ][ALOCK_STAT_CONVERSIONS], n);
+		trace_prwlock_convert(l, n);
 	}
 }
 
@@ -531,7 +548,7 @@ unsigned int alock_prw_passive_sweep(struct prwlock *l, unsigned int me,
 unsigned int alock_prw_wake_sweep(struct prwlock *l, unsigned int me, bool all,
 				  struct cpumask *remote)
 {
-	unsigned int cpu, n = 0;
+	unsigned int cpu, n = 0, here = 0;
 
 	for_each_possible_cpu(cpu) {
 		struct prwlock_pcpu *pc = per_cpu_ptr(l->pcpu, cpu);
@@ -541,10 +558,15 @@ unsigned int alock_prw_wake_sweep(struct prwlock *l, unsigned int me, bool all,
 			continue;
 		if (all || cpu == me || !cpu_online(cpu)) {
 			wake_up_all(&pc->wq);
+			here++;
 			continue;
 		}
 		__cpumask_set_cpu(cpu, remote);
 		n++;
+	}
+	if (n + here) {
+		this_cpu_inc(alock_stat_cpu.c[ALOCK_STAT_PRW_WRITE][ALOCK_STAT_WAKEUPS]);
+		trace_prwlock_wake(l, n + here, !all);
 	}
 	return n;
 }

@@ -104,7 +104,7 @@ pub mod raw;
 pub mod reader;
 pub mod state;
 
-pub use consensus::{DOMAIN_SKIPS, DRAIN_IPIS, IDLE_SKIPS, IPIS, ROUNDS};
+pub use consensus::{WriterCounter, DOMAIN_SKIPS, DRAIN_IPIS, IDLE_SKIPS, IPIS, ROUNDS};
 pub use raw::{task_holds, WAKE_SEQUENTIAL};
 pub use state::{check_layout, PrwCore, PrwPcpu};
 

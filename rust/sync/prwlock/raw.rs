@@ -92,6 +92,8 @@ use kernel::{bindings, prelude::*, types::Opaque};
 use super::consensus::{announce, consensus};
 use super::state::{PrwCore, PrwPcpu};
 use crate::support::cpu::CpuMask;
+use crate::support::stats::{self, Kind};
+use crate::support::trace::{LazyWait, Site, LCB_F_WRITE};
 use crate::sync::lock::class_key_ptr;
 
 /// `PRWLOCK_WAKE_SEQUENTIAL`: the writer wakes every CPU's queue itself.
@@ -257,23 +259,39 @@ pub unsafe fn destroy(l: *mut PrwCore) {
 /// Takes the write side with the mutex already held, sleeping in task
 /// state `state`; false (lock not taken, mutex released, readers that came
 /// meanwhile let in) if a signal for `state` came first.
+///
+/// A wait for readers (those that slept through the previous writer, the
+/// passive ones past the consensus, the active ones) is reported as the
+/// write side's contention (`lock:contention_begin` with `LCB_F_WRITE`,
+/// lockstat); the consensus alone is not a wait for a reader.  A wait for
+/// another writer is the mutex's own.
 fn write_acquire_locked_state(l: &PrwCore, state: c_int) -> bool {
+    stats::acquired(Kind::PrwWrite);
+    // lockstat too: `fast.c` announced the acquisition to lockdep.
+    let mut wait = LazyWait::new(Site::new(l.raw(), LCB_F_WRITE, Kind::PrwWrite).with_map(l.map()));
     // Let in the readers that slept through the previous writer first.
-    if !wait_until_state(l.wwait.get(), state, || {
-        l.rwait.load(Ordering::Acquire) <= 0
-    }) {
+    let no_sleepers = || l.rwait.load(Ordering::Acquire) <= 0;
+    if !no_sleepers() {
+        wait.waiting();
+    }
+    if !wait_until_state(l.wwait.get(), state, no_sleepers) {
+        wait.end_with(-(bindings::EINTR as i32));
         // SAFETY: The caller holds the mutex.
         unsafe { bindings::mutex_unlock(l.wmutex.get()) };
         return false;
     }
     let v = announce(l);
-    consensus(l, v, true);
-    if !wait_until_state(l.wwait.get(), state, || {
-        l.active.load(Ordering::SeqCst) == 0
-    }) {
+    consensus(l, v, true, &mut wait);
+    let no_active = || l.active.load(Ordering::SeqCst) == 0;
+    if !no_active() {
+        wait.waiting();
+    }
+    if !wait_until_state(l.wwait.get(), state, no_active) {
+        wait.end_with(-(bindings::EINTR as i32));
         write_release_locked(l);
         return false;
     }
+    wait.end_with(0);
     true
 }
 
@@ -384,12 +402,15 @@ pub unsafe extern "C" fn prwlock_write_trylock(l: *mut PrwCore) -> bool {
         return false;
     }
     let v = announce(l);
-    if !consensus(l, v, false) || l.active.load(Ordering::SeqCst) != 0 {
+    // A trylock does not wait: `consensus` never begins this.
+    let mut nowait = LazyWait::new(Site::new(l.raw(), LCB_F_WRITE, Kind::PrwWrite));
+    if !consensus(l, v, false, &mut nowait) || l.active.load(Ordering::SeqCst) != 0 {
         write_release_locked(l);
         return false;
     }
     // SAFETY: Initialised map.
     unsafe { bindings::lockdep_acquire(l.map(), 0, 1, ip()) };
+    stats::acquired(Kind::PrwWrite);
     true
 }
 

@@ -13,6 +13,8 @@ use kernel::bindings;
 
 use super::raw::{alock_prw_record_active, wait_until_state, wake_all, KILLABLE};
 use super::state::PrwCore;
+use crate::support::stats::{self, Ctr, Kind};
+use crate::support::trace::{LazyWait, Site, LCB_F_READ};
 
 /// Reader slow path (C fast path failed): enters as an active reader,
 /// sleeping on this CPU's queue while a writer is in.
@@ -49,6 +51,10 @@ unsafe fn read_slow(l: *mut PrwCore, state: c_int) -> bool {
     // SAFETY: Guaranteed by the caller.
     let lr = unsafe { &*l };
     let mut counted = false;
+    // A sleep behind a writer is the read side's contention, reported with
+    // `LCB_F_READ` (a sleeping reader, as rwsem's) and to lockstat: the
+    // callers in `fast.c` announced the acquisition to lockdep.
+    let mut wait = LazyWait::new(Site::new(l, LCB_F_READ, Kind::PrwRead).with_map(lr.map()));
     loop {
         lr.active.fetch_add(1, Ordering::SeqCst);
         if lr.wpending.load(Ordering::SeqCst) == 0 {
@@ -57,6 +63,8 @@ unsafe fn read_slow(l: *mut PrwCore, state: c_int) -> bool {
             }
             // SAFETY: Process context; `l` is initialised.
             unsafe { alock_prw_record_active(l) };
+            stats::acquired(Kind::PrwRead);
+            wait.end_with(0);
             return true;
         }
         // A writer is in: back off and wait on this CPU's queue.
@@ -66,6 +74,8 @@ unsafe fn read_slow(l: *mut PrwCore, state: c_int) -> bool {
         if !counted {
             lr.rwait.fetch_add(1, Ordering::SeqCst);
             counted = true;
+            stats::add(Kind::PrwRead, Ctr::Sleeps, 1);
+            wait.waiting();
         }
         // SAFETY: No preconditions.
         let cpu = unsafe { bindings::raw_smp_processor_id() };
@@ -76,6 +86,7 @@ unsafe fn read_slow(l: *mut PrwCore, state: c_int) -> bool {
             if lr.rwait.fetch_sub(1, Ordering::AcqRel) == 1 {
                 wake_all(lr.wwait.get());
             }
+            wait.end_with(-(bindings::EINTR as i32));
             return false;
         }
     }
@@ -94,6 +105,7 @@ pub unsafe extern "C" fn alock_prw_read_try_slow(l: *mut PrwCore) -> bool {
     if lr.wpending.load(Ordering::SeqCst) == 0 {
         // SAFETY: As above.
         unsafe { alock_prw_record_active(l) };
+        stats::acquired(Kind::PrwRead);
         return true;
     }
     if lr.active.fetch_sub(1, Ordering::SeqCst) == 1 {

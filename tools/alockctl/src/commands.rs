@@ -1,7 +1,10 @@
 //! The subcommands: each returns the exit status, or an [`Error`] whose
 //! one-line message `main` prints.  `info` and `selftest` are here, the
 //! others by group: `stress` runs, results files (`bench`, `report`,
-//! `plot`), and the RDMA cluster (`cluster`, `table`).
+//! `plot`), the RDMA cluster (`cluster`, `table`), and the statistics in
+//! debugfs (`stats`).
+
+use std::path::Path;
 
 use serde_json::json;
 
@@ -10,10 +13,12 @@ use crate::cli::{Cli, Command};
 use crate::cluster;
 use crate::dev::{self, Device, Error};
 use crate::fmt::{align, csv_field};
+use crate::stats as debugfs;
 
 mod common;
 mod files;
 mod rdma;
+mod stats;
 mod stress;
 
 pub use common::EXIT_INTERRUPTED;
@@ -32,6 +37,7 @@ pub fn run(cli: &Cli) -> Result<u8, Error> {
         Command::Plot(p) => files::plot_cmd(p),
         Command::Cluster { action } => rdma::cluster_cmd(cli, action),
         Command::Table { action } => rdma::table_cmd(cli, action),
+        Command::Stats(a) => stats::stats_cmd(cli, a),
     }
 }
 
@@ -54,13 +60,27 @@ fn info(cli: &Cli) -> Result<u8, Error> {
         Ok(s) => cluster::info_line(s),
         Err(e) => format!("unknown ({e})"),
     };
+    // The statistics in debugfs: whether the fast paths count too.
+    let stats_enabled = debugfs::read_dir(Path::new(abi::DEBUGFS_DIR)).map(|(s, _)| s.enabled);
+    let stats_line = match &stats_enabled {
+        Ok(e) => format!(
+            "{}: fast-path counting {}",
+            abi::DEBUGFS_DIR,
+            match e {
+                Some(true) => "on",
+                Some(false) => "off",
+                None => "unknown",
+            }
+        ),
+        Err(_) => format!("not available ({} not readable)", abi::DEBUGFS_DIR),
+    };
     match format(cli) {
         Format::Csv => {
             println!(
-                "module_version,abi_version,nr_cpus,nr_locks,nr_tests,lockdep,commands,cluster"
+                "module_version,abi_version,nr_cpus,nr_locks,nr_tests,lockdep,commands,cluster,stats"
             );
             println!(
-                "{},{},{},{},{},{},{},{}",
+                "{},{},{},{},{},{},{},{},{}",
                 v.module_version(),
                 v.abi_version,
                 v.nr_cpus,
@@ -68,7 +88,8 @@ fn info(cli: &Cli) -> Result<u8, Error> {
                 v.nr_tests,
                 lockdep,
                 dev.table().len(),
-                csv_field(&cluster_line)
+                csv_field(&cluster_line),
+                csv_field(&stats_line)
             );
         }
         Format::Json => {
@@ -101,6 +122,7 @@ fn info(cli: &Cli) -> Result<u8, Error> {
                     Ok(s) => cluster::to_json(s),
                     Err(e) => json!({"error": e.to_string()}),
                 },
+                "stats_enabled": stats_enabled.ok().flatten(),
             });
             println!("{}", serde_json::to_string_pretty(&j).expect("json"));
         }
@@ -135,6 +157,7 @@ fn info(cli: &Cli) -> Result<u8, Error> {
                     ),
                 ),
                 ("cluster", cluster_line),
+                ("statistics", stats_line),
             ];
             for (k, val) in rows {
                 println!("{k:<15} {val}");

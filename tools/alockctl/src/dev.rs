@@ -300,7 +300,7 @@ mod tests {
         t[3].cmd = abi::ioc(3, abi::ALOCK_IOC_MAGIC, 3, t[3].arg_size as usize);
         let e = check_table(&t).unwrap_err().to_string();
         assert!(e.contains("ALOCK_IOC_STRESS"), "{e}");
-        assert!(e.contains("88 bytes"), "{e}");
+        assert!(e.contains("408 bytes"), "{e}");
     }
 
     #[test]

@@ -7,15 +7,17 @@
 //! progress bar ([`progress`], [`bench`]), keeps the results as data that
 //! saves to JSON and CSV ([`results`]), prints them as tables ([`report`])
 //! and plots them ([`plot`]), joins, leaves and shows the RDMA cluster
-//! ([`cluster`]), and drives its distributed lock table ([`dlock`]).  The
-//! command line is in [`cli`], the commands in [`commands`]; errno names,
-//! CSV fields and column alignment, which several of these share, in
-//! [`fmt`].
+//! ([`cluster`]), drives its distributed lock table ([`dlock`]) and reads
+//! its statistics in debugfs ([`stats`]).  The command line is in [`cli`],
+//! the commands in [`commands`]; errno names, CSV fields and column
+//! alignment, which several of these share, in [`fmt`]; latency
+//! histograms and their percentiles in [`hist`].
 //!
 //! Modules only use modules below them, never in a circle: [`fmt`] and
-//! [`abi`] use none; [`dev`] and [`cli`] use [`abi`]; [`results`] uses
-//! those and [`fmt`]; [`report`], [`plot`], [`bench`], [`cluster`] and
-//! [`dlock`] build on them; [`commands`] on all.
+//! [`abi`] use none, [`hist`] only [`abi`]; [`dev`] and [`cli`] use
+//! [`abi`]; [`results`] and [`stats`] use those, [`fmt`] and [`hist`];
+//! [`report`], [`plot`], [`bench`], [`cluster`] and [`dlock`] build on
+//! them; [`commands`] on all.
 
 #![deny(missing_docs)]
 
@@ -27,7 +29,9 @@ pub mod commands;
 pub mod dev;
 pub mod dlock;
 pub mod fmt;
+pub mod hist;
 pub mod plot;
 pub mod progress;
 pub mod report;
 pub mod results;
+pub mod stats;

@@ -1,7 +1,8 @@
 //! Figures from saved results (plotters): throughput against threads per
 //! lock, ratio bars against the baseline, lock-manager commits and
-//! restarts.  SVG and PNG; text is laid out with a TrueType font found on
-//! the system (no font is shipped with the tool).
+//! restarts, and the CDF of the acquire latency of every lock and class
+//! with histograms (ABI 8).  SVG and PNG; text is laid out with a TrueType
+//! font found on the system (no font is shipped with the tool).
 
 use std::error::Error as StdError;
 use std::path::{Path, PathBuf};
@@ -12,6 +13,7 @@ use plotters::prelude::*;
 
 use crate::cli::PlotFormat;
 use crate::dev::Error;
+use crate::hist::{fmt_ns_short, Hist};
 use crate::results::{Results, RW_SECTIONS};
 
 /// Where `plot` looks for a font when `ALOCKCTL_FONT` is not set.
@@ -87,6 +89,20 @@ pub struct BarChart {
     pub reference: Option<f64>,
 }
 
+/// Cumulative distributions of latencies: x (ns) on a log scale, y the
+/// fraction of samples at or below x, one curve per series.
+#[derive(Debug, Clone)]
+pub struct CdfChart {
+    /// Caption.
+    pub title: String,
+    /// X axis description.
+    pub x_desc: String,
+    /// Y axis description.
+    pub y_desc: String,
+    /// The curves: name and (ns, fraction) points, x rising.
+    pub series: Vec<Series>,
+}
+
 /// A figure to draw.
 #[derive(Debug, Clone)]
 pub enum Figure {
@@ -94,6 +110,8 @@ pub enum Figure {
     Line(LineChart),
     /// Bars.
     Bar(BarChart),
+    /// Latency CDF curves.
+    Cdf(CdfChart),
 }
 
 /// Short numbers for axis labels: 1.2M, 350k, 0.85.
@@ -170,7 +188,44 @@ where
             .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], col.stroke_width(3)));
         chart.draw_series(pts.iter().map(|&p| Circle::new(p, 5, col.filled())))?;
     }
-    legend(&mut chart)
+    legend(&mut chart, SeriesLabelPosition::UpperRight)
+}
+
+fn draw_cdf<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &CdfChart) -> DynResult
+where
+    DB::ErrorType: 'static,
+{
+    let xs = c.series.iter().flat_map(|s| s.1.iter().map(|p| p.0));
+    // Whole decades around the samples (at least 1 ns: a log axis).
+    let lo = xs.clone().fold(f64::INFINITY, f64::min).max(1.0);
+    let hi = xs.fold(1.0, f64::max).max(lo * 10.0);
+    let lo = 10f64.powf(lo.log10().floor());
+    let hi = 10f64.powf(hi.log10().ceil());
+    let mut chart = ChartBuilder::on(root)
+        .caption(&c.title, (FONT, 24))
+        .margin(20)
+        // Room for the last decade's label, centred on the right edge.
+        .margin_right(40)
+        .x_label_area_size(50)
+        .y_label_area_size(80)
+        .build_cartesian_2d((lo..hi).log_scale(), 0.0..1.0)?;
+    chart
+        .configure_mesh()
+        .x_desc(c.x_desc.as_str())
+        .y_desc(c.y_desc.as_str())
+        .x_label_formatter(&|x| fmt_ns_short(*x))
+        .y_label_formatter(&|y| format!("{y:.1}"))
+        .label_style((FONT, 16))
+        .draw()?;
+    for (i, (name, pts)) in c.series.iter().enumerate() {
+        let col = color(i);
+        chart
+            .draw_series(LineSeries::new(pts.iter().copied(), col.stroke_width(3)))?
+            .label(name.as_str())
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], col.stroke_width(3)));
+    }
+    // CDFs rise to the right: the upper left is free.
+    legend(&mut chart, SeriesLabelPosition::UpperLeft)
 }
 
 fn draw_bars<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, c: &BarChart) -> DynResult
@@ -236,7 +291,7 @@ where
             BLACK.stroke_width(1),
         ))?;
     }
-    legend(&mut chart)
+    legend(&mut chart, SeriesLabelPosition::UpperRight)
 }
 
 fn draw_to<DB: DrawingBackend>(root: DrawingArea<DB, Shift>, f: &Figure) -> DynResult
@@ -247,14 +302,16 @@ where
     match f {
         Figure::Line(c) => draw_line(&root, c)?,
         Figure::Bar(c) => draw_bars(&root, c)?,
+        Figure::Cdf(c) => draw_cdf(&root, c)?,
     }
     root.present()?;
     Ok(())
 }
 
-/// The series legend, the same on every figure.
+/// The series legend, the same on every figure (at `pos`).
 fn legend<'a, DB: DrawingBackend + 'a, CT: CoordTranslate>(
     chart: &mut ChartContext<'a, DB, CT>,
+    pos: SeriesLabelPosition,
 ) -> DynResult
 where
     DB::ErrorType: 'static,
@@ -264,13 +321,59 @@ where
         .label_font((FONT, 16))
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK)
-        .position(SeriesLabelPosition::UpperRight)
+        .position(pos)
         .draw()?;
     Ok(())
 }
 
-/// The figures for one results file, each with a file stem.
+/// Points per histogram bucket on a CDF curve.
+const CDF_STEPS: usize = 8;
+
+/// The figures for one results file, each with a file stem: those of
+/// its scenario, then [`latency_cdf`]'s if it has latency samples.
 pub fn figures(r: &Results) -> Vec<(String, Figure)> {
+    let mut out = scenario_figures(r);
+    out.extend(latency_cdf(r));
+    out
+}
+
+/// The acquire-latency CDF of a results file, `<scenario>-latency-cdf`:
+/// one curve per lock and class (`alock local`, `prwlock read`, `mcs
+/// acquire`), the histograms of rows with the same lock and class (the
+/// thread counts of a matrix, say) added together; `None` when no row
+/// has a latency sample.
+pub fn latency_cdf(r: &Results) -> Option<(String, Figure)> {
+    let mut curves: Vec<(String, Hist)> = Vec::new();
+    for row in &r.rows {
+        for (class, h) in row.latencies() {
+            let name = format!("{} {class}", row.rw_name());
+            match curves.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, sum)) => sum.add(h),
+                None => curves.push((name, h.clone())),
+            }
+        }
+    }
+    let series: Vec<Series> = curves
+        .into_iter()
+        .filter(|(_, h)| !h.is_empty())
+        .map(|(n, h)| (n, h.cdf(CDF_STEPS)))
+        .collect();
+    if series.is_empty() {
+        return None;
+    }
+    Some((
+        format!("{}-latency-cdf", r.scenario),
+        Figure::Cdf(CdfChart {
+            title: format!("{}: acquire latency CDF ({} CPUs)", r.scenario, r.nr_cpus),
+            x_desc: "acquire latency (log scale)".into(),
+            y_desc: "fraction of acquisitions".into(),
+            series,
+        }),
+    ))
+}
+
+/// The figures of the scenario: throughput, ratios, policies, sections.
+fn scenario_figures(r: &Results) -> Vec<(String, Figure)> {
     let mut out = Vec::new();
     let locks = r.locks();
     let groups = r.groups();
@@ -466,6 +569,63 @@ mod tests {
         assert_eq!(si(950.0), "950");
         assert_eq!(si(0.85), "0.85");
         assert_eq!(si(0.0), "0");
+    }
+
+    #[test]
+    fn latency_cdf_has_a_curve_per_lock_and_class() {
+        use crate::abi::{AlockDlockRun, AlockStress};
+        use crate::results::Row;
+        let mut d = AlockDlockRun {
+            lock: crate::abi::ALOCK_DLOCK_ALOCK,
+            local_pct: 50,
+            ..AlockDlockRun::default()
+        };
+        d.local_lat.count[11] = 4;
+        d.remote_lat.count[15] = 2;
+        let mut s = AlockStress {
+            lock: 4,
+            ..AlockStress::default()
+        };
+        s.lat.count[8] = 3;
+        let mut s2 = s;
+        s2.lat.count[8] = 1;
+        s2.lat.count[9] = 4;
+        let r = Results {
+            scenario: "stress".into(),
+            rows: vec![
+                Row::from_dlock(&d, false),
+                Row::from_stress(&s, false),
+                Row::from_stress(&s2, false),
+                // No sample: no curve.
+                Row::from_stress(
+                    &AlockStress {
+                        lock: 1,
+                        ..AlockStress::default()
+                    },
+                    false,
+                ),
+            ],
+            ..Results::default()
+        };
+        let (name, fig) = latency_cdf(&r).unwrap();
+        assert_eq!(name, "stress-latency-cdf");
+        let Figure::Cdf(c) = fig else {
+            panic!("not a CDF")
+        };
+        let names: Vec<&str> = c.series.iter().map(|s| s.0.as_str()).collect();
+        assert_eq!(names, ["alock local", "alock remote", "mcs acquire"]);
+        // The two mcs runs added: 4 of 8 samples in [128, 256).
+        let mcs = &c.series[2].1;
+        assert_eq!(mcs.first(), Some(&(128.0, 0.0)));
+        assert_eq!(mcs[CDF_STEPS], (256.0, 0.5));
+        assert_eq!(mcs.last(), Some(&(512.0, 1.0)));
+        // Results without histograms: no CDF figure.
+        let old = Results {
+            rows: vec![Row::default()],
+            ..r.clone()
+        };
+        assert!(latency_cdf(&old).is_none());
+        assert_eq!(figures(&r).last().unwrap().0, "stress-latency-cdf");
     }
 
     #[test]

@@ -4,20 +4,72 @@
 
 use std::fmt::Write as _;
 
+use crate::abi::ALOCK_RW_LAT_SAMPLE;
 use crate::fmt::{align, align_left};
+use crate::hist::{fmt_opt_ns, PERCENTILES};
 use crate::results::{Results, Row, RW_SECTIONS};
 
 /// The aligned table a person reads: for benchmarks one line per
 /// (group, threads) and one column per lock with its ratio; for single
-/// runs one line per run with every figure.
+/// runs one line per run with every figure.  Runs with latency
+/// histograms (ABI 8) add the [`latency_table`] below.
 pub fn table(res: &Results) -> String {
-    if res.scenario == "rw" {
+    let mut out = if res.scenario == "rw" {
         rw_table(res)
     } else if res.baseline.is_some() || res.scenario == "txn" {
         matrix_table(res)
     } else {
         runs_table(res)
+    };
+    let lat = latency_table(res);
+    if !lat.is_empty() {
+        out.push('\n');
+        out.push_str(&lat);
     }
+    out
+}
+
+/// The acquire-latency percentiles of every row with histograms: one
+/// line per row and class (`acquire`, `read`, `write`, `local`,
+/// `remote`), `-` for a class without samples; empty when no row has a
+/// histogram (results from before ABI 8).
+pub fn latency_table(res: &Results) -> String {
+    let grouped = res.rows.iter().any(|r| !r.group.is_empty());
+    let mut head: Vec<String> = vec!["kind".into(), "lock".into()];
+    if grouped {
+        head.push("group".into());
+    }
+    head.extend(["threads", "class", "samples"].map(String::from));
+    head.extend(PERCENTILES.iter().map(|(l, _, _)| l.to_string()));
+    let mut lines = vec![head];
+    for r in &res.rows {
+        for (class, h) in r.latencies() {
+            let threads = match class {
+                "read" => r.readers,
+                "write" => r.writers,
+                _ => r.threads,
+            };
+            let mut line = vec![r.kind.clone(), r.rw_name()];
+            if grouped {
+                line.push(r.group.clone());
+            }
+            line.extend([
+                threads.to_string(),
+                class.to_string(),
+                h.total().to_string(),
+            ]);
+            line.extend(h.percentiles().map(fmt_opt_ns));
+            lines.push(line);
+        }
+    }
+    if lines.len() == 1 {
+        return String::new();
+    }
+    let left = if grouped { 3 } else { 2 };
+    format!(
+        "acquire latency (log2 histograms, interpolated inside a bucket; rw reads: one in {ALOCK_RW_LAT_SAMPLE} timed)\n{}",
+        align_left(&lines, left)
+    )
 }
 
 fn matrix_table(res: &Results) -> String {
@@ -501,6 +553,68 @@ mod tests {
         let a = t.find("order errs/checks").unwrap();
         let b = t.find("local/remote ops").unwrap();
         assert!(a < b, "{t}");
+    }
+
+    #[test]
+    fn latency_percentiles_below_the_runs() {
+        let t = table(&dlock());
+        let lat = t.find("acquire latency").expect("latency table");
+        assert!(t.find("local/remote ops").unwrap() < lat, "{t}");
+        let lines: Vec<&str> = t[lat..].lines().collect();
+        assert_eq!(
+            lines[1].split_whitespace().collect::<Vec<_>>(),
+            ["kind", "lock", "threads", "class", "samples", "p50", "p90", "p99", "p99.9"]
+        );
+        // 100 local samples in [1024, 2048), 10 remote in [16384, 32768).
+        let row = |i: usize| lines[i].split_whitespace().collect::<Vec<_>>();
+        assert_eq!(
+            row(3),
+            ["dlock", "alock", "4", "local", "100", "1.54µs", "1.95µs", "2.04µs", "2.05µs"]
+        );
+        assert_eq!(
+            row(4),
+            ["dlock", "alock", "4", "remote", "10", "24.6µs", "31.1µs", "32.6µs", "32.8µs"]
+        );
+        // MCS at 0 % local: remote only, no sample.
+        assert_eq!(
+            row(5),
+            [
+                "dlock",
+                "mcs-loopback",
+                "0",
+                "remote",
+                "0",
+                "-",
+                "-",
+                "-",
+                "-"
+            ]
+        );
+        assert_eq!(lines.len(), 6, "{t}");
+        // rw: reads by readers, writes by writers.
+        let r = Results {
+            scenario: "stress".into(),
+            rows: vec![rw_run()],
+            ..Results::default()
+        };
+        let t = latency_table(&r);
+        assert!(t.contains("one in 16 timed"), "{t}");
+        let rows: Vec<Vec<&str>> = t
+            .lines()
+            .skip(3)
+            .map(|l| l.split_whitespace().collect())
+            .collect();
+        assert_eq!(
+            rows[0],
+            ["rw", "prwlock", "4", "read", "60", "896ns", "1.74µs", "2.02µs", "2.04µs"]
+        );
+        assert_eq!(
+            rows[1],
+            ["rw", "prwlock", "1", "write", "0", "-", "-", "-", "-"]
+        );
+        // Results without histograms: no latency table at all.
+        assert!(latency_table(&queue()).is_empty());
+        assert!(!table(&queue()).contains("latency"));
     }
 
     #[test]

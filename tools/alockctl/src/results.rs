@@ -9,7 +9,12 @@ use crate::abi::{
     AlockTxn,
 };
 use crate::cli::DlockLock;
-use crate::fmt::{csv_field, errno_name};
+use crate::fmt::errno_name;
+use crate::hist::Hist;
+
+mod csv;
+
+pub use csv::CSV_COLUMNS;
 
 /// One run: one `ALOCK_IOC_STRESS`, `ALOCK_IOC_MRLOCK`, `ALOCK_IOC_TXN`,
 /// `ALOCK_IOC_RWSTRESS`, `ALOCK_IOC_RWCOST`, `ALOCK_IOC_RWWAKE` or
@@ -205,6 +210,23 @@ pub struct Row {
     /// cohort, cohort leaders, remote fast-path entries (dlock).
     #[serde(default)]
     pub steps: [u64; 5],
+    /// Acquire latency of every critical section (stress) or request
+    /// (mrlock), ABI 8; absent in older files.
+    #[serde(default, skip_serializing_if = "Hist::is_absent")]
+    pub lat: Hist,
+    /// Read-side acquire latency of one read section in
+    /// `ALOCK_RW_LAT_SAMPLE` (rw).
+    #[serde(default, skip_serializing_if = "Hist::is_absent")]
+    pub read_lat: Hist,
+    /// Write-side acquire latency of every write section (rw).
+    #[serde(default, skip_serializing_if = "Hist::is_absent")]
+    pub write_lat: Hist,
+    /// Acquire latency of operations on local keys (dlock).
+    #[serde(default, skip_serializing_if = "Hist::is_absent")]
+    pub local_lat: Hist,
+    /// Acquire latency of operations on remote keys (dlock).
+    #[serde(default, skip_serializing_if = "Hist::is_absent")]
+    pub remote_lat: Hist,
 }
 
 fn rate(n: u64, ns: u64) -> f64 {
@@ -234,6 +256,7 @@ impl Row {
             order_checks: s.order_checks,
             order_errors: s.order_errors,
             param: s.lock_param,
+            lat: Hist::from_abi(&s.lat),
             ..Row::default()
         }
     }
@@ -259,6 +282,7 @@ impl Row {
             min_request: m.min_request,
             max_request: m.max_request,
             mode_switches: m.mode_switches,
+            lat: Hist::from_abi(&m.lat),
             ..Row::default()
         }
     }
@@ -329,6 +353,8 @@ impl Row {
             drain_ipis: a.drain_ipis,
             write_ns_total: a.write_ns_total,
             max_ns: a.write_ns_max,
+            read_lat: Hist::from_abi(&a.read_lat),
+            write_lat: Hist::from_abi(&a.write_lat),
             ..Row::default()
         }
     }
@@ -406,8 +432,29 @@ impl Row {
                 d.leaders,
                 d.fast_entries,
             ],
+            local_lat: Hist::from_abi(&d.local_lat),
+            remote_lat: Hist::from_abi(&d.remote_lat),
             ..Row::default()
         }
+    }
+
+    /// The latency histograms of this row worth showing, each with its
+    /// class: `acquire` (stress, mrlock), `read` and `write` (rw, those
+    /// with threads), `local` and `remote` (dlock, those the run could
+    /// have).  Absent histograms (older files) are left out; present ones
+    /// without samples are kept (shown as `-`).
+    pub fn latencies(&self) -> Vec<(&'static str, &Hist)> {
+        let all = [
+            ("acquire", &self.lat, true),
+            ("read", &self.read_lat, self.readers > 0),
+            ("write", &self.write_lat, self.writers > 0),
+            ("local", &self.local_lat, self.local_pct > 0),
+            ("remote", &self.remote_lat, self.local_pct < 100),
+        ];
+        all.into_iter()
+            .filter(|(_, h, wanted)| h.is_present() && (*wanted || !h.is_empty()))
+            .map(|(c, h, _)| (c, h))
+            .collect()
     }
 
     /// Operations on local keys per second (dlock).
@@ -557,76 +604,6 @@ pub struct Results {
     pub rows: Vec<Row>,
 }
 
-/// CSV column names, in [`Results::to_csv`] order.
-pub const CSV_COLUMNS: [&str; 66] = [
-    "scenario",
-    "kind",
-    "lock",
-    "group",
-    "threads",
-    "unbound",
-    "cs_spins",
-    "elapsed_ns",
-    "ops",
-    "rate",
-    "ratio",
-    "baseline",
-    "errors",
-    "interrupted",
-    "min_thread_ops",
-    "max_thread_ops",
-    "order_checks",
-    "order_errors",
-    "param",
-    "min_request",
-    "max_request",
-    "mode_switches",
-    "restarts",
-    "waits",
-    "timeouts",
-    "exclusive",
-    "max_restarts",
-    "readers",
-    "writers",
-    "write_spins",
-    "pause_us",
-    "block",
-    "sleep_every",
-    "seq_wake",
-    "writes",
-    "write_rate",
-    "min_writer_ops",
-    "read_sleeps",
-    "migrations",
-    "active_unlocks",
-    "ipis",
-    "idle_skips",
-    "domain_skips",
-    "consensus_rounds",
-    "drain_ipis",
-    "write_ns_total",
-    "max_ns",
-    "ns_per_op",
-    "write_acquire_ns",
-    "local_pct",
-    "keys_per_op",
-    "spin",
-    "local_ops",
-    "remote_ops",
-    "increments",
-    "failures",
-    "first_error",
-    "local_lat_median_ns",
-    "local_lat_p99_ns",
-    "remote_lat_median_ns",
-    "remote_lat_p99_ns",
-    "local_rate",
-    "remote_rate",
-    "local_verbs",
-    "remote_verbs",
-    "verbs_per_remote_op",
-];
-
 impl Results {
     /// Pretty JSON, newline-terminated.
     pub fn to_json(&self) -> String {
@@ -638,90 +615,6 @@ impl Results {
     /// Parse a results file.
     pub fn from_json(text: &str) -> Result<Self, serde_json::Error> {
         serde_json::from_str(text)
-    }
-
-    /// One header line and one line per row.
-    pub fn to_csv(&self) -> String {
-        let mut out = CSV_COLUMNS.join(",");
-        out.push('\n');
-        let base = self.baseline.clone().unwrap_or_default();
-        for r in &self.rows {
-            let fields = [
-                csv_field(&self.scenario),
-                csv_field(&r.kind),
-                csv_field(&r.lock),
-                csv_field(&r.group),
-                r.threads.to_string(),
-                r.unbound.to_string(),
-                r.cs_spins.to_string(),
-                r.elapsed_ns.to_string(),
-                r.ops.to_string(),
-                format!("{:.1}", r.rate),
-                r.ratio.map(|x| format!("{x:.4}")).unwrap_or_default(),
-                match (&r.ratio, r.ratio_to.is_empty()) {
-                    (None, _) => String::new(),
-                    (Some(_), true) => csv_field(&base),
-                    (Some(_), false) => csv_field(&r.ratio_to),
-                },
-                r.errors.to_string(),
-                r.interrupted.to_string(),
-                r.min_thread_ops.to_string(),
-                r.max_thread_ops.to_string(),
-                r.order_checks.to_string(),
-                r.order_errors.to_string(),
-                r.param.to_string(),
-                r.min_request.to_string(),
-                r.max_request.to_string(),
-                r.mode_switches.to_string(),
-                r.restarts.to_string(),
-                r.waits.to_string(),
-                r.timeouts.to_string(),
-                r.exclusive.to_string(),
-                r.max_restarts.to_string(),
-                r.readers.to_string(),
-                r.writers.to_string(),
-                r.write_spins.to_string(),
-                r.pause_us.to_string(),
-                csv_field(&r.block),
-                r.sleep_every.to_string(),
-                r.seq_wake.to_string(),
-                r.writes.to_string(),
-                format!("{:.1}", r.write_rate()),
-                r.min_writer_ops.to_string(),
-                r.read_sleeps.to_string(),
-                r.migrations.to_string(),
-                r.active_unlocks.to_string(),
-                r.ipis.to_string(),
-                r.idle_skips.to_string(),
-                r.domain_skips.to_string(),
-                r.consensus_rounds.to_string(),
-                r.drain_ipis.to_string(),
-                r.write_ns_total.to_string(),
-                r.max_ns.to_string(),
-                format!("{:.1}", r.ns_per_op()),
-                format!("{:.1}", r.write_acquire_ns()),
-                r.local_pct.to_string(),
-                r.keys_per_op.to_string(),
-                r.spin.to_string(),
-                r.local_ops.to_string(),
-                r.remote_ops.to_string(),
-                r.increments.to_string(),
-                r.failures.to_string(),
-                csv_field(&r.first_error_name),
-                r.local_lat_median_ns.to_string(),
-                r.local_lat_p99_ns.to_string(),
-                r.remote_lat_median_ns.to_string(),
-                r.remote_lat_p99_ns.to_string(),
-                format!("{:.1}", r.local_rate()),
-                format!("{:.1}", r.remote_rate()),
-                r.local_verbs.to_string(),
-                r.remote_verbs.to_string(),
-                format!("{:.2}", r.verbs_per_remote_op()),
-            ];
-            out.push_str(&fields.join(","));
-            out.push('\n');
-        }
-        out
     }
 
     /// Fill in each row's ratio to the baseline lock's row with the same
@@ -798,99 +691,4 @@ impl Results {
 pub(crate) mod samples;
 
 #[cfg(test)]
-mod tests {
-    use super::samples::{dlock, queue, rw, rw_run, txn_run};
-    use super::*;
-
-    #[test]
-    fn ratios_are_relative_to_the_baseline() {
-        let r = queue();
-        assert_eq!(r.rows[0].ratio, Some(1.0));
-        assert_eq!(r.rows[1].ratio, Some(0.5));
-    }
-
-    #[test]
-    fn json_round_trips() {
-        let r = queue();
-        let back = Results::from_json(&r.to_json()).unwrap();
-        assert_eq!(back, r);
-    }
-
-    #[test]
-    fn csv_has_a_header_and_one_line_per_row() {
-        let csv = queue().to_csv();
-        let lines: Vec<&str> = csv.lines().collect();
-        assert_eq!(lines.len(), 3);
-        assert_eq!(lines[0].split(',').count(), CSV_COLUMNS.len());
-        assert_eq!(lines[2].split(',').count(), CSV_COLUMNS.len());
-        assert!(lines[2].starts_with("queue,stress,mcs,spins=0,2,"));
-        assert!(lines[2].contains(",0.5000,spinlock,"));
-    }
-
-    #[test]
-    fn rw_ratios_csv_and_json() {
-        let r = rw();
-        let ratio = |g: &str, n: &str| {
-            r.rows
-                .iter()
-                .find(|x| x.group == g && x.rw_name() == n)
-                .and_then(|x| x.ratio)
-                .unwrap()
-        };
-        // prwlock/rcu cost, prwlock/x throughput, x/prwlock write time,
-        // sequential/parallel wake-up.
-        assert_eq!(ratio("read-cost", "prwlock"), 3.0);
-        assert_eq!(ratio("read-throughput", "rwsem"), 4.0);
-        assert_eq!(ratio("write-idle", "percpu_rwsem"), 20.0);
-        assert_eq!(ratio("wake", "sequential"), 2.5);
-        let csv = r.to_csv();
-        assert!(csv
-            .lines()
-            .all(|l| l.split(',').count() == CSV_COLUMNS.len()));
-        assert!(csv.contains(",2.5000,sequential/parallel,"), "{csv}");
-        assert_eq!(Results::from_json(&r.to_json()).unwrap(), r);
-    }
-
-    #[test]
-    fn rw_run_row() {
-        let row = rw_run();
-        assert_eq!((row.kind.as_str(), row.block.as_str()), ("rw", "sleep"));
-        assert_eq!(row.rate, 2000.0);
-        assert_eq!(row.write_rate(), 20.0);
-    }
-
-    #[test]
-    fn dlock_rows_csv_and_json() {
-        let r = dlock();
-        let (row, mcs) = (&r.rows[0], &r.rows[1]);
-        assert_eq!((row.kind.as_str(), row.lock.as_str()), ("dlock", "alock"));
-        assert_eq!(row.rate, 20_000.0);
-        assert!(row.spin);
-        assert_eq!(row.first_error_name, "ETIMEDOUT");
-        assert_eq!(mcs.lock, "mcs-loopback");
-        assert!(mcs.first_error_name.is_empty());
-        let csv = r.to_csv();
-        assert!(csv
-            .lines()
-            .all(|l| l.split(',').count() == CSV_COLUMNS.len()));
-        assert!(
-            csv.lines()
-                .nth(1)
-                .unwrap()
-                .ends_with(",80,2,true,8000,2000,19990,1,ETIMEDOUT,1200,9800,25000,120500,16000.0,4000.0,0,10000,5.00"),
-            "{csv}"
-        );
-        let back = Results::from_json(&r.to_json()).unwrap();
-        assert_eq!(back, r);
-        assert!(r.to_json().contains("\"first_error_name\": \"ETIMEDOUT\""));
-    }
-
-    #[test]
-    fn txn_rates() {
-        let row = txn_run();
-        assert_eq!(row.lock, "wait");
-        assert_eq!(row.rate, 4000.0);
-        assert_eq!(row.restart_rate(), 1000.0);
-        assert!(row.interrupted);
-    }
-}
+mod tests;

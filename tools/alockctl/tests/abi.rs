@@ -191,9 +191,11 @@ fn rust_side() -> BTreeMap<String, u64> {
             min_thread_ops,
             max_thread_ops,
             order_checks,
-            order_errors
+            order_errors,
+            lat
         }
     );
+    layout!(m, "alock_hist", AlockHist { count });
     layout!(
         m,
         "alock_mrlock",
@@ -216,7 +218,8 @@ fn rust_side() -> BTreeMap<String, u64> {
             elapsed_ns,
             min_thread_ops,
             max_thread_ops,
-            mode_switches
+            mode_switches,
+            lat
         }
     );
     layout!(
@@ -273,7 +276,9 @@ fn rust_side() -> BTreeMap<String, u64> {
             rounds,
             drain_ipis,
             write_ns_total,
-            write_ns_max
+            write_ns_max,
+            read_lat,
+            write_lat
         }
     );
     layout!(
@@ -499,10 +504,12 @@ fn rust_side() -> BTreeMap<String, u64> {
             cas_retries,
             handoffs,
             leaders,
-            fast_entries
+            fast_entries,
+            local_lat,
+            remote_lat
         }
     );
-    let consts: [(&str, u64); 47] = [
+    let consts: [(&str, u64); 49] = [
         ("ALOCK_ABI_VERSION", ALOCK_ABI_VERSION as u64),
         ("ALOCK_IOC_MAGIC", ALOCK_IOC_MAGIC as u64),
         ("ALOCK_FEAT_LOCKDEP", ALOCK_FEAT_LOCKDEP),
@@ -533,6 +540,8 @@ fn rust_side() -> BTreeMap<String, u64> {
         ("ALOCK_RW_CPUS_READ", ALOCK_RW_CPUS_READ as u64),
         ("ALOCK_RW_FLAGS", ALOCK_RW_FLAGS as u64),
         ("ALOCK_RW_MAX_PAUSE_US", ALOCK_RW_MAX_PAUSE_US as u64),
+        ("ALOCK_RW_LAT_SAMPLE", ALOCK_RW_LAT_SAMPLE as u64),
+        ("ALOCK_HIST_BUCKETS", ALOCK_HIST_BUCKETS as u64),
         ("ALOCK_RWWAKE_MAX_ROUNDS", ALOCK_RWWAKE_MAX_ROUNDS as u64),
         ("ALOCK_CLUSTER_MAX_NODES", ALOCK_CLUSTER_MAX_NODES as u64),
         ("ALOCK_CLUSTER_MIN_WINDOW", ALOCK_CLUSTER_MIN_WINDOW as u64),
@@ -589,10 +598,12 @@ fn header_and_rust_agree() {
     let structs = parse_structs(&h);
     let consts = parse_constants(&h);
     // The parser must have found the known structures and commands.
-    assert_eq!(structs.len(), 21, "{structs:?}");
+    assert_eq!(structs.len(), 22, "{structs:?}");
     assert_eq!(structs["alock_mm_ctl"].len(), 15);
-    assert_eq!(structs["alock_rwstress"].len(), 26);
-    assert_eq!(structs["alock_stress"].len(), 13);
+    assert_eq!(structs["alock_rwstress"].len(), 28);
+    assert_eq!(structs["alock_stress"].len(), 14);
+    assert_eq!(structs["alock_hist"], ["count"]);
+    assert!(consts.contains(&"ALOCK_HIST_BUCKETS".to_string()));
     assert_eq!(structs["alock_cluster_join"].len(), 8);
     assert_eq!(structs["alock_cluster_status"].len(), 10);
     assert!(consts.contains(&"ALOCK_IOC_TXN".to_string()));
@@ -602,7 +613,7 @@ fn header_and_rust_agree() {
     assert!(consts.contains(&"ALOCK_IOC_CLUSTER_LEAVE".to_string()));
     assert!(consts.contains(&"ALOCK_PEER_SELF".to_string()));
     assert!(consts.contains(&"ALOCK_RDMA_LOCAL_WRITE".to_string()));
-    assert_eq!(structs["alock_dlock_run"].len(), 35);
+    assert_eq!(structs["alock_dlock_run"].len(), 37);
     assert!(consts.contains(&"ALOCK_IOC_DLOCK_RUN".to_string()));
     assert!(consts.contains(&"ALOCK_PLACE_MOD".to_string()));
     assert!(consts.contains(&"ALOCK_DLOCK_MCS_LB".to_string()));
@@ -636,15 +647,15 @@ fn drift_would_be_caught() {
     let h = std::fs::read_to_string(header_path()).unwrap();
     let h2 = h
         .replace(
-            "\t__u64 order_errors;\n};",
-            "\t__u64 order_errors;\n\t__u64 extra;\n};",
+            "\tstruct alock_hist lat;\n};",
+            "\tstruct alock_hist lat;\n\t__u64 extra;\n};",
         )
         .replace(
             "#endif /* _UAPI_LINUX_ALOCK_H */",
             "#define ALOCK_IOC_JOIN\t_IO(ALOCK_IOC_MAGIC, 0x11)\n#endif",
         );
     let s = parse_structs(&h2);
-    assert_eq!(s["alock_stress"].len(), 14);
+    assert_eq!(s["alock_stress"].len(), 15);
     assert!(parse_constants(&h2).contains(&"ALOCK_IOC_JOIN".to_string()));
     let rust = rust_side();
     assert!(!rust.contains_key("offset alock_stress.extra"));

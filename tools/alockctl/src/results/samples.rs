@@ -101,10 +101,15 @@ pub fn rw() -> Results {
     r
 }
 
-/// One reader-writer stress run (prwlock, sleeping readers).
+/// One reader-writer stress run (prwlock, sleeping readers): 60 timed
+/// reads, 40 in [512, 1024) ns and 20 in [1024, 2048); no write timed.
 pub fn rw_run() -> Row {
+    let mut read_lat = abi::AlockHist::default();
+    read_lat.count[10] = 40;
+    read_lat.count[11] = 20;
     Row::from_rwstress(
         &AlockRwstress {
+            read_lat,
             lock: 1,
             readers: 4,
             writers: 1,
@@ -158,6 +163,10 @@ pub fn dlock() -> Results {
         fast_entries: 1_500,
         ..AlockDlockRun::default()
     };
+    // 100 local acquires in [1024, 2048) ns, 10 remote in [16384, 32768).
+    let mut d = d;
+    d.local_lat.count[11] = 100;
+    d.remote_lat.count[15] = 10;
     let mcs = AlockDlockRun {
         lock: abi::ALOCK_DLOCK_MCS_LB,
         ..AlockDlockRun::default()

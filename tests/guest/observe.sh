@@ -1,0 +1,195 @@
+#!/bin/sh
+# shellcheck shell=dash
+# Observability tests (sourced by run.sh, which defines check, ok, notok,
+# skip, $T, $A and $ncpu): the module's debugfs statistics, the kernel's
+# lock:contention_begin/end tracepoints recorded with perf for a
+# contended run of each lock, alock's own events through tracefs, and
+# /proc/lock_stat (CONFIG_LOCK_STAT on the test kernel).
+# run.sh sets T, A and ncpu before it sources this file.
+# shellcheck disable=SC2154
+
+OBS=/tmp/obs
+# awk: a /proc/lock_stat class line whose name contains c, contended.
+# shellcheck disable=SC2016
+OBS_CLASS='index($1, c) && $1 ~ /:$/ && $2 > 0 { f = 1 } END { exit !f }'
+DBG=/sys/kernel/debug/alock
+TRC=/sys/kernel/tracing
+
+# A counter of /sys/kernel/debug/alock/locks: obs_ctr KIND FIELD
+obs_ctr() {
+	awk -v k="$1" -v f="$2" '$1 == k { for (i = 2; i <= NF; i++) { split($i, a, "=");
+		if (a[1] == f) print a[2] } }' $DBG/locks
+}
+
+obs_debugfs_tests() {
+	check "debugfs: /sys/kernel/debug/alock has enabled, locks, rdma, table" \
+		test -f $DBG/enabled -a -f $DBG/locks -a -f $DBG/rdma -a -f $DBG/table
+	check "debugfs: statistics are off after load" grep -qx 0 $DBG/enabled
+	check "debugfs: locks lists every kind" sh -c "for k in prwlock_read prwlock_write ticket mcs abql \
+		brlock mrlock lockmgr alock_local alock_remote dl_spin dl_mcs dl_rpc; do \
+		grep -q \"^\$k acquisitions=[0-9]* contended=[0-9]*\" $DBG/locks || { echo \$k; exit 1; }; done"
+	a0=$(obs_ctr mcs acquisitions)
+	$T stress mcs 2 200 bound >/dev/null
+	a1=$(obs_ctr mcs acquisitions)
+	check "debugfs: disabled statistics count no mcs acquisition ($a0 -> $a1)" test "$a0" = "$a1"
+	check "debugfs: enabling statistics" sh -c "echo 1 >$DBG/enabled && grep -qx 1 $DBG/enabled"
+	$T stress mcs 2 200 bound >/tmp/obs.stress
+	a2=$(obs_ctr mcs acquisitions)
+	ops=$(sed -n 's/.*: \([0-9]*\) ops.*/\1/p' /tmp/obs.stress | head -n1)
+	check "debugfs: enabled statistics count the mcs acquisitions ($((a2 - a1)) >= $ops ops)" \
+		test "$((a2 - a1))" -ge "${ops:-1}"
+	$T rwstress prwlock 2 1 200 >/dev/null
+	check "debugfs: prwlock read acquisitions and write rounds counted" \
+		test "$(obs_ctr prwlock_read acquisitions)" -gt 0 -a "$(obs_ctr prwlock_write rounds)" -gt 0
+	check "debugfs: a non-boolean write to enabled fails" sh -c "! echo maybe >$DBG/enabled"
+	check "debugfs: disabling statistics" sh -c "echo 0 >$DBG/enabled && grep -qx 0 $DBG/enabled"
+	check "alockctl stats reads the module's debugfs" sh -c "$A stats | grep -q mcs"
+	check "alockctl --json stats: mcs acquisitions as counted" \
+		sh -c "$A --json stats | grep -q '\"acquisitions\": *$a2'"
+}
+
+# perf_contention WHAT FLAG CMD...: records lock:contention_begin/end on
+# every CPU during CMD.  alock's waits must be there (fired from
+# alock_contention_begin/_end), some with FLAG among their flags (a run
+# may wait on both sides of a lock), each with its end; and perf lock
+# contention must list them, at most as many as recorded from the module.
+perf_contention() {
+	pc_what=$1
+	pc_flag=$2
+	shift 2
+	rm -f $OBS.data
+	if ! perf record -q -e lock:contention_begin -e lock:contention_end -a -g \
+		-o $OBS.data -- "$@" >$OBS.rec 2>&1; then
+		notok "perf record -e lock:contention_* during $pc_what"
+		tail -n 5 $OBS.rec | sed 's/^/#   /'
+		return
+	fi
+	perf script -i $OBS.data -F event,trace,ip,sym 2>/dev/null >$OBS.txt
+	# One event per paragraph: its line, then its call chain.
+	# pa: every wait called from the module (its locks', and the stock
+	# locks it takes, such as the lock manager's rw_semaphore).
+	awk -v RS= -v f="$pc_flag" '
+		/contention_begin/ && /alock_contention_begin/ { b++; if (index($0, f)) bf++ }
+		/contention_end/ && /alock_contention_end/ { e++ }
+		/contention_begin/ && /alock_main|alock_contention_begin/ { a++ }
+		END { printf "%d %d %d %d\n", b, bf, e, a }' $OBS.txt >$OBS.cnt
+	read -r pb pbf pe pa <$OBS.cnt
+	echo "# perf: $pc_what: $pb alock contention_begin ($pbf with $pc_flag), $pe contention_end"
+	if [ "$pb" -gt 0 ] && [ "$pbf" -gt 0 ] && [ "$pe" = "$pb" ]; then
+		ok "perf record shows $pc_what's contention with $pc_flag ($pbf of $pb waits)"
+	else
+		notok "perf record shows $pc_what's contention with $pc_flag ($pb waits, $pbf flagged, $pe ends)"
+		head -n 30 $OBS.txt | sed 's/^/#   /'
+	fi
+	# perf lock contention names each wait's caller (the first function
+	# of the call chain outside the lock code): for alock's locks, a
+	# function of the module (Rust symbols contain alock_main).
+	perf lock contention -i $OBS.data -E 1000 >$OBS.lc 2>&1
+	pl=$(awk '$NF ~ /alock_main|^alock_/ && $1 ~ /^[0-9]+$/ { n += $1 } END { print n + 0 }' $OBS.lc)
+	if [ "$pl" -gt 0 ] && [ "$pl" -le "$pa" ]; then
+		ok "perf lock contention reports $pc_what ($pl of the module's $pa waits)"
+		grep -m3 'contended\|alock_main' $OBS.lc | cut -c1-150 | sed 's/^/#   /'
+	else
+		notok "perf lock contention reports $pc_what ($pl waits, $pa recorded)"
+		sed 's/^/#   /' $OBS.lc | head -n 40
+	fi
+}
+
+obs_perf_tests() {
+	if ! command -v perf >/dev/null; then
+		notok "perf in the guest (the initramfs copies it from linux-perf)"
+		return
+	fi
+	if [ "$ncpu" -lt 2 ]; then
+		skip "perf lock contention of alock's locks" "one CPU: spinning locks never contend"
+		return
+	fi
+	n=$((2 * ncpu))
+	perf_contention "the ticket lock" SPIN "$T" stress ticket $n 300 bound
+	perf_contention "the MCS lock" SPIN "$T" stress mcs $n 300 bound
+	perf_contention "ABQL" SPIN "$T" stress abql $n 300 bound
+	perf_contention "MRLock" SPIN "$T" mrlock mrlock $n 300 16 4 8
+	perf_contention "the brlock writers" WRITE "$T" rwstress brlock $n 2 300
+	perf_contention "prwlock readers behind writers" READ "$T" rwstress prwlock $n 2 300 sleep=20
+	perf_contention "prwlock writers" WRITE "$T" rwstress prwlock $n 2 300 sleep=20
+	perf_contention "the lock manager" WRITE "$T" txn wait $n 300 4 4 20
+}
+
+# alock's own events through tracefs: a prwlock write run fires
+# alock:prwlock_consensus once per consensus round.
+obs_tracefs_tests() {
+	ev=$TRC/events/alock
+	check "tracefs lists alock's events" sh -c "for e in prwlock_consensus prwlock_convert \
+		prwlock_wake alock_enter alock_peterson alock_rdma_verb alock_rdma_peer_state; do \
+		test -d $ev/\$e || { echo \$e; exit 1; }; done"
+	echo >$TRC/trace
+	echo 1 >$ev/prwlock_consensus/enable
+	echo 1 >$ev/prwlock_wake/enable
+	r0=$(obs_ctr prwlock_write rounds)
+	$T rwstress prwlock 2 1 200 sleep=20 >/dev/null
+	r1=$(obs_ctr prwlock_write rounds)
+	echo 0 >$ev/prwlock_consensus/enable
+	echo 0 >$ev/prwlock_wake/enable
+	nc=$(grep -c 'prwlock_consensus: lock=' $TRC/trace)
+	check "alock:prwlock_consensus fired once per round ($nc events, $((r1 - r0)) rounds)" \
+		test "$nc" -eq "$((r1 - r0))" -a "$nc" -gt 0
+	grep -m2 'prwlock_consensus\|prwlock_wake' $TRC/trace | sed 's/^/#   /'
+}
+
+# /proc/lock_stat: alock's lock classes with contentions (lock_contended()
+# in their slow paths).
+obs_lockstat_tests() {
+	if [ ! -f /proc/lock_stat ]; then
+		skip "/proc/lock_stat lists alock's locks" "no CONFIG_LOCK_STAT"
+		return
+	fi
+	echo 0 >/proc/lock_stat
+	$T stress mcs $((2 * ncpu)) 300 bound >/dev/null
+	$T rwstress prwlock $((2 * ncpu)) 2 300 sleep=20 >/dev/null
+	grep -E 'alock|mcs|prwlock' /proc/lock_stat | head -n 6 | sed 's/^/#   /'
+	# The class line: "name: contentions ...".
+	check "/proc/lock_stat lists the MCS lock class with contentions" \
+		awk -v c=mcs "$OBS_CLASS" /proc/lock_stat
+	check "/proc/lock_stat lists a prwlock class with contentions" \
+		awk -v c=prwlock "$OBS_CLASS" /proc/lock_stat
+}
+
+# Around one ALock lock table run (run.sh's alock_table_tests): statistics
+# on and alock:alock_enter traced; afterwards every acquisition counted in
+# locks must have fired one alock_enter, and the rdma and table files must
+# show this node's connections and keys.
+obs_dlock_start() {
+	echo 1 >$DBG/enabled
+	echo >$TRC/trace
+	echo 1 >$TRC/events/alock/alock_enter/enable
+	od_a0=$(($(obs_ctr alock_local acquisitions) + $(obs_ctr alock_remote acquisitions)))
+}
+
+obs_dlock_check() {
+	echo 0 >$TRC/events/alock/alock_enter/enable
+	echo 0 >$DBG/enabled
+	od_n=$(($(obs_ctr alock_local acquisitions) + $(obs_ctr alock_remote acquisitions) - od_a0))
+	od_e=$(grep -c 'alock_enter: key=' $TRC/trace)
+	od_lost=$(cat $TRC/per_cpu/cpu*/stats | awk '/^overrun:/ { n += $2 } END { print n + 0 }')
+	if [ "$od_lost" = 0 ]; then
+		check "alock:alock_enter fired for each of the $od_n ALock acquisitions ($od_e)" \
+			test "$od_e" -eq "$od_n" -a "$od_n" -gt 0
+	else
+		check "alock:alock_enter fired for the ALock acquisitions ($od_e of $od_n, $od_lost lost)" \
+			test "$od_e" -le "$od_n" -a "$od_e" -gt 0
+	fi
+	grep -m3 'alock_enter: key=' $TRC/trace | sed 's/^/#   /'
+	check "debugfs rdma: a connection up with READs and round trips" \
+		awk '/ state=up / && / reads=[1-9]/ && / rtt_hist=.*[1-9]/ { f = 1 } END { exit !f }' $DBG/rdma
+	check "debugfs table: keys this node took" \
+		awk '/^key[0-9]+ home=[0-9]+ local=[0-9]+ remote=[0-9]+/ { f = 1 } END { exit !f }' $DBG/table
+	check "alockctl stats --json reads the rdma and table files" \
+		sh -c "$A --json stats | grep -q '\"rtt_hist\"'"
+}
+
+observe_tests() {
+	obs_debugfs_tests
+	obs_tracefs_tests
+	obs_lockstat_tests
+	obs_perf_tests
+}
