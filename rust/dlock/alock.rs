@@ -76,6 +76,9 @@ impl Handle<'_> {
     // ---- ALock, local cohort (CPU atomics on this node's window) --------
 
     /// Acquires key `k` (homed here) with descriptor `d`.
+    // Inlined into `Handle::lock`, which ends the wait this may begin
+    // (`support::trace`: one frame for both).
+    #[inline(always)]
     pub(super) fn alock_local(&self, k: u32, d: u64) -> Result<Acq> {
         let t = self.t;
         let line = line(k);
@@ -143,6 +146,9 @@ impl Handle<'_> {
 
     /// Acquires key `k` (homed elsewhere) with descriptor `d`; [`stale`]
     /// if the key's queue is being reset (recovery: enqueue again).
+    // Inlined into `Handle::lock`, which ends the wait this may begin
+    // (`support::trace`: one frame for both).
+    #[inline(always)]
     pub(super) fn alock_remote(&self, k: u32, d: u64) -> Result<Acq> {
         let t = self.t;
         let home = t.home(k);

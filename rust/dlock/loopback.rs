@@ -24,6 +24,9 @@ use crate::support::util::now_ns;
 impl Handle<'_> {
     /// Acquires key `k` with the RDMA spin lock: each try is a CAS and a
     /// READ of the value in one post.
+    // Inlined into `Handle::lock`, which ends the wait this may begin
+    // (`support::trace`: one frame for both).
+    #[inline(always)]
     pub(super) fn spin_lock(&self, k: u32) -> Result<Acq> {
         let t = self.t;
         let p = t.peer(t.home(k))?;
@@ -71,6 +74,9 @@ impl Handle<'_> {
 
     /// Acquires key `k` with the RDMA MCS lock and descriptor `d`; the
     /// enqueue reads the value in the same post.
+    // Inlined into `Handle::lock`, which ends the wait this may begin
+    // (`support::trace`: one frame for both).
+    #[inline(always)]
     pub(super) fn mcs_lock(&self, k: u32, d: u64) -> Result<Acq> {
         let t = self.t;
         let me = addr(t.me, d);

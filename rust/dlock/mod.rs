@@ -78,17 +78,17 @@ impl Handle<'_> {
         self.observe_start(kind, k);
         let before = self.stats.get();
         let r = self.lock_observed(kind, k);
-        self.observe_end(
-            kind,
-            k,
-            &before,
-            r.as_ref().map(|(_, acq)| acq).map_err(|e| *e),
-        );
+        // The wait ends in the frame that began it (`support::trace`).
+        let waited = self.end_wait(r.as_ref().err().map_or(0, |e| e.to_errno()));
+        let acq = r.as_ref().map(|(_, acq)| acq).map_err(|e| *e);
+        self.observe_end(kind, k, &before, waited, acq);
         r.map(|(h, _)| h)
     }
 
     /// [`Handle::lock`] once its wait is set up: the held lock and how it
-    /// was acquired.
+    /// was acquired.  Inlined, with the acquire paths it calls, into
+    /// `lock`, which ends the wait they may begin.
+    #[inline(always)]
     fn lock_observed(&mut self, kind: Kind, k: u32) -> Result<(Held, Acq)> {
         loop {
             // Slots held, and slots a failed acquire left in a queue.
@@ -203,6 +203,7 @@ impl Handle<'_> {
     }
 
     /// Acquires key `k` with the RPC lock, as waiter `slot`.
+    #[inline(always)]
     fn rpc_lock(&self, k: u32, slot: usize) -> Result<Acq> {
         let t = self.t;
         let p = t.peer(t.home(k))?;

@@ -36,12 +36,12 @@ impl Handle<'_> {
         let (sk, flags) = stat_kind(kind, local);
         self.site.set(Some(Site::new(at, flags, sk)));
         self.peterson_since.set(0);
-        if let Some(w) = self.wait_begun.take() {
-            w.end_with(0);
-        }
+        // Each wait ends in `Handle::lock`: none is left from before.
+        self.wait_begun.set(None);
     }
 
     /// The acquire in progress is about to wait (once per acquire).
+    #[inline(always)]
     pub(super) fn waiting(&self) {
         let w = self.wait_begun.take();
         let w = w.or_else(|| self.site.get().map(|s| s.begin()));
@@ -49,6 +49,7 @@ impl Handle<'_> {
     }
 
     /// A Peterson poll that did not let the cohort leader in.
+    #[inline(always)]
     pub(super) fn peterson_poll(&self) {
         self.count(|s| s.peterson_polls += 1);
         if self.peterson_since.get() == 0 {
@@ -57,16 +58,30 @@ impl Handle<'_> {
         self.waiting();
     }
 
-    /// The acquire of key `k` of `kind` ended with `r`; `before` are the
-    /// handle's counts when it started.
-    pub(super) fn observe_end(&self, kind: Kind, k: u32, before: &Stats, r: Result<&Acq>) {
-        let waited = match self.wait_begun.take() {
+    /// Ends the acquire's wait, if one began, with `ret` (0 acquired);
+    /// whether one began.  Called by `Handle::lock`, the frame that began
+    /// it.
+    #[inline(always)]
+    pub(super) fn end_wait(&self, ret: i32) -> bool {
+        match self.wait_begun.take() {
             Some(w) => {
-                w.end_with(r.err().map_or(0, |e| e.to_errno()));
+                w.end_with(ret);
                 true
             }
             None => false,
-        };
+        }
+    }
+
+    /// The acquire of key `k` of `kind` ended with `r`, after a wait if
+    /// `waited`; `before` are the handle's counts when it started.
+    pub(super) fn observe_end(
+        &self,
+        kind: Kind,
+        k: u32,
+        before: &Stats,
+        waited: bool,
+        r: Result<&Acq>,
+    ) {
         let Ok(acq) = r else { return };
         let local = self.t.home(k) == self.t.me;
         let (sk, _) = stat_kind(kind, local);

@@ -407,7 +407,9 @@ impl Rpc {
     /// Client side: acquires `key` at its home `p` for local waiter `lw`
     /// (`< WAITERS_PER_NODE`): requests it, then waits for the GRANT,
     /// calling `check` with the time the wait started between polls (its
-    /// error ends the wait).
+    /// error ends the wait).  Inlined: `check` may begin a wait that the
+    /// caller ends (`support::trace`).
+    #[inline(always)]
     pub fn lock(
         &self,
         p: &Peer,

@@ -12,10 +12,23 @@
 //! `lock:contention_end` and `lock_acquired()`.  Fast paths call none of
 //! this: a `Site` is a few words on the stack until a wait begins.
 //!
+//! **Begin and end in one frame.**  `perf lock contention` matches a
+//! `contention_end` to its `contention_begin` by a hash of the call chain
+//! above the first three entries (the tracepoint's function and two lock
+//! functions, as `__mutex_lock` and `mutex_lock_nested` are for a mutex).
+//! So the calls of `alock_contention_begin()` and `alock_contention_end()`
+//! for one wait must come from the same function activation: everything
+//! here is `#[inline(always)]`, and a helper that begins a wait its caller
+//! ends (`RawTicket::lock_lazy`, MRLock's waits, prwlock's consensus and
+//! drain, the lock table's acquire paths) is `#[inline(always)]` too; and
+//! the call that ends a wait is never a tail call (which would drop the
+//! caller's frame from the chain).
+//!
 //! The module's own events (`events/alock/` in tracefs) are fired by the
 //! `*_event` functions below.
 
 use core::ffi::{c_int, c_uint, c_void};
+use core::sync::atomic::{compiler_fence, Ordering};
 use kernel::bindings;
 
 use super::stats::Kind;
@@ -104,7 +117,7 @@ pub struct Wait(Site);
 
 impl Wait {
     /// The lock was acquired.
-    #[inline]
+    #[inline(always)]
     pub fn end(self) {
         self.end_with(0);
     }
@@ -114,6 +127,9 @@ impl Wait {
     pub fn end_with(self, ret: i32) {
         // SAFETY: As in `Site::begin`.
         unsafe { alock_contention_end(self.0.lock, self.0.map, ret) };
+        // Not a tail call: the caller's frame must stay in the event's
+        // call chain (see "Begin and end in one frame" at the top).
+        compiler_fence(Ordering::SeqCst);
     }
 }
 
@@ -131,7 +147,7 @@ impl LazyWait {
     }
 
     /// The caller is about to wait: begins the wait the first time.
-    #[inline]
+    #[inline(always)]
     pub fn waiting(&mut self) {
         if self.wait.is_none() {
             self.wait = Some(self.site.begin());
@@ -139,6 +155,7 @@ impl LazyWait {
     }
 
     /// Ends the wait, if one began, with `ret` (0 acquired).
+    #[inline(always)]
     pub fn end_with(self, ret: i32) {
         if let Some(w) = self.wait {
             w.end_with(ret);

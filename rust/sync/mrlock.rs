@@ -98,6 +98,8 @@ impl RawMrLock {
     }
 
     /// [`lock`](Self::lock), beginning `w` if it waits (the caller ends it).
+    // Inlined: the wait it may begin is ended by the caller (`trace.rs`).
+    #[inline(always)]
     fn lock_lazy(&self, bits: u64, w: &mut LazyWait) -> u64 {
         let pos = self.enqueue(bits, w);
         self.wait(pos, bits, w);
@@ -106,6 +108,8 @@ impl RawMrLock {
 
     /// Claims a cell at the tail and publishes `bits` in it (a full ring
     /// is a wait: `w` begins).
+    // Inlined: the wait it may begin is ended by the caller (`trace.rs`).
+    #[inline(always)]
     fn enqueue(&self, bits: u64, w: &mut LazyWait) -> u64 {
         let mut pos = self.tail.0.load(Ordering::Relaxed);
         loop {
@@ -151,6 +155,8 @@ impl RawMrLock {
     /// Spins until no earlier conflicting request is active.
     /// Returns whether it had to wait (the adaptive scheme's measure of
     /// contention).
+    // Inlined: the wait it may begin is ended by the caller (`trace.rs`).
+    #[inline(always)]
     fn wait(&self, pos: u64, bits: u64, w: &mut LazyWait) -> bool {
         let mut waited = false;
         let mut p = self.head.0.load(Ordering::Acquire);
@@ -226,6 +232,8 @@ impl BitsetLock {
     }
 
     /// [`lock`](Self::lock), beginning `w` if it waits (the caller ends it).
+    // Inlined: the wait it may begin is ended by the caller (`trace.rs`).
+    #[inline(always)]
     fn lock_lazy(&self, bits: u64, w: &mut LazyWait) -> u32 {
         let mut fails = 0u32;
         let mut cur = self.word.load(Ordering::Relaxed);
@@ -409,6 +417,8 @@ impl MultiLock {
         })
     }
 
+    // Inlined: the wait it may begin is ended by the caller (`trace.rs`).
+    #[inline(always)]
     fn lock_adaptive(&self, bits: u64, w: &mut LazyWait) -> Grant {
         if self.mode.load(Ordering::Relaxed) == MODE_BITSET {
             let fails = self.word.lock_lazy(bits, w);

@@ -73,7 +73,7 @@ impl RawTicket {
     /// Takes a ticket and waits for it, beginning `wait` if it has to
     /// (and leaving it to the caller to end: a lock made of several
     /// ticket locks reports one wait).
-    #[inline]
+    #[inline(always)]
     pub fn lock_lazy(&self, wait: &mut LazyWait) -> u32 {
         let t = self.next.fetch_add(1, Ordering::Relaxed);
         if self.serving.load(Ordering::Acquire) != t {

@@ -251,6 +251,8 @@ unsafe fn ipi_and_wait(l: &PrwCore, mask: &CpuMask, handler: unsafe extern "C" f
 ///
 /// `wait` begins (a contended write acquisition) if passive readers have to
 /// be waited for.
+// Inlined: the wait it may begin is ended by the caller (`support::trace`).
+#[inline(always)]
 pub(super) fn consensus(l: &PrwCore, v: u64, wait_passive: bool, wait: &mut LazyWait) -> bool {
     ROUNDS.add(1);
     // Timed only for `alock:prwlock_consensus`, when it is on.
@@ -336,6 +338,8 @@ const DRAIN_SPIN_NS: i64 = 50_000;
 /// further rounds while some reader could not be converted (it was inside
 /// a section with preemption off).  The active holds are waited for in
 /// `W6`.
+// Inlined: the wait it may begin is ended by the caller (`support::trace`).
+#[inline(always)]
 pub(super) fn drain(l: &PrwCore, wait_passive: bool, wait: &mut LazyWait) -> bool {
     // Read the clock only once a reader has to be waited for.
     let mut start = None;
