@@ -4,6 +4,8 @@
 #
 #   make demo     set up, build, boot a cluster, short stress of every lock
 #   make check    set up, build, host tests + every guest test; CI runs this
+#   make check-queue|check-prwlock|check-mm|check-alock|check-observe
+#                 the host tests and one family's guest tests (ONLY=...)
 #   make bench    longer runs and RDMA latency figures (not asserted)
 #   make soak     long stress runs
 #   make bench-locks  only the lock benchmark matrices, one guest
@@ -41,6 +43,7 @@ export NODES VCPUS TIMEOUT ACCEL CLIPPY ALOCK_INJECT_WARN KFLAVOR PAYLOAD INITRD
 BENCH_ENV := KFLAVOR=bench PAYLOAD=build/payload-bench INITRD=build/initramfs-bench.cpio.gz
 
 .PHONY: all setup kernel module payload initramfs images demo check bench bench-locks bench-alock \
+	check-queue check-prwlock check-mm check-alock check-observe \
 	bench-mm soak rdma-lat \
 	host-tests shell clean distclean
 
@@ -84,6 +87,10 @@ demo: images
 
 check: images
 	@scripts/check.sh check
+
+# One family's guest tests and the host tests (a few minutes warm).
+check-queue check-prwlock check-mm check-alock check-observe: images
+	@ONLY=$(@:check-%=%) scripts/check.sh check
 
 # Benchmarks run on the bench kernel (same patches and config, no debugging).
 bench:

@@ -12,9 +12,11 @@
 #   kernel;  KERNEL, INITRD: images;  PAYLOAD: folder mounted read-only in
 #   the guests (module, tests), default build/payload-$KFLAVOR.
 #
-# Guests are linked only to each other: two guests by a point-to-point UDP
-# socket netdev on 127.0.0.1, more by a UDP multicast group bound to
-# 127.0.0.1 (no user-mode networking, nothing leaves the host).  Each guest
+# Guests are linked only to each other, by loopback unicast UDP: two guests
+# by a point-to-point socket netdev on 127.0.0.1, more through the run's
+# own learning switch on 127.0.0.1 (scripts/net-hub.py; no multicast, no
+# user-mode networking, nothing leaves 127.0.0.0/8: a check reads every
+# QEMU command line for addresses outside it).  Each guest
 # gets RUNDIR/guestI/ (its /out: TAP, status, dmesg) and RUNDIR/guestI.log
 # (serial console); RUNDIR/bench.jsonl gets the guests' benchmark figures.
 # The hard timeout kills only the QEMU processes this
@@ -65,11 +67,13 @@ kvm) accel_opts=(-accel kvm -cpu host) ;;
 *) die "ACCEL must be tcg or kvm" ;;
 esac
 
-# Ports: per-run base so that parallel runs do not collide.
+# Ports: per-run base so that parallel runs do not collide.  Two guests use
+# base and base + 1; with more, the switch listens on base and guest i on
+# base + 1 + i.
 base=$((20000 + ($$ % 2000) * 16))
-mcast="230.77.$(($$ % 200)).1"
 
 pids=()
+hub_pid=
 cleanup() {
 	local p
 	for p in "${pids[@]}"; do
@@ -79,9 +83,22 @@ cleanup() {
 	for p in "${pids[@]}"; do
 		kill -9 "$p" 2>/dev/null || true
 	done
+	[ -z "$hub_pid" ] || kill "$hub_pid" 2>/dev/null || true
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+if [ "$nodes" -gt 2 ]; then
+	python3 "$ALOCK_TOP/scripts/net-hub.py" "$base" $(seq $((base + 1)) $((base + nodes))) \
+		>"$rundir/net-hub.log" 2>&1 &
+	hub_pid=$!
+	# Listening before the first guest sends.
+	for _ in $(seq 50); do
+		grep -q listening "$rundir/net-hub.log" && break
+		sleep 0.1
+	done
+	grep -q listening "$rundir/net-hub.log" || die "net-hub.py did not start: $(cat "$rundir/net-hub.log")"
+fi
 
 for ((i = 0; i < nodes; i++)); do
 	g="$rundir/guest$i"
@@ -90,7 +107,7 @@ for ((i = 0; i < nodes; i++)); do
 	if [ "$nodes" -eq 2 ]; then
 		net="socket,id=n0,udp=127.0.0.1:$((base + 1 - i)),localaddr=127.0.0.1:$((base + i))"
 	elif [ "$nodes" -gt 2 ]; then
-		net="socket,id=n0,mcast=$mcast:$base,localaddr=127.0.0.1"
+		net="socket,id=n0,udp=127.0.0.1:$base,localaddr=127.0.0.1:$((base + 1 + i))"
 	else
 		net="socket,id=n0,udp=127.0.0.1:$((base + 1)),localaddr=127.0.0.1:$base"
 	fi
@@ -109,6 +126,10 @@ for ((i = 0; i < nodes; i++)); do
 	pids+=($!)
 done
 log "cluster: $nodes guests x $vcpus vCPUs ($accel), mode $mode, run folder $rundir"
+# Every IPv4 address on the QEMU command lines, for the loopback check.
+for p in "${pids[@]}"; do
+	tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null || true
+done | grep -oE '([0-9]+\.){3}[0-9]+' | sort -u >"$rundir/qemu-addrs.txt" || true
 
 # Wait for every guest, at most timeout_s; then kill what is left.
 start=$(date +%s)
@@ -142,6 +163,16 @@ elapsed=$(($(date +%s) - start))
 # Collect: guest TAP results plus three host checks per guest.
 passed=0
 failed=0
+# The cluster's traffic stays on loopback: no QEMU names an address
+# outside 127.0.0.0/8 (and the command lines were read).
+if [ "$mode" != shell ]; then
+	if [ -s "$rundir/qemu-addrs.txt" ] && ! grep -qv '^127\.' "$rundir/qemu-addrs.txt"; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		echo "  not ok - QEMU command lines name only 127.0.0.0/8 addresses: $(tr '\n' ' ' <"$rundir/qemu-addrs.txt")"
+	fi
+fi
 for ((i = 0; i < nodes; i++)); do
 	g="$rundir/guest$i"
 	tap="$g/tap.txt"

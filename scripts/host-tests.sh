@@ -80,6 +80,9 @@ layers_catch() {
 }
 t "layer checker catches a circle and an upward import" layers_catch
 
+# The cluster's switch for 3+ guests: flooding, learning, strangers dropped.
+t "net-hub.py: loopback learning switch" python3 scripts/net-hub-test.py
+
 # Benchmark records: a fixture run's bench-json lines -> bench.jsonl ->
 # report.sh --markdown with the expected ratios (scripts/bench-jsonl-test.sh).
 t "bench.jsonl: collected, valid, run fields, lock table cell and ratios in report.sh --markdown" \

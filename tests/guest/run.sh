@@ -129,6 +129,14 @@ mm)
 	LAT_ITERS=0
 	MM_SECS=2
 	;;
+queue | prwlock)
+	# One family's guest tests on one guest (make check ONLY=queue|prwlock):
+	# the queue locks, MRLock, the lock manager and the C API; or prwlock
+	# (stress, wake-up, CPU hotplug, locktorture); each after the basic
+	# checks and self-tests.
+	STRESS_MS=1500
+	LAT_ITERS=200
+	;;
 observe)
 	# Only the observability tests (development: scripts/cluster.sh -n 1
 	# -c 2 observe).
@@ -178,18 +186,30 @@ load_module() {
 }
 
 local_tests() {
+	basic_tests
+	queue_family_tests
+	prwlock_tests
+	case $mode in check) alockctl_tests ;; demo) alockctl_demo ;; esac
+}
+
+# The module's version, ABI table, errno checks and in-kernel self-tests.
+basic_tests() {
 	# The correctness modes run on the test kernel, which must have lockdep.
-	case $mode in check | demo | soak | local) ALOCK_REQUIRE_LOCKDEP=1 $T version ;; *) $T version ;; esac
+	case $mode in check | demo | soak | local | queue | prwlock) ALOCK_REQUIRE_LOCKDEP=1 $T version ;; *) $T version ;; esac
 	$T abi
 	$T errno
 	$T selftest
+}
+
+# The stock spinlock and mutex, the queue locks, MRLock, the lock manager,
+# and a stress run cut short by a signal.
+queue_family_tests() {
 	for lock in spinlock mutex; do
 		$T stress $lock $((2 * ncpu)) $STRESS_MS bound
 	done
 	$T stress mutex $((2 * ncpu)) $STRESS_MS unbound
 	$T stress spinlock "$ncpu" $STRESS_MS unbound 0
 	queue_lock_tests
-	prwlock_tests
 	# Lock manager: few records, many threads, so conflicts are frequent.
 	for m in restart exclusive wait; do
 		$T txn $m $((2 * ncpu)) $STRESS_MS 8 4 20
@@ -198,8 +218,6 @@ local_tests() {
 	# Exclusive mode after 3 restarts: no transaction may restart more.
 	$T txn exclusive $((2 * ncpu)) $STRESS_MS 8 4 0 3
 	$T stress-intr
-	case $mode in check) alockctl_tests ;; demo) alockctl_demo ;; esac
-	[ "$mode" = check ] && [ "$node" = 0 ] && observe_tests
 }
 
 # alockctl end to end against the module (issue 7).  $1: description,
@@ -835,6 +853,8 @@ main() {
 	uffd) with_module "the userfaultfd test" uffd_tests ;;
 	local) with_module "the local lock tests" local_tests ;;
 	observe) with_module "the observability tests" observe_tests ;;
+	queue) with_module "the queue lock tests" basic_tests queue_family_tests capi_tests ;;
+	prwlock) with_module "the prwlock tests" basic_tests prwlock_tests ;;
 	rdma) rdma_tests ;;
 	alock) alock_tests ;;
 	recover) recover_tests ;;
@@ -863,6 +883,12 @@ full_run() {
 	# to wait for.
 	if [ "$mode" != rdmalat ] && [ "$node" = 0 ]; then
 		with_module "the mm selftests" mm_selftests
+	fi
+	# The observability tests (minutes, perf under TCG) after the cluster
+	# tests too, so that no guest keeps the others waiting at a barrier:
+	# on the last guest, beside guest 0's mm selftests.
+	if [ "$mode" = check ] && [ "$node" = $((nodes - 1)) ]; then
+		with_module "the observability tests" observe_tests
 	fi
 }
 
