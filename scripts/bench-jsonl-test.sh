@@ -101,6 +101,13 @@ txt=$("$top/scripts/report.sh" "$run")
 check "report.sh: the lock table's summary row from bench.jsonl" \
 	grep -qE '^ +2 +90 +2 +64 alock +3 +300 +1\.50x +1\.10-1\.80 ' <<<"$txt"
 
+# make demo's summary (scripts/demo-summary.py) from the same records.
+dm=$(python3 "$top/scripts/demo-summary.py" "$run" --svg "$d/demo.svg")
+check "demo-summary: ALock 1.50x better than spin-loopback at 90 % local" \
+	grep -qE '^  1\.50x +90 % +300 ops/s +spin-loopback' <<<"$dm"
+check "demo-summary: the figure has the ALock bar and its ratio" \
+	sh -c "grep -q 'ALock vs spin-loopback, 90 % local' '$d/demo.svg' && grep -q '>1.50x<' '$d/demo.svg'"
+
 # A line that is not JSON fails the collection; the good ones are written.
 echo '# bench-json {"benchmark":"rw","case":' >>"$run/guest1/tap.txt"
 check "collect: exit 1 on a bad bench-json line" not bj collect "$run" --vcpus 2 --nodes 2 --kernel bench 2>"$d/err"
