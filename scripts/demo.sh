@@ -19,7 +19,7 @@ pid=$!
 # line), redrawn in place on a terminal, a line every 15 s otherwise.
 last=
 while kill -0 "$pid" 2>/dev/null; do
-	now=$(grep -h '^# demo:' "$run"/guest0/tap.txt 2>/dev/null | tail -n1 | sed 's/^# demo: //')
+	now=$({ grep -h '^# demo:' "$run"/guest0/tap.txt 2>/dev/null || true; } | tail -n1 | sed 's/^# demo: //')
 	[ -n "$now" ] || now="booting the guests"
 	line=$(printf '[%3d s] %s' $(($(date +%s) - start)) "$now")
 	if [ -t 1 ]; then
@@ -30,7 +30,7 @@ while kill -0 "$pid" 2>/dev/null; do
 	last=$now
 	sleep 1
 done
-[ -t 1 ] && printf '\r%-100s\r' ""
+if [ -t 1 ]; then printf '\r%-100s\r' ""; fi
 status=0
 wait "$pid" || status=$?
 secs=$(($(date +%s) - start))
