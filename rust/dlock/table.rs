@@ -727,10 +727,8 @@ pub fn init() -> Result {
         GFP_KERNEL,
     )?;
     // SAFETY: Never moved; freed as a box in `exit`.
-    GLOBAL.store(
-        KBox::into_raw(unsafe { Pin::into_inner_unchecked(g) }),
-        Release,
-    );
+    let g = unsafe { Pin::into_inner_unchecked(g) };
+    GLOBAL.store(KBox::into_raw(g), Release);
     Ok(())
 }
 

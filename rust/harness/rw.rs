@@ -15,7 +15,7 @@ use core::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use kernel::{bindings, prelude::*};
 
 use crate::harness::run::{spread, Stop, Timed};
-use crate::harness::stress::to_uapi;
+use crate::harness::stress::sum_hists;
 use crate::support::cpu::CpuMask;
 use crate::support::hist::{self, AtomicHist, Hist};
 use crate::support::kthread::{Job, Placement};
@@ -383,15 +383,8 @@ fn run_on<L: RwLockOps>(lock: &L, a: &mut AlockRwstress) -> Result {
     a.write_ns_max = spread(writers, |s| &s.write_ns_max).max;
     a.read_sleeps = spread(readers, |s| &s.sleeps).sum;
     a.migrations = spread(readers, |s| &s.migrations).sum;
-    let hist_of = |stats: &[Stat]| {
-        let mut h = Hist::new();
-        for s in stats {
-            h.merge(&s.lat.snapshot());
-        }
-        to_uapi(&h)
-    };
-    a.read_lat = hist_of(readers);
-    a.write_lat = hist_of(writers);
+    a.read_lat = sum_hists(readers.iter().map(|s| &s.lat));
+    a.write_lat = sum_hists(writers.iter().map(|s| &s.lat));
     a.errors += job.rec.words[0].load(Ordering::Relaxed).abs_diff(a.writes);
     a.active_unlocks = lock.active_unlocks() - active0;
     let counts = WriterCounts::now().since(&counts0);

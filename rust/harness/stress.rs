@@ -163,9 +163,14 @@ impl ThreadStat {
 
 /// The latency histograms of `stats`, summed, as the ABI's histogram.
 pub fn sum_lat(stats: &[ThreadStat]) -> AlockHist {
+    sum_hists(stats.iter().map(|s| &s.lat))
+}
+
+/// Histograms summed, as the ABI's histogram.
+pub fn sum_hists<'a>(hists: impl Iterator<Item = &'a AtomicHist>) -> AlockHist {
     let mut h = Hist::new();
-    for s in stats {
-        h.merge(&s.lat.snapshot());
+    for a in hists {
+        h.merge(&a.snapshot());
     }
     to_uapi(&h)
 }

@@ -93,8 +93,8 @@ pub struct HoldTimes {
 /// case.  Process context.
 pub fn hold(write: bool, ms: u32) -> (HoldTimes, Result) {
     let mut t = HoldTimes::default();
+    let (acquired, released) = (&mut t.acquired_ns, &mut t.released_ns);
     // SAFETY: Process context; the pointers are valid for writes.
-    let ret =
-        to_result(unsafe { alock_mm_hold(write, ms, &mut t.acquired_ns, &mut t.released_ns) });
-    (t, ret)
+    let ret = unsafe { alock_mm_hold(write, ms, acquired, released) };
+    (t, to_result(ret))
 }

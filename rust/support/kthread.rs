@@ -248,10 +248,10 @@ impl Periodic {
     /// has returned.
     pub unsafe fn start<T: Round>(&self, data: &T, name: &CStr) -> Result {
         let p = (data as *const T).cast_mut().cast::<c_void>();
+        let (f, name) = (Some(periodic_fn::<T> as _), name.as_char_ptr());
         // SAFETY: `periodic_fn::<T>` matches the kthread signature and
         // gets a `T` that outlives the thread (this function's contract).
-        let task =
-            unsafe { bindings::kthread_create(Some(periodic_fn::<T>), p, name.as_char_ptr()) };
+        let task = unsafe { bindings::kthread_create(f, p, name) };
         let task = from_err_ptr(task)?;
         self.task.store(task, Ordering::Release);
         // SAFETY: A new kthread.

@@ -425,11 +425,10 @@ impl Peer {
         }
         let qp = self.qp.load(Acquire);
         let start = now_ns();
-        // SAFETY: Inside `enter`: the QP is valid; every window range is
-        // checked and mapped; each record belongs to its verb until its
-        // slot is freed (below, after the chain's completion, or never).
-        let posted =
-            unsafe { ffi::alock_rdma_post_chain(qp, wrs.as_ptr(), n as u32, self.lkey, rkey) };
+        let (nr, lkey) = (n as u32, self.lkey);
+        // SAFETY: Inside `enter`: the QP is valid, every window range checked
+        // and mapped; each record is its verb's until its slot is freed.
+        let posted = unsafe { ffi::alock_rdma_post_chain(qp, wrs.as_ptr(), nr, lkey, rkey) };
         let r = self.post_result(posted);
         let last = slots[n - 1].as_ref().map_or(0, |s| s.idx);
         let r = r.and_then(|()| {

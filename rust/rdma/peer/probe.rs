@@ -50,10 +50,10 @@ impl Peer {
         };
         c.reset();
         let laddr = self.scratch.dma(CTRL_SEND_OFF);
-        // SAFETY: The QP is valid while the peer is not torn down (only
-        // this process-context caller tears it down); the probe's buffer
-        // (the READY send buffer, unused once up) and record live as long
-        // as the peer, and at most one probe is in flight.
+        // The probe's buffer (the READY send buffer, unused once up) and
+        // record live as long as the peer; at most one probe is in flight.
+        // SAFETY: The QP is valid until teardown, which only this caller
+        // does; buffer and record outlive the verb (above).
         let posted = unsafe {
             ffi::alock_rdma_post_rw(qp, c.as_ptr(), false, laddr, self.lkey, 8, raddr, rkey)
         };

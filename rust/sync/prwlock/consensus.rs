@@ -276,10 +276,10 @@ pub(super) fn consensus(l: &PrwCore, v: u64, wait_passive: bool, wait: &mut Lazy
     let mut mask = CpuMask::new();
     let mut idle: c_uint = 0;
     let mut outside: c_uint = 0;
+    let (pending, lr) = (mask.as_mut_ptr(), l.raw());
     // SAFETY: `l` is live, preemption is off, `mask` is empty and the
     // counters are valid for writes.
-    let mut stragglers =
-        unsafe { alock_prw_sweep(l.raw(), v, me, mask.as_mut_ptr(), &mut idle, &mut outside) };
+    let mut stragglers = unsafe { alock_prw_sweep(lr, v, me, pending, &mut idle, &mut outside) };
     let polled = stragglers;
     // Then poll the pending ones together for as long as an IPI costs
     // before asking them ("Spin or IPI" at the top).

@@ -444,8 +444,8 @@ pub unsafe extern "C" fn prwlock_downgrade_write(l: *mut PrwCore) {
     // The write hold becomes a read hold for lockdep, in place, as
     // `downgrade_write()` does for rwsems (without lockdep there is no map
     // to update, and no binding).
-    // SAFETY: Initialised map, write-held by this task.
     #[cfg(CONFIG_LOCKDEP)]
+    // SAFETY: Initialised map, write-held by this task.
     unsafe {
         bindings::lock_downgrade(lr.map(), ip())
     };
