@@ -13,6 +13,7 @@ passed=0
 failed=0
 add() { # output of a step whose last line is "... passed=N failed=N"
 	local line
+	log "step done at $(($(date +%s) - start)) s"
 	line=$(grep -E 'passed=[0-9]+ failed=[0-9]+' "$1" | tail -n1)
 	if [ -z "$line" ]; then
 		failed=$((failed + 1))

@@ -41,6 +41,9 @@ retry() { # tries, command...: runs the command every 0.1 s until it succeeds
 	done
 }
 skip() { echo "ok - $1 # SKIP $2"; }
+# "# @T s: what": the guest's uptime as a section starts, so that a run's
+# log shows where its minutes go (grep '^# @' guest0.log).
+mark() { echo "# @$(cut -d. -f1 /proc/uptime) s: $*"; }
 
 case $mode in
 idle)
@@ -185,10 +188,13 @@ load_module() {
 }
 
 local_tests() {
+	mark "basic tests"
 	basic_tests
+	mark "queue lock family"
 	queue_family_tests
+	mark "prwlock"
 	prwlock_tests
-	[ "$mode" = check ] && alockctl_tests
+	[ "$mode" = check ] && mark "alockctl" && alockctl_tests
 }
 
 # The module's version, ABI table, errno checks and in-kernel self-tests.
@@ -465,8 +471,10 @@ mm_selftests() {
 		pin=
 		[ "$name" = droppable ] && pin="taskset 1"
 		# shellcheck disable=SC2086 # the list holds argument words
+		t0=$(cut -d. -f1 /proc/uptime)
 		(cd /tmp && ALOCK_MM_OPTIN=1 timeout 480 $pin $d/$name $args) >/tmp/st.out 2>&1 </dev/null
 		rc=$?
+		echo "# selftests/mm $name: $(($(cut -d. -f1 /proc/uptime) - t0)) s"
 		sum=$(grep -E -c "^(ok|not ok) " /tmp/st.out)
 		if [ $rc = 0 ] && grep -q "opted_in=1" /tmp/st.out; then
 			ok "selftests/mm $name $args: passed opted in ($sum sub-results)"
@@ -893,13 +901,19 @@ main() {
 full_run() {
 	if [ "$mode" != rdmalat ] && load_module; then
 		local_tests
+		mark "C API"
 		capi_tests
+		mark "mmap_lock"
 		mm_tests
+		mark "unload"
 		unload_tests
 	fi
+	mark "cluster"
 	cluster_tests
 	if [ "$mode" != rdmalat ]; then
+		mark "RDMA transport"
 		rdma_tests
+		mark "ALock"
 		alock_tests
 	fi
 	[ "$mode" = bench ] && alock_bench
@@ -908,14 +922,17 @@ full_run() {
 	# they take minutes, and the other guests have no cluster test left
 	# to wait for.
 	if [ "$mode" != rdmalat ] && [ "$node" = 0 ]; then
+		mark "mm selftests"
 		with_module "the mm selftests" mm_selftests
 	fi
 	# The observability tests (minutes, perf under TCG) after the cluster
 	# tests too, so that no guest keeps the others waiting at a barrier:
 	# on the last guest, beside guest 0's mm selftests.
 	if [ "$mode" = check ] && [ "$node" = $((nodes - 1)) ]; then
+		mark "observability"
 		with_module "the observability tests" observe_tests
 	fi
+	mark "done"
 }
 
 main 2>&1 | awk '
