@@ -39,9 +39,9 @@ LAT_VCPUS ?= 1
 MM_PIN_VCPUS ?= 4
 MM_PIN_CPUS ?= 2
 PAYLOAD := build/payload-$(KFLAVOR)
-INITRD := build/initramfs-$(KFLAVOR).cpio.gz
+INITRD := build/initramfs-$(KFLAVOR).cpio
 export NODES VCPUS TIMEOUT ACCEL CLIPPY ALOCK_INJECT_WARN KFLAVOR PAYLOAD INITRD
-BENCH_ENV := KFLAVOR=bench PAYLOAD=build/payload-bench INITRD=build/initramfs-bench.cpio.gz
+BENCH_ENV := KFLAVOR=bench PAYLOAD=build/payload-bench INITRD=build/initramfs-bench.cpio
 
 .PHONY: all setup kernel module payload initramfs images demo check bench bench-locks bench-alock \
 	check-queue check-prwlock check-mm check-alock check-observe \

@@ -9,7 +9,7 @@ set -euo pipefail
 
 src=${1:?folder of alockctl results}
 dst=$ALOCK_TOP/build/results
-ctl=$ALOCKCTL_CRATE/target/x86_64-unknown-linux-gnu/release/alockctl
+ctl=$CARGO_TARGET_DIR/x86_64-unknown-linux-gnu/release/alockctl
 [ -x "$ctl" ] || die "$ctl missing (make payload builds it)"
 rm -rf "$dst"
 mkdir -p "$dst"

@@ -2,7 +2,7 @@
 # Build alockctl (tools/alockctl) for the guests: a static x86_64 binary
 # (glibc's static libraries, +crt-static), copied to OUTPUT.  The same
 # binary runs on the host (plots after make bench).  Dependencies are
-# cached in tools/alockctl/target/.
+# cached in $CARGO_TARGET_DIR (scripts/lib.sh).
 # Usage: build-alockctl.sh OUTPUT
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -16,7 +16,7 @@ start=$(date +%s)
 # build scripts and proc macros (which cannot be static).
 RUSTFLAGS='-C target-feature=+crt-static' "$ACARGO" build --quiet --locked --release \
 	--target $target --manifest-path "$ALOCKCTL_CRATE/Cargo.toml"
-bin=$ALOCKCTL_CRATE/target/$target/release/alockctl
+bin=$CARGO_TARGET_DIR/$target/release/alockctl
 file "$bin" | grep -q 'static' || die "$bin is not statically linked"
 install -D -m755 "$bin" "$out"
 elapsed=$(($(date +%s) - start))

@@ -50,7 +50,7 @@ mode=${1:?mode: see the usage at the top of this file}
 
 accel=${ACCEL:-tcg}
 kernel=${KERNEL:-$(kernel_dir)/arch/x86/boot/bzImage}
-initrd=${INITRD:-$ALOCK_TOP/build/initramfs-$KFLAVOR.cpio.gz}
+initrd=${INITRD:-$ALOCK_TOP/build/initramfs-$KFLAVOR.cpio}
 payload=${PAYLOAD:-$ALOCK_TOP/build/payload-$KFLAVOR}
 [ -f "$kernel" ] || die "no kernel image $kernel (make kernel)"
 [ -f "$initrd" ] || die "no initramfs $initrd (make initramfs)"

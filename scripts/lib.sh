@@ -56,3 +56,7 @@ kmake_vars() {
 # own toolchain, not with the kernel's rustc.
 ACARGO=${ACARGO:-$HOME/.cargo/bin/cargo}
 ALOCKCTL_CRATE=${ALOCKCTL_CRATE:-$ALOCK_TOP/tools/alockctl}
+# The host crates (alockctl, the loom models) build into one target folder
+# in the cache, like the kernel: a fresh clone reuses their compiled
+# dependencies (minutes of make check).  Cargo locks it for each build.
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$ALOCK_CACHE/cargo-target}

@@ -12,8 +12,14 @@
  * Spinning locks (ticket, MCS, ABQL, multi-resource): same rules as
  * spinlock_t.  Preemption is disabled from lock to unlock, the holder must
  * not sleep, unlock must run in the task that locked, and the locks must
- * not be used from interrupt context.  lockdep sees each lock as an
- * exclusive lock of the class of its init site.
+ * not be used from interrupt context (hard or soft IRQ, NMI: the per-CPU
+ * MCS nodes and ABQL's one-slot-per-CPU bound assume task context; kernels
+ * with lockdep WARN once, see alock_misuse_count()).  lockdep sees each
+ * lock as an exclusive lock of the class of its init site; the *_nested()
+ * variants take a subclass, as spin_lock_nested() does.  A CPU may hold any
+ * number of MCS locks at once (beyond 16, a lock's spare node is used).
+ * Init failing leaves the handle empty: destroy of it is a no-op.  A held
+ * lock cannot be destroyed (refused, with a WARN).
  *
  * See Documentation/queue-locks.rst and Documentation/mrlock.rst.
  */
@@ -60,6 +66,8 @@ int __alock_ticket_init(struct alock_ticket *l, const char *name,
 			struct lock_class_key *key);
 void alock_ticket_destroy(struct alock_ticket *l);
 void alock_ticket_lock(struct alock_ticket *l);
+/* lockdep subclass @subclass (< 8), as spin_lock_nested(). */
+void alock_ticket_lock_nested(struct alock_ticket *l, unsigned int subclass);
 bool alock_ticket_trylock(struct alock_ticket *l);
 void alock_ticket_unlock(struct alock_ticket *l);
 
@@ -67,6 +75,8 @@ int __alock_mcs_init(struct alock_mcs *l, const char *name,
 		     struct lock_class_key *key);
 void alock_mcs_destroy(struct alock_mcs *l);
 void alock_mcs_lock(struct alock_mcs *l);
+/* lockdep subclass @subclass (< 8), as spin_lock_nested(). */
+void alock_mcs_lock_nested(struct alock_mcs *l, unsigned int subclass);
 bool alock_mcs_trylock(struct alock_mcs *l);
 void alock_mcs_unlock(struct alock_mcs *l);
 
@@ -75,6 +85,8 @@ int __alock_abql_init(struct alock_abql *l, unsigned int slots,
 		      const char *name, struct lock_class_key *key);
 void alock_abql_destroy(struct alock_abql *l);
 void alock_abql_lock(struct alock_abql *l);
+/* lockdep subclass @subclass (< 8), as spin_lock_nested(). */
+void alock_abql_lock_nested(struct alock_abql *l, unsigned int subclass);
 bool alock_abql_trylock(struct alock_abql *l);
 void alock_abql_unlock(struct alock_abql *l);
 unsigned int alock_abql_capacity(struct alock_abql *l);
@@ -87,7 +99,19 @@ void alock_mrlock_destroy(struct alock_mrlock *l);
 /* Acquires the resources in @resources (bit i = resource i, non-zero). */
 int alock_mrlock_lock(struct alock_mrlock *l, u64 resources,
 		      struct alock_mr_hold *hold);
+int alock_mrlock_lock_nested(struct alock_mrlock *l, u64 resources,
+			     struct alock_mr_hold *hold, unsigned int subclass);
+/* Releases @hold and empties it; an empty or stale hold is refused. */
 void alock_mrlock_unlock(struct alock_mrlock *l, struct alock_mr_hold *hold);
+
+/*
+ * Misuse is caught, not obeyed: an unlock by a task that does not hold the
+ * lock, a double unlock, a stale or empty multi-resource hold and a destroy
+ * of a held lock are refused (the lock stays as it was) and reported with a
+ * WARN, once per kind.  Returns how many were refused since the module
+ * loaded.
+ */
+unsigned int alock_misuse_count(void);
 
 #define alock_ticket_init(l)						\
 ({									\

@@ -12,22 +12,26 @@
 EXPORT_SYMBOL_GPL(__alock_ticket_init);
 EXPORT_SYMBOL_GPL(alock_ticket_destroy);
 EXPORT_SYMBOL_GPL(alock_ticket_lock);
+EXPORT_SYMBOL_GPL(alock_ticket_lock_nested);
 EXPORT_SYMBOL_GPL(alock_ticket_trylock);
 EXPORT_SYMBOL_GPL(alock_ticket_unlock);
 EXPORT_SYMBOL_GPL(__alock_mcs_init);
 EXPORT_SYMBOL_GPL(alock_mcs_destroy);
 EXPORT_SYMBOL_GPL(alock_mcs_lock);
+EXPORT_SYMBOL_GPL(alock_mcs_lock_nested);
 EXPORT_SYMBOL_GPL(alock_mcs_trylock);
 EXPORT_SYMBOL_GPL(alock_mcs_unlock);
 EXPORT_SYMBOL_GPL(__alock_abql_init);
 EXPORT_SYMBOL_GPL(alock_abql_destroy);
 EXPORT_SYMBOL_GPL(alock_abql_lock);
+EXPORT_SYMBOL_GPL(alock_abql_lock_nested);
 EXPORT_SYMBOL_GPL(alock_abql_trylock);
 EXPORT_SYMBOL_GPL(alock_abql_unlock);
 EXPORT_SYMBOL_GPL(alock_abql_capacity);
 EXPORT_SYMBOL_GPL(__alock_mrlock_init);
 EXPORT_SYMBOL_GPL(alock_mrlock_destroy);
 EXPORT_SYMBOL_GPL(alock_mrlock_lock);
+EXPORT_SYMBOL_GPL(alock_mrlock_lock_nested);
 EXPORT_SYMBOL_GPL(alock_mrlock_unlock);
 
 /* The distributed lock table of include/linux/alock.h, defined in dlock.rs. */

@@ -6,11 +6,16 @@
 //! boxed Rust lock.  The functions here are `#[no_mangle] extern "C"`; the
 //! C file beside this one (`exports.c`) exports them with `EXPORT_SYMBOL_GPL`.  A
 //! C holder unlocks explicitly, so the guard's state is parked inside the
-//! lock's own data between lock and unlock (only the holder touches it).
+//! lock's own data between lock and unlock (only the holder touches it),
+//! beside the holding task, which unlock and destroy check: misuse is
+//! refused and reported (`support::misuse`), never obeyed.
 
 use core::ffi::{c_int, c_uint, c_void};
 use core::ptr::null_mut;
-use kernel::{bindings, prelude::*, str::CStr, sync::LockClassKey};
+use core::sync::atomic::{AtomicPtr, Ordering};
+use kernel::{bindings, c_str, prelude::*, str::CStr, sync::LockClassKey};
+
+use crate::support::misuse::{self, Misuse};
 
 use crate::sync::abql::AbqlBackend;
 use crate::sync::lock::{Backend, Lock};
@@ -31,8 +36,46 @@ pub struct CMrHold {
     grant: u64,
 }
 
-/// A queue lock as the C API holds it: the data is the parked guard state.
-type CLock<B> = Lock<Option<<B as Backend>::GuardState>, B>;
+/// A queue lock as the C API holds it: the lock, whose data is the parked
+/// guard state, and the task that holds it.
+///
+/// A C caller unlocks explicitly, so a buggy one can unlock a lock it does
+/// not hold, or twice.  `owner` catches both before anything is touched: an
+/// unlock by any other task than the holder is refused and reported
+/// ([`misuse`]), and so is a destroy of a held lock.  The holder parks its
+/// guard state only after it set `owner`, and takes it back only after it
+/// checked it, so nobody but the holder ever reads the data.
+#[pin_data]
+struct CLock<B: Backend> {
+    #[pin]
+    lock: Lock<Option<<B as Backend>::GuardState>, B>,
+    /// The holding task, null while free.  Relaxed: only the holder writes
+    /// its own pointer and null; another task reads it only to see that it
+    /// is not its own.
+    owner: AtomicPtr<bindings::task_struct>,
+}
+
+impl<B: Backend> CLock<B> {
+    fn new(
+        params: B::Params,
+        name: &'static CStr,
+        key: &'static LockClassKey,
+    ) -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            lock <- Lock::new(None, params, name, key),
+            owner: AtomicPtr::new(null_mut()),
+        }? Error)
+    }
+
+    /// Parks `gs` as the holder's.
+    fn hold(&self, gs: B::GuardState) {
+        // SAFETY: No preconditions (in an interrupt, the interrupted task).
+        let me = unsafe { bindings::get_current() };
+        self.owner.store(me, Ordering::Relaxed);
+        // SAFETY: We hold the lock, so we own its data.
+        unsafe { *self.lock.data_ptr() = Some(gs) };
+    }
+}
 
 /// Turns C name and key pointers into the statics the initialisers want.
 ///
@@ -51,19 +94,26 @@ unsafe fn name_key(
 
 /// # Safety
 ///
-/// `h` is a valid handle; `name` and `key` as for [`name_key`].
+/// `h` is valid for writes (or null); `name` and `key` as for [`name_key`].
 unsafe fn init<B: Backend>(
     h: *mut CHandle,
     params: B::Params,
     name: *const kernel::ffi::c_char,
     key: *mut bindings::lock_class_key,
 ) -> c_int {
-    if h.is_null() || name.is_null() || key.is_null() {
+    if h.is_null() {
+        return EINVAL.to_errno();
+    }
+    // A failed init leaves a handle that destroy accepts (as a no-op), not
+    // whatever the caller's memory held.
+    // SAFETY: `h` is valid for writes.
+    unsafe { (*h).imp = null_mut() };
+    if name.is_null() || key.is_null() {
         return EINVAL.to_errno();
     }
     // SAFETY: Guaranteed by the caller.
     let (name, key) = unsafe { name_key(name, key) };
-    match KBox::pin_init(CLock::<B>::new(None, params, name, key), GFP_KERNEL) {
+    match KBox::pin_init(CLock::<B>::new(params, name, key), GFP_KERNEL) {
         Ok(b) => {
             // SAFETY: The lock is never moved out of the box: only the raw
             // pointer is kept, and `destroy` rebuilds the pinned box.
@@ -78,16 +128,30 @@ unsafe fn init<B: Backend>(
 
 /// # Safety
 ///
-/// `h` was initialised by [`init`] with the same `B`, and the lock is free.
+/// `h` was initialised by [`init`] with the same `B` (or is zeroed, or
+/// its init failed), and no task waits for the lock.
 unsafe fn destroy<B: Backend>(h: *mut CHandle) {
     // SAFETY: `h` is valid.
     let p = unsafe { (*h).imp }.cast::<CLock<B>>();
-    if !p.is_null() {
-        // SAFETY: Made by `KBox::into_raw` in `init`; unused from now on.
-        drop(unsafe { KBox::from_raw(p) });
-        // SAFETY: `h` is valid.
-        unsafe { (*h).imp = null_mut() };
+    if p.is_null() {
+        return;
     }
+    // SAFETY: Made by `init`, not destroyed yet.
+    let l = unsafe { &*p };
+    if !l.owner.load(Ordering::Relaxed).is_null() {
+        // Freeing it would pull the memory from under the holder and
+        // from under any waiter spinning on it: refuse.
+        misuse::report(
+            Misuse::DestroyHeld,
+            c_str!("destroy of a held lock refused"),
+            l,
+        );
+        return;
+    }
+    // SAFETY: Made by `KBox::into_raw` in `init`; unused from now on.
+    drop(unsafe { KBox::from_raw(p) });
+    // SAFETY: `h` is valid.
+    unsafe { (*h).imp = null_mut() };
 }
 
 /// # Safety
@@ -101,12 +165,10 @@ unsafe fn lock_of<'a, B: Backend>(h: *mut CHandle) -> &'a CLock<B> {
 /// # Safety
 ///
 /// As for [`lock_of`].
-unsafe fn lock<B: Backend>(h: *mut CHandle) {
+unsafe fn lock<B: Backend>(h: *mut CHandle, subclass: c_uint) {
     // SAFETY: Guaranteed by the caller.
     let l = unsafe { lock_of::<B>(h) };
-    let gs = l.lock().into_raw();
-    // SAFETY: We hold the lock, so we own its data.
-    unsafe { *l.data_ptr() = Some(gs) };
+    l.hold(l.lock.lock_nested(subclass).into_raw());
 }
 
 /// # Safety
@@ -115,11 +177,9 @@ unsafe fn lock<B: Backend>(h: *mut CHandle) {
 unsafe fn trylock<B: Backend>(h: *mut CHandle) -> bool {
     // SAFETY: Guaranteed by the caller.
     let l = unsafe { lock_of::<B>(h) };
-    match l.try_lock() {
+    match l.lock.try_lock() {
         Some(g) => {
-            let gs = g.into_raw();
-            // SAFETY: We hold the lock.
-            unsafe { *l.data_ptr() = Some(gs) };
+            l.hold(g.into_raw());
             true
         }
         None => false,
@@ -128,25 +188,48 @@ unsafe fn trylock<B: Backend>(h: *mut CHandle) -> bool {
 
 /// # Safety
 ///
-/// As for [`lock_of`]; the caller holds the lock.
+/// As for [`lock_of`].  Misuse (a caller that does not hold the lock) is
+/// refused and reported, not undefined.
 unsafe fn unlock<B: Backend>(h: *mut CHandle) {
     // SAFETY: Guaranteed by the caller.
     let l = unsafe { lock_of::<B>(h) };
-    // SAFETY: The caller holds the lock, so it owns the data.
-    match unsafe { (*l.data_ptr()).take() } {
-        // SAFETY: Parked by `lock`/`trylock` of this holder.
-        Some(gs) => unsafe { l.unlock_raw(gs) },
-        None => pr_err!("C API: unlock of a lock that is not held\n"),
+    let owner = l.owner.load(Ordering::Relaxed);
+    // SAFETY: `current` is always valid in task context.
+    let me = unsafe { bindings::get_current() };
+    if owner != me {
+        let (kind, what) = if owner.is_null() {
+            (Misuse::NotHeld, c_str!("unlock of a lock that is not held"))
+        } else {
+            (
+                Misuse::NotOwner,
+                c_str!("unlock by a task that does not hold the lock"),
+            )
+        };
+        misuse::report(kind, what, l);
+        return;
+    }
+    l.owner.store(null_mut(), Ordering::Relaxed);
+    // SAFETY: We hold the lock (`owner` is us), so we own its data.
+    match unsafe { (*l.lock.data_ptr()).take() } {
+        // SAFETY: Parked by `lock`/`trylock` of this holder, on this CPU
+        // (preemption has stayed off since).
+        Some(gs) => unsafe { l.lock.unlock_raw(gs) },
+        None => misuse::report(
+            Misuse::NotHeld,
+            c_str!("unlock of a lock with no parked state"),
+            l,
+        ),
     }
 }
 
 macro_rules! c_queue_lock {
-    ($b:ty, $destroy:ident, $lock:ident, $try:ident, $unlock:ident) => {
-        /// C API: free a lock that is not held.
+    ($b:ty, $destroy:ident, $lock:ident, $nested:ident, $try:ident, $unlock:ident) => {
+        /// C API: free a lock that is not held (a held one is refused).
         ///
         /// # Safety
         ///
-        /// `h` was initialised (or is zeroed); the lock is free.
+        /// `h` was initialised (or is zeroed, or its init failed); no task
+        /// waits for the lock.
         #[no_mangle]
         pub unsafe extern "C" fn $destroy(h: *mut CHandle) {
             // SAFETY: Guaranteed by the caller.
@@ -161,7 +244,18 @@ macro_rules! c_queue_lock {
         #[no_mangle]
         pub unsafe extern "C" fn $lock(h: *mut CHandle) {
             // SAFETY: Guaranteed by the caller.
-            unsafe { lock::<$b>(h) }
+            unsafe { lock::<$b>(h, 0) }
+        }
+
+        /// C API: acquire with a lockdep subclass (`*_lock_nested`).
+        ///
+        /// # Safety
+        ///
+        /// `h` was initialised and not destroyed.
+        #[no_mangle]
+        pub unsafe extern "C" fn $nested(h: *mut CHandle, subclass: c_uint) {
+            // SAFETY: Guaranteed by the caller.
+            unsafe { lock::<$b>(h, subclass) }
         }
 
         /// C API: acquire if free.
@@ -175,11 +269,11 @@ macro_rules! c_queue_lock {
             unsafe { trylock::<$b>(h) }
         }
 
-        /// C API: release.
+        /// C API: release (refused unless the caller holds the lock).
         ///
         /// # Safety
         ///
-        /// The caller holds the lock.
+        /// `h` was initialised and not destroyed.
         #[no_mangle]
         pub unsafe extern "C" fn $unlock(h: *mut CHandle) {
             // SAFETY: Guaranteed by the caller.
@@ -238,6 +332,7 @@ c_queue_lock!(
     AbqlBackend,
     alock_abql_destroy,
     alock_abql_lock,
+    alock_abql_lock_nested,
     alock_abql_trylock,
     alock_abql_unlock
 );
@@ -246,6 +341,7 @@ c_queue_lock!(
     TicketBackend,
     alock_ticket_destroy,
     alock_ticket_lock,
+    alock_ticket_lock_nested,
     alock_ticket_trylock,
     alock_ticket_unlock
 );
@@ -253,6 +349,7 @@ c_queue_lock!(
     McsBackend,
     alock_mcs_destroy,
     alock_mcs_lock,
+    alock_mcs_lock_nested,
     alock_mcs_trylock,
     alock_mcs_unlock
 );
@@ -265,7 +362,7 @@ c_queue_lock!(
 #[no_mangle]
 pub unsafe extern "C" fn alock_abql_capacity(h: *mut CHandle) -> c_uint {
     // SAFETY: Guaranteed by the caller.
-    unsafe { lock_of::<AbqlBackend>(h) }.capacity()
+    unsafe { lock_of::<AbqlBackend>(h) }.lock.capacity()
 }
 
 /// `grant` of a hold that went through the bitset word.
@@ -275,7 +372,7 @@ const GRANT_BITSET: u64 = u64::MAX;
 ///
 /// # Safety
 ///
-/// `h` is valid; `name` and `key` live as long as the lock.
+/// `h` is valid for writes; `name` and `key` live as long as the lock.
 #[no_mangle]
 pub unsafe extern "C" fn __alock_mrlock_init(
     h: *mut CHandle,
@@ -284,13 +381,18 @@ pub unsafe extern "C" fn __alock_mrlock_init(
     name: *const kernel::ffi::c_char,
     key: *mut bindings::lock_class_key,
 ) -> c_int {
+    if h.is_null() {
+        return EINVAL.to_errno();
+    }
+    // SAFETY: `h` is valid for writes; a failed init leaves it null.
+    unsafe { (*h).imp = null_mut() };
     let scheme = match scheme {
         0 => Scheme::Queue,
         1 => Scheme::Bitset,
         2 => Scheme::Adaptive,
         _ => return EINVAL.to_errno(),
     };
-    if h.is_null() || name.is_null() || key.is_null() {
+    if name.is_null() || key.is_null() {
         return EINVAL.to_errno();
     }
     // SAFETY: Guaranteed by the caller.
@@ -307,37 +409,45 @@ pub unsafe extern "C" fn __alock_mrlock_init(
     }
 }
 
-/// C API: free a multi-resource lock nobody holds.
+/// C API: free a multi-resource lock nobody holds (refused while held).
 ///
 /// # Safety
 ///
-/// `h` was initialised by `__alock_mrlock_init` (or is zeroed).
+/// `h` was initialised by `__alock_mrlock_init` (or is zeroed, or its init
+/// failed); nobody requests resources of it any more.
 #[no_mangle]
 pub unsafe extern "C" fn alock_mrlock_destroy(h: *mut CHandle) {
     // SAFETY: `h` is valid.
     let p = unsafe { (*h).imp }.cast::<MultiLock>();
-    if !p.is_null() {
-        // SAFETY: Made by `KBox::into_raw`; unused from now on.
-        drop(unsafe { KBox::from_raw(p) });
-        // SAFETY: `h` is valid.
-        unsafe { (*h).imp = null_mut() };
+    if p.is_null() {
+        return;
     }
+    // SAFETY: Made by `__alock_mrlock_init`, not destroyed yet.
+    let l = unsafe { &*p };
+    if !l.is_idle() {
+        misuse::report(
+            Misuse::DestroyHeld,
+            c_str!("destroy of a multi-resource lock with holders refused"),
+            l,
+        );
+        return;
+    }
+    // SAFETY: Made by `KBox::into_raw`; unused from now on.
+    drop(unsafe { KBox::from_raw(p) });
+    // SAFETY: `h` is valid.
+    unsafe { (*h).imp = null_mut() };
 }
 
-/// C API: acquire a set of resources.
-///
 /// # Safety
 ///
 /// `h` was initialised and not destroyed; `hold` is valid for writes.
-#[no_mangle]
-pub unsafe extern "C" fn alock_mrlock_lock(
-    h: *mut CHandle,
-    resources: u64,
-    hold: *mut CMrHold,
-) -> c_int {
+unsafe fn mrlock_lock(h: *mut CHandle, resources: u64, hold: *mut CMrHold, sub: c_uint) -> c_int {
+    if hold.is_null() {
+        return EINVAL.to_errno();
+    }
     // SAFETY: Guaranteed by the caller.
     let l = unsafe { &*(*h).imp.cast::<MultiLock>() };
-    match l.lock(resources) {
+    match l.lock_nested(resources, sub) {
         Ok(g) => {
             let (bits, grant) = g.into_raw();
             let grant = match grant {
@@ -355,21 +465,77 @@ pub unsafe extern "C" fn alock_mrlock_lock(
     }
 }
 
-/// C API: release a set of resources.
+/// C API: acquire a set of resources.
 ///
 /// # Safety
 ///
-/// `hold` was filled by `alock_mrlock_lock` on this lock and is released
-/// once.
+/// `h` was initialised and not destroyed; `hold` is valid for writes.
+#[no_mangle]
+pub unsafe extern "C" fn alock_mrlock_lock(
+    h: *mut CHandle,
+    resources: u64,
+    hold: *mut CMrHold,
+) -> c_int {
+    // SAFETY: Guaranteed by the caller.
+    unsafe { mrlock_lock(h, resources, hold, 0) }
+}
+
+/// C API: acquire a set of resources with a lockdep subclass.
+///
+/// # Safety
+///
+/// `h` was initialised and not destroyed; `hold` is valid for writes.
+#[no_mangle]
+pub unsafe extern "C" fn alock_mrlock_lock_nested(
+    h: *mut CHandle,
+    resources: u64,
+    hold: *mut CMrHold,
+    subclass: c_uint,
+) -> c_int {
+    // SAFETY: Guaranteed by the caller.
+    unsafe { mrlock_lock(h, resources, hold, subclass) }
+}
+
+/// C API: release a set of resources and empty `hold`.  An empty hold (a
+/// double unlock), or one that this lock does not hold now (stale or
+/// foreign), is refused and reported.
+///
+/// # Safety
+///
+/// `h` was initialised and not destroyed; `hold` is valid for reads and
+/// writes.
 #[no_mangle]
 pub unsafe extern "C" fn alock_mrlock_unlock(h: *mut CHandle, hold: *mut CMrHold) {
     // SAFETY: Guaranteed by the caller.
-    let (l, hold) = unsafe { (&*(*h).imp.cast::<MultiLock>(), &*hold) };
-    let grant = if hold.grant == GRANT_BITSET {
+    let l = unsafe { &*(*h).imp.cast::<MultiLock>() };
+    if hold.is_null() {
+        misuse::report(
+            Misuse::BadHold,
+            c_str!("multi-resource unlock without a hold"),
+            l,
+        );
+        return;
+    }
+    // SAFETY: Guaranteed by the caller.
+    let hd = unsafe { &mut *hold };
+    let grant = if hd.grant == GRANT_BITSET {
         Grant::Bitset
     } else {
-        Grant::Queue(hold.grant)
+        Grant::Queue(hd.grant)
     };
-    // SAFETY: Guaranteed by the caller.
-    unsafe { l.unlock_raw(hold.resources, grant) };
+    if !l.holds(hd.resources, grant) {
+        let what = if hd.resources == 0 {
+            c_str!("multi-resource unlock of an empty hold (double unlock?)")
+        } else {
+            c_str!("multi-resource unlock of a hold this lock does not have")
+        };
+        misuse::report(Misuse::BadHold, what, l);
+        return;
+    }
+    let bits = hd.resources;
+    hd.resources = 0;
+    hd.grant = 0;
+    // SAFETY: `holds` says the hold is this lock's and current; the caller
+    // took it on this CPU (preemption has stayed off since).
+    unsafe { l.unlock_raw(bits, grant) };
 }

@@ -36,6 +36,7 @@ pub mod rw;
 pub mod selftest;
 mod selftest_obs;
 mod selftest_prw;
+mod selftest_queue;
 pub mod stress;
 pub mod txn;
 

@@ -13,7 +13,7 @@ use core::{
 };
 use kernel::{bindings, ioctl, prelude::*};
 
-use super::{selftest_obs, selftest_prw, ABI_TABLE};
+use super::{selftest_obs, selftest_prw, selftest_queue, ABI_TABLE};
 use crate::harness::stress::{Record, StressLock};
 use crate::support::cpu::online_cpus;
 use crate::support::kthread::{run_threads, Job, Placement};
@@ -61,7 +61,7 @@ impl Checker {
 pub type Test = (&'static str, fn() -> TestResult);
 
 /// The self-tests, in id order (id = index + 1).
-pub const TESTS: [Test; 16] = [
+pub const TESTS: [Test; 17] = [
     ("abi_table", test_abi_table),
     ("percpu_ipi", test_percpu_ipi),
     ("kthread_bound", test_kthread_bound),
@@ -84,6 +84,7 @@ pub const TESTS: [Test; 16] = [
         selftest_prw::test_prwlock_drain_preempt_off,
     ),
     ("stats_contention", selftest_obs::test_stats_contention),
+    ("abql_try_held", selftest_queue::test_abql_try_held),
 ];
 
 /// Runs test `id` (1-based) and fills in `out`.

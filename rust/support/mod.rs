@@ -18,11 +18,14 @@
 //!   the static key that gates fast-path counting (used directly by
 //!   prwlock's `fast.c`), `/sys/kernel/debug/alock/`.
 //! * `hist.rs`: [`hist::Hist`] and [`hist::AtomicHist`].
+//! * `misuse.rs` + `misuse.c` + `misuse.h`: a misuse of a lock (unlock by
+//!   a non-holder, double unlock, ...) refused, counted and WARNed once.
 
 pub mod cpu;
 pub mod hist;
 pub mod kthread;
 pub mod miscdev;
+pub mod misuse;
 pub mod stats;
 pub mod trace;
 pub mod util;

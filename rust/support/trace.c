@@ -35,6 +35,16 @@ void alock_contention_begin(const void *lock, struct lockdep_map *map, unsigned 
 	alock_stat_add(kind, ALOCK_STAT_CONTENDED, 1);
 }
 
+/*
+ * lockdep's lock_acquire() of an exclusive lock with a subclass (the
+ * kernel crate's helper has none): what spin_lock_nested() passes.
+ */
+void alock_lockdep_acquire(struct lockdep_map *map, unsigned int subclass, int trylock,
+			   unsigned long ip)
+{
+	lock_acquire_exclusive(map, subclass, trylock, NULL, ip);
+}
+
 /* The wait for @lock ended: acquired (@ret 0) or given up (-errno). */
 void alock_contention_end(const void *lock, struct lockdep_map *map, int ret)
 {

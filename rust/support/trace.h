@@ -13,6 +13,8 @@ struct lockdep_map;
 void alock_contention_begin(const void *lock, struct lockdep_map *map, unsigned int flags,
 			    unsigned int kind);
 void alock_contention_end(const void *lock, struct lockdep_map *map, int ret);
+void alock_lockdep_acquire(struct lockdep_map *map, unsigned int subclass, int trylock,
+			   unsigned long ip);
 void alock_trace_prw_consensus(const void *lock, u64 version, u32 polled, u32 skipped,
 			       u32 ipis, u64 ns);
 void alock_trace_prw_wake(const void *lock, u32 cpus, bool parallel);

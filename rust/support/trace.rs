@@ -50,6 +50,12 @@ extern "C" {
         kind: c_uint,
     );
     fn alock_contention_end(lock: *const c_void, map: *mut bindings::lockdep_map, ret: c_int);
+    fn alock_lockdep_acquire(
+        map: *mut bindings::lockdep_map,
+        subclass: c_uint,
+        trylock: c_int,
+        ip: core::ffi::c_ulong,
+    );
     fn alock_trace_prw_consensus(
         lock: *const c_void,
         version: u64,
@@ -166,6 +172,22 @@ impl LazyWait {
     pub fn waited(&self) -> bool {
         self.wait.is_some()
     }
+}
+
+/// lockdep's `lock_acquire()` of an exclusive lock with lockdep subclass
+/// `subclass` (what `spin_lock_nested()` passes); `trylock` for a try.
+///
+/// # Safety
+///
+/// `map` was initialised with `lockdep_init_map()`.
+pub unsafe fn lockdep_acquire(
+    map: *mut bindings::lockdep_map,
+    subclass: u32,
+    trylock: bool,
+    ip: usize,
+) {
+    // SAFETY: Guaranteed by the caller.
+    unsafe { alock_lockdep_acquire(map, subclass, c_int::from(trylock), ip as _) }
 }
 
 /// Whether `alock:prwlock_consensus` is on (the writer then times it).

@@ -4,9 +4,33 @@
 //!
 //! An acquirer takes a ticket with one fetch-and-increment and spins on
 //! slot `ticket % capacity` of an array whose slots sit on separate cache
-//! lines; the holder hands the lock on by clearing its own slot's flag and
-//! setting the next slot's.  FIFO, one cache line per waiter, and a
-//! hand-off touches only the successor's line.
+//! lines.  As in Anderson's original, the new holder clears its own slot's
+//! flag as soon as it enters, and hands the lock on by setting the next
+//! slot's.  FIFO, one cache line per waiter, and a hand-off touches only
+//! the successor's line.
+//!
+//! # Memory ordering (LKMM terms)
+//!
+//! - Hand-off: the unlock's `store(1, Release)` to slot `t + 1` is read by
+//!   the acquire load of its waiter, so the critical section of `t` happens
+//!   before that of `t + 1` (a release-acquire pair, `smp_store_release` /
+//!   `smp_load_acquire`).
+//! - Slot reuse: ticket `t + cap` spins on the slot of `t`.  It must not see
+//!   the `1` that let `t` in: `t` clears it (a plain store) before its
+//!   unlock, and every ticket is taken with a fully ordered
+//!   `fetch_add(AcqRel)` on `next`.  Whoever takes `t + cap` does so after
+//!   `t` left (at most `cap` acquirers hold or wait, below), so its
+//!   `fetch_add` reads from a chain of `next` RMWs that includes one made
+//!   after `t`'s clear had propagated to the taker of `t + 1`..`t + cap - 1`
+//!   (through the hand-off's release-acquire); the RMW chain is a release
+//!   sequence, so the clear happens before the new taker's first load of
+//!   the slot.  A Relaxed `fetch_add` would let an arm64 or RISC-V CPU
+//!   re-take a ticket before its clear is visible and admit two holders;
+//!   x86 (TSO) cannot show it.
+//! - `try_lock` reads `next` and the slot with Acquire and takes the ticket
+//!   with an AcqRel CAS: it succeeds only if slot `next` is set, which only
+//!   the release of ticket `next - 1` does and which its holder clears on
+//!   entry, so a held lock (even by the caller) is never taken twice.
 //!
 //! # Capacity
 //!
@@ -148,7 +172,9 @@ impl RawAbql {
             self.admit();
         }
         // Tickets wrap at 2^32, a multiple of the power-of-two capacity.
-        let t = self.next.fetch_add(1, Ordering::Relaxed);
+        // AcqRel: orders the clears of earlier tickets before our loads of
+        // a reused slot (see the top of the file).
+        let t = self.next.fetch_add(1, Ordering::AcqRel);
         let s = self.slot(t);
         if s.can_serve.load(Ordering::Acquire) == 0 {
             wait.waiting();
@@ -156,6 +182,9 @@ impl RawAbql {
                 cpu_relax();
             }
         }
+        // Ours now: clear the flag so that nobody (a `try_lock`, or ticket
+        // `t + cap`) takes it for a free lock.
+        s.can_serve.store(0, Ordering::Relaxed);
         wait.end_with(0);
         t
     }
@@ -183,15 +212,19 @@ impl RawAbql {
                 return None;
             }
         }
-        let t = self.next.load(Ordering::Relaxed);
-        // The slot of ticket `t` is set only when ticket `t - 1` left, so
-        // nobody holds or waits if it is set and we win the ticket.
-        if self.slot(t).can_serve.load(Ordering::Acquire) != 0
+        let t = self.next.load(Ordering::Acquire);
+        // The slot of ticket `t` is set only from the release of ticket
+        // `t - 1` to the entry of ticket `t`, so if it is set and we win
+        // ticket `t`, nobody holds or waits.  A holder's own slot is
+        // cleared, so a `try_lock` of a held lock fails, whoever calls it.
+        let s = self.slot(t);
+        if s.can_serve.load(Ordering::Acquire) != 0
             && self
                 .next
-                .compare_exchange(t, t.wrapping_add(1), Ordering::Acquire, Ordering::Relaxed)
+                .compare_exchange(t, t.wrapping_add(1), Ordering::AcqRel, Ordering::Relaxed)
                 .is_ok()
         {
+            s.can_serve.store(0, Ordering::Relaxed);
             return Some(t);
         }
         if self.gated {
@@ -202,7 +235,7 @@ impl RawAbql {
 
     /// Passes the lock to ticket `ticket + 1`.
     pub fn unlock(&self, ticket: u32) {
-        self.slot(ticket).can_serve.store(0, Ordering::Relaxed);
+        // Our own slot was cleared on entry.
         self.slot(ticket.wrapping_add(1))
             .can_serve
             .store(1, Ordering::Release);
@@ -222,8 +255,9 @@ pub struct AbqlState {
 pub struct AbqlBackend;
 
 // SAFETY: At most `capacity` acquirers hold tickets at once (by the CPU
-// bound or the gate), so each slot has one waiter, and slots are set one
-// at a time in ticket order with release/acquire.
+// bound or the gate), so each slot has one waiter; slots are set one at a
+// time in ticket order with release/acquire and cleared by their holder on
+// entry (see the top of the file).
 unsafe impl Backend for AbqlBackend {
     type State = AbqlState;
     type GuardState = u32;
@@ -289,6 +323,13 @@ impl Fifo for AbqlBackend {
 }
 
 impl<T> AbqlLock<T> {
+    /// Tickets taken so far (a snapshot, for tests: the holder's and each
+    /// waiter's ticket count once).
+    pub fn tickets(&self) -> u32 {
+        // SAFETY: The state is initialised while the lock exists.
+        unsafe { (*self.raw_state()).raw.next.load(Ordering::Relaxed) }
+    }
+
     /// Number of slots of the lock.
     pub fn capacity(&self) -> u32 {
         // SAFETY: The state is initialised while the lock exists.

@@ -25,6 +25,8 @@ use kernel::{
     types::Opaque,
 };
 
+use crate::support::{misuse, trace};
+
 /// The algorithm of a [`Lock`].
 ///
 /// # Safety
@@ -172,12 +174,22 @@ impl<T, B: Backend> Lock<T, B> {
 
     /// Acquires the lock, spinning as long as needed.
     pub fn lock(&self) -> Guard<'_, T, B> {
+        self.lock_nested(0)
+    }
+
+    /// [`lock`](Self::lock) with lockdep subclass `subclass` (below
+    /// `MAX_LOCKDEP_SUBCLASSES`, 8), for nesting two locks of one class in
+    /// a fixed order, as `spin_lock_nested()` does.
+    pub fn lock_nested(&self, subclass: u32) -> Guard<'_, T, B> {
+        // Debug kernels: interrupt context is reported (and not refused:
+        // `spin_lock` cannot fail either).
+        misuse::irq_check(self);
         // SAFETY: No preconditions; re-enabled when the guard drops.
         unsafe { bindings::preempt_disable() };
         // SAFETY: The state was initialised by `new`.
         let map = unsafe { B::dep_map(self.state()) };
         // SAFETY: `map` was initialised by `init`.
-        unsafe { bindings::lockdep_acquire(map, 0, 0, lock_ip::<B>()) };
+        unsafe { trace::lockdep_acquire(map, subclass, false, lock_ip::<B>()) };
         // SAFETY: Initialised, preemption off.
         let gs = unsafe { B::lock(self.state()) };
         Guard {
@@ -189,6 +201,7 @@ impl<T, B: Backend> Lock<T, B> {
 
     /// Acquires the lock only if it is free and nobody waits for it.
     pub fn try_lock(&self) -> Option<Guard<'_, T, B>> {
+        misuse::irq_check(self);
         // SAFETY: No preconditions.
         unsafe { bindings::preempt_disable() };
         // SAFETY: Initialised, preemption off.
@@ -295,10 +308,13 @@ impl<T, B: Backend> core::ops::DerefMut for Guard<'_, T, B> {
 impl<T, B: Backend> Drop for Guard<'_, T, B> {
     fn drop(&mut self) {
         let st = self.lock.state();
-        // SAFETY: The guard holds the lock; preemption is still off.
-        unsafe { B::unlock(st, &self.state) };
+        // lockdep first, as `spin_unlock()` does (`spin_release()` before
+        // `do_raw_spin_unlock()`): once the lock is passed on, the next
+        // holder's `lock_acquire` must not find it still held here.
         // SAFETY: Initialised map.
         unsafe { bindings::lockdep_release(B::dep_map(st), lock_ip::<B>()) };
+        // SAFETY: The guard holds the lock; preemption is still off.
+        unsafe { B::unlock(st, &self.state) };
         // SAFETY: Pairs with `preempt_disable` in `lock`/`try_lock`.
         unsafe { bindings::preempt_enable() };
     }

@@ -12,9 +12,15 @@
 //!
 //! Nodes: [`McsLock`] takes a node from a small per-CPU pool (like the
 //! kernel's qspinlock), which is possible because preemption stays disabled
-//! from acquisition to release.  A CPU can hold [`POOL_NODES`] MCS locks at
-//! once; code that needs more nests with [`RawMcs::lock`] and its own
-//! nodes.  [`RawMcs`] is also the building block of ALock's local cohort.
+//! from acquisition to release.  When a CPU already holds or waits for
+//! [`POOL_NODES`] MCS locks (lockdep allows 48 held locks, `spinlock_t` has
+//! no limit), it falls back as qspinlock does when its four nodes run out:
+//! it does not queue on a node of its own but takes the lock's one *spare*
+//! node first, spinning on the spare's flag.  Only CPUs nested that deep
+//! ever contend for a spare, and the spare's user is queued for (or holds)
+//! that same lock, so it comes back once that lock is passed on: the wait is
+//! no longer than for the lock itself, and no acquisition ever fails.
+//! [`RawMcs`] is also the building block of ALock's local cohort.
 //!
 //! # Examples
 //!
@@ -250,7 +256,8 @@ unsafe fn this_pool() -> *mut Pool {
     unsafe { bindings::this_cpu_ptr(p.cast()).cast() }
 }
 
-/// Takes a free node from this CPU's pool; returns it and a unique id.
+/// Takes a free node from this CPU's pool, if one is left; returns it (or
+/// null when all [`POOL_NODES`] are in use) and a unique acquisition id.
 ///
 /// # Safety
 ///
@@ -259,16 +266,13 @@ unsafe fn get_node() -> (*mut McsNode, u64) {
     // SAFETY: Guaranteed by the caller.
     let pool = unsafe { &mut *this_pool() };
     let free = (!pool.used).trailing_zeros() as usize;
-    assert!(
-        free < POOL_NODES,
-        "alock: more than POOL_NODES MCS locks held on one CPU"
-    );
-    pool.used |= 1 << free;
     pool.seq += 1;
-    (
-        &mut pool.nodes[free],
-        (pool.seq << 12) | u64::from(pool.cpu),
-    )
+    let id = (pool.seq << 12) | u64::from(pool.cpu);
+    if free >= POOL_NODES {
+        return (null_mut(), id);
+    }
+    pool.used |= 1 << free;
+    (&mut pool.nodes[free], id)
 }
 
 /// Returns `node` to this CPU's pool.
@@ -288,12 +292,43 @@ unsafe fn put_node(node: *mut McsNode) {
 /// State of an [`McsLock`].
 pub struct McsState {
     raw: RawMcs,
+    /// The node of a CPU whose pool is exhausted (see the top of the file).
+    spare: McsNode,
+    /// 1 while [`spare`](Self::spare) is in use.
+    spare_used: AtomicU32,
     dep_map: bindings::lockdep_map,
+}
+
+impl McsState {
+    /// Takes the spare node, waiting while another deeply nested CPU uses
+    /// it (`wait`), or giving up at once (`!wait`).
+    fn take_spare(&self, wait: bool) -> Option<*mut McsNode> {
+        // Acquire: pairs with the release in `put_spare`, so the previous
+        // user is done with the node.
+        while self
+            .spare_used
+            .compare_exchange_weak(0, 1, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            if !wait {
+                return None;
+            }
+            cpu_relax();
+        }
+        Some(core::ptr::addr_of!(self.spare).cast_mut())
+    }
+
+    /// Returns the spare node (out of the queue).
+    fn put_spare(&self) {
+        self.spare_used.store(0, Ordering::Release);
+    }
 }
 
 /// What an [`McsLock`] holder keeps.
 pub struct McsGuardState {
     node: *mut McsNode,
+    /// `node` is the lock's spare, not a pool node.
+    spare: bool,
     order: QueueOrder,
 }
 
@@ -315,48 +350,77 @@ unsafe impl Backend for McsBackend {
         // SAFETY: `ptr` is valid for writes.
         unsafe {
             core::ptr::addr_of_mut!((*ptr).raw).write(RawMcs::new());
+            core::ptr::addr_of_mut!((*ptr).spare).write(McsNode::new());
+            core::ptr::addr_of_mut!((*ptr).spare_used).write(AtomicU32::new(0));
             init_dep_map(core::ptr::addr_of_mut!((*ptr).dep_map), name, key);
         }
         Ok(())
     }
 
     unsafe fn lock(ptr: *mut McsState) -> McsGuardState {
+        // SAFETY: Initialised state.
+        let st = unsafe { &*ptr };
         // SAFETY: Preemption is off (caller).
-        let (node, id) = unsafe { get_node() };
+        let (mut node, id) = unsafe { get_node() };
+        let spare = node.is_null();
+        if spare {
+            // Never `None` while waiting.
+            node = st.take_spare(true).unwrap_or(node);
+        }
         // SAFETY: Initialised state; `Lock::lock` announced the
         // acquisition to lockdep before calling here.
         let site = unsafe { Site::new(ptr, LCB_F_SPIN, Kind::Mcs).with_map(Self::dep_map(ptr)) };
         stats::acquired(Kind::Mcs);
         // SAFETY: The node is ours until `unlock`; ids are unique.
-        let pred = unsafe { (*ptr).raw.lock_at(node, id, &site) };
+        let pred = unsafe { st.raw.lock_at(node, id, &site) };
         McsGuardState {
             node,
+            spare,
             order: QueueOrder { id, pred },
         }
     }
 
     unsafe fn try_lock(ptr: *mut McsState) -> Option<McsGuardState> {
+        // SAFETY: Initialised state.
+        let st = unsafe { &*ptr };
         // SAFETY: Preemption is off (caller).
-        let (node, id) = unsafe { get_node() };
+        let (mut node, id) = unsafe { get_node() };
+        let spare = node.is_null();
+        if spare {
+            // Someone else nested this deep is queued for this lock: it
+            // is not free.
+            node = st.take_spare(false)?;
+        }
         // SAFETY: As in `lock`.
-        if unsafe { (*ptr).raw.try_lock(node, id) } {
+        if unsafe { st.raw.try_lock(node, id) } {
             stats::acquired(Kind::Mcs);
             Some(McsGuardState {
                 node,
+                spare,
                 order: QueueOrder { id, pred: None },
             })
         } else {
-            // SAFETY: The node never entered the queue.
-            unsafe { put_node(node) };
+            if spare {
+                st.put_spare();
+            } else {
+                // SAFETY: The node never entered the queue.
+                unsafe { put_node(node) };
+            }
             None
         }
     }
 
     unsafe fn unlock(ptr: *mut McsState, guard: &McsGuardState) {
+        // SAFETY: Initialised state.
+        let st = unsafe { &*ptr };
         // SAFETY: Held with `guard.node`.
-        unsafe { (*ptr).raw.unlock(guard.node) };
-        // SAFETY: Out of the queue now; same CPU, preemption still off.
-        unsafe { put_node(guard.node) };
+        unsafe { st.raw.unlock(guard.node) };
+        if guard.spare {
+            st.put_spare();
+        } else {
+            // SAFETY: Out of the queue now; same CPU, preemption still off.
+            unsafe { put_node(guard.node) };
+        }
     }
 
     unsafe fn dep_map(ptr: *mut McsState) -> *mut bindings::lockdep_map {

@@ -27,8 +27,9 @@
 
 use crate::support::{
     cpu::cpu_relax,
+    misuse,
     stats::{self, Kind},
-    trace::{LazyWait, Site, LCB_F_SPIN},
+    trace::{self, LazyWait, Site, LCB_F_SPIN},
 };
 use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use kernel::{bindings, prelude::*, str::CStr, sync::LockClassKey};
@@ -116,10 +117,15 @@ impl RawMrLock {
             let c = self.cell(pos);
             let seq = c.seq.load(Ordering::Acquire);
             if seq == pos {
+                // AcqRel: a request that claims a later position reads
+                // from this CAS (the tail's RMWs form a release sequence),
+                // so it sees every cell up to ours recycled for this lap
+                // (`bits = ALL, seq = p`, which our `seq` load acquired)
+                // and never the previous lap's released `bits = 0`.
                 match self.tail.0.compare_exchange_weak(
                     pos,
                     pos + 1,
-                    Ordering::Relaxed,
+                    Ordering::AcqRel,
                     Ordering::Relaxed,
                 ) {
                     Ok(_) => break,
@@ -148,6 +154,13 @@ impl RawMrLock {
         // Recycled for a later lap (seq > pos): request `p` is gone.
         if seq > pos {
             return false;
+        }
+        // Still the previous lap (seq < p): not recycled for request `p`
+        // as far as this CPU can tell, so its `bits` may be the old
+        // request's 0.  The AcqRel tail CAS rules this out; a stale read
+        // here blocks rather than skips a live request.
+        if seq < p {
+            return true;
         }
         c.bits.load(Ordering::Acquire) & bits != 0
     }
@@ -390,13 +403,20 @@ impl MultiLock {
     /// Acquires the resources in `bits` (bit i = resource i; `EINVAL` if
     /// empty), spinning until every earlier conflicting request is done.
     pub fn lock(&self, bits: u64) -> Result<MultiGuard<'_>> {
+        self.lock_nested(bits, 0)
+    }
+
+    /// [`lock`](Self::lock) with lockdep subclass `subclass` (below 8), for
+    /// nesting two multi-resource locks of one class in a fixed order.
+    pub fn lock_nested(&self, bits: u64, subclass: u32) -> Result<MultiGuard<'_>> {
         if bits == 0 {
             return Err(EINVAL);
         }
+        misuse::irq_check(self);
         // SAFETY: Re-enabled when the guard drops.
         unsafe { bindings::preempt_disable() };
         // SAFETY: The map was initialised in `new`.
-        unsafe { bindings::lockdep_acquire(self.dep_map.get(), 0, 0, Self::ip()) };
+        unsafe { trace::lockdep_acquire(self.dep_map.get(), subclass, false, Self::ip()) };
         stats::acquired(Kind::Mrlock);
         // lockstat too: the acquisition was announced just above.
         let mut w =
@@ -457,7 +477,40 @@ impl MultiLock {
         ok
     }
 
+    /// Whether `bits` and `grant` look like a hold of this lock now (a racy
+    /// check for the C API's misuse detection): the queue cell of the
+    /// grant is still published with exactly `bits`, or the bitset word
+    /// has every bit of `bits` set.  An empty hold never does.
+    pub fn holds(&self, bits: u64, grant: Grant) -> bool {
+        if bits == 0 {
+            return false;
+        }
+        let word = self.word.word.load(Ordering::Relaxed) & bits == bits;
+        match (self.scheme, grant) {
+            (Scheme::Queue | Scheme::Adaptive, Grant::Queue(pos)) => {
+                let c = self.queue.cell(pos);
+                let queued = pos < self.queue.tail.0.load(Ordering::Relaxed)
+                    && c.seq.load(Ordering::Relaxed) == pos.wrapping_add(1)
+                    && c.bits.load(Ordering::Relaxed) == bits;
+                queued && (self.scheme == Scheme::Queue || word)
+            }
+            (Scheme::Bitset | Scheme::Adaptive, Grant::Bitset) => word,
+            _ => false,
+        }
+    }
+
+    /// Whether nobody holds or requests resources (a racy snapshot, for the
+    /// C API's destroy check).
+    pub fn is_idle(&self) -> bool {
+        self.word.word.load(Ordering::Relaxed) == 0
+            && self.queue.head.0.load(Ordering::Relaxed)
+                == self.queue.tail.0.load(Ordering::Relaxed)
+    }
+
     fn unlock(&self, bits: u64, grant: Grant) {
+        // lockdep first, as `spin_unlock()` does.
+        // SAFETY: The map was initialised in `new`.
+        unsafe { bindings::lockdep_release(self.dep_map.get(), Self::ip()) };
         match (self.scheme, grant) {
             (Scheme::Queue, Grant::Queue(pos)) => self.queue.unlock(pos),
             (Scheme::Adaptive, Grant::Queue(pos)) => {
@@ -466,8 +519,6 @@ impl MultiLock {
             }
             _ => self.word.unlock(bits),
         }
-        // SAFETY: The map was initialised in `new`.
-        unsafe { bindings::lockdep_release(self.dep_map.get(), Self::ip()) };
         // SAFETY: Pairs with `preempt_disable` in `lock`.
         unsafe { bindings::preempt_enable() };
     }

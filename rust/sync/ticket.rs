@@ -87,7 +87,12 @@ impl RawTicket {
 
     /// Takes the lock if nobody holds or waits for it.
     pub fn try_lock(&self) -> Option<u32> {
-        let s = self.serving.load(Ordering::Relaxed);
+        // Acquire: pairs with the last unlock's release store of
+        // `serving`, so its critical section happens before ours.  The
+        // CAS below is on `next`, whose other writers are `fetch_add`s with
+        // no release: its Acquire alone would order nothing
+        // (`Documentation/litmus/queue-ticket-trylock*.litmus`).
+        let s = self.serving.load(Ordering::Acquire);
         self.next
             .compare_exchange(s, s.wrapping_add(1), Ordering::Acquire, Ordering::Relaxed)
             .ok()

@@ -112,14 +112,14 @@ obs_perf_tests() {
 		return
 	fi
 	n=$((2 * ncpu))
-	perf_contention "the ticket lock" SPIN "$((n + 2))" "$T" stress ticket $n 300 bound
-	perf_contention "the MCS lock" SPIN "$((n + 2))" "$T" stress mcs $n 300 bound
-	perf_contention "ABQL" SPIN "$((n + 2))" "$T" stress abql $n 300 bound
-	perf_contention "MRLock" SPIN "$((n + 2))" "$T" mrlock mrlock $n 300 16 4 8
-	perf_contention "the brlock writers" WRITE "$((n + 2))" "$T" rwstress brlock $n 2 300
-	perf_contention "prwlock readers behind writers" READ "$((n + 2))" "$T" rwstress prwlock $n 2 300 sleep=20
-	perf_contention "prwlock writers" WRITE "$((n + 2))" "$T" rwstress prwlock $n 2 300 sleep=20
-	perf_contention "the lock manager" WRITE "$((n + 2))" "$T" txn wait $n 300 4 4 20
+	perf_contention "the ticket lock" SPIN "$((n + 2))" "$T" stress ticket $n 150 bound
+	perf_contention "the MCS lock" SPIN "$((n + 2))" "$T" stress mcs $n 150 bound
+	perf_contention "ABQL" SPIN "$((n + 2))" "$T" stress abql $n 150 bound
+	perf_contention "MRLock" SPIN "$((n + 2))" "$T" mrlock mrlock $n 150 16 4 8
+	perf_contention "the brlock writers" WRITE "$((n + 2))" "$T" rwstress brlock $n 2 150
+	perf_contention "prwlock readers behind writers" READ "$((n + 2))" "$T" rwstress prwlock $n 2 150 sleep=20
+	perf_contention "prwlock writers" WRITE "$((n + 2))" "$T" rwstress prwlock $n 2 150 sleep=20
+	perf_contention "the lock manager" WRITE "$((n + 2))" "$T" txn wait $n 150 4 4 20
 }
 
 # alock's own events through tracefs: a prwlock write run fires

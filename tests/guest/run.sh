@@ -80,9 +80,10 @@ recover)
 	;;
 rdma)
 	# The RDMA transport alone, on a 3-guest cluster (make check's second
-	# cluster): membership, verbs, contention, a killed peer.
+	# cluster): rxe, ping and perftest between the guests, membership,
+	# verbs, contention, a killed peer.
 	STRESS_MS=0
-	LAT_ITERS=0
+	LAT_ITERS=200
 	RDMA_INCS=100
 	RDMA_BENCH_MS=100
 	;;
@@ -255,7 +256,7 @@ alockctl_tests() {
 	alockctl_expect "alockctl stress rw prwlock, sleeping readers" 0 "prwlock sleep=20" \
 		stress rw prwlock --readers 4 --writers 1 --seconds 0.5 --sleep-every 20
 	# The bench-rw matrix, short cells; its JSON reads back.
-	check "alockctl bench rw --cell-ms 200" $A --no-progress bench rw --cell-ms 200 --out /tmp/actl-rw &&
+	check "alockctl bench rw --cell-ms 50" $A --no-progress bench rw --cell-ms 50 --out /tmp/actl-rw &&
 		sed 's/^/# /' /tmp/check.out
 	check "alockctl report of bench rw" sh -c "$A report /tmp/actl-rw | grep -q 'sequential/parallel'"
 	# Ctrl-C: the ioctl returns EINTR with partial results, exit 130.
@@ -410,6 +411,18 @@ capi_tests() {
 		ok "rmmod alock refused while a module uses its symbols"
 	fi
 	check "rmmod alock_ctest" rmmod alock_ctest
+	check "C module: nested MCS x40 (beyond the per-CPU nodes) exact" sh -c \
+		"dmesg | grep -q 'alock_ctest: mcs nested x40: .* counts exact'"
+	# Misuse (issue 22): refused, counted, WARNed between the markers
+	# that scripts/check-splats.sh accepts.
+	if insmod $P/alock_ctest.ko misuse=1 >/tmp/check.out 2>&1; then
+		ok "C module: misuse of the C API refused, locks intact"
+		rmmod alock_ctest
+	else
+		notok "C module: misuse of the C API refused, locks intact"
+		dmesg | grep 'alock_ctest\|alock:' | tail -20 | sed 's/^/#   /'
+	fi
+	dmesg | grep "alock_ctest: misuse:" | sed 's/^.*alock_ctest: /# alock_ctest: /'
 }
 
 # prwlock as the mmap_lock (issue 8, patches/0004): the functional tests of
@@ -470,8 +483,8 @@ mm_selftests() {
 		# (seen once in 2026-12-03's CI).
 		pin=
 		[ "$name" = droppable ] && pin="taskset 1"
-		# shellcheck disable=SC2086 # the list holds argument words
 		t0=$(cut -d. -f1 /proc/uptime)
+		# shellcheck disable=SC2086 # the list holds argument words
 		(cd /tmp && ALOCK_MM_OPTIN=1 timeout 480 $pin $d/$name $args) >/tmp/st.out 2>&1 </dev/null
 		rc=$?
 		echo "# selftests/mm $name: $(($(cut -d. -f1 /proc/uptime) - t0)) s"
@@ -889,15 +902,52 @@ main() {
 	demo) demo_tests ;;
 	queue) with_module "the queue lock tests" basic_tests queue_family_tests capi_tests ;;
 	prwlock) with_module "the prwlock tests" basic_tests prwlock_tests ;;
-	rdma) rdma_tests ;;
+	rdma)
+		cluster_tests
+		rdma_tests
+		;;
 	alock) alock_tests ;;
+	check) check_run ;;
 	recover) recover_tests ;;
 	*) full_run ;;
 	esac
 	leak_check
 }
 
-# Every test of the modes that are not one section alone.
+# make check's first run: the single-guest tests of every family, in two
+# groups side by side on two guests of about equal length (both groups on
+# one guest with -n 1): the queue lock family, alockctl, the C API, module
+# unloading and the observability tests (perf under TCG: minutes) on guest
+# 0; prwlock (stress, wake-up, CPU hotplug, locktorture), the mmap_lock
+# tests and the kernel's mm selftests (minutes) on guest 1.  The cluster
+# tests run on make check's 3-guest clusters (rdma, alock, recover); the
+# same tests on 2 guests, and every group on every guest, are make soak's
+# (full_run).
+check_run() {
+	if [ "$node" = 0 ] && load_module; then
+		mark "basic tests"
+		basic_tests
+		mark "queue lock family"
+		queue_family_tests
+		mark "alockctl"
+		alockctl_tests
+		mark "C API"
+		capi_tests
+		mark "unload"
+		unload_tests
+		mark "observability"
+		with_module "the observability tests" observe_tests
+	fi
+	if [ "$node" = 1 ] || [ "$nodes" = 1 ]; then
+		mark "prwlock and mmap_lock"
+		with_module "the prwlock and mmap_lock tests" basic_tests prwlock_tests \
+			mm_tests mm_selftests
+	fi
+	mark "done"
+}
+
+# Every test of the modes that are not one section alone (make soak: every
+# group on every guest, then the cluster tests on all of them).
 full_run() {
 	if [ "$mode" != rdmalat ] && load_module; then
 		local_tests
@@ -924,13 +974,6 @@ full_run() {
 	if [ "$mode" != rdmalat ] && [ "$node" = 0 ]; then
 		mark "mm selftests"
 		with_module "the mm selftests" mm_selftests
-	fi
-	# The observability tests (minutes, perf under TCG) after the cluster
-	# tests too, so that no guest keeps the others waiting at a barrier:
-	# on the last guest, beside guest 0's mm selftests.
-	if [ "$mode" = check ] && [ "$node" = $((nodes - 1)) ]; then
-		mark "observability"
-		with_module "the observability tests" observe_tests
 	fi
 	mark "done"
 }

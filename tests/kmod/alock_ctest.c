@@ -9,9 +9,20 @@
  * h-out-of-k requests over 64 resources with per-resource owner words,
  * and a prwlock (<linux/prwlock.h>) with readers that check a multi-word
  * record, some of them sleeping inside the read side, and writers.
+ * It also nests 40 MCS locks on each CPU at once (more than the 16
+ * per-CPU nodes: the spare-node fallback) and takes a lock of each kind
+ * through its _nested() variant.
  * Any lost update or overlap makes the load fail with -EBADMSG, so
  * "insmod alock_ctest.ko" succeeding is the test; the module unloads
  * normally afterwards.
+ *
+ * With misuse=1 it runs only the misuse tests instead: unlocks by a task
+ * that does not hold the lock, double unlocks, stale and empty
+ * multi-resource holds, destroying held locks, a failed init, a lock taken
+ * from an interrupt.  Each must be refused (the lock keeps working and
+ * keeps its holder) and counted by alock_misuse_count(); the WARNs they
+ * cause are printed between ALOCK-EXPECTED-WARN-BEGIN and -END lines,
+ * which scripts/check-splats.sh accepts when they come from alock_misuse.
  */
 #include <linux/alock.h>
 #include <linux/prwlock.h>
@@ -23,6 +34,7 @@
 #include <linux/module.h>
 #include <linux/random.h>
 #include <linux/slab.h>
+#include <linux/smp.h>
 
 static unsigned int duration_ms = 300;
 module_param(duration_ms, uint, 0444);
@@ -31,6 +43,10 @@ MODULE_PARM_DESC(duration_ms, "run time of each lock's stress phase");
 static unsigned int threads_per_cpu = 2;
 module_param(threads_per_cpu, uint, 0444);
 MODULE_PARM_DESC(threads_per_cpu, "stress threads per online CPU");
+
+static bool misuse;
+module_param(misuse, bool, 0444);
+MODULE_PARM_DESC(misuse, "only the misuse tests (each WARNs once, between markers)");
 
 enum ctest_kind { CT_TICKET, CT_MCS, CT_ABQL, CT_MRLOCK, CT_PRWLOCK, CT_NR };
 
@@ -281,10 +297,307 @@ static int ctest_run(struct ctest *t, enum ctest_kind kind)
 	return 0;
 }
 
+/* 40 MCS locks of 40 classes, nested on every CPU at once. */
+#define NEST 40
+static struct lock_class_key nest_keys[NEST];
+
+struct nest_test {
+	struct alock_mcs l[NEST];
+	unsigned long count[NEST];	/* plain: protected by l[i] */
+	unsigned long deadline;
+	atomic_long_t ops;
+	atomic_t running;
+	struct completion done;
+};
+
+static int nest_thread(void *arg)
+{
+	struct nest_test *n = arg;
+	long ops = 0;
+	int i;
+
+	while (time_before(jiffies, n->deadline)) {
+		for (i = 0; i < NEST; i++)
+			alock_mcs_lock(&n->l[i]);
+		for (i = 0; i < NEST; i++)
+			n->count[i]++;
+		for (i = NEST - 1; i >= 0; i--)
+			alock_mcs_unlock(&n->l[i]);
+		ops++;
+		cond_resched();
+	}
+	atomic_long_add(ops, &n->ops);
+	if (atomic_dec_and_test(&n->running))
+		complete(&n->done);
+	return 0;
+}
+
+static int ctest_nest(void)
+{
+	struct nest_test *n;
+	unsigned int cpu, threads = 0;
+	int i, ret = 0;
+
+	n = kzalloc(sizeof(*n), GFP_KERNEL);
+	if (!n)
+		return -ENOMEM;
+	for (i = 0; i < NEST; i++) {
+		ret = __alock_mcs_init(&n->l[i], "nest", &nest_keys[i]);
+		if (ret)
+			goto out;
+	}
+	init_completion(&n->done);
+	atomic_set(&n->running, 1);
+	n->deadline = jiffies + msecs_to_jiffies(duration_ms);
+	for_each_online_cpu(cpu) {
+		struct task_struct *k;
+
+		atomic_inc(&n->running);
+		k = kthread_run_on_cpu(nest_thread, n, cpu, "alock_ctest_nest/%u");
+		if (IS_ERR(k)) {
+			atomic_dec(&n->running);
+			continue;
+		}
+		threads++;
+	}
+	if (!atomic_dec_and_test(&n->running))
+		wait_for_completion(&n->done);
+	for (i = 0; i < NEST; i++)
+		if (n->count[i] != atomic_long_read(&n->ops))
+			ret = -EBADMSG;
+	pr_info("alock_ctest: mcs nested x%d: %u threads, %ld ops, %s\n", NEST, threads,
+		atomic_long_read(&n->ops), ret ? "LOST UPDATES" : "counts exact");
+	if (!threads || !atomic_long_read(&n->ops))
+		ret = -EBADMSG;
+out:
+	for (i = 0; i < NEST; i++)
+		alock_mcs_destroy(&n->l[i]);
+	kfree(n);
+	return ret;
+}
+
+/* Each kind through its _nested() variant: two locks of one class. */
+static int ctest_nested_api(void)
+{
+	struct alock_ticket t[2];
+	struct alock_mcs m[2];
+	struct alock_abql a[2];
+	struct alock_mrlock r[2];
+	struct alock_mr_hold h[2];
+	int i, ret = 0;
+
+	for (i = 0; i < 2; i++) {
+		/* One init site per kind: one class for both of a pair. */
+		if (alock_ticket_init(&t[i]) || alock_mcs_init(&m[i]) ||
+		    alock_abql_init(&a[i], 0) ||
+		    alock_mrlock_init(&r[i], ALOCK_MR_SCHEME_ADAPTIVE, 0))
+			ret = -ENOMEM;
+	}
+	if (!ret) {
+		alock_ticket_lock(&t[0]);
+		alock_ticket_lock_nested(&t[1], 1);
+		alock_mcs_lock(&m[0]);
+		alock_mcs_lock_nested(&m[1], 1);
+		alock_abql_lock(&a[0]);
+		alock_abql_lock_nested(&a[1], 1);
+		if (alock_mrlock_lock(&r[0], 1, &h[0]) ||
+		    alock_mrlock_lock_nested(&r[1], 1, &h[1], 1))
+			ret = -EBADMSG;
+		else {
+			alock_mrlock_unlock(&r[1], &h[1]);
+			alock_mrlock_unlock(&r[0], &h[0]);
+			/* Released holds are emptied. */
+			if (h[0].resources || h[1].resources)
+				ret = -EBADMSG;
+		}
+		alock_abql_unlock(&a[1]);
+		alock_abql_unlock(&a[0]);
+		alock_mcs_unlock(&m[1]);
+		alock_mcs_unlock(&m[0]);
+		alock_ticket_unlock(&t[1]);
+		alock_ticket_unlock(&t[0]);
+	}
+	for (i = 0; i < 2; i++) {
+		alock_ticket_destroy(&t[i]);
+		alock_mcs_destroy(&m[i]);
+		alock_abql_destroy(&a[i]);
+		alock_mrlock_destroy(&r[i]);
+	}
+	return ret;
+}
+
+/* misuse=1: a lock held by another task, which spins until released. */
+struct holder {
+	struct alock_ticket *ticket;
+	struct alock_mcs *mcs;
+	atomic_t state;		/* 0 start, 1 holding, 2 release, 3 done */
+};
+
+static int holder_thread(void *arg)
+{
+	struct holder *h = arg;
+
+	if (h->ticket)
+		alock_ticket_lock(h->ticket);
+	else
+		alock_mcs_lock(h->mcs);
+	atomic_set(&h->state, 1);
+	while (atomic_read(&h->state) != 2)
+		cpu_relax();
+	if (h->ticket)
+		alock_ticket_unlock(h->ticket);
+	else
+		alock_mcs_unlock(h->mcs);
+	atomic_set(&h->state, 3);
+	while (!kthread_should_stop())
+		schedule_timeout_interruptible(1);
+	return 0;
+}
+
+/* Another task holds @ticket or @mcs: our unlock must be refused. */
+static int misuse_foreign_unlock(struct alock_ticket *ticket, struct alock_mcs *mcs)
+{
+	struct holder h = { .ticket = ticket, .mcs = mcs };
+	struct task_struct *k;
+	unsigned int cpu = cpumask_any_but(cpu_online_mask, raw_smp_processor_id());
+	int bad = 0, i;
+
+	if (cpu >= nr_cpu_ids)
+		return 0;	/* one CPU: the holder could not spin beside us */
+	atomic_set(&h.state, 0);
+	k = kthread_run_on_cpu(holder_thread, &h, cpu, "alock_ctest_hold/%u");
+	if (IS_ERR(k))
+		return PTR_ERR(k);
+	for (i = 0; i < 10000 && atomic_read(&h.state) != 1; i++)
+		usleep_range(100, 200);
+	if (atomic_read(&h.state) != 1) {
+		bad = 1;
+	} else if (ticket) {
+		alock_ticket_unlock(ticket);	/* refused: not ours */
+		bad |= alock_ticket_trylock(ticket);	/* still held */
+	} else {
+		alock_mcs_unlock(mcs);
+		bad |= alock_mcs_trylock(mcs);
+	}
+	atomic_set(&h.state, 2);
+	for (i = 0; i < 10000 && atomic_read(&h.state) != 3; i++)
+		usleep_range(100, 200);
+	bad |= atomic_read(&h.state) != 3;
+	kthread_stop(k);
+	return bad;
+}
+
+static void irq_trylock(void *arg)
+{
+	struct alock_ticket *t = arg;
+
+	/* Reported from the IPI (hardirq context), not refused. */
+	if (alock_ticket_trylock(t))
+		alock_ticket_unlock(t);
+}
+
+static int ctest_misuse(void)
+{
+	struct alock_ticket t;
+	struct alock_mcs m;
+	struct alock_abql a;
+	struct alock_mrlock r;
+	struct alock_mr_hold h1, h2, h3, empty = { 0, 0 };
+	unsigned int before = alock_misuse_count(), want = 0, cpu;
+	int bad = 0;
+
+	if (alock_ticket_init(&t) || alock_mcs_init(&m) || alock_abql_init(&a, 0) ||
+	    alock_mrlock_init(&r, ALOCK_MR_SCHEME_QUEUE, 4))
+		return -ENOMEM;
+	pr_warn("ALOCK-EXPECTED-WARN-BEGIN alock_ctest misuse\n");
+
+	/* Unlock of a free lock, and a double unlock. */
+	alock_ticket_unlock(&t);
+	want++;
+	alock_mcs_lock(&m);
+	alock_mcs_unlock(&m);
+	alock_mcs_unlock(&m);
+	want++;
+	alock_abql_lock(&a);
+	alock_abql_unlock(&a);
+	alock_abql_unlock(&a);
+	want++;
+	/* Unlock by a task that does not hold the lock (2 CPUs or more). */
+	if (num_online_cpus() > 1) {
+		bad |= misuse_foreign_unlock(&t, NULL);
+		bad |= misuse_foreign_unlock(NULL, &m);
+		want += 2;
+	}
+	/* Destroy of a held lock is refused; the lock stays usable. */
+	alock_ticket_lock(&t);
+	alock_ticket_destroy(&t);
+	want++;
+	bad |= !t.impl;
+	alock_ticket_unlock(&t);
+	bad |= !alock_ticket_trylock(&t);
+	alock_ticket_unlock(&t);
+
+	/* Multi-resource holds: double, stale, empty. */
+	if (alock_mrlock_lock(&r, 0x3, &h1))
+		bad = 1;
+	h2 = h1;			/* a stale copy */
+	alock_mrlock_unlock(&r, &h1);
+	bad |= h1.resources != 0;
+	alock_mrlock_unlock(&r, &h1);	/* double: refused */
+	want++;
+	if (alock_mrlock_lock(&r, 0x1, &h3))	/* a later request */
+		bad = 1;
+	alock_mrlock_unlock(&r, &h2);	/* stale: refused */
+	want++;
+	alock_mrlock_unlock(&r, &empty);
+	want++;
+	alock_mrlock_destroy(&r);	/* held by h3: refused */
+	want++;
+	bad |= !r.impl;
+	/* Still held by h3: a conflicting request must wait, so try none;
+	 * release it and the lock is free and usable again. */
+	alock_mrlock_unlock(&r, &h3);
+	if (alock_mrlock_lock(&r, 0x3, &h1))
+		bad = 1;
+	else
+		alock_mrlock_unlock(&r, &h1);
+
+	/* From an interrupt: reported (kernels with lockdep), not refused. */
+	cpu = cpumask_any_but(cpu_online_mask, get_cpu());
+	put_cpu();
+	if (IS_ENABLED(CONFIG_LOCKDEP) && cpu < nr_cpu_ids) {
+		smp_call_function_single(cpu, irq_trylock, &t, 1);
+		want++;
+	}
+
+	pr_warn("ALOCK-EXPECTED-WARN-END alock_ctest misuse\n");
+	pr_info("alock_ctest: misuse: %u refused and reported, %u expected\n",
+		alock_misuse_count() - before, want);
+	bad |= alock_misuse_count() - before != want;
+
+	/* A failed init leaves an empty handle that destroy accepts. */
+	alock_abql_destroy(&a);
+	memset(&a, 0x5a, sizeof(a));
+	bad |= __alock_abql_init(&a, 1U << 17, "too_big", &nest_keys[0]) != -EINVAL;
+	bad |= a.impl != NULL;
+	alock_abql_destroy(&a);
+
+	alock_ticket_destroy(&t);
+	alock_mcs_destroy(&m);
+	alock_mrlock_destroy(&r);
+	bad |= t.impl || m.impl || r.impl;
+	if (!bad)
+		pr_info("alock_ctest: misuse refused, locks intact\n");
+	return bad ? -EBADMSG : 0;
+}
+
 static int __init alock_ctest_init(void)
 {
 	struct ctest *t;
 	int kind, ret;
+
+	if (misuse)
+		return ctest_misuse();
 
 	t = kzalloc(sizeof(*t), GFP_KERNEL);
 	if (!t)
@@ -324,6 +637,10 @@ static int __init alock_ctest_init(void)
 	}
 	for (kind = 0; kind < CT_NR && !ret; kind++)
 		ret = ctest_run(t, kind);
+	if (!ret)
+		ret = ctest_nest();
+	if (!ret)
+		ret = ctest_nested_api();
 	if (!ret)
 		pr_info("alock_ctest: all C API tests passed\n");
 out_prw:

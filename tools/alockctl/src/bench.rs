@@ -78,8 +78,18 @@ pub enum Cell {
     },
 }
 
-/// Read lock+unlock pairs of each cost cell (as `alocktest bench-rw`).
+/// Read lock+unlock pairs of each cost cell at the default 1000 ms cells
+/// (as `alocktest bench-rw`); shorter cells scale them down
+/// ([`rw_cost_iterations`]).
 pub const RW_COST_ITERATIONS: u32 = 2_000_000;
+
+/// Pairs a cost cell of `iterations` runs with `cell_ms` cells: in
+/// proportion to 1000 ms, at least 10 000 (a cost cell's length is its
+/// pair count, and under TCG 2 000 000 pairs take seconds).
+pub fn rw_cost_iterations(iterations: u32, cell_ms: u32) -> u32 {
+    let scaled = u64::from(iterations) * u64::from(cell_ms) / 1000;
+    scaled.clamp(10_000.min(u64::from(iterations)), u64::from(iterations)) as u32
+}
 /// Readers of the wake-up cells.
 pub const RW_WAKE_READERS: u32 = 8;
 /// Rounds of the wake-up cells.
@@ -267,7 +277,7 @@ pub fn run_cell(dev: &Device, cell: &Cell, ms: u32) -> Result<(Row, bool), Error
         Cell::RwCost { lock, iterations } => {
             let mut c = AlockRwcost {
                 lock: abi::id_of(&abi::RW_LOCKS, lock).expect("known lock"),
-                iterations: *iterations,
+                iterations: rw_cost_iterations(*iterations, ms),
                 ..AlockRwcost::default()
             };
             let intr = dev.run("ALOCK_IOC_RWCOST", abi::ALOCK_IOC_RWCOST, &mut c)?;
@@ -425,6 +435,21 @@ mod tests {
         assert_eq!(cells.len(), 6);
         assert_eq!(cells[5].label(), "txn wait x4 4096 rec");
         assert!(matrix("nope", 2).1.is_empty());
+    }
+
+    #[test]
+    fn rw_cost_pairs_follow_the_cell_length() {
+        assert_eq!(
+            rw_cost_iterations(RW_COST_ITERATIONS, 1000),
+            RW_COST_ITERATIONS
+        );
+        assert_eq!(rw_cost_iterations(RW_COST_ITERATIONS, 50), 100_000);
+        assert_eq!(rw_cost_iterations(RW_COST_ITERATIONS, 1), 10_000);
+        assert_eq!(
+            rw_cost_iterations(RW_COST_ITERATIONS, 60_000),
+            RW_COST_ITERATIONS
+        );
+        assert_eq!(rw_cost_iterations(500, 50), 500);
     }
 
     #[test]
