@@ -53,19 +53,24 @@ obs_debugfs_tests() {
 # alock_contention_begin/_end), some with FLAG among their flags (a run
 # may wait on both sides of a lock), each with its end; and perf lock
 # contention must list them, at most as many as recorded from the module.
+obs_secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
+
 perf_contention() {
 	pc_what=$1
 	pc_flag=$2
 	pc_threads=$3
 	shift 3
 	rm -f $OBS.data
+	pc_t0=$(cut -d' ' -f1 /proc/uptime)
 	if ! perf record -q -e lock:contention_begin -e lock:contention_end -a -g \
 		-o $OBS.data -- "$@" >$OBS.rec 2>&1; then
 		notok "perf record -e lock:contention_* during $pc_what"
 		tail -n 5 $OBS.rec | sed 's/^/#   /'
 		return
 	fi
+	pc_t1=$(cut -d' ' -f1 /proc/uptime)
 	perf script -i $OBS.data -F event,trace,ip,sym 2>/dev/null >$OBS.txt
+	pc_t2=$(cut -d' ' -f1 /proc/uptime)
 	# One event per paragraph: its line, then its call chain.
 	# pa: every wait called from the module (its locks', and the stock
 	# locks it takes, such as the lock manager's rw_semaphore).
@@ -75,7 +80,8 @@ perf_contention() {
 		/contention_begin/ && /alock_main|alock_contention_begin/ { a++ }
 		END { printf "%d %d %d %d\n", b, bf, e, a }' $OBS.txt >$OBS.cnt
 	read -r pb pbf pe pa <$OBS.cnt
-	echo "# perf: $pc_what: $pb alock contention_begin ($pbf with $pc_flag), $pe contention_end"
+	echo "# perf: $pc_what: $pb alock contention_begin ($pbf with $pc_flag), $pe contention_end" \
+		"(record $(obs_secs "$pc_t0" "$pc_t1") s, script $(obs_secs "$pc_t1" "$pc_t2") s)"
 	# A wait in flight when the recording starts or stops has only its
 	# end or its begin recorded: at most one a thread.
 	if [ "$pb" -gt 0 ] && [ "$pbf" -gt 0 ] && [ "$pe" -ge $((pb - pc_threads)) ] &&
@@ -89,7 +95,9 @@ perf_contention() {
 	# of the call chain outside the lock code): for alock's locks, a
 	# function of the module (Rust symbols contain alock_main; its C
 	# functions start with alock_ or prwlock_).
+	pc_t3=$(cut -d' ' -f1 /proc/uptime)
 	perf lock contention -i $OBS.data -E 1000 >$OBS.lc 2>&1
+	echo "# perf lock contention: $(obs_secs "$pc_t3" "$(cut -d' ' -f1 /proc/uptime)") s"
 	pl=$(awk '$NF ~ /alock_main|^alock_|^prwlock_/ && $1 ~ /^[0-9]+$/ { n += $1 } END { print n + 0 }' $OBS.lc)
 	# At least half of the module's lock waits (perf drops a sequence
 	# it finds broken), at most every wait called from the module.
