@@ -135,5 +135,20 @@ t "prwlock-model: cargo clippy -D warnings" pcargo clippy --locked --all-targets
 t "prwlock memory model (loom): old orderings fail, new ones hold" "$ACARGO" test --release --locked --manifest-path tools/prwlock-model/Cargo.toml
 sed -n 's/^test result: /# prwlock-model cargo test: /p' /tmp/host-test.$$
 
+# The queue locks' memory ordering (tools/queue-model, issue 22): loom
+# models of ABQL slot reuse and try_lock of a held lock (abql.rs), the
+# ticket lock's try_lock (ticket.rs) and the MRLock queue's waiter scan and
+# recycling (mrlock.rs); the code before each fix must fail, the fixed
+# code must hold.  See Documentation/litmus/README.rst.
+qcargo() { # subcommand, args...
+	local sub=$1
+	shift
+	"$ACARGO" "$sub" --manifest-path tools/queue-model/Cargo.toml "$@"
+}
+t "queue-model: cargo fmt --check" qcargo fmt --check
+t "queue-model: cargo clippy -D warnings" qcargo clippy --locked --all-targets -- -D warnings
+t "queue locks memory model (loom): old orderings fail, new ones hold" "$ACARGO" test --release --locked --manifest-path tools/queue-model/Cargo.toml
+sed -n 's/^test result: /# queue-model cargo test: /p' /tmp/host-test.$$
+
 rm -f /tmp/host-test.$$
 echo "HOST passed=$passed failed=$failed"

@@ -31,7 +31,7 @@ use crate::support::{
     stats::{self, Kind},
     trace::{self, LazyWait, Site, LCB_F_SPIN},
 };
-use core::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use core::sync::atomic::{fence, AtomicU32, AtomicU64, Ordering};
 use kernel::{bindings, prelude::*, str::CStr, sync::LockClassKey};
 
 use super::lock::{class_key_ptr, init_dep_map};
@@ -186,13 +186,31 @@ impl RawMrLock {
     }
 
     /// Releases request `pos` and recycles released cells at the head.
+    ///
+    /// Two details carry the argument (`Documentation/mrlock.rst`,
+    /// `tools/queue-model/src/mrlock.rs`):
+    ///
+    /// - The head cell is checked `seq` first, then `bits`.  In the other
+    ///   order a releaser could read the previous lap's released `bits = 0`
+    ///   (the recycler moves `head` before it stores `ALL`), then the `seq`
+    ///   of the live request that claimed and published the cell since, and
+    ///   recycle it while it is held: a plain interleaving, x86 included.
+    ///   With `seq == h + 1` read first (acquire), the `bits` read after it
+    ///   are that request's or later.
+    /// - A full barrier after the release store of `bits = 0` and after
+    ///   each recycle: the releaser stores `bits` then loads `head`, the
+    ///   recycler moves `head` then loads the next cell's `bits`, the
+    ///   store-buffering pattern.  Without `smp_mb()` on both sides both can
+    ///   read the old values and nobody recycles the released cell; with a
+    ///   small ring and every CPU waiting in `enqueue`, nobody ever would.
     pub fn unlock(&self, pos: u64) {
         self.cell(pos).bits.store(0, Ordering::Release);
+        fence(Ordering::SeqCst);
         let mut h = self.head.0.load(Ordering::Acquire);
         loop {
             let c = self.cell(h);
-            if c.bits.load(Ordering::Acquire) != 0 || c.seq.load(Ordering::Acquire) != h + 1 {
-                // Not released yet, or not published (ALL), or empty.
+            if c.seq.load(Ordering::Acquire) != h + 1 || c.bits.load(Ordering::Acquire) != 0 {
+                // Not published (ALL, or empty), or not released yet.
                 return;
             }
             if self
@@ -203,6 +221,7 @@ impl RawMrLock {
             {
                 c.bits.store(ALL, Ordering::Relaxed);
                 c.seq.store(h + self.mask + 1, Ordering::Release);
+                fence(Ordering::SeqCst);
                 h += 1;
             } else {
                 h = self.head.0.load(Ordering::Acquire);
