@@ -32,7 +32,8 @@ t "checkpatch: C and headers" "$kdir/scripts/checkpatch.pl" --no-tree --quiet --
 	include/uapi/linux/alock.h include/linux/alock.h include/linux/prwlock.h \
 	tests/kmod/alock_ctest.c tests/kmod/alock_dltest.c rust/sync/prwlock/fast.c rust/hooks/prwlock_torture.c \
 	rust/harness/rw_baselines.c rust/harness/prw_irq.c rust/harness/prw_irq.h rust/hooks/prwlock_mm.c \
-	rust/support/stats.c rust/support/stats.h rust/support/trace.c rust/support/trace.h
+	rust/support/stats.c rust/support/stats.h rust/support/trace.c rust/support/trace.h \
+	rust/support/misuse.c rust/support/misuse.h
 # TRACE_EVENT() has its own layout (as include/trace/events/*.h), which
 # --strict's alignment checks do not know.
 t "checkpatch: trace events header" "$kdir/scripts/checkpatch.pl" --no-tree --quiet \

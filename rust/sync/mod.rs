@@ -62,8 +62,9 @@
 //!   `ALOCK_IOC_RWSTRESS`.  Tests: `rust/harness/rw.rs`.  Docs:
 //!   `Documentation/prwlock.rst`, `Documentation/benchmarks.rst`.
 //! * [`lockmgr`] (`rust/sync/lockmgr/`): picotm-style lock manager
-//!   (record reader/writer locks, transactions, exclusive mode, waiting
-//!   queues).  No C API.  Front end: `ALOCK_IOC_TXN`.  Tests:
+//!   (`record.rs` record reader/writer lock words, `txn.rs` transactions,
+//!   `irrevocable.rs` exclusive mode, `queue.rs` waiting queues with
+//!   wait-die, `wake.rs` killable sleeps and batched wake-ups).  No C API.  Front end: `ALOCK_IOC_TXN`.  Tests:
 //!   `rust/harness/txn.rs`.  Docs: `Documentation/lockmgr.rst`.
 //!
 //! The distributed lock table (ALock over RDMA and its competitors) is not

@@ -483,11 +483,15 @@ mm_selftests() {
 		# (seen once in 2026-12-03's CI).
 		pin=
 		[ "$name" = droppable ] && pin="taskset 1"
+		# make check: uffd-unit-tests on 8 MiB regions (the build's
+		# .small variant), the kernel's 32 MiB in the other modes.
+		prog=$name
+		[ "$mode" = check ] && [ -x "$d/$name.small" ] && prog=$name.small
 		t0=$(cut -d. -f1 /proc/uptime)
 		# shellcheck disable=SC2086 # the list holds argument words
-		(cd /tmp && ALOCK_MM_OPTIN=1 timeout 480 $pin $d/$name $args) >/tmp/st.out 2>&1 </dev/null
+		(cd /tmp && ALOCK_MM_OPTIN=1 timeout 480 $pin $d/$prog $args) >/tmp/st.out 2>&1 </dev/null
 		rc=$?
-		echo "# selftests/mm $name: $(($(cut -d. -f1 /proc/uptime) - t0)) s"
+		echo "# selftests/mm $prog $args: $(($(cut -d. -f1 /proc/uptime) - t0)) s"
 		sum=$(grep -E -c "^(ok|not ok) " /tmp/st.out)
 		if [ $rc = 0 ] && grep -q "opted_in=1" /tmp/st.out; then
 			ok "selftests/mm $name $args: passed opted in ($sum sub-results)"
@@ -916,10 +920,10 @@ main() {
 
 # make check's first run: the single-guest tests of every family, in two
 # groups side by side on two guests of about equal length (both groups on
-# one guest with -n 1): the queue lock family, alockctl, the C API, module
-# unloading and the observability tests (perf under TCG: minutes) on guest
-# 0; prwlock (stress, wake-up, CPU hotplug, locktorture), the mmap_lock
-# tests and the kernel's mm selftests (minutes) on guest 1.  The cluster
+# one guest with -n 1): the queue lock family, prwlock (stress, wake-up,
+# CPU hotplug, locktorture), alockctl, the C API, module unloading and the
+# observability tests (perf under TCG: minutes) on guest 0; the mmap_lock
+# tests and the kernel's mm selftests (5 minutes) on guest 1.  The cluster
 # tests run on make check's 3-guest clusters (rdma, alock, recover); the
 # same tests on 2 guests, and every group on every guest, are make soak's
 # (full_run).
@@ -929,6 +933,8 @@ check_run() {
 		basic_tests
 		mark "queue lock family"
 		queue_family_tests
+		mark "prwlock"
+		prwlock_tests
 		mark "alockctl"
 		alockctl_tests
 		mark "C API"
@@ -939,9 +945,8 @@ check_run() {
 		with_module "the observability tests" observe_tests
 	fi
 	if [ "$node" = 1 ] || [ "$nodes" = 1 ]; then
-		mark "prwlock and mmap_lock"
-		with_module "the prwlock and mmap_lock tests" basic_tests prwlock_tests \
-			mm_tests mm_selftests
+		mark "mmap_lock"
+		with_module "the mmap_lock tests" basic_tests mm_tests mm_selftests
 	fi
 	mark "done"
 }

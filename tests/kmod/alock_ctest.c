@@ -401,9 +401,9 @@ static int ctest_nested_api(void)
 		alock_abql_lock(&a[0]);
 		alock_abql_lock_nested(&a[1], 1);
 		if (alock_mrlock_lock(&r[0], 1, &h[0]) ||
-		    alock_mrlock_lock_nested(&r[1], 1, &h[1], 1))
+		    alock_mrlock_lock_nested(&r[1], 1, &h[1], 1)) {
 			ret = -EBADMSG;
-		else {
+		} else {
 			alock_mrlock_unlock(&r[1], &h[1]);
 			alock_mrlock_unlock(&r[0], &h[0]);
 			/* Released holds are emptied. */
@@ -554,8 +554,10 @@ static int ctest_misuse(void)
 	alock_mrlock_destroy(&r);	/* held by h3: refused */
 	want++;
 	bad |= !r.impl;
-	/* Still held by h3: a conflicting request must wait, so try none;
-	 * release it and the lock is free and usable again. */
+	/*
+	 * Still held by h3: a conflicting request would wait, so try none;
+	 * release it and the lock is free and usable again.
+	 */
 	alock_mrlock_unlock(&r, &h3);
 	if (alock_mrlock_lock(&r, 0x3, &h1))
 		bad = 1;
@@ -579,7 +581,7 @@ static int ctest_misuse(void)
 	alock_abql_destroy(&a);
 	memset(&a, 0x5a, sizeof(a));
 	bad |= __alock_abql_init(&a, 1U << 17, "too_big", &nest_keys[0]) != -EINVAL;
-	bad |= a.impl != NULL;
+	bad |= !!a.impl;
 	alock_abql_destroy(&a);
 
 	alock_ticket_destroy(&t);
