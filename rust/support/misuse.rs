@@ -12,6 +12,10 @@ use kernel::str::CStr;
 
 extern "C" {
     fn alock_misuse(kind: c_uint, what: *const kernel::ffi::c_char, lock: *const c_void);
+}
+
+#[cfg(CONFIG_LOCKDEP)]
+extern "C" {
     fn alock_misuse_irq(lock: *const c_void) -> bool;
 }
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The irrevocability lock: a sleeping reader/writer semaphore that
-//! revocable transactions read-lock and an irrevocable one write-locks.
+//! revocable transactions read-lock and an irrevocable one write-locks,
+//! both killably (a fatal signal ends the wait with `EINTR`).
 
 use kernel::{bindings, c_str, prelude::*, types::Opaque};
 
@@ -44,24 +45,36 @@ impl RwSem {
         })
     }
 
-    pub(super) fn down_read(&self) {
+    /// Read-locks the semaphore; `EINTR` if a fatal signal came first.
+    pub(super) fn down_read_killable(&self) -> Result {
         // SAFETY: The semaphore was initialised by `new`; sleeping is
         // allowed where transactions begin (see `Txn::begin`).
-        unsafe { bindings::down_read(self.sem.get()) }
+        let r = unsafe { bindings::down_read_killable(self.sem.get()) };
+        if r == 0 {
+            Ok(())
+        } else {
+            Err(EINTR)
+        }
     }
 
     pub(super) fn up_read(&self) {
-        // SAFETY: The caller read-locked the semaphore with `down_read`.
+        // SAFETY: The caller read-locked the semaphore.
         unsafe { bindings::up_read(self.sem.get()) }
     }
 
-    pub(super) fn down_write(&self) {
-        // SAFETY: As for `down_read`.
-        unsafe { bindings::down_write(self.sem.get()) }
+    /// Write-locks the semaphore; `EINTR` if a fatal signal came first.
+    pub(super) fn down_write_killable(&self) -> Result {
+        // SAFETY: As for `down_read_killable`.
+        let r = unsafe { bindings::down_write_killable(self.sem.get()) };
+        if r == 0 {
+            Ok(())
+        } else {
+            Err(EINTR)
+        }
     }
 
     pub(super) fn up_write(&self) {
-        // SAFETY: The caller write-locked the semaphore with `down_write`.
+        // SAFETY: The caller write-locked the semaphore.
         unsafe { bindings::up_write(self.sem.get()) }
     }
 }

@@ -12,7 +12,9 @@
 //! - [`Policy::Exclusive`]: as `Restart`, and a transaction that restarted
 //!   `after` times becomes *irrevocable*: it runs alone and cannot fail.
 //! - [`Policy::Wait`]: as `Exclusive`, but a conflict first sleeps in the
-//!   record's waiting queue and fails only when the wait times out.
+//!   record's waiting queue and fails only when the wait times out or when
+//!   wait-die refuses the wait (the transaction is younger than one it
+//!   would wait for).
 //!
 //! The manager only keeps the locks: the records' data belongs to the user,
 //! who reads a record only while its transaction holds it read- or
@@ -39,40 +41,62 @@
 //!
 //! # Locking design
 //!
-//! The lock word ([`RecordLock`]) holds a 16-bit count (0: free, 1 to
-//! `0xfffe`: readers, `0xffff`: one writer) and a *waiters* bit: while a
-//! record's waiting queue is not empty, new readers and writers are refused
-//! so they do not overtake the waiters (an upgrade by the only reader is
-//! still allowed: a waiter could only be waiting for that reader).
+//! The lock word ([`RecordLock`], 64 bits) holds a 16-bit count (0: free,
+//! 1 to `0xfffe`: readers, `0xffff`: one writer), a *waiters* bit, an
+//! *upgrader* bit and an *age* field.  While a record's waiting queue is
+//! not empty, new readers and writers are refused so they do not overtake
+//! the waiters (an upgrade by the only reader is still allowed: a waiter
+//! could only be waiting for that reader).  The upgrader bit says that a
+//! reader of the record waits to upgrade; the age field bounds the stamps
+//! of the holders from below (wait-die).
 //!
 //! The waiting queues live in a fixed set of buckets (records hash to a
-//! bucket), each a FIFO of [`Txn`]s protected by a spinlock.  A waiter
-//! enqueues itself and sets the waiters bit under the bucket lock, then
-//! sleeps on its own condition variable, which releases the spinlock before
-//! it sleeps, so nothing sleeps with a spinlock held and only one bucket
-//! lock is ever held at a time.  A releaser that sees the waiters bit takes
-//! the bucket lock and *hands the record over*: if the longest waiter wants
-//! to write (or upgrade), it gets the lock alone; if it wants to read, every
-//! waiting reader of the record gets it.  An upgrader (at most one per
-//! record: a second one restarts at once) queues in front, since the
-//! others would wait for its read lock anyway.  The woken transactions then
-//! already own the lock, so a woken waiter cannot lose the record again.
-//! A waiter whose timeout expires unlinks itself under the bucket lock and
-//! passes the record on as a releaser would.
+//! bucket), each an intrusive doubly linked FIFO of [`Txn`]s' waiters under
+//! a spinlock (`queue.rs`).  A waiter passes the wait-die test, sets the
+//! waiters bit and links itself under the bucket lock, runs one grant pass
+//! (the holder may have released before it saw the bit), drops the lock
+//! and sleeps, killably, with a timeout (`wake.rs`): nothing sleeps with a
+//! spinlock held and only one bucket lock is ever held at a time.  A
+//! releaser learns from its own atomic release whether a waiter can have
+//! the record now (the waiters bit is set and the record became free, or
+//! only the queued upgrader's read lock is left, or the reader count left
+//! its maximum); only then does it take the bucket lock and *hand the
+//! record over* in one pass over the bucket: if the first waiter wants to
+//! write (or upgrade), it gets the lock alone; if it wants to read, it
+//! and every reader behind it up to the first writer get it.  The pass
+//! clears the waiters bit when no waiter of the record is left.  An
+//! upgrader (at most one per record: a second one restarts at once) queues
+//! in front, since the others would wait for its read lock anyway.  The
+//! woken transactions already own the lock, so a woken waiter cannot lose
+//! the record again, and it does not take the bucket lock on its way out:
+//! the wake-ups are collected under the lock and done after it is dropped
+//! (a `wake_q`).  A waiter whose timeout expires, or whose thread is being
+//! killed (`EINTR`), unlinks itself under the bucket lock and passes the
+//! record on as a releaser would.  Why no wake-up is lost, in LKMM terms,
+//! is at the top of `queue.rs`.
+//!
+//! Deadlock cycles cannot form in the waiting queues: under `Wait` every
+//! transaction takes a stamp (the manager's clock) when it first begins
+//! and keeps it across its restarts, and *wait-die* lets a transaction
+//! wait only for younger ones (holders and the waiters queued before it);
+//! a younger one restarts at once instead.  The timeout stays as a safety
+//! net (a holder that is slow, preempted or waiting itself for a long
+//! time).
 //!
 //! Irrevocability is a sleeping reader/writer semaphore: under `Exclusive`
 //! and `Wait` every revocable transaction read-locks it in [`Txn::begin`]
 //! and releases it after its records; an irrevocable transaction
 //! write-locks it, so it runs when no other transaction holds any record.
-//! Lock order: irrevocability semaphore, then one bucket spinlock, then the
-//! wait-queue lock inside a condition variable.  All managers share one
-//! lockdep class for the semaphore: a thread must not nest transactions of
-//! two managers.
+//! Lock order: irrevocability semaphore, then one bucket spinlock (then
+//! the scheduler's, for a grant's wake-ups beyond the batch of `wake.rs`).
+//! All managers share one lockdep class for the semaphore: a thread must
+//! not nest transactions of two managers.
 
 mod irrevocable;
 mod queue;
 mod record;
 mod txn;
+mod wake;
 
 use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::{new_spinlock, prelude::*, sync::SpinLock, time::Jiffies};
@@ -81,6 +105,7 @@ use irrevocable::RwSem;
 use queue::{grant, Queue};
 pub use record::RecordLock;
 pub use txn::Txn;
+use wake::WakeQ;
 
 /// What to do when a record lock is not available.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -93,9 +118,10 @@ pub enum Policy {
         after: u32,
     },
     /// Sleep in the record's waiting queue for up to `timeout` jiffies,
-    /// then fail with `EAGAIN`; irrevocable after `after` restarts.  The
-    /// sleep is interruptible: with a signal pending a wait ends at once
-    /// like a timeout.
+    /// then fail with `EAGAIN`; irrevocable after `after` restarts.  A
+    /// transaction younger than a holder or waiter of the record fails
+    /// with `EAGAIN` at once instead (wait-die).  The sleep is killable: a
+    /// fatal signal ends it with `EINTR`, other signals do not.
     Wait {
         /// Restarts before the transaction runs irrevocably.
         after: u32,
@@ -115,6 +141,9 @@ pub struct Stats {
     pub waits: u64,
     /// Waits that timed out.
     pub timeouts: u64,
+    /// Waits refused by wait-die (the transaction restarted instead; also
+    /// counted in `restarts`).
+    pub dies: u64,
     /// Transactions committed in exclusive (irrevocable) mode.
     pub exclusive: u64,
 }
@@ -135,7 +164,10 @@ pub struct LockManager {
     restarts: AtomicU64,
     waits: AtomicU64,
     timeouts: AtomicU64,
+    dies: AtomicU64,
     exclusive: AtomicU64,
+    /// Source of the transactions' wait-die stamps.
+    clock: AtomicU64,
 }
 
 impl LockManager {
@@ -177,7 +209,9 @@ impl LockManager {
                 restarts: AtomicU64::new(0),
                 waits: AtomicU64::new(0),
                 timeouts: AtomicU64::new(0),
+                dies: AtomicU64::new(0),
                 exclusive: AtomicU64::new(0),
+                clock: AtomicU64::new(0),
             }),
             GFP_KERNEL,
         )
@@ -205,6 +239,7 @@ impl LockManager {
             restarts: self.restarts.load(Ordering::Relaxed),
             waits: self.waits.load(Ordering::Relaxed),
             timeouts: self.timeouts.load(Ordering::Relaxed),
+            dies: self.dies.load(Ordering::Relaxed),
             exclusive: self.exclusive.load(Ordering::Relaxed),
         }
     }
@@ -227,16 +262,27 @@ impl LockManager {
         }
     }
 
-    /// Releases a lock on `rec` and passes the record to its waiters.
+    /// A new wait-die stamp: younger than every one before it (modulo
+    /// `2^46`: see [`record`]).  Unique, so relaxed.
+    fn stamp(&self) -> u64 {
+        self.clock.fetch_add(1, Ordering::Relaxed) & record::AGE_MASK
+    }
+
+    /// Releases a lock on `rec` and, if a waiter can have the record now,
+    /// hands it over; the woken waiters are woken after the bucket lock is
+    /// dropped.
     fn release(&self, rec: u32, mode: Held) {
         let lock = &self.locks[rec as usize];
-        let waiters = match mode {
+        let grantable = match mode {
             Held::Read => lock.read_unlock(),
             Held::Write => lock.write_unlock(),
         };
-        if waiters {
+        if grantable {
+            let mut wq = WakeQ::new();
             let mut q = self.bucket(rec).lock();
-            grant(&mut q, lock, rec);
+            grant(&mut q, lock, rec, &mut wq);
+            drop(q);
+            wq.wake();
         }
     }
 }

@@ -2,14 +2,17 @@
 
 //! [`Txn`]: a transaction of one thread: begin, read/write lock, wait,
 //! commit, restart.
+//!
+//! Under [`Policy::Wait`] a transaction takes a stamp from the manager's
+//! clock when it first begins and keeps it across its restarts, until it
+//! commits or is given up: its age for wait-die (see [`super::queue`]).
 
-use core::{
-    ptr,
-    sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, Ordering},
-};
-use kernel::{bindings, new_condvar, prelude::*, sync::CondVarTimeoutResult, time::Jiffies};
+use core::sync::atomic::Ordering;
+use kernel::{bindings, prelude::*, time::Jiffies};
 
-use super::queue::{grant, QueueGuard, Waiter, Want};
+use super::queue::{self, QueueGuard, Waiter, Want};
+use super::record::Refused;
+use super::wake::{self, WakeQ, Woken};
 use super::{Held, LockManager, Policy};
 use crate::support::{
     stats::{self, Kind},
@@ -30,13 +33,19 @@ enum State {
 /// A transaction (the lock owner) of one thread on a [`LockManager`].
 ///
 /// Lock calls return `EAGAIN` on a conflict the transaction must restart
-/// from; [`Txn::run`] does the begin/commit/restart loop.  Dropping a
-/// running transaction releases its records without counting anything.
+/// from and `EINTR` when the thread is being killed; [`Txn::run`] does the
+/// begin/commit/restart loop.  Dropping a running transaction releases its
+/// records without counting anything.
 pub struct Txn<'a> {
     mgr: &'a LockManager,
-    waiter: Pin<KBox<Waiter>>,
+    /// Its entry in a waiting queue: linked only during [`Txn::wait`],
+    /// which borrows the transaction, so it does not move while linked.
+    waiter: Waiter,
     held: KVec<(u32, Held)>,
     state: State,
+    /// Wait-die age (`Policy::Wait` only), from the first begin until the
+    /// commit or abort.
+    stamp: Option<u64>,
     restarts: u32,
     last_restarts: u32,
 }
@@ -46,18 +55,10 @@ impl<'a> Txn<'a> {
     pub(super) fn new(mgr: &'a LockManager, max_records: usize) -> Result<Self> {
         Ok(Txn {
             mgr,
-            waiter: KBox::pin_init(
-                pin_init!(Waiter {
-                    cv <- new_condvar!("alock_lockmgr_waiter"),
-                    next: AtomicPtr::new(ptr::null_mut()),
-                    rec: AtomicU32::new(0),
-                    want: AtomicU32::new(0),
-                    granted: AtomicBool::new(false),
-                }),
-                GFP_KERNEL,
-            )?,
+            waiter: Waiter::new(),
             held: KVec::with_capacity(max_records, GFP_KERNEL)?,
             state: State::Idle,
+            stamp: None,
             restarts: 0,
             last_restarts: 0,
         })
@@ -67,23 +68,29 @@ impl<'a> Txn<'a> {
 impl Txn<'_> {
     /// Begins a transaction (process context: may sleep).  After the
     /// policy's number of restarts it begins in exclusive mode, waiting
-    /// until no other transaction runs.  A running transaction is aborted
-    /// first.
-    pub fn begin(&mut self) {
+    /// until no other transaction runs.  A running transaction is released
+    /// first (it keeps its stamp, as after a restart).  `EINTR`: a fatal
+    /// signal came while it waited for the irrevocability lock; no
+    /// transaction is running then.
+    pub fn begin(&mut self) -> Result {
         if self.state != State::Idle {
             self.release_all();
+        }
+        if self.stamp.is_none() && matches!(self.mgr.policy, Policy::Wait { .. }) {
+            self.stamp = Some(self.mgr.stamp());
         }
         self.state = match self.mgr.exclusive_after() {
             None => State::Revocable,
             Some(after) if self.restarts >= after => {
-                self.mgr.irrevocability.down_write();
+                self.mgr.irrevocability.down_write_killable()?;
                 State::Irrevocable
             }
             Some(_) => {
-                self.mgr.irrevocability.down_read();
+                self.mgr.irrevocability.down_read_killable()?;
                 State::Revocable
             }
         };
+        Ok(())
     }
 
     /// Restarts so far of the running transaction.
@@ -106,8 +113,9 @@ impl Txn<'_> {
     }
 
     /// Read-locks record `rec` (no-op if held).  `EAGAIN`: conflict,
-    /// restart; `EINVAL`: no such record or no transaction running;
-    /// `E2BIG`: more records than the handle was made for.
+    /// restart; `EINTR`: a fatal signal came while it waited (give the
+    /// transaction up); `EINVAL`: no such record or no transaction
+    /// running; `E2BIG`: more records than the handle was made for.
     pub fn read(&mut self, rec: u32) -> Result {
         self.acquire(rec, false)
     }
@@ -133,10 +141,11 @@ impl Txn<'_> {
             (None, true) => Want::Write,
         };
         let lock = &mgr.locks[rec as usize];
+        let stamp = self.stamp.unwrap_or(0);
         let try_once = || match want {
-            Want::Read => lock.try_read(),
-            Want::Write => lock.try_write(),
-            Want::Upgrade => lock.try_upgrade(),
+            Want::Read => lock.try_read(stamp),
+            Want::Write => lock.try_write(stamp),
+            Want::Upgrade => lock.try_upgrade(stamp),
         };
         if try_once() {
             stats::acquired(Kind::Lockmgr);
@@ -151,13 +160,17 @@ impl Txn<'_> {
                 // only loops if the records are also used outside the
                 // manager's transactions.
                 while !try_once() {
+                    if wake::fatal_signal_pending() {
+                        w.end_with(EINTR.to_errno());
+                        return Err(EINTR);
+                    }
                     // SAFETY: Rescheduling is allowed: no spinlock is held.
                     unsafe { bindings::schedule() };
                 }
                 w.end();
             } else if let Policy::Wait { timeout, .. } = mgr.policy {
                 let w = site.begin();
-                let r = self.wait(rec, want, timeout);
+                let r = self.wait(rec, want, stamp, timeout);
                 w.end_with(r.err().map_or(0, |e| e.to_errno()));
                 r?;
             } else {
@@ -175,54 +188,47 @@ impl Txn<'_> {
         Ok(())
     }
 
-    /// Waits in `rec`'s queue until the lock is handed over (`Ok`) or the
-    /// wait times out (`EAGAIN`).
-    fn wait(&self, rec: u32, want: Want, timeout: Jiffies) -> Result {
+    /// Waits in `rec`'s queue until the lock is handed over (`Ok`), the
+    /// wait times out (`EAGAIN`) or a fatal signal comes (`EINTR`); wait-die
+    /// may refuse the wait (`EAGAIN` at once: see [`queue::enqueue`]).
+    fn wait(&self, rec: u32, want: Want, stamp: u64, timeout: Jiffies) -> Result {
         let mgr = self.mgr;
         let lock = &mgr.locks[rec as usize];
-        let w: &Waiter = &self.waiter;
+        let w = &self.waiter;
+        let mut wq = WakeQ::new();
         let mut q: QueueGuard<'_> = mgr.bucket(rec).lock();
-        // Two upgraders of one record would wait for each other: the
-        // second one restarts at once.
-        if want == Want::Upgrade && q.any(rec, Some(Want::Upgrade)) {
+        if let Err(why) = queue::enqueue(&mut q, lock, w, rec, want, stamp, &mut wq) {
+            drop(q);
+            if why == Refused::Younger {
+                mgr.dies.fetch_add(1, Ordering::Relaxed);
+            }
             return Err(EAGAIN);
         }
-        w.rec.store(rec, Ordering::Relaxed);
-        w.want.store(want as u32, Ordering::Relaxed);
-        w.granted.store(false, Ordering::Relaxed);
-        if want == Want::Upgrade {
-            // It holds a read lock already: serve it before the others,
-            // who would wait for that read lock anyway.
-            q.push_front(w);
-        } else {
-            q.push_back(w);
-        }
-        lock.set_waiters();
-        // The holder may have released it before it saw the waiters bit.
-        grant(&mut q, lock, rec);
+        drop(q);
+        // Wakes the waiters the enqueue's grant pass let go (us too if it
+        // gave us the record: a no-op, we are running).
+        wq.wake();
         mgr.waits.fetch_add(1, Ordering::Relaxed);
-        let mut left = timeout;
-        while !w.granted.load(Ordering::Acquire) {
-            if left == 0 {
-                // A releaser may be on its way to the bucket lock: take the
-                // record if it is ours by now rather than restart.
-                grant(&mut q, lock, rec);
-                if w.granted.load(Ordering::Acquire) {
-                    return Ok(());
-                }
-                q.remove(w);
-                // Waiters behind this one may be able to go now.
-                grant(&mut q, lock, rec);
-                mgr.timeouts.fetch_add(1, Ordering::Relaxed);
-                return Err(EAGAIN);
-            }
-            // Releases the bucket lock while it sleeps.
-            left = match w.cv.wait_interruptible_timeout(&mut q, left) {
-                CondVarTimeoutResult::Woken { jiffies } => jiffies,
-                CondVarTimeoutResult::Timeout | CondVarTimeoutResult::Signal { .. } => 0,
-            };
+        let err = match wake::sleep(timeout, || w.granted()) {
+            Woken::Done => return Ok(()),
+            Woken::Timeout => EAGAIN,
+            Woken::Killed => EINTR,
+        };
+        let mut wq = WakeQ::new();
+        let mut q = mgr.bucket(rec).lock();
+        // A releaser may have handed the record over since: keep it rather
+        // than restart (after a fatal signal too: the record is then held
+        // like any other, and the next wait, or `run`, sees the signal).
+        let granted = queue::cancel(&mut q, lock, w, rec, &mut wq);
+        drop(q);
+        wq.wake();
+        if granted {
+            return Ok(());
         }
-        Ok(())
+        if err == EAGAIN {
+            mgr.timeouts.fetch_add(1, Ordering::Relaxed);
+        }
+        Err(err)
     }
 
     /// Releases every record, then the irrevocability lock.
@@ -257,10 +263,12 @@ impl Txn<'_> {
         self.mgr.commits.fetch_add(1, Ordering::Relaxed);
         self.last_restarts = self.restarts;
         self.restarts = 0;
+        self.stamp = None;
     }
 
     /// Aborts after a conflict: releases every record and counts a
-    /// restart; call [`Txn::begin`] to run the transaction again.
+    /// restart; call [`Txn::begin`] to run the transaction again (with the
+    /// same stamp: it keeps its age).
     pub fn restart(&mut self) {
         self.release_all();
         self.restarts = self.restarts.saturating_add(1);
@@ -272,10 +280,14 @@ impl Txn<'_> {
         self.release_all();
         self.last_restarts = self.restarts;
         self.restarts = 0;
+        self.stamp = None;
     }
 
     /// Runs `f` as a transaction until it commits: `f` returning `EAGAIN`
     /// restarts it, `Ok` commits, another error aborts and is returned.
+    /// A fatal signal aborts it with `EINTR`: the lock calls return it from
+    /// a wait, and `run` checks for one before every restart, since under
+    /// [`Policy::Restart`] nothing else would end the loop.
     ///
     /// May sleep (process context only): after a restart it yields the CPU
     /// once, because the holder of the conflicting record may be a
@@ -283,11 +295,18 @@ impl Txn<'_> {
     /// keep it off the CPU until the next scheduler tick.
     pub fn run<R>(&mut self, mut f: impl FnMut(&mut Self) -> Result<R>) -> Result<R> {
         loop {
-            self.begin();
+            if let Err(e) = self.begin() {
+                self.abort();
+                return Err(e);
+            }
             match f(self) {
                 Ok(r) => {
                     self.commit();
                     return Ok(r);
+                }
+                Err(e) if e == EAGAIN && wake::fatal_signal_pending() => {
+                    self.abort();
+                    return Err(EINTR);
                 }
                 Err(e) if e == EAGAIN => {
                     self.restart();
