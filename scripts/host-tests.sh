@@ -108,48 +108,39 @@ quiet_build() { # extra env...
 t "clippy build without warnings" quiet_build CLIPPY=1
 t "module build without warnings" quiet_build CLIPPY=
 
-# alockctl (tools/alockctl): style, lints, unit tests and the integration
-# tests (ABI drift against the uapi header, fixed-result tables and plots,
-# error messages).  Its dependencies are cached in $CARGO_TARGET_DIR.
-acargo() { # subcommand, args...
-	local sub=$1
-	shift
-	"$ACARGO" "$sub" --manifest-path "$ALOCKCTL_CRATE/Cargo.toml" "$@"
+# A host crate: cargo fmt --check, clippy without warnings, its tests
+# (described as $3, with the cargo test options after it) and their summary
+# line.  Dependencies are cached in $CARGO_TARGET_DIR.
+crate_tests() { # name, folder, description, cargo test options...
+	local name=$1 what=$3
+	local m=(--manifest-path "$2/Cargo.toml")
+	shift 3
+	t "$name: cargo fmt --check" "$ACARGO" fmt "${m[@]}" --check
+	t "$name: cargo clippy -D warnings" "$ACARGO" clippy "${m[@]}" --locked --all-targets -- -D warnings
+	t "$what" "$ACARGO" test "${m[@]}" --locked "$@"
+	sed -n "s/^test result: /# $name cargo test: /p" /tmp/host-test.$$
 }
-t "alockctl: cargo fmt --check" acargo fmt --check
-t "alockctl: cargo clippy -D warnings" acargo clippy --locked --all-targets -- -D warnings
-t "alockctl: cargo test" acargo test --locked
-sed -n 's/^test result: /# alockctl cargo test: /p' /tmp/host-test.$$
+
+# alockctl (tools/alockctl): unit tests and the integration tests (ABI
+# drift against the uapi header, fixed-result tables and plots, error
+# messages).
+crate_tests alockctl "$ALOCKCTL_CRATE" "alockctl: cargo test"
 
 # prwlock's memory ordering (tools/prwlock-model): loom models of a CPU's
 # own report (report.rs), the IPI report (ipi.rs), teardown (teardown.rs),
 # the idle skip (idle.rs), the lock domain (domain.rs) and the bounded
 # drain (drain.rs); each ordering before a fix and each weakened control
 # must fail, the code's must hold.  See Documentation/litmus/README.rst.
-pcargo() { # subcommand, args...
-	local sub=$1
-	shift
-	"$ACARGO" "$sub" --manifest-path tools/prwlock-model/Cargo.toml "$@"
-}
-t "prwlock-model: cargo fmt --check" pcargo fmt --check
-t "prwlock-model: cargo clippy -D warnings" pcargo clippy --locked --all-targets -- -D warnings
-t "prwlock memory model (loom): old orderings fail, new ones hold" "$ACARGO" test --release --locked --manifest-path tools/prwlock-model/Cargo.toml
-sed -n 's/^test result: /# prwlock-model cargo test: /p' /tmp/host-test.$$
+crate_tests prwlock-model tools/prwlock-model \
+	"prwlock memory model (loom): old orderings fail, new ones hold" --release
 
 # The queue locks' memory ordering (tools/queue-model, issue 22): loom
 # models of ABQL slot reuse and try_lock of a held lock (abql.rs), the
 # ticket lock's try_lock (ticket.rs) and the MRLock queue's waiter scan and
 # recycling (mrlock.rs); the code before each fix must fail, the fixed
 # code must hold.  See Documentation/litmus/README.rst.
-qcargo() { # subcommand, args...
-	local sub=$1
-	shift
-	"$ACARGO" "$sub" --manifest-path tools/queue-model/Cargo.toml "$@"
-}
-t "queue-model: cargo fmt --check" qcargo fmt --check
-t "queue-model: cargo clippy -D warnings" qcargo clippy --locked --all-targets -- -D warnings
-t "queue locks memory model (loom): old orderings fail, new ones hold" "$ACARGO" test --release --locked --manifest-path tools/queue-model/Cargo.toml
-sed -n 's/^test result: /# queue-model cargo test: /p' /tmp/host-test.$$
+crate_tests queue-model tools/queue-model \
+	"queue locks memory model (loom): old orderings fail, new ones hold" --release
 
 rm -f /tmp/host-test.$$
 echo "HOST passed=$passed failed=$failed"

@@ -92,20 +92,22 @@ unsafe fn name_key(
     unsafe { (CStr::from_char_ptr(name), &*(key as *const LockClassKey)) }
 }
 
+/// Allocates the lock that `make` returns the initialiser of and keeps it
+/// in `h`.  A failed init leaves `h` empty, which destroy accepts (as a
+/// no-op), not whatever the caller's memory held.
+///
 /// # Safety
 ///
 /// `h` is valid for writes (or null); `name` and `key` as for [`name_key`].
-unsafe fn init<B: Backend>(
+unsafe fn install<T, I: PinInit<T, Error>>(
     h: *mut CHandle,
-    params: B::Params,
     name: *const kernel::ffi::c_char,
     key: *mut bindings::lock_class_key,
+    make: impl FnOnce(&'static CStr, &'static LockClassKey) -> Result<I>,
 ) -> c_int {
     if h.is_null() {
         return EINVAL.to_errno();
     }
-    // A failed init leaves a handle that destroy accepts (as a no-op), not
-    // whatever the caller's memory held.
     // SAFETY: `h` is valid for writes.
     unsafe { (*h).imp = null_mut() };
     if name.is_null() || key.is_null() {
@@ -113,10 +115,10 @@ unsafe fn init<B: Backend>(
     }
     // SAFETY: Guaranteed by the caller.
     let (name, key) = unsafe { name_key(name, key) };
-    match KBox::pin_init(CLock::<B>::new(params, name, key), GFP_KERNEL) {
+    match make(name, key).and_then(|i| KBox::pin_init(i, GFP_KERNEL)) {
         Ok(b) => {
             // SAFETY: The lock is never moved out of the box: only the raw
-            // pointer is kept, and `destroy` rebuilds the pinned box.
+            // pointer is kept, and `uninstall` rebuilds the box.
             let raw = KBox::into_raw(unsafe { Pin::into_inner_unchecked(b) });
             // SAFETY: `h` is valid.
             unsafe { (*h).imp = raw.cast() };
@@ -126,32 +128,52 @@ unsafe fn init<B: Backend>(
     }
 }
 
+/// Frees the lock of `h` and empties `h`, unless `busy` says it is in use:
+/// then freeing it would pull the memory from under its holders and from
+/// under any waiter spinning on it, so it is refused and reported (`what`).
+///
 /// # Safety
 ///
-/// `h` was initialised by [`init`] with the same `B` (or is zeroed, or
-/// its init failed), and no task waits for the lock.
-unsafe fn destroy<B: Backend>(h: *mut CHandle) {
+/// `h` was filled by [`install`] with the same `T` (or is zeroed, or its
+/// init failed), and no task waits for the lock.
+unsafe fn uninstall<T>(h: *mut CHandle, busy: impl FnOnce(&T) -> bool, what: &CStr) {
     // SAFETY: `h` is valid.
-    let p = unsafe { (*h).imp }.cast::<CLock<B>>();
+    let p = unsafe { (*h).imp }.cast::<T>();
     if p.is_null() {
         return;
     }
-    // SAFETY: Made by `init`, not destroyed yet.
+    // SAFETY: Made by `install`, not destroyed yet.
     let l = unsafe { &*p };
-    if !l.owner.load(Ordering::Relaxed).is_null() {
-        // Freeing it would pull the memory from under the holder and
-        // from under any waiter spinning on it: refuse.
-        misuse::report(
-            Misuse::DestroyHeld,
-            c_str!("destroy of a held lock refused"),
-            l,
-        );
+    if busy(l) {
+        misuse::report(Misuse::DestroyHeld, what, l);
         return;
     }
-    // SAFETY: Made by `KBox::into_raw` in `init`; unused from now on.
+    // SAFETY: Made by `KBox::into_raw` in `install`; unused from now on.
     drop(unsafe { KBox::from_raw(p) });
     // SAFETY: `h` is valid.
     unsafe { (*h).imp = null_mut() };
+}
+
+/// # Safety
+///
+/// As for [`install`].
+unsafe fn init<B: Backend>(
+    h: *mut CHandle,
+    params: B::Params,
+    name: *const kernel::ffi::c_char,
+    key: *mut bindings::lock_class_key,
+) -> c_int {
+    // SAFETY: Guaranteed by the caller.
+    unsafe { install::<CLock<B>, _>(h, name, key, |n, k| Ok(CLock::<B>::new(params, n, k))) }
+}
+
+/// # Safety
+///
+/// As for [`uninstall`].
+unsafe fn destroy<B: Backend>(h: *mut CHandle) {
+    let held = |l: &CLock<B>| !l.owner.load(Ordering::Relaxed).is_null();
+    // SAFETY: Guaranteed by the caller.
+    unsafe { uninstall(h, held, c_str!("destroy of a held lock refused")) }
 }
 
 /// # Safety
@@ -381,32 +403,17 @@ pub unsafe extern "C" fn __alock_mrlock_init(
     name: *const kernel::ffi::c_char,
     key: *mut bindings::lock_class_key,
 ) -> c_int {
-    if h.is_null() {
-        return EINVAL.to_errno();
-    }
-    // SAFETY: `h` is valid for writes; a failed init leaves it null.
-    unsafe { (*h).imp = null_mut() };
-    let scheme = match scheme {
-        0 => Scheme::Queue,
-        1 => Scheme::Bitset,
-        2 => Scheme::Adaptive,
-        _ => return EINVAL.to_errno(),
+    let make = |name, key| {
+        let scheme = match scheme {
+            0 => Scheme::Queue,
+            1 => Scheme::Bitset,
+            2 => Scheme::Adaptive,
+            _ => return Err(EINVAL),
+        };
+        Ok(MultiLock::new(scheme, cells, name, key))
     };
-    if name.is_null() || key.is_null() {
-        return EINVAL.to_errno();
-    }
     // SAFETY: Guaranteed by the caller.
-    let (name, key) = unsafe { name_key(name, key) };
-    match KBox::pin_init(MultiLock::new(scheme, cells, name, key), GFP_KERNEL) {
-        Ok(b) => {
-            // SAFETY: Never moved: only the raw pointer is kept.
-            let raw = KBox::into_raw(unsafe { Pin::into_inner_unchecked(b) });
-            // SAFETY: `h` is valid.
-            unsafe { (*h).imp = raw.cast() };
-            0
-        }
-        Err(e) => e.to_errno(),
-    }
+    unsafe { install(h, name, key, make) }
 }
 
 /// C API: free a multi-resource lock nobody holds (refused while held).
@@ -417,25 +424,9 @@ pub unsafe extern "C" fn __alock_mrlock_init(
 /// failed); nobody requests resources of it any more.
 #[no_mangle]
 pub unsafe extern "C" fn alock_mrlock_destroy(h: *mut CHandle) {
-    // SAFETY: `h` is valid.
-    let p = unsafe { (*h).imp }.cast::<MultiLock>();
-    if p.is_null() {
-        return;
-    }
-    // SAFETY: Made by `__alock_mrlock_init`, not destroyed yet.
-    let l = unsafe { &*p };
-    if !l.is_idle() {
-        misuse::report(
-            Misuse::DestroyHeld,
-            c_str!("destroy of a multi-resource lock with holders refused"),
-            l,
-        );
-        return;
-    }
-    // SAFETY: Made by `KBox::into_raw`; unused from now on.
-    drop(unsafe { KBox::from_raw(p) });
-    // SAFETY: `h` is valid.
-    unsafe { (*h).imp = null_mut() };
+    let what = c_str!("destroy of a multi-resource lock with holders refused");
+    // SAFETY: Guaranteed by the caller.
+    unsafe { uninstall(h, |l: &MultiLock| !l.is_idle(), what) }
 }
 
 /// # Safety

@@ -300,22 +300,25 @@ pub struct McsState {
 }
 
 impl McsState {
-    /// Takes the spare node, waiting while another deeply nested CPU uses
-    /// it (`wait`), or giving up at once (`!wait`).
-    fn take_spare(&self, wait: bool) -> Option<*mut McsNode> {
+    /// Takes the spare node if no other deeply nested CPU uses it.
+    fn try_take_spare(&self) -> Option<*mut McsNode> {
         // Acquire: pairs with the release in `put_spare`, so the previous
         // user is done with the node.
-        while self
-            .spare_used
-            .compare_exchange_weak(0, 1, Ordering::Acquire, Ordering::Relaxed)
-            .is_err()
-        {
-            if !wait {
-                return None;
+        self.spare_used
+            .compare_exchange(0, 1, Ordering::Acquire, Ordering::Relaxed)
+            .ok()
+            .map(|_| core::ptr::addr_of!(self.spare).cast_mut())
+    }
+
+    /// Takes the spare node, waiting while another deeply nested CPU uses
+    /// it.
+    fn take_spare(&self) -> *mut McsNode {
+        loop {
+            if let Some(node) = self.try_take_spare() {
+                return node;
             }
             cpu_relax();
         }
-        Some(core::ptr::addr_of!(self.spare).cast_mut())
     }
 
     /// Returns the spare node (out of the queue).
@@ -364,8 +367,7 @@ unsafe impl Backend for McsBackend {
         let (mut node, id) = unsafe { get_node() };
         let spare = node.is_null();
         if spare {
-            // Never `None` while waiting.
-            node = st.take_spare(true).unwrap_or(node);
+            node = st.take_spare();
         }
         // SAFETY: Initialised state; `Lock::lock` announced the
         // acquisition to lockdep before calling here.
@@ -389,7 +391,7 @@ unsafe impl Backend for McsBackend {
         if spare {
             // Someone else nested this deep is queued for this lock: it
             // is not free.
-            node = st.take_spare(false)?;
+            node = st.try_take_spare()?;
         }
         // SAFETY: As in `lock`.
         if unsafe { st.raw.try_lock(node, id) } {

@@ -504,16 +504,16 @@ impl MultiLock {
         if bits == 0 {
             return false;
         }
-        let word = self.word.word.load(Ordering::Relaxed) & bits == bits;
+        let word = || self.word.word.load(Ordering::Relaxed) & bits == bits;
         match (self.scheme, grant) {
             (Scheme::Queue | Scheme::Adaptive, Grant::Queue(pos)) => {
                 let c = self.queue.cell(pos);
                 let queued = pos < self.queue.tail.0.load(Ordering::Relaxed)
                     && c.seq.load(Ordering::Relaxed) == pos.wrapping_add(1)
                     && c.bits.load(Ordering::Relaxed) == bits;
-                queued && (self.scheme == Scheme::Queue || word)
+                queued && (self.scheme == Scheme::Queue || word())
             }
-            (Scheme::Bitset | Scheme::Adaptive, Grant::Bitset) => word,
+            (Scheme::Bitset | Scheme::Adaptive, Grant::Bitset) => word(),
             _ => false,
         }
     }

@@ -195,7 +195,6 @@ local_tests() {
 	queue_family_tests
 	mark "prwlock"
 	prwlock_tests
-	[ "$mode" = check ] && mark "alockctl" && alockctl_tests
 }
 
 # The module's version, ABI table, errno checks and in-kernel self-tests.

@@ -54,6 +54,49 @@ static const char *const kind_name[CT_NR] = {
 	"ticket", "mcs", "abql", "mrlock", "prwlock",
 };
 
+/* Kernel threads on every online CPU, waited for together. */
+struct ctest_group {
+	atomic_t running;
+	struct completion done;
+};
+
+/* The last thing a thread of a group does. */
+static void ctest_group_exit(struct ctest_group *g)
+{
+	if (atomic_dec_and_test(&g->running))
+		complete(&g->done);
+}
+
+/*
+ * Runs @per_cpu threads of @fn(@arg) (named @name, "%u" for the CPU) on
+ * each online CPU and waits until all have called ctest_group_exit().
+ * Returns how many ran.
+ */
+static unsigned int ctest_group_run(struct ctest_group *g, int (*fn)(void *), void *arg,
+				    unsigned int per_cpu, const char *name)
+{
+	unsigned int cpu, i, n = 0;
+
+	init_completion(&g->done);
+	atomic_set(&g->running, 1);
+	for_each_online_cpu(cpu) {
+		for (i = 0; i < per_cpu; i++) {
+			struct task_struct *k;
+
+			atomic_inc(&g->running);
+			k = kthread_run_on_cpu(fn, arg, cpu, name);
+			if (IS_ERR(k)) {
+				atomic_dec(&g->running);
+				continue;
+			}
+			n++;
+		}
+	}
+	if (!atomic_dec_and_test(&g->running))
+		wait_for_completion(&g->done);
+	return n;
+}
+
 struct ctest {
 	enum ctest_kind kind;
 	struct alock_ticket ticket;
@@ -62,8 +105,7 @@ struct ctest {
 	struct alock_mrlock mr;
 	struct prwlock prw;
 	unsigned long deadline;
-	atomic_t running;
-	struct completion done;
+	struct ctest_group group;
 	/* Protected data: plain accesses only. */
 	unsigned long counter;
 	unsigned long owner[64];
@@ -184,8 +226,7 @@ static int ctest_thread(void *arg)
 			cond_resched();
 	} while (time_before(jiffies, t->deadline));
 	atomic_long_add(ops, &t->ops);
-	if (atomic_dec_and_test(&t->running))
-		complete(&t->done);
+	ctest_group_exit(&t->group);
 	return 0;
 }
 
@@ -242,7 +283,7 @@ static int ctest_try_semantics(struct ctest *t)
 
 static int ctest_run(struct ctest *t, enum ctest_kind kind)
 {
-	unsigned int cpu, i, n = 0;
+	unsigned int n;
 	long want, got;
 	int r;
 
@@ -253,24 +294,8 @@ static int ctest_run(struct ctest *t, enum ctest_kind kind)
 		atomic_long_set(&t->res_ops[r], 0);
 	atomic_long_set(&t->ops, 0);
 	atomic_long_set(&t->errors, 0);
-	init_completion(&t->done);
-	atomic_set(&t->running, 1);
 	t->deadline = jiffies + msecs_to_jiffies(duration_ms);
-	for_each_online_cpu(cpu) {
-		for (i = 0; i < threads_per_cpu; i++) {
-			struct task_struct *k;
-
-			atomic_inc(&t->running);
-			k = kthread_run_on_cpu(ctest_thread, t, cpu, "alock_ctest/%u");
-			if (IS_ERR(k)) {
-				atomic_dec(&t->running);
-				continue;
-			}
-			n++;
-		}
-	}
-	if (!atomic_dec_and_test(&t->running))
-		wait_for_completion(&t->done);
+	n = ctest_group_run(&t->group, ctest_thread, t, threads_per_cpu, "alock_ctest/%u");
 	if (!n)
 		return -ENOMEM;
 
@@ -306,8 +331,7 @@ struct nest_test {
 	unsigned long count[NEST];	/* plain: protected by l[i] */
 	unsigned long deadline;
 	atomic_long_t ops;
-	atomic_t running;
-	struct completion done;
+	struct ctest_group group;
 };
 
 static int nest_thread(void *arg)
@@ -327,15 +351,14 @@ static int nest_thread(void *arg)
 		cond_resched();
 	}
 	atomic_long_add(ops, &n->ops);
-	if (atomic_dec_and_test(&n->running))
-		complete(&n->done);
+	ctest_group_exit(&n->group);
 	return 0;
 }
 
 static int ctest_nest(void)
 {
 	struct nest_test *n;
-	unsigned int cpu, threads = 0;
+	unsigned int threads;
 	int i, ret = 0;
 
 	n = kzalloc(sizeof(*n), GFP_KERNEL);
@@ -346,22 +369,8 @@ static int ctest_nest(void)
 		if (ret)
 			goto out;
 	}
-	init_completion(&n->done);
-	atomic_set(&n->running, 1);
 	n->deadline = jiffies + msecs_to_jiffies(duration_ms);
-	for_each_online_cpu(cpu) {
-		struct task_struct *k;
-
-		atomic_inc(&n->running);
-		k = kthread_run_on_cpu(nest_thread, n, cpu, "alock_ctest_nest/%u");
-		if (IS_ERR(k)) {
-			atomic_dec(&n->running);
-			continue;
-		}
-		threads++;
-	}
-	if (!atomic_dec_and_test(&n->running))
-		wait_for_completion(&n->done);
+	threads = ctest_group_run(&n->group, nest_thread, n, 1, "alock_ctest_nest/%u");
 	for (i = 0; i < NEST; i++)
 		if (n->count[i] != atomic_long_read(&n->ops))
 			ret = -EBADMSG;

@@ -4,7 +4,7 @@
 //! revocable transactions read-lock and an irrevocable one write-locks,
 //! both killably (a fatal signal ends the wait with `EINTR`).
 
-use kernel::{bindings, c_str, prelude::*, types::Opaque};
+use kernel::{bindings, c_str, error::to_result, prelude::*, types::Opaque};
 
 /// A lockdep class key in static memory.
 #[repr(transparent)]
@@ -49,12 +49,7 @@ impl RwSem {
     pub(super) fn down_read_killable(&self) -> Result {
         // SAFETY: The semaphore was initialised by `new`; sleeping is
         // allowed where transactions begin (see `Txn::begin`).
-        let r = unsafe { bindings::down_read_killable(self.sem.get()) };
-        if r == 0 {
-            Ok(())
-        } else {
-            Err(EINTR)
-        }
+        to_result(unsafe { bindings::down_read_killable(self.sem.get()) })
     }
 
     pub(super) fn up_read(&self) {
@@ -65,12 +60,7 @@ impl RwSem {
     /// Write-locks the semaphore; `EINTR` if a fatal signal came first.
     pub(super) fn down_write_killable(&self) -> Result {
         // SAFETY: As for `down_read_killable`.
-        let r = unsafe { bindings::down_write_killable(self.sem.get()) };
-        if r == 0 {
-            Ok(())
-        } else {
-            Err(EINTR)
-        }
+        to_result(unsafe { bindings::down_write_killable(self.sem.get()) })
     }
 
     pub(super) fn up_write(&self) {
