@@ -922,9 +922,8 @@ main() {
 # one guest with -n 1): the queue lock family, alockctl, the C API, module
 # unloading and the observability tests (perf under TCG: minutes) on guest
 # 0; prwlock (stress, wake-up, CPU hotplug, locktorture), the mmap_lock
-# tests and the kernel's mm selftests on guest 1: about 290 s and 320 s
-# on the 2-core CI machine, from the sections' times of run
-# 20261203-135752-check (grep '^# @').  The cluster
+# tests and the kernel's mm selftests on guest 1: 265 s and 249 s on the
+# 2-core CI machine in run 20261203-141102-check (grep '^# @').  The cluster
 # tests run on make check's 3-guest clusters (rdma, alock, recover); the
 # same tests on 2 guests, and every group on every guest, are make soak's
 # (full_run).
