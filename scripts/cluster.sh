@@ -4,7 +4,7 @@
 # kernel splat.
 #
 # Usage: cluster.sh [-n NODES] [-c VCPUS] [-m MEM_MB] [-t TIMEOUT_S] [-o RUNDIR] MODE
-#   MODE: check | demo | bench | soak | rdma | alock | lockbench | alockbench | recover | mm | mmbench |
+#   MODE: check | check3 | demo | bench | soak | rdma | alock | lockbench | alockbench | recover | mm | mmbench |
 #         hotplug | uffd | local (self-tests and stress of the local locks) |
 #         rdmalat | shell (interactive, one guest)
 # Environment:
@@ -23,6 +23,11 @@
 # script started.  A guest that creates /out/kill-me (the RDMA peer-failure
 # test) is killed with SIGKILL at once, as a crashed node would vanish; it
 # must have reported its checks before, and its status is not required.
+# If it also wrote /out/respawn (words for the kernel command line, e.g.
+# alock_phase=2: make check's 3-guest run), it is booted again with them
+# once killed, as the same node: the killed incarnation's folder and log
+# become RUNDIR/guestI-kN/ and RUNDIR/guestI-kN.log (N = 1, 2, ...) and are
+# checked like any killed guest's.
 # Prints "RESULT passed=N failed=N" last.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
@@ -100,8 +105,9 @@ if [ "$nodes" -gt 2 ]; then
 	grep -q listening "$rundir/net-hub.log" || die "net-hub.py did not start: $(cat "$rundir/net-hub.log")"
 fi
 
-for ((i = 0; i < nodes; i++)); do
-	g="$rundir/guest$i"
+# start_guest I [WORDS]: boot guest I (again), WORDS added to its command line.
+start_guest() {
+	local i=$1 g="$rundir/guest$1" net
 	rm -rf "$g"
 	mkdir -p "$g"
 	if [ "$nodes" -eq 2 ]; then
@@ -114,7 +120,7 @@ for ((i = 0; i < nodes; i++)); do
 	cmd=(qemu-system-x86_64 -name "alock-guest$i" "${accel_opts[@]}"
 		-smp "$vcpus" -m "$mem" -no-reboot -display none -monitor none
 		-kernel "$kernel" -initrd "$initrd"
-		-append "console=ttyS0 panic=-1 oops=panic printk.time=1 acpi=noirq ${GUEST_CMDLINE:-} alock_node=$i alock_nodes=$nodes alock_mode=$mode"
+		-append "console=ttyS0 panic=-1 oops=panic printk.time=1 acpi=noirq ${GUEST_CMDLINE:-} alock_node=$i alock_nodes=$nodes alock_mode=$mode${2:+ $2}"
 		-netdev "$net" -device "virtio-net-pci,netdev=n0,mac=52:54:00:a1:00:$(printf %02x "$i")"
 		-virtfs "local,path=$payload,mount_tag=payload,security_model=none,readonly=on"
 		-virtfs "local,path=$g,mount_tag=out,security_model=none"
@@ -122,8 +128,24 @@ for ((i = 0; i < nodes; i++)); do
 	if [ "$mode" = shell ]; then
 		exec "${cmd[@]}" -serial mon:stdio
 	fi
-	"${cmd[@]}" -serial "file:$rundir/guest$i.log" </dev/null >"$rundir/qemu$i.err" 2>&1 &
-	pids+=($!)
+	"${cmd[@]}" -serial "file:$rundir/guest$i.log" </dev/null >>"$rundir/qemu$i.err" 2>&1 &
+	pids[i]=$!
+}
+
+# respawn I: guest I was killed on request and asked to be booted again.
+incs=()
+respawn() {
+	local i=$1 k=$((${incs[$1]:-0} + 1)) words
+	incs[i]=$k
+	words=$(tr -cd 'a-z0-9_= ' <"$rundir/guest$i/respawn")
+	mv "$rundir/guest$i" "$rundir/guest$i-k$k"
+	mv "$rundir/guest$i.log" "$rundir/guest$i-k$k.log"
+	start_guest "$i" "$words"
+	log "guest$i booted again ($words)"
+}
+
+for ((i = 0; i < nodes; i++)); do
+	start_guest "$i"
 done
 log "cluster: $nodes guests x $vcpus vCPUs ($accel), mode $mode, run folder $rundir"
 # Every IPv4 address on the QEMU command lines, for the loopback check.
@@ -148,6 +170,7 @@ while :; do
 			} 2>/dev/null || true
 			date +%s.%N >"$rundir/guest$i/killed"
 			log "guest$i asked to be killed: killed"
+			[ -s "$rundir/guest$i/respawn" ] && respawn "$i"
 		fi
 	done
 	if [ $(($(date +%s) - start)) -ge "$timeout_s" ]; then
@@ -173,50 +196,57 @@ if [ "$mode" != shell ]; then
 		echo "  not ok - QEMU command lines name only 127.0.0.0/8 addresses: $(tr '\n' ' ' <"$rundir/qemu-addrs.txt")"
 	fi
 fi
-for ((i = 0; i < nodes; i++)); do
-	g="$rundir/guest$i"
-	tap="$g/tap.txt"
-	p=$(grep -c '^ok ' "$tap" 2>/dev/null || true)
-	f=$(grep -c '^not ok ' "$tap" 2>/dev/null || true)
-	passed=$((passed + p))
-	failed=$((failed + f))
-	grep '^not ok ' "$tap" 2>/dev/null | sed "s/^/  guest$i: /" || true
-	if [ -f "$g/killed" ]; then
-		# Killed on its own request: what it reported before is its result.
-		if grep -q '^ok .*asks the host to kill it' "$tap" 2>/dev/null; then
+for ((j = 0; j < nodes; j++)); do
+	# Each incarnation of guest j: the killed ones first.
+	for ((k = 1; k <= ${incs[j]:-0} + 1; k++)); do
+		i=$j
+		g="$rundir/guest$j" glog="$rundir/guest$j.log"
+		if [ "$k" -le "${incs[j]:-0}" ]; then
+			i="$j-k$k" g="$rundir/guest$j-k$k" glog="$rundir/guest$j-k$k.log"
+		fi
+		tap="$g/tap.txt"
+		p=$(grep -c '^ok ' "$tap" 2>/dev/null || true)
+		f=$(grep -c '^not ok ' "$tap" 2>/dev/null || true)
+		passed=$((passed + p))
+		failed=$((failed + f))
+		grep '^not ok ' "$tap" 2>/dev/null | sed "s/^/  guest$i: /" || true
+		if [ -f "$g/killed" ]; then
+			# Killed on its own request: what it reported before is its result.
+			if grep -q '^ok .*asks the host to kill it' "$tap" 2>/dev/null; then
+				passed=$((passed + 1))
+			else
+				failed=$((failed + 1))
+				echo "  guest$i: not ok - killed on request after reporting its checks"
+			fi
+			if "$ALOCK_TOP/scripts/check-splats.sh" "$glog"; then
+				passed=$((passed + 1))
+			else
+				failed=$((failed + 1))
+				echo "  guest$i: not ok - no kernel splat in the guest's logs"
+			fi
+			continue
+		fi
+		if [ "$timed_out" = 0 ] && [ -f "$g/status" ]; then
 			passed=$((passed + 1))
 		else
 			failed=$((failed + 1))
-			echo "  guest$i: not ok - killed on request after reporting its checks"
+			echo "  guest$i: not ok - finished and reported a status (see $glog)"
+			[ -f "$g/boot-error" ] && sed 's/^/  guest'"$i"': /' "$g/boot-error"
+			tail -n 15 "$glog" 2>/dev/null | sed 's/^/    | /'
 		fi
-		if "$ALOCK_TOP/scripts/check-splats.sh" "$rundir/guest$i.log"; then
+		if [ -f "$g/status" ] && [ "$(cat "$g/status")" = 0 ]; then
+			passed=$((passed + 1))
+		else
+			failed=$((failed + 1))
+			echo "  guest$i: not ok - guest test status 0"
+		fi
+		if "$ALOCK_TOP/scripts/check-splats.sh" "$glog" "$g/dmesg.txt"; then
 			passed=$((passed + 1))
 		else
 			failed=$((failed + 1))
 			echo "  guest$i: not ok - no kernel splat in the guest's logs"
 		fi
-		continue
-	fi
-	if [ "$timed_out" = 0 ] && [ -f "$g/status" ]; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "  guest$i: not ok - finished and reported a status (see $rundir/guest$i.log)"
-		[ -f "$g/boot-error" ] && sed 's/^/  guest'"$i"': /' "$g/boot-error"
-		tail -n 15 "$rundir/guest$i.log" 2>/dev/null | sed 's/^/    | /'
-	fi
-	if [ -f "$g/status" ] && [ "$(cat "$g/status")" = 0 ]; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "  guest$i: not ok - guest test status 0"
-	fi
-	if "$ALOCK_TOP/scripts/check-splats.sh" "$rundir/guest$i.log" "$g/dmesg.txt"; then
-		passed=$((passed + 1))
-	else
-		failed=$((failed + 1))
-		echo "  guest$i: not ok - no kernel splat in the guest's logs"
-	fi
+	done
 done
 # The benchmark figures of every guest (its "# bench-json" lines) as JSON
 # lines in RUNDIR/bench.jsonl with the run's fields (Documentation/

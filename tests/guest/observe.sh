@@ -48,66 +48,30 @@ obs_debugfs_tests() {
 		sh -c "$A --json stats | grep -q '\"acquisitions\": *$a2'"
 }
 
-# perf_contention WHAT FLAG THREADS CMD...: records lock:contention_begin/end on
-# every CPU during CMD.  alock's waits must be there (fired from
-# alock_contention_begin/_end), some with FLAG among their flags (a run
-# may wait on both sides of a lock), each with its end; and perf lock
-# contention must list them, at most as many as recorded from the module.
+# The kernel's lock:contention_begin/end tracepoints, recorded with perf
+# on every CPU during a contended run of each lock.  One perf session
+# holds every run (perf's start-up, and loading the symbols for perf
+# script and perf lock contention, take seconds each under TCG): the
+# sched:sched_process_exec event of each run's alocktest marks where the
+# run begins in perf script's time-ordered output.
 obs_secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 
-perf_contention() {
-	pc_what=$1
-	pc_flag=$2
-	pc_threads=$3
-	shift 3
-	rm -f $OBS.data
-	pc_t0=$(cut -d' ' -f1 /proc/uptime)
-	if ! perf record -q -e lock:contention_begin -e lock:contention_end -a -g \
-		-o $OBS.data -- "$@" >$OBS.rec 2>&1; then
-		notok "perf record -e lock:contention_* during $pc_what"
-		tail -n 5 $OBS.rec | sed 's/^/#   /'
-		return
-	fi
-	pc_t1=$(cut -d' ' -f1 /proc/uptime)
-	perf script -i $OBS.data -F event,trace,ip,sym 2>/dev/null >$OBS.txt
-	pc_t2=$(cut -d' ' -f1 /proc/uptime)
-	# One event per paragraph: its line, then its call chain.
-	# pa: every wait called from the module (its locks', and the stock
-	# locks it takes, such as the lock manager's rw_semaphore).
-	awk -v RS= -v f="$pc_flag" '
-		/contention_begin/ && /alock_contention_begin/ { b++; if (index($0, f)) bf++ }
-		/contention_end/ && /alock_contention_end/ { e++ }
-		/contention_begin/ && /alock_main|alock_contention_begin/ { a++ }
-		END { printf "%d %d %d %d\n", b, bf, e, a }' $OBS.txt >$OBS.cnt
-	read -r pb pbf pe pa <$OBS.cnt
-	echo "# perf: $pc_what: $pb alock contention_begin ($pbf with $pc_flag), $pe contention_end" \
-		"(record $(obs_secs "$pc_t0" "$pc_t1") s, script $(obs_secs "$pc_t1" "$pc_t2") s)"
-	# A wait in flight when the recording starts or stops has only its
-	# end or its begin recorded: at most one a thread.
-	if [ "$pb" -gt 0 ] && [ "$pbf" -gt 0 ] && [ "$pe" -ge $((pb - pc_threads)) ] &&
-		[ "$pe" -le $((pb + pc_threads)) ]; then
-		ok "perf record shows $pc_what's contention with $pc_flag ($pbf of $pb waits)"
-	else
-		notok "perf record shows $pc_what's contention with $pc_flag ($pb waits, $pbf flagged, $pe ends)"
-		head -n 30 $OBS.txt | sed 's/^/#   /'
-	fi
-	# perf lock contention names each wait's caller (the first function
-	# of the call chain outside the lock code): for alock's locks, a
-	# function of the module (Rust symbols contain alock_main; its C
-	# functions start with alock_ or prwlock_).
-	pc_t3=$(cut -d' ' -f1 /proc/uptime)
-	perf lock contention -i $OBS.data -E 1000 >$OBS.lc 2>&1
-	echo "# perf lock contention: $(obs_secs "$pc_t3" "$(cut -d' ' -f1 /proc/uptime)") s"
-	pl=$(awk '$NF ~ /alock_main|^alock_|^prwlock_/ && $1 ~ /^[0-9]+$/ { n += $1 } END { print n + 0 }' $OBS.lc)
-	# At least half of the module's lock waits (perf drops a sequence
-	# it finds broken), at most every wait called from the module.
-	if [ "$pl" -gt 0 ] && [ "$pl" -ge $((pb / 2)) ] && [ "$pl" -le "$pa" ]; then
-		ok "perf lock contention reports $pc_what ($pl of the module's $pa waits)"
-		grep -m3 'contended\|alock_main\|prwlock_' $OBS.lc | cut -c1-150 | sed 's/^/#   /'
-	else
-		notok "perf lock contention reports $pc_what ($pl waits, $pa recorded)"
-		sed 's/^/#   /' $OBS.lc | head -n 40
-	fi
+# The runs: "what|flag|arguments of alocktest".  In each, alock's waits
+# must be there (fired from alock_contention_begin/_end), some with FLAG
+# among their flags (a run may wait on both sides of a lock), each with
+# its end.
+obs_perf_runs() {
+	n=$((2 * ncpu))
+	cat <<EOF
+the ticket lock|SPIN|stress ticket $n 150 bound
+the MCS lock|SPIN|stress mcs $n 150 bound
+ABQL|SPIN|stress abql $n 150 bound
+MRLock|SPIN|mrlock mrlock $n 150 16 4 8
+the brlock writers|WRITE|rwstress brlock $n 2 150
+prwlock readers behind writers|READ|rwstress prwlock $n 2 150 sleep=20
+prwlock writers|WRITE|rwstress prwlock $n 2 150 sleep=20
+the lock manager|WRITE|txn wait $n 150 4 4 20
+EOF
 }
 
 obs_perf_tests() {
@@ -119,15 +83,86 @@ obs_perf_tests() {
 		skip "perf lock contention of alock's locks" "one CPU: spinning locks never contend"
 		return
 	fi
-	n=$((2 * ncpu))
-	perf_contention "the ticket lock" SPIN "$((n + 2))" "$T" stress ticket $n 150 bound
-	perf_contention "the MCS lock" SPIN "$((n + 2))" "$T" stress mcs $n 150 bound
-	perf_contention "ABQL" SPIN "$((n + 2))" "$T" stress abql $n 150 bound
-	perf_contention "MRLock" SPIN "$((n + 2))" "$T" mrlock mrlock $n 150 16 4 8
-	perf_contention "the brlock writers" WRITE "$((n + 2))" "$T" rwstress brlock $n 2 150
-	perf_contention "prwlock readers behind writers" READ "$((n + 2))" "$T" rwstress prwlock $n 2 150 sleep=20
-	perf_contention "prwlock writers" WRITE "$((n + 2))" "$T" rwstress prwlock $n 2 150 sleep=20
-	perf_contention "the lock manager" WRITE "$((n + 2))" "$T" txn wait $n 150 4 4 20
+	obs_perf_runs >$OBS.runs
+	nruns=$(wc -l <$OBS.runs)
+	# At most one wait a thread is cut by a run's start or end.
+	threads=$((2 * ncpu + 2))
+	{
+		echo "set -e"
+		cut -d'|' -f3 $OBS.runs | sed "s|^|$T |; s|\$| >/dev/null|"
+	} >$OBS.sh
+	rm -f $OBS.data
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	if ! perf record -q -e lock:contention_begin -e lock:contention_end \
+		-e sched:sched_process_exec -a -g -o $OBS.data -- sh $OBS.sh >$OBS.rec 2>&1; then
+		notok "perf record -e lock:contention_* during the $nruns contended runs"
+		tail -n 5 $OBS.rec | sed 's/^/#   /'
+		return
+	fi
+	t1=$(cut -d' ' -f1 /proc/uptime)
+	# -G: each event's own function only, one line an event (the call
+	# chains took 25 s to print; perf lock contention reads them).
+	perf script -i $OBS.data -F event,trace,ip,sym -G 2>/dev/null >$OBS.txt
+	t2=$(cut -d' ' -f1 /proc/uptime)
+	# Run r starts at the r-th exec of alocktest.  Per run: b (alock's
+	# contention_begin, fired in alock_contention_begin), bf (of those,
+	# with the run's flag), e (alock's contention_end), a (every
+	# contention_begin: alock's, and the stock locks' anywhere in the
+	# kernel); run 0 is what came before the first run.
+	awk -v t="${T##*/}" -v flags="$(cut -d'|' -f2 $OBS.runs | tr '\n' ' ')" '
+		BEGIN { nf = split(flags, fl, " ") }
+		/sched_process_exec/ { if (index($0, "filename=") && index($0, t)) r++; next }
+		/contention_begin/ && /alock_contention_begin/ { b[r]++; if (r && index($0, fl[r])) bf[r]++ }
+		/contention_end/ && /alock_contention_end/ { e[r]++ }
+		/contention_begin/ { a[r]++ }
+		END { for (i = 0; i <= nf; i++) printf "%d %d %d %d %d\n", i, b[i], bf[i], e[i], a[i] }' \
+		$OBS.txt >$OBS.cnt
+	echo "# perf: $nruns runs recorded in $(obs_secs "$t0" "$t1") s, perf script $(obs_secs "$t1" "$t2") s"
+	pb_all=0
+	pa_all=0
+	i=0
+	while IFS='|' read -r what flag _; do
+		i=$((i + 1))
+		read -r _ pb pbf pe pa <<EOF
+$(sed -n "$((i + 1))p" $OBS.cnt)
+EOF
+		pb_all=$((pb_all + pb))
+		pa_all=$((pa_all + pa))
+		echo "# perf: $what: $pb alock contention_begin ($pbf with $flag), $pe contention_end"
+		if [ "$pb" -gt 0 ] && [ "$pbf" -gt 0 ] && [ "$pe" -ge $((pb - threads)) ] &&
+			[ "$pe" -le $((pb + threads)) ]; then
+			ok "perf record shows $what's contention with $flag ($pbf of $pb waits)"
+		else
+			notok "perf record shows $what's contention with $flag ($pb waits, $pbf flagged, $pe ends)"
+		fi
+	done <$OBS.runs
+	read -r _ pb0 _ _ _ <$OBS.cnt
+	check "perf script: each run found by its exec, no alock wait before the first ($pb0)" \
+		test "$pb0" = 0 -a "$(grep -c "sched_process_exec.*${T##*/}" $OBS.txt)" = "$nruns"
+	# perf lock contention names each wait's caller (the first function
+	# of the call chain outside the lock code): for alock's locks, a
+	# function of the module (Rust symbols contain alock_main; its C
+	# functions start with alock_ or prwlock_).
+	t3=$(cut -d' ' -f1 /proc/uptime)
+	perf lock contention -i $OBS.data -E 1000 >$OBS.lc 2>&1
+	echo "# perf lock contention: $(obs_secs "$t3" "$(cut -d' ' -f1 /proc/uptime)") s"
+	pl=$(awk '$NF ~ /alock_main|^alock_|^prwlock_/ && $1 ~ /^[0-9]+$/ { n += $1 } END { print n + 0 }' $OBS.lc)
+	# At least half of the module's lock waits (perf drops a sequence
+	# it finds broken), at most every wait recorded.
+	if [ "$pl" -gt 0 ] && [ "$pl" -ge $((pb_all / 2)) ] && [ "$pl" -le "$pa_all" ]; then
+		ok "perf lock contention reports the module's waits ($pl; $pb_all from alock, $pa_all in all)"
+	else
+		notok "perf lock contention reports the module's waits ($pl; $pb_all from alock, $pa_all in all)"
+		sed 's/^/#   /' $OBS.lc | head -n 40
+	fi
+	# Each harness the runs went through is named as a caller (Rust v0
+	# symbols: each name after its length).
+	# shellcheck disable=SC2016 # awk's own $1 and $NF
+	for c in 6stress 8mrstress 6brlock 7prwlock 3txn; do
+		check "perf lock contention names a caller in the module's $c" \
+			awk -v c="$c" '$1 ~ /^[0-9]+$/ && index($NF, c) { f = 1 } END { exit !f }' $OBS.lc
+	done
+	grep -m8 'contended\|alock_main\|prwlock_' $OBS.lc | cut -c1-150 | sed 's/^/#   /'
 }
 
 # alock's own events through tracefs: a prwlock write run fires

@@ -78,6 +78,17 @@ recover)
 	LAT_ITERS=0
 	DLOCK_MS=6000
 	;;
+check3)
+	# make check's 3-guest run (one vCPU each; check3_run): the RDMA
+	# transport, ALock and the lock table, then ALock's recovery in three
+	# scenarios, the last node killed in each phase and booted again for
+	# the next.  DLOCK_MS of the recovery runs: check3_run.
+	STRESS_MS=0
+	LAT_ITERS=200
+	RDMA_INCS=100
+	RDMA_BENCH_MS=100
+	DLOCK_MS=1500
+	;;
 rdma)
 	# The RDMA transport alone, on a 3-guest cluster (make check's second
 	# cluster): rxe, ping and perftest between the guests, membership,
@@ -466,6 +477,11 @@ uffd_tests() {
 
 # tools/testing/selftests/mm programs built by scripts/build-mm-selftests.sh
 # with tests/guest/mm_optin.c, which opts each process in before main().
+# make check's first run splits the mm selftests between its two guests
+# for time: guest 0 runs these lines of the list after its own group
+# (mm_selftests shared), guest 1 the rest (mm_selftests rest).
+MM_ST_SHARED="uffd-unit-tests -f minor|uffd-unit-tests -f move"
+
 mm_selftests() {
 	d=$P/mm-selftests
 	if [ ! -f $d/mm-selftests.list ]; then
@@ -476,6 +492,10 @@ mm_selftests() {
 	oc=$(cat /proc/sys/vm/overcommit_memory)
 	echo 1 >/proc/sys/vm/overcommit_memory
 	while read -r name args; do
+		case "|$MM_ST_SHARED|" in
+		*"|$name $args|"*) [ "${1:-}" = rest ] && continue ;;
+		*) [ "${1:-}" = shared ] && continue ;;
+		esac
 		# droppable expects its pages on the LRU once madvise() drained
 		# this CPU's batch: run on one CPU, or a fill on another vCPU
 		# leaves them in that CPU's batch and MADV_PAGEOUT drops none
@@ -503,6 +523,8 @@ mm_selftests() {
 	done <$d/mm-selftests.list
 	echo "$oc" >/proc/sys/vm/overcommit_memory
 }
+mm_selftests_shared() { mm_selftests shared; }
+mm_selftests_rest() { mm_selftests rest; }
 
 # The mmap_lock benchmark (bench mode, node 0): each workload with 1, ncpu
 # and 2*ncpu threads, stock rwsem vs prwlock, in the same guest.  With
@@ -732,6 +754,56 @@ alock_table_tests() {
 	[ "$nodes" -ge 3 ] && $RT dlock-recover "$node" "$nodes" $((nodes - 1)) hold
 }
 
+# make check's 3-guest run: the phases of the modes rdma, alock and recover
+# (queue, leader, run) on one cluster.  The last node is killed in each
+# phase (the transport's killed peer, ALock's holder, each recovery
+# scenario's victim); before each phase it leaves scripts/cluster.sh the
+# command-line words that boot it again into the next (/out/respawn,
+# alock_phase=K), while the survivors finish the phase, leave and wait in
+# the next phase's join for it.  Each phase joins on its own port.  One
+# boot and one leak check instead of five: about 120 s of make check.
+CHECK3_PHASES="rdma alock recover:queue recover:leader recover:run"
+
+check3_run() {
+	c3_i=0
+	c3_n=$(echo "$CHECK3_PHASES" | wc -w)
+	for c3_ph in $CHECK3_PHASES; do
+		if [ "$c3_i" -lt "${alock_phase:-0}" ]; then
+			c3_i=$((c3_i + 1))
+			continue
+		fi
+		if [ "$node" = $((nodes - 1)) ]; then
+			if [ $((c3_i + 1)) -lt "$c3_n" ]; then
+				echo "alock_phase=$((c3_i + 1))" >/out/respawn
+			else
+				rm -f /out/respawn
+			fi
+			sync
+		fi
+		mark "phase $c3_i: $c3_ph"
+		case $c3_ph in
+		rdma)
+			cluster_tests
+			rdma_tests
+			;;
+		alock) alock_tests ;;
+		recover:*)
+			if [ "$nodes" -lt 3 ]; then
+				skip "recovery test (${c3_ph#recover:})" "fewer than 3 guests"
+				c3_i=$((c3_i + 1))
+				continue
+			fi
+			alock_recover=${c3_ph#recover:}
+			c3_ms=$DLOCK_MS
+			DLOCK_MS=6000
+			in_table_cluster "the recovery test ($alock_recover)" $((18603 + c3_i - 2)) recover_scenario
+			DLOCK_MS=$c3_ms
+			;;
+		esac
+		c3_i=$((c3_i + 1))
+	done
+}
+
 # Recovery after a lost node (make check's fourth to sixth clusters):
 # join, then one scenario of rdmatest dlock-recover (or dlock-kill, a
 # lock table run with a node killed, for alock_recover=run).
@@ -911,6 +983,7 @@ main() {
 		;;
 	alock) alock_tests ;;
 	check) check_run ;;
+	check3) check3_run ;;
 	recover) recover_tests ;;
 	*) full_run ;;
 	esac
@@ -920,12 +993,12 @@ main() {
 # make check's first run: the single-guest tests of every family, in two
 # groups side by side on two guests of about equal length (both groups on
 # one guest with -n 1): the queue lock family, alockctl, the C API, module
-# unloading and the observability tests (perf under TCG: minutes) on guest
-# 0; prwlock (stress, wake-up, CPU hotplug, locktorture), the mmap_lock
-# tests and the kernel's mm selftests on guest 1: 265 s and 249 s on the
-# 2-core CI machine in run 20261203-141102-check (grep '^# @').  The cluster
-# tests run on make check's 3-guest clusters (rdma, alock, recover); the
-# same tests on 2 guests, and every group on every guest, are make soak's
+# unloading, the observability tests and two uffd-unit-tests runs of the
+# mm selftests (MM_ST_SHARED) on guest 0; prwlock (stress, wake-up, CPU
+# hotplug, locktorture), the mmap_lock tests and the other mm selftests on
+# guest 1 (grep '^# @' in the guest logs for each section's start).  The
+# cluster tests run on make check's 3-guest cluster (check3); the same
+# tests on 2 guests, and every group on every guest, are make soak's
 # (full_run).
 check_run() {
 	if [ "$node" = 0 ] && load_module; then
@@ -941,11 +1014,17 @@ check_run() {
 		unload_tests
 		mark "observability"
 		with_module "the observability tests" observe_tests
+		if [ "$nodes" -gt 1 ]; then
+			mark "mm selftests (shared)"
+			with_module "the mm selftests guest 0 runs" mm_selftests_shared
+		fi
 	fi
 	if [ "$node" = 1 ] || [ "$nodes" = 1 ]; then
 		mark "prwlock and mmap_lock"
+		st=mm_selftests
+		[ "$nodes" -gt 1 ] && st=mm_selftests_rest
 		with_module "the prwlock and mmap_lock tests" basic_tests prwlock_tests \
-			mm_tests mm_selftests
+			mm_tests "$st"
 	fi
 	mark "done"
 }
