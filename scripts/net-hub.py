@@ -119,8 +119,10 @@ def main(argv):
               + (f"; seed {seed}" if seed is not None else ""), file=sys.stderr)
         sys.exit(0)
 
-    def fault_loop(rng):
-        """The switch with --loss/--delay/--jitter/--reorder; never returns."""
+    def fault_loop(rng, s, guests, members, where):
+        """The switch with --loss/--delay/--jitter/--reorder; never returns.
+        (What the plain loop reads comes as arguments, so that it stays in
+        main()'s fast locals.)"""
         nonlocal frames, strangers, senderr, lost, delayed, reordered
         loss, delay, jitter, reorder = args.loss, args.delay / 1000, args.jitter / 1000, args.reorder
         hold_max = REORDER_HOLD_MS / 1000
@@ -221,7 +223,7 @@ def main(argv):
     signal.signal(signal.SIGINT, stop)
     print(f"net-hub: listening on {LOOPBACK}:{hub} for {len(guests)} guests{faults}", flush=True)
     if faulty:
-        fault_loop(random.Random(seed))
+        fault_loop(random.Random(seed), s, guests, members, where)
     # No faults: the switch as it always was.
     while True:
         try:
