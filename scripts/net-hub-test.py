@@ -86,18 +86,18 @@ class Hub:
 
 
 class Collector(threading.Thread):
-    """Reads guest socket SOCK until QUIET seconds pass without a frame:
-    (monotonic time, payload) pairs in self.got."""
+    """Reads guest socket SOCK until it has EXPECT frames or QUIET seconds
+    pass without one: (monotonic time, payload) pairs in self.got."""
 
-    def __init__(self, sock, quiet=0.5):
+    def __init__(self, sock, quiet=0.5, expect=None):
         super().__init__(daemon=True)
-        self.sock, self.quiet, self.got = sock, quiet, []
+        self.sock, self.quiet, self.expect, self.got = sock, quiet, expect, []
         sock.settimeout(0.05)
         self.start()
 
     def run(self):
         last = time.monotonic()
-        while time.monotonic() - last < self.quiet:
+        while time.monotonic() - last < self.quiet and len(self.got) != self.expect:
             try:
                 data = self.sock.recv(2048)
             except socket.timeout:
@@ -176,7 +176,7 @@ def test_plain(failures):
         if any(x is not None for x in got):
             failures.append("a frame from an unknown port was forwarded")
         # A burst of 300 unicast frames (guest 1 to guest 0): all, in order.
-        c = Collector(hub.guests[0], quiet=0.5)
+        c = Collector(hub.guests[0], expect=300)
         numbered(hub, 300, sender=1, dst=MAC[0])
         c.join()
         if numbers(c.got) != list(range(300)):
@@ -194,7 +194,7 @@ def loss_run(seed, count=400):
     numbers guest 1 got, the hub's banner and its summary."""
     hub = Hub("--loss", "0.5", "--seed", str(seed))
     try:
-        c = Collector(hub.guests[1], quiet=0.5)
+        c = Collector(hub.guests[1])
         numbered(hub, count)
         c.join()
     finally:
@@ -227,7 +227,7 @@ def test_loss(failures):
 def test_delay(failures):
     hub = Hub("--delay", "50", "--seed", "1")
     try:
-        col = Collector(hub.guests[1], quiet=0.5)
+        col = Collector(hub.guests[1], expect=20)
         sent = numbered(hub, 20, gap=0.005)
         col.join()
     finally:
@@ -249,7 +249,7 @@ def test_jitter(failures):
     hub = Hub("--delay", "20", "--jitter", "20", "--seed", "5")
     n = 200
     try:
-        col = Collector(hub.guests[1], quiet=0.5)
+        col = Collector(hub.guests[1], expect=n)
         numbered(hub, n, gap=0.001)
         col.join()
     finally:
@@ -269,7 +269,7 @@ def test_reorder(failures):
     hub = Hub("--reorder", "0.3", "--seed", "9")
     n = 100
     try:
-        col = Collector(hub.guests[1], quiet=0.5)
+        col = Collector(hub.guests[1], expect=n)
         numbered(hub, n, gap=0.001)
         col.join()
     finally:
