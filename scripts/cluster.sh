@@ -11,6 +11,16 @@
 #   ACCEL=tcg (default) or kvm;  KFLAVOR=test (default) or bench: which
 #   kernel;  KERNEL, INITRD: images;  PAYLOAD: folder mounted read-only in
 #   the guests (module, tests), default build/payload-$KFLAVOR.
+#   NET_FAULTS: fault options for the cluster's switch (scripts/net-hub.py;
+#   issue 20), e.g. NET_FAULTS="--loss 0.01 --jitter 10 --seed 7": --loss P
+#   drops each frame with probability P; --delay D holds each frame D ms
+#   and --jitter J adds a uniform -J..+J ms to that (never below 0), so
+#   frames closer than J get reordered; --reorder P holds a frame until
+#   its guest's next one went out; --seed S makes it reproducible (the
+#   seed is printed either way).  The switch's first and last lines (faults
+#   and seed; counts of frames, lost, delayed, reordered) are logged and
+#   kept in RUNDIR/net-hub.log.  Set, it puts two guests on the switch as
+#   well (one guest: ignored); unset or empty, the links are as below.
 #
 # Guests are linked only to each other, by loopback unicast UDP: two guests
 # by a point-to-point socket netdev on 127.0.0.1, more through the run's
@@ -73,9 +83,17 @@ kvm) accel_opts=(-accel kvm -cpu host) ;;
 esac
 
 # Ports: per-run base so that parallel runs do not collide.  Two guests use
-# base and base + 1; with more, the switch listens on base and guest i on
-# base + 1 + i.
+# base and base + 1; with more (or two with NET_FAULTS), the switch listens
+# on base and guest i on base + 1 + i.
 base=$((20000 + ($$ % 2000) * 16))
+read -ra net_faults <<<"${NET_FAULTS:-}"
+hub=0
+if [ "$nodes" -gt 2 ] || { [ "$nodes" -eq 2 ] && [ ${#net_faults[@]} -gt 0 ]; }; then
+	hub=1
+elif [ ${#net_faults[@]} -gt 0 ]; then
+	log "NET_FAULTS ignored: one guest has no link"
+	net_faults=()
+fi
 
 pids=()
 hub_pid=
@@ -93,8 +111,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-if [ "$nodes" -gt 2 ]; then
-	python3 "$ALOCK_TOP/scripts/net-hub.py" "$base" $(seq $((base + 1)) $((base + nodes))) \
+if [ "$hub" = 1 ]; then
+	python3 "$ALOCK_TOP/scripts/net-hub.py" "${net_faults[@]}" "$base" $(seq $((base + 1)) $((base + nodes))) \
 		>"$rundir/net-hub.log" 2>&1 &
 	hub_pid=$!
 	# Listening before the first guest sends.
@@ -110,10 +128,10 @@ start_guest() {
 	local i=$1 g="$rundir/guest$1" net
 	rm -rf "$g"
 	mkdir -p "$g"
-	if [ "$nodes" -eq 2 ]; then
-		net="socket,id=n0,udp=127.0.0.1:$((base + 1 - i)),localaddr=127.0.0.1:$((base + i))"
-	elif [ "$nodes" -gt 2 ]; then
+	if [ "$hub" = 1 ]; then
 		net="socket,id=n0,udp=127.0.0.1:$base,localaddr=127.0.0.1:$((base + 1 + i))"
+	elif [ "$nodes" -eq 2 ]; then
+		net="socket,id=n0,udp=127.0.0.1:$((base + 1 - i)),localaddr=127.0.0.1:$((base + i))"
 	else
 		net="socket,id=n0,udp=127.0.0.1:$((base + 1)),localaddr=127.0.0.1:$base"
 	fi
@@ -148,6 +166,7 @@ for ((i = 0; i < nodes; i++)); do
 	start_guest "$i"
 done
 log "cluster: $nodes guests x $vcpus vCPUs ($accel), mode $mode, run folder $rundir"
+[ ${#net_faults[@]} -eq 0 ] || log "cluster: link faults: $(head -n 1 "$rundir/net-hub.log")"
 # Every IPv4 address on the QEMU command lines, for the loopback check.
 for p in "${pids[@]}"; do
 	tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null || true
@@ -182,6 +201,13 @@ while :; do
 	sleep 0.2
 done
 elapsed=$(($(date +%s) - start))
+# The switch's counts (its last line once stopped) when it had faults.
+if [ "$hub" = 1 ] && [ ${#net_faults[@]} -gt 0 ]; then
+	kill "$hub_pid" 2>/dev/null || true
+	wait "$hub_pid" 2>/dev/null || true
+	hub_pid=
+	log "cluster: $(tail -n 1 "$rundir/net-hub.log")"
+fi
 
 # Collect: guest TAP results plus three host checks per guest.
 passed=0

@@ -81,8 +81,9 @@ layers_catch() {
 }
 t "layer checker catches a circle and an upward import" layers_catch
 
-# The cluster's switch for 3+ guests: flooding, learning, strangers dropped.
-t "net-hub.py: loopback learning switch" python3 scripts/net-hub-test.py
+# The cluster's switch (3+ guests, or 2 with NET_FAULTS): flooding, learning,
+# strangers dropped; its faults: loss, seed, delay, jitter, reorder.
+t "net-hub.py: loopback learning switch, with and without faults" python3 scripts/net-hub-test.py
 
 # Benchmark records: a fixture run's bench-json lines -> bench.jsonl ->
 # report.sh --markdown with the expected ratios (scripts/bench-jsonl-test.sh).

@@ -609,14 +609,32 @@ impl Peer {
 
     /// Frees the connection's resources (process context, once): the QP
     /// goes to the error state, every verb in flight completes (flushed),
-    /// then the cm_id, QP, MR and CQ are freed in that order.
+    /// then the cm_id, QP, MR and CQ are freed in that order.  A
+    /// connection this node is still opening loses its cm_id first.
     pub(super) fn teardown(&self) {
         if self.torn.swap(true, SeqCst) {
             return;
         }
+        // Active and not ESTABLISHED yet: our REQ may be out and the
+        // peer's REP on its way.  rdma_disconnect() cannot cancel that (no
+        // DREQ before ESTABLISHED) and moves the QP to ERR; a REP handled
+        // afterwards has the rdma_cm move the QP ERR -> INIT (cma_rep_recv
+        // -> cma_modify_qp_rtr), which rxe refuses: "rxe_modify_qp:
+        // returned err = -22", then a REJ.  Destroying the id first waits
+        // for a handler in progress and sends the REJ itself (the ib_cm's
+        // REQ_SENT state), so no REP is handled on an ERR QP
+        // (Documentation/rdma.rst, "Teardown of a connection being opened").
+        let opening = self.active && self.state.load(Acquire) == S_NEW;
         // New verbs see a state that is not up.
         self.down(S_CLOSED, errno(bindings::ESHUTDOWN));
-        if let Some(id) = self.id() {
+        if opening {
+            // SAFETY: Only this (single: `torn`) teardown takes the cell;
+            // its other reader, `Cluster::start_active`, runs on the
+            // joining thread before the peer can be torn down.  No verb is
+            // in flight on a connection that was never up; after the id is
+            // destroyed no handler runs, so the QP read below is final.
+            drop(unsafe { (*self.id.get()).take() });
+        } else if let Some(id) = self.id() {
             id.disconnect();
         }
         let qp = self.qp.load(Acquire);
