@@ -7,6 +7,8 @@
 #   make check    set up, build, host tests + every guest test; CI runs this
 #   make check-queue|check-prwlock|check-mm|check-alock|check-observe
 #                 the host tests and one family's guest tests (ONLY=...)
+#   make check-faults  ALock and the lock table on 3 guests whose link
+#                 loses (1 %, 5 %), delays and reorders frames (net-hub.py)
 #   make bench    longer runs and RDMA latency figures (not asserted)
 #   make soak     long stress runs
 #   make bench-locks  only the lock benchmark matrices, one guest
@@ -44,7 +46,7 @@ export NODES VCPUS TIMEOUT ACCEL CLIPPY ALOCK_INJECT_WARN KFLAVOR PAYLOAD INITRD
 BENCH_ENV := KFLAVOR=bench PAYLOAD=build/payload-bench INITRD=build/initramfs-bench.cpio
 
 .PHONY: all setup kernel module payload initramfs images demo check bench bench-locks bench-alock \
-	check-queue check-prwlock check-mm check-alock check-observe \
+	check-queue check-prwlock check-mm check-alock check-observe check-faults \
 	bench-mm soak rdma-lat \
 	host-tests shell clean distclean
 
@@ -94,6 +96,10 @@ check: images
 # One family's guest tests and the host tests (a few minutes warm).
 check-queue check-prwlock check-mm check-alock check-observe: images
 	@ONLY=$(@:check-%=%) scripts/check.sh check
+
+# ALock and the lock table under link faults (loss, delay, reordering).
+check-faults: images
+	@scripts/check-faults.sh
 
 # Benchmarks run on the bench kernel (same patches and config, no debugging).
 bench:
