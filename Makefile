@@ -74,6 +74,8 @@ payload: module
 		-o $(PAYLOAD)/uffdtest tests/guest/uffdtest.c -lpthread
 	@gcc -static -O2 -Wall -Wextra -Werror -Iinclude/uapi \
 		-o $(PAYLOAD)/foreigntest tests/guest/foreigntest.c -lpthread
+	@gcc -static -O2 -Wall -Wextra -Werror -Iinclude/uapi \
+		-o $(PAYLOAD)/alockfuzz tests/guest/alockfuzz.c -lpthread
 	@scripts/build-mm-selftests.sh "$$(scripts/build-kernel.sh 2>/dev/null)" \
 		tests/guest/mm_optin.c $(PAYLOAD)/mm-selftests include/uapi 2>build/mm-selftests.log || \
 		{ cat build/mm-selftests.log; exit 1; }

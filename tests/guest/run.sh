@@ -644,6 +644,34 @@ rendezvous() {
 	fi
 }
 
+# The ioctl fuzzer (issue 20, tests/guest/alockfuzz.c): FUZZ_CALLS calls
+# (10^5 by default; make soak's share is meant to be 10^6 or more) of
+# random, near-valid and valid commands with mutated payloads and bad
+# pointers, from 4 threads, with fork()s, signals and files replaced under
+# them.  Seed: alock_fuzz_seed=S on the guest command line, else a random
+# one; the fuzzer prints it first ("# alockfuzz seed=S"), so a failing run
+# repeats its calls with alock_fuzz_seed=S (and the same FUZZ_CALLS).
+# It also joins a one-node cluster over rxe0 (loopback) with a lock table,
+# so that the RDMA and lock-table commands get past "not joined";
+# alock_fuzz_cluster=0 leaves that out.  Its TAP lines (no call hung, every
+# errno allowed for its command, ENOTTY for unknown numbers, EFAULT for bad
+# pointers, EINVAL for rejected fields, no violation in a completed run,
+# the number of calls, the device still answers, clean-up) and its errno
+# histogram ("# ALOCK_IOC_X: calls=N ok=... EINVAL=...") go to stdout.
+# Needs the module loaded; the unload and the leak check are the
+# caller's, e.g. with_module "the ioctl fuzzer" fuzz_tests, then main's
+# leak_check.  Not part of a mode yet.
+fuzz_tests() {
+	mark "ioctl fuzzer"
+	set -- -n "${FUZZ_CALLS:-100000}"
+	[ -n "${alock_fuzz_seed:-}" ] && set -- "$@" -s "$alock_fuzz_seed"
+	[ "${alock_fuzz_cluster:-1}" = 0 ] || set -- "$@" -a "$(peer_ip "$node")"
+	$P/alockfuzz "$@"
+	fz_rc=$?
+	# 0: passed, 1: a check failed (its TAP line says which); else killed
+	[ "$fz_rc" -le 1 ] || notok "alockfuzz exited with status $fz_rc (killed or crashed)"
+}
+
 # One perftest latency test between node 0 (server) and node 1 (client).
 # $1 = program, $2 = port, rest = options.  The client prints the result.
 # perftest's server takes one connection request and then waits for that

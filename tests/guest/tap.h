@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Shared by the guest test programs (alocktest, rdmatest, mmtest, uffdtest): TAP lines
- * without numbers ("ok - what", "not ok - what"; tests/guest/run.sh
- * numbers them), /dev/alock, ioctl with -errno results, a clock.
+ * Shared by the guest test programs (alocktest, rdmatest, mmtest, uffdtest,
+ * alockfuzz): TAP lines without numbers ("ok - what", "not ok - what";
+ * tests/guest/run.sh numbers them), /dev/alock, ioctl with -errno results,
+ * a clock.
  */
 #ifndef ALOCK_TESTS_TAP_H
 #define ALOCK_TESTS_TAP_H
