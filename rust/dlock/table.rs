@@ -475,12 +475,13 @@ impl Table {
         }
     }
 
-    /// Sums the test counters of the keys homed here.
+    /// Sums the test counters of the keys homed here, modulo 2^64: the
+    /// words are remote-writable, and a peer (or the caller's own RDMA
+    /// verbs) may leave any value there; the sum must not overflow-panic.
     pub fn counter_sum(&self) -> u64 {
-        self.local_keys
-            .iter()
-            .map(|&k| self.word(line(k) + COUNTER).load(Acquire))
-            .sum()
+        self.local_keys.iter().fold(0u64, |s, &k| {
+            s.wrapping_add(self.word(line(k) + COUNTER).load(Acquire))
+        })
     }
 
     /// Zeroes this node's lines and descriptors: a window may hold words

@@ -144,7 +144,9 @@ pub fn stress(a: &mut AlockRdmaStress) -> Result {
         return Err(EINVAL);
     }
     let peer = joined()?.peer(a.node)?;
-    if a.remote_off + 8 > peer.remote_len() {
+    // `remote_off` comes from user space: checked, as `remote_off + 8`
+    // overflows (a panic with overflow checks) for offsets near u64::MAX.
+    if a.remote_off.checked_add(8).is_none_or(|end| end > peer.remote_len()) {
         return Err(ERANGE);
     }
     let timed = Timed::start();
@@ -248,7 +250,14 @@ pub fn bench(a: &mut AlockRdmaBench) -> Result {
     // The upper half of both windows; each thread its own words.
     let len = u64::from(a.len);
     let (rh, lh) = (peer.remote_len() / 2, c.window().len() as u64 / 2);
-    if len > rh || len > lh {
+    // Each thread's offset is taken modulo the spans: a window (ours, or
+    // the length the peer advertised) too small for one aligned `len` would
+    // make a span 0, a division by zero.
+    let (span_remote, span_local) = match (rh.checked_sub(len), lh.checked_sub(len)) {
+        (Some(r), Some(l)) => ((r + 1) & !7, (l + 1) & !7),
+        _ => return Err(ERANGE),
+    };
+    if span_remote == 0 || span_local == 0 {
         return Err(ERANGE);
     }
     let n = a.threads as usize;
@@ -261,8 +270,8 @@ pub fn bench(a: &mut AlockRdmaBench) -> Result {
         wait: Wait::spin_if(a.flags & ALOCK_RDMA_BENCH_SPIN != 0),
         remote_base: rh,
         local_base: lh,
-        span_remote: (rh - len + 1) & !7,
-        span_local: (lh - len + 1) & !7,
+        span_remote,
+        span_local,
         stop: core::sync::atomic::AtomicBool::new(false),
         ops: AtomicU64::new(0),
         errors: AtomicU64::new(0),

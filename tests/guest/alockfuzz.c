@@ -192,9 +192,15 @@ static const int e_rdma[] = {
 static const int e_table[] = {
 	EFAULT, ENOMEM, EINVAL, EINTR, ENOTCONN, EBUSY, ENOSPC, ENOENT, ETIMEDOUT, 0
 };
+/*
+ * EIO: a word of the key's queue held something that is not a descriptor
+ * of this table (Documentation/alock.rst, "a stray value is EIO, never a
+ * wild access"): the fuzzer's own RDMA verbs and benchmark runs write into
+ * the window the table lives in, as a hostile peer could.
+ */
 static const int e_key[] = {
 	EFAULT, ENOMEM, EINVAL, EINTR, ENOENT, EBUSY, ETIMEDOUT, EPIPE, ENOTCONN,
-	EOPNOTSUPP, EDEADLK, 0
+	EOPNOTSUPP, EDEADLK, EIO, 0
 };
 static const int e_mm[] = { EFAULT, ENOMEM, EINVAL, EINTR, EEXIST, EOPNOTSUPP, 0 };
 static const int e_unknown[] = { ENOTTY, 0 };

@@ -78,6 +78,11 @@ recover)
 	LAT_ITERS=0
 	DLOCK_MS=6000
 	;;
+fuzz)
+	# The ioctl fuzzer alone (alock_fuzz_calls=N, alock_fuzz_seed=S).
+	STRESS_MS=0
+	LAT_ITERS=0
+	;;
 check3)
 	# make check's 3-guest run (one vCPU each; check3_run): the RDMA
 	# transport, ALock and the lock table, then ALock's recovery in three
@@ -660,7 +665,8 @@ rendezvous() {
 # histogram ("# ALOCK_IOC_X: calls=N ok=... EINVAL=...") go to stdout.
 # Needs the module loaded; the unload and the leak check are the
 # caller's, e.g. with_module "the ioctl fuzzer" fuzz_tests, then main's
-# leak_check.  Not part of a mode yet.
+# leak_check.  make check: guest 1 of the first run; make soak: 10^6 calls
+# on every guest.
 fuzz_tests() {
 	mark "ioctl fuzzer"
 	set -- -n "${FUZZ_CALLS:-100000}"
@@ -1071,6 +1077,10 @@ main() {
 	alock) alock_tests ;;
 	check) check_run ;;
 	check3) check3_run ;;
+	fuzz)
+		FUZZ_CALLS=${alock_fuzz_calls:-100000}
+		with_module "the ioctl fuzzer" fuzz_tests
+		;;
 	recover) recover_tests ;;
 	*) full_run ;;
 	esac
@@ -1112,6 +1122,7 @@ check_run() {
 		[ "$nodes" -gt 1 ] && st=mm_selftests_rest
 		with_module "the prwlock and mmap_lock tests" basic_tests prwlock_tests \
 			mm_tests "$st"
+		with_module "the ioctl fuzzer" fuzz_tests
 	fi
 	mark "done"
 }
@@ -1127,6 +1138,10 @@ full_run() {
 		mm_tests
 		mark "unload"
 		unload_tests
+		if [ "$mode" = soak ]; then
+			FUZZ_CALLS=${FUZZ_CALLS:-1000000}
+			with_module "the ioctl fuzzer" fuzz_tests
+		fi
 	fi
 	mark "cluster"
 	cluster_tests

@@ -948,7 +948,9 @@ struct alock_dlock_run {
  * key's queue is passed on by the module; -EPIPE when a peer the wait
  * depends on (the key's home, the waiter's predecessor) is lost, and
  * -ENOTCONN without a connection to the home: the key is then broken on
- * this node.
+ * this node; -EIO when a word of the key's queue holds a value that is not
+ * a descriptor of this table (written by something other than the lock
+ * protocol: checked before use, never followed).
  */
 struct alock_dlock_key {
 	__u32 key;
