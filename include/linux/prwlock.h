@@ -80,6 +80,26 @@ struct prwlock_pcpu {
 } ____cacheline_aligned_in_smp;
 
 /**
+ * struct prwlock_wstat - one lock's writer counters
+ * @rounds:	consensus rounds of its writers and write trylocks
+ * @ipis:	report IPIs its writers sent
+ * @idle_skips:	CPUs taken as reported because they were idle
+ * @domain_skips: online CPUs outside the lock's domain, not looked at
+ * @drain_ipis:	conversion IPIs its writers sent to passive readers
+ *
+ * Written only by the holder of the writer mutex; the self-tests read
+ * them (alock.ko also sums them over all locks, per CPU, in its
+ * statistics).
+ */
+struct prwlock_wstat {
+	u64	rounds;
+	u64	ipis;
+	u64	idle_skips;
+	u64	domain_skips;
+	u64	drain_ipis;
+};
+
+/**
  * struct prwlock - a passive reader-writer lock
  * @pcpu:	per-CPU reader state
  * @wpending:	non-zero while a writer holds or is acquiring the lock
@@ -91,6 +111,7 @@ struct prwlock_pcpu {
  * @wmutex:	serialises writers
  * @wwait:	the writer waits here for active readers to leave
  * @stat_active_unlocks: read unlocks that took the active path
+ * @wstat:	writer counters
  * @domain:	CPUs that may run passive readers, or NULL for all
  * @dep_map:	lockdep
  *
@@ -106,6 +127,7 @@ struct prwlock {
 	unsigned int			flags;
 	atomic_t			wake_pending;
 	u64				stat_active_unlocks;
+	struct prwlock_wstat		wstat;
 	const struct cpumask		*domain;
 	/* Serialises writers (not validated by lockdep: @dep_map is). */
 	struct mutex			wmutex;

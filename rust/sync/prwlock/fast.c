@@ -604,6 +604,8 @@ const unsigned long alock_prw_layout[] = {
 	offsetof(struct prwlock, flags),
 	offsetof(struct prwlock, wake_pending),
 	offsetof(struct prwlock, stat_active_unlocks),
+	offsetof(struct prwlock, wstat),
+	sizeof(struct prwlock_wstat),
 	offsetof(struct prwlock, domain),
 	offsetof(struct prwlock, wmutex),
 	offsetof(struct prwlock, wwait),

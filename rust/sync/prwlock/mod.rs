@@ -52,8 +52,8 @@
 //! * `rust/sync/prwlock/mod.rs` (this file): the safe Rust API,
 //!   [`Prwlock<T>`], [`PrwReadGuard`], [`PrwWriteGuard`],
 //!   [`new_prwlock!`](crate::new_prwlock).
-//! * `rust/sync/prwlock/state.rs` ([`state`]): [`PrwCore`] and [`PrwPcpu`],
-//!   the memory shared with C, and their layout check.
+//! * `rust/sync/prwlock/state.rs` ([`state`]): [`PrwCore`], [`PrwPcpu`]
+//!   and [`PrwWstat`], the memory shared with C, and their layout check.
 //! * `rust/sync/prwlock/raw.rs` ([`raw`]): the core.  Init/destroy, the
 //!   writer's acquisition, release and parallel wake-up, and the
 //!   `#[no_mangle]` C-ABI functions of the public write side and set-up of
@@ -106,7 +106,7 @@ pub mod state;
 
 pub use consensus::{WriterCounter, DOMAIN_SKIPS, DRAIN_IPIS, IDLE_SKIPS, IPIS, ROUNDS};
 pub use raw::{task_holds, WAKE_SEQUENTIAL};
-pub use state::{check_layout, PrwCore, PrwPcpu};
+pub use state::{check_layout, PrwCore, PrwPcpu, PrwWstat, WriterStats};
 
 use core::{
     cell::UnsafeCell,
@@ -283,6 +283,14 @@ impl<T> Prwlock<T> {
     pub fn waiting_readers(&self) -> i32 {
         // SAFETY: Initialised core.
         unsafe { (*self.as_raw()).waiting_readers() }
+    }
+
+    /// What this lock's writers did (consensus rounds, IPIs, skips): unlike
+    /// [`IPIS`] and the other counters of all locks, not disturbed by the
+    /// writers of other locks.
+    pub fn writer_stats(&self) -> WriterStats {
+        // SAFETY: Initialised core.
+        unsafe { (*self.as_raw()).writer_stats() }
     }
 }
 

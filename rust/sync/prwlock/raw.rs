@@ -90,7 +90,7 @@ use core::{
 use kernel::{bindings, prelude::*, types::Opaque};
 
 use super::consensus::{announce, consensus};
-use super::state::{PrwCore, PrwPcpu};
+use super::state::{PrwCore, PrwPcpu, PrwWstat};
 use crate::support::cpu::CpuMask;
 use crate::support::stats::{self, Kind};
 use crate::support::trace::{LazyWait, Site, LCB_F_WRITE};
@@ -217,6 +217,7 @@ pub unsafe fn init(
         core::ptr::addr_of_mut!((*l).flags).write(AtomicU32::new(0));
         core::ptr::addr_of_mut!((*l).wake_pending).write(AtomicI32::new(0));
         core::ptr::addr_of_mut!((*l).stat_active_unlocks).write(AtomicU64::new(0));
+        core::ptr::addr_of_mut!((*l).wstat).write(PrwWstat::new());
         core::ptr::addr_of_mut!((*l).domain).write(AtomicPtr::new(core::ptr::null_mut()));
         bindings::__mutex_init(
             Opaque::raw_get(core::ptr::addr_of!((*l).wmutex)),
