@@ -392,7 +392,11 @@ pub(super) fn drain(l: &PrwCore, wait_passive: bool, wait: &mut LazyWait) -> boo
 }
 
 /// Sets the writer word and bumps the version; returns the new version.
+/// The caller holds the writer mutex.
 pub(super) fn announce(l: &PrwCore) -> u64 {
+    // A `DEFINE_PRWLOCK()` lock's first writer initialises the per-CPU
+    // wait queues first (a no-op for every other writer).
+    l.init_lazy_queues();
     l.wpending.store(1, Ordering::Relaxed);
     let v = l.version.load(Ordering::Relaxed) + 1;
     // Release: a CPU that reads `v` also sees `wpending`.

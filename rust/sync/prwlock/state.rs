@@ -3,24 +3,36 @@
 //! prwlock's memory: [`PrwCore`] (`struct prwlock`), [`PrwPcpu`]
 //! (`struct prwlock_pcpu`) and [`PrwWstat`] (`struct prwlock_wstat`),
 //! which the C fast paths in `fast.c` share, and [`check_layout`], which
-//! holds them to the C definitions in `include/linux/prwlock.h`.  Both the writer ([`super::raw`]) and the
-//! consensus ([`super::consensus`]) build on this file; it imports neither.
+//! holds them to the C definitions in `include/linux/prwlock.h`; the
+//! set-up bits of a `DEFINE_PRWLOCK()` lock and the lazy initialisation of
+//! its wait queues ([`PrwCore::init_lazy_queues`]).  Both the writer
+//! ([`super::raw`]) and the consensus ([`super::consensus`]) build on this
+//! file; it imports neither.
 
 use core::{
     ffi::c_ulong,
     mem::{align_of, offset_of, size_of},
-    sync::atomic::{AtomicI32, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering},
+    sync::atomic::{fence, AtomicI32, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering},
 };
 use kernel::{bindings, prelude::*, types::Opaque};
 
 /// Entries of `alock_prw_layout`.
-const LAYOUT_LEN: usize = 19;
+const LAYOUT_LEN: usize = 20;
 
 extern "C" {
     // `sizeof`/`offsetof` of the C structures, for [`check_layout`]:
     // only C knows them.
     static alock_prw_layout: [c_ulong; LAYOUT_LEN];
+    // `for_each_possible_cpu()` and `init_waitqueue_head()`'s lockdep
+    // class, both macros (`fast.c`).
+    fn alock_prw_init_pcpu_wq(l: *mut PrwCore);
 }
+
+/// `__PRWLOCK_STATIC`: a `DEFINE_PRWLOCK()` lock, whose per-CPU part is
+/// static (not freed by `prwlock_destroy()`).
+pub(super) const SETUP_STATIC: u32 = 1 << 0;
+/// `__PRWLOCK_LAZY_WQ`: the per-CPU wait queues are not initialised yet.
+pub(super) const SETUP_LAZY_WQ: u32 = 1 << 1;
 
 /// `struct prwlock_pcpu`.
 #[repr(C, align(64))]
@@ -88,6 +100,7 @@ pub struct PrwCore {
     pub(super) rwait: AtomicI32,
     pub(super) flags: AtomicU32,
     pub(super) wake_pending: AtomicI32,
+    pub(super) setup: AtomicU32,
     pub(super) stat_active_unlocks: AtomicU64,
     pub(super) wstat: PrwWstat,
     pub(super) domain: AtomicPtr<bindings::cpumask>,
@@ -107,6 +120,7 @@ pub fn check_layout() -> Result {
         offset_of!(PrwCore, rwait),
         offset_of!(PrwCore, flags),
         offset_of!(PrwCore, wake_pending),
+        offset_of!(PrwCore, setup),
         offset_of!(PrwCore, stat_active_unlocks),
         offset_of!(PrwCore, wstat),
         size_of::<PrwWstat>(),
@@ -165,5 +179,37 @@ impl PrwCore {
             domain_skips: w.domain_skips.load(Ordering::Relaxed),
             drain_ipis: w.drain_ipis.load(Ordering::Relaxed),
         }
+    }
+
+    /// Whether the lock was defined by `DEFINE_PRWLOCK()`.
+    pub(super) fn is_static(&self) -> bool {
+        self.setup.load(Ordering::Relaxed) & SETUP_STATIC != 0
+    }
+
+    /// Initialises the per-CPU wait queues of a `DEFINE_PRWLOCK()` lock if
+    /// no writer has yet: called by every writer, holding the writer
+    /// mutex, before it announces itself (`W1`, in
+    /// [`announce`](super::consensus::announce)).
+    ///
+    /// Race-free: only the mutex holder reads or changes
+    /// [`SETUP_LAZY_WQ`], and nothing else touches a wait queue before the
+    /// first announcement.  A reader sleeps on its CPU's queue only after
+    /// it read `wpending != 0` (SeqCst, in `read_slow` of `reader.rs`), and
+    /// every writer wakes the queues only after its own announcement.  The
+    /// `smp_mb()` below orders the initialisation before the first `W1`,
+    /// so a reader that read `W1` (or the `wpending = 1` of a later writer,
+    /// which took the mutex after this one) sees initialised queues: the
+    /// message-passing pattern, a full barrier on the writer's side, an
+    /// acquire on the reader's.
+    pub(super) fn init_lazy_queues(&self) {
+        let setup = self.setup.load(Ordering::Relaxed);
+        if setup & SETUP_LAZY_WQ == 0 {
+            return;
+        }
+        // SAFETY: The lock is live; the caller holds the writer mutex, and
+        // no task uses a queue before the first announcement (above).
+        unsafe { alock_prw_init_pcpu_wq(self.raw()) };
+        self.setup.store(setup & !SETUP_LAZY_WQ, Ordering::Relaxed);
+        fence(Ordering::SeqCst);
     }
 }
