@@ -19,6 +19,9 @@ use kernel::{bindings, prelude::*, types::Opaque};
 /// Entries of `alock_prw_layout`.
 const LAYOUT_LEN: usize = 20;
 
+// `PrwCore` is `#[repr(C)]` and checked against C at init; without lockdep
+// the lint objects to bindgen's empty `lockdep_map` inside it.
+#[allow(improper_ctypes)]
 extern "C" {
     // `sizeof`/`offsetof` of the C structures, for [`check_layout`]:
     // only C knows them.
