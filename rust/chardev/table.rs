@@ -75,9 +75,21 @@ impl UserLocks {
     }
 
     /// `ALOCK_IOC_DLOCK_LOCK` (`lock`) and `ALOCK_IOC_DLOCK_UNLOCK`.
+    ///
+    /// A wait for a key is bounded as `ALOCK_IOC_DLOCK_RUN`'s: `timeout_ms`
+    /// is 0 (the table's default) or at most
+    /// `ALOCK_CLUSTER_MAX_TIMEOUT_MS`, else `EINVAL` (on both commands, so
+    /// that no value above the bound is ever accepted); and a signal ends
+    /// it with `EINTR` (`Handle::check_wait` of `dlock::failure`, between
+    /// the polls: the handle waits with `Wait::Yield`).
     pub fn ioctl(&self, a: &mut AlockDlockKey, lock: bool) -> Result {
         let flags = if lock { 0 } else { ALOCK_DLOCK_KEY_STORE };
-        if a.flags & !flags != 0 || a.reserved != 0 || a.reserved2 != 0 || a.reserved3 != 0 {
+        if a.flags & !flags != 0
+            || a.timeout_ms > ALOCK_CLUSTER_MAX_TIMEOUT_MS
+            || a.reserved != 0
+            || a.reserved2 != 0
+            || a.reserved3 != 0
+        {
             return Err(EINVAL);
         }
         if self.busy.swap(true, AcqRel) {

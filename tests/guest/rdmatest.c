@@ -1114,6 +1114,9 @@ static int cmd_dlock_user(void)
 	k = (struct alock_dlock_key){ .key = kl, .flags = 1 };
 	r = xioctl(fd, ALOCK_IOC_DLOCK_LOCK, &k);
 	tap(r == -EINVAL, "lock with a flag -> EINVAL (got %s)", err_s(r));
+	r = ukey(fd, ALOCK_IOC_DLOCK_LOCK, kl, ALOCK_CLUSTER_MAX_TIMEOUT_MS + 1, NULL);
+	tap(r == -EINVAL, "lock with a timeout above ALOCK_CLUSTER_MAX_TIMEOUT_MS -> EINVAL (got %s)",
+	    err_s(r));
 	/* Release at close: a key held by a closed file can be taken. */
 	f3 = open_dev();
 	r = ukey(f3, ALOCK_IOC_DLOCK_LOCK, kc, 0, NULL);

@@ -8,7 +8,14 @@
  * lock with a plain (non-atomic) read-modify-write, and finally
  * h-out-of-k requests over 64 resources with per-resource owner words,
  * and a prwlock (<linux/prwlock.h>) with readers that check a multi-word
- * record, some of them sleeping inside the read side, and writers.
+ * record, some of them sleeping inside the read side, and writers: once
+ * with a lock from prwlock_init(), once with a DEFINE_STATIC_PRWLOCK()
+ * lock, whose first users are readers, then a write trylock (the first
+ * writer, which sets up its wait queues).  The prwlock API test takes
+ * three locks of one class through the _nested() calls (read, killable,
+ * trylock; write, killable, trylock), downgrades a nested write hold
+ * (lockdep must see it keep its subclass: a splat fails the run) and
+ * checks prwlock_is_locked() and lockdep_assert_held*() on each.
  * It also nests 40 MCS locks on each CPU at once (more than the 16
  * per-CPU nodes: the spare-node fallback) and takes a lock of each kind
  * through its _nested() variant.
@@ -18,11 +25,12 @@
  *
  * With misuse=1 it runs only the misuse tests instead: unlocks by a task
  * that does not hold the lock, double unlocks, stale and empty
- * multi-resource holds, destroying held locks, a failed init, a lock taken
- * from an interrupt.  Each must be refused (the lock keeps working and
- * keeps its holder) and counted by alock_misuse_count(); the WARNs they
- * cause are printed between ALOCK-EXPECTED-WARN-BEGIN and -END lines,
- * which scripts/check-splats.sh accepts when they come from alock_misuse.
+ * multi-resource holds, destroying held locks (a prwlock too), a failed
+ * init, a lock taken from an interrupt.  Each must be refused (the lock
+ * keeps working and keeps its holder) and counted by alock_misuse_count();
+ * the WARNs they cause are printed between ALOCK-EXPECTED-WARN-BEGIN and
+ * -END lines, which scripts/check-splats.sh accepts when they come from
+ * alock_misuse.
  */
 #include <linux/alock.h>
 #include <linux/prwlock.h>
@@ -48,11 +56,14 @@ static bool misuse;
 module_param(misuse, bool, 0444);
 MODULE_PARM_DESC(misuse, "only the misuse tests (each WARNs once, between markers)");
 
-enum ctest_kind { CT_TICKET, CT_MCS, CT_ABQL, CT_MRLOCK, CT_PRWLOCK, CT_NR };
+enum ctest_kind { CT_TICKET, CT_MCS, CT_ABQL, CT_MRLOCK, CT_PRWLOCK, CT_PRWLOCK_STATIC, CT_NR };
 
 static const char *const kind_name[CT_NR] = {
-	"ticket", "mcs", "abql", "mrlock", "prwlock",
+	"ticket", "mcs", "abql", "mrlock", "prwlock", "prwlock-static",
 };
+
+/* A global prwlock: no init that could fail, destroyed before unloading. */
+DEFINE_STATIC_PRWLOCK(ctest_static_prw);
 
 /* Kernel threads on every online CPU, waited for together. */
 struct ctest_group {
@@ -150,14 +161,21 @@ static void ctest_mr_critical(struct ctest *t, unsigned long me, u64 res)
 	}
 }
 
-/* prwlock: thread 0 of each CPU writes, the others read (some sleep). */
+/* The prwlock of a CT_PRWLOCK or CT_PRWLOCK_STATIC run. */
+static struct prwlock *ctest_prw_lock(struct ctest *t)
+{
+	return t->kind == CT_PRWLOCK_STATIC ? &ctest_static_prw : &t->prw;
+}
+
+/* prwlock: threads of odd pid write, the others read (some sleep). */
 static void ctest_prw(struct ctest *t, unsigned long me, long ops, bool writer)
 {
+	struct prwlock *l = ctest_prw_lock(t);
 	unsigned long v;
 	int i;
 
 	if (writer) {
-		prwlock_write_lock(&t->prw);
+		prwlock_write_lock(l);
 		if (READ_ONCE(t->owner[0]))
 			atomic_long_inc(&t->errors);
 		WRITE_ONCE(t->owner[0], me);
@@ -166,10 +184,10 @@ static void ctest_prw(struct ctest *t, unsigned long me, long ops, bool writer)
 			WRITE_ONCE(t->res_count[i], v);
 		WRITE_ONCE(t->counter, READ_ONCE(t->counter) + 1);
 		WRITE_ONCE(t->owner[0], 0);
-		prwlock_write_unlock(&t->prw);
+		prwlock_write_unlock(l);
 		return;
 	}
-	prwlock_read_lock(&t->prw);
+	prwlock_read_lock(l);
 	if (READ_ONCE(t->owner[0]))
 		atomic_long_inc(&t->errors);
 	v = READ_ONCE(t->res_count[0]);
@@ -178,7 +196,7 @@ static void ctest_prw(struct ctest *t, unsigned long me, long ops, bool writer)
 	for (i = 0; i < 8; i++)
 		if (READ_ONCE(t->res_count[i]) != v)
 			atomic_long_inc(&t->errors);
-	prwlock_read_unlock(&t->prw);
+	prwlock_read_unlock(l);
 }
 
 static int ctest_thread(void *arg)
@@ -207,6 +225,7 @@ static int ctest_thread(void *arg)
 			alock_abql_unlock(&t->abql);
 			break;
 		case CT_PRWLOCK:
+		case CT_PRWLOCK_STATIC:
 			ctest_prw(t, me, ops, current->pid & 1);
 			break;
 		default:
@@ -228,6 +247,30 @@ static int ctest_thread(void *arg)
 	atomic_long_add(ops, &t->ops);
 	ctest_group_exit(&t->group);
 	return 0;
+}
+
+/* A held prwlock refuses the write trylock; a downgrade keeps writers out. */
+static int ctest_prw_try(struct prwlock *l)
+{
+	int bad = 0;
+
+	prwlock_read_lock(l);
+	bad |= prwlock_write_trylock(l);
+	if (prwlock_read_trylock(l))	/* lockdep: trylock, no wait */
+		prwlock_read_unlock(l);
+	else
+		bad = 1;
+	prwlock_read_unlock(l);
+	prwlock_write_lock(l);
+	bad |= prwlock_read_trylock(l);
+	prwlock_downgrade_write(l);
+	bad |= prwlock_write_trylock(l);
+	prwlock_read_unlock(l);
+	if (prwlock_write_trylock(l))
+		prwlock_write_unlock(l);
+	else
+		bad = 1;
+	return bad;
 }
 
 static int ctest_try_semantics(struct ctest *t)
@@ -262,22 +305,9 @@ static int ctest_try_semantics(struct ctest *t)
 	if (alock_abql_capacity(&t->abql) < num_possible_cpus())
 		bad = 1;
 
-	prwlock_read_lock(&t->prw);
-	bad |= prwlock_write_trylock(&t->prw);
-	if (prwlock_read_trylock(&t->prw))	/* lockdep: trylock, no wait */
-		prwlock_read_unlock(&t->prw);
-	else
-		bad = 1;
-	prwlock_read_unlock(&t->prw);
-	prwlock_write_lock(&t->prw);
-	bad |= prwlock_read_trylock(&t->prw);
-	prwlock_downgrade_write(&t->prw);
-	bad |= prwlock_write_trylock(&t->prw);
-	prwlock_read_unlock(&t->prw);
-	if (prwlock_write_trylock(&t->prw))
-		prwlock_write_unlock(&t->prw);
-	else
-		bad = 1;
+	bad |= ctest_prw_try(&t->prw);
+	/* The static lock's first users: readers, then a write trylock. */
+	bad |= ctest_prw_try(&ctest_static_prw);
 	return bad ? -EBADMSG : 0;
 }
 
@@ -299,7 +329,7 @@ static int ctest_run(struct ctest *t, enum ctest_kind kind)
 	if (!n)
 		return -ENOMEM;
 
-	if (kind == CT_PRWLOCK) {
+	if (kind == CT_PRWLOCK || kind == CT_PRWLOCK_STATIC) {
 		/* Every write bumped the counter and the record together. */
 		want = t->counter;
 		got = t->res_count[7];
@@ -433,6 +463,83 @@ static int ctest_nested_api(void)
 		alock_mrlock_destroy(&r[i]);
 	}
 	return ret;
+}
+
+/*
+ * The prwlock calls a kernel subsystem expects of an rwsem: three locks of
+ * one class nested with the _nested() calls, a nested write hold
+ * downgraded (lockdep must keep its subclass: as subclass 0 it would be a
+ * recursive read of p[0]'s class, a splat), prwlock_is_locked() and the
+ * lockdep assertions.
+ */
+static int ctest_prw_api(void)
+{
+	struct prwlock *p;
+	int i, n, bad = 0, ret = 0;
+
+	p = kcalloc(3, sizeof(*p), GFP_KERNEL);
+	if (!p)
+		return -ENOMEM;
+	for (n = 0; n < 3; n++) {
+		/* One init site: one lockdep class for the three. */
+		ret = prwlock_init(&p[n]);
+		if (ret)
+			goto out;
+	}
+	bad |= prwlock_is_locked(&p[0]);
+	prwlock_read_lock(&p[0]);
+	bad |= !prwlock_is_locked(&p[0]);
+	lockdep_assert_held_read(&p[0]);
+	prwlock_read_lock_nested(&p[1], 1);
+	lockdep_assert_held_read(&p[1]);
+	if (prwlock_read_lock_killable_nested(&p[2], 2)) {
+		bad = 1;
+	} else {
+		lockdep_assert_held_read(&p[2]);
+		prwlock_read_unlock(&p[2]);
+	}
+	if (prwlock_read_trylock_nested(&p[2], 2))
+		prwlock_read_unlock(&p[2]);
+	else
+		bad = 1;
+	prwlock_read_unlock(&p[1]);
+	prwlock_read_unlock(&p[0]);
+	for (i = 0; i < 3; i++)
+		bad |= prwlock_is_locked(&p[i]);
+
+	prwlock_write_lock(&p[0]);
+	bad |= !prwlock_is_locked(&p[0]);
+	lockdep_assert_held_write(&p[0]);
+	prwlock_write_lock_nested(&p[1], 1);
+	lockdep_assert_held_write(&p[1]);
+	prwlock_downgrade_write(&p[1]);
+	lockdep_assert_held_read(&p[1]);
+	bad |= !prwlock_is_locked(&p[1]);
+	bad |= prwlock_write_trylock(&p[1]);	/* read-held: refused */
+	if (prwlock_write_trylock_nested(&p[2], 2)) {
+		lockdep_assert_held_write(&p[2]);
+		prwlock_write_unlock(&p[2]);
+	} else {
+		bad = 1;
+	}
+	if (prwlock_write_lock_killable_nested(&p[2], 2)) {
+		bad = 1;
+	} else {
+		prwlock_downgrade_write(&p[2]);
+		lockdep_assert_held_read(&p[2]);
+		prwlock_read_unlock(&p[2]);
+	}
+	prwlock_read_unlock(&p[1]);
+	prwlock_write_unlock(&p[0]);
+	for (i = 0; i < 3; i++)
+		bad |= prwlock_is_locked(&p[i]);
+out:
+	while (n--)
+		prwlock_destroy(&p[n]);
+	kfree(p);
+	if (bad)
+		pr_err("alock_ctest: prwlock API: wrong result\n");
+	return ret ? ret : bad ? -EBADMSG : 0;
 }
 
 /* misuse=1: a lock held by another task, which spins until released. */
@@ -573,6 +680,18 @@ static int ctest_misuse(void)
 	else
 		alock_mrlock_unlock(&r, &h1);
 
+	/* A held prwlock is not destroyed; it stays usable, then goes. */
+	prwlock_read_lock(&ctest_static_prw);
+	prwlock_destroy(&ctest_static_prw);
+	want++;
+	bad |= !prwlock_is_locked(&ctest_static_prw);
+	prwlock_read_unlock(&ctest_static_prw);
+	if (prwlock_write_trylock(&ctest_static_prw))
+		prwlock_write_unlock(&ctest_static_prw);
+	else
+		bad = 1;
+	prwlock_destroy(&ctest_static_prw);
+
 	/* From an interrupt: reported (kernels with lockdep), not refused. */
 	cpu = cpumask_any_but(cpu_online_mask, get_cpu());
 	put_cpu();
@@ -653,9 +772,13 @@ static int __init alock_ctest_init(void)
 	if (!ret)
 		ret = ctest_nested_api();
 	if (!ret)
+		ret = ctest_prw_api();
+	if (!ret)
 		pr_info("alock_ctest: all C API tests passed\n");
 out_prw:
 	prwlock_destroy(&t->prw);
+	/* Nothing to free; waits for the last writer's wake-up IPIs. */
+	prwlock_destroy(&ctest_static_prw);
 out_mr:
 	alock_mrlock_destroy(&t->mr);
 out_abql:

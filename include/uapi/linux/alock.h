@@ -923,8 +923,10 @@ struct alock_dlock_run {
  * struct alock_dlock_key - ALOCK_IOC_DLOCK_LOCK, ALOCK_IOC_DLOCK_UNLOCK
  * @key:	key of the node's lock table
  * @flags:	UNLOCK: ALOCK_DLOCK_KEY_STORE or 0; LOCK: 0
- * @timeout_ms:	longest wait for a lock, 0 (10000): taken from the first
- *		LOCK of the file, which creates the file's handle
+ * @timeout_ms:	longest wait for a lock: 0 (10000) or up to
+ *		ALOCK_CLUSTER_MAX_TIMEOUT_MS (-EINVAL above, on LOCK and
+ *		UNLOCK); taken from the first LOCK of the file, which creates
+ *		the file's handle
  * @reserved:	must be 0
  * @home:	out: the key's home node
  * @latency_ns:	out: time the call took

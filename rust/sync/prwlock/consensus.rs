@@ -151,7 +151,7 @@ use core::{
 };
 use kernel::bindings;
 
-use super::state::PrwCore;
+use super::state::{PrwCore, PrwWstat};
 use crate::support::cpu::{cpu_relax, CpuMask};
 use crate::support::stats::{self, Ctr, Kind};
 use crate::support::trace::{self, LazyWait};
@@ -200,7 +200,9 @@ pub static IPI_NS: AtomicI64 = AtomicI64::new(10_000);
 
 /// A writer-side counter of all prwlocks: one of the `prwlock_write`
 /// statistics (`support::stats`, per CPU, summed when read; also shown in
-/// `/sys/kernel/debug/alock/locks`).
+/// `/sys/kernel/debug/alock/locks`).  Each lock counts its own too
+/// ([`PrwCore::writer_stats`]): tests that must not see other locks'
+/// writers read those.
 pub struct WriterCounter(Ctr);
 
 impl WriterCounter {
@@ -255,6 +257,7 @@ unsafe fn ipi_and_wait(l: &PrwCore, mask: &CpuMask, handler: unsafe extern "C" f
 #[inline(always)]
 pub(super) fn consensus(l: &PrwCore, v: u64, wait_passive: bool, wait: &mut LazyWait) -> bool {
     ROUNDS.add(1);
+    PrwWstat::bump(&l.wstat.rounds, 1);
     // Timed only for `alock:prwlock_consensus`, when it is on.
     let traced = trace::prw_consensus_enabled().then(now_ns);
     // No `cpus_read_lock()` here or anywhere on the write side: see "CPU
@@ -296,13 +299,16 @@ pub(super) fn consensus(l: &PrwCore, v: u64, wait_passive: bool, wait: &mut Lazy
     }
     if idle > 0 {
         IDLE_SKIPS.add(u64::from(idle));
+        PrwWstat::bump(&l.wstat.idle_skips, u64::from(idle));
     }
     if outside > 0 {
         DOMAIN_SKIPS.add(u64::from(outside));
+        PrwWstat::bump(&l.wstat.domain_skips, u64::from(outside));
     }
     let ipis = stragglers;
     if stragglers > 0 {
         IPIS.add(u64::from(stragglers));
+        PrwWstat::bump(&l.wstat.ipis, u64::from(stragglers));
         let sent = now_ns();
         // SAFETY: Preemption is off; the handler only reports the version
         // of `l`.
@@ -368,6 +374,7 @@ pub(super) fn drain(l: &PrwCore, wait_passive: bool, wait: &mut LazyWait) -> boo
         if remote > 0 && now_ns() - begun >= DRAIN_SPIN_NS {
             spinning = false;
             DRAIN_IPIS.add(u64::from(remote));
+            PrwWstat::bump(&l.wstat.drain_ipis, u64::from(remote));
             // SAFETY: Preemption is off; the handler converts holds of `l`.
             unsafe { ipi_and_wait(l, &mask, alock_prw_ipi_convert) };
         }
@@ -385,7 +392,11 @@ pub(super) fn drain(l: &PrwCore, wait_passive: bool, wait: &mut LazyWait) -> boo
 }
 
 /// Sets the writer word and bumps the version; returns the new version.
+/// The caller holds the writer mutex.
 pub(super) fn announce(l: &PrwCore) -> u64 {
+    // A `DEFINE_PRWLOCK()` lock's first writer initialises the per-CPU
+    // wait queues first (a no-op for every other writer).
+    l.init_lazy_queues();
     l.wpending.store(1, Ordering::Relaxed);
     let v = l.version.load(Ordering::Relaxed) + 1;
     // Release: a CPU that reads `v` also sees `wpending`.

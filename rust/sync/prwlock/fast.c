@@ -153,26 +153,54 @@ static __always_inline bool prw_read_fast(struct prwlock *l)
 	return ok;
 }
 
-void prwlock_read_lock(struct prwlock *l)
+/*
+ * Each entry point comes as a plain and a _nested() function, both over
+ * one __always_inline body that takes the lockdep subclass and the
+ * caller's address: lockdep records the caller of the exported function.
+ */
+static __always_inline void prw_read_lock(struct prwlock *l, int subclass, unsigned long ip)
 {
 	might_sleep();
-	lock_acquire_shared(&l->dep_map, 0, 0, NULL, _RET_IP_);
+	lock_acquire_shared(&l->dep_map, subclass, 0, NULL, ip);
 	/* C -> Rust: the slow path waits with the writer's state, in reader.rs. */
 	if (unlikely(!prw_read_fast(l)))
 		alock_prw_read_slow(l);
 }
+
+void prwlock_read_lock(struct prwlock *l)
+{
+	prw_read_lock(l, 0, _RET_IP_);
+}
 EXPORT_SYMBOL_GPL(prwlock_read_lock);
+
+void prwlock_read_lock_nested(struct prwlock *l, int subclass)
+{
+	prw_read_lock(l, subclass, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(prwlock_read_lock_nested);
+
+static __always_inline int prw_read_lock_killable(struct prwlock *l, int subclass,
+						  unsigned long ip)
+{
+	might_sleep();
+	lock_acquire_shared(&l->dep_map, subclass, 0, NULL, ip);
+	if (likely(prw_read_fast(l)) || alock_prw_read_slow_killable(l))
+		return 0;
+	lock_release(&l->dep_map, ip);
+	return -EINTR;
+}
 
 int prwlock_read_lock_killable(struct prwlock *l)
 {
-	might_sleep();
-	lock_acquire_shared(&l->dep_map, 0, 0, NULL, _RET_IP_);
-	if (likely(prw_read_fast(l)) || alock_prw_read_slow_killable(l))
-		return 0;
-	lock_release(&l->dep_map, _RET_IP_);
-	return -EINTR;
+	return prw_read_lock_killable(l, 0, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(prwlock_read_lock_killable);
+
+int prwlock_read_lock_killable_nested(struct prwlock *l, int subclass)
+{
+	return prw_read_lock_killable(l, subclass, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(prwlock_read_lock_killable_nested);
 
 /*
  * A read hold is recorded in current's hold table (and counted for
@@ -181,12 +209,13 @@ EXPORT_SYMBOL_GPL(prwlock_read_lock_killable);
  * update of it, and leak or corrupt a count.  The read side is for task
  * context only.
  */
-static __always_inline bool prw_read_trylock(struct prwlock *l, unsigned long ip)
+static __always_inline bool prw_read_trylock(struct prwlock *l, int subclass,
+					     unsigned long ip)
 {
 	if (unlikely(!in_task()))
 		return false;
 	if (likely(prw_read_fast(l)) || alock_prw_read_try_slow(l)) {
-		lock_acquire_shared(&l->dep_map, 0, 1, NULL, ip);
+		lock_acquire_shared(&l->dep_map, subclass, 1, NULL, ip);
 		return true;
 	}
 	return false;
@@ -195,9 +224,16 @@ static __always_inline bool prw_read_trylock(struct prwlock *l, unsigned long ip
 bool prwlock_read_trylock(struct prwlock *l)
 {
 	WARN_ONCE(!in_task(), "%s() outside task context\n", __func__);
-	return prw_read_trylock(l, _RET_IP_);
+	return prw_read_trylock(l, 0, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(prwlock_read_trylock);
+
+bool prwlock_read_trylock_nested(struct prwlock *l, int subclass)
+{
+	WARN_ONCE(!in_task(), "%s() outside task context\n", __func__);
+	return prw_read_trylock(l, subclass, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(prwlock_read_trylock_nested);
 
 /*
  * prwlock_read_trylock() without its warning, for the self-test that calls
@@ -205,7 +241,7 @@ EXPORT_SYMBOL_GPL(prwlock_read_trylock);
  */
 bool alock_prw_read_trylock_quiet(struct prwlock *l)
 {
-	return prw_read_trylock(l, _RET_IP_);
+	return prw_read_trylock(l, 0, _RET_IP_);
 }
 
 /*
@@ -296,42 +332,131 @@ static void prw_report_waiting_writer(struct prwlock *l)
 }
 
 /*
- * The write side's entry.  C, not Rust, for might_sleep() and
- * lock_acquire_exclusive() (macros that compile away without the debug
+ * The write side's entries and exits.  C, not Rust, for might_sleep() and
+ * the lockdep annotations (macros that compile away without the debug
  * options), the subclass and the caller's _RET_IP_ lockdep records (the
  * Rust lockdep_acquire() helper takes neither), and mutex_lock() (a macro
  * with lockdep).  The algorithm goes on in Rust, raw.rs and consensus.rs.
  */
-void prwlock_write_lock_nested(struct prwlock *l, int subclass)
+static __always_inline void prw_write_lock(struct prwlock *l, int subclass, unsigned long ip)
 {
 	might_sleep();
-	lock_acquire_exclusive(&l->dep_map, subclass, 0, NULL, _RET_IP_);
+	lock_acquire_exclusive(&l->dep_map, subclass, 0, NULL, ip);
 	prw_report_waiting_writer(l);
 	mutex_lock(&l->wmutex);
 	/* C -> Rust: the consensus and the waits for readers. */
 	alock_prw_write_acquire_locked(l, false);
 }
+
+void prwlock_write_lock_nested(struct prwlock *l, int subclass)
+{
+	prw_write_lock(l, subclass, _RET_IP_);
+}
 EXPORT_SYMBOL_GPL(prwlock_write_lock_nested);
 
 void prwlock_write_lock(struct prwlock *l)
 {
-	prwlock_write_lock_nested(l, 0);
+	prw_write_lock(l, 0, _RET_IP_);
 }
 EXPORT_SYMBOL_GPL(prwlock_write_lock);
 
-int prwlock_write_lock_killable(struct prwlock *l)
+static __always_inline int prw_write_lock_killable(struct prwlock *l, int subclass,
+						   unsigned long ip)
 {
 	might_sleep();
-	lock_acquire_exclusive(&l->dep_map, 0, 0, NULL, _RET_IP_);
+	lock_acquire_exclusive(&l->dep_map, subclass, 0, NULL, ip);
 	prw_report_waiting_writer(l);
 	/* On failure the Rust side has released the mutex already. */
 	if (!mutex_lock_killable(&l->wmutex) &&
 	    alock_prw_write_acquire_locked(l, true))
 		return 0;
-	lock_release(&l->dep_map, _RET_IP_);
+	lock_release(&l->dep_map, ip);
 	return -EINTR;
 }
+
+int prwlock_write_lock_killable(struct prwlock *l)
+{
+	return prw_write_lock_killable(l, 0, _RET_IP_);
+}
 EXPORT_SYMBOL_GPL(prwlock_write_lock_killable);
+
+int prwlock_write_lock_killable_nested(struct prwlock *l, int subclass)
+{
+	return prw_write_lock_killable(l, subclass, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(prwlock_write_lock_killable_nested);
+
+/*
+ * The trylock takes the mutex without waiting; the Rust side announces,
+ * reaches consensus and, if a reader is in, withdraws and releases the
+ * mutex.  It may sleep (include/linux/prwlock.h, "Context").
+ */
+static __always_inline bool prw_write_trylock(struct prwlock *l, int subclass,
+					      unsigned long ip)
+{
+	might_sleep();
+	if (!mutex_trylock(&l->wmutex) || !alock_prw_write_try_locked(l))
+		return false;
+	lock_acquire_exclusive(&l->dep_map, subclass, 1, NULL, ip);
+	return true;
+}
+
+bool prwlock_write_trylock(struct prwlock *l)
+{
+	return prw_write_trylock(l, 0, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(prwlock_write_trylock);
+
+bool prwlock_write_trylock_nested(struct prwlock *l, int subclass)
+{
+	return prw_write_trylock(l, subclass, _RET_IP_);
+}
+EXPORT_SYMBOL_GPL(prwlock_write_trylock_nested);
+
+void prwlock_write_unlock(struct prwlock *l)
+{
+	might_sleep();
+	lock_release(&l->dep_map, _RET_IP_);
+	/* C -> Rust: clear the writer word, wake the readers, drop the mutex. */
+	alock_prw_write_release(l);
+}
+EXPORT_SYMBOL_GPL(prwlock_write_unlock);
+
+/*
+ * lock_downgrade() turns lockdep's write hold into a read hold in place,
+ * with the class (and so the subclass) it was taken with, as
+ * downgrade_write() does for rwsems.
+ */
+void prwlock_downgrade_write(struct prwlock *l)
+{
+	might_sleep();
+	lock_downgrade(&l->dep_map, _RET_IP_);
+	/* C -> Rust: the active hold, then the release of the write side. */
+	alock_prw_downgrade_locked(l);
+}
+EXPORT_SYMBOL_GPL(prwlock_downgrade_write);
+
+/*
+ * A writer, holding or acquiring the lock (wpending, or the mutex while
+ * it waits for it or for the readers that slept through the previous
+ * writer), or a reader: passive counts first, then the active count (a
+ * converted reader raises the active count before it lowers its passive
+ * one, C1 before C2, so it is seen in one of them).
+ */
+bool prwlock_is_locked(struct prwlock *l)
+{
+	int cpu;
+
+	if (READ_ONCE(l->wpending) || mutex_is_locked(&l->wmutex))
+		return true;
+	for_each_possible_cpu(cpu) {
+		/* Acquire: orders the read of the active count after it. */
+		if (smp_load_acquire(&per_cpu_ptr(l->pcpu, cpu)->passive))
+			return true;
+	}
+	return atomic_read(&l->active) > 0;
+}
+EXPORT_SYMBOL_GPL(prwlock_is_locked);
 
 /* Records an active hold of @l for the current task (slow paths). */
 void alock_prw_record_active(struct prwlock *l)
@@ -571,10 +696,24 @@ unsigned int alock_prw_wake_sweep(struct prwlock *l, unsigned int me, bool all,
 	return n;
 }
 
-/* Initialises every possible CPU's wait queue. */
-void alock_prw_init_pcpu(struct prwlock *l)
+/*
+ * Initialises every possible CPU's wait queue: from prwlock_init(), and
+ * from the first writer of a DEFINE_PRWLOCK() lock (with the writer mutex
+ * held, before it announces itself; see the header).
+ */
+void alock_prw_init_pcpu_wq(struct prwlock *l)
 {
 	static struct lock_class_key wq_key;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		__init_waitqueue_head(&per_cpu_ptr(l->pcpu, cpu)->wq, "prwlock_pcpu_wq",
+				      &wq_key);
+}
+
+/* Initialises every possible CPU's part (prwlock_init()). */
+void alock_prw_init_pcpu(struct prwlock *l)
+{
 	int cpu;
 
 	for_each_possible_cpu(cpu) {
@@ -582,8 +721,8 @@ void alock_prw_init_pcpu(struct prwlock *l)
 
 		pc->passive = 0;
 		pc->seen = 0;
-		__init_waitqueue_head(&pc->wq, "prwlock_pcpu_wq", &wq_key);
 	}
+	alock_prw_init_pcpu_wq(l);
 }
 
 /* Held read locks of the current task (self-tests). */
@@ -603,7 +742,10 @@ const unsigned long alock_prw_layout[] = {
 	offsetof(struct prwlock, rwait),
 	offsetof(struct prwlock, flags),
 	offsetof(struct prwlock, wake_pending),
+	offsetof(struct prwlock, setup),
 	offsetof(struct prwlock, stat_active_unlocks),
+	offsetof(struct prwlock, wstat),
+	sizeof(struct prwlock_wstat),
 	offsetof(struct prwlock, domain),
 	offsetof(struct prwlock, wmutex),
 	offsetof(struct prwlock, wwait),

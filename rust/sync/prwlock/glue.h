@@ -16,29 +16,36 @@ struct cpumask;
 struct prwlock;
 
 /*
- * reader.rs (the read slow paths) and raw.rs (the write acquisition),
- * called by fast.c once the part that needs C is done (lockdep,
- * might_sleep(), the per-CPU fast path, the mutex macros): the algorithm's
- * waits and counts stay in Rust.
+ * reader.rs (the read slow paths) and raw.rs (the write acquisition,
+ * trylock, release and downgrade), called by fast.c once the part that
+ * needs C is done (lockdep, might_sleep(), the per-CPU fast path, the
+ * mutex macros): the algorithm's waits and counts stay in Rust.  The
+ * write-side ones are called with the writer mutex held; the trylock and
+ * the release return with it released unless the trylock succeeded.
  */
 void alock_prw_read_slow(struct prwlock *l);
 bool alock_prw_read_slow_killable(struct prwlock *l);
 bool alock_prw_read_try_slow(struct prwlock *l);
 bool alock_prw_write_acquire_locked(struct prwlock *l, bool killable);
+bool alock_prw_write_try_locked(struct prwlock *l);
+void alock_prw_write_release(struct prwlock *l);
+void alock_prw_downgrade_locked(struct prwlock *l);
 void alock_prw_read_unlock_active(struct prwlock *l);
 
 /*
  * fast.c, called by raw.rs, consensus.rs (the report and conversion IPI
  * handlers, the idle check), reader.rs and state.rs (the layout): what
  * only C reaches (current's hold table, this_cpu_ptr() in IPI handlers,
- * for_each_possible_cpu(), sizeof/offsetof of the C structures) and the
- * writer's sweeps over the CPUs (static inlines at every step).
+ * for_each_possible_cpu(), sizeof/offsetof of the C structures, the
+ * per-CPU wait queues' lockdep class) and the writer's sweeps over the
+ * CPUs (static inlines at every step).
  * alock_prw_read_trylock_quiet() is for the self-test of harness/prw_irq.c.
  */
 void alock_prw_record_active(struct prwlock *l);
 void alock_prw_ipi_report(void *info);
 void alock_prw_ipi_convert(void *info);
 void alock_prw_init_pcpu(struct prwlock *l);
+void alock_prw_init_pcpu_wq(struct prwlock *l);
 void alock_prw_ipi_wake(void *info);
 unsigned int alock_prw_task_held(unsigned int *passive);
 extern const unsigned long alock_prw_layout[];

@@ -40,7 +40,7 @@
 //! Readers that arrive while a writer is in sleep on the wait queue of
 //! their CPU; when the writer leaves it sends one IPI to all CPUs with
 //! sleepers, and each wakes its own queue, in parallel
-//! (`PRWLOCK_WAKE_SEQUENTIAL` makes the writer wake every queue itself, for
+//! ([`WAKE_SEQUENTIAL`] makes the writer wake every queue itself, for
 //! comparison).
 //!
 //! The lock is `struct prwlock` of `include/linux/prwlock.h`, mirrored as
@@ -52,8 +52,9 @@
 //! * `rust/sync/prwlock/mod.rs` (this file): the safe Rust API,
 //!   [`Prwlock<T>`], [`PrwReadGuard`], [`PrwWriteGuard`],
 //!   [`new_prwlock!`](crate::new_prwlock).
-//! * `rust/sync/prwlock/state.rs` ([`state`]): [`PrwCore`] and [`PrwPcpu`],
-//!   the memory shared with C, and their layout check.
+//! * `rust/sync/prwlock/state.rs` ([`state`]): [`PrwCore`], [`PrwPcpu`]
+//!   and [`PrwWstat`], the memory shared with C, their layout check, and
+//!   the lazy set-up of a `DEFINE_PRWLOCK()` lock's wait queues.
 //! * `rust/sync/prwlock/raw.rs` ([`raw`]): the core.  Init/destroy, the
 //!   writer's acquisition, release and parallel wake-up, and the
 //!   `#[no_mangle]` C-ABI functions of the public write side and set-up of
@@ -68,12 +69,15 @@
 //!   that `fast.c` calls (active holds, sleeping behind a writer, the
 //!   release of an active hold).
 //! * `rust/sync/prwlock/fast.c`: the C read fast paths
-//!   (`prwlock_read_lock()`, `_killable()`, `_trylock()`,
-//!   `prwlock_read_unlock()`), the C entry of the write side
-//!   (`prwlock_write_lock()`, `_nested()`, `_killable()`: lockdep and the
-//!   mutex), the per-task hold table, the IPI handlers and the layout table;
-//!   each exported right after its definition.  On top: the reader's half
-//!   of the memory-ordering argument.
+//!   (`prwlock_read_lock()`, `_killable()`, `_trylock()`, their
+//!   `_nested()` forms, `prwlock_read_unlock()`), the C entries and exits
+//!   of the write side (`prwlock_write_lock()`, `_killable()`,
+//!   `_trylock()`, their `_nested()` forms, `prwlock_write_unlock()`,
+//!   `prwlock_downgrade_write()`: `might_sleep()`, lockdep and the mutex),
+//!   `prwlock_is_locked()`, the per-task hold table, the IPI handlers, the
+//!   per-CPU wait queues' set-up and the layout table; each exported right
+//!   after its definition.  On top: the reader's half of the
+//!   memory-ordering argument.
 //! * `rust/sync/prwlock/exports.c`: `EXPORT_SYMBOL_GPL` of the public
 //!   functions that [`raw`] defines in Rust (6.12 cannot export from Rust).
 //! * `rust/sync/prwlock/glue.h`: the C prototypes of the private Rust <-> C
@@ -106,7 +110,7 @@ pub mod state;
 
 pub use consensus::{WriterCounter, DOMAIN_SKIPS, DRAIN_IPIS, IDLE_SKIPS, IPIS, ROUNDS};
 pub use raw::{task_holds, WAKE_SEQUENTIAL};
-pub use state::{check_layout, PrwCore, PrwPcpu};
+pub use state::{check_layout, PrwCore, PrwPcpu, PrwWstat, WriterStats};
 
 use core::{
     cell::UnsafeCell,
@@ -276,7 +280,7 @@ impl<T> Prwlock<T> {
     /// Sets `PRWLOCK_*` flags ([`WAKE_SEQUENTIAL`]).
     pub fn set_flags(&self, flags: u32) {
         // SAFETY: Initialised core.
-        unsafe { raw::prwlock_set_flags(self.as_raw(), flags) };
+        unsafe { raw::set_flags(self.as_raw(), flags) };
     }
 
     /// Readers currently sleeping until a writer leaves.
@@ -284,13 +288,24 @@ impl<T> Prwlock<T> {
         // SAFETY: Initialised core.
         unsafe { (*self.as_raw()).waiting_readers() }
     }
+
+    /// What this lock's writers did (consensus rounds, IPIs, skips): unlike
+    /// [`IPIS`] and the other counters of all locks, not disturbed by the
+    /// writers of other locks.
+    pub fn writer_stats(&self) -> WriterStats {
+        // SAFETY: Initialised core.
+        unsafe { (*self.as_raw()).writer_stats() }
+    }
 }
 
 #[pinned_drop]
 impl<T> PinnedDrop for Prwlock<T> {
     fn drop(self: Pin<&mut Self>) {
-        // SAFETY: Initialised; `&mut` means no guard exists.
-        unsafe { raw::destroy(self.core.get()) };
+        // SAFETY: Initialised; `&mut` means no guard exists, so the lock
+        // is free (a guard leaked with `mem::forget` would make `destroy`
+        // report the misuse and keep the per-CPU part: a leak, not a
+        // use-after-free).
+        let _ = unsafe { raw::destroy(self.core.get()) };
     }
 }
 

@@ -57,7 +57,8 @@
 //! so either the writer sees the sleeper on the queue, or the sleeper sees
 //! `wpending == 0` and does not sleep.  `rwait` (readers that slept through
 //! a writer) is counted with atomic RMWs (SeqCst up, AcqRel down) and read
-//! with acquire by the next writer before `W1`.  [`prwlock_downgrade_write`] adds its active hold
+//! with acquire by the next writer before `W1`.  [`alock_prw_downgrade_locked`]
+//! (`prwlock_downgrade_write()`) adds its active hold
 //! (SeqCst RMW) before the release, so the next writer, which takes the
 //! mutex after it, sees it in `W6`.
 //!
@@ -87,16 +88,18 @@ use core::{
     mem::{align_of, size_of},
     sync::atomic::{fence, AtomicI32, AtomicPtr, AtomicU32, AtomicU64, AtomicUsize, Ordering},
 };
-use kernel::{bindings, prelude::*, types::Opaque};
+use kernel::{bindings, c_str, prelude::*, types::Opaque};
 
 use super::consensus::{announce, consensus};
-use super::state::{PrwCore, PrwPcpu};
+use super::state::{PrwCore, PrwPcpu, PrwWstat};
 use crate::support::cpu::CpuMask;
+use crate::support::misuse::{self, Misuse};
 use crate::support::stats::{self, Kind};
 use crate::support::trace::{LazyWait, Site, LCB_F_WRITE};
 use crate::sync::lock::class_key_ptr;
 
-/// `PRWLOCK_WAKE_SEQUENTIAL`: the writer wakes every CPU's queue itself.
+/// The writer wakes every CPU's queue itself instead of in parallel (a
+/// benchmark switch of [`set_flags`]).
 pub const WAKE_SEQUENTIAL: u32 = 1 << 0;
 
 // The Rust side of the C functions of `fast.c` (their C prototypes are in
@@ -112,11 +115,18 @@ extern "C" {
     pub(super) fn prwlock_read_trylock(l: *mut PrwCore) -> bool;
     pub(super) fn prwlock_read_unlock(l: *mut PrwCore);
     pub(super) fn prwlock_read_lock_active(l: *mut PrwCore);
-    // The public write side's entry: C for `might_sleep()`, the lockdep
-    // annotation with a subclass and the caller's `_RET_IP_` (the Rust
-    // helper `lockdep_acquire()` has no subclass, and Rust no return
-    // address), and `mutex_lock()` (a macro with lockdep); see `fast.c`.
+    // The public write side's entries and exits: C for `might_sleep()`,
+    // the lockdep annotations with a subclass and the caller's `_RET_IP_`
+    // (the Rust helper `lockdep_acquire()` has no subclass, and Rust no
+    // return address), and `mutex_lock()` (a macro with lockdep); see
+    // `fast.c`.  They go on in this file's `alock_prw_*` functions.
     fn prwlock_write_lock(l: *mut PrwCore);
+    pub(super) fn prwlock_write_trylock(l: *mut PrwCore) -> bool;
+    pub(super) fn prwlock_write_unlock(l: *mut PrwCore);
+    pub(super) fn prwlock_downgrade_write(l: *mut PrwCore);
+    // For the destroy's check: a sweep over the CPUs (`for_each_possible_cpu()`,
+    // `per_cpu_ptr()`) and `mutex_is_locked()`, static inlines.
+    fn prwlock_is_locked(l: *mut PrwCore) -> bool;
     // The task's hold table (`current->prw`, patch 0002), which the fast
     // path and the scheduler share: only C reaches `current` cheaply, and
     // keeping every access to the table in C keeps its rules in one file.
@@ -135,11 +145,6 @@ extern "C" {
         all: bool,
         remote: *mut bindings::cpumask,
     ) -> c_uint;
-}
-
-/// The "instruction pointer" lockdep records for writers.
-fn ip() -> usize {
-    write_lock as *const () as usize
 }
 
 /// `TASK_KILLABLE`: a sleep that only a fatal signal interrupts.
@@ -216,7 +221,9 @@ pub unsafe fn init(
         core::ptr::addr_of_mut!((*l).rwait).write(AtomicI32::new(0));
         core::ptr::addr_of_mut!((*l).flags).write(AtomicU32::new(0));
         core::ptr::addr_of_mut!((*l).wake_pending).write(AtomicI32::new(0));
+        core::ptr::addr_of_mut!((*l).setup).write(AtomicU32::new(0));
         core::ptr::addr_of_mut!((*l).stat_active_unlocks).write(AtomicU64::new(0));
+        core::ptr::addr_of_mut!((*l).wstat).write(PrwWstat::new());
         core::ptr::addr_of_mut!((*l).domain).write(AtomicPtr::new(core::ptr::null_mut()));
         bindings::__mutex_init(
             Opaque::raw_get(core::ptr::addr_of!((*l).wmutex)),
@@ -239,21 +246,41 @@ pub unsafe fn init(
     Ok(())
 }
 
-/// Frees what [`init`] allocated.
+/// Frees what [`init`] allocated (nothing for a `DEFINE_PRWLOCK()`
+/// lock), after the last wake-up IPIs; returns false, freeing nothing, if
+/// the lock is still held or waited for.
+///
+/// That misuse is reported (`support::misuse`: a `WARN` once, counted in
+/// `alock_misuse_count()`) and refused: the per-CPU part stays, so that
+/// the holders and sleepers do not touch freed memory, and the lock stays
+/// usable (and can be destroyed again once free).
 ///
 /// # Safety
 ///
-/// `l` was initialised, nobody holds or waits for it, and it is not used
-/// again.
-pub unsafe fn destroy(l: *mut PrwCore) {
+/// `l` was initialised (or defined by `DEFINE_PRWLOCK()`) and is not used
+/// again if this returns true (a `DEFINE_PRWLOCK()` lock may be: nothing
+/// of it was freed).
+pub unsafe fn destroy(l: *mut PrwCore) -> bool {
     // SAFETY: Initialised.
     let lr = unsafe { &*l };
     // Wake-up IPIs still running touch the lock until their last decrement.
     while lr.wake_pending.load(Ordering::Acquire) != 0 {
         cpu_relax();
     }
-    // SAFETY: Nothing uses the per-CPU part any more.
-    unsafe { bindings::free_percpu(lr.pcpu.cast()) };
+    // SAFETY: Initialised; only reads the lock.
+    if unsafe { prwlock_is_locked(l) } || lr.rwait.load(Ordering::Acquire) != 0 {
+        misuse::report(
+            Misuse::DestroyHeld,
+            c_str!("prwlock_destroy() of a lock held or waited for"),
+            lr,
+        );
+        return false;
+    }
+    if !lr.is_static() {
+        // SAFETY: Nothing uses the per-CPU part any more.
+        unsafe { bindings::free_percpu(lr.pcpu.cast()) };
+    }
+    true
 }
 
 /// Takes the write side with the mutex already held, sleeping in task
@@ -370,8 +397,7 @@ fn write_release_locked(l: &PrwCore) {
 }
 
 /// Takes the write side: `prwlock_write_lock()` of `fast.c` (which goes on
-/// in [`alock_prw_write_acquire_locked`]).  Its address is also the
-/// instruction pointer that this file's lockdep annotations record.
+/// in [`alock_prw_write_acquire_locked`]).
 ///
 /// # Safety
 ///
@@ -381,21 +407,20 @@ pub unsafe fn write_lock(l: *mut PrwCore) {
     unsafe { prwlock_write_lock(l) }
 }
 
-/// `prwlock_write_trylock()`: the write side if no reader or writer is in;
-/// does not wait for readers (its consensus may send IPIs: process
-/// context).
+/// `prwlock_write_trylock()` once `fast.c` took the writer mutex (without
+/// waiting): the write side if no reader is in; does not wait for readers
+/// (its consensus may send IPIs: process context).  On failure the mutex
+/// is released (and the readers that came meanwhile let in); `fast.c`
+/// annotates a success for lockdep.
 ///
 /// # Safety
 ///
-/// `l` is an initialised lock; process context.
+/// `l` is an initialised lock whose writer mutex the caller holds;
+/// process context.
 #[no_mangle]
-pub unsafe extern "C" fn prwlock_write_trylock(l: *mut PrwCore) -> bool {
+pub unsafe extern "C" fn alock_prw_write_try_locked(l: *mut PrwCore) -> bool {
     // SAFETY: Guaranteed by the caller.
     let l = unsafe { &*l };
-    // SAFETY: Initialised mutex.
-    if unsafe { bindings::mutex_trylock(l.wmutex.get()) } == 0 {
-        return false;
-    }
     if l.rwait.load(Ordering::Acquire) > 0 {
         // SAFETY: Held above.
         unsafe { bindings::mutex_unlock(l.wmutex.get()) };
@@ -408,47 +433,37 @@ pub unsafe extern "C" fn prwlock_write_trylock(l: *mut PrwCore) -> bool {
         write_release_locked(l);
         return false;
     }
-    // SAFETY: Initialised map.
-    unsafe { bindings::lockdep_acquire(l.map(), 0, 1, ip()) };
     stats::acquired(Kind::PrwWrite);
     true
 }
 
-/// `prwlock_write_unlock()`.
+/// `prwlock_write_unlock()` after `fast.c`'s lockdep release: clears the
+/// writer word, wakes the readers, drops the mutex.
 ///
 /// # Safety
 ///
 /// The caller holds the write side of `l`.
 #[no_mangle]
-pub unsafe extern "C" fn prwlock_write_unlock(l: *mut PrwCore) {
+pub unsafe extern "C" fn alock_prw_write_release(l: *mut PrwCore) {
     // SAFETY: Guaranteed by the caller.
-    let l = unsafe { &*l };
-    // SAFETY: Initialised map.
-    unsafe { bindings::lockdep_release(l.map(), ip()) };
-    write_release_locked(l);
+    write_release_locked(unsafe { &*l });
 }
 
-/// `prwlock_downgrade_write()`: the writer becomes an (active) reader and
-/// lets other readers in, with no writer in between.
+/// `prwlock_downgrade_write()` after `fast.c` turned lockdep's write hold
+/// into a read hold (`lock_downgrade()`, which keeps its subclass): the
+/// writer becomes an (active) reader and lets other readers in, with no
+/// writer in between.
 ///
 /// # Safety
 ///
 /// The caller holds the write side of `l`.
 #[no_mangle]
-pub unsafe extern "C" fn prwlock_downgrade_write(l: *mut PrwCore) {
+pub unsafe extern "C" fn alock_prw_downgrade_locked(l: *mut PrwCore) {
     // SAFETY: Guaranteed by the caller.
     let lr = unsafe { &*l };
     lr.active.fetch_add(1, Ordering::SeqCst);
     // SAFETY: `l` is initialised; records the hold for the unlock.
     unsafe { alock_prw_record_active(l) };
-    // The write hold becomes a read hold for lockdep, in place, as
-    // `downgrade_write()` does for rwsems (without lockdep there is no map
-    // to update, and no binding).
-    #[cfg(CONFIG_LOCKDEP)]
-    // SAFETY: Initialised map, write-held by this task.
-    unsafe {
-        bindings::lock_downgrade(lr.map(), ip())
-    };
     write_release_locked(lr);
 }
 
@@ -481,16 +496,16 @@ pub unsafe extern "C" fn __prwlock_init(
 #[no_mangle]
 pub unsafe extern "C" fn prwlock_destroy(l: *mut PrwCore) {
     // SAFETY: Guaranteed by the caller.
-    unsafe { destroy(l) }
+    unsafe { destroy(l) };
 }
 
-/// `prwlock_set_flags()`.
+/// Sets the benchmark switches ([`WAKE_SEQUENTIAL`]); alock.ko only, not
+/// part of the C API.
 ///
 /// # Safety
 ///
 /// `l` is an initialised lock.
-#[no_mangle]
-pub unsafe extern "C" fn prwlock_set_flags(l: *mut PrwCore, flags: u32) {
+pub unsafe fn set_flags(l: *mut PrwCore, flags: u32) {
     // SAFETY: Guaranteed by the caller.
     unsafe { (*l).flags.store(flags, Ordering::Relaxed) };
 }
