@@ -713,8 +713,9 @@ static void bound_payload(struct worker *w, int c, void *buf)
 	case C_DLOCK_UNLOCK: {
 		struct alock_dlock_key *a = buf;
 
-		/* any value is accepted; the first LOCK of a file fixes it */
-		a->timeout_ms = 1 + a->timeout_ms % KEY_TIMEOUT_MS;
+		/* above the bound: EINVAL; else the first LOCK of a file fixes it */
+		if (a->timeout_ms <= ALOCK_CLUSTER_MAX_TIMEOUT_MS)
+			a->timeout_ms = 1 + a->timeout_ms % KEY_TIMEOUT_MS;
 		break;
 	}
 	case C_MM: {
@@ -1251,7 +1252,7 @@ static int reject(struct worker *w, int c, void *buf)
 	case C_DLOCK_UNLOCK: {
 		struct alock_dlock_key *a = buf;
 
-		switch (rnd(s) % 4) {
+		switch (rnd(s) % 5) {
 		case 0:
 			a->flags = c == C_DLOCK_LOCK ? 1 : 2;
 			break;
@@ -1260,6 +1261,10 @@ static int reject(struct worker *w, int c, void *buf)
 			break;
 		case 2:
 			a->reserved2 = 1;
+			break;
+		case 3:
+			a->timeout_ms = ALOCK_CLUSTER_MAX_TIMEOUT_MS + 1 +
+				rnd(s) % (UINT32_MAX - ALOCK_CLUSTER_MAX_TIMEOUT_MS);
 			break;
 		default:
 			a->reserved3 = UINT32_MAX;

@@ -791,6 +791,15 @@ rdma_tests() {
 	check "rmmod alock after leaving the cluster" rmmod alock
 }
 
+# rxe's counters (retransmissions, sequence errors, retries exhausted, ...)
+# on one line: under link faults (make check-faults) they show where the
+# time of a slow verb went.
+rxe_counters() {
+	rc_d=/sys/class/infiniband/rxe0/ports/1/hw_counters
+	[ -d $rc_d ] || return 0
+	echo "# rxe counters: $(for f in "$rc_d"/*; do printf '%s=%s ' "${f##*/}" "$(cat "$f")"; done)"
+}
+
 # Loads the module, joins a cluster on port $2 with a 256 KiB window, runs
 # $3 there, leaves and unloads; $1 names the section in the checks, and
 # "quiet" as $4 hides the join's lines (the benchmark's output).
@@ -803,6 +812,7 @@ in_table_cluster() {
 		$RT join "$node" "$nodes" "$2"
 	fi && {
 		"$3"
+		rxe_counters
 		$RT leave
 	}
 	unset RDMATEST_WINDOW
