@@ -9,6 +9,8 @@
 #                 the host tests and one family's guest tests (ONLY=...)
 #   make check-faults  ALock and the lock table on 3 guests whose link
 #                 loses (1 %, 5 %), delays and reorders frames (net-hub.py)
+#   make check-sanitize  make check's first run on the KASAN/UBSAN/KFENCE
+#                 kernel (clang) and on the KCSAN kernel (SANITIZE_FLAVOURS)
 #   make bench    longer runs and RDMA latency figures (not asserted)
 #   make soak     long stress runs
 #   make bench-locks  only the lock benchmark matrices, one guest
@@ -46,7 +48,7 @@ export NODES VCPUS TIMEOUT ACCEL CLIPPY ALOCK_INJECT_WARN KFLAVOR PAYLOAD INITRD
 BENCH_ENV := KFLAVOR=bench PAYLOAD=build/payload-bench INITRD=build/initramfs-bench.cpio
 
 .PHONY: all setup kernel module payload initramfs images demo check bench bench-locks bench-alock \
-	check-queue check-prwlock check-mm check-alock check-observe check-faults \
+	check-queue check-prwlock check-mm check-alock check-observe check-faults check-sanitize \
 	bench-mm soak rdma-lat \
 	host-tests shell clean distclean
 
@@ -102,6 +104,15 @@ check-queue check-prwlock check-mm check-alock check-observe: images
 # ALock and the lock table under link faults (loss, delay, reordering).
 check-faults: images
 	@scripts/check-faults.sh
+
+# make check's first run on the sanitizer kernels (scripts/check-sanitize.sh).
+SANITIZE_FLAVOURS ?= sanitize kcsan
+check-sanitize:
+	@for f in $(SANITIZE_FLAVOURS); do \
+		$(MAKE) --no-print-directory KFLAVOR=$$f PAYLOAD=build/payload-$$f \
+			INITRD=build/initramfs-$$f.cpio images || exit 1; \
+	done
+	@FLAVOURS="$(SANITIZE_FLAVOURS)" scripts/check-sanitize.sh
 
 # Benchmarks run on the bench kernel (same patches and config, no debugging).
 bench:

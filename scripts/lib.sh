@@ -16,15 +16,20 @@ log() { printf '[alock] %s\n' "$*" >&2; }
 die() { printf '[alock] error: %s\n' "$*" >&2; exit 1; }
 
 # Kernel flavour: "test" (lockdep and other debugging, for make check and
-# demo) or "bench" (the same kernel without the debugging options, for
-# performance figures).
+# demo), "bench" (the same kernel without the debugging options, for
+# performance figures), "sanitize" (test + KASAN, UBSAN, KFENCE; built
+# with LLVM=1) or "kcsan" (test + KCSAN), the last two for make
+# check-sanitize.
 KFLAVOR=${KFLAVOR:-test}
 
 # Config fragments of a flavour, in merge order.
 kernel_fragments() {
 	echo "$ALOCK_TOP/scripts/kernel.config"
-	[ "$KFLAVOR" = bench ] && echo "$ALOCK_TOP/scripts/kernel-bench.config"
-	return 0
+	case $KFLAVOR in
+	test) ;;
+	bench | sanitize | kcsan) echo "$ALOCK_TOP/scripts/kernel-$KFLAVOR.config" ;;
+	*) die "KFLAVOR=$KFLAVOR: one of test, bench, sanitize, kcsan" ;;
+	esac
 }
 
 # Version of the build recipe in scripts/build-kernel.sh: bump it when a
@@ -50,6 +55,10 @@ kernel_dir() { echo "$ALOCK_CACHE/kernel-$KFLAVOR-$(kernel_key)/linux"; }
 # Make variables every kernel/module make needs.
 kmake_vars() {
 	printf '%s\n' "RUSTC=$KRUSTC" "RUSTDOC=$KRUSTDOC" "BINDGEN=$KBINDGEN" "CLIPPY_DRIVER=$KCLIPPY"
+	# Rust and KASAN: the kernel must be built by clang
+	# (init/Kconfig: RUST depends on !KASAN || CC_IS_CLANG).
+	[ "$KFLAVOR" = sanitize ] && echo LLVM=1
+	return 0
 }
 
 # The user-space tool (tools/alockctl) builds with rustup's cargo and its

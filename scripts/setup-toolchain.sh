@@ -11,6 +11,8 @@ PACKAGES=(
 	python3 linux-source-6.12
 	# Rust for the kernel: the rustc whose core source is packaged
 	rustc-web rust-web-src rust-web-clippy libclang-dev clang
+	# the sanitize kernel flavour (KASAN with Rust: LLVM=1)
+	lld llvm
 	# guests
 	qemu-system-x86 busybox-static
 	# RDMA user space inside the guests (rdma tool, perftest, providers)

@@ -146,7 +146,8 @@ pub fn stress(a: &mut AlockRdmaStress) -> Result {
     let peer = joined()?.peer(a.node)?;
     // `remote_off` comes from user space: checked, as `remote_off + 8`
     // overflows (a panic with overflow checks) for offsets near u64::MAX.
-    if a.remote_off.checked_add(8).is_none_or(|end| end > peer.remote_len()) {
+    let end = a.remote_off.checked_add(8).ok_or(ERANGE)?;
+    if end > peer.remote_len() {
         return Err(ERANGE);
     }
     let timed = Timed::start();
