@@ -11,6 +11,9 @@ use crate::uapi::*;
 
 // The uapi's node limit is the transport's.
 const _: () = assert!(rdma::MAX_NODES == ALOCK_CLUSTER_MAX_NODES as usize);
+// The transport refuses a peer's window larger than the largest a join
+// accepts here: the two limits are one.
+const _: () = assert!(rdma::MAX_PEER_WINDOW == ALOCK_CLUSTER_MAX_WINDOW as u64);
 
 /// `AF_INET`.
 const AF_INET: u16 = 2;

@@ -460,6 +460,9 @@ impl CmHandler for Cluster {
                 return reject();
             }
         }
+        if !h.window_ok() {
+            return reject();
+        }
         let p = match self.new_peer(from, false) {
             Ok(p) => p,
             Err(_) => return reject(),

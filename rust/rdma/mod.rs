@@ -41,5 +41,7 @@ pub mod verbs;
 
 pub use cluster::{Cluster, Config, NodeAddr, MAX_NODES};
 pub use membership::{cluster, exit, init, join, leave, status, ClusterStatus, Status};
-pub use peer::{relax, Peer, PeerState, PeerStatus, Verb, Wait, Xfer, CHAIN_MAX, MSG_BYTES};
+pub use peer::{
+    relax, Peer, PeerState, PeerStatus, Verb, Wait, Xfer, CHAIN_MAX, MAX_PEER_WINDOW, MSG_BYTES,
+};
 pub use verbs::DmaBuf;

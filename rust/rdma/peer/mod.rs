@@ -128,6 +128,20 @@ pub(super) struct Hello {
     pub(super) len: u64,
 }
 
+/// The largest window a peer may advertise: `ALOCK_CLUSTER_MAX_WINDOW`
+/// of the uapi, which the front end's join accepts at most (it asserts
+/// that the two agree).
+pub const MAX_PEER_WINDOW: u64 = 1 << 20;
+
+impl Hello {
+    /// Whether the window this Hello advertises can be addressed: at most
+    /// [`MAX_PEER_WINDOW`] long, its end not past `u64::MAX`.  A peer's
+    /// words are input: `Peer::remote` adds offsets to `iova`.
+    pub(super) fn window_ok(&self) -> bool {
+        self.len <= MAX_PEER_WINDOW && self.iova.checked_add(self.len).is_some()
+    }
+}
+
 /// The READY message.
 #[repr(C)]
 #[derive(Clone, Copy, Default)]
@@ -740,7 +754,8 @@ impl CmHandler for Peer {
                         Some(h)
                             if h.magic == HELLO_MAGIC
                                 && u32::from(h.from) == self.node
-                                && u32::from(h.to) == self.me =>
+                                && u32::from(h.to) == self.me
+                                && h.window_ok() =>
                         {
                             self.set_remote(&h)
                         }

@@ -282,10 +282,14 @@ impl Peer {
             Some(end) if end <= self.remote_len.load(Acquire) => {}
             _ => return Err(ERANGE),
         }
-        Ok((
-            self.remote_iova.load(Relaxed) + off,
-            self.remote_rkey.load(Relaxed),
-        ))
+        // The peer's iova is input: checked against overflow with its
+        // length when its Hello came (`Hello::window_ok`), and here again.
+        let addr = self
+            .remote_iova
+            .load(Relaxed)
+            .checked_add(off)
+            .ok_or(ERANGE)?;
+        Ok((addr, self.remote_rkey.load(Relaxed)))
     }
 
     fn post_result(&self, r: c_int) -> Result {
