@@ -119,11 +119,23 @@ def main(argv):
               + (f"; seed {seed}" if seed is not None else ""), file=sys.stderr)
         sys.exit(0)
 
-    def fault_loop(rng, s, guests, members, where):
-        """The switch with --loss/--delay/--jitter/--reorder; never returns.
-        (What the plain loop reads comes as arguments, so that it stays in
-        main()'s fast locals.)"""
-        nonlocal frames, strangers, senderr, lost, delayed, reordered
+    def route(data, src):
+        """Where a frame from guest src goes (learning its source MAC), or
+        None for a stranger's or a runt; counts both."""
+        nonlocal frames, strangers
+        if src not in members or len(data) < 14:
+            strangers += 1
+            return None
+        frames += 1
+        dst_mac, src_mac = data[0:6], data[6:12]
+        if not src_mac[0] & 1:
+            where[src_mac] = src
+        to = where.get(dst_mac) if not dst_mac[0] & 1 else None
+        return [to] if to is not None and to != src else [g for g in guests if g != src]
+
+    def fault_loop(rng, s):
+        """The switch with --loss/--delay/--jitter/--reorder; never returns."""
+        nonlocal senderr, lost, delayed, reordered
         loss, delay, jitter, reorder = args.loss, args.delay / 1000, args.jitter / 1000, args.reorder
         hold_max = REORDER_HOLD_MS / 1000
         # heap entries: [due, order, arrival, data, targets, live, holder,
@@ -182,15 +194,9 @@ def main(argv):
                 data, src = s.recvfrom(65536)
             except OSError:
                 continue
-            if src not in members or len(data) < 14:
-                strangers += 1
+            targets = route(data, src)
+            if targets is None:
                 continue
-            frames += 1
-            dst_mac, src_mac = data[0:6], data[6:12]
-            if not src_mac[0] & 1:
-                where[src_mac] = src
-            to = where.get(dst_mac) if not dst_mac[0] & 1 else None
-            targets = [to] if to is not None and to != src else [g for g in guests if g != src]
             if loss and rng.random() < loss:
                 lost += 1
                 continue
@@ -223,7 +229,7 @@ def main(argv):
     signal.signal(signal.SIGINT, stop)
     print(f"net-hub: listening on {LOOPBACK}:{hub} for {len(guests)} guests{faults}", flush=True)
     if faulty:
-        fault_loop(random.Random(seed), s, guests, members, where)
+        fault_loop(random.Random(seed), s)
     # No faults: the switch as it always was.
     while True:
         try:
@@ -231,15 +237,9 @@ def main(argv):
         except OSError:
             # A late ICMP error about a guest that is gone.
             continue
-        if src not in members or len(data) < 14:
-            strangers += 1
+        targets = route(data, src)
+        if targets is None:
             continue
-        frames += 1
-        dst_mac, src_mac = data[0:6], data[6:12]
-        if not src_mac[0] & 1:
-            where[src_mac] = src
-        to = where.get(dst_mac) if not dst_mac[0] & 1 else None
-        targets = [to] if to is not None and to != src else [g for g in guests if g != src]
         for t in targets:
             try:
                 s.sendto(data, t)

@@ -642,11 +642,11 @@ impl Peer {
         // New verbs see a state that is not up.
         self.down(S_CLOSED, errno(bindings::ESHUTDOWN));
         if opening {
-            // SAFETY: Only this (single: `torn`) teardown takes the cell;
-            // its other reader, `Cluster::start_active`, runs on the
-            // joining thread before the peer can be torn down.  No verb is
-            // in flight on a connection that was never up; after the id is
-            // destroyed no handler runs, so the QP read below is final.
+            // No verb is in flight on a connection that was never up; once
+            // the id is destroyed no handler runs: the QP read below is
+            // final.  The cell's other reader, `Cluster::start_active`,
+            // runs on the joining thread before a teardown can start.
+            // SAFETY: Only this single (`torn`) teardown takes the cell.
             drop(unsafe { (*self.id.get()).take() });
         } else if let Some(id) = self.id() {
             id.disconnect();

@@ -301,10 +301,9 @@ impl<T> Prwlock<T> {
 #[pinned_drop]
 impl<T> PinnedDrop for Prwlock<T> {
     fn drop(self: Pin<&mut Self>) {
-        // SAFETY: Initialised; `&mut` means no guard exists, so the lock
-        // is free (a guard leaked with `mem::forget` would make `destroy`
-        // report the misuse and keep the per-CPU part: a leak, not a
-        // use-after-free).
+        // A guard leaked with `mem::forget` makes `destroy` report the
+        // misuse and keep the per-CPU part: a leak, not a use-after-free.
+        // SAFETY: Initialised; `&mut` means no guard exists: lock free.
         let _ = unsafe { raw::destroy(self.core.get()) };
     }
 }
