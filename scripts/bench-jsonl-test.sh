@@ -113,5 +113,38 @@ echo '# bench-json {"benchmark":"rw","case":' >>"$run/guest1/tap.txt"
 check "collect: exit 1 on a bad bench-json line" not bj collect "$run" --vcpus 2 --nodes 2 --kernel bench 2>"$d/err"
 check "... naming it, and still writing the 21 good records" \
 	sh -c "grep -q 'guest1/tap.txt:10' '$d/err' && test \"\$(wc -l <'$out')\" = 21"
+# make soak's tally (scripts/soak-ops.py): "# ops" lines of two guests
+# summed per kind; a kind at the target and one short of it; a missing
+# kind of the target fails the tally.
+soak=$d/20990101-000001-soak
+mkdir -p "$soak/guest0" "$soak/guest1"
+for g in 0 1; do
+	{
+		for k in ticket mcs abql prwlock brlock mrlock; do
+			echo "# ops kind=$k n=30000000"
+			echo "# ops kind=$k n=25000000"
+		done
+		echo "# ops kind=lockmgr n=$((10000000 + g))"
+		echo "# ops kind=alock n=700"
+		echo "# ops kind=alock-remote n=70"
+		echo "ok - something"
+	} >"$soak/guest$g/tap.txt"
+done
+echo "not ok - kmemleak finds no leak (2 unreferenced objects)" >>"$soak/guest1/tap.txt"
+so=$(python3 "$top/scripts/soak-ops.py" --secs 60 "$soak")
+check "soak-ops: ticket 110,000,000 over 4 runs, reached" \
+	grep -qE '^ticket +110,000,000 +4  reached$' <<<"$so"
+check "soak-ops: lockmgr 20,000,001, short (20%)" grep -qE '^lockmgr +20,000,001 +2  short \(20%\)$' <<<"$so"
+check "soak-ops: alock 1,400 ops, no target" grep -qE '^alock +1,400 +2  -$' <<<"$so"
+check "soak-ops: one failed check, a leak, 6 of 7 kinds at the target" \
+	grep -qF 'failed checks 1 (kmemleak 1), 6 of 7 kinds at the target, 60 s' <<<"$so"
+check "soak-ops: soak.jsonl has the 10 kinds and the run line" \
+	python3 -c "import json,sys; r=[json.loads(l) for l in open(sys.argv[1])]; \
+assert len(r) == 11 and r[-1]['kind'] == '_run' and r[-1]['leak_failures'] == 1; \
+assert {x['kind']: x['ops'] for x in r}['mcs'] == 110000000" "$soak/soak.jsonl"
+sed -i '/kind=brlock/d' "$soak/guest0/tap.txt" "$soak/guest1/tap.txt"
+check "soak-ops: exit 1 when a kind of the target has no operations" \
+	sh -c "! python3 '$top/scripts/soak-ops.py' '$soak' >/dev/null"
+
 echo "# bench-jsonl-test: $fails failed"
 [ "$fails" = 0 ]

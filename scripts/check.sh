@@ -67,6 +67,16 @@ fi
 if [ "$mode" != check ]; then
 	"$ALOCK_TOP/scripts/report.sh" "$ALOCK_TOP/build/runs/latest" || true
 fi
+# make soak: lock operations per kind, splats, failures (scripts/soak-ops.py;
+# one check: every kind's operations were counted).
+if [ "$mode" = soak ]; then
+	if python3 "$ALOCK_TOP/scripts/soak-ops.py" --secs $(($(date +%s) - start)) \
+		"$ALOCK_TOP/build/runs/latest"; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+	fi
+fi
 # make bench: alockctl's results (JSON, CSV) and their plots in build/results/.
 if [ "$mode" = bench ] && [ -d "$ALOCK_TOP/build/runs/latest/guest0/results" ]; then
 	"$ALOCK_TOP/scripts/bench-results.sh" "$ALOCK_TOP/build/runs/latest/guest0/results" || true

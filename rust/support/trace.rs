@@ -263,6 +263,20 @@ pub enum Verb {
     Chain = 5,
 }
 
+impl Verb {
+    /// The verb's name in messages ("READ", "CAS", ...).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Read => "READ",
+            Self::Write => "WRITE",
+            Self::Cas => "CAS",
+            Self::Faa => "FAA",
+            Self::Send => "SEND",
+            Self::Chain => "chain",
+        }
+    }
+}
+
 /// `alock:alock_rdma_verb`: a signalled verb (or chain of `nr`) to `node`
 /// completed with `status` (0 or a negative errno) after `ns`.
 pub fn rdma_verb_event(node: u32, verb: Verb, nr: u32, status: i32, ns: u64) {

@@ -415,6 +415,7 @@ static int cmd_stress(int fd, int argc, char **argv)
 	       (unsigned long long)s.max_thread_ops,
 	       (unsigned long long)s.errors,
 	       (unsigned long long)s.order_checks);
+	ops_line(lock_name(s.lock), s.ops);
 	tap(s.errors == 0, "stress %s x%u%s%s: mutual exclusion (%llu errors)",
 	    lock_name(s.lock), s.threads,
 	    s.flags & ALOCK_STRESS_UNBOUND ? " unbound" : "",
@@ -440,6 +441,7 @@ static const char *const mr_names[] = {
 static int cmd_mrlock(int fd, int argc, char **argv)
 {
 	struct alock_mrlock m = { 0 };
+	char kind[40];
 	unsigned int i;
 	int r;
 
@@ -470,6 +472,10 @@ static int cmd_mrlock(int fd, int argc, char **argv)
 	       (unsigned long long)m.errors,
 	       (unsigned long long)m.order_checks,
 	       (unsigned long long)m.mode_switches);
+	/* MRLock itself, or "mrlock-SCHEME" for the other schemes */
+	snprintf(kind, sizeof(kind), "mrlock%s%s", strcmp(argv[0], "mrlock") ? "-" : "",
+		 strcmp(argv[0], "mrlock") ? argv[0] : "");
+	ops_line(kind, m.ops);
 	tap(m.errors == 0,
 	    "mrlock %s x%u k=%u h=%u..%u: no resource held twice, counters add up (%llu errors)",
 	    argv[0], m.threads, m.resources, m.min_request, m.max_request,
@@ -672,6 +678,8 @@ static int cmd_txn(int fd, int argc, char **argv)
 	       x.commits / s, x.restarts / s, x.waits / s,
 	       (unsigned long long)x.timeouts, (unsigned long long)x.exclusive,
 	       (unsigned long long)x.max_restarts, (unsigned long long)x.errors);
+	/* The lock manager's operations: the record locks of committed transactions. */
+	ops_line("lockmgr", (unsigned long long)x.commits * x.tx_records);
 	tap(x.commits > 0, "txn %s x%u: commits (%llu)", m, x.threads,
 	    (unsigned long long)x.commits);
 	tap(x.errors == 0, "txn %s x%u: consistent (%llu errors)", m, x.threads,
@@ -754,6 +762,7 @@ static int cmd_rwstress(int fd, int argc, char **argv)
 	       (unsigned long long)a.read_sleeps, (unsigned long long)a.migrations,
 	       (unsigned long long)a.active_unlocks, (unsigned long long)a.ipis,
 	       a.writes ? a.write_ns_total / 1e3 / a.writes : 0.0, a.write_ns_max / 1e3);
+	ops_line(argv[0], (unsigned long long)a.reads + a.writes);
 	tap(a.errors == 0, "%s: no torn record, no overlap (%llu errors)", what,
 	    (unsigned long long)a.errors);
 	tap((!a.readers || a.min_reader_ops > 0) && (!a.writers || a.min_writer_ops > 0),

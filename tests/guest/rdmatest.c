@@ -737,6 +737,7 @@ static int cmd_dlock(int run, int lock, int pct, int threads, int ms, int kpo, i
 	struct alock_dlock_run d;
 	uint64_t all_inc = 0, all_cnt = 0;
 	int b = 40 + 4 * run, r;
+	char kind[32];
 	double secs;
 
 	r = table_ctl(ALOCK_TABLE_CREATE, keys, &t);
@@ -790,6 +791,9 @@ static int cmd_dlock(int run, int lock, int pct, int threads, int ms, int kpo, i
 	       (unsigned long long)d.handoffs, (unsigned long long)d.leaders,
 	       (unsigned long long)d.fast_entries);
 	json_dlock(&d, run, lock, pct, threads, kpo, keys);
+	ops_line(dlock_name(lock), d.ops);
+	snprintf(kind, sizeof(kind), "%s-remote", dlock_name(lock));
+	ops_line(kind, d.remote_ops);
 	/* The counters must describe the operations (a run without them lies). */
 	tap(d.reads + d.writes + d.atomics + d.sends == d.local_verbs + d.remote_verbs &&
 	    (lock != ALOCK_DLOCK_ALOCK || pct != 100 || d.remote_verbs == 0) &&

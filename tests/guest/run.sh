@@ -78,6 +78,16 @@ recover)
 	LAT_ITERS=0
 	DLOCK_MS=6000
 	;;
+soakops)
+	# make soak's lock operations alone, with locktorture beside them
+	# (development; alock_soak_ops=N, alock_soak_chunk_ms=MS,
+	# alock_soak_kind_secs=S on GUEST_CMDLINE).
+	STRESS_MS=0
+	LAT_ITERS=0
+	SOAK_OPS=${alock_soak_ops:-100000000}
+	SOAK_CHUNK_MS=${alock_soak_chunk_ms:-30000}
+	SOAK_KIND_SECS=${alock_soak_kind_secs:-300}
+	;;
 fuzz)
 	# The ioctl fuzzer alone (alock_fuzz_calls=N, alock_fuzz_seed=S).
 	STRESS_MS=0
@@ -184,7 +194,12 @@ mmbench)
 	MM_BENCH_SECS=${alock_mm_bench_secs:-3}
 	;;
 soak)
-	STRESS_MS=60000
+	# The volume is soak_ops' (10^8 operations per kind by default);
+	# the local tests' runs are longer than make check's.
+	SOAK_OPS=${alock_soak_ops:-100000000}
+	SOAK_CHUNK_MS=${alock_soak_chunk_ms:-30000}
+	SOAK_KIND_SECS=${alock_soak_kind_secs:-300}
+	STRESS_MS=20000
 	LAT_ITERS=2000
 	RDMA_INCS=20000
 	RDMA_BENCH_MS=5000
@@ -376,6 +391,12 @@ locktorture_test() {
 		skip "locktorture on prwlock" "bench kernel has no locktorture"
 		return
 	fi
+	# make soak runs it through its local phase instead (torture_start).
+	if [ -n "${TORTURE_BG:-}" ]; then
+		skip "locktorture on prwlock for $((STRESS_MS * 4 / 1000 + 1)) s" \
+			"make soak's locktorture runs through the local phase"
+		return
+	fi
 	secs=$((STRESS_MS * 4 / 1000 + 1))
 	check "modprobe locktorture torture_type=ext_rwlock" modprobe locktorture \
 		torture_type=ext_rwlock nwriters_stress=2 nreaders_stress=$((2 * ncpu)) \
@@ -387,6 +408,71 @@ locktorture_test() {
 	check "locktorture on prwlock for $secs s: End of test: SUCCESS" sh -c \
 		"dmesg | grep 'End of test' | tail -n 1 | grep -q 'ext_rwlock.*SUCCESS\|SUCCESS.*ext_rwlock'"
 	rmmod torture 2>/dev/null
+}
+
+# make soak: locktorture on prwlock (ext_rwlock) for the whole local phase
+# of the soak (every local test, the lock operations, the fuzzer), started
+# right after the module is loaded and stopped before the tests that
+# unload it (locktorture pins alock.ko).  Its totals count as lock
+# operations of kind prwlock-torture.
+torture_start() {
+	check "modprobe locktorture torture_type=ext_rwlock (for the soak's local phase)" \
+		modprobe locktorture torture_type=ext_rwlock nwriters_stress=2 \
+		nreaders_stress=$((2 * ncpu)) stat_interval=600 || return
+	TORTURE_BG=$(date +%s)
+}
+
+torture_stop() {
+	[ -n "${TORTURE_BG:-}" ] || return
+	check "rmmod locktorture after $(($(date +%s) - TORTURE_BG)) s" rmmod locktorture
+	dmesg | grep -E "Writes: |Reads : |End of test" | tail -n 3 | sed 's/^/# /'
+	check "locktorture on prwlock through the soak's local phase: End of test: SUCCESS" sh -c \
+		"dmesg | grep 'End of test' | tail -n 1 | grep -q 'ext_rwlock.*SUCCESS'"
+	tt_n=$(dmesg | grep -E "Writes: |Reads : " | tail -n 2 |
+		sed -nE 's/.*Total: ([0-9]+).*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
+	echo "# ops kind=prwlock-torture n=$tt_n"
+	rmmod torture 2>/dev/null
+	TORTURE_BG=
+}
+
+# make soak's volume (issue 20): runs of SOAK_CHUNK_MS of each lock kind
+# of the module, one thread per CPU (the most operations per second under
+# TCG; the oversubscribed runs are the local tests'), until the cluster has
+# SOAK_OPS operations of that kind (this guest's share: SOAK_OPS / nodes)
+# or SOAK_KIND_SECS have passed.  Every run is checked as in make check
+# (exclusion, FIFO where claimed, progress); each prints
+# "# ops kind=K n=N", which scripts/soak-ops.py adds up over the guests.
+soak_ops() {
+	# Short critical sections: the volume; the local tests' runs have the
+	# long ones that widen the windows.
+	for l in ticket mcs abql; do
+		soak_kind $l $T stress $l "$ncpu" "$SOAK_CHUNK_MS" bound 1
+	done
+	for l in prwlock brlock; do
+		soak_kind $l $T rwstress $l "$ncpu" 1 "$SOAK_CHUNK_MS" rspins=1 wspins=4
+	done
+	soak_kind mrlock $T mrlock mrlock "$ncpu" "$SOAK_CHUNK_MS" 64 1 4 1
+	soak_kind lockmgr $T txn wait "$ncpu" "$SOAK_CHUNK_MS" 4096 16 50
+}
+
+soak_kind() { # KIND COMMAND...
+	sk_kind=$1
+	shift
+	sk_share=$((SOAK_OPS / nodes))
+	sk_done=0
+	sk_t0=$(date +%s)
+	while [ "$sk_done" -lt "$sk_share" ] && [ $(($(date +%s) - sk_t0)) -lt "$SOAK_KIND_SECS" ]; do
+		"$@" >/tmp/soak.out 2>&1
+		cat /tmp/soak.out
+		sk_n=$(sed -n "s/^# ops kind=$sk_kind n=\([0-9]*\)\$/\1/p" /tmp/soak.out |
+			awk '{ s += $1 } END { print s + 0 }')
+		[ "$sk_n" -gt 0 ] || break
+		sk_done=$((sk_done + sk_n))
+	done
+	echo "# soak $sk_kind: $sk_done operations on node$node in $(($(date +%s) - sk_t0)) s (share $sk_share)"
+	if [ "$sk_done" -gt 0 ]; then ok "soak $sk_kind: runs made operations ($sk_done)"; else
+		notok "soak $sk_kind: runs made operations"
+	fi
 }
 
 # Queue locks and the multi-resource lock (issue 6): exclusion, FIFO
@@ -1087,6 +1173,14 @@ main() {
 	alock) alock_tests ;;
 	check) check_run ;;
 	check3) check3_run ;;
+	soakops)
+		if load_module; then
+			torture_start
+			soak_ops
+			torture_stop
+			check "rmmod after the soak's lock operations" rmmod alock
+		fi
+		;;
 	fuzz)
 		FUZZ_CALLS=${alock_fuzz_calls:-100000}
 		with_module "the ioctl fuzzer" fuzz_tests
@@ -1141,17 +1235,23 @@ check_run() {
 # group on every guest, then the cluster tests on all of them).
 full_run() {
 	if [ "$mode" != rdmalat ] && load_module; then
+		# make soak: locktorture through the local phase, the lock
+		# operations and 10^6 fuzzer calls before the module is unloaded.
+		[ "$mode" = soak ] && torture_start
 		local_tests
 		mark "C API"
 		capi_tests
+		if [ "$mode" = soak ]; then
+			mark "soak: lock operations"
+			soak_ops
+			FUZZ_CALLS=${FUZZ_CALLS:-1000000}
+			fuzz_tests
+			torture_stop
+		fi
 		mark "mmap_lock"
 		mm_tests
 		mark "unload"
 		unload_tests
-		if [ "$mode" = soak ]; then
-			FUZZ_CALLS=${FUZZ_CALLS:-1000000}
-			with_module "the ioctl fuzzer" fuzz_tests
-		fi
 	fi
 	mark "cluster"
 	cluster_tests

@@ -36,6 +36,15 @@ static void tap(int ok, const char *fmt, ...)
 		failures++;
 }
 
+/*
+ * One run's lock operations, for make soak's tally by lock kind
+ * (scripts/soak-ops.py): "# ops kind=KIND n=N", KIND one word.
+ */
+static inline void ops_line(const char *kind, unsigned long long n)
+{
+	printf("# ops kind=%s n=%llu\n", kind, n);
+}
+
 /* /dev/alock, or a failed check and exit 1. */
 static int open_dev(void)
 {

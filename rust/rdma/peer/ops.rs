@@ -247,6 +247,16 @@ impl Peer {
             unsafe { ffi::alock_rdma_poll(self.cq_ptr) };
             if !timed_out && now_ns() > deadline {
                 timed_out = true;
+                if self.is_up() {
+                    // Once per waiter whose verb outlived the timeout while
+                    // the connection was up: which verb, and how long.
+                    pr_warn!(
+                        "rdma: a {} to node {} outlived the op timeout ({} ms); the connection fails\n",
+                        what.0.name(),
+                        self.node,
+                        self.op_timeout_ns / 1_000_000
+                    );
+                }
                 self.fail(errno(bindings::ETIMEDOUT));
             }
             relax(w);
