@@ -160,7 +160,7 @@ pub struct DmaBuf {
 }
 
 // SAFETY: The memory is shared with the device; concurrent CPU access goes
-// through atomics or the documented raw accessors.
+// through atomics or the documented volatile accessors.
 unsafe impl Send for DmaBuf {}
 // SAFETY: As above.
 unsafe impl Sync for DmaBuf {}
@@ -215,7 +215,7 @@ impl DmaBuf {
         assert!(off % 8 == 0 && off + 8 <= self.len);
         // SAFETY: In bounds and 8-aligned (kmalloc memory is), lives as
         // long as `self`; every CPU access to the buffer is atomic or
-        // through `read`/`write` below.
+        // through `read`/`write` below (volatile).
         unsafe { &*self.virt(off).cast::<core::sync::atomic::AtomicU64>() }
     }
 
@@ -240,10 +240,14 @@ impl DmaBuf {
             return Err(EINVAL);
         }
         self.sync_for_cpu(off, dst.len());
-        // SAFETY: The source range is in bounds; volatile-free copy of
-        // memory the device may write at the same time is the documented
-        // tearing behaviour, not undefined behaviour for plain bytes.
-        unsafe { core::ptr::copy_nonoverlapping(self.virt(off), dst.as_mut_ptr(), dst.len()) };
+        // Volatile byte loads (READ_ONCE): the NIC (rxe: a `memcpy` on
+        // another CPU) and other CPUs' atomics (`word`) may write the
+        // range at the same time; a plain copy would be a data race.
+        for (i, b) in dst.iter_mut().enumerate() {
+            // SAFETY: `off + i` is in bounds (checked above), and every
+            // concurrent access to the byte is atomic, volatile or DMA.
+            *b = unsafe { self.virt(off + i).read_volatile() };
+        }
         Ok(())
     }
 
@@ -253,8 +257,13 @@ impl DmaBuf {
         if end > self.len {
             return Err(EINVAL);
         }
-        // SAFETY: The destination range is in bounds.
-        unsafe { core::ptr::copy_nonoverlapping(src.as_ptr(), self.virt(off), src.len()) };
+        // Volatile byte stores (WRITE_ONCE): the NIC may read or write
+        // the range, and other CPUs access it, at the same time.
+        for (i, &b) in src.iter().enumerate() {
+            // SAFETY: `off + i` is in bounds (checked above), and every
+            // concurrent access to the byte is atomic, volatile or DMA.
+            unsafe { self.virt(off + i).write_volatile(b) };
+        }
         self.sync_for_device(off, src.len());
         Ok(())
     }

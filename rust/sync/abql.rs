@@ -16,8 +16,9 @@
 //!   before that of `t + 1` (a release-acquire pair, `smp_store_release` /
 //!   `smp_load_acquire`).
 //! - Slot reuse: ticket `t + cap` spins on the slot of `t`.  It must not see
-//!   the `1` that let `t` in: `t` clears it (a plain store) before its
-//!   unlock, and every ticket is taken with a fully ordered
+//!   the `1` that let `t` in: `t` clears it (a relaxed store, i.e.
+//!   `WRITE_ONCE()`: `try_lock` may read the slot at the same time) before
+//!   its unlock, and every ticket is taken with a fully ordered
 //!   `fetch_add(AcqRel)` on `next`.  Whoever takes `t + cap` does so after
 //!   `t` left (at most `cap` acquirers hold or wait, below), so its
 //!   `fetch_add` reads from a chain of `next` RMWs that includes one made

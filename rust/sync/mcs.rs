@@ -263,16 +263,23 @@ unsafe fn this_pool() -> *mut Pool {
 ///
 /// Preemption is disabled (until [`put_node`]).
 unsafe fn get_node() -> (*mut McsNode, u64) {
+    // Through the raw pointer, never a `&mut Pool`: other CPUs access
+    // `nodes` (links and flags, atomics) at any time; only `used`, `seq`
+    // and `cpu` are this CPU's alone.
     // SAFETY: Guaranteed by the caller.
-    let pool = unsafe { &mut *this_pool() };
-    let free = (!pool.used).trailing_zeros() as usize;
-    pool.seq += 1;
-    let id = (pool.seq << 12) | u64::from(pool.cpu);
-    if free >= POOL_NODES {
-        return (null_mut(), id);
+    let pool = unsafe { this_pool() };
+    // SAFETY: `pool` is valid; preemption is off, so nobody else touches
+    // `used`, `seq` or `cpu` (MCS locks are not for interrupt context).
+    unsafe {
+        let free = (!(*pool).used).trailing_zeros() as usize;
+        (*pool).seq += 1;
+        let id = ((*pool).seq << 12) | u64::from((*pool).cpu);
+        if free >= POOL_NODES {
+            return (null_mut(), id);
+        }
+        (*pool).used |= 1 << free;
+        (core::ptr::addr_of_mut!((*pool).nodes[free]), id)
     }
-    pool.used |= 1 << free;
-    (&mut pool.nodes[free], id)
 }
 
 /// Returns `node` to this CPU's pool.
@@ -283,10 +290,13 @@ unsafe fn get_node() -> (*mut McsNode, u64) {
 /// in between, and the node is no longer in a queue.
 unsafe fn put_node(node: *mut McsNode) {
     // SAFETY: Guaranteed by the caller.
-    let pool = unsafe { &mut *this_pool() };
-    // SAFETY: `node` points into `pool.nodes`.
-    let idx = unsafe { node.offset_from(pool.nodes.as_ptr()) } as usize;
-    pool.used &= !(1 << idx);
+    let pool = unsafe { this_pool() };
+    // SAFETY: `node` points into `(*pool).nodes`; `used` is this CPU's
+    // alone (as in `get_node`, no `&mut Pool` over the shared nodes).
+    unsafe {
+        let idx = node.offset_from(core::ptr::addr_of!((*pool).nodes).cast::<McsNode>()) as usize;
+        (*pool).used &= !(1 << idx);
+    }
 }
 
 /// State of an [`McsLock`].

@@ -47,8 +47,9 @@ pub struct PrwPcpu {
 }
 
 /// `struct prwlock_wstat`: one lock's writer counters, written only by
-/// the holder of the writer mutex (so each update is a plain load and
-/// store, [`PrwWstat::bump`]), read racily by the self-tests.
+/// the holder of the writer mutex (so each update is a relaxed load and
+/// store, no read-modify-write, [`PrwWstat::bump`]), read racily (relaxed)
+/// by the self-tests.
 #[repr(C)]
 pub struct PrwWstat {
     pub(super) rounds: AtomicU64,
