@@ -167,7 +167,17 @@ for ((i = 0; i < nodes; i++)); do
 done
 log "cluster: $nodes guests x $vcpus vCPUs ($accel), mode $mode, run folder $rundir"
 [ ${#net_faults[@]} -eq 0 ] || log "cluster: link faults: $(head -n 1 "$rundir/net-hub.log")"
-# Every IPv4 address on the QEMU command lines, for the loopback check.
+# Every IPv4 address on the QEMU command lines, for the loopback check;
+# read once each process is QEMU (a background job is the shell until it
+# execs, and an idle host gets here first: an empty list, a failed check).
+for _ in $(seq 50); do
+	n=0
+	for p in "${pids[@]}"; do
+		tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null | grep -q qemu-system && n=$((n + 1))
+	done
+	[ "$n" -lt ${#pids[@]} ] || break
+	sleep 0.1
+done
 for p in "${pids[@]}"; do
 	tr '\0' ' ' <"/proc/$p/cmdline" 2>/dev/null || true
 done | grep -oE '([0-9]+\.){3}[0-9]+' | sort -u >"$rundir/qemu-addrs.txt" || true

@@ -40,12 +40,17 @@
 //!   failed) marks the key broken on this node, and a slot that a late
 //!   WRITE may still reach stays retired until the table goes.
 
-use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
+use core::sync::atomic::{
+    AtomicI64,
+    Ordering::{AcqRel, Acquire, Relaxed, Release},
+};
 
 use kernel::{bindings, c_str, prelude::*};
 
 use super::table::{broken, Handle, Held, Kind, Phase, Table};
-use super::window::{dec, enc, DESC, MAX_HELD, NEXT, RESET, SRC_STATE, STATE};
+use super::window::{
+    dec, enc, DESC, EPOCH, L_TAIL, MAX_HELD, NEXT, RESET, SRC_STATE, STATE, VICTIM,
+};
 use crate::rdma::Wait;
 use crate::support::kthread::Round;
 use crate::support::util::{errno, now_ns};
@@ -100,6 +105,10 @@ const STALE_BIT: u32 = 62;
 /// link WRITE in flight completes or fails within the op timeout.
 const GRACE_NS: i64 = 2_000_000_000;
 
+/// When the last wait that timed out was reported (at most one message a
+/// second: user space picks the timeouts).
+static TIMEOUT_REPORTED: AtomicI64 = AtomicI64::new(0);
+
 impl Handle<'_> {
     /// Sets the nodes the next waits depend on (a bit per node).
     pub(super) fn blame(&self, nodes: u64) {
@@ -117,6 +126,35 @@ impl Handle<'_> {
     pub(super) fn check_wait(&self, k: u32, start: i64) -> Result {
         let waited = now_ns() - start;
         if waited > self.timeout_ns {
+            let now = now_ns();
+            let last = TIMEOUT_REPORTED.load(Relaxed);
+            if now - last > 1_000_000_000
+                && TIMEOUT_REPORTED
+                    .compare_exchange(last, now, Relaxed, Relaxed)
+                    .is_ok()
+            {
+                // Where a wait gave up: which key, in what phase, blaming
+                // which nodes (a wait that should not have lasted this
+                // long, as under link faults, shows what it waited for).
+                let phase = match self.phase.get() {
+                    Phase::Out => "out",
+                    Phase::Queued => "queued",
+                    Phase::Leader => "leader",
+                    Phase::Unknown => "enqueueing",
+                };
+                // The last READ of the key's line (a remote leader's
+                // Peterson polls): l_tail, victim, epoch.
+                pr_info!(
+                    "dlock: a wait for key {} timed out after {} ms ({}, waiting on nodes {:#x}; last line read: l_tail {:#x} victim {} epoch {:#x})\n",
+                    k,
+                    waited / 1_000_000,
+                    phase,
+                    self.blame.get(),
+                    self.scratch_word(L_TAIL),
+                    self.scratch_word(VICTIM),
+                    self.scratch_word(EPOCH)
+                );
+            }
             return Err(errno(bindings::ETIMEDOUT));
         }
         // `Wait::Yield` callers are in process context (they may sleep).

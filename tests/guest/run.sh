@@ -198,8 +198,8 @@ soak)
 	# the local tests' runs are longer than make check's.
 	SOAK_OPS=${alock_soak_ops:-100000000}
 	SOAK_CHUNK_MS=${alock_soak_chunk_ms:-30000}
-	SOAK_KIND_SECS=${alock_soak_kind_secs:-300}
-	STRESS_MS=20000
+	SOAK_KIND_SECS=${alock_soak_kind_secs:-400}
+	STRESS_MS=10000
 	LAT_ITERS=2000
 	RDMA_INCS=20000
 	RDMA_BENCH_MS=5000
