@@ -4,9 +4,10 @@
 //! `_LEAVE`, `_STATUS`): checks the uapi structures, converts them to and
 //! from the kernel-side types of [`crate::rdma`], and calls it.
 
-use kernel::prelude::*;
+use kernel::{bindings, prelude::*};
 
 use crate::rdma::{self, Config, NodeAddr, PeerState};
+use crate::support::util::require_cap;
 use crate::uapi::*;
 
 // The uapi's node limit is the transport's.
@@ -91,6 +92,10 @@ fn peer_state(s: PeerState) -> u32 {
 pub fn status(s: &mut AlockClusterStatus) -> Result {
     if s.flags & !ALOCK_STATUS_PROBE != 0 {
         return Err(EINVAL);
+    }
+    // A probe sends a READ to every peer: CAP_NET_ADMIN, as the verbs.
+    if s.flags & ALOCK_STATUS_PROBE != 0 {
+        require_cap(bindings::CAP_NET_ADMIN)?;
     }
     let flags = s.flags;
     let st = rdma::status(flags & ALOCK_STATUS_PROBE != 0);

@@ -10,16 +10,21 @@ use core::sync::atomic::{
     Ordering::{AcqRel, Acquire, Release},
 };
 
-use kernel::prelude::*;
+use kernel::{bindings, prelude::*};
 
 use crate::dlock::{self, Config, DlHandle, Placement};
-use crate::support::util::now_ns;
+use crate::support::util::{now_ns, require_cap};
 use crate::uapi::*;
 
 /// `ALOCK_IOC_TABLE`.
 pub fn ctl(a: &mut AlockTableCtl) -> Result {
     if a.reserved != 0 {
         return Err(EINVAL);
+    }
+    // Creating or destroying the node's table is an administrator's
+    // (the sum is a read).
+    if a.op == ALOCK_TABLE_CREATE || a.op == ALOCK_TABLE_DESTROY {
+        require_cap(bindings::CAP_SYS_ADMIN)?;
     }
     match a.op {
         ALOCK_TABLE_CREATE => {

@@ -139,11 +139,12 @@ impl Handle<'_> {
                 let phase = match self.phase.get() {
                     Phase::Out => "out",
                     Phase::Queued => "queued",
-                    Phase::Leader => "leader",
+                    // A cohort's leader, or a holder in its release.
+                    Phase::Leader => "leader or holder",
                     Phase::Unknown => "enqueueing",
                 };
-                // The last READ of the key's line (a remote leader's
-                // Peterson polls): l_tail, victim, epoch.
+                // The last READ of the key's line into this handle's
+                // scratch (a remote leader's): l_tail, victim, epoch.
                 pr_info!(
                     "dlock: a wait for key {} timed out after {} ms ({}, waiting on nodes {:#x}; last line read: l_tail {:#x} victim {} epoch {:#x})\n",
                     k,

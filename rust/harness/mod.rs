@@ -41,9 +41,10 @@ pub mod stress;
 pub mod txn;
 
 use kernel::ioctl::{_IO, _IOR, _IOW, _IOWR};
-use kernel::{prelude::*, uaccess::UserSlice};
+use kernel::{bindings, prelude::*, uaccess::UserSlice};
 
 use crate::chardev::{self, in_out, OpenFile};
+use crate::support::util::require_cap;
 use crate::uapi::*;
 
 /// The number of a command of direction `R`, `W`, `RW` or `N` (none).
@@ -78,7 +79,7 @@ macro_rules! arg_size {
 macro_rules! commands {
     ($(
         $(#[$doc:meta])*
-        $name:ident = $dir:ident($nr:literal $(, $ty:ty)?)
+        $name:ident = $dir:ident($nr:literal $(, $ty:ty)?) $([$cap:ident])?
             => |$file:pat_param, $user:pat_param| $body:expr;
     )*) => {
         $(
@@ -100,6 +101,9 @@ macro_rules! commands {
             fn dispatch(file: &OpenFile, cmd: u32, user: UserSlice) -> Result {
                 match cmd {
                     $($name => {
+                        // The command's capability, before its argument
+                        // is even read (EPERM whatever the argument).
+                        $(require_cap(bindings::$cap)?;)?
                         let $file = file;
                         let $user = user;
                         $body
@@ -111,6 +115,15 @@ macro_rules! commands {
     };
 }
 
+// Privilege: `[CAP_...]` after a command is the capability its caller
+// needs (`EPERM` without it, checked before the argument is read):
+// CAP_SYS_ADMIN for the runs that take the machine's CPUs (self-tests,
+// stress and benchmark runs, lock table workloads), CAP_NET_ADMIN for the
+// cluster and the RDMA verbs.  Open to whoever may open the device:
+// version, ABI, status (its probe needs CAP_NET_ADMIN), the lock table's
+// keys (`DLOCK_LOCK`/`UNLOCK`, bounded and killable waits), the table's
+// sum (create and destroy need CAP_SYS_ADMIN, `chardev::table`) and a
+// process's own `ALOCK_IOC_MM`.  The uapi header says the same.
 commands! {
     /// `ALOCK_IOC_VERSION`: ABI and module version, what the module offers.
     ALOCK_IOC_VERSION = R(0x00, AlockVersion)
@@ -118,37 +131,40 @@ commands! {
     /// `ALOCK_IOC_ABI`: this list's command numbers and argument sizes.
     ALOCK_IOC_ABI = RW(0x01, AlockAbi) => |_, u| chardev::abi(u, ABI_TABLE);
     /// `ALOCK_IOC_SELFTEST`: one in-kernel self-test.
-    ALOCK_IOC_SELFTEST = RW(0x02, AlockSelftest) => |_, u| in_out(u, selftest::run);
+    ALOCK_IOC_SELFTEST = RW(0x02, AlockSelftest) [CAP_SYS_ADMIN]
+        => |_, u| in_out(u, selftest::run);
     /// `ALOCK_IOC_STRESS`: mutual-exclusion stress run of a queue lock.
-    ALOCK_IOC_STRESS = RW(0x03, AlockStress) => |_, u| in_out(u, stress::stress);
+    ALOCK_IOC_STRESS = RW(0x03, AlockStress) [CAP_SYS_ADMIN] => |_, u| in_out(u, stress::stress);
     /// `ALOCK_IOC_MRLOCK`: h-out-of-k stress run.
-    ALOCK_IOC_MRLOCK = RW(0x04, AlockMrlock) => |_, u| in_out(u, mrstress::run);
+    ALOCK_IOC_MRLOCK = RW(0x04, AlockMrlock) [CAP_SYS_ADMIN] => |_, u| in_out(u, mrstress::run);
     /// `ALOCK_IOC_TXN`: lock-manager transactions.
-    ALOCK_IOC_TXN = RW(0x05, AlockTxn) => |_, u| in_out(u, txn::run);
+    ALOCK_IOC_TXN = RW(0x05, AlockTxn) [CAP_SYS_ADMIN] => |_, u| in_out(u, txn::run);
     /// `ALOCK_IOC_RWSTRESS`: reader-writer stress run.
-    ALOCK_IOC_RWSTRESS = RW(0x06, AlockRwstress) => |_, u| in_out(u, rw::stress);
+    ALOCK_IOC_RWSTRESS = RW(0x06, AlockRwstress) [CAP_SYS_ADMIN] => |_, u| in_out(u, rw::stress);
     /// `ALOCK_IOC_RWWAKE`: prwlock wake-up latency.
-    ALOCK_IOC_RWWAKE = RW(0x07, AlockRwwake) => |_, u| in_out(u, rw::wake);
+    ALOCK_IOC_RWWAKE = RW(0x07, AlockRwwake) [CAP_SYS_ADMIN] => |_, u| in_out(u, rw::wake);
     /// `ALOCK_IOC_RWCOST`: cost of read lock+unlock pairs.
-    ALOCK_IOC_RWCOST = RW(0x08, AlockRwcost) => |_, u| in_out(u, rw::cost);
+    ALOCK_IOC_RWCOST = RW(0x08, AlockRwcost) [CAP_SYS_ADMIN] => |_, u| in_out(u, rw::cost);
     /// `ALOCK_IOC_CLUSTER_JOIN`: join the RDMA cluster.
-    ALOCK_IOC_CLUSTER_JOIN = W(0x09, AlockClusterJoin)
+    ALOCK_IOC_CLUSTER_JOIN = W(0x09, AlockClusterJoin) [CAP_NET_ADMIN]
         => |_, u| chardev::cluster::join(&u.reader().read()?);
     /// `ALOCK_IOC_CLUSTER_LEAVE`: leave it.
-    ALOCK_IOC_CLUSTER_LEAVE = N(0x0a) => |_, _| chardev::cluster::leave();
+    ALOCK_IOC_CLUSTER_LEAVE = N(0x0a) [CAP_NET_ADMIN] => |_, _| chardev::cluster::leave();
     /// `ALOCK_IOC_CLUSTER_STATUS`: the cluster and its peers.
     ALOCK_IOC_CLUSTER_STATUS = RW(0x0b, AlockClusterStatus)
         => |_, u| in_out(u, chardev::cluster::status);
     /// `ALOCK_IOC_RDMA_OP`: one verb, synchronously.
-    ALOCK_IOC_RDMA_OP = RW(0x0c, AlockRdmaOp) => |_, u| in_out(u, rdma::op);
+    ALOCK_IOC_RDMA_OP = RW(0x0c, AlockRdmaOp) [CAP_NET_ADMIN] => |_, u| in_out(u, rdma::op);
     /// `ALOCK_IOC_RDMA_STRESS`: contended remote increments.
-    ALOCK_IOC_RDMA_STRESS = RW(0x0d, AlockRdmaStress) => |_, u| in_out(u, rdma::stress);
+    ALOCK_IOC_RDMA_STRESS = RW(0x0d, AlockRdmaStress) [CAP_NET_ADMIN]
+        => |_, u| in_out(u, rdma::stress);
     /// `ALOCK_IOC_RDMA_BENCH`: verb latency and throughput.
-    ALOCK_IOC_RDMA_BENCH = RW(0x0e, AlockRdmaBench) => |_, u| in_out(u, rdma::bench);
+    ALOCK_IOC_RDMA_BENCH = RW(0x0e, AlockRdmaBench) [CAP_NET_ADMIN]
+        => |_, u| in_out(u, rdma::bench);
     /// `ALOCK_IOC_TABLE`: create, destroy or sum the lock table.
     ALOCK_IOC_TABLE = RW(0x0f, AlockTableCtl) => |_, u| in_out(u, chardev::table::ctl);
     /// `ALOCK_IOC_DLOCK_RUN`: lock-table workload.
-    ALOCK_IOC_DLOCK_RUN = RW(0x10, AlockDlockRun) => |_, u| in_out(u, dlock::run);
+    ALOCK_IOC_DLOCK_RUN = RW(0x10, AlockDlockRun) [CAP_SYS_ADMIN] => |_, u| in_out(u, dlock::run);
     /// `ALOCK_IOC_DLOCK_LOCK`: lock a key for the file.
     ALOCK_IOC_DLOCK_LOCK = RW(0x11, AlockDlockKey) => |f, u| in_out(u, |a| f.dl.ioctl(a, true));
     /// `ALOCK_IOC_DLOCK_UNLOCK`: unlock a key the file holds.

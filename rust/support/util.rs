@@ -32,6 +32,19 @@ pub fn spin(n: u32) {
     }
 }
 
+/// `Ok` if the calling task has capability `cap` (`bindings::CAP_*`) in
+/// the initial user namespace, else `EPERM` (`capable()`: an audited
+/// check that marks the task as having used its privilege).
+pub fn require_cap(cap: u32) -> Result {
+    // SAFETY: `capable` may be called from process context, which every
+    // ioctl is; `cap` is a capability number (`bindings::CAP_*`).
+    if unsafe { bindings::capable(cap as i32) } {
+        Ok(())
+    } else {
+        Err(EPERM)
+    }
+}
+
 /// An errno the kernel crate has no constant for (`bindings::E*`), as an
 /// [`Error`].
 pub fn errno(e: u32) -> Error {

@@ -16,11 +16,13 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <linux/alock.h>
+#include <linux/capability.h>
 
 #include "tap.h"
 #include "bench_json.h"
@@ -1084,13 +1086,120 @@ static int cmd_churn(int n)
 	return 0;
 }
 
+/*
+ * caps: the capabilities of the uapi header's "Privilege" list.  A child
+ * drops every capability (capset, still uid 0, so the 0600 root node
+ * opens) and calls each command with a zeroed argument: the privileged
+ * ones must fail with EPERM (checked before the argument is read), the
+ * open ones must not.  The parent runs the open ones too, as a control.
+ */
+static int cmd_caps(void)
+{
+	static const struct {
+		const char *name;
+		unsigned long cmd;
+		int privileged;
+	} cmds[] = {
+		{ "VERSION", ALOCK_IOC_VERSION, 0 },
+		{ "ABI", ALOCK_IOC_ABI, 0 },
+		{ "SELFTEST", ALOCK_IOC_SELFTEST, 1 },
+		{ "STRESS", ALOCK_IOC_STRESS, 1 },
+		{ "MRLOCK", ALOCK_IOC_MRLOCK, 1 },
+		{ "TXN", ALOCK_IOC_TXN, 1 },
+		{ "RWSTRESS", ALOCK_IOC_RWSTRESS, 1 },
+		{ "RWWAKE", ALOCK_IOC_RWWAKE, 1 },
+		{ "RWCOST", ALOCK_IOC_RWCOST, 1 },
+		{ "CLUSTER_JOIN", ALOCK_IOC_CLUSTER_JOIN, 1 },
+		{ "CLUSTER_LEAVE", ALOCK_IOC_CLUSTER_LEAVE, 1 },
+		{ "CLUSTER_STATUS", ALOCK_IOC_CLUSTER_STATUS, 0 },
+		{ "RDMA_OP", ALOCK_IOC_RDMA_OP, 1 },
+		{ "RDMA_STRESS", ALOCK_IOC_RDMA_STRESS, 1 },
+		{ "RDMA_BENCH", ALOCK_IOC_RDMA_BENCH, 1 },
+		{ "DLOCK_RUN", ALOCK_IOC_DLOCK_RUN, 1 },
+		{ "DLOCK_LOCK", ALOCK_IOC_DLOCK_LOCK, 0 },
+		{ "DLOCK_UNLOCK", ALOCK_IOC_DLOCK_UNLOCK, 0 },
+		{ "MM", ALOCK_IOC_MM, 0 },
+	};
+	static union {
+		struct alock_cluster_status st;
+		struct alock_table_ctl t;
+		char bytes[65536];
+	} arg;
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct none[_LINUX_CAPABILITY_U32S_3] = { { 0 } };
+	unsigned int i;
+	int status, r, fd;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid < 0) {
+		tap(0, "caps: fork (%s)", strerror(errno));
+		return 1;
+	}
+	if (pid == 0) {
+		r = syscall(SYS_capset, &hdr, none);
+		tap(r == 0, "caps: the child drops every capability (%s)",
+		    r ? strerror(errno) : "success");
+		if (r)
+			_exit(1);
+		fd = open_dev();
+		for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+			memset(&arg, 0, sizeof(arg));
+			r = xioctl(fd, cmds[i].cmd, &arg);
+			if (cmds[i].privileged)
+				tap(r == -EPERM, "caps: ALOCK_IOC_%s without its capability -> EPERM (got %s)",
+				    cmds[i].name, r < 0 ? strerror(-r) : "success");
+			else
+				tap(r != -EPERM, "caps: ALOCK_IOC_%s open without capabilities (got %s)",
+				    cmds[i].name, r < 0 ? strerror(-r) : "success");
+		}
+		/* The parts of two open commands that are not. */
+		memset(&arg, 0, sizeof(arg));
+		arg.st.flags = ALOCK_STATUS_PROBE;
+		r = xioctl(fd, ALOCK_IOC_CLUSTER_STATUS, &arg);
+		tap(r == -EPERM, "caps: CLUSTER_STATUS with a probe -> EPERM (got %s)",
+		    r < 0 ? strerror(-r) : "success");
+		memset(&arg, 0, sizeof(arg));
+		arg.t.op = ALOCK_TABLE_CREATE;
+		arg.t.keys = 16;
+		r = xioctl(fd, ALOCK_IOC_TABLE, &arg);
+		tap(r == -EPERM, "caps: TABLE CREATE -> EPERM (got %s)", r < 0 ? strerror(-r) : "success");
+		arg.t.op = ALOCK_TABLE_DESTROY;
+		r = xioctl(fd, ALOCK_IOC_TABLE, &arg);
+		tap(r == -EPERM, "caps: TABLE DESTROY -> EPERM (got %s)", r < 0 ? strerror(-r) : "success");
+		arg.t.op = ALOCK_TABLE_SUM;
+		r = xioctl(fd, ALOCK_IOC_TABLE, &arg);
+		tap(r != -EPERM, "caps: TABLE SUM open (got %s)", r < 0 ? strerror(-r) : "success");
+		close(fd);
+		fflush(stdout);
+		_exit(failures ? 1 : 0);
+	}
+	r = waitpid(pid, &status, 0);
+	tap(r == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	    "caps: every check of the unprivileged child passed");
+	/* With every capability, the privileged commands get past the check. */
+	fd = open_dev();
+	memset(&arg, 0, sizeof(arg));
+	arg.st.flags = ALOCK_STATUS_PROBE;
+	r = xioctl(fd, ALOCK_IOC_CLUSTER_STATUS, &arg);
+	tap(r != -EPERM, "caps: CLUSTER_STATUS with a probe, as root (got %s)",
+	    r < 0 ? strerror(-r) : "success");
+	memset(&arg, 0, sizeof(arg));
+	r = xioctl(fd, ALOCK_IOC_STRESS, &arg);
+	tap(r == -EINVAL, "caps: a zeroed STRESS as root -> EINVAL, past the check (got %s)",
+	    r < 0 ? strerror(-r) : "success");
+	close(fd);
+	return failures ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	int fd;
 
 	if (argc < 2) {
 		fprintf(stderr,
-			"usage: alocktest version|abi|errno|selftest|stress-intr|churn N|\n"
+			"usage: alocktest version|abi|errno|selftest|stress-intr|caps|churn N|\n"
 			"                 stress LOCK THREADS MS [bound|unbound] [SPINS] [PARAM]|\n"
 			"                 mrlock SCHEME THREADS MS K HMIN HMAX [SPINS] [QUEUE]|\n"
 			"                 bench-queue [MS]|bench-mr [MS]|bench-rw [MS]|\n"
@@ -1100,6 +1209,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "churn"))
 		return cmd_churn(argc > 2 ? atoi(argv[2]) : 1000) || failures;
+	if (!strcmp(argv[1], "caps"))
+		return cmd_caps();
 	fd = open_dev();
 	if (!strcmp(argv[1], "version"))
 		cmd_version(fd);

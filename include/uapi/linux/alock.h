@@ -1035,6 +1035,22 @@ struct alock_mm_ctl {
 	__u64 drain_ipis;
 };
 
+/*
+ * Privilege.  The device node is 0600 root by default; where its mode is
+ * relaxed, each command still checks the caller's capability (in the
+ * initial user namespace) before it reads its argument, -EPERM without it:
+ *
+ *   CAP_SYS_ADMIN  SELFTEST, STRESS, MRLOCK, TXN, RWSTRESS, RWWAKE, RWCOST,
+ *                  DLOCK_RUN, and TABLE's CREATE and DESTROY (runs that take
+ *                  the machine's CPUs; the node's one lock table)
+ *   CAP_NET_ADMIN  CLUSTER_JOIN, CLUSTER_LEAVE, RDMA_OP, RDMA_STRESS,
+ *                  RDMA_BENCH, and CLUSTER_STATUS with ALOCK_STATUS_PROBE
+ *                  (membership, and verbs to the peers)
+ *   none           VERSION, ABI, CLUSTER_STATUS without a probe, TABLE's SUM,
+ *                  DLOCK_LOCK and DLOCK_UNLOCK (the lock table's users: waits
+ *                  bounded by timeout_ms and killable), MM (the caller's own
+ *                  mm)
+ */
 #define ALOCK_IOC_VERSION	_IOR(ALOCK_IOC_MAGIC, 0x00, struct alock_version)
 #define ALOCK_IOC_ABI		_IOWR(ALOCK_IOC_MAGIC, 0x01, struct alock_abi)
 #define ALOCK_IOC_SELFTEST	_IOWR(ALOCK_IOC_MAGIC, 0x02, struct alock_selftest)
