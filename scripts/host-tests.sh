@@ -104,7 +104,11 @@ t "splat detector passes a clean boot log" scripts/check-splats.sh tests/host/cl
 # with an alock frame in the interrupted context below the IRQ entry; the
 # same report with an alock frame in the racing stack is caught.
 kcsan_foreign() {
-	scripts/check-splats.sh tests/host/kcsan-foreign.log | grep -q "foreign KCSAN reports"
+	local out
+	# Whole output first: grep -q in a pipe may exit before the writer,
+	# which then dies of SIGPIPE and fails the pipe under pipefail.
+	out=$(scripts/check-splats.sh tests/host/kcsan-foreign.log) &&
+		grep -q "foreign KCSAN reports" <<<"$out"
 }
 kcsan_racing_alock() {
 	local f rc
