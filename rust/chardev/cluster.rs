@@ -6,6 +6,7 @@
 
 use kernel::{bindings, prelude::*};
 
+use super::{OpenFile, CLUSTER_OWNER};
 use crate::rdma::{self, Config, NodeAddr, PeerState};
 use crate::support::util::require_cap;
 use crate::uapi::*;
@@ -15,6 +16,8 @@ const _: () = assert!(rdma::MAX_NODES == ALOCK_CLUSTER_MAX_NODES as usize);
 // The transport refuses a peer's window larger than the largest a join
 // accepts here: the two limits are one.
 const _: () = assert!(rdma::MAX_PEER_WINDOW == ALOCK_CLUSTER_MAX_WINDOW as u64);
+// The uapi's key is the transport's.
+const _: () = assert!(rdma::KEY_BYTES == ALOCK_CLUSTER_KEY_SIZE as usize);
 
 /// `AF_INET`.
 const AF_INET: u16 = 2;
@@ -37,6 +40,7 @@ fn validate(a: &AlockClusterJoin) -> Result {
         && (1..=ALOCK_CLUSTER_MAX_TIMEOUT_MS).contains(&a.timeout_ms)
         && (a.op_timeout_ms == 0 || (10..=60_000).contains(&a.op_timeout_ms))
         && a.reserved == [0, 0]
+        && a.key.iter().any(|&b| b != 0)
         && a.nodes[..n].iter().all(validate_addr)
         && a.nodes[n..].iter().all(|x| {
             x.family == 0 && x.port == 0 && x.reserved == 0 && x.addr.iter().all(|&b| b == 0)
@@ -62,18 +66,46 @@ fn config(a: &AlockClusterJoin) -> Config {
             port: n.port,
             addr: n.addr,
         }),
+        key: a.key,
     }
 }
 
-/// `ALOCK_IOC_CLUSTER_JOIN`.
-pub fn join(args: &AlockClusterJoin) -> Result {
-    validate(args)?;
-    rdma::join(&config(args))
+/// Whether the caller runs in the initial network namespace.  The
+/// cluster's connections are made there (`rdma_create_id(&init_net)`,
+/// and rxe's UDP socket lives there too): a join from another namespace
+/// would reach addresses its caller cannot, so it is refused.
+fn in_init_net() -> bool {
+    // SAFETY: `get_current` returns the running task, valid while it
+    // runs; its `nsproxy` changes only by the task itself (not now), and a
+    // task in an ioctl is not exiting, so it is not NULL (checked anyway).
+    unsafe {
+        let ns = (*bindings::get_current()).nsproxy;
+        !ns.is_null() && core::ptr::eq((*ns).net_ns, core::ptr::addr_of!(bindings::init_net))
+    }
 }
 
-/// `ALOCK_IOC_CLUSTER_LEAVE`.
-pub fn leave() -> Result {
-    rdma::leave()
+/// `ALOCK_IOC_CLUSTER_JOIN` through `file`, which then owns the
+/// membership ([`super::Owner`]).
+pub fn join(file: &OpenFile, args: &AlockClusterJoin) -> Result {
+    validate(args)?;
+    if !in_init_net() {
+        return Err(crate::support::util::errno(bindings::EAFNOSUPPORT));
+    }
+    rdma::join(&config(args))?;
+    CLUSTER_OWNER.set(file);
+    Ok(())
+}
+
+/// `ALOCK_IOC_CLUSTER_LEAVE` through `file`: `EBUSY` while another open
+/// file owns the membership.
+pub fn leave(file: &OpenFile) -> Result {
+    // Not joined (any more) says so, whoever asks.
+    if rdma::cluster().is_some() {
+        CLUSTER_OWNER.check(file)?;
+    }
+    rdma::leave()?;
+    CLUSTER_OWNER.clear();
+    Ok(())
 }
 
 /// `enum alock_peer_state` of a connection's state.

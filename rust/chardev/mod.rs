@@ -23,7 +23,7 @@ pub mod mm;
 pub mod table;
 
 use core::marker::PhantomData;
-use core::sync::atomic::{AtomicU64, Ordering};
+use core::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use kernel::{
     bindings, ioctl,
     prelude::*,
@@ -99,12 +99,78 @@ pub fn abi(user: UserSlice, table: &[AlockAbiEntry]) -> Result {
     w.write(&q)
 }
 
+/// Which open file made a node-wide object (the cluster membership, the
+/// lock table): while that file stays open, only it may tear the object
+/// down (`EBUSY` for others); once it is closed, any caller with the
+/// command's capability may.  Module unload and device removal tear down
+/// regardless.
+pub struct Owner(AtomicUsize);
+
+impl Owner {
+    /// No owner.
+    pub const fn new() -> Self {
+        Self(AtomicUsize::new(0))
+    }
+
+    /// `file` made the object.
+    pub fn set(&self, file: &OpenFile) {
+        self.0.store(file.id(), Ordering::Release);
+    }
+
+    /// `Ok` if `file` may tear the object down, else `EBUSY`.
+    pub fn check(&self, file: &OpenFile) -> Result {
+        match self.0.load(Ordering::Acquire) {
+            0 => Ok(()),
+            o if o == file.id() => Ok(()),
+            _ => Err(EBUSY),
+        }
+    }
+
+    /// The object is gone (torn down by `file`, or by anyone if `None`).
+    pub fn clear(&self) {
+        self.0.store(0, Ordering::Release);
+    }
+
+    /// `file` is being closed: it owns nothing any more.
+    fn closed(&self, file: &OpenFile) {
+        let _ = self
+            .0
+            .compare_exchange(file.id(), 0, Ordering::AcqRel, Ordering::Relaxed);
+    }
+}
+
+impl Default for Owner {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The file that joined the cluster.
+pub static CLUSTER_OWNER: Owner = Owner::new();
+/// The file that created the lock table.
+pub static TABLE_OWNER: Owner = Owner::new();
+
 /// State of one open `/dev/alock` file.
 pub struct OpenFile {
     /// Number of ioctls served on this file (for debugging).
     calls: AtomicU64,
     /// Lock-table keys held through this file (released when it closes).
     pub dl: table::UserLocks,
+}
+
+impl OpenFile {
+    /// This file's identity while it is open (its state's address: the
+    /// state is boxed and lives until the file is released).
+    pub fn id(&self) -> usize {
+        self as *const Self as usize
+    }
+}
+
+impl Drop for OpenFile {
+    fn drop(&mut self) {
+        CLUSTER_OWNER.closed(self);
+        TABLE_OWNER.closed(self);
+    }
 }
 
 /// The `/dev/alock` device, serving the commands of `C`.

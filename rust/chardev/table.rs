@@ -12,12 +12,15 @@ use core::sync::atomic::{
 
 use kernel::{bindings, prelude::*};
 
+use super::{OpenFile, TABLE_OWNER};
 use crate::dlock::{self, Config, DlHandle, Placement};
 use crate::support::util::{now_ns, require_cap};
 use crate::uapi::*;
 
-/// `ALOCK_IOC_TABLE`.
-pub fn ctl(a: &mut AlockTableCtl) -> Result {
+/// `ALOCK_IOC_TABLE` through `file`: the file that creates the table owns
+/// it, and while it stays open another file's DESTROY is `EBUSY`
+/// ([`super::Owner`]).
+pub fn ctl(file: &OpenFile, a: &mut AlockTableCtl) -> Result {
     if a.reserved != 0 {
         return Err(EINVAL);
     }
@@ -47,8 +50,16 @@ pub fn ctl(a: &mut AlockTableCtl) -> Result {
                 remote_budget: a.remote_budget,
                 lease_ms: a.lease_ms,
             })?;
+            TABLE_OWNER.set(file);
         }
-        ALOCK_TABLE_DESTROY => dlock::table::destroy()?,
+        ALOCK_TABLE_DESTROY => {
+            // No table says so, whoever asks.
+            if dlock::table::summary().is_ok() {
+                TABLE_OWNER.check(file)?;
+            }
+            dlock::table::destroy()?;
+            TABLE_OWNER.clear();
+        }
         ALOCK_TABLE_SUM => {
             let s = dlock::table::summary()?;
             a.counter_sum = s.counter_sum;

@@ -156,7 +156,7 @@ impl Handle<'_> {
         let me = addr(t.me, d);
         let start = self.op_start.get();
         self.phase(Phase::Unknown);
-        let (prev, fresh) = self.enqueue_read(k, home, line + R_TAIL, me)?;
+        let (prev, fresh) = self.enqueue_read(k, start, home, line + R_TAIL, me)?;
         // The era this acquire enqueued in, from the READ posted with the
         // CAS (before it, if the CAS was retried: a reset in between makes
         // this acquire enqueue again, which is safe).

@@ -82,7 +82,7 @@ impl Handle<'_> {
         let me = addr(t.me, d);
         let start = now_ns();
         self.phase(Phase::Unknown);
-        let (prev, fresh) = self.enqueue_read(k, t.home(k), line(k) + M_TAIL, me)?;
+        let (prev, fresh) = self.enqueue_read(k, start, t.home(k), line(k) + M_TAIL, me)?;
         if prev != 0 {
             let (pn, po) = self.t.split(prev)?;
             self.put(pn, po + NEXT, me, d + SRC_NEXT, true)?;

@@ -16,12 +16,22 @@
 //! the ALock and loopback runs share no CPU with it.  Waiter ids: a handle's
 //! index and held-lock slot make the local id, which the node's id makes
 //! global.
+//!
+//! Messages are input from peers (`Documentation/rdma.rst`, "Threat
+//! model"): a REQ or REL names a waiter of the node whose connection it
+//! came on, or it is dropped (so no node redirects another's grants or
+//! releases another's lock); a waiter queued or holding already cannot
+//! queue again (its queue link would be overwritten); a GRANT counts only
+//! from the key's home, for a waiter of this node that waits for that key
+//! (its mailbox names the key).  Each pass takes at most [`BATCH`]
+//! messages from one connection, so a flood neither starves the others
+//! nor keeps the thread from its stop check and its yield.
 
 use core::cell::UnsafeCell;
 use core::ffi::{c_int, c_void};
 use core::sync::atomic::{
     AtomicU32,
-    Ordering::{Acquire, Release},
+    Ordering::{Acquire, Relaxed, Release},
 };
 
 use kernel::{bindings, c_str, prelude::*, sync::Arc};
@@ -92,13 +102,20 @@ fn release(p: &Peer, key: u32, waiter: u32, w: Wait) -> Result {
     send(p, REL, key, waiter, w)
 }
 
-/// Mailbox words of this node's waiters (set to 1 by a GRANT).
+/// Mailbox words of this node's waiters: 0, the key waited for + 1, or
+/// that with [`GRANTED`] once its GRANT came.
 pub type Mailbox = AtomicU32;
+
+/// A mailbox's flag: the GRANT came.
+const GRANTED: u32 = 1 << 31;
+
+/// Most messages one pass takes from one connection.
+const BATCH: usize = 64;
 
 /// Whether the GRANT of `mb` came (the caller waits, with its timeout
 /// checks).
 fn granted(mb: &Mailbox) -> bool {
-    mb.load(Acquire) != 0
+    mb.load(Acquire) & GRANTED != 0
 }
 
 /// The server's state, owned by its thread.
@@ -119,6 +136,8 @@ struct Server {
     tail: KVec<u32>,
     /// Per waiter id: the next queued waiter id + 1.
     next: KVec<u32>,
+    /// Per waiter id: the key it holds or is queued for + 1, or 0.
+    busy: KVec<u32>,
     /// Per node: the connection its requests come on (answers go back on it).
     reply: [Option<Arc<Peer>>; MAX_NODES],
     conns: KVec<Arc<Peer>>,
@@ -142,17 +161,29 @@ impl Server {
             self.bad += 1;
             return;
         }
+        let home = home_of(m.key, self.nodes, self.placement);
         if m.kind == GRANT {
-            self.mail[(m.waiter % WAITERS_PER_NODE) as usize].store(1, Release);
+            // From the key's home, for a waiter here that waits for it.
+            let mb = &self.mail[(m.waiter % WAITERS_PER_NODE) as usize];
+            let ok = from.node() == home
+                && m.waiter / WAITERS_PER_NODE == self.me
+                && mb
+                    .compare_exchange(m.key + 1, (m.key + 1) | GRANTED, Release, Relaxed)
+                    .is_ok();
+            if !ok {
+                self.bad += 1;
+            }
             return;
         }
-        if home_of(m.key, self.nodes, self.placement) != self.me {
+        // A REQ or REL: for a key homed here, from the waiter's own node.
+        if home != self.me || m.waiter / WAITERS_PER_NODE != from.node() {
             self.bad += 1;
             return;
         }
         let (k, w) = (m.key as usize, m.waiter);
         match m.kind {
-            REQ => {
+            REQ if self.busy[w as usize] == 0 => {
+                self.busy[w as usize] = m.key + 1;
                 self.reply[(w / WAITERS_PER_NODE) as usize] = Some(from.clone());
                 if self.holder[k] == 0 {
                     self.holder[k] = w + 1;
@@ -168,6 +199,7 @@ impl Server {
                 }
             }
             REL if self.holder[k] == w + 1 => {
+                self.busy[w as usize] = 0;
                 let n = self.head[k];
                 self.holder[k] = n;
                 if n != 0 {
@@ -188,7 +220,10 @@ impl Server {
         let mut buf = [0u8; MSG_BYTES];
         let conns = core::mem::take(&mut self.conns);
         for p in conns.iter() {
-            while let Ok(Some(n)) = p.poll_msg(&mut buf) {
+            for _ in 0..BATCH {
+                let Ok(Some(n)) = p.poll_msg(&mut buf) else {
+                    break;
+                };
                 any = true;
                 match Msg::parse(&buf[..n]) {
                     Some(m) => self.handle(p, m),
@@ -226,7 +261,7 @@ unsafe extern "C" fn server_fn(data: *mut c_void) -> c_int {
         if s.round() {
             idle = 0;
         } else {
-            idle += 1;
+            idle = idle.saturating_add(1);
         }
         if idle > 64 {
             // SAFETY: Process context.
@@ -349,6 +384,7 @@ impl Rpc {
             head: zeros(k)?,
             tail: zeros(k)?,
             next: zeros(MAX_NODES * WAITERS_PER_NODE as usize)?,
+            busy: zeros(MAX_NODES * WAITERS_PER_NODE as usize)?,
             reply: [const { None }; MAX_NODES],
             conns: KVec::new(),
             bad: 0,
@@ -419,7 +455,7 @@ impl Rpc {
         check: impl Fn(i64) -> Result,
     ) -> Result {
         let mb = &self.mail[lw as usize];
-        mb.store(0, Release);
+        mb.store(key + 1, Release);
         request(p, key, self.global(lw), w)?;
         let start = now_ns();
         while !granted(mb) {

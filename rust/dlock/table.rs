@@ -596,11 +596,23 @@ impl Handle<'_> {
         self.t.peer(node)?.write(off, src, 8, self.wait)
     }
 
-    /// Enqueues descriptor `d` (encoded `me`) on the MCS tail at `tail`
-    /// (node `home`) with a CAS loop, the first CAS expecting `expect`;
-    /// returns the predecessor (0: none).
-    pub(super) fn swap_tail(&self, home: u32, tail: u64, mut expect: u64, me: u64) -> Result<u64> {
+    /// Enqueues `me` on the MCS tail at `tail` (node `home`) of key `k`
+    /// with a CAS loop, the first CAS expecting `expect`; returns the
+    /// predecessor (0: none).  A peer may keep changing the tail: each
+    /// failed CAS goes through [`Handle::check_wait`] (timeout since
+    /// `start`, signal, the home lost), after which nothing is enqueued.
+    pub(super) fn swap_tail(
+        &self,
+        k: u32,
+        start: i64,
+        home: u32,
+        tail: u64,
+        mut expect: u64,
+        me: u64,
+    ) -> Result<u64> {
         let p = self.t.peer(home)?;
+        // The wait depends on the home alone (node ids are checked).
+        self.blame(1u64 << home);
         loop {
             self.verbs(0, 0, 1);
             let old = p.compare_and_swap(tail, expect, me, self.wait)?;
@@ -608,6 +620,7 @@ impl Handle<'_> {
                 return Ok(old);
             }
             self.count(|s| s.cas_retries += 1);
+            self.check_wait(k, start)?;
             expect = old;
         }
     }
@@ -617,10 +630,12 @@ impl Handle<'_> {
     /// value into the scratch space ([`Handle::line_read`]).  Returns the
     /// predecessor (0: none) and whether the scratch space holds a READ
     /// made after the enqueue (false when a retried CAS found the queue
-    /// empty: the caller reads again).
+    /// empty: the caller reads again).  `start`: when the acquire began
+    /// (its timeout, for a retried CAS: [`Handle::swap_tail`]).
     pub(super) fn enqueue_read(
         &self,
         k: u32,
+        start: i64,
         home: u32,
         tail: u64,
         me: u64,
@@ -642,7 +657,7 @@ impl Handle<'_> {
             return Ok((0, true));
         }
         self.count(|s| s.cas_retries += 1);
-        let prev = self.swap_tail(home, tail, r[0], me)?;
+        let prev = self.swap_tail(k, start, home, tail, r[0], me)?;
         Ok((prev, false))
     }
 

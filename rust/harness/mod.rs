@@ -147,9 +147,9 @@ commands! {
     ALOCK_IOC_RWCOST = RW(0x08, AlockRwcost) [CAP_SYS_ADMIN] => |_, u| in_out(u, rw::cost);
     /// `ALOCK_IOC_CLUSTER_JOIN`: join the RDMA cluster.
     ALOCK_IOC_CLUSTER_JOIN = W(0x09, AlockClusterJoin) [CAP_NET_ADMIN]
-        => |_, u| chardev::cluster::join(&u.reader().read()?);
+        => |f, u| chardev::cluster::join(f, &u.reader().read()?);
     /// `ALOCK_IOC_CLUSTER_LEAVE`: leave it.
-    ALOCK_IOC_CLUSTER_LEAVE = N(0x0a) [CAP_NET_ADMIN] => |_, _| chardev::cluster::leave();
+    ALOCK_IOC_CLUSTER_LEAVE = N(0x0a) [CAP_NET_ADMIN] => |f, _| chardev::cluster::leave(f);
     /// `ALOCK_IOC_CLUSTER_STATUS`: the cluster and its peers.
     ALOCK_IOC_CLUSTER_STATUS = RW(0x0b, AlockClusterStatus)
         => |_, u| in_out(u, chardev::cluster::status);
@@ -162,7 +162,7 @@ commands! {
     ALOCK_IOC_RDMA_BENCH = RW(0x0e, AlockRdmaBench) [CAP_NET_ADMIN]
         => |_, u| in_out(u, rdma::bench);
     /// `ALOCK_IOC_TABLE`: create, destroy or sum the lock table.
-    ALOCK_IOC_TABLE = RW(0x0f, AlockTableCtl) => |_, u| in_out(u, chardev::table::ctl);
+    ALOCK_IOC_TABLE = RW(0x0f, AlockTableCtl) => |f, u| in_out(u, |a| chardev::table::ctl(f, a));
     /// `ALOCK_IOC_DLOCK_RUN`: lock-table workload.
     ALOCK_IOC_DLOCK_RUN = RW(0x10, AlockDlockRun) [CAP_SYS_ADMIN] => |_, u| in_out(u, dlock::run);
     /// `ALOCK_IOC_DLOCK_LOCK`: lock a key for the file.

@@ -18,8 +18,13 @@
 //! The ioctl then copies its per-thread counters out ([`spread`] sums them
 //! and finds their extremes) and ends with [`Outcome::status`]: `EINTR`,
 //! with the results so far, if a signal came.
+//!
+//! Runs are capped module-wide: at most [`MAX_RUNS`] at once with at most
+//! [`MAX_RUN_THREADS`] kernel threads among them; a run beyond either
+//! gets `EBUSY` and starts nothing (each run's own thread count is capped
+//! by its ioctl).
 
-use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering::Relaxed};
+use core::sync::atomic::{AtomicBool, AtomicI32, AtomicU32, AtomicU64, Ordering::Relaxed};
 use kernel::{bindings, prelude::*};
 
 use crate::support::kthread::{run_threads, Job, Placement};
@@ -33,6 +38,43 @@ pub fn placement(flags: u32) -> Placement {
         Placement::Unbound
     } else {
         Placement::Bound
+    }
+}
+
+/// Most runs at once (every stress, benchmark and lock-table run).
+pub const MAX_RUNS: u32 = 8;
+/// Most kernel threads of those runs together.
+pub const MAX_RUN_THREADS: u32 = 512;
+
+/// Runs in progress, and their threads.
+static RUNS: AtomicU32 = AtomicU32::new(0);
+static RUN_THREADS: AtomicU32 = AtomicU32::new(0);
+
+/// A run's place under the module-wide caps, given back when dropped.
+struct Admitted(u32);
+
+impl Admitted {
+    /// Admits a run of `n` threads, or `EBUSY`.
+    fn new(n: u32) -> Result<Self> {
+        let take = |c: &AtomicU32, k: u32, max: u32| {
+            c.fetch_update(Relaxed, Relaxed, |v| v.checked_add(k).filter(|&t| t <= max))
+                .is_ok()
+        };
+        if !take(&RUNS, 1, MAX_RUNS) {
+            return Err(EBUSY);
+        }
+        if !take(&RUN_THREADS, n, MAX_RUN_THREADS) {
+            RUNS.fetch_sub(1, Relaxed);
+            return Err(EBUSY);
+        }
+        Ok(Self(n))
+    }
+}
+
+impl Drop for Admitted {
+    fn drop(&mut self) {
+        RUN_THREADS.fetch_sub(self.0, Relaxed);
+        RUNS.fetch_sub(1, Relaxed);
     }
 }
 
@@ -91,7 +133,9 @@ impl Timed {
     /// `wait` on the calling thread (it returns whether a signal came, and
     /// must make the job end), then joins the threads.
     ///
-    /// Returns an error (and runs nothing) if a thread cannot be created.
+    /// Returns an error (and runs nothing) if a thread cannot be created,
+    /// or `EBUSY` if the module-wide caps ([`MAX_RUNS`],
+    /// [`MAX_RUN_THREADS`]) leave no room for it.
     pub fn run<J: Job>(
         self,
         job: &J,
@@ -99,6 +143,7 @@ impl Timed {
         placement: Placement,
         wait: impl FnOnce() -> bool,
     ) -> Result<Outcome> {
+        let _slot = Admitted::new(n)?;
         let interrupted = run_threads(job, n, placement, wait)?;
         Ok(Outcome {
             elapsed_ns: (now_ns() - self.start) as u64,

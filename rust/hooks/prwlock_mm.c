@@ -45,6 +45,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 
+#include "../sync/prwlock/glue.h"
 #include "prwlock_mm.h"
 
 /**
@@ -82,7 +83,7 @@ static struct alock_mm *am_alloc(void)
 
 	if (!m)
 		return NULL;
-	if (__prwlock_init(&m->lock, "mmap_lock_prw", &alock_mm_key)) {
+	if (alock_prw_init_account(&m->lock, "mmap_lock_prw", &alock_mm_key)) {
 		kfree(m);
 		return NULL;
 	}

@@ -4,8 +4,8 @@
 //! pair of nodes, the exported window and the reaper thread.
 //!
 //! `Cluster::new` binds a listening `rdma_cm_id` to this node's own
-//! address (that picks the RDMA device), allocates a protection domain and
-//! the exported *window* (zeroed, DMA-mapped memory); then
+//! address (that picks the RDMA device) and allocates the exported
+//! *window* (zeroed, DMA-mapped memory); then
 //! `Cluster::connect_all` has node `i` connect to every node `j > i` and
 //! accept `j < i`: one RC queue pair per pair of nodes, used by both sides
 //! (each a [`Peer`]).  With [`Config::loopback`] a node also connects to
@@ -31,8 +31,10 @@ use kernel::{
 
 use super::cm::{CmHandler, CmId};
 use super::ffi::{self, RawAddr};
-use super::peer::{read_pdata, Hello, Local, Peer, HELLO_MAGIC, HELLO_VERSION, RESOLVE_MS};
-use super::verbs::{Device, DmaBuf, Pd};
+use super::peer::{
+    read_pdata, refusal_log_due, Hello, Key, Local, Peer, Refusal, KEY_BYTES, RESOLVE_MS,
+};
+use super::verbs::{Device, DmaBuf};
 use crate::support::kthread::{Periodic, Round};
 use crate::support::util::errno;
 use crate::support::util::now_ns;
@@ -68,6 +70,9 @@ pub struct Config {
     pub op_timeout_ms: u32,
     /// Every node's address, by node id (the first `nr_nodes`).
     pub nodes: [NodeAddr; MAX_NODES],
+    /// The cluster's pre-shared key (not all zeros), the same on every
+    /// node: a peer proves it holds it (`peer::handshake`).
+    pub key: [u8; KEY_BYTES],
 }
 
 /// The connections, by node.
@@ -86,10 +91,9 @@ pub struct Cluster {
     dev: Device,
     dev_name: [u8; 64],
     window: Arc<DmaBuf>,
-    pd: UnsafeCell<Option<Pd>>,
-    lkey: u32,
     listener: UnsafeCell<Option<CmId<Cluster>>>,
     addrs: [RawAddr; MAX_NODES],
+    key: Key,
     op_timeout_ns: i64,
     leaving: AtomicBool,
     reaper: Periodic,
@@ -97,9 +101,8 @@ pub struct Cluster {
     table: SpinLock<Table>,
 }
 
-// SAFETY: The cells are written only during set-up (before the listener
-// listens) and by the one `shutdown`; the PD (whose raw pointer each peer
-// keeps) is kept alive until `shutdown`, after every peer is torn down.
+// SAFETY: The cell is written only during set-up (before the listener
+// listens) and by the one `shutdown`.
 unsafe impl Send for Cluster {}
 // SAFETY: As above.
 unsafe impl Sync for Cluster {}
@@ -121,30 +124,18 @@ impl Cluster {
         &self.window
     }
 
-    /// # Safety
-    ///
-    /// The cluster is not shut down, and the reference is not kept past
-    /// the caller's own use.
-    unsafe fn pd(&self) -> &Pd {
-        // SAFETY: Set at creation, taken only by `shutdown` (the caller's
-        // contract keeps us before it).
-        unsafe { (*self.pd.get()).as_ref().unwrap_unchecked() }
-    }
-
-    /// A new connection to `node` on this node's device, PD and window.
-    fn new_peer(&self, node: u32, active: bool) -> Result<Arc<Peer>> {
+    /// A new connection to `node` on this node's device and window:
+    /// active, or accepting a request with nonce `req_nonce`.
+    fn new_peer(&self, node: u32, req_nonce: Option<u64>) -> Result<Arc<Peer>> {
         let local = Local {
             me: self.me,
             nodes: self.nodes,
             dev: self.dev,
-            // SAFETY: The PD lives until the cluster's shutdown, which tears
-            // down every peer first; the reference ends with this function.
-            pd: unsafe { self.pd() },
-            lkey: self.lkey,
             window: &self.window,
             op_timeout_ns: self.op_timeout_ns,
+            key: &self.key,
         };
-        Peer::new(&local, node, active)
+        Peer::new(&local, node, req_nonce)
     }
 
     /// The RDMA device.
@@ -211,10 +202,11 @@ impl Cluster {
         }
     }
 
-    /// Binds the listener to this node's address, allocates the PD and
-    /// the window, and listens.
+    /// Binds the listener to this node's address, allocates the window,
+    /// and listens.
     pub(super) fn new(args: &Config) -> Result<Arc<Self>> {
         let me = args.node_id as usize;
+        let key = Key::new(&args.key).ok_or(EINVAL)?;
         let listener = CmId::new()?;
         listener.bind(&args.nodes[me])?;
         let dev = listener.device().ok_or(errno(bindings::EADDRNOTAVAIL))?;
@@ -222,7 +214,6 @@ impl Cluster {
         if info.atomic_cap == 0 {
             return Err(errno(bindings::EOPNOTSUPP));
         }
-        let pd = Pd::new(dev)?;
         let window = Arc::new(DmaBuf::new(dev, args.window_size as usize)?, GFP_KERNEL)?;
         let addrs = args.nodes;
         let op_ms = if args.op_timeout_ms == 0 {
@@ -230,7 +221,6 @@ impl Cluster {
         } else {
             args.op_timeout_ms
         };
-        let lkey = pd.lkey();
         let c = Arc::pin_init(
             pin_init!(Self {
                 me: args.node_id,
@@ -239,10 +229,9 @@ impl Cluster {
                 dev,
                 dev_name: info.name,
                 window,
-                pd: UnsafeCell::new(Some(pd)),
-                lkey,
                 listener: UnsafeCell::new(None),
                 addrs,
+                key,
                 op_timeout_ns: i64::from(op_ms) * 1_000_000,
                 leaving: AtomicBool::new(false),
                 reaper: Periodic::new(),
@@ -276,7 +265,7 @@ impl Cluster {
 
     /// Starts an active connection to `node`.
     fn start_active(&self, node: u32) -> Result {
-        let p = self.new_peer(node, true)?;
+        let p = self.new_peer(node, None)?;
         let id = CmId::new()?;
         id.ctx().set(p.clone());
         p.set_id(id);
@@ -386,7 +375,7 @@ impl Cluster {
     }
 
     /// Leaves: stops the reaper and the listener, disconnects and tears
-    /// down every connection, frees the PD.  Process context; once.
+    /// down every connection.  Process context; once.
     pub(super) fn shutdown(&self) {
         self.leaving.store(true, Release);
         self.reaper.stop();
@@ -412,8 +401,6 @@ impl Cluster {
             p.teardown();
         }
         drop(peers);
-        // SAFETY: Every MR and QP of the PD is gone.
-        drop(unsafe { (*self.pd.get()).take() });
     }
 }
 
@@ -433,19 +420,49 @@ impl CmHandler for Cluster {
         if self.leaving.load(Acquire) {
             return reject();
         }
+        // Who is asking, before anything is allocated for them: the
+        // configured address of the node it claims to be, and a Hello with
+        // the cluster key's tag (`peer::handshake`).
+        let mut src = RawAddr::default();
+        // SAFETY: The handler's id; `src` is a valid out-parameter.
+        unsafe { ffi::alock_rdma_id_peer_addr(id, &mut src) };
         let h = match read_pdata::<Hello>(pdata, plen) {
-            Some(h) if h.magic == HELLO_MAGIC && h.version == HELLO_VERSION => h,
-            _ => return reject(),
+            Some(h) if h.request_ok(&self.key) => h,
+            _ => {
+                if refusal_log_due(Refusal::Tag) {
+                    pr_warn!(
+                        "rdma: refused a connection from {}: no Hello with the cluster key's tag\n",
+                        AddrFmt(&src)
+                    );
+                }
+                return reject();
+            }
         };
         let from = u32::from(h.from);
         let ok = u32::from(h.to) == self.me
             && u32::from(h.nodes) == self.nodes
             && (from < self.me || (from == self.me && self.loopback()));
         if !ok {
-            pr_warn!(
-                "rdma: refused a connection from node {} (bad membership)\n",
-                from
-            );
+            if refusal_log_due(Refusal::Membership) {
+                pr_warn!(
+                    "rdma: refused a connection from {} as node {} (bad membership)\n",
+                    AddrFmt(&src),
+                    from
+                );
+            }
+            return reject();
+        }
+        let want = &self.addrs[from as usize];
+        let n = if want.family == AF_INET6 { 16 } else { 4 };
+        if src.family != want.family || src.addr[..n] != want.addr[..n] {
+            if refusal_log_due(Refusal::Address) {
+                pr_warn!(
+                    "rdma: refused a connection from {} as node {} (its address is {})\n",
+                    AddrFmt(&src),
+                    from,
+                    AddrFmt(want)
+                );
+            }
             return reject();
         }
         let is_loop = from == self.me;
@@ -463,7 +480,7 @@ impl CmHandler for Cluster {
         if !h.window_ok() {
             return reject();
         }
-        let p = match self.new_peer(from, false) {
+        let p = match self.new_peer(from, Some(h.nonce)) {
             Ok(p) => p,
             Err(_) => return reject(),
         };
@@ -493,6 +510,27 @@ impl CmHandler for Cluster {
             t.peers[from as usize] = Some(p);
         }
         0
+    }
+}
+
+/// `AF_INET6` (`AF_INET` is the default of an address).
+const AF_INET6: u16 = bindings::AF_INET6 as u16;
+
+/// An address for the log: dotted IPv4, or IPv6 in hex groups.
+struct AddrFmt<'a>(&'a RawAddr);
+
+impl core::fmt::Display for AddrFmt<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let a = &self.0.addr;
+        if self.0.family == AF_INET6 {
+            for (i, w) in a.chunks(2).enumerate() {
+                let sep = if i == 0 { "" } else { ":" };
+                write!(f, "{}{:x}", sep, u16::from_be_bytes([w[0], w[1]]))?;
+            }
+            Ok(())
+        } else {
+            write!(f, "{}.{}.{}.{}", a[0], a[1], a[2], a[3])
+        }
     }
 }
 

@@ -160,6 +160,7 @@ extern "C" {
     pub(super) fn alock_rdma_set_context(id: *mut rdma_cm_id, ctx: *mut c_void);
     pub(super) fn alock_rdma_id_device(id: *mut rdma_cm_id) -> *mut ib_device;
     pub(super) fn alock_rdma_id_qp(id: *mut rdma_cm_id) -> *mut ib_qp;
+    pub(super) fn alock_rdma_id_peer_addr(id: *mut rdma_cm_id, a: *mut RawAddr);
     pub(super) fn alock_rdma_bind(id: *mut rdma_cm_id, a: *const RawAddr) -> c_int;
     pub(super) fn alock_rdma_listen(id: *mut rdma_cm_id, backlog: c_int) -> c_int;
     pub(super) fn alock_rdma_resolve_addr(

@@ -56,6 +56,11 @@ fn membership() -> &'static Membership {
 /// Module init: the membership state and the `ib_client`.
 pub fn init() -> Result {
     verbs::check_layout()?;
+    // The handshake's tags (`peer::handshake`) rest on it.
+    if !crate::support::hmac::self_test() {
+        pr_err!("rdma: HMAC-SHA256 fails its known answers\n");
+        return Err(EINVAL);
+    }
     let m = KBox::pin_init(
         pin_init!(Membership {
             inner <- new_mutex!(

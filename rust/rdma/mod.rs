@@ -13,7 +13,9 @@
 //! * [`cm`]: owned `rdma_cm_id`, its event-handler context and the one CM
 //!   event handler, generic over the handler's type ([`cm::CmHandler`]).
 //! * [`peer`]: one connection ([`Peer`]): its states, set-up and READY
-//!   handshake, failure handling and teardown; [`peer::ops`]: the verbs it
+//!   handshake, failure handling and teardown; [`peer::handshake`]: the
+//!   handshake's wire format and how it authenticates a peer (the cluster
+//!   key, nonces, HMAC tags); [`peer::ops`]: the verbs it
 //!   offers (READ, WRITE, `write_read`, compare-and-swap, fetch-and-add,
 //!   messages).
 //! * [`cluster`]: this node's [`Cluster`]: listener, one RC connection per
@@ -42,6 +44,7 @@ pub mod verbs;
 pub use cluster::{Cluster, Config, NodeAddr, MAX_NODES};
 pub use membership::{cluster, exit, init, join, leave, status, ClusterStatus, Status};
 pub use peer::{
-    relax, Peer, PeerState, PeerStatus, Verb, Wait, Xfer, CHAIN_MAX, MAX_PEER_WINDOW, MSG_BYTES,
+    relax, Peer, PeerState, PeerStatus, Verb, Wait, Xfer, CHAIN_MAX, KEY_BYTES, MAX_PEER_WINDOW,
+    MSG_BYTES,
 };
 pub use verbs::DmaBuf;

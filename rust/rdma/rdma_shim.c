@@ -211,17 +211,23 @@ void alock_rdma_buf_sync(struct alock_rdma_buf *b, size_t off, size_t len, bool 
 		ib_dma_sync_single_for_device(b->dev, a, len, DMA_BIDIRECTIONAL);
 }
 
-/* A fast-registration MR over all of @b, to be registered with a REG_MR WR. */
+/*
+ * A fast-registration MR over all of @b, to be registered with a REG_MR WR;
+ * zero-based (its iova is 0, so no kernel address goes to a peer), which
+ * needs a page-aligned buffer (kmalloc's of whole pages are).
+ */
 struct ib_mr *alock_rdma_mr_new(struct ib_pd *pd, struct alock_rdma_buf *b)
 {
-	u32 pages = DIV_ROUND_UP(offset_in_page(b->virt) + b->len, PAGE_SIZE);
+	u32 pages = DIV_ROUND_UP(b->len, PAGE_SIZE);
 	struct ib_mr *mr;
 	int n;
 
+	if (offset_in_page(b->virt))
+		return ERR_PTR(-EINVAL);
 	mr = ib_alloc_mr(pd, IB_MR_TYPE_MEM_REG, pages);
 	if (IS_ERR(mr))
 		return mr;
-	n = ib_map_mr_sg(mr, &b->sg, 1, NULL, PAGE_SIZE);
+	n = ib_map_mr_sg_zbva(mr, &b->sg, 1, NULL, PAGE_SIZE);
 	if (n != 1) {
 		ib_dereg_mr(mr);
 		return ERR_PTR(n < 0 ? n : -EINVAL);
@@ -242,6 +248,27 @@ void alock_rdma_mr_info(struct ib_mr *mr, u32 *rkey, u64 *iova, u64 *len)
 }
 
 /* ---- connection manager ------------------------------------------------- */
+
+/* The remote address of @id (on a CONNECT_REQUEST's id: the requester's). */
+void alock_rdma_id_peer_addr(struct rdma_cm_id *id, struct alock_rdma_addr *a)
+{
+	const struct sockaddr *sa = (const struct sockaddr *)&id->route.addr.dst_addr;
+
+	memset(a, 0, sizeof(*a));
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+
+		a->family = AF_INET;
+		a->port = ntohs(sin->sin_port);
+		memcpy(a->addr, &sin->sin_addr, 4);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
+
+		a->family = AF_INET6;
+		a->port = ntohs(sin6->sin6_port);
+		memcpy(a->addr, &sin6->sin6_addr, 16);
+	}
+}
 
 static int alock_rdma_cm_handler(struct rdma_cm_id *id, struct rdma_cm_event *ev)
 {

@@ -97,6 +97,7 @@ void alock_rdma_mr_free(struct ib_mr *mr);
 void alock_rdma_mr_info(struct ib_mr *mr, u32 *rkey, u64 *iova, u64 *len);
 
 struct rdma_cm_id *alock_rdma_create_id(void *ctx);
+void alock_rdma_id_peer_addr(struct rdma_cm_id *id, struct alock_rdma_addr *a);
 void alock_rdma_destroy_id(struct rdma_cm_id *id);
 void alock_rdma_set_context(struct rdma_cm_id *id, void *ctx);
 struct ib_device *alock_rdma_id_device(struct rdma_cm_id *id);

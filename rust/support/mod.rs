@@ -18,11 +18,14 @@
 //!   the static key that gates fast-path counting (used directly by
 //!   prwlock's `fast.c`), `/sys/kernel/debug/alock/`.
 //! * `hist.rs`: [`hist::Hist`] and [`hist::AtomicHist`].
+//! * `hmac.rs`: HMAC-SHA256 over the kernel's SHA-256 library, a tag
+//!   comparison in constant time, random words (the cluster handshake).
 //! * `misuse.rs` + `misuse.c` + `misuse.h`: a misuse of a lock (unlock by
 //!   a non-holder, double unlock, ...) refused, counted and WARNed once.
 
 pub mod cpu;
 pub mod hist;
+pub mod hmac;
 pub mod kthread;
 pub mod miscdev;
 pub mod misuse;

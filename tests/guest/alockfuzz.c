@@ -330,7 +330,8 @@ static const struct field f_join[] = {
 	F(alock_cluster_join, node_id), F(alock_cluster_join, nr_nodes),
 	F(alock_cluster_join, window_size), F(alock_cluster_join, flags),
 	F(alock_cluster_join, timeout_ms), F(alock_cluster_join, op_timeout_ms),
-	F(alock_cluster_join, reserved), F(alock_cluster_join, nodes[0].family),
+	F(alock_cluster_join, reserved), F(alock_cluster_join, key[0]),
+	F(alock_cluster_join, key[31]), F(alock_cluster_join, nodes[0].family),
 	F(alock_cluster_join, nodes[0].port), F(alock_cluster_join, nodes[0].reserved),
 	F(alock_cluster_join, nodes[0].addr[0]), F(alock_cluster_join, nodes[0].addr[4]),
 	F(alock_cluster_join, nodes[1].port), F(alock_cluster_join, nodes[15].addr[15]),
@@ -414,6 +415,8 @@ static int nthreads = 4;
 static const char *devpath = ALOCK_DEVICE;
 static unsigned long work_total;
 static uint32_t cluster_addr;	/* network order; 0: no cluster phase */
+/* The one-node cluster's key (any bytes but all zeros). */
+static const unsigned char fuzz_key[ALOCK_CLUSTER_KEY_SIZE] = "alockfuzz: one-node cluster key";
 static struct alock_version ver;
 
 static atomic_int shared_fd[NSLOTS];
@@ -849,6 +852,7 @@ static void template(struct worker *w, int c, void *buf)
 		a->flags = chance(s, 80) ? ALOCK_CLUSTER_LOOPBACK : 0;
 		a->timeout_ms = JOIN_TIMEOUT_MS;
 		a->op_timeout_ms = chance(s, 50) ? 0 : range(s, 10, 1000);
+		memcpy(a->key, fuzz_key, sizeof(a->key));
 		a->nodes[0].family = AF_INET;
 		a->nodes[0].port = JOIN_PORT;
 		memcpy(a->nodes[0].addr, &cluster_addr, 4);
@@ -1124,7 +1128,7 @@ static int reject(struct worker *w, int c, void *buf)
 	case C_JOIN: {
 		struct alock_cluster_join *a = buf;
 
-		switch (rnd(s) % 7) {
+		switch (rnd(s) % 8) {
 		case 0:
 			a->nr_nodes = rnd(s) & 1 ? 0 : ALOCK_CLUSTER_MAX_NODES + 1;
 			break;
@@ -1142,6 +1146,9 @@ static int reject(struct worker *w, int c, void *buf)
 			break;
 		case 5:
 			a->op_timeout_ms = rnd(s) & 1 ? 9 : 60001;
+			break;
+		case 6:
+			memset(a->key, 0, sizeof(a->key));	/* no key */
 			break;
 		default:
 			a->reserved[rnd(s) & 1] = 1;
@@ -1902,6 +1909,7 @@ static void cluster_setup(int fd)
 	j.window_size = ALOCK_CLUSTER_MAX_WINDOW;
 	j.flags = ALOCK_CLUSTER_LOOPBACK;
 	j.timeout_ms = 5000;	/* under the watchdog's 10 s */
+	memcpy(j.key, fuzz_key, sizeof(j.key));
 	j.nodes[0].family = AF_INET;
 	j.nodes[0].port = JOIN_PORT;
 	memcpy(j.nodes[0].addr, &cluster_addr, 4);

@@ -25,10 +25,16 @@
  *   rdmatest dlock-table NODE NODES KEYS | dlock-table-done NODE NODES
  *                                      a table for the C API test module
  *   rdmatest status | leave
+ *   rdmatest intruder NODE NODES key|addr [PORT]
+ *                                      a join the members must refuse: with
+ *                                      another key, or as node 0 from this
+ *                                      node's address: -ETIMEDOUT in 6 s
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -47,7 +53,7 @@
 #include "bench_json.h"
 
 _Static_assert(sizeof(struct alock_node_addr) == 24, "alock_node_addr size");
-_Static_assert(sizeof(struct alock_cluster_join) == 416, "alock_cluster_join size");
+_Static_assert(sizeof(struct alock_cluster_join) == 448, "alock_cluster_join size");
 _Static_assert(sizeof(struct alock_cluster_status) == 736, "alock_cluster_status size");
 _Static_assert(sizeof(struct alock_rdma_op) == 72, "alock_rdma_op size");
 _Static_assert(sizeof(struct alock_rdma_stress) == 80, "alock_rdma_stress size");
@@ -86,6 +92,13 @@ static const char *err_s(int r)
 
 static unsigned int window = WINDOW;
 
+/*
+ * The test clusters' key (every node the same; 32 bytes, the last the
+ * string's NUL), and another one for the join of a non-member.
+ */
+static const unsigned char test_key[ALOCK_CLUSTER_KEY_SIZE] = "alock test cluster, not secret";
+static const unsigned char other_key[ALOCK_CLUSTER_KEY_SIZE] = "another cluster's key, not ours";
+
 static void fill_join(struct alock_cluster_join *j, int node, int n, int port)
 {
 	int i;
@@ -96,6 +109,7 @@ static void fill_join(struct alock_cluster_join *j, int node, int n, int port)
 	j->window_size = window;
 	j->flags = ALOCK_CLUSTER_LOOPBACK;
 	j->timeout_ms = 120000;
+	memcpy(j->key, test_key, sizeof(j->key));
 	for (i = 0; i < n; i++) {
 		j->nodes[i].family = AF_INET;
 		j->nodes[i].port = port;
@@ -224,6 +238,60 @@ static void print_status(void)
 		       s.peers[i].rkey, (unsigned long long)s.peers[i].remote_len);
 }
 
+/*
+ * @j's join from a child in a network namespace of its own: its errno
+ * (negative), 1 if it could not be tried.
+ */
+static int join_in_netns(struct alock_cluster_join *j)
+{
+	int st, r;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return 1;
+	if (pid == 0) {
+		if (unshare(CLONE_NEWNET))
+			_exit(255);
+		r = rioctl(ALOCK_IOC_CLUSTER_JOIN, j);
+		if (r == 0)
+			rioctl(ALOCK_IOC_CLUSTER_LEAVE, NULL);
+		_exit(r < 0 ? -r : 0);
+	}
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st) == 255)
+		return 1;
+	return -WEXITSTATUS(st);
+}
+
+/*
+ * A join that the members must refuse: with another key, or (@addr) as
+ * node 0 from this node's own address.  Each member logs the refusal
+ * (checked by run.sh in dmesg); here the join must time out.
+ */
+static int cmd_intruder(int addr, int port)
+{
+	struct alock_cluster_join j;
+	int r;
+
+	fill_join(&j, me, nodes, port);
+	j.timeout_ms = 6000;
+	j.flags = 0;
+	if (addr) {
+		/* Node 0 at this node's address: the others expect node 0 elsewhere. */
+		j.node_id = 0;
+		j.nodes[0] = j.nodes[me];
+		j.nodes[me].addr[3] = 200;	/* never connected to: only node 0 listens */
+	} else {
+		memcpy(j.key, other_key, sizeof(j.key));
+	}
+	r = rioctl(ALOCK_IOC_CLUSTER_JOIN, &j);
+	if (r == 0)
+		rioctl(ALOCK_IOC_CLUSTER_LEAVE, NULL);
+	tap(r == -ETIMEDOUT, "node%d: a join %s is refused by the members -> ETIMEDOUT (got %s)",
+	    me, addr ? "as node 0 from this node's address" : "with another cluster key",
+	    err_s(r));
+	return 0;
+}
+
 /* Malformed membership input: each gets its errno, nothing is joined. */
 static int cmd_errno(void)
 {
@@ -250,6 +318,7 @@ static int cmd_errno(void)
 	BAD_JOIN("timeout 0", EINVAL, j.timeout_ms = 0);
 	BAD_JOIN("op timeout 5 ms", EINVAL, j.op_timeout_ms = 5);
 	BAD_JOIN("reserved field set", EINVAL, j.reserved[1] = 1);
+	BAD_JOIN("no key (all zeros)", EINVAL, memset(j.key, 0, sizeof(j.key)));
 	BAD_JOIN("address family 7", EINVAL, j.nodes[0].family = 7);
 	BAD_JOIN("port 0", EINVAL, j.nodes[nodes - 1].port = 0);
 	BAD_JOIN("IPv4 address with junk after it", EINVAL, j.nodes[0].addr[9] = 1);
@@ -258,6 +327,9 @@ static int cmd_errno(void)
 	/* 10.77.0.200 is on the link but no device has it. */
 	BAD_JOIN("own address not on an RDMA device", EADDRNOTAVAIL,
 		 j.nodes[me].addr[3] = 200);
+	r = join_in_netns(&good);
+	tap(r == -EAFNOSUPPORT,
+	    "join from another network namespace -> EAFNOSUPPORT (got %s)", err_s(r));
 	r = ioctl(fd, ALOCK_IOC_CLUSTER_JOIN, (void *)16);
 	tap(r < 0 && errno == EFAULT, "join with an unmapped argument -> EFAULT (got %s)",
 	    r < 0 ? strerror(errno) : "success");
@@ -292,6 +364,14 @@ static int cmd_join(int port)
 		return 1;
 	r = rioctl(ALOCK_IOC_CLUSTER_JOIN, &j);
 	tap(r == -EBUSY, "second join -> EBUSY (got %s)", err_s(r));
+	{
+		/* The membership is this file's while it stays open. */
+		int f2 = open_dev();
+
+		r = ioctl(f2, ALOCK_IOC_CLUSTER_LEAVE) ? -errno : 0;
+		tap(r == -EBUSY, "leave through another open file -> EBUSY (got %s)", err_s(r));
+		close(f2);
+	}
 	r = get_status(&s, 0);
 	tap(r == 0 && s.joined && s.node_id == (unsigned int)me &&
 	    s.nr_nodes == (unsigned int)nodes && s.nr_up == (unsigned int)nodes &&
@@ -1244,6 +1324,8 @@ int main(int argc, char **argv)
 		r = table_ctl(ALOCK_TABLE_DESTROY, 0, &t);
 		tap(r == 0, "node%d: destroy the C API test's table (%s)", me, err_s(r));
 		check_barrier(212, nodes);
+	} else if (!strcmp(cmd, "intruder") && argc > 4) {
+		cmd_intruder(!strcmp(argv[4], "addr"), argc > 5 ? atoi(argv[5]) : PORT);
 	} else if (!strcmp(cmd, "dlock-user")) {
 		cmd_dlock_user();
 	} else if (!strcmp(cmd, "dlock-kill") && argc > 4)

@@ -280,7 +280,7 @@ alockctl_tests() {
 	# --json must read back as a results file (alockctl parses it).
 	$A --json stress ticket --seconds 0.5 >/tmp/actl.json 2>/tmp/actl.err
 	check "alockctl --json stress ticket output parses" $A report /tmp/actl.json
-	check "alockctl --json info reports ABI 8" sh -c "$A --json info | grep -q '\"abi_version\": 8'"
+	check "alockctl --json info reports ABI 9" sh -c "$A --json info | grep -q '\"abi_version\": 9'"
 	check "alockctl --csv stress abql: header and one row of the same width" sh -c \
 		"$A --csv stress abql --slots 2 --seconds 0.3 | awk -F, 'NR == 1 { h = NF } NF != h { exit 1 } END { exit NR != 2 }'"
 	alockctl_expect "alockctl stress mrlock adaptive" 0 "adaptive" stress mrlock adaptive --min 4 --max 8 --seconds 0.5
@@ -881,7 +881,20 @@ rdma_tests() {
 	fi
 	check "insmod alock.ko for the RDMA tests" insmod $P/alock.ko || return
 	$RT errno "$node" "$nodes"
+	# Non-members first (issue 23): node 0 with another key, and with 3+
+	# nodes the last one as node 0 from its own address; the members they
+	# reach refuse and log it (checked below, once the cluster is up).
+	[ "$node" = 0 ] && $RT intruder "$node" "$nodes" key
+	[ "$nodes" -ge 3 ] && [ "$node" = $((nodes - 1)) ] && $RT intruder "$node" "$nodes" addr
 	if $RT join "$node" "$nodes"; then
+		if [ "$node" != 0 ] && { [ "$node" != $((nodes - 1)) ] || [ "$nodes" = 2 ]; }; then
+			check "node $node refused node 0 with another cluster key (logged)" \
+				sh -c "dmesg | grep -q 'rdma: refused a connection from 10.77.0.1: no Hello with the cluster key'"
+		fi
+		if [ "$nodes" -ge 3 ] && [ "$node" = 1 ]; then
+			check "node 1 refused node $((nodes - 1)) posing as node 0 (logged)" \
+				sh -c "dmesg | grep -q 'rdma: refused a connection from 10.77.0.$nodes as node 0 (its address is 10.77.0.1)'"
+		fi
 		$RT verbs "$node" "$nodes"
 		$RT contend "$node" "$nodes" 0 2 "$RDMA_INCS"
 		[ "$nodes" -ge 3 ] && $RT kill "$node" "$nodes" $((nodes - 1))

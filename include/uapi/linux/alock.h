@@ -15,7 +15,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define ALOCK_ABI_VERSION	8
+#define ALOCK_ABI_VERSION	9
 #define ALOCK_IOC_MAGIC		0xA1
 #define ALOCK_DEVICE		"/dev/alock"
 
@@ -484,9 +484,12 @@ struct alock_rwcost {
  * pair of nodes shares one RC connection set up through the in-kernel
  * rdma_cm, over which either side reads, writes and runs atomics on the
  * other's window.  Membership is explicit: ALOCK_IOC_CLUSTER_JOIN,
- * ALOCK_IOC_CLUSTER_LEAVE; there is one cluster per module.
+ * ALOCK_IOC_CLUSTER_LEAVE; there is one cluster per module.  Members share
+ * a key of ALOCK_CLUSTER_KEY_SIZE bytes (ABI 9), with which each proves its
+ * membership to the others.
  */
 #define ALOCK_CLUSTER_MAX_NODES		16
+#define ALOCK_CLUSTER_KEY_SIZE		32
 #define ALOCK_CLUSTER_MIN_WINDOW	4096
 #define ALOCK_CLUSTER_MAX_WINDOW	(1U << 20)
 #define ALOCK_CLUSTER_MAX_TIMEOUT_MS	600000
@@ -523,14 +526,25 @@ struct alock_node_addr {
  * @op_timeout_ms: longest wait for one verb before the connection is
  *		declared lost: 0 (1000 ms) or 10..60000
  * @reserved:	must be 0
+ * @key:	the cluster's pre-shared key, the same on every node, not all
+ *		zeros (ALOCK_CLUSTER_KEY_SIZE random bytes)
  * @nodes:	address of every node, [0..@nr_nodes); @nodes[@node_id] is
  *		the local address to listen on; the rest must be 0
  *
- * Node i connects to every node j > i and accepts j < i.  Returns when
- * every connection is up: 0; or -ETIMEDOUT (some peer did not come, the
- * node is left as before), -EINTR (a signal), -EBUSY (already joined),
- * -EADDRNOTAVAIL (@nodes[@node_id] is no RDMA device's address),
- * -EOPNOTSUPP (the device has no atomics), -EINVAL for bad fields.
+ * Node i connects to every node j > i and accepts j < i.  Only members
+ * join: a connection is refused (and logged, at most once a second) unless
+ * it comes from @nodes[j] of the node j it claims to be and that node
+ * proves it holds @key (HMAC-SHA256 over both sides' fresh nonces, in the
+ * connection's private data and its first message); no window is
+ * registered for a peer before that, and a handshake that does not finish
+ * within 15 s is dropped.  Only from the initial network namespace.
+ *
+ * Returns when every connection is up: 0; or -ETIMEDOUT (some peer did not
+ * come, or was refused: the node is left as before), -EINTR (a signal),
+ * -EBUSY (already joined), -EADDRNOTAVAIL (@nodes[@node_id] is no RDMA
+ * device's address), -EOPNOTSUPP (the device has no atomics),
+ * -EAFNOSUPPORT (the caller is in another network namespace), -EINVAL for
+ * bad fields (an all-zero @key among them).
  */
 struct alock_cluster_join {
 	__u32 node_id;
@@ -540,6 +554,7 @@ struct alock_cluster_join {
 	__u32 timeout_ms;
 	__u32 op_timeout_ms;
 	__u32 reserved[2];
+	__u8 key[ALOCK_CLUSTER_KEY_SIZE];
 	struct alock_node_addr nodes[ALOCK_CLUSTER_MAX_NODES];
 };
 
@@ -1050,6 +1065,13 @@ struct alock_mm_ctl {
  *                  DLOCK_LOCK and DLOCK_UNLOCK (the lock table's users: waits
  *                  bounded by timeout_ms and killable), MM (the caller's own
  *                  mm)
+ *
+ * The cluster membership belongs to the open file that joined it and the
+ * lock table to the one that created it: while that file stays open,
+ * CLUSTER_LEAVE and TABLE's DESTROY through another file are -EBUSY; once
+ * it is closed, any caller with the capability may.  At most 8 stress,
+ * benchmark and lock-table runs go at once, with at most 512 kernel threads
+ * among them: a run beyond either is -EBUSY and starts nothing.
  */
 #define ALOCK_IOC_VERSION	_IOR(ALOCK_IOC_MAGIC, 0x00, struct alock_version)
 #define ALOCK_IOC_ABI		_IOWR(ALOCK_IOC_MAGIC, 0x01, struct alock_abi)

@@ -3,10 +3,13 @@
 //! The connection to one peer node (or to this node, for loopback): its
 //! states, its set-up and READY handshake, failure handling and teardown.
 //!
-//! * here: [`Peer`], its states and the wire format of the handshake (the
-//!   CM private data [`Hello`] and the READY message), the CM events of
-//!   its id ([`CmHandler`]), the handshake steps, failure handling,
-//!   teardown, [`PeerStatus`];
+//! * here: [`Peer`], its states, the CM events of its id
+//!   ([`CmHandler`]) and the set-up up to ESTABLISHED (QP, connect,
+//!   accept), failure handling, teardown, [`PeerStatus`];
+//! * [`handshake`]: the handshake's steps after ESTABLISHED
+//!   ([`Peer::progress`]), its wire format (the CM private data [`Hello`]
+//!   and the READY message) and how it authenticates the peer: the
+//!   cluster's [`Key`], a nonce per side, HMAC tags, a deadline;
 //! * [`probe`]: liveness probes of a connection that is up, asked for by
 //!   waiters that depend on the peer ([`Peer::probe`]);
 //! * [`ops`]: the verbs a connection that is up offers (READ, WRITE,
@@ -17,9 +20,11 @@
 //!
 //! Each connection registers the window for its peer with a REG_MR work
 //! request into a memory region of its own (remote read, write and
-//! atomics), so each peer has its own rkey; the rkey, address and length
-//! travel in the CM private data.  Only after the REG_MR completed does a
-//! node send its peer a READY message, and a connection is *up* once both
+//! atomics, zero-based), so each peer has its own rkey; the rkey and
+//! length travel in the CM private data.  A node registers the window
+//! only once the peer proved that it holds the cluster key (the passive
+//! side: after the active side's READY, [`handshake`]); after the REG_MR
+//! completed it sends its own READY, and a connection is *up* once both
 //! READYs were exchanged: no peer can touch a window before it is
 //! registered for it.
 //!
@@ -46,12 +51,15 @@ use kernel::{bindings, prelude::*, sync::Arc};
 use super::cm::{CmHandler, CmId};
 use super::ffi::{self, cm_event};
 use super::verbs::{self, check, Comp, Cq, Device, DmaBuf, Mr, Pd, Qp};
-use crate::support::util::errno;
+use crate::support::util::{errno, now_ns};
 
+pub mod handshake;
 pub mod observe;
 pub mod ops;
 mod probe;
 
+pub(super) use handshake::{refusal_log_due, Hello, Refusal};
+pub use handshake::{Key, KEY_BYTES, MAX_PEER_WINDOW};
 pub use ops::{relax, Verb, Wait, Xfer, CHAIN_MAX};
 
 /// Verbs in flight per connection (one scratch slot each).
@@ -80,10 +88,6 @@ const RD_DEPTH: u32 = 16;
 /// Address and route resolution timeout.
 pub(super) const RESOLVE_MS: i32 = 2000;
 
-pub(super) const HELLO_MAGIC: u32 = 0x414c_4b31;
-const READY_MAGIC: u32 = 0x414c_4b52;
-pub(super) const HELLO_VERSION: u16 = 1;
-
 const CTRL_REG: usize = 0;
 const CTRL_SEND: usize = 1;
 const CTRL_RECV: usize = 2;
@@ -105,50 +109,6 @@ const S_RETRY: u32 = 5;
 const S_FAILED: u32 = 6;
 /// Disconnected by the peer, or by this node's leave.
 const S_CLOSED: u32 = 7;
-
-/// CM private data of the connect request and of the reply.
-#[repr(C)]
-#[derive(Clone, Copy, Default)]
-pub(super) struct Hello {
-    /// `HELLO_MAGIC`.
-    pub(super) magic: u32,
-    /// The sender's node id.
-    pub(super) from: u16,
-    /// The receiver's node id.
-    pub(super) to: u16,
-    /// Nodes in the cluster.
-    pub(super) nodes: u16,
-    /// `HELLO_VERSION`.
-    pub(super) version: u16,
-    /// The sender's window, registered for the receiver.
-    pub(super) rkey: u32,
-    /// Its address.
-    pub(super) iova: u64,
-    /// Its length.
-    pub(super) len: u64,
-}
-
-/// The largest window a peer may advertise: `ALOCK_CLUSTER_MAX_WINDOW`
-/// of the uapi, which the front end's join accepts at most (it asserts
-/// that the two agree).
-pub const MAX_PEER_WINDOW: u64 = 1 << 20;
-
-impl Hello {
-    /// Whether the window this Hello advertises can be addressed: at most
-    /// [`MAX_PEER_WINDOW`] long, its end not past `u64::MAX`.  A peer's
-    /// words are input: `Peer::remote` adds offsets to `iova`.
-    pub(super) fn window_ok(&self) -> bool {
-        self.len <= MAX_PEER_WINDOW && self.iova.checked_add(self.len).is_some()
-    }
-}
-
-/// The READY message.
-#[repr(C)]
-#[derive(Clone, Copy, Default)]
-struct Ready {
-    magic: u32,
-    node: u32,
-}
 
 /// Reads a `T` from private data of at least its size.
 pub(super) fn read_pdata<T: Copy + Default>(p: *const c_void, len: u8) -> Option<T> {
@@ -213,14 +173,12 @@ pub(super) struct Local<'a> {
     pub(super) nodes: u32,
     /// The RDMA device.
     pub(super) dev: Device,
-    /// The cluster's PD.
-    pub(super) pd: &'a Pd,
-    /// Its local DMA lkey.
-    pub(super) lkey: u32,
     /// This node's window.
     pub(super) window: &'a Arc<DmaBuf>,
     /// Longest wait for one verb.
     pub(super) op_timeout_ns: i64,
+    /// The cluster's key.
+    pub(super) key: &'a Key,
 }
 
 /// The connection to one peer node (or to this node, for loopback).
@@ -243,13 +201,24 @@ pub struct Peer {
     cq: UnsafeCell<Option<Cq>>,
     /// This node's window registered for the peer (same rule as `cq`).
     mr: UnsafeCell<Option<Mr>>,
+    /// The connection's own PD (same rule; freed last): an rkey of this
+    /// connection's MR is valid on this connection's QP only, so no
+    /// member can use the rkey another member was given.
+    pd_own: UnsafeCell<Option<Pd>>,
     /// The QP, set by the CM handler that creates it.
     qp: AtomicPtr<ffi::ib_qp>,
     cq_ptr: *mut ffi::ib_cq,
     pd: *mut ffi::ib_pd,
     lkey: u32,
     dev: Device,
+    /// Our Hello (with our nonce for this connection).
     hello: Hello,
+    /// The cluster's key (the handshake's tags).
+    key: Key,
+    /// The peer's nonce, from its Hello.
+    peer_nonce: AtomicU64,
+    /// When the connection was created (`HANDSHAKE_MS` counts from here).
+    born_ns: i64,
     window: Arc<DmaBuf>,
     remote_iova: AtomicU64,
     remote_len: AtomicU64,
@@ -283,22 +252,25 @@ unsafe impl Send for Peer {}
 unsafe impl Sync for Peer {}
 
 impl Peer {
-    /// A new connection to `node`, the `active` side (which connects) or
-    /// the passive one (which accepted).
-    pub(super) fn new(c: &Local<'_>, node: u32, active: bool) -> Result<Arc<Self>> {
+    /// A new connection to `node`: the active side (which connects,
+    /// `req_nonce` `None`) or the passive one, which accepts a request
+    /// with that nonce.
+    pub(super) fn new(c: &Local<'_>, node: u32, req_nonce: Option<u64>) -> Result<Arc<Self>> {
+        let active = req_nonce.is_none();
+        let pd = Pd::new(c.dev)?;
         let cq = Cq::new(c.dev, CQ_ENTRIES)?;
-        let mr = Mr::new(c.pd, c.window)?;
+        let mr = Mr::new(&pd, c.window)?;
         let scratch = DmaBuf::new(c.dev, SCRATCH_BYTES)?;
-        let hello = Hello {
-            magic: HELLO_MAGIC,
-            from: c.me as u16,
-            to: node as u16,
-            nodes: c.nodes as u16,
-            version: HELLO_VERSION,
-            rkey: mr.rkey(),
-            iova: mr.iova(),
-            len: mr.len(),
-        };
+        let hello = Hello::new(
+            c.key,
+            c.me,
+            node,
+            c.nodes,
+            mr.rkey(),
+            mr.iova(),
+            mr.len(),
+            req_nonce,
+        );
         let cq_ptr = cq.as_ptr();
         Ok(Arc::new(
             Self {
@@ -315,10 +287,14 @@ impl Peer {
                 mr: UnsafeCell::new(Some(mr)),
                 qp: AtomicPtr::new(null_mut()),
                 cq_ptr,
-                pd: c.pd.as_ptr(),
-                lkey: c.lkey,
+                pd: pd.as_ptr(),
+                lkey: pd.lkey(),
+                pd_own: UnsafeCell::new(Some(pd)),
                 dev: c.dev,
                 hello,
+                key: c.key.clone(),
+                peer_nonce: AtomicU64::new(req_nonce.unwrap_or(0)),
+                born_ns: now_ns(),
                 window: c.window.clone(),
                 remote_iova: AtomicU64::new(0),
                 remote_len: AtomicU64::new(0),
@@ -371,8 +347,9 @@ impl Peer {
         unsafe { (*self.id.get()).as_ref() }
     }
 
-    /// Records the peer's window (from its hello).
+    /// Records the peer's window and nonce (from its hello).
     pub(super) fn set_remote(&self, h: &Hello) {
+        self.peer_nonce.store(h.nonce, Relaxed);
         self.remote_iova.store(h.iova, Relaxed);
         self.remote_rkey.store(h.rkey, Relaxed);
         self.remote_len.store(h.len, Release);
@@ -534,96 +511,9 @@ impl Peer {
         self.was_up.load(Acquire)
     }
 
-    /// Advances the READY handshake; process context (join, reaper).
-    pub(super) fn progress(&self) {
-        let qp = self.qp.load(Acquire);
-        match self.state.load(Acquire) {
-            S_ESTABLISHED => {
-                let c = &self.ctrl[CTRL_REG];
-                c.reset();
-                let mr = {
-                    // SAFETY: Not torn down (state is not down), so the MR is there.
-                    let mr = unsafe { &*self.mr.get() };
-                    mr.as_ref().map_or(null_mut(), |m| m.as_ptr())
-                };
-                // SAFETY: The QP and MR are valid while the peer is not torn
-                // down (only this process-context caller tears it down).
-                let r = check(unsafe { ffi::alock_rdma_post_reg_mr(qp, c.as_ptr(), mr) });
-                match r {
-                    Ok(()) => {
-                        self.advance(S_ESTABLISHED, S_REGISTERING);
-                    }
-                    Err(e) => self.fail(e),
-                }
-            }
-            S_REGISTERING => {
-                // SAFETY: The CQ is alive (not torn down).
-                unsafe { ffi::alock_rdma_poll(self.cq_ptr) };
-                let c = &self.ctrl[CTRL_REG];
-                if !c.is_done() {
-                    return;
-                }
-                if c.status() != ffi::IB_WC_SUCCESS {
-                    return self.fail(verbs::wc_error(c.status()));
-                }
-                let msg = Ready {
-                    magic: READY_MAGIC,
-                    node: self.me,
-                };
-                if self.scratch.write(CTRL_SEND_OFF, bytes_of(&msg)).is_err() {
-                    return self.fail(EINVAL);
-                }
-                let s = &self.ctrl[CTRL_SEND];
-                s.reset();
-                // SAFETY: As above; the buffer lives as long as the peer.
-                let r = check(unsafe {
-                    ffi::alock_rdma_post_send(
-                        qp,
-                        s.as_ptr(),
-                        self.scratch.dma(CTRL_SEND_OFF),
-                        self.lkey,
-                        core::mem::size_of::<Ready>() as u32,
-                    )
-                });
-                match r {
-                    Ok(()) => {
-                        self.advance(S_REGISTERING, S_HANDSHAKE);
-                    }
-                    Err(e) => self.fail(e),
-                }
-            }
-            S_HANDSHAKE => {
-                // SAFETY: As above.
-                unsafe { ffi::alock_rdma_poll(self.cq_ptr) };
-                let (s, r) = (&self.ctrl[CTRL_SEND], &self.ctrl[CTRL_RECV]);
-                for c in [s, r] {
-                    if c.is_done() && c.status() != ffi::IB_WC_SUCCESS {
-                        return self.fail(verbs::wc_error(c.status()));
-                    }
-                }
-                if !(s.is_done() && r.is_done()) {
-                    return;
-                }
-                let mut buf = [0u8; core::mem::size_of::<Ready>()];
-                let ok = r.byte_len() as usize >= buf.len()
-                    && self.scratch.read(CTRL_RECV_OFF, &mut buf).is_ok()
-                    && read_pdata::<Ready>(buf.as_ptr().cast(), buf.len() as u8)
-                        .is_some_and(|m| m.magic == READY_MAGIC && m.node == self.node);
-                if !ok {
-                    return self.fail(errno(bindings::EPROTO));
-                }
-                if self.advance(S_HANDSHAKE, S_UP) {
-                    self.was_up.store(true, Release);
-                }
-            }
-            S_UP => self.probe_step(qp),
-            _ => {}
-        }
-    }
-
     /// Frees the connection's resources (process context, once): the QP
     /// goes to the error state, every verb in flight completes (flushed),
-    /// then the cm_id, QP, MR and CQ are freed in that order.  A
+    /// then the cm_id, QP, MR, CQ and PD are freed in that order.  A
     /// connection this node is still opening loses its cm_id first.
     pub(super) fn teardown(&self) {
         if self.torn.swap(true, SeqCst) {
@@ -673,11 +563,12 @@ impl Peer {
         }
         // SAFETY: Only this (single) teardown takes the cells; no verb is
         // in flight and none can start.
-        let (id, mr, cq) = unsafe {
+        let (id, mr, cq, pd) = unsafe {
             (
                 (*self.id.get()).take(),
                 (*self.mr.get()).take(),
                 (*self.cq.get()).take(),
+                (*self.pd_own.get()).take(),
             )
         };
         // The id first: afterwards no handler runs (so none creates a QP).
@@ -686,6 +577,8 @@ impl Peer {
         drop(unsafe { Qp::from_raw(self.qp.swap(null_mut(), AcqRel)) });
         drop(mr);
         drop(cq);
+        // Nothing is left on it.
+        drop(pd);
     }
 
     fn peer_state(&self) -> PeerState {
@@ -752,11 +645,14 @@ impl CmHandler for Peer {
                 if self.active {
                     match read_pdata::<Hello>(pdata, plen) {
                         Some(h)
-                            if h.magic == HELLO_MAGIC
-                                && u32::from(h.from) == self.node
+                            if u32::from(h.from) == self.node
                                 && u32::from(h.to) == self.me
                                 && h.window_ok() =>
                         {
+                            if !h.reply_ok(&self.key, self.hello.nonce) {
+                                return self
+                                    .refuse("its reply does not carry the cluster key's tag");
+                            }
                             self.set_remote(&h)
                         }
                         _ => return self.down(S_FAILED, errno(bindings::EPROTO)),

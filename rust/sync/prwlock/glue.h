@@ -33,6 +33,15 @@ void alock_prw_downgrade_locked(struct prwlock *l);
 void alock_prw_read_unlock_active(struct prwlock *l);
 
 /*
+ * raw.rs: __prwlock_init() with the per-CPU part charged to the caller's
+ * memory cgroup (GFP_KERNEL_ACCOUNT), for a lock a user process makes the
+ * kernel create (the opted-in mmap_lock, hooks/prwlock_mm.c).
+ */
+struct lock_class_key;
+int alock_prw_init_account(struct prwlock *l, const char *name,
+			   struct lock_class_key *key);
+
+/*
  * fast.c, called by raw.rs, consensus.rs (the report and conversion IPI
  * handlers, the idle check), reader.rs and state.rs (the layout): what
  * only C reaches (current's hold table, this_cpu_ptr() in IPI handlers,

@@ -178,6 +178,7 @@ impl<T> Prwlock<T> {
                     Opaque::raw_get(slot),
                     name.as_char_ptr(),
                     class_key_ptr(key),
+                    bindings::GFP_KERNEL,
                 )
             }
         };

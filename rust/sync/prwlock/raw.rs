@@ -190,7 +190,21 @@ pub(super) fn wake_all(wq: *mut bindings::wait_queue_head) {
     unsafe { bindings::__wake_up(wq, bindings::TASK_NORMAL, 0, core::ptr::null_mut()) };
 }
 
-/// Initialises the lock at `l`.
+extern "C" {
+    /// `mm/percpu.c`: what `__alloc_percpu_gfp()` expands to (without
+    /// the allocation-profiling tag, a macro Rust cannot use; off in the
+    /// project's kernels).
+    fn pcpu_alloc_noprof(
+        size: usize,
+        align: usize,
+        reserved: bool,
+        gfp: bindings::gfp_t,
+    ) -> *mut c_void;
+}
+
+/// Initialises the lock at `l`, its per-CPU part allocated with `gfp`
+/// (`GFP_KERNEL`, or `GFP_KERNEL_ACCOUNT` for a lock a user process makes
+/// the kernel create: the mmap_lock of an opted-in mm).
 ///
 /// # Safety
 ///
@@ -199,9 +213,12 @@ pub unsafe fn init(
     l: *mut PrwCore,
     name: *const kernel::ffi::c_char,
     key: *mut bindings::lock_class_key,
+    gfp: bindings::gfp_t,
 ) -> Result {
-    // SAFETY: Valid size and alignment; freed in `destroy`.
-    let pcpu = unsafe { bindings::alloc_percpu(size_of::<PrwPcpu>(), align_of::<PrwPcpu>()) };
+    // SAFETY: Valid size and alignment; process context (`gfp` may
+    // sleep); freed in `destroy`.
+    let pcpu =
+        unsafe { pcpu_alloc_noprof(size_of::<PrwPcpu>(), align_of::<PrwPcpu>(), false, gfp) };
     if pcpu.is_null() {
         return Err(ENOMEM);
     }
@@ -482,7 +499,26 @@ pub unsafe extern "C" fn __prwlock_init(
         return EINVAL.to_errno();
     }
     // SAFETY: Guaranteed by the caller.
-    match unsafe { init(l, name, key) } {
+    match unsafe { init(l, name, key, bindings::GFP_KERNEL) } {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// `__prwlock_init()` with the per-CPU part charged to the caller's
+/// memory cgroup (glue.h; the opted-in mmap_lock of `hooks/prwlock_mm.c`).
+///
+/// # Safety
+///
+/// As for [`__prwlock_init`]; `l`, `name` and `key` are not NULL.
+#[no_mangle]
+pub unsafe extern "C" fn alock_prw_init_account(
+    l: *mut PrwCore,
+    name: *const kernel::ffi::c_char,
+    key: *mut bindings::lock_class_key,
+) -> c_int {
+    // SAFETY: Guaranteed by the caller.
+    match unsafe { init(l, name, key, bindings::GFP_KERNEL_ACCOUNT) } {
         Ok(()) => 0,
         Err(e) => e.to_errno(),
     }

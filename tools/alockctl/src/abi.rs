@@ -477,7 +477,8 @@ mod tests {
         assert_eq!(size_of::<AlockRwcost>(), 16);
         // tests/guest/rdmatest.c's.
         assert_eq!(size_of::<AlockNodeAddr>(), 24);
-        assert_eq!(size_of::<AlockClusterJoin>(), 416);
+        // ABI 9: the cluster key.
+        assert_eq!(size_of::<AlockClusterJoin>(), 448);
         assert_eq!(size_of::<AlockClusterPeer>(), 40);
         assert_eq!(size_of::<AlockClusterStatus>(), 736);
         assert_eq!(size_of::<AlockRdmaOp>(), 72);
@@ -488,7 +489,8 @@ mod tests {
         // ABI 8: the latency histograms.
         assert_eq!(size_of::<AlockHist>(), 320);
         assert_eq!(ALOCK_HIST_BUCKETS, 40);
-        assert_eq!(ALOCK_ABI_VERSION, 8);
+        assert_eq!(ALOCK_ABI_VERSION, 9);
+        assert_eq!(ALOCK_CLUSTER_KEY_SIZE, 32);
     }
 
     #[test]
@@ -502,7 +504,7 @@ mod tests {
         assert_eq!(ALOCK_IOC_CLUSTER_LEAVE, 0xa10a);
         // _IOW: write only (direction 1 in the top two bits).
         assert_eq!(ALOCK_IOC_CLUSTER_JOIN >> 30, 1);
-        assert_eq!(ioc_size(ALOCK_IOC_CLUSTER_JOIN), 416);
+        assert_eq!(ioc_size(ALOCK_IOC_CLUSTER_JOIN), 448);
         assert_eq!(ALOCK_IOC_CLUSTER_STATUS >> 30, 3);
         assert_eq!(ioc_size(ALOCK_IOC_TXN) as usize, size_of::<AlockTxn>());
         assert_eq!(ioc_nr(ALOCK_IOC_MRLOCK), 4);

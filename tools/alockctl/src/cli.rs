@@ -630,6 +630,53 @@ pub struct JoinArgs {
     /// milliseconds: 0 (the module's 1000) or 10..60000.
     #[arg(long, value_name = "MS", default_value_t = 0, value_parser = parse_op_timeout)]
     pub op_timeout_ms: u32,
+    /// File with the cluster's key, the same on every node: 32 bytes, or
+    /// 64 hexadecimal digits (e.g. `openssl rand -hex 32`); not all zeros.
+    /// Members prove to each other that they hold it.
+    #[arg(long = "key-file", value_name = "FILE", value_parser = parse_key_file)]
+    pub key: ClusterKey,
+}
+
+/// A cluster key read from a `--key-file` (its bytes are not printed).
+#[derive(Clone, PartialEq, Eq)]
+pub struct ClusterKey(pub [u8; abi::ALOCK_CLUSTER_KEY_SIZE as usize]);
+
+impl std::fmt::Debug for ClusterKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ClusterKey(..)")
+    }
+}
+
+/// The key in a key file's contents: exactly 32 bytes, or 64 hexadecimal
+/// digits with optional surrounding whitespace; not all zeros.
+pub fn parse_key(b: &[u8]) -> Result<ClusterKey, String> {
+    const N: usize = abi::ALOCK_CLUSTER_KEY_SIZE as usize;
+    let mut k = [0u8; N];
+    let t = String::from_utf8_lossy(b);
+    let t = t.trim();
+    if t.len() == 2 * N && t.bytes().all(|c| c.is_ascii_hexdigit()) {
+        for (i, o) in k.iter_mut().enumerate() {
+            *o = u8::from_str_radix(&t[2 * i..2 * i + 2], 16).map_err(|e| e.to_string())?;
+        }
+    } else if b.len() == N {
+        k.copy_from_slice(b);
+    } else {
+        return Err(format!(
+            "a key file holds {N} bytes or {} hexadecimal digits, not {} bytes",
+            2 * N,
+            b.len()
+        ));
+    }
+    if k.iter().all(|&x| x == 0) {
+        return Err("the key is all zeros: make one with `openssl rand -hex 32`".into());
+    }
+    Ok(ClusterKey(k))
+}
+
+/// Reads and parses a `--key-file`.
+pub fn parse_key_file(path: &str) -> Result<ClusterKey, String> {
+    let b = std::fs::read(path).map_err(|e| format!("`{path}`: {e}"))?;
+    parse_key(&b).map_err(|e| format!("`{path}`: {e}"))
 }
 
 /// Parse one node address: `1.2.3.4`, `1.2.3.4:PORT`, `fd00::1`, `[fd00::1]`

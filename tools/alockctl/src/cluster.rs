@@ -47,6 +47,7 @@ pub fn join_request(j: &JoinArgs) -> Result<AlockClusterJoin, Error> {
         },
         timeout_ms: j.timeout,
         op_timeout_ms: j.op_timeout_ms,
+        key: j.key.0,
         ..AlockClusterJoin::default()
     };
     for (slot, a) in req.nodes.iter_mut().zip(&j.addrs) {
@@ -73,9 +74,10 @@ pub fn join_error(e: Error, j: &JoinArgs) -> Error {
     let m = match io.raw_os_error() {
         Some(libc::EBUSY) => "cluster join: already in a cluster (see `alockctl cluster status`; leave it first with `alockctl cluster leave`)".to_string(),
         Some(libc::ETIMEDOUT) => format!(
-            "cluster join: not every peer came within {} s (not joined): run `alockctl cluster join` with the same --nodes and --addr on every node, or give a longer --timeout",
+            "cluster join: not every peer came within {} s (not joined): run `alockctl cluster join` with the same --nodes, --addr and --key-file on every node (a peer with another key is refused; see `dmesg`), or give a longer --timeout",
             seconds(j.timeout)
         ),
+        Some(libc::EAFNOSUPPORT) => "cluster join: only from the initial network namespace (the cluster's connections are made there)".to_string(),
         Some(libc::EADDRNOTAVAIL) => format!(
             "cluster join: {me} (node {}) is not an address of an RDMA device of this machine (for rxe: an address of the netdev the rxe link is on, see `rdma link show`)",
             j.node
@@ -320,6 +322,7 @@ mod tests {
             loopback: false,
             timeout: 60_000,
             op_timeout_ms: 0,
+            key: crate::cli::ClusterKey([7; 32]),
         }
     }
 
@@ -337,6 +340,7 @@ mod tests {
             (r.timeout_ms, r.op_timeout_ms, r.reserved),
             (2500, 100, [0, 0])
         );
+        assert_eq!(r.key, [7; 32]);
         assert_eq!(r.nodes[0].family, abi::AF_INET);
         assert_eq!(r.nodes[0].port, abi::CLUSTER_DEFAULT_PORT);
         assert_eq!(&r.nodes[0].addr[..4], &[10, 77, 0, 1]);
@@ -381,6 +385,8 @@ mod tests {
         );
         assert!(msg(libc::EINVAL).contains("EINVAL"));
         assert!(msg(libc::EOPNOTSUPP).contains("atomic"));
+        assert!(msg(libc::ETIMEDOUT).contains("--key-file"));
+        assert!(msg(libc::EAFNOSUPPORT).contains("network namespace"));
         // Others keep the generic wording.
         assert!(msg(libc::ENOMEM).contains("ALOCK_IOC_CLUSTER_JOIN failed"));
         for errno in [

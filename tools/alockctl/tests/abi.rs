@@ -324,6 +324,7 @@ fn rust_side() -> BTreeMap<String, u64> {
             timeout_ms,
             op_timeout_ms,
             reserved,
+            key,
             nodes
         }
     );
@@ -509,7 +510,7 @@ fn rust_side() -> BTreeMap<String, u64> {
             remote_lat
         }
     );
-    let consts: [(&str, u64); 49] = [
+    let consts: [(&str, u64); 50] = [
         ("ALOCK_ABI_VERSION", ALOCK_ABI_VERSION as u64),
         ("ALOCK_IOC_MAGIC", ALOCK_IOC_MAGIC as u64),
         ("ALOCK_FEAT_LOCKDEP", ALOCK_FEAT_LOCKDEP),
@@ -544,6 +545,7 @@ fn rust_side() -> BTreeMap<String, u64> {
         ("ALOCK_HIST_BUCKETS", ALOCK_HIST_BUCKETS as u64),
         ("ALOCK_RWWAKE_MAX_ROUNDS", ALOCK_RWWAKE_MAX_ROUNDS as u64),
         ("ALOCK_CLUSTER_MAX_NODES", ALOCK_CLUSTER_MAX_NODES as u64),
+        ("ALOCK_CLUSTER_KEY_SIZE", ALOCK_CLUSTER_KEY_SIZE as u64),
         ("ALOCK_CLUSTER_MIN_WINDOW", ALOCK_CLUSTER_MIN_WINDOW as u64),
         ("ALOCK_CLUSTER_MAX_WINDOW", ALOCK_CLUSTER_MAX_WINDOW as u64),
         (
@@ -604,7 +606,7 @@ fn header_and_rust_agree() {
     assert_eq!(structs["alock_stress"].len(), 14);
     assert_eq!(structs["alock_hist"], ["count"]);
     assert!(consts.contains(&"ALOCK_HIST_BUCKETS".to_string()));
-    assert_eq!(structs["alock_cluster_join"].len(), 8);
+    assert_eq!(structs["alock_cluster_join"].len(), 9);
     assert_eq!(structs["alock_cluster_status"].len(), 10);
     assert!(consts.contains(&"ALOCK_IOC_TXN".to_string()));
     assert!(consts.contains(&"ALOCK_MR_2PL".to_string()));

@@ -174,6 +174,9 @@ fn plot_command_writes_next_to_the_file_or_into_out() {
 
 #[test]
 fn missing_module_is_one_line_and_exit_1() {
+    let kf = tmpdir("missing-module").join("key");
+    std::fs::write(&kf, "5a".repeat(32)).unwrap();
+    let k = kf.to_str().unwrap();
     for cmd in [
         &["info"][..],
         &["stress", "mcs"],
@@ -194,6 +197,8 @@ fn missing_module_is_one_line_and_exit_1() {
             "2",
             "--addr",
             "10.77.0.1,10.77.0.2",
+            "--key-file",
+            k,
         ],
     ] {
         let mut args = vec!["--device", "/nonexistent/alock"];

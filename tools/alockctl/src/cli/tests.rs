@@ -410,10 +410,23 @@ fn bench_plot_cluster() {
     ));
 }
 
+/// A key file for the join tests (64 hex digits), one per call: tests
+/// run in parallel.
+fn key_file() -> String {
+    static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let p = std::env::temp_dir().join(format!("alockctl-test-key-{}-{n}", std::process::id()));
+    std::fs::write(&p, format!("{}\n", "0123456789abcdef".repeat(4))).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
 fn join(args: &[&str]) -> Result<JoinArgs, clap::Error> {
-    let mut a = vec!["cluster", "join"];
+    let k = key_file();
+    let mut a = vec!["cluster", "join", "--key-file", &k];
     a.extend_from_slice(args);
-    match parse(&a)?.command {
+    let r = parse(&a);
+    let _ = std::fs::remove_file(&k);
+    match r?.command {
         Command::Cluster {
             action: ClusterAction::Join(j),
         } => Ok(j),
@@ -506,6 +519,36 @@ fn cluster_join_bad_options_are_usage_errors() {
         let e = join(args).expect_err(&format!("{args:?}"));
         assert_eq!(e.exit_code(), 2, "{args:?}");
     }
+}
+
+#[test]
+fn cluster_key_files() {
+    let j = join(&["--node", "0", "--nodes", "1", "--addr", "10.0.0.1"]).unwrap();
+    assert_eq!(j.key.0[..4], [0x01, 0x23, 0x45, 0x67]);
+    assert_eq!(format!("{:?}", j.key), "ClusterKey(..)");
+    // 32 raw bytes, or 64 hex digits with whitespace around them.
+    let raw: Vec<u8> = (1..=32).collect();
+    assert_eq!(parse_key(&raw).unwrap().0[31], 32);
+    let hex = format!("  {}\n", "a5".repeat(32));
+    assert_eq!(parse_key(hex.as_bytes()).unwrap().0, [0xa5; 32]);
+    for (bad, why) in [
+        (&[0u8; 32][..], "all zeros"),
+        (&[1u8; 31], "not 31 bytes"),
+        (&[1u8; 33], "not 33 bytes"),
+        ("00".repeat(32).as_bytes(), "all zeros"),
+        (b"not a key", "not 9 bytes"),
+    ] {
+        let e = parse_key(bad).unwrap_err();
+        assert!(e.contains(why), "{e}");
+    }
+    let e = parse_key_file("/nonexistent/key").unwrap_err();
+    assert!(e.contains("/nonexistent/key"), "{e}");
+    // Without --key-file, a join does not parse.
+    let e = parse(&[
+        "cluster", "join", "--node", "0", "--nodes", "1", "--addr", "10.0.0.1",
+    ])
+    .unwrap_err();
+    assert_eq!(e.exit_code(), 2);
 }
 
 #[test]
