@@ -170,12 +170,15 @@ impl Handle<'_> {
     /// The critical section of the tests on `h` (held): the owner word
     /// must be free on entry; it is set to `tag` and the counter
     /// incremented (one store or WRITE), and the owner cleared with the
-    /// release (write-back).  Returns whether the owner word was free.
+    /// release (write-back).  Returns whether the owner word was free, or
+    /// the value torn: a key reset after a lost node may still hold the
+    /// tag of a holder that died inside its critical section (its WRITE
+    /// landed, its release never came), which is no overlap.
     pub fn critical(&self, h: &mut Held, tag: u64) -> Result<bool> {
         let v = self.value(h)?;
         let n = v[1].wrapping_add(1);
         self.store_value(h, [tag, n])?;
         self.set_value(h, [0, n]);
-        Ok(v[0] == 0)
+        Ok(v[0] == 0 || self.torn(h))
     }
 }

@@ -36,7 +36,8 @@
  * one-node cluster with the loopback connection and creates a lock table
  * of 64 keys, so that the RDMA, table and key commands get past "not
  * joined"; then CLUSTER_JOIN (one-node, timeout <= 2 s, 25 per thread)
- * and a rare CLUSTER_LEAVE (one pick in fifty) go through too.  Without
+ * and a rare CLUSTER_LEAVE (one pick in fifty) go through too (EBUSY
+ * while the main thread's file, which joined, owns the cluster).  Without
  * it (or if that first join fails) CLUSTER_JOIN is only issued with a
  * field the kernel rejects.  At the end the table is destroyed and the
  * cluster left, so that rmmod works.
@@ -178,16 +179,18 @@ static int vfs_type(uint32_t cmd)
  */
 static const int e_version[] = { EFAULT, 0 };
 static const int e_plain[] = { EFAULT, ENOMEM, EINVAL, 0 };
-static const int e_run[] = { EFAULT, ENOMEM, EINVAL, EINTR, 0 };
+/* EBUSY: the module runs at most 8 runs (512 threads) at once */
+static const int e_run[] = { EFAULT, ENOMEM, EINVAL, EINTR, EBUSY, 0 };
 /* rdma_bind_addr() of a mutated address may fail in more ways */
 static const int e_join[] = {
 	EFAULT, ENOMEM, EINVAL, EINTR, EBUSY, ETIMEDOUT, EADDRNOTAVAIL, EOPNOTSUPP,
 	EADDRINUSE, ENODEV, EAFNOSUPPORT, 0
 };
-static const int e_leave[] = { ENOTCONN, 0 };
+/* EBUSY: another open file (the main thread's) joined the cluster */
+static const int e_leave[] = { ENOTCONN, EBUSY, 0 };
 static const int e_rdma[] = {
 	EFAULT, ENOMEM, EINVAL, EINTR, ENOTCONN, ERANGE, ETIMEDOUT, ECONNRESET,
-	EREMOTEIO, 0
+	EREMOTEIO, EBUSY, 0
 };
 static const int e_table[] = {
 	EFAULT, ENOMEM, EINVAL, EINTR, ENOTCONN, EBUSY, ENOSPC, ENOENT, ETIMEDOUT, 0

@@ -28,7 +28,7 @@
  *   rdmatest intruder NODE NODES key|addr [PORT]
  *                                      a join the members must refuse: with
  *                                      another key, or as node 0 from this
- *                                      node's address: -ETIMEDOUT in 6 s
+ *                                      node's address: -ETIMEDOUT in 8 s
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -273,7 +273,7 @@ static int cmd_intruder(int addr, int port)
 	int r;
 
 	fill_join(&j, me, nodes, port);
-	j.timeout_ms = 6000;
+	j.timeout_ms = 8000;
 	j.flags = 0;
 	if (addr) {
 		/* Node 0 at this node's address: the others expect node 0 elsewhere. */
