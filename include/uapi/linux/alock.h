@@ -532,12 +532,15 @@ struct alock_node_addr {
  *		the local address to listen on; the rest must be 0
  *
  * Node i connects to every node j > i and accepts j < i.  Only members
- * join: a connection is refused (and logged, at most once a second) unless
- * it comes from @nodes[j] of the node j it claims to be and that node
+ * join: a connection is refused (and logged, once a second per reason)
+ * unless it comes from @nodes[j] of the node j it claims to be and that node
  * proves it holds @key (HMAC-SHA256 over both sides' fresh nonces, in the
  * connection's private data and its first message); no window is
- * registered for a peer before that, and a handshake that does not finish
- * within 15 s is dropped.  Only from the initial network namespace.
+ * registered for a peer before that, each connection has its own
+ * protection domain (an rkey works only on the connection it was sent
+ * on), windows are registered zero-based (no kernel address is sent), and
+ * a handshake that does not finish within 15 s is dropped.  Only from the
+ * initial network namespace.
  *
  * Returns when every connection is up: 0; or -ETIMEDOUT (some peer did not
  * come, or was refused: the node is left as before), -EINTR (a signal),
