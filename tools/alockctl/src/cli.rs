@@ -548,6 +548,14 @@ pub enum ClusterAction {
         #[arg(long)]
         probe: bool,
     },
+    /// Write a new random cluster key (64 hexadecimal digits) to FILE, mode
+    /// 0600; an existing file is not overwritten.  Copy it to every node
+    /// and give it to `cluster join --key-file`.
+    Keygen {
+        /// Where to write the key.
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
 }
 
 /// Lock table subcommands.

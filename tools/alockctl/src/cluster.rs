@@ -56,6 +56,30 @@ pub fn join_request(j: &JoinArgs) -> Result<AlockClusterJoin, Error> {
     Ok(req)
 }
 
+/// Writes a new random cluster key to `path` as 64 hexadecimal digits and
+/// a newline, mode 0600, refusing to overwrite a file that exists (`cluster
+/// keygen`).  The bytes come from `/dev/urandom`.
+pub fn keygen(path: &std::path::Path) -> Result<(), Error> {
+    use std::io::{Read, Write};
+    use std::os::unix::fs::OpenOptionsExt;
+    let fail = |what: &str, e: std::io::Error| {
+        Error::Failed(format!("cluster keygen: {what} {}: {e}", path.display()))
+    };
+    let mut key = [0u8; abi::ALOCK_CLUSTER_KEY_SIZE as usize];
+    std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut key))
+        .map_err(|e| fail("cannot read random bytes for", e))?;
+    let hex: String = key.iter().map(|b| format!("{b:02x}")).collect();
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| fail("cannot create", e))?;
+    writeln!(f, "{hex}").map_err(|e| fail("cannot write", e))?;
+    Ok(())
+}
+
 /// Seconds of a millisecond count, without trailing zeros (`60`, `2.5`).
 fn seconds(ms: u32) -> String {
     format!("{}", ms as f64 / 1000.0)
@@ -370,6 +394,27 @@ mod tests {
         }
         // Same address, other port: two listeners, allowed.
         assert!(join_request(&args(0, 2, "10.0.0.1,10.0.0.1:18601")).is_ok());
+    }
+
+    #[test]
+    fn keygen_writes_a_private_key_once() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("alockctl-keygen-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let (a, b) = (dir.join("a"), dir.join("b"));
+        keygen(&a).unwrap();
+        keygen(&b).unwrap();
+        let mode = std::fs::metadata(&a).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let ka = crate::cli::parse_key_file(a.to_str().unwrap()).unwrap();
+        let kb = crate::cli::parse_key_file(b.to_str().unwrap()).unwrap();
+        assert_ne!(ka, kb, "two keys from the CRNG");
+        // No overwrite: the key in place stays.
+        let e = keygen(&a).unwrap_err().to_string();
+        assert!(e.contains("cannot create") && e.contains("exists"), "{e}");
+        assert_eq!(crate::cli::parse_key_file(a.to_str().unwrap()).unwrap(), ka);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

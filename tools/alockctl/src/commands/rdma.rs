@@ -32,6 +32,14 @@ pub(super) fn cluster_cmd(cli: &Cli, action: &ClusterAction) -> Result<u8, Error
         }
         ClusterAction::Join(j) => cluster_join(cli, j),
         ClusterAction::Leave => cluster_leave(cli),
+        ClusterAction::Keygen { file } => {
+            cluster::keygen(file)?;
+            println!(
+                "wrote a new cluster key to {} (mode 0600): copy it to every node",
+                file.display()
+            );
+            Ok(0)
+        }
     }
 }
 
