@@ -36,6 +36,8 @@ struct DomainJob<'a> {
     lock: &'a Prwlock<(u64, u64)>,
     writes: u32,
     done: AtomicBool,
+    /// Readers that have read once.
+    reads_started: AtomicU64,
     reads: AtomicU64,
     torn: AtomicU64,
 }
@@ -43,6 +45,18 @@ struct DomainJob<'a> {
 impl Job for DomainJob<'_> {
     fn run(&self, idx: u32) {
         if idx == 0 {
+            // The writes overlap the reads: wait (bounded) until a reader
+            // has read once (the reads are checked below).  Without it a writer that ran through its
+            // writes before any reader was scheduled (a slow TCG guest,
+            // 2026-12-04) left the readers nothing to do.
+            let start = now_ns();
+            while self.reads_started.load(Ordering::Acquire) == 0
+                && now_ns() - start < 5_000_000_000
+            {
+                // SAFETY: A kernel thread of the run, which may sleep (and
+                // so lets a reader bound to this CPU run).
+                unsafe { bindings::usleep_range_state(50, 100, bindings::TASK_UNINTERRUPTIBLE) };
+            }
             for _ in 0..self.writes {
                 let mut g = self.lock.write();
                 g.0 += 1;
@@ -58,6 +72,9 @@ impl Job for DomainJob<'_> {
             torn += u64::from(g.0 != g.1);
             reads += 1;
             drop(g);
+            if reads == 1 {
+                self.reads_started.fetch_add(1, Ordering::Release);
+            }
         }
         self.reads.fetch_add(reads, Ordering::Relaxed);
         self.torn.fetch_add(torn, Ordering::Relaxed);
@@ -86,6 +103,7 @@ pub(super) fn test_prwlock_domain() -> TestResult {
         lock: &l,
         writes: 500,
         done: AtomicBool::new(false),
+        reads_started: AtomicU64::new(0),
         reads: AtomicU64::new(0),
         torn: AtomicU64::new(0),
     };
