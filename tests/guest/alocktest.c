@@ -16,10 +16,12 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <grp.h>
 
 #include <linux/alock.h>
 #include <linux/capability.h>
@@ -1093,6 +1095,69 @@ static int cmd_churn(int n)
  * ones must fail with EPERM (checked before the argument is read), the
  * open ones must not.  The parent runs the open ones too, as a control.
  */
+/*
+ * Another user (uid and gid 65534, no capabilities): the node's mode
+ * decides who may open the device (0600 root: not them), the capability
+ * checks what they may run once the mode is relaxed.  The mode is put back.
+ */
+static void caps_other_user(void)
+{
+	static char buf[4096];	/* larger than any argument */
+	struct alock_version v;
+	struct alock_table_ctl t;
+	struct stat st;
+	int status, r, fd, pass;
+	pid_t pid;
+
+	if (stat(ALOCK_DEVICE, &st)) {
+		tap(0, "caps: stat %s (%s)", ALOCK_DEVICE, strerror(errno));
+		return;
+	}
+	tap((st.st_mode & 077) == 0, "caps: %s is %04o (no access for group or others)",
+	    ALOCK_DEVICE, (unsigned int)(st.st_mode & 07777));
+	for (pass = 0; pass < 2; pass++) {
+		if (pass == 1 && chmod(ALOCK_DEVICE, 0666)) {
+			tap(0, "caps: chmod 0666 %s (%s)", ALOCK_DEVICE, strerror(errno));
+			return;
+		}
+		fflush(stdout);
+		pid = fork();
+		if (pid == 0) {
+			if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+				_exit(2);
+			fd = open(ALOCK_DEVICE, O_RDWR | O_CLOEXEC);
+			if (pass == 0)
+				_exit(fd < 0 && errno == EACCES ? 0 : 3);
+			if (fd < 0)
+				_exit(4);
+			memset(&v, 0, sizeof(v));
+			if (xioctl(fd, ALOCK_IOC_VERSION, &v) || v.abi_version != ALOCK_ABI_VERSION)
+				_exit(5);
+			memset(&t, 0, sizeof(t));
+			t.op = ALOCK_TABLE_CREATE;
+			t.keys = 16;
+			if (xioctl(fd, ALOCK_IOC_TABLE, &t) != -EPERM ||
+			    xioctl(fd, ALOCK_IOC_CLUSTER_LEAVE, NULL) != -EPERM ||
+			    xioctl(fd, ALOCK_IOC_STRESS, buf) != -EPERM)
+				_exit(6);
+			_exit(0);
+		}
+		r = pid > 0 ? waitpid(pid, &status, 0) : -1;
+		if (pass == 0)
+			tap(r == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			    "caps: another user cannot open %s at its mode (exit %d)",
+			    ALOCK_DEVICE, r == pid && WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		else
+			tap(r == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			    "caps: at mode 0666 another user opens it, reads the version, and gets"
+			    " EPERM for TABLE CREATE, CLUSTER_LEAVE and STRESS (exit %d)",
+			    r == pid && WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	}
+	r = chmod(ALOCK_DEVICE, st.st_mode & 07777);
+	tap(r == 0, "caps: %s back to %04o (%s)", ALOCK_DEVICE,
+	    (unsigned int)(st.st_mode & 07777), r ? strerror(errno) : "success");
+}
+
 static int cmd_caps(void)
 {
 	static const struct {
@@ -1190,6 +1255,7 @@ static int cmd_caps(void)
 	tap(r == -EINVAL, "caps: a zeroed STRESS as root -> EINVAL, past the check (got %s)",
 	    r < 0 ? strerror(-r) : "success");
 	close(fd);
+	caps_other_user();
 	return failures ? 1 : 0;
 }
 
