@@ -20,6 +20,9 @@ modroot="$kdir/../modroot"
 
 root=$(mktemp -d)
 trap 'rm -rf "$root"' EXIT
+# mktemp's 0700 would become the guest's /, which keeps every user but
+# root out of every path (alocktest caps opens the device as another user)
+chmod 755 "$root"
 mkdir -p "$root"/{bin,sbin,etc,proc,sys,dev,tmp,run,mnt,lib,lib64,usr/bin,usr/lib,payload,out}
 
 install -m755 /bin/busybox "$root/bin/busybox"
