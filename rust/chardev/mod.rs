@@ -126,7 +126,7 @@ impl Owner {
         }
     }
 
-    /// The object is gone (torn down by `file`, or by anyone if `None`).
+    /// The object is gone (torn down through the owner, or after it closed).
     pub fn clear(&self) {
         self.0.store(0, Ordering::Release);
     }

@@ -40,10 +40,7 @@
 //!   failed) marks the key broken on this node, and a slot that a late
 //!   WRITE may still reach stays retired until the table goes.
 
-use core::sync::atomic::{
-    AtomicI64,
-    Ordering::{AcqRel, Acquire, Relaxed, Release},
-};
+use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
 
 use kernel::{bindings, c_str, prelude::*};
 
@@ -53,7 +50,7 @@ use super::window::{
 };
 use crate::rdma::Wait;
 use crate::support::kthread::Round;
-use crate::support::util::{errno, now_ns};
+use crate::support::util::{errno, now_ns, RateLimit};
 
 /// A wait longer than this asks the peers it blames for liveness probes.
 pub const PROBE_AFTER_NS: i64 = 50_000_000;
@@ -105,9 +102,9 @@ const STALE_BIT: u32 = 62;
 /// link WRITE in flight completes or fails within the op timeout.
 const GRACE_NS: i64 = 2_000_000_000;
 
-/// When the last wait that timed out was reported (at most one message a
-/// second: user space picks the timeouts).
-static TIMEOUT_REPORTED: AtomicI64 = AtomicI64::new(0);
+/// Waits that timed out are reported at most once a second (user space
+/// picks the timeouts).
+static TIMEOUT_REPORTS: RateLimit = RateLimit::new(1_000_000_000);
 
 impl Handle<'_> {
     /// Sets the nodes the next waits depend on (a bit per node).
@@ -126,13 +123,7 @@ impl Handle<'_> {
     pub(super) fn check_wait(&self, k: u32, start: i64) -> Result {
         let waited = now_ns() - start;
         if waited > self.timeout_ns {
-            let now = now_ns();
-            let last = TIMEOUT_REPORTED.load(Relaxed);
-            if now - last > 1_000_000_000
-                && TIMEOUT_REPORTED
-                    .compare_exchange(last, now, Relaxed, Relaxed)
-                    .is_ok()
-            {
+            if TIMEOUT_REPORTS.due() {
                 // Where a wait gave up: which key, in what phase, blaming
                 // which nodes (a wait that should not have lasted this
                 // long, as under link faults, shows what it waited for).

@@ -2,7 +2,38 @@
 
 //! Small helpers shared by the stress and benchmark runs.
 
+use core::sync::atomic::{AtomicI64, Ordering::Relaxed};
+
 use kernel::{bindings, prelude::*};
+
+/// At most one event a period, for log lines that a peer or user space
+/// could otherwise repeat without bound (the kernel's `ratelimit_state`
+/// is macros and a spinlock; this is one word).
+pub struct RateLimit {
+    last_ns: AtomicI64,
+    period_ns: i64,
+}
+
+impl RateLimit {
+    /// One event every `period_ns`; the first is due at once.
+    pub const fn new(period_ns: i64) -> Self {
+        Self {
+            last_ns: AtomicI64::new(i64::MIN / 2),
+            period_ns,
+        }
+    }
+
+    /// Whether an event may be reported now (it then counts as reported).
+    pub fn due(&self) -> bool {
+        let now = now_ns();
+        let last = self.last_ns.load(Relaxed);
+        now - last >= self.period_ns
+            && self
+                .last_ns
+                .compare_exchange(last, now, Relaxed, Relaxed)
+                .is_ok()
+    }
+}
 
 /// A vector of `n` elements, each made by `f`.
 pub fn kvec_from_fn<T>(n: usize, f: impl Fn() -> T) -> Result<KVec<T>> {

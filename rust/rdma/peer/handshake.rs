@@ -44,10 +44,7 @@
 //! a Hello is 0, and no kernel address leaves the node.
 
 use core::ptr::null_mut;
-use core::sync::atomic::{
-    AtomicI64,
-    Ordering::{Acquire, Relaxed, Release},
-};
+use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 
 use kernel::{bindings, prelude::*};
 
@@ -57,7 +54,7 @@ use super::{
     S_ESTABLISHED, S_HANDSHAKE, S_REGISTERING, S_UP,
 };
 use crate::support::hmac;
-use crate::support::util::{errno, now_ns};
+use crate::support::util::{errno, now_ns, RateLimit};
 
 /// Bytes of the cluster key.
 pub const KEY_BYTES: usize = 32;
@@ -66,10 +63,10 @@ const TAG_BYTES: usize = 16;
 /// How long a connection may take from its creation to up.
 pub(super) const HANDSHAKE_MS: i64 = 15_000;
 
-pub(in crate::rdma) const HELLO_MAGIC: u32 = 0x414c_4b31;
+const HELLO_MAGIC: u32 = 0x414c_4b31;
 const READY_MAGIC: u32 = 0x414c_4b52;
 /// 2: nonces and tags (1 had none).
-pub(in crate::rdma) const HELLO_VERSION: u16 = 2;
+const HELLO_VERSION: u16 = 2;
 
 /// The cluster's pre-shared key; wiped when dropped.
 #[derive(Clone)]
@@ -85,26 +82,19 @@ impl Key {
         }
     }
 
-    /// The truncated HMAC of `label` and `parts` under this key.
-    fn tag(&self, label: &[u8], parts: &[&[u8]]) -> [u8; TAG_BYTES] {
-        let mut all: [&[u8]; 8] = [&[]; 8];
-        all[0] = label;
-        for (a, p) in all[1..].iter_mut().zip(parts.iter()) {
-            *a = p;
-        }
+    /// The truncated HMAC of `parts` (a label first) under this key.
+    fn tag(&self, parts: &[&[u8]]) -> [u8; TAG_BYTES] {
         let mut out = [0u8; TAG_BYTES];
         // The handshake's messages are far below `hmac::MAX_MSG`; were one
         // not, the all-zero tag would simply fail to check out.
-        if parts.len() < all.len() {
-            if let Some(d) = hmac::hmac_sha256(&self.0, &all[..=parts.len()]) {
-                out.copy_from_slice(&d[..TAG_BYTES]);
-            }
+        if let Some(d) = hmac::hmac_sha256(&self.0, parts) {
+            out.copy_from_slice(&d[..TAG_BYTES]);
         }
         out
     }
 
-    fn check(&self, label: &[u8], parts: &[&[u8]], tag: &[u8; TAG_BYTES]) -> bool {
-        hmac::ct_eq(&self.tag(label, parts), tag)
+    fn check(&self, parts: &[&[u8]], tag: &[u8; TAG_BYTES]) -> bool {
+        hmac::ct_eq(&self.tag(parts), tag)
     }
 }
 
@@ -179,8 +169,8 @@ impl Hello {
             tag: [0; TAG_BYTES],
         };
         h.tag = match req_nonce {
-            None => key.tag(b"alock req", &[h.body()]),
-            Some(n) => key.tag(b"alock rep", &[h.body(), &n.to_le_bytes()]),
+            None => key.tag(&[b"alock req", h.body()]),
+            Some(n) => key.tag(&[b"alock rep", h.body(), &n.to_le_bytes()]),
         };
         h
     }
@@ -194,7 +184,7 @@ impl Hello {
     pub(in crate::rdma) fn request_ok(&self, key: &Key) -> bool {
         self.magic == HELLO_MAGIC
             && self.version == HELLO_VERSION
-            && key.check(b"alock req", &[self.body()], &self.tag)
+            && key.check(&[b"alock req", self.body()], &self.tag)
     }
 
     /// Whether the reply to our request with nonce `req_nonce` is well
@@ -203,8 +193,7 @@ impl Hello {
         self.magic == HELLO_MAGIC
             && self.version == HELLO_VERSION
             && key.check(
-                b"alock rep",
-                &[self.body(), &req_nonce.to_le_bytes()],
+                &[b"alock rep", self.body(), &req_nonce.to_le_bytes()],
                 &self.tag,
             )
     }
@@ -228,16 +217,15 @@ pub(super) struct Ready {
 }
 
 impl Ready {
-    fn tag(key: &Key, from: u32, to: u32, to_nonce: u64, from_nonce: u64) -> [u8; TAG_BYTES] {
-        key.tag(
+    /// `MAC(K, "ready" | from | to | to_nonce | from_nonce)`.
+    fn tag(key: &Key, from: u32, to: u32, from_nonce: u64, to_nonce: u64) -> [u8; TAG_BYTES] {
+        key.tag(&[
             b"alock ready",
-            &[
-                &from.to_le_bytes(),
-                &to.to_le_bytes(),
-                &to_nonce.to_le_bytes(),
-                &from_nonce.to_le_bytes(),
-            ],
-        )
+            &from.to_le_bytes(),
+            &to.to_le_bytes(),
+            &to_nonce.to_le_bytes(),
+            &from_nonce.to_le_bytes(),
+        ])
     }
 
     /// `from`'s READY to `to`, whose nonces are `from_nonce` and
@@ -246,7 +234,7 @@ impl Ready {
         Self {
             magic: READY_MAGIC,
             node: from,
-            tag: Self::tag(key, from, to, to_nonce, from_nonce),
+            tag: Self::tag(key, from, to, from_nonce, to_nonce),
         }
     }
 
@@ -262,7 +250,7 @@ impl Ready {
     ) -> bool {
         self.magic == READY_MAGIC
             && self.node == from
-            && hmac::ct_eq(&Self::tag(key, from, to, to_nonce, from_nonce), &self.tag)
+            && hmac::ct_eq(&Self::tag(key, from, to, from_nonce, to_nonce), &self.tag)
     }
 }
 
@@ -280,17 +268,13 @@ pub(in crate::rdma) enum Refusal {
     Handshake = 3,
 }
 
-/// When a refusal of each kind was last logged.
-static LAST_REFUSAL_NS: [AtomicI64; 4] = [const { AtomicI64::new(i64::MIN / 2) }; 4];
+/// Refusals of each kind, logged at most once a second each, so that a
+/// host that keeps trying cannot flood the log.
+static REFUSALS: [RateLimit; 4] = [const { RateLimit::new(1_000_000_000) }; 4];
 
-/// Whether a refused handshake of kind `why` may be logged now: at most
-/// one a second per kind, so that a host that keeps trying cannot flood
-/// the log.
+/// Whether a refused handshake of kind `why` may be logged now.
 pub(in crate::rdma) fn refusal_log_due(why: Refusal) -> bool {
-    let slot = &LAST_REFUSAL_NS[why as usize];
-    let now = now_ns();
-    let last = slot.load(Relaxed);
-    now - last >= 1_000_000_000 && slot.compare_exchange(last, now, Relaxed, Relaxed).is_ok()
+    REFUSALS[why as usize].due()
 }
 
 /// The handshake's steps on a [`Peer`] (after the CM's ESTABLISHED).
@@ -311,6 +295,19 @@ impl Peer {
                     self.hello.nonce,
                 )
             })
+    }
+
+    /// Whether control completion `i` (`CTRL_*`) arrived; `Err` if it
+    /// failed.
+    fn ctrl_done(&self, i: usize) -> Result<bool> {
+        let c = &self.ctrl[i];
+        if !c.is_done() {
+            return Ok(false);
+        }
+        if c.status() != ffi::IB_WC_SUCCESS {
+            return Err(verbs::wc_error(c.status()));
+        }
+        Ok(true)
     }
 
     /// Fails a handshake that failed to authenticate the peer, saying so
@@ -346,12 +343,10 @@ impl Peer {
                 if !self.active {
                     // SAFETY: The CQ is alive (not torn down).
                     unsafe { ffi::alock_rdma_poll(self.cq_ptr) };
-                    let r = &self.ctrl[CTRL_RECV];
-                    if !r.is_done() {
-                        return;
-                    }
-                    if r.status() != ffi::IB_WC_SUCCESS {
-                        return self.fail(verbs::wc_error(r.status()));
+                    match self.ctrl_done(CTRL_RECV) {
+                        Ok(true) => {}
+                        Ok(false) => return,
+                        Err(e) => return self.fail(e),
                     }
                     if !self.ready_ok() {
                         return self.refuse("its READY does not carry the cluster key's tag");
@@ -377,12 +372,10 @@ impl Peer {
             S_REGISTERING => {
                 // SAFETY: The CQ is alive (not torn down).
                 unsafe { ffi::alock_rdma_poll(self.cq_ptr) };
-                let c = &self.ctrl[CTRL_REG];
-                if !c.is_done() {
-                    return;
-                }
-                if c.status() != ffi::IB_WC_SUCCESS {
-                    return self.fail(verbs::wc_error(c.status()));
+                match self.ctrl_done(CTRL_REG) {
+                    Ok(true) => {}
+                    Ok(false) => return,
+                    Err(e) => return self.fail(e),
                 }
                 let msg = Ready::new(
                     &self.key,
@@ -416,16 +409,15 @@ impl Peer {
             S_HANDSHAKE => {
                 // SAFETY: As above.
                 unsafe { ffi::alock_rdma_poll(self.cq_ptr) };
-                let (s, r) = (&self.ctrl[CTRL_SEND], &self.ctrl[CTRL_RECV]);
-                for c in [s, r] {
-                    if c.is_done() && c.status() != ffi::IB_WC_SUCCESS {
-                        return self.fail(verbs::wc_error(c.status()));
-                    }
-                }
-                if !(s.is_done() && r.is_done()) {
+                let (s, r) = match (self.ctrl_done(CTRL_SEND), self.ctrl_done(CTRL_RECV)) {
+                    (Err(e), _) | (_, Err(e)) => return self.fail(e),
+                    (Ok(s), Ok(r)) => (s, r),
+                };
+                if !(s && r) {
                     return;
                 }
-                if !self.ready_ok() {
+                // The passive side checked the READY before its REG_MR.
+                if self.active && !self.ready_ok() {
                     return self.refuse("its READY does not carry the cluster key's tag");
                 }
                 if self.advance(S_HANDSHAKE, S_UP) {

@@ -484,6 +484,27 @@ pub unsafe extern "C" fn alock_prw_downgrade_locked(l: *mut PrwCore) {
     write_release_locked(lr);
 }
 
+/// [`init`] for C: NULL arguments are `-EINVAL`, an error its errno.
+///
+/// # Safety
+///
+/// As for [`init`] where the pointers are not NULL.
+unsafe fn init_c(
+    l: *mut PrwCore,
+    name: *const kernel::ffi::c_char,
+    key: *mut bindings::lock_class_key,
+    gfp: bindings::gfp_t,
+) -> c_int {
+    if l.is_null() || name.is_null() || key.is_null() {
+        return EINVAL.to_errno();
+    }
+    // SAFETY: Guaranteed by the caller; not NULL (checked).
+    match unsafe { init(l, name, key, gfp) } {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
 /// `__prwlock_init()`.
 ///
 /// # Safety
@@ -495,14 +516,8 @@ pub unsafe extern "C" fn __prwlock_init(
     name: *const kernel::ffi::c_char,
     key: *mut bindings::lock_class_key,
 ) -> c_int {
-    if l.is_null() || name.is_null() || key.is_null() {
-        return EINVAL.to_errno();
-    }
     // SAFETY: Guaranteed by the caller.
-    match unsafe { init(l, name, key, bindings::GFP_KERNEL) } {
-        Ok(()) => 0,
-        Err(e) => e.to_errno(),
-    }
+    unsafe { init_c(l, name, key, bindings::GFP_KERNEL) }
 }
 
 /// `__prwlock_init()` with the per-CPU part charged to the caller's
@@ -510,7 +525,7 @@ pub unsafe extern "C" fn __prwlock_init(
 ///
 /// # Safety
 ///
-/// As for [`__prwlock_init`]; `l`, `name` and `key` are not NULL.
+/// As for [`__prwlock_init`].
 #[no_mangle]
 pub unsafe extern "C" fn alock_prw_init_account(
     l: *mut PrwCore,
@@ -518,10 +533,7 @@ pub unsafe extern "C" fn alock_prw_init_account(
     key: *mut bindings::lock_class_key,
 ) -> c_int {
     // SAFETY: Guaranteed by the caller.
-    match unsafe { init(l, name, key, bindings::GFP_KERNEL_ACCOUNT) } {
-        Ok(()) => 0,
-        Err(e) => e.to_errno(),
-    }
+    unsafe { init_c(l, name, key, bindings::GFP_KERNEL_ACCOUNT) }
 }
 
 /// `prwlock_destroy()`.
