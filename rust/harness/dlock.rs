@@ -61,6 +61,10 @@ impl SharedStats {
 
 struct RunJob {
     t: Arc<Table>,
+    /// The keys the run takes (`ALOCK_DLOCK_*_KEYS`, `homes`), homed here
+    /// and elsewhere.
+    local: KVec<u32>,
+    remote: KVec<u32>,
     kind: Kind,
     local_pct: u32,
     keys_per_op: u32,
@@ -90,22 +94,14 @@ struct RunJob {
 }
 
 impl RunJob {
+    /// A key of the run, homed here if `local` (if the run has any).
     fn pick(&self, rng: &mut u64, local: bool) -> u32 {
-        let t = &*self.t;
-        let set = if local {
-            t.local_keys()
+        let (mine, other) = if local {
+            (&self.local, &self.remote)
         } else {
-            t.remote_keys()
+            (&self.remote, &self.local)
         };
-        let set = if set.is_empty() {
-            if local {
-                t.remote_keys()
-            } else {
-                t.local_keys()
-            }
-        } else {
-            set
-        };
+        let set = if mine.is_empty() { other } else { mine };
         set[(next_rand(rng) % set.len() as u64) as usize]
     }
 
@@ -213,6 +209,22 @@ impl Job for RunJob {
     }
 }
 
+/// The keys of `from` that a run with `flags` and `homes` takes.
+fn run_keys(t: &Table, from: &[u32], flags: u32, homes: u32) -> Result<KVec<u32>> {
+    let mut v = KVec::new();
+    for &k in from {
+        let parity = match flags & (ALOCK_DLOCK_EVEN_KEYS | ALOCK_DLOCK_ODD_KEYS) {
+            ALOCK_DLOCK_EVEN_KEYS => k % 2 == 0,
+            ALOCK_DLOCK_ODD_KEYS => k % 2 == 1,
+            _ => true,
+        };
+        if parity && (homes == 0 || homes & (1 << t.home(k)) != 0) {
+            v.push(k, GFP_KERNEL)?;
+        }
+    }
+    Ok(v)
+}
+
 fn percentiles(v: &mut KVec<u64>) -> (u64, u64) {
     if v.is_empty() {
         return (0, 0);
@@ -235,18 +247,30 @@ pub fn run(a: &mut AlockDlockRun) -> Result {
         && a.local_pct <= 100
         && (1..=MAX_HELD as u32).contains(&a.keys_per_op)
         && a.timeout_ms <= ALOCK_CLUSTER_MAX_TIMEOUT_MS
-        && a.flags & !ALOCK_DLOCK_SPIN == 0
-        && a.reserved == 0;
+        && a.flags & !(ALOCK_DLOCK_SPIN | ALOCK_DLOCK_EVEN_KEYS | ALOCK_DLOCK_ODD_KEYS) == 0
+        && a.flags & (ALOCK_DLOCK_EVEN_KEYS | ALOCK_DLOCK_ODD_KEYS)
+            != ALOCK_DLOCK_EVEN_KEYS | ALOCK_DLOCK_ODD_KEYS;
     if !ok {
         return Err(EINVAL);
     }
     let t = table().ok_or(ENOENT)?;
+    // Nodes beyond the cluster's, or a run without keys.
+    if u64::from(a.homes) >> t.nodes() != 0 {
+        return Err(EINVAL);
+    }
+    let local = run_keys(&t, t.local_keys(), a.flags, a.homes)?;
+    let remote = run_keys(&t, t.remote_keys(), a.flags, a.homes)?;
+    if local.is_empty() && remote.is_empty() {
+        return Err(EINVAL);
+    }
     if kind == Kind::Rpc {
         t.serve_rpc()?;
     }
     let n = a.threads as usize;
     let job = RunJob {
         t,
+        local,
+        remote,
         kind,
         local_pct: a.local_pct,
         keys_per_op: a.keys_per_op,

@@ -24,9 +24,12 @@ fn joined() -> Result<Arc<Cluster>> {
     cluster().ok_or(errno(bindings::ENOTCONN))
 }
 
+// A SEND of the largest size the ABI allows fits a receive buffer.
+const _: () = assert!(crate::rdma::MSG_BYTES == ALOCK_RDMA_MSG_MAX as usize);
+
 /// `ALOCK_IOC_RDMA_OP`.
 pub fn op(a: &mut AlockRdmaOp) -> Result {
-    if a.flags != 0 || !(ALOCK_RDMA_READ..=ALOCK_RDMA_LOCAL_WRITE).contains(&a.verb) {
+    if a.flags != 0 || !(ALOCK_RDMA_READ..=ALOCK_RDMA_SEND).contains(&a.verb) {
         return Err(EINVAL);
     }
     let c = joined()?;
@@ -50,6 +53,17 @@ pub fn op(a: &mut AlockRdmaOp) -> Result {
                 c.window().read(a.local_off as usize, &mut buf)?;
                 user.writer().write_slice(&buf)?;
             }
+        }
+        ALOCK_RDMA_SEND => {
+            let n = a.len as usize;
+            if n == 0 || n > ALOCK_RDMA_MSG_MAX as usize {
+                return Err(EINVAL);
+            }
+            let mut msg = [0u8; ALOCK_RDMA_MSG_MAX as usize];
+            UserSlice::new(a.data as UserPtr, n)
+                .reader()
+                .read_slice(&mut msg[..n])?;
+            c.peer(a.node)?.send_msg(&msg[..n], Wait::Yield)?;
         }
         ALOCK_RDMA_READ | ALOCK_RDMA_WRITE => {
             if a.len == 0 || u64::from(a.len) > wlen {

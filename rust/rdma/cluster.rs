@@ -478,6 +478,15 @@ impl CmHandler for Cluster {
             }
         }
         if !h.window_ok() {
+            if refusal_log_due(Refusal::Window) {
+                pr_warn!(
+                    "rdma: refused node {} at {}: its Hello advertises an unusable window (iova {:#x}, {} bytes)\n",
+                    from,
+                    AddrFmt(&src),
+                    h.iova,
+                    h.len
+                );
+            }
             return reject();
         }
         let p = match self.new_peer(from, Some(h.nonce)) {

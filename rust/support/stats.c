@@ -8,6 +8,10 @@
  *		and the kind's slow-path counters
  *   ...	files the upper layers add with alock_debugfs_add() (rdma,
  *		table, prwlocks)
+ *   fault_hello  fault injection for the tests (root only, 0 by default):
+ *		1 makes this node's Hellos advertise a window that ends
+ *		past 2^64, 2 one longer than any window may be; the other
+ *		members must refuse such a node (Documentation/rdma.rst)
  *
  * Every table file has the same form, which alockctl stats reads: '#'
  * lines are comments, every other line is "<name> <field>=<value> ...",
@@ -228,6 +232,8 @@ int alock_debugfs_add(const char *name, int (*show)(struct seq_file *m, void *v)
  * its files: debugfs_create_dir() then returns an error pointer, and the
  * statistics are still counted for the harness.
  */
+u32 alock_fault_hello;
+
 int alock_debugfs_init(void)
 {
 	struct dentry *d = debugfs_create_dir("alock", NULL);
@@ -237,6 +243,7 @@ int alock_debugfs_init(void)
 	alock_dir = d;
 	debugfs_create_file("enabled", 0644, d, NULL, &enabled_fops);
 	debugfs_create_file("locks", 0444, d, NULL, &locks_fops);
+	debugfs_create_u32("fault_hello", 0600, d, &alock_fault_hello);
 	return 0;
 }
 
@@ -245,6 +252,7 @@ void alock_debugfs_exit(void)
 	debugfs_remove_recursive(alock_dir);
 	alock_dir = NULL;
 	nr_dbg_files = 0;
+	WRITE_ONCE(alock_fault_hello, 0);
 	static_branch_disable(&alock_stats_key);
 	WRITE_ONCE(alock_stats_enabled, 0);
 }

@@ -78,5 +78,7 @@ const char *alock_stat_ctr_name(unsigned int ctr);
 int alock_debugfs_init(void);
 void alock_debugfs_exit(void);
 int alock_debugfs_add(const char *name, int (*show)(struct seq_file *m, void *v));
+/* debugfs fault_hello (stats.c's comment); read with READ_ONCE(). */
+extern u32 alock_fault_hello;
 
 #endif /* _ALOCK_SUPPORT_STATS_H */

@@ -12,7 +12,7 @@
 
 use core::ffi::{c_int, c_uint, c_void};
 use core::fmt;
-use core::sync::atomic::{AtomicU8, Ordering};
+use core::sync::atomic::{AtomicU32, AtomicU8, Ordering};
 use kernel::{bindings, ffi::c_char, prelude::*};
 
 /// Lock kinds: `enum alock_stat_kind` of `stats.h`, in the same order
@@ -120,6 +120,8 @@ const CTR_NAMES: [&str; 14] = [
 extern "C" {
     /// `stats.c`: whether fast paths count (written with the static key).
     static alock_stats_enabled: AtomicU8;
+    /// `stats.c`: debugfs `fault_hello`, written by root through debugfs.
+    static alock_fault_hello: AtomicU32;
     fn alock_stat_add(kind: c_uint, ctr: c_uint, n: u64);
     fn alock_stat_sum(kind: c_uint, ctr: c_uint) -> u64;
     fn alock_stat_kind_name(kind: c_uint) -> *const c_char;
@@ -138,6 +140,15 @@ pub fn enabled() -> bool {
     // SAFETY: A byte of `stats.c` that lives as long as the module and is
     // written with `WRITE_ONCE()`; this is its `READ_ONCE()`.
     unsafe { alock_stats_enabled.load(Ordering::Relaxed) != 0 }
+}
+
+/// The test fault debugfs `fault_hello` asks for: 0 none, 1 this node's
+/// Hellos advertise a window that ends past 2^64, 2 one that is too long
+/// (`rdma::peer::handshake`; the members must refuse such a node).
+pub fn fault_hello() -> u32 {
+    // SAFETY: A word of `stats.c` that lives as long as the module;
+    // debugfs writes it whole, this is its `READ_ONCE()`.
+    unsafe { alock_fault_hello.load(Ordering::Relaxed) }
 }
 
 /// Adds `n` to counter `ctr` of `kind` on this CPU.

@@ -380,7 +380,7 @@ static const struct field f_dlock_run[] = {
 	F(alock_dlock_run, lock), F(alock_dlock_run, threads),
 	F(alock_dlock_run, duration_ms), F(alock_dlock_run, local_pct),
 	F(alock_dlock_run, keys_per_op), F(alock_dlock_run, timeout_ms),
-	F(alock_dlock_run, flags), F(alock_dlock_run, reserved), F(alock_dlock_run, seed),
+	F(alock_dlock_run, flags), F(alock_dlock_run, homes), F(alock_dlock_run, seed),
 	F(alock_dlock_run, ops), F(alock_dlock_run, reserved2), FEND
 };
 static const struct field f_dlock_key[] = {
@@ -879,7 +879,15 @@ static void template(struct worker *w, int c, void *buf)
 		struct alock_rdma_op *a = buf;
 
 		a->verb = range(s, ALOCK_RDMA_READ, ALOCK_RDMA_LOCAL_WRITE);
-		if (a->verb == ALOCK_RDMA_CAS || a->verb == ALOCK_RDMA_FAA) {
+		/*
+		 * Now and then a SEND (to the loopback: an unanswered one
+		 * waits for the op timeout, then the connection is torn down).
+		 */
+		if (chance(s, 2))
+			a->verb = ALOCK_RDMA_SEND;
+		if (a->verb == ALOCK_RDMA_SEND) {
+			a->len = range(s, 1, ALOCK_RDMA_MSG_MAX);
+		} else if (a->verb == ALOCK_RDMA_CAS || a->verb == ALOCK_RDMA_FAA) {
 			a->len = chance(s, 50) ? 8 : 0;
 			a->remote_off = 8 * range(s, 0, TABLE_END / 8 - 1);
 		} else {
@@ -937,6 +945,10 @@ static void template(struct worker *w, int c, void *buf)
 		a->keys_per_op = range(s, 1, 8);
 		a->timeout_ms = range(s, 1, KEY_TIMEOUT_MS);
 		a->flags = rnd(s) & ALOCK_DLOCK_SPIN;
+		/* a key subset: even or odd keys, node 0's keys */
+		if (chance(s, 25))
+			a->flags |= rnd(s) & 1 ? ALOCK_DLOCK_EVEN_KEYS : ALOCK_DLOCK_ODD_KEYS;
+		a->homes = chance(s, 25);
 		a->seed = rnd(s);
 		break;
 	}
@@ -1179,7 +1191,7 @@ static int reject(struct worker *w, int c, void *buf)
 		if (rnd(s) & 1)
 			a->flags = 1 + rnd(s) % UINT32_MAX;
 		else
-			a->verb = rnd(s) & 1 ? 0 : 7;
+			a->verb = rnd(s) & 1 ? 0 : ALOCK_RDMA_SEND + 1;
 		return 1;
 	}
 	case C_RDMA_STRESS: {
@@ -1258,10 +1270,11 @@ static int reject(struct worker *w, int c, void *buf)
 			a->keys_per_op = rnd(s) & 1 ? 0 : 9;
 			break;
 		case 5:
-			a->flags = 2;
+			a->flags = rnd(s) & 1 ? 8 : ALOCK_DLOCK_EVEN_KEYS | ALOCK_DLOCK_ODD_KEYS;
 			break;
 		default:
-			a->reserved = 1;
+			/* a node beyond ALOCK_CLUSTER_MAX_NODES */
+			a->homes = 1U << (ALOCK_CLUSTER_MAX_NODES + rnd(s) % 16);
 			break;
 		}
 		return 1;

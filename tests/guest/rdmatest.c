@@ -25,10 +25,15 @@
  *   rdmatest dlock-table NODE NODES KEYS | dlock-table-done NODE NODES
  *                                      a table for the C API test module
  *   rdmatest status | leave
- *   rdmatest intruder NODE NODES key|addr [PORT]
+ *   rdmatest intruder NODE NODES key|addr|hello [PORT]
  *                                      a join the members must refuse: with
- *                                      another key, or as node 0 from this
- *                                      node's address: -ETIMEDOUT in 8 s
+ *                                      another key, as node 0 from this
+ *                                      node's address, or (hello) with the
+ *                                      key but a bad window in its Hello
+ *                                      (debugfs fault_hello set by the
+ *                                      caller): -ETIMEDOUT in 8 s
+ *   rdmatest hostile NODE NODES BAD MS a member (BAD) attacks the others'
+ *                                      lock table (cmd_hostile)
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -72,6 +77,7 @@ _Static_assert(sizeof(struct alock_rdma_bench) == 80, "alock_rdma_bench size");
 #define RUN_OFF		32768	/* lock table run r: ops at +16r, counters at +16r+8 */
 #define REC_OFF		40960	/* recovery test: sections done, torn values seen */
 #define TABLE_WINDOW	262144	/* window of the lock table tests */
+#define JUNK_OFF	49152	/* the hostile node's garbage, 4 KiB */
 #define PORT		18600
 
 static int fd;
@@ -263,8 +269,9 @@ static int join_in_netns(struct alock_cluster_join *j)
 }
 
 /*
- * A join that the members must refuse: with another key, or (@addr) as
- * node 0 from this node's own address.  Each member logs the refusal
+ * A join that the members must refuse: with another key (@addr < 0), as
+ * node 0 from this node's own address (@addr > 0), or with the key and a
+ * Hello whose window cannot be (@addr 0: debugfs fault_hello is set).  Each member logs the refusal
  * (checked by run.sh in dmesg); here the join must time out.
  */
 static int cmd_intruder(int addr, int port)
@@ -280,14 +287,15 @@ static int cmd_intruder(int addr, int port)
 		j.node_id = 0;
 		j.nodes[0] = j.nodes[me];
 		j.nodes[me].addr[3] = 200;	/* never connected to: only node 0 listens */
-	} else {
+	} else if (addr < 0) {
 		memcpy(j.key, other_key, sizeof(j.key));
 	}
 	r = rioctl(ALOCK_IOC_CLUSTER_JOIN, &j);
 	if (r == 0)
 		rioctl(ALOCK_IOC_CLUSTER_LEAVE, NULL);
 	tap(r == -ETIMEDOUT, "node%d: a join %s is refused by the members -> ETIMEDOUT (got %s)",
-	    me, addr ? "as node 0 from this node's address" : "with another cluster key",
+	    me, addr > 0 ? "as node 0 from this node's address" :
+	    addr < 0 ? "with another cluster key" : "with the key but a bad window in its Hello",
 	    err_s(r));
 	return 0;
 }
@@ -1273,6 +1281,302 @@ static int cmd_dlock_user(void)
 	return 0;
 }
 
+/*
+ * The hostile-peer test (issue 23; Documentation/rdma.rst, "Threat
+ * model"): every node runs it at once with a table of HOSTILE_KEYS keys
+ * placed k mod nodes; node @bad is a member that attacks the others.  The
+ * honest nodes' runs take only keys homed on honest nodes (@homes), and
+ * three phases of @ms each follow:
+ *
+ *  A1  ALock on the even keys, while @bad writes garbage into every word
+ *      of the odd keys' lines (random, all ones, encoded-looking words,
+ *      fake tails naming descriptors), CASes garbage into their tails,
+ *      adds 2^64 - 1 to their counters and fills the reset-request slots
+ *      with junk and with requests for odd keys;
+ *  A2  the RPC lock on the even keys, while @bad floods the lock servers
+ *      with forged messages: REQ and REL naming other nodes' waiters,
+ *      GRANTs for any key to any waiter, RELs of its own for locks it does
+ *      not hold, bad magic, short and out-of-range messages (no REQ of its
+ *      own: the GRANT would wait at @bad, whose server does not run);
+ *  B   ALock on the odd keys with a 2 s timeout, while @bad also writes
+ *      garbage into the honest nodes' descriptors and scratch space.
+ *
+ * A1 and A2 must be exact: no owner violation, no failure, every thread
+ * made progress (@bad never touched an even key).  B must end within its
+ * duration and timeouts, whatever it meets (its errors are reported).
+ * Then the honest nodes must still reach each other, and nothing may splat
+ * (run.sh checks the logs; the RPC servers report the messages they
+ * dropped when the table goes).
+ */
+#define HOSTILE_KEYS	64
+#define DESC_BYTES	(64 * 8 * 32)	/* MAX_HANDLES x MAX_HELD descriptors */
+#define SCRATCH_BYTES	(64 * 128)	/* MAX_HANDLES x scratch */
+#define T_BASE		65536ULL
+#define T_LINE(k)	(T_BASE + 128ULL * (k))
+#define T_DESC		T_LINE(HOSTILE_KEYS)
+#define T_SCRATCH	(T_DESC + DESC_BYTES)
+#define T_REQ		(T_SCRATCH + SCRATCH_BYTES)
+#define RPC_MAGIC	0x414c5250U
+#define RPC_WAITERS	(64 * 8)	/* waiter ids per node */
+
+/* rust/dlock/window.rs's enc(): 7 bits in each byte, top bits set. */
+static uint64_t enc(uint64_t x)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 0; i < 8; i++)
+		v |= (0x80 | ((x >> (7 * i)) & 0x7f)) << (8 * i);
+	return v;
+}
+
+static uint64_t xrand(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+/* A garbage word of kind @i, aimed at node @h's table. */
+static uint64_t junk_word(uint64_t *s, int i, int h)
+{
+	switch (i % 6) {
+	case 0:
+		return xrand(s);
+	case 1:
+		return ~0ULL;
+	case 2:
+		return xrand(s) | 0x8080808080808080ULL;
+	case 3:	/* a tail or next naming a descriptor of @h */
+		return enc(((uint64_t)h << 32) | (T_DESC + 32 * (xrand(s) % (DESC_BYTES / 32))));
+	case 4:	/* a pass with a huge budget, or "reset" */
+		return xrand(s) & 1 ? enc(xrand(s) & 0xffffffffffULL) : enc(1ULL << 40);
+	default:
+		return 1 + xrand(s) % 4;
+	}
+}
+
+struct hostile_counts {
+	unsigned long long ok, failed, sent, send_failed;
+};
+
+/* Fills the junk area with @len bytes of garbage and WRITEs it to @h:@off. */
+static void junk_write(uint64_t *s, int h, uint64_t off, uint32_t len, struct hostile_counts *c)
+{
+	uint64_t w[64];
+	struct alock_rdma_op op = {
+		.node = me, .verb = ALOCK_RDMA_LOCAL_WRITE, .local_off = JUNK_OFF,
+		.len = len, .data = (uintptr_t)w,
+	};
+	unsigned int i;
+
+	for (i = 0; i < len / 8; i++)
+		w[i] = junk_word(s, (int)(xrand(s) % 6), h);
+	if (rioctl(ALOCK_IOC_RDMA_OP, &op) ||
+	    verb(h, ALOCK_RDMA_WRITE, off, JUNK_OFF, len, 0, 0, NULL))
+		c->failed++;
+	else
+		c->ok++;
+}
+
+static void count(int r, struct hostile_counts *c)
+{
+	if (r)
+		c->failed++;
+	else
+		c->ok++;
+}
+
+/* One round of garbage into @h's odd lines (and with @all its descriptors). */
+static void hostile_round(uint64_t *s, int h, int all, struct hostile_counts *c)
+{
+	uint64_t old;
+	int k, i;
+
+	for (k = 1; k < HOSTILE_KEYS; k += 2) {
+		if (k % nodes != h)
+			continue;
+		junk_write(s, h, T_LINE(k), 128, c);
+		/* the tails by CAS too (the words RDMA atomics change) */
+		for (i = 0; i < 2; i++) {
+			uint64_t off = T_LINE(k) + (i ? 64 : 0);
+			int r = verb(h, ALOCK_RDMA_CAS, off, 0, 8, 0, 0, &old);
+
+			if (!r)
+				r = verb(h, ALOCK_RDMA_CAS, off, 0, 8, old, junk_word(s, 3, h), NULL);
+			count(r, c);
+		}
+		count(verb(h, ALOCK_RDMA_FAA, T_LINE(k) + 40, 0, 8, ~0ULL, 0, NULL), c);
+	}
+	/*
+	 * Reset requests: junk that does not decode (byte 0's top bit clear)
+	 * and requests for odd keys of eras 0..3.
+	 */
+	for (i = 0; i < 8; i++) {
+		uint64_t v = xrand(s) & 1 ? xrand(s) & ~0x80ULL :
+			     enc(((uint64_t)(1 + 2 * (xrand(s) % (HOSTILE_KEYS / 2))) << 24) |
+				 (xrand(s) % 4));
+		uint64_t off = T_REQ + 8 * (xrand(s) % (nodes * 8));
+		struct alock_rdma_op op = {
+			.node = me, .verb = ALOCK_RDMA_LOCAL_WRITE, .local_off = JUNK_OFF,
+			.len = 8, .data = (uintptr_t)&v,
+		};
+
+		count(rioctl(ALOCK_IOC_RDMA_OP, &op) ||
+		      verb(h, ALOCK_RDMA_WRITE, off, JUNK_OFF, 8, 0, 0, NULL), c);
+	}
+	if (!all)
+		return;
+	for (i = 0; i < 8; i++) {
+		junk_write(s, h, T_DESC + 32 * (xrand(s) % (DESC_BYTES / 32)), 32, c);
+		junk_write(s, h, T_SCRATCH + 8 * (xrand(s) % (SCRATCH_BYTES / 8 - 15)), 128, c);
+	}
+}
+
+/* One forged RPC message of kind @i to node @h. */
+static void hostile_msg(uint64_t *s, int h, int i, struct hostile_counts *c)
+{
+	uint32_t m[4] = { 1 + xrand(s) % 3, xrand(s) % HOSTILE_KEYS,
+			  h * RPC_WAITERS + xrand(s) % RPC_WAITERS, RPC_MAGIC };
+	uint32_t len = sizeof(m);
+	struct alock_rdma_op op = { .node = h, .verb = ALOCK_RDMA_SEND };
+	int r;
+
+	switch (i % 6) {
+	case 0:	/* REQ, REL or GRANT naming a waiter of the receiver */
+		break;
+	case 1:	/* a waiter of another honest node */
+		m[2] = ((h + 1 + (xrand(s) % (nodes - 1))) % nodes) * RPC_WAITERS +
+		       xrand(s) % RPC_WAITERS;
+		if (m[2] / RPC_WAITERS == (uint32_t)me)
+			m[2] = h * RPC_WAITERS;
+		break;
+	case 2:	/* a REL of its own for a lock it does not hold */
+		m[0] = 2;
+		m[2] = me * RPC_WAITERS + xrand(s) % RPC_WAITERS;
+		break;
+	case 3:	/* bad magic */
+		m[3] = (uint32_t)xrand(s);
+		break;
+	case 4:	/* out of range */
+		m[1] = HOSTILE_KEYS + (uint32_t)xrand(s) % 100000;
+		m[2] = (uint32_t)xrand(s);
+		break;
+	default:	/* short */
+		len = 1 + xrand(s) % (sizeof(m) - 1);
+		break;
+	}
+	op.len = len;
+	op.data = (uintptr_t)m;
+	r = rioctl(ALOCK_IOC_RDMA_OP, &op);
+	if (r)
+		c->send_failed++;
+	else
+		c->sent++;
+}
+
+/* An honest node's run of @lock on the keys @flags selects, homed on @homes. */
+static int hostile_run(struct alock_dlock_run *d, int lock, unsigned int flags,
+		       unsigned int homes, int ms, int timeout_ms)
+{
+	memset(d, 0, sizeof(*d));
+	d->lock = lock;
+	d->threads = 2;
+	d->duration_ms = ms;
+	d->local_pct = 50;
+	d->keys_per_op = 1;
+	d->timeout_ms = timeout_ms;
+	d->flags = flags;
+	d->homes = homes;
+	d->seed = 101 + me;
+	return rioctl(ALOCK_IOC_DLOCK_RUN, d);
+}
+
+static int cmd_hostile(int bad, int ms)
+{
+	unsigned int homes = ((1U << nodes) - 1) & ~(1U << bad);
+	struct hostile_counts c = { 0 };
+	struct alock_cluster_status st;
+	struct alock_table_ctl t;
+	struct alock_dlock_run d;
+	uint64_t seed = 0x5eed0bad + me;
+	const char *ph[] = { "A1 (ALock, even keys)", "A2 (RPC, even keys)",
+			     "B (ALock, odd keys)" };
+	int p, h, i, r, ok;
+	double t0;
+
+	memset(&t, 0, sizeof(t));
+	t.op = ALOCK_TABLE_CREATE;
+	t.keys = HOSTILE_KEYS;
+	t.placement = ALOCK_PLACE_MOD;
+	r = rioctl(ALOCK_IOC_TABLE, &t);
+	tap(r == 0, "node%d: hostile test: table of %d keys, %u homed here (%s)", me,
+	    HOSTILE_KEYS, t.homed, err_s(r));
+	for (p = 0; p < 3; p++) {
+		check_barrier(240 + p, nodes);
+		t0 = now_s();
+		if (me == bad) {
+			/* A2: the honest servers start with their runs. */
+			if (p == 1)
+				usleep(1000000);
+			for (i = 0; now_s() - t0 < ms / 1000.0 - (p == 1 ? 1.5 : 0.5); i++)
+				for (h = 0; h < nodes; h++) {
+					if (h == bad)
+						continue;
+					if (p == 1) {
+						int n;
+
+						for (n = 0; n < 32; n++)
+							hostile_msg(&seed, h, i + n, &c);
+					} else {
+						hostile_round(&seed, h, p == 2, &c);
+					}
+				}
+			printf("# node%d: hostile phase %s: %llu verbs done, %llu failed, "
+			       "%llu messages sent, %llu failed\n", me, ph[p], c.ok, c.failed,
+			       c.sent, c.send_failed);
+			tap(p == 1 ? c.sent > 0 : c.ok > 0,
+			    "node%d: hostile phase %s: the attack reached the others", me, ph[p]);
+			memset(&c, 0, sizeof(c));
+			continue;
+		}
+		r = hostile_run(&d, p == 1 ? ALOCK_DLOCK_RPC : ALOCK_DLOCK_ALOCK,
+				p == 2 ? ALOCK_DLOCK_ODD_KEYS : ALOCK_DLOCK_EVEN_KEYS, homes,
+				ms, p == 2 ? 2000 : 30000);
+		if (p < 2) {
+			tap(r == 0 && d.errors == 0 && d.failures == 0 && d.ops > 0 &&
+			    d.min_thread_ops > 0,
+			    "node%d: phase %s under attack by node%d: %llu operations, "
+			    "%llu owner violations, %llu failures (%s), fewest per thread %llu",
+			    me, ph[p], bad, (unsigned long long)d.ops,
+			    (unsigned long long)d.errors, (unsigned long long)d.failures,
+			    d.first_error ? strerror(-d.first_error) : err_s(r),
+			    (unsigned long long)d.min_thread_ops);
+		} else {
+			tap(r == 0 && now_s() - t0 < ms / 1000.0 + 20,
+			    "node%d: phase %s among the garbage ends after %.1f s: %llu "
+			    "operations, %llu owner violations, %llu failures (first: %s)",
+			    me, ph[p], now_s() - t0, (unsigned long long)d.ops,
+			    (unsigned long long)d.errors, (unsigned long long)d.failures,
+			    d.first_error ? strerror(-d.first_error) : err_s(r));
+		}
+	}
+	check_barrier(243, nodes);
+	if (me != bad) {
+		ok = get_status(&st, 1) == 0;
+		for (h = 0; h < nodes; h++)
+			if (h != bad && st.peers[h].state != ALOCK_PEER_UP &&
+			    st.peers[h].state != ALOCK_PEER_SELF)
+				ok = 0;
+		tap(ok, "node%d: after the attack, the honest nodes are still connected", me);
+	}
+	r = table_ctl(ALOCK_TABLE_DESTROY, 0, &t);
+	tap(r == 0, "node%d: hostile test: destroy the table (%s)", me, err_s(r));
+	check_barrier(244, nodes);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -1325,7 +1629,10 @@ int main(int argc, char **argv)
 		tap(r == 0, "node%d: destroy the C API test's table (%s)", me, err_s(r));
 		check_barrier(212, nodes);
 	} else if (!strcmp(cmd, "intruder") && argc > 4) {
-		cmd_intruder(!strcmp(argv[4], "addr"), argc > 5 ? atoi(argv[5]) : PORT);
+		cmd_intruder(!strcmp(argv[4], "addr") ? 1 : !strcmp(argv[4], "hello") ? 0 : -1,
+			     argc > 5 ? atoi(argv[5]) : PORT);
+	} else if (!strcmp(cmd, "hostile") && argc > 5) {
+		cmd_hostile(atoi(argv[4]), atoi(argv[5]));
 	} else if (!strcmp(cmd, "dlock-user")) {
 		cmd_dlock_user();
 	} else if (!strcmp(cmd, "dlock-kill") && argc > 4)

@@ -905,13 +905,19 @@ rdma_tests() {
 	check "insmod alock.ko for the RDMA tests" insmod $P/alock.ko || return
 	$RT errno "$node" "$nodes"
 	# Non-members first (issue 23): node 0 with another key, and with 3+
-	# nodes the last one as node 0 from its own address; the members they
-	# reach refuse and log it (checked below, once the cluster is up).
-	# All start together, so that the members listen (their joins) while
-	# the intruders try.
+	# nodes the last one as node 0 from its own address, then as itself
+	# with the key but a Hello whose window cannot be (debugfs
+	# fault_hello); the members they reach refuse and log it (checked
+	# below, once the cluster is up).  All start together, so that the
+	# members listen (their joins) while the intruders try.
 	rendezvous 60 120
 	[ "$node" = 0 ] && $RT intruder "$node" "$nodes" key
-	[ "$nodes" -ge 3 ] && [ "$node" = $((nodes - 1)) ] && $RT intruder "$node" "$nodes" addr
+	if [ "$nodes" -ge 3 ] && [ "$node" = $((nodes - 1)) ]; then
+		$RT intruder "$node" "$nodes" addr
+		echo 1 >/sys/kernel/debug/alock/fault_hello
+		$RT intruder "$node" "$nodes" hello
+		echo 0 >/sys/kernel/debug/alock/fault_hello
+	fi
 	if $RT join "$node" "$nodes"; then
 		if [ "$node" != 0 ] && { [ "$node" != $((nodes - 1)) ] || [ "$nodes" = 2 ]; }; then
 			check "node $node refused node 0 with another cluster key (logged)" \
@@ -920,6 +926,10 @@ rdma_tests() {
 		if [ "$nodes" -ge 3 ] && [ "$node" = 1 ]; then
 			check "node 1 refused node $((nodes - 1)) posing as node 0 (logged)" \
 				sh -c "dmesg | grep -q 'rdma: refused a connection from 10.77.0.$nodes as node 0 (its address is 10.77.0.1)'"
+		fi
+		if [ "$nodes" -ge 3 ] && [ "$node" != $((nodes - 1)) ]; then
+			check "node $node refused node $((nodes - 1))'s Hello with a bad window (logged)" \
+				sh -c "dmesg | grep -q 'rdma: refused node $((nodes - 1)) at 10.77.0.$nodes: its Hello advertises an unusable window'"
 		fi
 		$RT verbs "$node" "$nodes"
 		$RT contend "$node" "$nodes" 0 2 "$RDMA_INCS"
@@ -992,7 +1002,26 @@ alock_table_tests() {
 	$RT dlock "$node" "$nodes" $run 1 50 2 "$DLOCK_MS" 3 16
 	dltest_module
 	$RT dlock-user "$node" "$nodes"
+	[ "$nodes" -ge 3 ] && hostile_tests
 	[ "$nodes" -ge 3 ] && $RT dlock-recover "$node" "$nodes" $((nodes - 1)) hold
+}
+
+# A member that attacks the others' lock table (issue 23; rdmatest.c,
+# cmd_hostile): the last node writes garbage into the lines, counters,
+# reset requests, descriptors and scratch of keys homed on the others and
+# floods their RPC lock servers with forged messages, while the others run
+# ALock and the RPC lock on keys it never touches (exact) and then on the
+# ones it attacked (must end).  The servers report the messages they
+# dropped when the table goes.
+hostile_tests() {
+	ht_bad=$((nodes - 1))
+	ht_n=$(dmesg | grep -c 'rpc lock server: [0-9]* bad messages')
+	$RT hostile "$node" "$nodes" "$ht_bad" 4000
+	if [ "$node" != "$ht_bad" ]; then
+		dmesg | grep 'rpc lock server: [0-9]* bad messages' | tail -n 1 | sed 's/^/# /'
+		check "node $node: its RPC lock server dropped the forged messages (logged)" \
+			test "$(dmesg | grep -c 'rpc lock server: [0-9]* bad messages')" -gt "$ht_n"
+	fi
 }
 
 # make check's 3-guest run: the phases of the modes rdma, alock and recover

@@ -644,6 +644,12 @@ struct alock_cluster_status {
  * @ALOCK_RDMA_LOCAL_READ: copy @len bytes of this node's own window at
  *			@local_off to the user buffer @data (no RDMA)
  * @ALOCK_RDMA_LOCAL_WRITE: copy the user buffer @data into the window
+ * @ALOCK_RDMA_SEND:	two-sided SEND of @len (1..ALOCK_RDMA_MSG_MAX) bytes
+ *			of the user buffer @data to @node's receive queue,
+ *			where the lock table's RPC lock server reads its
+ *			requests (the hostile-peer test forges them):
+ *			a node whose server does not run leaves it
+ *			unanswered, and the SEND ends in -ETIMEDOUT
  *
  * A CPU store to a window word is not atomic with an RDMA atomic on the
  * same word (rxe and many NICs): change a word only by one of the two.
@@ -655,7 +661,11 @@ enum alock_rdma_verb {
 	ALOCK_RDMA_FAA = 4,
 	ALOCK_RDMA_LOCAL_READ = 5,
 	ALOCK_RDMA_LOCAL_WRITE = 6,
+	ALOCK_RDMA_SEND = 7,
 };
+
+/* Largest ALOCK_RDMA_SEND message. */
+#define ALOCK_RDMA_MSG_MAX	64
 
 /**
  * struct alock_rdma_op - ALOCK_IOC_RDMA_OP: one verb, synchronously
@@ -664,11 +674,12 @@ enum alock_rdma_verb {
  * @verb:	enum alock_rdma_verb
  * @remote_off:	offset in the target's window
  * @local_off:	offset in this node's window
- * @len:	READ, WRITE, LOCAL_*: 1..window bytes; CAS, FAA: 8
+ * @len:	READ, WRITE, LOCAL_*: 1..window bytes; CAS, FAA: 8; SEND:
+ *		1..ALOCK_RDMA_MSG_MAX
  * @flags:	must be 0
  * @compare_add: CAS: expected value; FAA: addend
  * @swap:	CAS: new value
- * @data:	LOCAL_*: user buffer of @len bytes
+ * @data:	LOCAL_*, SEND: user buffer of @len bytes
  * @result:	out: CAS, FAA: the word's previous value
  * @latency_ns:	out: time from posting to completion
  *
@@ -852,6 +863,12 @@ enum alock_dlock_id {
 
 /* DLOCK_RUN: waiters spin between polls instead of yielding the CPU. */
 #define ALOCK_DLOCK_SPIN	(1U << 0)
+/*
+ * DLOCK_RUN: only even, or only odd, keys (with @homes: the keys
+ * a hostile-peer test leaves alone, or the ones it attacks).
+ */
+#define ALOCK_DLOCK_EVEN_KEYS	(1U << 1)
+#define ALOCK_DLOCK_ODD_KEYS	(1U << 2)
 
 /**
  * struct alock_dlock_run - ALOCK_IOC_DLOCK_RUN: lock table workload
@@ -863,8 +880,11 @@ enum alock_dlock_id {
  * @timeout_ms:	longest wait for one lock: 0 (10000) or up to
  *		ALOCK_CLUSTER_MAX_TIMEOUT_MS; a thread stops at its first
  *		failure
- * @flags:	ALOCK_DLOCK_SPIN or 0
- * @reserved:	must be 0
+ * @flags:	ALOCK_DLOCK_SPIN, at most one of ALOCK_DLOCK_EVEN_KEYS and
+ *		ALOCK_DLOCK_ODD_KEYS, or 0
+ * @homes:	0 (every key), or a mask of the nodes (bit n: node n) whose
+ *		keys the run takes; a run that leaves no key of
+ *		the table gets -EINVAL
  * @seed:	random seed (0: fixed default)
  * @ops:	out: critical sections (each increments the protected
  *		counter of every key it holds)
@@ -905,7 +925,7 @@ struct alock_dlock_run {
 	__u32 keys_per_op;
 	__u32 timeout_ms;
 	__u32 flags;
-	__u32 reserved;
+	__u32 homes;
 	__u64 seed;
 	__u64 ops;
 	__u64 local_ops;

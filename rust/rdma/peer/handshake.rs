@@ -156,6 +156,13 @@ impl Hello {
         len: u64,
         req_nonce: Option<u64>,
     ) -> Self {
+        // The tests' bad Hello (debugfs `fault_hello`), tagged with the
+        // key like a member's: the others must refuse it all the same.
+        let (iova, len) = match crate::support::stats::fault_hello() {
+            1 => (u64::MAX - 4095, len),
+            2 => (iova, 2 * MAX_PEER_WINDOW),
+            _ => (iova, len),
+        };
         let mut h = Self {
             magic: HELLO_MAGIC,
             from: from as u16,
@@ -266,11 +273,14 @@ pub(in crate::rdma) enum Refusal {
     Address = 2,
     /// A reply or READY without the key's tag.
     Handshake = 3,
+    /// A Hello (with the key's tag: a member's) whose window cannot be
+    /// addressed.
+    Window = 4,
 }
 
 /// Refusals of each kind, logged at most once a second each, so that a
 /// host that keeps trying cannot flood the log.
-static REFUSALS: [RateLimit; 4] = [const { RateLimit::new(1_000_000_000) }; 4];
+static REFUSALS: [RateLimit; 5] = [const { RateLimit::new(1_000_000_000) }; 5];
 
 /// Whether a refused handshake of kind `why` may be logged now.
 pub(in crate::rdma) fn refusal_log_due(why: Refusal) -> bool {

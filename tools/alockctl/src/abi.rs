@@ -189,13 +189,14 @@ pub const PEER_STATES: [(&str, u32); 6] = [
     ("self", ALOCK_PEER_SELF),
 ];
 /// `enum alock_rdma_verb`: verbs of `ALOCK_IOC_RDMA_OP`, `_STRESS`, `_BENCH`, by name.
-pub const RDMA_VERBS: [(&str, u32); 6] = [
+pub const RDMA_VERBS: [(&str, u32); 7] = [
     ("read", ALOCK_RDMA_READ),
     ("write", ALOCK_RDMA_WRITE),
     ("cas", ALOCK_RDMA_CAS),
     ("faa", ALOCK_RDMA_FAA),
     ("local_read", ALOCK_RDMA_LOCAL_READ),
     ("local_write", ALOCK_RDMA_LOCAL_WRITE),
+    ("send", ALOCK_RDMA_SEND),
 ];
 
 /// `ALOCK_PLACE_*`: placements of the keys of `ALOCK_IOC_TABLE`, by name.

@@ -323,7 +323,7 @@ mod tests {
         );
         assert_eq!((r.local_pct, r.keys_per_op, r.timeout_ms), (50, 2, 3000));
         assert_eq!(
-            (r.flags, r.seed, r.reserved),
+            (r.flags, r.seed, r.homes),
             (abi::ALOCK_DLOCK_SPIN, 42, 0)
         );
         assert_eq!(run_request(&opts(DlockLock::Alock), 1).flags, 0);
