@@ -6,6 +6,7 @@
 # Usage: cluster.sh [-n NODES] [-c VCPUS] [-m MEM_MB] [-t TIMEOUT_S] [-o RUNDIR] MODE
 #   MODE: check | check3 | demo | bench | soak | rdma | alock | lockbench | alockbench | recover | mm | mmbench |
 #         hotplug | uffd | local (self-tests and stress of the local locks) |
+#         fuzz | devremove (RDMA device removal under a table, one guest) |
 #         rdmalat | shell (interactive, one guest)
 # Environment:
 #   ACCEL=tcg (default) or kvm;  KFLAVOR=test (default) or bench: which

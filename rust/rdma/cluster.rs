@@ -125,8 +125,12 @@ impl Cluster {
     }
 
     /// A new connection to `node` on this node's device and window:
-    /// active, or accepting a request with nonce `req_nonce`.
+    /// active, or accepting a request with nonce `req_nonce`; `ENOTCONN`
+    /// once the node is leaving (the device may be going away).
     fn new_peer(&self, node: u32, req_nonce: Option<u64>) -> Result<Arc<Peer>> {
+        if self.leaving.load(Acquire) {
+            return Err(errno(bindings::ENOTCONN));
+        }
         let local = Local {
             me: self.me,
             nodes: self.nodes,
@@ -138,12 +142,15 @@ impl Cluster {
         Peer::new(&local, node, req_nonce)
     }
 
-    /// The RDMA device.
-    pub(super) fn device(&self) -> Device {
-        self.dev
+    /// The RDMA device, until the node leaves: afterwards the device may
+    /// be gone (device removal), and the cluster, still referenced by the
+    /// lock table or an ioctl, must not use it.
+    pub(super) fn device(&self) -> Option<Device> {
+        (!self.leaving.load(Acquire)).then_some(self.dev)
     }
 
-    /// The RDMA device's name (NUL-terminated).
+    /// The RDMA device's name (NUL-terminated): copied at the join, so it
+    /// stays valid after the device is gone.
     pub(super) fn device_name(&self) -> [u8; 64] {
         self.dev_name
     }
@@ -375,7 +382,17 @@ impl Cluster {
     }
 
     /// Leaves: stops the reaper and the listener, disconnects and tears
-    /// down every connection.  Process context; once.
+    /// down every connection, unmaps the window.  Process context; once.
+    ///
+    /// Afterwards nothing of the cluster uses the RDMA device: every QP,
+    /// MR, CQ and PD is freed, every peer's scratch buffer and the window
+    /// are unmapped, and no new connection is made (`leaving`), so the
+    /// device's `remove` callback may return even while the lock table or
+    /// an ioctl still holds the cluster or its peers (their verbs fail
+    /// with `ENOTCONN`, the window stays readable and writable by the
+    /// CPU).  This is done on every leave, not only on device removal:
+    /// once no QP is left the mapping serves nothing, and one path for
+    /// both is the one every leave of the tests runs.
     pub(super) fn shutdown(&self) {
         self.leaving.store(true, Release);
         self.reaper.stop();
@@ -401,6 +418,11 @@ impl Cluster {
             p.teardown();
         }
         drop(peers);
+        // Every peer whose MR covered the window is torn down: the ones
+        // just now, the ones the reaper or `connect_all` removed from the
+        // table before (torn down first), and a failed accept's (its
+        // `Drop`, inside the listener's handler, which is gone).
+        self.window.unmap();
     }
 }
 

@@ -143,6 +143,7 @@ extern "C" {
     pub(super) fn alock_rdma_pd_lkey(pd: *mut ib_pd) -> u32;
     pub(super) fn alock_rdma_buf_new(dev: *mut ib_device, len: usize) -> *mut alock_rdma_buf;
     pub(super) fn alock_rdma_buf_free(b: *mut alock_rdma_buf);
+    pub(super) fn alock_rdma_buf_unmap(b: *mut alock_rdma_buf);
     pub(super) fn alock_rdma_buf_virt(b: *mut alock_rdma_buf) -> *mut c_void;
     pub(super) fn alock_rdma_buf_dma(b: *mut alock_rdma_buf) -> u64;
     pub(super) fn alock_rdma_buf_sync(

@@ -132,10 +132,14 @@ pub extern "C" fn alock_rdma_dev_removed(dev: *mut ffi::ib_device) {
     }
     if g.cluster
         .as_ref()
-        .is_some_and(|c| c.device().as_ptr() == dev)
+        .and_then(|c| c.device())
+        .is_some_and(|d| d.as_ptr() == dev)
     {
         if let Some(c) = g.cluster.take() {
             pr_warn!("rdma: device removed: leaving the cluster\n");
+            // Frees or unmaps everything of the cluster on the device
+            // before ib_core frees it; the lock table and ioctls may keep
+            // the cluster (memory only) until they let go.
             c.shutdown();
         }
     }

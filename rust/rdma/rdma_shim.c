@@ -14,6 +14,8 @@
 #include <linux/in.h>
 #include <linux/sched.h>
 #include <linux/in6.h>
+#include <linux/mutex.h>
+#include <linux/rcupdate.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/socket.h>
@@ -151,10 +153,17 @@ u32 alock_rdma_pd_lkey(struct ib_pd *pd)
 	return pd->local_dma_lkey;
 }
 
-/* Zeroed, physically contiguous kernel memory, DMA-mapped for @dev. */
+/*
+ * Zeroed, physically contiguous kernel memory, DMA-mapped for @dev.  @dev
+ * is NULL once the buffer is unmapped (alock_rdma_buf_unmap(): the device
+ * may be going away); a sync reads it under RCU and does nothing then.
+ * @unmap_lock serialises unmaps, so that every caller returns only once
+ * the buffer is unmapped.
+ */
 struct alock_rdma_buf {
 	struct scatterlist sg;
-	struct ib_device *dev;
+	struct ib_device __rcu *dev;
+	struct mutex unmap_lock;	/* serialises alock_rdma_buf_unmap() */
 	void *virt;
 	size_t len;
 };
@@ -173,7 +182,6 @@ struct alock_rdma_buf *alock_rdma_buf_new(struct ib_device *dev, size_t len)
 		kfree(b);
 		return ERR_PTR(-ENOMEM);
 	}
-	b->dev = dev;
 	b->len = len;
 	sg_init_one(&b->sg, b->virt, len);
 	if (ib_dma_map_sg(dev, &b->sg, 1, DMA_BIDIRECTIONAL) != 1) {
@@ -181,12 +189,43 @@ struct alock_rdma_buf *alock_rdma_buf_new(struct ib_device *dev, size_t len)
 		kfree(b);
 		return ERR_PTR(-ENOMEM);
 	}
+	mutex_init(&b->unmap_lock);
+	RCU_INIT_POINTER(b->dev, dev);
 	return b;
 }
 
+/*
+ * Unmaps @b if it is still mapped; idempotent.  Afterwards the device may
+ * no longer access the memory (its QPs and MRs over it must be gone), the
+ * CPU still may, until alock_rdma_buf_free().  Waits for a sync in
+ * progress, so that nothing uses the device once this returns: process
+ * context (it sleeps).
+ */
+void alock_rdma_buf_unmap(struct alock_rdma_buf *b)
+{
+	struct ib_device *dev;
+
+	mutex_lock(&b->unmap_lock);
+	dev = rcu_replace_pointer(b->dev, NULL, lockdep_is_held(&b->unmap_lock));
+	if (dev) {
+		/* A sync that read the device before it was cleared ends. */
+		synchronize_rcu();
+		ib_dma_unmap_sg(dev, &b->sg, 1, DMA_BIDIRECTIONAL);
+	}
+	mutex_unlock(&b->unmap_lock);
+}
+
+/*
+ * Frees @b, unmapping it first if it is still mapped.  Its owner's last
+ * reference: no sync or unmap runs beside it, so this does not sleep.
+ */
 void alock_rdma_buf_free(struct alock_rdma_buf *b)
 {
-	ib_dma_unmap_sg(b->dev, &b->sg, 1, DMA_BIDIRECTIONAL);
+	struct ib_device *dev = rcu_dereference_protected(b->dev, 1);
+
+	if (dev)
+		ib_dma_unmap_sg(dev, &b->sg, 1, DMA_BIDIRECTIONAL);
+	mutex_destroy(&b->unmap_lock);
 	kfree(b->virt);
 	kfree(b);
 }
@@ -201,14 +240,21 @@ u64 alock_rdma_buf_dma(struct alock_rdma_buf *b)
 	return sg_dma_address(&b->sg);
 }
 
+/* Nothing to do once @b is unmapped (its device may be gone). */
 void alock_rdma_buf_sync(struct alock_rdma_buf *b, size_t off, size_t len, bool for_cpu)
 {
 	u64 a = sg_dma_address(&b->sg) + off;
+	struct ib_device *dev;
 
-	if (for_cpu)
-		ib_dma_sync_single_for_cpu(b->dev, a, len, DMA_BIDIRECTIONAL);
-	else
-		ib_dma_sync_single_for_device(b->dev, a, len, DMA_BIDIRECTIONAL);
+	rcu_read_lock();
+	dev = rcu_dereference(b->dev);
+	if (dev) {
+		if (for_cpu)
+			ib_dma_sync_single_for_cpu(dev, a, len, DMA_BIDIRECTIONAL);
+		else
+			ib_dma_sync_single_for_device(dev, a, len, DMA_BIDIRECTIONAL);
+	}
+	rcu_read_unlock();
 }
 
 /*

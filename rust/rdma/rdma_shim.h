@@ -89,6 +89,7 @@ void alock_rdma_dealloc_pd(struct ib_pd *pd);
 u32 alock_rdma_pd_lkey(struct ib_pd *pd);
 struct alock_rdma_buf *alock_rdma_buf_new(struct ib_device *dev, size_t len);
 void alock_rdma_buf_free(struct alock_rdma_buf *b);
+void alock_rdma_buf_unmap(struct alock_rdma_buf *b);
 void *alock_rdma_buf_virt(struct alock_rdma_buf *b);
 u64 alock_rdma_buf_dma(struct alock_rdma_buf *b);
 void alock_rdma_buf_sync(struct alock_rdma_buf *b, size_t off, size_t len, bool for_cpu);

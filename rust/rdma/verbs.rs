@@ -36,7 +36,11 @@ pub(crate) fn check(ret: core::ffi::c_int) -> Result {
 ///
 /// Not reference counted: ib_core keeps it alive until the client's
 /// `remove` callback for it has returned, and that callback tears down
-/// everything the module built on it (`cluster::device_removed`).
+/// everything the module built on it (`membership::alock_rdma_dev_removed`,
+/// `cluster::Cluster::shutdown`): QPs, MRs, CQs and PDs are
+/// freed and every [`DmaBuf`] unmapped, so what outlives the callback (a
+/// cluster or peer still referenced by the lock table or an ioctl) holds
+/// only memory and never uses the device again.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Device(NonNull<ffi::ib_device>);
 
@@ -200,6 +204,23 @@ impl DmaBuf {
         self.len == 0
     }
 
+    /// Unmaps the buffer for its device; idempotent.  Afterwards the
+    /// device may no longer read or write the memory (and must not be
+    /// given its DMA addresses: the caller destroyed every QP and MR that
+    /// used it first), while the CPU still may, through every accessor
+    /// here, until the buffer is dropped; `sync_for_cpu` and
+    /// `sync_for_device` do nothing any more.  Once it returns nothing
+    /// uses the device for this buffer (a sync in progress has ended), so
+    /// it may go away.  Process context: it sleeps (an RCU grace period).
+    pub fn unmap(&self) {
+        // SAFETY: The buffer is valid (owned by `self`).  The shim
+        // serialises unmaps and waits for syncs in progress (RCU), so a
+        // concurrent `unmap` or sync through another `&self` is sound; the
+        // memory itself stays allocated until `Drop`, so the CPU accessors
+        // stay valid.
+        unsafe { ffi::alock_rdma_buf_unmap(self.as_ptr()) };
+    }
+
     /// DMA address of byte `off`.
     pub fn dma(&self, off: usize) -> u64 {
         self.dma + off as u64
@@ -219,13 +240,16 @@ impl DmaBuf {
         unsafe { &*self.virt(off).cast::<core::sync::atomic::AtomicU64>() }
     }
 
-    /// Makes device writes to `[off, off+len)` visible to the CPU.
+    /// Makes device writes to `[off, off+len)` visible to the CPU
+    /// (nothing once [`DmaBuf::unmap`]ped).  Never sleeps.
     pub fn sync_for_cpu(&self, off: usize, len: usize) {
-        // SAFETY: The range is in the mapped buffer (callers check).
+        // SAFETY: The range is in the buffer (callers check); the shim
+        // reads the device under RCU and skips the sync once unmapped.
         unsafe { ffi::alock_rdma_buf_sync(self.as_ptr(), off, len, true) };
     }
 
-    /// Makes CPU writes to `[off, off+len)` visible to the device.
+    /// Makes CPU writes to `[off, off+len)` visible to the device
+    /// (nothing once [`DmaBuf::unmap`]ped).  Never sleeps.
     pub fn sync_for_device(&self, off: usize, len: usize) {
         // SAFETY: As above.
         unsafe { ffi::alock_rdma_buf_sync(self.as_ptr(), off, len, false) };
@@ -272,7 +296,11 @@ impl DmaBuf {
 impl Drop for DmaBuf {
     fn drop(&mut self) {
         // SAFETY: No work request refers to the buffer any more (owners'
-        // teardown order); unmapping and freeing do not sleep.
+        // teardown order), and nothing else can reach it (`&mut self`).
+        // Unmapping (if `unmap` did not) and freeing do not sleep.  A
+        // buffer still mapped here is one whose device is still there:
+        // the owners unmap theirs before the device's remove callback
+        // returns (`Cluster::shutdown`, `Peer::teardown`).
         unsafe { ffi::alock_rdma_buf_free(self.as_ptr()) };
     }
 }

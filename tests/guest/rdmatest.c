@@ -24,6 +24,12 @@
  *   rdmatest dlock-user NODE NODES     keys locked from user space
  *   rdmatest dlock-table NODE NODES KEYS | dlock-table-done NODE NODES
  *                                      a table for the C API test module
+ *   rdmatest dlock-hold NODE NODES KEY GO [STOP]
+ *                                      locks KEY from user space, holds it
+ *                                      until file GO exists (at most
+ *                                      120 s), unlocks it, keeps the file
+ *                                      open until STOP exists (the
+ *                                      device-removal test)
  *   rdmatest status | leave
  *   rdmatest intruder NODE NODES key|addr|hello [PORT]
  *                                      a join the members must refuse: with
@@ -1577,6 +1583,48 @@ static int cmd_hostile(int bad, int ms)
 	return 0;
 }
 
+/* Waits until file @f exists, at most @secs; whether it does. */
+static int wait_file(const char *f, double secs)
+{
+	double t0 = now_s();
+
+	while (access(f, F_OK)) {
+		if (now_s() - t0 >= secs)
+			return 0;
+		usleep(50000);
+	}
+	return 1;
+}
+
+/*
+ * Holds @key (locked through this process's file) until @go exists, then
+ * unlocks it; with @stop, keeps the file (and its handle on the table)
+ * open until @stop exists.  run.sh's device-removal test removes the RDMA
+ * device while the key is held, and destroys the table while the file is
+ * open: the table, and the cluster's window with it, go when it closes.
+ */
+static int cmd_dlock_hold(unsigned int key, const char *go, const char *stop)
+{
+	struct alock_dlock_key k;
+	double t0 = now_s();
+	int r;
+
+	r = ukey(fd, ALOCK_IOC_DLOCK_LOCK, key, 10000, &k);
+	tap(r == 0, "node%d: hold key %u (home %u) until %s exists (%s)", me, key, k.home, go,
+	    err_s(r));
+	if (r)
+		return 1;
+	r = wait_file(go, 120);
+	tap(r, "node%d: told to let go of key %u after %.1f s", me, key, now_s() - t0);
+	r = ukey(fd, ALOCK_IOC_DLOCK_UNLOCK, key, 0, NULL);
+	tap(r == 0, "node%d: unlock key %u (%s)", me, key, err_s(r));
+	if (stop) {
+		r = wait_file(stop, 120);
+		tap(r, "node%d: told to close the file that held key %u", me, key);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : "";
@@ -1633,6 +1681,8 @@ int main(int argc, char **argv)
 			     argc > 5 ? atoi(argv[5]) : PORT);
 	} else if (!strcmp(cmd, "hostile") && argc > 5) {
 		cmd_hostile(atoi(argv[4]), atoi(argv[5]));
+	} else if (!strcmp(cmd, "dlock-hold") && argc > 5) {
+		cmd_dlock_hold(atoi(argv[4]), argv[5], argc > 6 ? argv[6] : NULL);
 	} else if (!strcmp(cmd, "dlock-user")) {
 		cmd_dlock_user();
 	} else if (!strcmp(cmd, "dlock-kill") && argc > 4)

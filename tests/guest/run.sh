@@ -93,6 +93,12 @@ fuzz)
 	STRESS_MS=0
 	LAT_ITERS=0
 	;;
+devremove)
+	# The device-removal test alone (development: scripts/cluster.sh -n 1
+	# devremove).
+	STRESS_MS=0
+	LAT_ITERS=0
+	;;
 check3)
 	# make check's 3-guest run (one vCPU each; check3_run): the RDMA
 	# transport, ALock and the lock table, then ALock's recovery in three
@@ -802,6 +808,102 @@ fuzz_tests() {
 	[ "$fz_rc" -le 1 ] || notok "alockfuzz exited with status $fz_rc (killed or crashed)"
 }
 
+# Removal of the RDMA device under a cluster with a lock table (issue 23):
+# a one-node cluster over this guest's rxe0 (loopback), a table of 64
+# keys, key 5 held by another process (rdmatest dlock-hold) and a lock
+# table run (ALock, every key homed here) whose threads queue behind it;
+# then "rdma link delete rxe0".  The module's ib_client leaves the cluster
+# in its remove callback (logged); afterwards the status says not joined,
+# the table still answers, the held key is let go, the run ends without a
+# failure, another file locks and unlocks a key (ALock on keys homed here
+# needs no verb), the loopback spin lock fails with ENOTCONN, the table
+# is destroyed while the holder's file still keeps it (it goes when that
+# file closes, after its device: the use-after-free of issue 23), the
+# module unloads.  rxe0 is added again as the guest's init does (init.sh)
+# and a new join works on it.  Only this guest's rxe0 is touched: make
+# check runs it at the end of guest 1's group, where no other guest
+# connects to this one (the first run's guests make no RDMA connection to
+# each other); kmemleak is main's leak_check.
+device_removal_tests() {
+	mark "device removal"
+	if ! /usr/bin/rdma link show rxe0 >/dev/null 2>&1; then
+		skip "device removal tests" "no rxe0"
+		return
+	fi
+	check "insmod alock.ko for the device-removal test" insmod $P/alock.ko || return
+	dr_ip=$(peer_ip "$node")
+	dr_key=/tmp/dr.key
+	rm -f $dr_key /tmp/dr-go /tmp/dr-stop /tmp/dr-now
+	if check "alockctl cluster keygen" $A cluster keygen $dr_key &&
+		check "join a one-node cluster over rxe0 (loopback, 256 KiB window)" \
+			$A cluster join --node 0 --nodes 1 --addr "$dr_ip:18610" \
+			--key-file $dr_key --loopback --window 262144 --timeout 60 &&
+		check "create a lock table of 64 keys" $A table create --keys 64; then
+		device_removal_steps
+	fi
+	# rxe0 back as the guest's init made it (tests/guest/init.sh).
+	/usr/bin/rdma link show rxe0 >/dev/null 2>&1 ||
+		check "rdma link add rxe0 type rxe netdev eth0 (again)" \
+			/usr/bin/rdma link add rxe0 type rxe netdev eth0
+	check "rxe0 is ACTIVE again" retry 100 sh -c \
+		"/usr/bin/rdma link show | grep -q 'rxe0.*state ACTIVE'"
+	# A join binds to this guest's address: wait until the new device's
+	# GID table has it (ib_core fills it from eth0 after the link is added).
+	dr_gid=$(printf ':ffff:0a4d:%04x' $((node + 1)))
+	check "rxe0's GID table has $dr_ip again" retry 100 sh -c \
+		"cat /sys/class/infiniband/rxe0/ports/1/gids/* 2>/dev/null | grep -q '$dr_gid'"
+	alockctl_expect "the module sees the device again" 0 "not joined (1 RDMA device)" \
+		cluster status
+	if check "join a new one-node cluster on the added rxe0" \
+		$A cluster join --node 0 --nodes 1 --addr "$dr_ip:18611" \
+		--key-file $dr_key --loopback --timeout 60; then
+		alockctl_expect "... its loopback connection is up" 0 "connections up *1" cluster status
+		check "leave the new cluster" $A cluster leave
+	fi
+	check "rmmod alock after the device removal" rmmod alock
+}
+
+# device_removal_tests' part with the cluster and the table in place.
+device_removal_steps() {
+	$RT dlock-hold 0 1 5 /tmp/dr-go /tmp/dr-stop >/tmp/dr-hold.out 2>&1 &
+	dr_hold=$!
+	check "another process holds key 5" retry 300 grep -q "^ok - .*hold key 5" /tmp/dr-hold.out
+	$A --no-progress stress dlock alock --threads 2 --seconds 3 --local-pct 100 \
+		--timeout-ms 120000 >/tmp/dr-run.out 2>&1 &
+	dr_run=$!
+	sleep 1
+	check "rdma link delete rxe0 (a table, a held key, a run in progress)" \
+		/usr/bin/rdma link delete rxe0
+	check "the module left the cluster in the remove callback (logged)" \
+		sh -c "dmesg | grep -q 'rdma: device removed: leaving the cluster'"
+	alockctl_expect "status after the removal: not joined, no device" 0 \
+		"not joined (0 RDMA devices)" cluster status
+	alockctl_expect "the table still answers after the removal" 0 "keys *64" table sum
+	touch /tmp/dr-go
+	retry 600 grep -q "unlock key 5" /tmp/dr-hold.out
+	if wait "$dr_run"; then
+		ok "the lock table run across the removal ended without a failure"
+	else
+		notok "the lock table run across the removal ended without a failure"
+		sed 's/^/#   /' /tmp/dr-run.out
+	fi
+	# ALock on keys homed here after the removal: CPU atomics only.
+	echo "# after the removal, another file locks and unlocks key 7 (homed here):"
+	touch /tmp/dr-now
+	$RT dlock-hold 0 1 7 /tmp/dr-now
+	alockctl_expect "after the removal the loopback spin lock fails with ENOTCONN" 1 \
+		"the first with ENOTCONN" stress dlock spin-loopback --threads 1 --seconds 0.5 --local-pct 100
+	$A table sum 2>&1 | sed 's/^/# /'
+	check "destroy the table while another file still holds it" $A table destroy
+	alockctl_expect "... it is gone for new callers" 1 "table sum: no table" table sum
+	touch /tmp/dr-stop
+	wait "$dr_hold"
+	dr_rc=$?
+	cat /tmp/dr-hold.out
+	[ "$dr_rc" -le 1 ] || notok "rdmatest dlock-hold exited with status $dr_rc (killed or crashed)"
+	check "the table and the cluster are freed with the last file (no oops)" test -c /dev/alock
+}
+
 # One perftest latency test between node 0 (server) and node 1 (client).
 # $1 = program, $2 = port, rest = options.  The client prints the result.
 # perftest's server takes one connection request and then waits for that
@@ -1269,6 +1371,7 @@ main() {
 		with_module "the ioctl fuzzer" fuzz_tests
 		;;
 	recover) recover_tests ;;
+	devremove) device_removal_tests ;;
 	*) full_run ;;
 	esac
 	leak_check
@@ -1310,6 +1413,8 @@ check_run() {
 		with_module "the prwlock and mmap_lock tests" basic_tests prwlock_tests \
 			mm_tests "$st"
 		with_module "the ioctl fuzzer" fuzz_tests
+		# Last: it deletes and adds again this guest's rxe0.
+		device_removal_tests
 	fi
 	mark "done"
 }

@@ -210,7 +210,12 @@ pub struct Peer {
     cq_ptr: *mut ffi::ib_cq,
     pd: *mut ffi::ib_pd,
     lkey: u32,
+    /// The device, only compared with a cm_id's (never used after
+    /// teardown, so it may outlive the device: `verbs::Device`).
     dev: Device,
+    /// Outstanding READs/atomics to offer (the device's limits, read at
+    /// creation).
+    depth: u8,
     /// Our Hello (with our nonce for this connection).
     hello: Hello,
     /// The cluster's key (the handshake's tags).
@@ -261,6 +266,12 @@ impl Peer {
         let cq = Cq::new(c.dev, CQ_ENTRIES)?;
         let mr = Mr::new(&pd, c.window)?;
         let scratch = DmaBuf::new(c.dev, SCRATCH_BYTES)?;
+        let info = c.dev.info();
+        let depth = core::cmp::min(
+            RD_DEPTH,
+            core::cmp::min(info.max_qp_init_rd_atom, info.max_qp_rd_atom),
+        )
+        .max(1) as u8;
         let hello = Hello::new(
             c.key,
             c.me,
@@ -291,6 +302,7 @@ impl Peer {
                 lkey: pd.lkey(),
                 pd_own: UnsafeCell::new(Some(pd)),
                 dev: c.dev,
+                depth,
                 hello,
                 key: c.key.clone(),
                 peer_nonce: AtomicU64::new(req_nonce.unwrap_or(0)),
@@ -445,15 +457,6 @@ impl Peer {
         })
     }
 
-    fn depth(&self) -> u8 {
-        let info = self.dev.info();
-        core::cmp::min(
-            RD_DEPTH,
-            core::cmp::min(info.max_qp_init_rd_atom, info.max_qp_rd_atom),
-        )
-        .max(1) as u8
-    }
-
     /// ROUTE_RESOLVED: the QP, then the connect request with our hello.
     fn on_route_resolved(&self, id: *mut ffi::rdma_cm_id) -> Result {
         // SAFETY: The handler's id.
@@ -469,7 +472,7 @@ impl Peer {
                 id,
                 (&self.hello as *const Hello).cast::<c_void>(),
                 core::mem::size_of::<Hello>() as u8,
-                self.depth(),
+                self.depth,
             )
         })
     }
@@ -485,7 +488,7 @@ impl Peer {
                     id,
                     (&self.hello as *const Hello).cast::<c_void>(),
                     core::mem::size_of::<Hello>() as u8,
-                    self.depth(),
+                    self.depth,
                 )
             })
         })
@@ -513,8 +516,11 @@ impl Peer {
 
     /// Frees the connection's resources (process context, once): the QP
     /// goes to the error state, every verb in flight completes (flushed),
-    /// then the cm_id, QP, MR, CQ and PD are freed in that order.  A
-    /// connection this node is still opening loses its cm_id first.
+    /// then the cm_id, QP, MR, CQ and PD are freed in that order and the
+    /// scratch buffer is unmapped.  A connection this node is still
+    /// opening loses its cm_id first.  Afterwards the peer uses the device
+    /// no more: what is left is memory, which may outlive the device (a
+    /// table or an ioctl may still hold the peer when the device goes).
     pub(super) fn teardown(&self) {
         if self.torn.swap(true, SeqCst) {
             return;
@@ -579,6 +585,9 @@ impl Peer {
         drop(cq);
         // Nothing is left on it.
         drop(pd);
+        // No QP can reach the scratch buffer any more (its memory stays
+        // until the peer goes).
+        self.scratch.unmap();
     }
 
     fn peer_state(&self) -> PeerState {
