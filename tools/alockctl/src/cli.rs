@@ -255,6 +255,22 @@ pub struct DlockOpts {
     /// Random seed (0: the module's fixed default).
     #[arg(long, default_value_t = 0)]
     pub seed: u64,
+    /// Only the even or only the odd keys (default: all).
+    #[arg(long, value_enum, value_name = "WHICH")]
+    pub keys: Option<KeyParity>,
+    /// Only the keys homed on these nodes (comma-separated node ids;
+    /// default: every node's).
+    #[arg(long, value_name = "N,N", value_delimiter = ',', value_parser = clap::value_parser!(u32).range(0..abi::ALOCK_CLUSTER_MAX_NODES as i64))]
+    pub homes: Vec<u32>,
+}
+
+/// Which keys of the table a `stress dlock` run takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KeyParity {
+    /// The even keys.
+    Even,
+    /// The odd keys.
+    Odd,
 }
 
 /// Locks of `ALOCK_IOC_DLOCK_RUN`.

@@ -6,7 +6,7 @@
 use serde_json::{json, Value};
 
 use crate::abi::{self, AlockClusterStatus, AlockDlockRun, AlockTableCtl};
-use crate::cli::{DlockOpts, TableCreateArgs};
+use crate::cli::{DlockOpts, KeyParity, TableCreateArgs};
 use crate::dev::{Device, Error};
 
 /// The `ALOCK_TABLE_CREATE` argument for `a`.
@@ -178,7 +178,13 @@ pub fn run_request(o: &DlockOpts, threads: u32) -> AlockDlockRun {
         local_pct: o.local_pct,
         keys_per_op: o.keys_per_op,
         timeout_ms: o.timeout_ms,
-        flags: if o.spin { abi::ALOCK_DLOCK_SPIN } else { 0 },
+        flags: if o.spin { abi::ALOCK_DLOCK_SPIN } else { 0 }
+            | match o.keys {
+                Some(KeyParity::Even) => abi::ALOCK_DLOCK_EVEN_KEYS,
+                Some(KeyParity::Odd) => abi::ALOCK_DLOCK_ODD_KEYS,
+                None => 0,
+            },
+        homes: o.homes.iter().fold(0, |m, &n| m | 1 << n),
         seed: o.seed,
         ..AlockDlockRun::default()
     }
@@ -307,6 +313,8 @@ mod tests {
             timeout_ms: 0,
             spin: false,
             seed: 0,
+            keys: None,
+            homes: Vec::new(),
         }
     }
 
@@ -322,11 +330,15 @@ mod tests {
             (abi::ALOCK_DLOCK_MCS_LB, 4, 500)
         );
         assert_eq!((r.local_pct, r.keys_per_op, r.timeout_ms), (50, 2, 3000));
-        assert_eq!(
-            (r.flags, r.seed, r.homes),
-            (abi::ALOCK_DLOCK_SPIN, 42, 0)
-        );
+        assert_eq!((r.flags, r.seed, r.homes), (abi::ALOCK_DLOCK_SPIN, 42, 0));
         assert_eq!(run_request(&opts(DlockLock::Alock), 1).flags, 0);
+        let mut o = opts(DlockLock::Alock);
+        o.keys = Some(KeyParity::Odd);
+        o.homes = vec![0, 2];
+        let r = run_request(&o, 1);
+        assert_eq!((r.flags, r.homes), (abi::ALOCK_DLOCK_ODD_KEYS, 0b101));
+        o.keys = Some(KeyParity::Even);
+        assert_eq!(run_request(&o, 1).flags, abi::ALOCK_DLOCK_EVEN_KEYS);
         assert_eq!(DlockLock::SpinLoopback.id(), abi::ALOCK_DLOCK_SPIN_LB);
         assert_eq!(DlockLock::from_id(3), Some(DlockLock::McsLoopback));
         assert_eq!(DlockLock::from_id(9), None);

@@ -510,7 +510,7 @@ fn rust_side() -> BTreeMap<String, u64> {
             remote_lat
         }
     );
-    let consts: [(&str, u64); 50] = [
+    let consts: [(&str, u64); 53] = [
         ("ALOCK_ABI_VERSION", ALOCK_ABI_VERSION as u64),
         ("ALOCK_IOC_MAGIC", ALOCK_IOC_MAGIC as u64),
         ("ALOCK_FEAT_LOCKDEP", ALOCK_FEAT_LOCKDEP),

@@ -214,6 +214,9 @@ fn stress_dlock_defaults_and_options() {
     assert_eq!(o.lock.id(), abi::ALOCK_DLOCK_MCS_LB);
     assert_eq!((o.threads, o.seconds, o.local_pct), (Some(2), 3000, 100));
     assert_eq!(o.lock.name(), "mcs-loopback");
+    assert_eq!((o.keys, o.homes.len()), (None, 0));
+    let o = dlock(&["alock", "--keys", "odd", "--homes", "0,1"]).unwrap();
+    assert_eq!((o.keys, o.homes), (Some(KeyParity::Odd), vec![0, 1]));
     let c = parse(&["--csv", "stress", "dlock", "alock"]).unwrap();
     assert!(c.csv);
     let c = parse(&["stress", "dlock", "alock", "--json"]).unwrap();
@@ -238,6 +241,8 @@ fn stress_dlock_bad_ranges_are_usage_errors() {
         &["alock", "--seed", "x"],
         &["alock", "--cs-spins", "5"],
         &["alock", "--spin", "yes"],
+        &["alock", "--keys", "both"],
+        &["alock", "--homes", "16"],
     ] {
         let e = dlock(args).expect_err(&format!("{args:?} must not parse"));
         assert_ne!(e.kind(), ErrorKind::DisplayHelp, "{args:?}");
