@@ -609,6 +609,11 @@ static uint32_t bound_n(uint32_t v, uint32_t max_valid, uint32_t cap)
  *   window, which the kernel must reject with ERANGE, stay).
  * - Lock-table key waits: DLOCK_LOCK's timeout_ms (taken by the file's
  *   first LOCK, 0 meaning 10 s) and DLOCK_RUN's always 1..100 ms.
+ * - Word 0 of a value written back by DLOCK_UNLOCK (ALOCK_DLOCK_KEY_STORE):
+ *   DLOCK_RUN's critical sections take a non-zero word 0 for another
+ *   holder's tag, so a stored one would read as an overlap that is none
+ *   (the 2026-12-04 soak's fuzzer counted 3 in 10^6 calls); word 1 stays
+ *   random.
  */
 static void bound_payload(struct worker *w, int c, void *buf)
 {
@@ -730,6 +735,7 @@ static void bound_payload(struct worker *w, int c, void *buf)
 		/* above the bound: EINVAL; else the first LOCK of a file fixes it */
 		if (a->timeout_ms <= ALOCK_CLUSTER_MAX_TIMEOUT_MS)
 			a->timeout_ms = 1 + a->timeout_ms % KEY_TIMEOUT_MS;
+		a->value[0] = 0;
 		break;
 	}
 	case C_MM: {
