@@ -502,11 +502,11 @@ impl CmHandler for Cluster {
         if !h.window_ok() {
             if refusal_log_due(Refusal::Window) {
                 pr_warn!(
-                    "rdma: refused node {} at {}: its Hello advertises an unusable window (iova {:#x}, {} bytes)\n",
+                    "rdma: refused node {}: its Hello advertises an unusable window (iova {:#x}, {} bytes, from {})\n",
                     from,
-                    AddrFmt(&src),
                     h.iova,
-                    h.len
+                    h.len,
+                    AddrFmt(&src)
                 );
             }
             return reject();

@@ -288,7 +288,7 @@ static int cmd_intruder(int addr, int port)
 	fill_join(&j, me, nodes, port);
 	j.timeout_ms = 8000;
 	j.flags = 0;
-	if (addr) {
+	if (addr > 0) {
 		/* Node 0 at this node's address: the others expect node 0 elsewhere. */
 		j.node_id = 0;
 		j.nodes[0] = j.nodes[me];

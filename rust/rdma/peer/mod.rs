@@ -653,14 +653,23 @@ impl CmHandler for Peer {
             cm_event::ESTABLISHED => {
                 if self.active {
                     match read_pdata::<Hello>(pdata, plen) {
-                        Some(h)
-                            if u32::from(h.from) == self.node
-                                && u32::from(h.to) == self.me
-                                && h.window_ok() =>
-                        {
+                        Some(h) if u32::from(h.from) == self.node && u32::from(h.to) == self.me => {
                             if !h.reply_ok(&self.key, self.hello.nonce) {
                                 return self
                                     .refuse("its reply does not carry the cluster key's tag");
+                            }
+                            // A member's reply (its tag checked out) with a
+                            // window that cannot be addressed.
+                            if !h.window_ok() {
+                                if refusal_log_due(Refusal::Window) {
+                                    pr_warn!(
+                                        "rdma: refused node {}: its Hello advertises an unusable window (iova {:#x}, {} bytes)\n",
+                                        self.node,
+                                        h.iova,
+                                        h.len
+                                    );
+                                }
+                                return self.down(S_FAILED, errno(bindings::EPROTO));
                             }
                             self.set_remote(&h)
                         }
