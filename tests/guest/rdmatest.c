@@ -1324,6 +1324,7 @@ static int cmd_dlock_user(void)
 #define T_REQ		(T_SCRATCH + SCRATCH_BYTES)
 #define RPC_MAGIC	0x414c5250U
 #define RPC_WAITERS	(64 * 8)	/* waiter ids per node */
+#define HOSTILE_SENDERS	4		/* processes that flood in phase A2 */
 
 /* rust/dlock/window.rs's enc(): 7 bits in each byte, top bits set. */
 static uint64_t enc(uint64_t x)
@@ -1523,9 +1524,27 @@ static int cmd_hostile(int bad, int ms)
 		check_barrier(240 + p, nodes);
 		t0 = now_s();
 		if (me == bad) {
-			/* A2: the honest servers start with their runs. */
-			if (p == 1)
+			pid_t kids[HOSTILE_SENDERS - 1];
+			int nk = 0;
+
+			/*
+			 * A2: the honest servers start with their runs; then
+			 * HOSTILE_SENDERS processes flood them (each SEND waits
+			 * for its completion: several keep more in flight).
+			 */
+			if (p == 1) {
 				usleep(1000000);
+				fflush(stdout);
+				for (; nk < HOSTILE_SENDERS - 1; nk++) {
+					kids[nk] = fork();
+					if (kids[nk] == 0) {
+						seed ^= (uint64_t)(nk + 1) * 0x9e3779b97f4a7c15ULL;
+						break;
+					}
+					if (kids[nk] < 0)
+						break;
+				}
+			}
 			for (i = 0; now_s() - t0 < ms / 1000.0 - (p == 1 ? 1.5 : 0.5); i++)
 				for (h = 0; h < nodes; h++) {
 					if (h == bad)
@@ -1539,6 +1558,16 @@ static int cmd_hostile(int bad, int ms)
 						hostile_round(&seed, h, p == 2, &c);
 					}
 				}
+			if (p == 1 && nk < HOSTILE_SENDERS - 1 && kids[nk] == 0) {
+				/* a sender child: its count, then out */
+				printf("# node%d: hostile phase %s, sender %d: %llu messages "
+				       "sent, %llu failed\n", me, ph[p], nk + 1, c.sent,
+				       c.send_failed);
+				fflush(stdout);
+				_exit(0);
+			}
+			while (nk > 0)
+				waitpid(kids[--nk], NULL, 0);
 			printf("# node%d: hostile phase %s: %llu verbs done, %llu failed, "
 			       "%llu messages sent, %llu failed\n", me, ph[p], c.ok, c.failed,
 			       c.sent, c.send_failed);
