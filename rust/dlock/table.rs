@@ -25,7 +25,7 @@ use super::keystats::{key_stats, KeyStats};
 use super::rpc::Rpc;
 use super::window::{
     addr, dec, desc_base, end, home_of, line, req_base, Placement, COUNTER, DESC, DESCS,
-    MAX_HANDLES, MAX_HELD, NEXT, SCRATCH, TABLE_BASE,
+    MAX_HANDLES, MAX_HELD, NEXT, SCRATCH, TABLES_IN_WINDOW, TABLE_BASE,
 };
 use crate::rdma::{relax, Cluster, Peer, Verb, Wait, Xfer, MAX_NODES};
 use crate::support::kthread::Periodic;
@@ -317,9 +317,9 @@ impl Table {
                 remote_keys.push(k, GFP_KERNEL)?;
             }
         }
-        let budget = |b: u32| if b == 0 { DEFAULT_BUDGET } else { b };
+        let or = |v: u32, d: u32| if v == 0 { d } else { v };
         let rpc = Rpc::new(&c, me, nodes, cfg.keys, cfg.placement)?;
-        Ok(Self {
+        let t = Self {
             key_stats: key_stats(cfg.keys)?,
             rpc,
             helper: Periodic::new(),
@@ -327,11 +327,7 @@ impl Table {
             abandoned_at: kvec_from_fn(MAX_HANDLES * MAX_HELD, || AtomicI64::new(0))?,
             abandoned_era: kvec_from_fn(MAX_HANDLES * MAX_HELD, || AtomicU64::new(0))?,
             abandoned_checked: kvec_from_fn(MAX_HANDLES * MAX_HELD, || AtomicI64::new(0))?,
-            lease_ns: i64::from(if cfg.lease_ms == 0 {
-                DEFAULT_LEASE_MS
-            } else {
-                cfg.lease_ms
-            }) * 1_000_000,
+            lease_ns: i64::from(or(cfg.lease_ms, DEFAULT_LEASE_MS)) * 1_000_000,
             closing: kvec_from_fn(cfg.keys as usize, || AtomicI64::new(0))?,
             resets: AtomicU32::new(0),
             nr_abandoned: AtomicU32::new(0),
@@ -340,8 +336,8 @@ impl Table {
             nodes,
             keys: cfg.keys,
             placement: cfg.placement,
-            budget_local: budget(cfg.local_budget),
-            budget_remote: budget(cfg.remote_budget),
+            budget_local: or(cfg.local_budget, DEFAULT_BUDGET),
+            budget_remote: or(cfg.remote_budget, DEFAULT_BUDGET),
             desc_base,
             peers,
             handles: AtomicU64::new(0),
@@ -349,7 +345,10 @@ impl Table {
             broken,
             local_keys,
             remote_keys,
-        })
+        };
+        // Its `Drop` takes it off again.
+        TABLES_IN_WINDOW.fetch_add(1, AcqRel);
+        Ok(t)
     }
 
     /// This node's id.
@@ -501,6 +500,7 @@ impl Table {
 impl Drop for Table {
     fn drop(&mut self) {
         self.stop_helper();
+        TABLES_IN_WINDOW.fetch_sub(1, AcqRel);
     }
 }
 
@@ -760,13 +760,13 @@ pub fn table() -> Option<Arc<Table>> {
     global().table.lock().clone()
 }
 
-/// Creates the node's table (`EBUSY` if there is one, `ENOTCONN` without
-/// a cluster, `ENOSPC` if a window is too small for it); returns the
-/// number of keys homed here.  Every node creates its table, with the
-/// same configuration, before any node uses it.
+/// Creates the node's table (`EBUSY` if there is one, or a destroyed one
+/// still in use; `ENOTCONN` without a cluster, `ENOSPC` if a window is too
+/// small); returns the number of keys homed here.  Every node creates its
+/// table, with the same configuration, before any node uses it.
 pub fn create(cfg: &Config) -> Result<u32> {
     let mut g = global().table.lock();
-    if g.is_some() {
+    if g.is_some() || TABLES_IN_WINDOW.load(Acquire) != 0 {
         return Err(EBUSY);
     }
     let c = crate::rdma::cluster().ok_or(errno(bindings::ENOTCONN))?;

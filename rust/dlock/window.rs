@@ -40,6 +40,13 @@
 //! a tail is never mistaken for 0.  No word is changed by both a CPU
 //! atomic and an RDMA atomic: `Documentation/alock.rst` has the argument.
 
+/// Tables whose words are in this node's window.  A destroyed table
+/// lives on while handles, runs or keys of open files use it; a new
+/// table's `clear` and locks on the same words would break both, so a
+/// table is created only when none is left (`table::create`).
+pub(super) static TABLES_IN_WINDOW: core::sync::atomic::AtomicU32 =
+    core::sync::atomic::AtomicU32::new(0);
+
 /// Where the table starts in every window (below: the transport tests'
 /// words and barriers).
 pub const TABLE_BASE: u64 = 65536;

@@ -1691,9 +1691,19 @@ static void check_result(struct worker *w, struct call *cl, int err, unsigned lo
 			have = 0;
 		}
 		w->runs_checked += have;
-		if (errors)
+		if (errors && cl->c == C_DLOCK_RUN) {
+			struct alock_dlock_run d;
+
+			memcpy(&d, cl->buf, sizeof(d));
+			FAIL(w, violations, "violations: thread %d call %lu %s reported %" PRIu64
+			     " errors (lock %u, %u threads, %u ms, %u%% local, %u keys/op, "
+			     "flags %#x, homes %#x, %" PRIu64 " ops)", w->idx, index, name,
+			     errors, d.lock, d.threads, d.duration_ms, d.local_pct,
+			     d.keys_per_op, d.flags, d.homes, (uint64_t)d.ops);
+		} else if (errors) {
 			FAIL(w, violations, "violations: thread %d call %lu %s reported %" PRIu64
 			     " errors", w->idx, index, name, errors);
+		}
 	}
 }
 
