@@ -60,7 +60,8 @@ pub fn table_error(e: Error, op: u32, keys: u32) -> Error {
     let m = match io.raw_os_error() {
         Some(libc::ENOTCONN) => "not in a cluster (alockctl cluster join first)".to_string(),
         Some(libc::EBUSY) => {
-            "a table exists (see `alockctl table sum`; remove it with `alockctl table destroy`)"
+            "a table exists, or a destroyed one is still in use by runs or open files \
+             (see `alockctl table sum`; remove it with `alockctl table destroy`)"
                 .to_string()
         }
         Some(libc::ENOSPC) => format!(
