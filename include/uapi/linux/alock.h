@@ -826,7 +826,8 @@ struct alock_rdma_bench {
  *
  * CREATE: -ENOTCONN (not joined), -EBUSY (a table exists, or a destroyed
  * one is still in use by handles, runs or keys held by open files: its
- * words are in the same window), -ENOSPC (a window is too small for @keys).  DESTROY, SUM: -ENOENT without a table.
+ * words are in the same window), -ENOSPC (a window is too small for @keys).
+ * DESTROY, SUM: -ENOENT without a table.
  */
 struct alock_table_ctl {
 	__u32 op;
