@@ -648,8 +648,8 @@ struct alock_cluster_status {
  *			of the user buffer @data to @node's receive queue,
  *			where the lock table's RPC lock server reads its
  *			requests (the hostile-peer test forges them):
- *			a node whose server does not run leaves it
- *			unanswered, and the SEND ends in -ETIMEDOUT
+ *			a node whose server does not run buffers 32 of
+ *			them, then a SEND ends in -ETIMEDOUT
  *
  * A CPU store to a window word is not atomic with an RDMA atomic on the
  * same word (rxe and many NICs): change a word only by one of the two.
