@@ -212,12 +212,11 @@ impl DmaBuf {
     /// `sync_for_device` do nothing any more.  Once it returns nothing
     /// uses the device for this buffer (a sync in progress has ended), so
     /// it may go away.  Process context: it sleeps (an RCU grace period).
+    /// The shim serialises unmaps and waits for syncs in progress, so
+    /// concurrent calls through other `&self`s are sound.
     pub fn unmap(&self) {
-        // SAFETY: The buffer is valid (owned by `self`).  The shim
-        // serialises unmaps and waits for syncs in progress (RCU), so a
-        // concurrent `unmap` or sync through another `&self` is sound; the
-        // memory itself stays allocated until `Drop`, so the CPU accessors
-        // stay valid.
+        // SAFETY: The buffer is valid (owned by `self`); its memory stays
+        // allocated until `Drop`, so the CPU accessors stay valid.
         unsafe { ffi::alock_rdma_buf_unmap(self.as_ptr()) };
     }
 
@@ -293,14 +292,13 @@ impl DmaBuf {
     }
 }
 
+/// A buffer still mapped when it drops is one whose device is still there:
+/// the owners unmap theirs before the device's remove callback returns
+/// (`Cluster::shutdown`, `Peer::teardown`).
 impl Drop for DmaBuf {
     fn drop(&mut self) {
         // SAFETY: No work request refers to the buffer any more (owners'
-        // teardown order), and nothing else can reach it (`&mut self`).
-        // Unmapping (if `unmap` did not) and freeing do not sleep.  A
-        // buffer still mapped here is one whose device is still there:
-        // the owners unmap theirs before the device's remove callback
-        // returns (`Cluster::shutdown`, `Peer::teardown`).
+        // teardown order), nothing else reaches it (`&mut self`); no sleep.
         unsafe { ffi::alock_rdma_buf_free(self.as_ptr()) };
     }
 }

@@ -1368,31 +1368,36 @@ struct hostile_counts {
 	unsigned long long ok, failed, sent, send_failed;
 };
 
-/* Fills the junk area with @len bytes of garbage and WRITEs it to @h:@off. */
-static void junk_write(uint64_t *s, int h, uint64_t off, uint32_t len, struct hostile_counts *c)
-{
-	uint64_t w[64];
-	struct alock_rdma_op op = {
-		.node = me, .verb = ALOCK_RDMA_LOCAL_WRITE, .local_off = JUNK_OFF,
-		.len = len, .data = (uintptr_t)w,
-	};
-	unsigned int i;
-
-	for (i = 0; i < len / 8; i++)
-		w[i] = junk_word(s, (int)(xrand(s) % 6), h);
-	if (rioctl(ALOCK_IOC_RDMA_OP, &op) ||
-	    verb(h, ALOCK_RDMA_WRITE, off, JUNK_OFF, len, 0, 0, NULL))
-		c->failed++;
-	else
-		c->ok++;
-}
-
 static void count(int r, struct hostile_counts *c)
 {
 	if (r)
 		c->failed++;
 	else
 		c->ok++;
+}
+
+/* WRITEs the @len bytes of @w to @h:@off, through this node's junk area. */
+static void write_words(int h, uint64_t off, const uint64_t *w, uint32_t len,
+			struct hostile_counts *c)
+{
+	struct alock_rdma_op op = {
+		.node = me, .verb = ALOCK_RDMA_LOCAL_WRITE, .local_off = JUNK_OFF,
+		.len = len, .data = (uintptr_t)w,
+	};
+
+	count(rioctl(ALOCK_IOC_RDMA_OP, &op) ||
+	      verb(h, ALOCK_RDMA_WRITE, off, JUNK_OFF, len, 0, 0, NULL), c);
+}
+
+/* WRITEs @len bytes of garbage to @h:@off. */
+static void junk_write(uint64_t *s, int h, uint64_t off, uint32_t len, struct hostile_counts *c)
+{
+	uint64_t w[64];
+	unsigned int i;
+
+	for (i = 0; i < len / 8; i++)
+		w[i] = junk_word(s, (int)(xrand(s) % 6), h);
+	write_words(h, off, w, len, c);
 }
 
 /* One round of garbage into @h's odd lines (and with @all its descriptors). */
@@ -1424,14 +1429,7 @@ static void hostile_round(uint64_t *s, int h, int all, struct hostile_counts *c)
 		uint64_t v = xrand(s) & 1 ? xrand(s) & ~0x80ULL :
 			     enc(((uint64_t)(1 + 2 * (xrand(s) % (HOSTILE_KEYS / 2))) << 24) |
 				 (xrand(s) % 4));
-		uint64_t off = T_REQ + 8 * (xrand(s) % (nodes * 8));
-		struct alock_rdma_op op = {
-			.node = me, .verb = ALOCK_RDMA_LOCAL_WRITE, .local_off = JUNK_OFF,
-			.len = 8, .data = (uintptr_t)&v,
-		};
-
-		count(rioctl(ALOCK_IOC_RDMA_OP, &op) ||
-		      verb(h, ALOCK_RDMA_WRITE, off, JUNK_OFF, 8, 0, 0, NULL), c);
+		write_words(h, T_REQ + 8 * (xrand(s) % (nodes * 8)), &v, 8, c);
 	}
 	if (!all)
 		return;
