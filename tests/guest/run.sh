@@ -772,18 +772,23 @@ tcp_send() {
 }
 tcp_wait() { timeout "$2" nc -l -p "$1" </dev/null >/dev/null 2>&1; }
 
-# rendezvous ID S: every node arrives at node 0 (port 19000 + ID), then
-# node 0 lets each go (port 19500 + ID on each node); at most S seconds.
-# make check's 3-guest phases start with one, so that a node late from
-# one phase (or booted again) does not meet the others' joins alone.
+# rendezvous ID S: every node K arrives at node 0 (port 19000 + 16 * ID
+# + K), then node 0 lets each go (port 19500 + ID on each node); at most S
+# seconds.  make check's 3-guest phases start with one, so that a node
+# late from one phase (or booted again) does not meet the others' joins
+# alone.  One port per arriving node: with one shared port, two nodes
+# connecting at once both completed the handshake into the listener's
+# backlog, nc accepted one and exited, and the other's "go" was lost
+# although its nc had succeeded (CI of 36fd58e: rendezvous 0 waited its
+# 300 s for a node that had arrived).
 rendezvous() {
 	if [ "$node" = 0 ]; then
 		rv_i=1
+		rv_ok=1
 		while [ "$rv_i" -lt "$nodes" ]; do
-			tcp_wait $((19000 + $1)) "$2" || break
+			tcp_wait $((19000 + 16 * $1 + rv_i)) "$2" && rv_ok=$((rv_ok + 1))
 			rv_i=$((rv_i + 1))
 		done
-		rv_ok=$rv_i
 		rv_i=1
 		while [ "$rv_i" -lt "$nodes" ]; do
 			tcp_send "$(peer_ip "$rv_i")" $((19500 + $1)) 30
@@ -791,7 +796,7 @@ rendezvous() {
 		done
 		check "rendezvous $1: all $nodes nodes arrived" test "$rv_ok" = "$nodes"
 	else
-		check "rendezvous $1: arrived at node0" tcp_send "$(peer_ip 0)" $((19000 + $1)) "$2" &&
+		check "rendezvous $1: arrived at node0" tcp_send "$(peer_ip 0)" $((19000 + 16 * $1 + node)) "$2" &&
 			check "rendezvous $1: let go by node0" tcp_wait $((19500 + $1)) "$2"
 	fi
 }
