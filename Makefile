@@ -16,6 +16,7 @@
 #   make bench-locks  only the lock benchmark matrices, one guest
 #   make bench-alock  only ALock vs its competitors (the lock table), on
 #                 ALOCK_NODES guests (default 2) of VCPUS vCPUs each
+#   make bench-alock-rw  only ALock-RW vs exclusive ALock and DSLR, the same
 #   make bench-mm only the mmap_lock benchmark (prwlock vs rwsem), one guest;
 #                 then again in a MM_PIN_VCPUS-vCPU guest (default 4) with
 #                 the benchmark pinned to MM_PIN_CPUS CPUs (default 2);
@@ -47,7 +48,7 @@ INITRD := build/initramfs-$(KFLAVOR).cpio
 export NODES VCPUS TIMEOUT ACCEL CLIPPY ALOCK_INJECT_WARN KFLAVOR PAYLOAD INITRD
 BENCH_ENV := KFLAVOR=bench PAYLOAD=build/payload-bench INITRD=build/initramfs-bench.cpio
 
-.PHONY: all setup kernel module payload initramfs images demo check bench bench-locks bench-alock \
+.PHONY: all setup kernel module payload initramfs images demo check bench bench-locks bench-alock bench-alock-rw \
 	check-queue check-prwlock check-mm check-alock check-observe check-faults check-sanitize \
 	bench-mm soak rdma-lat \
 	host-tests shell clean distclean
@@ -140,6 +141,15 @@ bench-alock:
 	@$(BENCH_ENV) scripts/cluster.sh -n $(ALOCK_NODES) -c $(VCPUS) \
 		-o "$(CURDIR)/build/runs/$$(date +%Y%m%d-%H%M%S)-alockbench-$(ALOCK_NODES)n" \
 		alockbench >/dev/null || true
+	@scripts/report.sh build/runs/latest
+
+# Only ALock-RW against exclusive ALock and DSLR (the reader-writer matrix
+# of issue 21), on ALOCK_NODES guests (bench kernel).
+bench-alock-rw:
+	@$(MAKE) --no-print-directory $(BENCH_ENV) images
+	@$(BENCH_ENV) scripts/cluster.sh -n $(ALOCK_NODES) -c $(VCPUS) \
+		-o "$(CURDIR)/build/runs/$$(date +%Y%m%d-%H%M%S)-alockrwbench-$(ALOCK_NODES)n" \
+		alockrwbench >/dev/null || true
 	@scripts/report.sh build/runs/latest
 
 # Only the mmap_lock benchmark (prwlock vs rwsem), one guest (bench kernel),

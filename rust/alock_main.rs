@@ -67,7 +67,7 @@ impl kernel::Module for AlockModule {
         let stats = setup(support::stats::init, |()| support::stats::exit())?;
         let mcs_pool = setup(sync::mcs::pool_init, |()| sync::mcs::pool_exit())?;
         let cluster = setup(rdma::init, |()| rdma::exit())?;
-        let table = setup(dlock::table::init, |()| dlock::table::exit())?;
+        let table = setup(dlock::node::init, |()| dlock::node::exit())?;
         let mm = setup(hooks::mm::init, |()| hooks::mm::exit())?;
         // The tables of the layers above `support` in its debugfs directory.
         support::stats::add_file(c_str!("rdma"), rdma::peer::observe::show)?;

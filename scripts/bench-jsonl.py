@@ -161,7 +161,7 @@ def dlock_cells(recs):
         if r.get("benchmark") != "dlock" or r.get("case") != "node_run":
             continue
         p, s = r.get("params", {}), r.get("stats", {})
-        if p.get("kpo") != 1:
+        if p.get("kpo") != 1 or p.get("read_pct"):
             continue
         k = (r.get("nodes"), p.get("local_pct"), r.get("threads"), p.get("keys"), r["lock"])
         c = cell.setdefault(k, {"runs": [], "tot": {}, "lt": {}, "rt": {}, "lat": [],
@@ -235,6 +235,79 @@ def dlock_cells(recs):
     return out
 
 
+RW_SUBJECT = "alock-rw"
+
+
+def dlock_rw_cells(recs):
+    """The reader-writer cells of the lock table (runs with a read_pct):
+    ops/s summed over the nodes, the median of a cell's runs, per lock;
+    for ALock-RW the ratios to exclusive ALock and to DSLR of the same
+    cell (issue 21's goal: 2x each at 90 % reads, 90 % local), the
+    latency by mode and the verbs per operation."""
+    cell = {}
+    for r in recs:
+        if r.get("benchmark") != "dlock" or r.get("case") != "node_run":
+            continue
+        p, s = r.get("params", {}), r.get("stats", {})
+        if p.get("kpo") != 1 or not p.get("read_pct"):
+            continue
+        k = (r.get("nodes"), p.get("local_pct"), p.get("read_pct"), r.get("threads"),
+             p.get("keys"), r["lock"])
+        c = cell.setdefault(k, {"tot": {}, "lat": [], "cnt": {}, "vcpus": r.get("vcpus"),
+                                "run": r.get("run"), "kernel": r.get("kernel")})
+        run = p.get("run", 0)
+        c["tot"][run] = c["tot"].get(run, 0) + (r.get("value") or 0)
+        c["lat"].append([s.get(x) for x in ("shared_med_us", "excl_med_us",
+                                            "local_med_us", "remote_med_us")])
+        for x in ("ops", "local_ops", "remote_ops", "local_verbs", "remote_verbs",
+                  "shared_ops", "overlaps", "backouts", "phases", "rw_polls"):
+            c["cnt"][x] = c["cnt"].get(x, 0) + (s.get(x) or 0)
+    out = []
+
+    def per(a, b):
+        return a / b if b > 0 else None
+
+    for k in sorted(cell, key=lambda k: tuple(x or 0 for x in k[:5]) + (k[5],)):
+        c = cell[k]
+        c["sum"] = median_low(list(c["tot"].values()))
+        lat = []
+        for i in range(4):
+            v = [x[i] for x in c["lat"] if x[i] is not None and x[i] > 0]
+            lat.append(median_low(v) if v else None)
+        c["lat_m"] = lat
+    for k in sorted(cell, key=lambda k: tuple(x or 0 for x in k[:5]) + (k[5],)):
+        c = cell[k]
+        ratios = {}
+        if k[5] == RW_SUBJECT:
+            for other in ("alock", "dslr-loopback"):
+                o = cell.get(k[:5] + (other,))
+                if o and o["sum"] > 0:
+                    ratios[other] = c["sum"] / o["sum"]
+        n = c["cnt"]
+        base = None
+        if ratios:
+            base = min(ratios, key=lambda x: ratios[x])
+        out.append({
+            "benchmark": "dlock", "case": "rw_cell", "lock": k[5], "baseline": base,
+            "value": c["sum"], "unit": "ops/s", "ratio": ratios.get(base) if base else None,
+            "ratio_of": "lock/baseline" if base else None, "threads": k[3],
+            "vcpus": c["vcpus"], "nodes": k[0], "run": c["run"], "guest": "all",
+            "kernel": c["kernel"], "derived": True,
+            "params": {"local_pct": k[1], "read_pct": k[2], "keys": k[4], "kpo": 1},
+            "stats": {"runs": len(c["tot"]),
+                      "ratio_vs_alock": ratios.get("alock"),
+                      "ratio_vs_dslr": ratios.get("dslr-loopback"),
+                      "shared_med_us": c["lat_m"][0], "excl_med_us": c["lat_m"][1],
+                      "local_med_us": c["lat_m"][2], "remote_med_us": c["lat_m"][3],
+                      "verbs_per_op": per(n["local_verbs"] + n["remote_verbs"], n["ops"]),
+                      "verbs_per_rop": per(n["remote_verbs"], n["remote_ops"]),
+                      "shared_pct": per(100 * n["shared_ops"], n["ops"]),
+                      "overlaps": n["overlaps"], "backouts_per_op": per(n["backouts"], n["ops"]),
+                      "phases_per_op": per(n["phases"], n["ops"]),
+                      "rw_polls_per_op": per(n["rw_polls"], n["ops"])}})
+    return out
+
+
 def collect(run, vcpus=None, nodes=None, kernel=None):
     """(records, errors) of a run folder, run-level fields added."""
     name = os.path.basename(os.path.realpath(run))
@@ -257,6 +330,7 @@ def collect(run, vcpus=None, nodes=None, kernel=None):
                                                             r.get("case"), f))
             recs.append(r)
     recs += dlock_cells(recs)
+    recs += dlock_rw_cells(recs)
     return recs, errs
 
 
@@ -308,6 +382,8 @@ def run_records(run):
         print("bench-jsonl: " + e, file=sys.stderr)
     if not any(r.get("case") == "cell" and r.get("benchmark") == "dlock" for r in recs):
         recs += dlock_cells(recs)
+    if not any(r.get("case") == "rw_cell" and r.get("benchmark") == "dlock" for r in recs):
+        recs += dlock_rw_cells(recs)
     return recs, source
 
 
@@ -398,6 +474,27 @@ def text_tables(recs, run=None):
                      fnum(s["polls_per_op"], "%.2f"), fnum(s["cas_retries_per_op"], "%.2f"),
                      fnum(s["handoff_pct"], "%.0f%%"),
                      fnum(s["fast_pct"], "%.0f%%") if r["lock"] == "alock" else ""))
+    rw = sel(recs, "dlock", "rw_cell")
+    if rw:
+        p("")
+        p("Lock table, reader-writer (ALock-RW vs exclusive ALock vs DSLR).  ops/s summed")
+        p("over the nodes, the median of a cell's runs; x ALock, x DSLR: ALock-RW's ratios")
+        p("to them in the same cell; latencies the median of the nodes' medians by mode, in")
+        p("us; verbs per operation; shared: share of shared operations; then per operation")
+        p("reader back-outs, writer phases and reader-writer polls, and reader overlaps:")
+        fmt = ("  %5s %5s %5s %4s %5s %-14s %4s %9s %8s %8s %9s %9s %7s %7s %7s %7s %7s %8s")
+        p(fmt % ("nodes", "local%", "read%", "thr", "keys", "lock", "runs", "ops/s", "x ALock",
+                 "x DSLR", "shrd_med", "excl_med", "verbs", "shared", "backout", "phases",
+                 "polls", "overlaps"))
+        for r in rw:
+            s, q = r["stats"], r["params"]
+            p(fmt % (r["nodes"], q["local_pct"], q["read_pct"], r["threads"], q["keys"],
+                     r["lock"], s["runs"], int(r["value"]),
+                     fnum(s.get("ratio_vs_alock"), "%.2fx"), fnum(s.get("ratio_vs_dslr"), "%.2fx"),
+                     fnum(s["shared_med_us"], "%.1f"), fnum(s["excl_med_us"], "%.1f"),
+                     fnum(s["verbs_per_op"], "%.2f"), fnum(s["shared_pct"], "%.0f%%"),
+                     fnum(s["backouts_per_op"], "%.2f"), fnum(s["phases_per_op"], "%.2f"),
+                     fnum(s["rw_polls_per_op"], "%.2f"), s["overlaps"]))
     lockb = [r for r in recs if r.get("benchmark") in ("queue", "mrlock", "rw", "txn")]
     if not lockb and run:
         # A run from before the bench-json lines: its human lines as they are.

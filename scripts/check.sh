@@ -33,7 +33,7 @@ if [ -n "$only" ]; then
 	queue | prwlock | observe) families=("1 ${VCPUS:-2} $only") ;;
 	mm) families=("1 ${VCPUS:-2} mm") ;;
 	# ALock and its recovery after a lost node: three guests.
-	alock) families=("3 1 alock" "3 1 recover:run") ;;
+	alock) families=("3 1 alock" "3 1 recover:run" "3 1 recover:readers") ;;
 	*) die "ONLY=$only: one of queue, prwlock, mm, alock, observe" ;;
 	esac
 	"$ALOCK_TOP/scripts/host-tests.sh" | tee "$out" || true

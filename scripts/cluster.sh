@@ -4,7 +4,8 @@
 # kernel splat.
 #
 # Usage: cluster.sh [-n NODES] [-c VCPUS] [-m MEM_MB] [-t TIMEOUT_S] [-o RUNDIR] MODE
-#   MODE: check | check3 | demo | bench | soak | rdma | alock | lockbench | alockbench | recover | mm | mmbench |
+#   MODE: check | check3 | demo | bench | soak | rdma | alock | lockbench | alockbench |
+#         alockrwbench | recover | mm | mmbench |
 #         hotplug | uffd | local (self-tests and stress of the local locks) |
 #         fuzz | devremove (RDMA device removal under a table, one guest) |
 #         rdmalat | shell (interactive, one guest)

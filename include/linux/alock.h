@@ -26,6 +26,7 @@
 #ifndef _LINUX_ALOCK_H
 #define _LINUX_ALOCK_H
 
+#include <linux/bits.h>
 #include <linux/lockdep_types.h>
 #include <linux/types.h>
 
@@ -169,6 +170,22 @@ int alock_dl_unlock(struct alock_dl *h, u32 key);
 int alock_dl_lock_fetch(struct alock_dl *h, u32 key, u64 value[2], bool *torn);
 /* Write-back-and-release: @value is written back with the release. */
 int alock_dl_unlock_store(struct alock_dl *h, u32 key, const u64 value[2]);
+/*
+ * Reader-writer mode (ALock-RW, Documentation/alock.rst "Reader-writer
+ * mode") and try-locks: @flags is 0 (ALock, as alock_dl_lock()),
+ * ALOCK_DL_RW (ALock-RW, exclusive: excludes the key's readers) or
+ * ALOCK_DL_SHARED (ALock-RW, shared), each with or without ALOCK_DL_TRY
+ * (no wait: -EAGAIN if the key is busy).  A handle holds its keys all
+ * with ALock or all with ALock-RW, and a node uses one kind at a time
+ * (-EBUSY otherwise).  @value and @torn as for alock_dl_lock_fetch(), or
+ * NULL.  A shared holder's alock_dl_unlock_store() releases the key and
+ * returns -EPERM: readers write nothing back.
+ */
+#define ALOCK_DL_RW		BIT(0)
+#define ALOCK_DL_SHARED		BIT(1)
+#define ALOCK_DL_TRY		BIT(2)
+int alock_dl_lock_flags(struct alock_dl *h, u32 key, unsigned int flags, u64 value[2],
+			bool *torn);
 /* Sorts @keys in place; takes them in ascending order; all or none. */
 int alock_dl_lock_many(struct alock_dl *h, u32 *keys, unsigned int n);
 int alock_dl_unlock_all(struct alock_dl *h);

@@ -9,7 +9,7 @@ use core::ffi::{c_int, c_uint};
 
 use kernel::prelude::*;
 
-use crate::dlock::{DlHandle, MAX_HELD};
+use crate::dlock::{DlHandle, Mode, MAX_HELD};
 
 fn err_ptr(e: Error) -> *mut DlHandle {
     // An ERR_PTR: the negative errno as a pointer value.
@@ -74,6 +74,58 @@ pub unsafe extern "C" fn alock_dl_lock_fetch(
             unsafe {
                 value.write(v[0]);
                 value.add(1).write(v[1]);
+                if !torn.is_null() {
+                    torn.write(t);
+                }
+            }
+            0
+        }
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// `ALOCK_DL_RW` of `include/linux/alock.h`.
+const DL_RW: c_uint = 1 << 0;
+/// `ALOCK_DL_SHARED`.
+const DL_SHARED: c_uint = 1 << 1;
+/// `ALOCK_DL_TRY`.
+const DL_TRY: c_uint = 1 << 2;
+/// Shared implies ALock-RW.
+const DL_RW_SHARED: c_uint = DL_RW | DL_SHARED;
+
+/// C API: acquires `key` as `flags` say (ALock, or ALock-RW exclusive or
+/// shared; without waiting with `ALOCK_DL_TRY`), and fetches its value
+/// into `value` and `torn` where they are not null.
+///
+/// # Safety
+///
+/// As for `alock_dl_lock`; `value` is null or points to two writable
+/// `u64`s, `torn` is null or writable.
+#[no_mangle]
+pub unsafe extern "C" fn alock_dl_lock_flags(
+    h: *mut DlHandle,
+    key: u32,
+    flags: c_uint,
+    value: *mut u64,
+    torn: *mut bool,
+) -> c_int {
+    let mode = match flags & !DL_TRY {
+        0 => Mode::Exclusive,
+        DL_RW => Mode::RwExclusive,
+        DL_SHARED | DL_RW_SHARED => Mode::Shared,
+        _ => return EINVAL.to_errno(),
+    };
+    // SAFETY: Guaranteed by the caller.
+    let d = unsafe { &mut *h };
+    match d.lock_value_with(key, mode, flags & DL_TRY != 0) {
+        Ok((v, t)) => {
+            // SAFETY: `value` is null or has two elements, `torn` is null
+            // or valid (caller).
+            unsafe {
+                if !value.is_null() {
+                    value.write(v[0]);
+                    value.add(1).write(v[1]);
+                }
                 if !torn.is_null() {
                     torn.write(t);
                 }

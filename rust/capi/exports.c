@@ -40,6 +40,7 @@ EXPORT_SYMBOL_GPL(alock_dl_put);
 EXPORT_SYMBOL_GPL(alock_dl_lock);
 EXPORT_SYMBOL_GPL(alock_dl_unlock);
 EXPORT_SYMBOL_GPL(alock_dl_lock_fetch);
+EXPORT_SYMBOL_GPL(alock_dl_lock_flags);
 EXPORT_SYMBOL_GPL(alock_dl_unlock_store);
 EXPORT_SYMBOL_GPL(alock_dl_lock_many);
 EXPORT_SYMBOL_GPL(alock_dl_unlock_all);

@@ -13,7 +13,7 @@ use core::sync::atomic::{
 use kernel::{bindings, prelude::*};
 
 use super::{OpenFile, TABLE_OWNER};
-use crate::dlock::{self, Config, DlHandle, Placement};
+use crate::dlock::{self, Config, DlHandle, Mode, Placement};
 use crate::support::util::{now_ns, require_cap};
 use crate::uapi::*;
 
@@ -21,7 +21,7 @@ use crate::uapi::*;
 /// it, and while it stays open another file's DESTROY is `EBUSY`
 /// ([`super::Owner`]).
 pub fn ctl(file: &OpenFile, a: &mut AlockTableCtl) -> Result {
-    if a.reserved != 0 {
+    if a.reclaims != 0 {
         return Err(EINVAL);
     }
     // Creating or destroying the node's table is an administrator's
@@ -43,7 +43,7 @@ pub fn ctl(file: &OpenFile, a: &mut AlockTableCtl) -> Result {
             if !ok {
                 return Err(EINVAL);
             }
-            a.homed = dlock::table::create(&Config {
+            a.homed = dlock::node::create(&Config {
                 keys: a.keys,
                 placement,
                 local_budget: a.local_budget,
@@ -54,19 +54,20 @@ pub fn ctl(file: &OpenFile, a: &mut AlockTableCtl) -> Result {
         }
         ALOCK_TABLE_DESTROY => {
             // No table says so, whoever asks.
-            if dlock::table::table().is_some() {
+            if dlock::node::table().is_some() {
                 TABLE_OWNER.check(file)?;
             }
-            dlock::table::destroy()?;
+            dlock::node::destroy()?;
             TABLE_OWNER.clear();
         }
         ALOCK_TABLE_SUM => {
-            let s = dlock::table::summary()?;
+            let s = dlock::node::summary()?;
             a.counter_sum = s.counter_sum;
             a.homed = s.homed;
             a.keys = s.keys;
             a.broken = s.broken;
             a.resets = s.resets;
+            a.reclaims = s.reclaims;
         }
         _ => return Err(EINVAL),
     }
@@ -99,7 +100,17 @@ impl UserLocks {
     /// it with `EINTR` (`Handle::check_wait` of `dlock::failure`, between
     /// the polls: the handle waits with `Wait::Yield`).
     pub fn ioctl(&self, a: &mut AlockDlockKey, lock: bool) -> Result {
-        let flags = if lock { 0 } else { ALOCK_DLOCK_KEY_STORE };
+        let flags = if lock {
+            ALOCK_DLOCK_KEY_SHARED | ALOCK_DLOCK_KEY_RW | ALOCK_DLOCK_KEY_TRY
+        } else {
+            ALOCK_DLOCK_KEY_STORE
+        };
+        let mode = match a.flags & (ALOCK_DLOCK_KEY_SHARED | ALOCK_DLOCK_KEY_RW) {
+            0 => Mode::Exclusive,
+            ALOCK_DLOCK_KEY_RW => Mode::RwExclusive,
+            ALOCK_DLOCK_KEY_SHARED => Mode::Shared,
+            _ => return Err(EINVAL),
+        };
         if a.flags & !flags != 0
             || a.timeout_ms > ALOCK_CLUSTER_MAX_TIMEOUT_MS
             || a.reserved != 0
@@ -129,7 +140,8 @@ impl UserLocks {
             a.home = d.table().home(a.key);
             let t0 = now_ns();
             if lock {
-                let (v, torn) = d.lock_value(a.key)?;
+                let try_ = a.flags & ALOCK_DLOCK_KEY_TRY != 0;
+                let (v, torn) = d.lock_value_with(a.key, mode, try_)?;
                 a.value = v;
                 a.torn = u32::from(torn);
             } else {

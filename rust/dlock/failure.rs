@@ -69,6 +69,8 @@ impl Kind {
             Kind::SpinLoopback => 1,
             Kind::McsLoopback => 2,
             Kind::Rpc => 3,
+            Kind::AlockRw => 4,
+            Kind::DslrLoopback => 5,
         }
     }
 
@@ -77,6 +79,8 @@ impl Kind {
             0 => Kind::Alock,
             1 => Kind::SpinLoopback,
             2 => Kind::McsLoopback,
+            4 => Kind::AlockRw,
+            5 => Kind::DslrLoopback,
             _ => Kind::Rpc,
         }
     }
@@ -169,7 +173,7 @@ impl Handle<'_> {
             }
             // A lost node other than the home holds up an ALock queue:
             // the home resets it ([`super::recovery`]).
-            if node != t.home(k) && self.kind.get() == Kind::Alock && t.can_recover() {
+            if node != t.home(k) && self.kind.get().is_alock() && t.can_recover() {
                 self.stuck(k)?;
                 continue;
             }
@@ -236,7 +240,7 @@ impl Handle<'_> {
                     t.retired[g / MAX_HELD].fetch_and(!(1 << (g % MAX_HELD)), AcqRel);
                 }
                 // A lost successor: recovery restarts an ALock queue.
-                Err(_) if kind == Kind::Alock && t.can_recover() => {}
+                Err(_) if kind.is_alock() && t.can_recover() => {}
                 Err(_) => t.mark_broken(key),
             }
             t.abandoned[g].store(0, Release);
@@ -250,7 +254,7 @@ impl Handle<'_> {
     /// descriptor).
     fn reset_since(&self, g: usize, kind: Kind, key: u32) -> bool {
         let t = self.t;
-        if kind != Kind::Alock || t.home(key) == t.me || !t.can_recover() {
+        if !kind.is_alock() || t.home(key) == t.me || !t.can_recover() {
             return false;
         }
         let now = now_ns();
@@ -297,6 +301,7 @@ impl Handle<'_> {
             slot: g % MAX_HELD,
             budget: b as u32,
             kind,
+            shared: false,
             value: None,
             era: None,
             torn: false,
@@ -304,10 +309,16 @@ impl Handle<'_> {
         };
         self.blame(1 << t.home(key));
         match kind {
-            Kind::Alock if t.home(key) == t.me => self.alock_local_unlock(&held, d)?,
-            Kind::Alock => self.alock_remote_unlock(&held, d, None)?,
+            // A `pass` made it the phase's writer: it ends the phase or
+            // passes it on.  Anything else is ALock's (a `lead` touches
+            // no phase: another cohort's writer may hold one).
+            Kind::AlockRw if b >= 1 => self.rw_write_unlock(&held, d, None)?,
+            Kind::Alock | Kind::AlockRw if t.home(key) == t.me => {
+                self.alock_local_unlock(&held, d)?
+            }
+            Kind::Alock | Kind::AlockRw => self.alock_remote_unlock(&held, d, None)?,
             Kind::McsLoopback => self.mcs_unlock(key, d, None)?,
-            Kind::SpinLoopback | Kind::Rpc => {}
+            Kind::SpinLoopback | Kind::Rpc | Kind::DslrLoopback => {}
         }
         Ok(true)
     }

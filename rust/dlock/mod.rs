@@ -12,10 +12,12 @@
 //!   limits, where a key lives ([`Placement`], [`window::home_of`]).
 //! * [`rpc`]: the RPC lock (a lock server on each key's home node, the
 //!   grant words of this node's waiters).
+//! * [`stats`]: what a handle's operations cost (verbs, steps).
 //! * [`table`]: the [`Table`] and its [`Handle`]s with the primitives
-//!   every algorithm uses; the node's one table ([`table()`],
-//!   [`table::create`], [`table::destroy`], [`table::summary`], module
-//!   [`table::init`]/[`table::exit`]).
+//!   every algorithm uses, one lock kind at a time ([`Table::use_kind`]).
+//! * [`node`]: the node's one table ([`table()`], [`node::create`],
+//!   [`node::destroy`], [`node::summary`], module
+//!   [`node::init`]/[`node::exit`]).
 //! * [`failure`]: what a failed wait blames, what a failed acquire leaves
 //!   in a queue and the helper thread that passes it through.
 //! * [`value`]: the value a key's lock protects (lock-and-fetch,
@@ -24,7 +26,11 @@
 //!   (closing, lease, reset, eras).
 //! * [`alock`]: ALock (local and remote cohorts, Peterson between their
 //!   leaders).
+//! * [`alock_rw`]: ALock-RW, ALock with a shared mode (reader counts
+//!   beside ALock, writer phases).
 //! * [`loopback`]: the RDMA spin and MCS locks.
+//! * [`dslr`]: DSLR, the symmetric reader-writer competitor.
+//! * [`trylock`]: ALock's and ALock-RW's acquires that do not wait.
 //! * this file: [`Handle::lock`], [`Handle::unlock`] and
 //!   [`Handle::lock_many`], which dispatch on the [`Kind`]; [`DlHandle`],
 //!   a handle that owns its table reference and the keys it holds.
@@ -39,13 +45,18 @@
 //! Documentation: `Documentation/alock.rst`.
 
 pub mod alock;
+pub mod alock_rw;
+pub mod dslr;
 pub mod failure;
 pub mod keystats;
 pub mod loopback;
+pub mod node;
 pub mod observe;
 pub mod recovery;
 pub mod rpc;
+pub mod stats;
 pub mod table;
+pub mod trylock;
 pub mod value;
 pub mod window;
 
@@ -53,7 +64,8 @@ use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 
 use kernel::{bindings, prelude::*, sync::Arc};
 
-pub use table::{table, Config, Handle, Held, Kind, Stats, Summary, Table, Value, DEFAULT_BUDGET};
+pub use node::table;
+pub use table::{Config, Handle, Held, Kind, Stats, Summary, Table, Value, DEFAULT_BUDGET};
 pub use window::{Placement, MAX_HANDLES, MAX_HELD};
 
 use recovery::stale;
@@ -64,10 +76,33 @@ use crate::rdma::Wait;
 use crate::support::util::{errno, now_ns};
 
 impl Handle<'_> {
-    /// Acquires key `k`.
+    /// Acquires key `k` exclusively.
     pub fn lock(&mut self, kind: Kind, k: u32) -> Result<Held> {
-        if k >= self.t.keys() {
+        self.lock_mode(kind, k, false)
+    }
+
+    /// Acquires key `k`, `shared` or exclusively: `EINVAL` for a shared
+    /// acquire of a kind without a shared mode ([`Kind::is_rw`]),
+    /// `EDEADLK` if this handle holds `k`.
+    pub fn lock_mode(&mut self, kind: Kind, k: u32, shared: bool) -> Result<Held> {
+        self.acquire(kind, k, shared, false)
+    }
+
+    /// [`Handle::lock_mode`] without waiting: `EAGAIN` if the key is
+    /// busy (ALock and ALock-RW only, else `EOPNOTSUPP`; [`trylock`]).
+    pub fn try_lock_mode(&mut self, kind: Kind, k: u32, shared: bool) -> Result<Held> {
+        if !kind.is_alock() {
+            return Err(errno(bindings::EOPNOTSUPP));
+        }
+        self.acquire(kind, k, shared, true)
+    }
+
+    fn acquire(&mut self, kind: Kind, k: u32, shared: bool, try_: bool) -> Result<Held> {
+        if k >= self.t.keys() || (shared && !kind.is_rw()) {
             return Err(EINVAL);
+        }
+        if (0..MAX_HELD).any(|s| self.used & (1 << s) != 0 && self.keys[s] == k) {
+            return Err(errno(bindings::EDEADLK));
         }
         if self.t.is_broken(k) {
             return Err(broken());
@@ -75,13 +110,13 @@ impl Handle<'_> {
         self.kind.set(kind);
         self.op_start.set(now_ns());
         self.enq_era.set(None);
-        self.observe_start(kind, k);
+        self.observe_start(kind, k, shared);
         let before = self.stats.get();
-        let r = self.lock_observed(kind, k);
+        let r = self.lock_observed(kind, k, shared, try_);
         // The wait ends in the frame that began it (`support::trace`).
         let waited = self.end_wait(r.as_ref().err().map_or(0, |e| e.to_errno()));
         let acq = r.as_ref().map(|(_, acq)| acq).map_err(|e| *e);
-        self.observe_end(kind, k, &before, waited, acq);
+        self.observe_end(kind, k, shared, &before, waited, acq);
         r.map(|(h, _)| h)
     }
 
@@ -89,7 +124,13 @@ impl Handle<'_> {
     /// was acquired.  Inlined, with the acquire paths it calls, into
     /// `lock`, which ends the wait they may begin.
     #[inline(always)]
-    fn lock_observed(&mut self, kind: Kind, k: u32) -> Result<(Held, Acq)> {
+    fn lock_observed(
+        &mut self,
+        kind: Kind,
+        k: u32,
+        shared: bool,
+        try_: bool,
+    ) -> Result<(Held, Acq)> {
         loop {
             // Slots held, and slots a failed acquire left in a queue.
             let busy = self.used | u32::from(self.t.retired[self.idx].load(Acquire));
@@ -102,21 +143,32 @@ impl Handle<'_> {
             self.t.word(d + NEXT).store(0, Release);
             self.phase(Phase::Out);
             self.blame(0);
+            let local = self.t.home(k) == self.t.me;
+            if kind == Kind::AlockRw && !self.t.rw_used.load(Relaxed) {
+                self.t.rw_used.store(true, Release);
+            }
             let r = match kind {
-                Kind::Alock if self.t.home(k) == self.t.me => self.alock_local(k, d),
+                _ if try_ => self.try_acquire(kind, k, d, shared),
+                Kind::Alock if local => self.alock_local(k, d),
                 Kind::Alock => self.alock_remote(k, d),
+                Kind::AlockRw if shared && local => self.rw_read_local(k),
+                Kind::AlockRw if shared => self.rw_read_remote(k),
+                Kind::AlockRw => self.rw_write(k, d),
                 Kind::SpinLoopback => self.spin_lock(k),
                 Kind::McsLoopback => self.mcs_lock(k, d),
+                Kind::DslrLoopback => self.dslr_lock(k, shared),
                 Kind::Rpc => self.rpc_lock(k, slot),
             };
             match r {
                 Ok(acq) => {
                     self.used |= 1 << slot;
+                    self.keys[slot] = k;
                     let mut h = Held {
                         key: k,
                         slot,
                         budget: acq.budget,
                         kind,
+                        shared,
                         value: None,
                         era: None,
                         torn: false,
@@ -148,13 +200,17 @@ impl Handle<'_> {
     pub fn unlock(&mut self, h: Held) -> Result {
         self.used &= !(1 << h.slot);
         let d = self.desc(h.slot);
-        let wb = self.write_back(&h);
+        // Readers write nothing back.
+        let wb = if h.shared { None } else { self.write_back(&h) };
         self.blame(1 << self.t.home(h.key));
         let r = match h.kind {
             Kind::Alock if self.t.home(h.key) == self.t.me => self.alock_local_unlock(&h, d),
             Kind::Alock => self.alock_remote_unlock(&h, d, wb),
+            Kind::AlockRw if h.shared => self.rw_read_unlock(h.key),
+            Kind::AlockRw => self.rw_write_unlock(&h, d, wb),
             Kind::SpinLoopback => self.spin_unlock(h.key, wb),
             Kind::McsLoopback => self.mcs_unlock(h.key, d, wb),
+            Kind::DslrLoopback => self.dslr_unlock(&h, wb),
             Kind::Rpc => {
                 if let Some(x) = wb {
                     self.verbs(0, 1, 0);
@@ -177,6 +233,18 @@ impl Handle<'_> {
     /// threads of all nodes order keys the same way).  On failure the
     /// locks taken so far are released.  `keys` is sorted and deduplicated.
     pub fn lock_many(&mut self, kind: Kind, keys: &mut [u32], out: &mut KVec<Held>) -> Result {
+        self.lock_many_mode(kind, keys, false, out)
+    }
+
+    /// [`Handle::lock_many`], `shared` or exclusively
+    /// ([`Handle::lock_mode`]).
+    pub fn lock_many_mode(
+        &mut self,
+        kind: Kind,
+        keys: &mut [u32],
+        shared: bool,
+        out: &mut KVec<Held>,
+    ) -> Result {
         keys.sort_unstable();
         let mut last = None;
         for &k in keys.iter() {
@@ -184,7 +252,7 @@ impl Handle<'_> {
                 continue;
             }
             last = Some(k);
-            match self.lock(kind, k) {
+            match self.lock_mode(kind, k, shared) {
                 Ok(h) => out.push(h, GFP_KERNEL)?,
                 Err(e) => {
                     while let Some(h) = pop_last(out) {
@@ -257,6 +325,28 @@ pub fn unlock_all(h: &mut Handle<'_>, held: &mut KVec<Held>) -> Result {
     ret
 }
 
+/// How a [`DlHandle`] takes a key.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Mode {
+    /// Exclusive, with ALock.
+    Exclusive,
+    /// Exclusive, with ALock-RW (it excludes the key's readers).
+    RwExclusive,
+    /// Shared, with ALock-RW.
+    Shared,
+}
+
+impl Mode {
+    /// The lock kind.
+    pub fn kind(self) -> Kind {
+        if self == Mode::Exclusive {
+            Kind::Alock
+        } else {
+            Kind::AlockRw
+        }
+    }
+}
+
 /// A handle on the node's table that keeps the table alive and knows the
 /// keys it holds (ALock only): what `struct alock_dl *` of the C API
 /// points to, and what a `/dev/alock` file locks keys with.  Dropping it
@@ -266,12 +356,16 @@ pub struct DlHandle {
     // is still alive.
     h: Handle<'static>,
     held: KVec<Held>,
+    /// The kind it uses the table with ([`Table::use_kind`]) while it
+    /// holds keys.
+    in_use: Option<Kind>,
     table: Arc<Table>,
 }
 
 impl Drop for DlHandle {
     fn drop(&mut self) {
         let _ = unlock_all(&mut self.h, &mut self.held);
+        self.done_if_empty();
     }
 }
 
@@ -286,23 +380,65 @@ impl DlHandle {
         let tref: &'static Table = unsafe { &*(&*t as *const Table) };
         let h = tref.handle(Wait::Yield, timeout_ms)?;
         let held = KVec::with_capacity(MAX_HELD, GFP_KERNEL)?;
-        Ok(KBox::new(DlHandle { h, held, table: t }, GFP_KERNEL)?)
+        Ok(KBox::new(
+            DlHandle {
+                h,
+                held,
+                in_use: None,
+                table: t,
+            },
+            GFP_KERNEL,
+        )?)
     }
 
-    /// Acquires `key` with ALock; `EDEADLK` if this handle holds it.
-    pub fn lock(&mut self, key: u32) -> Result {
+    /// Becomes a user of `kind` on the table (`EBUSY` while another kind
+    /// uses it: a run, or this handle's own keys), unless it is one.
+    fn use_table(&mut self, kind: Kind) -> Result {
+        match self.in_use {
+            Some(k) if k == kind => Ok(()),
+            Some(_) => Err(EBUSY),
+            None => {
+                self.table.use_kind(kind)?;
+                self.in_use = Some(kind);
+                Ok(())
+            }
+        }
+    }
+
+    /// Ends its use of the table once it holds no key.
+    fn done_if_empty(&mut self) {
+        if self.in_use.is_some() && self.held.is_empty() {
+            self.table.leave_kind();
+            self.in_use = None;
+        }
+    }
+
+    /// Acquires `key` as `mode` says, without waiting if `try_` (`EAGAIN`
+    /// if it is busy); `EDEADLK` if this handle holds it, `EBUSY` if the
+    /// handle (or a run on this node) holds keys with the other kind
+    /// (ALock and ALock-RW do not mix on a node).
+    pub fn lock_with(&mut self, key: u32, mode: Mode, try_: bool) -> Result {
         if self.held.iter().any(|x| x.key() == key) {
             return Err(errno(bindings::EDEADLK));
         }
-        let x = self.h.lock(Kind::Alock, key)?;
-        self.held.push(x, GFP_KERNEL)?;
-        Ok(())
+        let kind = mode.kind();
+        self.use_table(kind)?;
+        let shared = mode == Mode::Shared;
+        let r = if try_ {
+            self.h.try_lock_mode(kind, key, shared)
+        } else {
+            self.h.lock_mode(kind, key, shared)
+        };
+        // `held` has room for every slot of the handle: no allocation.
+        let r = r.and_then(|x| Ok(self.held.push(x, GFP_KERNEL)?));
+        self.done_if_empty();
+        r
     }
 
-    /// Acquires `key` with ALock and returns its value and whether it
-    /// may be torn ([`Handle::torn`]); `EDEADLK` if this handle holds it.
-    pub fn lock_value(&mut self, key: u32) -> Result<(Value, bool)> {
-        self.lock(key)?;
+    /// [`DlHandle::lock_with`], then the key's value and whether it may be
+    /// torn ([`Handle::torn`]).
+    pub fn lock_value_with(&mut self, key: u32, mode: Mode, try_: bool) -> Result<(Value, bool)> {
+        self.lock_with(key, mode, try_)?;
         let n = self.held.len();
         let x = &mut self.held[n - 1];
         match self.h.value(x) {
@@ -314,18 +450,38 @@ impl DlHandle {
         }
     }
 
+    /// Acquires `key` with ALock; `EDEADLK` if this handle holds it.
+    pub fn lock(&mut self, key: u32) -> Result {
+        self.lock_with(key, Mode::Exclusive, false)
+    }
+
+    /// Acquires `key` with ALock and returns its value and whether it
+    /// may be torn ([`Handle::torn`]); `EDEADLK` if this handle holds it.
+    pub fn lock_value(&mut self, key: u32) -> Result<(Value, bool)> {
+        self.lock_value_with(key, Mode::Exclusive, false)
+    }
+
     /// Releases `key`, writing `value` back first if given; `ENOENT` if
     /// this handle does not hold it.
+    ///
+    /// A key held shared writes nothing back: it is released, then
+    /// `EPERM` if a value was given.
     pub fn unlock_store(&mut self, key: u32, value: Option<Value>) -> Result {
+        let mut shared = false;
         if let Some(v) = value {
             let x = self
                 .held
                 .iter_mut()
                 .find(|x| x.key() == key)
                 .ok_or(ENOENT)?;
+            shared = x.shared();
             self.h.set_value(x, v);
         }
-        self.unlock(key)
+        self.unlock(key)?;
+        if shared {
+            return Err(EPERM);
+        }
+        Ok(())
     }
 
     /// Releases `key`; `ENOENT` if this handle does not hold it.
@@ -342,7 +498,9 @@ impl DlHandle {
         if let Some(x) = pop_last(&mut self.held) {
             one.push(x, GFP_KERNEL)?;
         }
-        unlock_all(&mut self.h, &mut one)
+        let r = unlock_all(&mut self.h, &mut one);
+        self.done_if_empty();
+        r
     }
 
     /// Number of keys held.
@@ -357,19 +515,26 @@ impl DlHandle {
         if keys.iter().any(|k| self.held.iter().any(|x| x.key() == *k)) {
             return Err(errno(bindings::EDEADLK));
         }
+        // ALock, or ALock-RW (exclusive) while the handle uses that.
+        let kind = self.in_use.unwrap_or(Kind::Alock);
+        self.use_table(kind)?;
         let mut got = KVec::new();
-        self.h.lock_many(Kind::Alock, keys, &mut got)?;
+        let mut r = self.h.lock_many(kind, keys, &mut got);
         while let Some(x) = pop_last(&mut got) {
             if self.held.push(x, GFP_KERNEL).is_err() {
-                return Err(ENOMEM);
+                r = Err(ENOMEM);
+                break;
             }
         }
-        Ok(())
+        self.done_if_empty();
+        r
     }
 
     /// Releases every key this handle holds.
     pub fn unlock_all(&mut self) -> Result {
-        unlock_all(&mut self.h, &mut self.held)
+        let r = unlock_all(&mut self.h, &mut self.held);
+        self.done_if_empty();
+        r
     }
 
     /// The table.

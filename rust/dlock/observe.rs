@@ -20,20 +20,21 @@ use core::fmt::Write;
 use core::sync::atomic::AtomicU64;
 use kernel::{bindings, prelude::*};
 
-use super::table::{table, Acq, Handle, Kind, Stats, Table};
+use super::node::table;
+use super::table::{Acq, Handle, Kind, Stats, Table};
 use super::window::line;
 use crate::support::stats::{self, Ctr, Kind as StatKind, Seq};
-use crate::support::trace::{self, Enter, Site, LCB_F_SPIN};
+use crate::support::trace::{self, Enter, Site, LCB_F_READ, LCB_F_SPIN, LCB_F_WRITE};
 use crate::support::util::now_ns;
 
 impl Handle<'_> {
     /// An acquire of key `k` of `kind` starts: where its wait is reported.
-    pub(super) fn observe_start(&self, kind: Kind, k: u32) {
+    pub(super) fn observe_start(&self, kind: Kind, k: u32, shared: bool) {
         let local = self.t.home(k) == self.t.me;
         // The key's line in this node's window: an address unique to the
         // key on this node, even for keys homed elsewhere.
         let at: *const AtomicU64 = self.t.word(line(k));
-        let (sk, flags) = stat_kind(kind, local);
+        let (sk, flags) = stat_kind(kind, local, shared);
         self.site.set(Some(Site::new(at, flags, sk)));
         self.peterson_since.set(0);
         // Each wait ends in `Handle::lock`: none is left from before.
@@ -72,19 +73,22 @@ impl Handle<'_> {
         }
     }
 
-    /// The acquire of key `k` of `kind` ended with `r`, after a wait if
-    /// `waited`; `before` are the handle's counts when it started.
+    /// The acquire of key `k` of `kind` (`shared` or not) ended with `r`,
+    /// after a wait if `waited`; `before` are the handle's counts when it
+    /// started.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn observe_end(
         &self,
         kind: Kind,
         k: u32,
+        shared: bool,
         before: &Stats,
         waited: bool,
         r: Result<&Acq>,
     ) {
         let Ok(acq) = r else { return };
         let local = self.t.home(k) == self.t.me;
-        let (sk, _) = stat_kind(kind, local);
+        let (sk, _) = stat_kind(kind, local, shared);
         let now = self.stats.get();
         let handoffs = now.handoffs - before.handoffs;
         let leaders = now.leaders - before.leaders;
@@ -125,9 +129,23 @@ impl Handle<'_> {
 }
 
 /// The statistics kind and contention flags of `kind` on a key that is
-/// `local` or not.
-fn stat_kind(kind: Kind, local: bool) -> (StatKind, u32) {
+/// `local` or not, taken `shared` or not.
+fn stat_kind(kind: Kind, local: bool, shared: bool) -> (StatKind, u32) {
     match kind {
+        // Local readers and writers spin (or yield); remote ones sleep
+        // between polls once the wait is long.
+        Kind::AlockRw if shared => (
+            StatKind::AlockRwRead,
+            LCB_F_READ | if local { LCB_F_SPIN } else { 0 },
+        ),
+        Kind::AlockRw => (
+            StatKind::AlockRwWrite,
+            LCB_F_WRITE | if local { LCB_F_SPIN } else { 0 },
+        ),
+        Kind::DslrLoopback => (
+            StatKind::DlDslr,
+            if shared { LCB_F_READ } else { LCB_F_WRITE },
+        ),
         Kind::Alock if local => (StatKind::AlockLocal, LCB_F_SPIN),
         // Remote waiters spin on their own descriptor, then sleep between
         // polls: no LCB_F_SPIN.

@@ -56,7 +56,10 @@ use core::sync::atomic::Ordering::{Acquire, Release};
 use kernel::{bindings, prelude::*};
 
 use super::table::{Handle, Table};
-use super::window::{dec, enc, epoch_of, epoch_word, line, EPOCH, REQ_SLOTS, REQ_SRC, R_TAIL};
+use super::window::{
+    dec, enc, epoch_of, epoch_word, line, r_rw, EPOCH, REQ_SLOTS, REQ_SRC, R_RW, R_TAIL, V_REMOTE,
+    WPHASE,
+};
 use crate::support::util::{errno, now_ns};
 
 /// The shortest time between two reports, and between two reads of the
@@ -137,6 +140,87 @@ impl Table {
                 self.reset(k);
             }
         }
+        if self.rw_used.load(Acquire) {
+            self.reader_round(now);
+        }
+    }
+
+    /// ALock-RW's reader counts of the keys homed here: probes the nodes
+    /// that have readers counted (a node that died holding a shared lock
+    /// is found even if nothing else here talks to it); once this node's
+    /// own connection to a node is down (its QP in the error state: no
+    /// late FAA of it lands) and a lease has passed (its readers'
+    /// sections are over), takes that node's counts back: its exact 16
+    /// bits of each `r_rw` word, by loopback FAA (the only means those
+    /// words are changed by).  Without loopback, the keys are broken.
+    fn reader_round(&self, now: i64) {
+        let mut counted = 0u64;
+        for &k in self.local_keys() {
+            for i in 0..4u64 {
+                let v = self.word(line(k) + R_RW + 8 * i).load(Acquire);
+                for j in 0..4 {
+                    if (v >> (16 * j)) & 0xffff != 0 {
+                        counted |= 1 << (4 * i + j);
+                    }
+                }
+            }
+        }
+        for n in 0..self.nodes() {
+            let Ok(p) = self.peer(n) else {
+                continue;
+            };
+            let lost = &self.lost_at[n as usize];
+            if n == self.me || p.is_up() {
+                if counted & (1 << n) != 0 {
+                    p.probe();
+                }
+                continue;
+            }
+            let since = lost.load(Acquire);
+            if since == 0 {
+                lost.store(now, Release);
+                continue;
+            }
+            if since < 0 || now - since < self.lease_ns || counted & (1 << n) == 0 {
+                continue;
+            }
+            // Once: a lost peer stays lost in this cluster.
+            lost.store(-1, Release);
+            self.reclaim_readers(n);
+        }
+    }
+
+    /// Takes node `n`'s reader counts back from every key homed here.
+    fn reclaim_readers(&self, n: u32) {
+        let (w, s) = r_rw(n);
+        let lo = self.peer(self.me).ok();
+        for &k in self.local_keys() {
+            let f = (self.word(line(k) + w).load(Acquire) >> s) & 0xffff;
+            if f == 0 {
+                continue;
+            }
+            let ok = lo.is_some_and(|lo| {
+                lo.fetch_and_add(
+                    line(k) + w,
+                    (f << s).wrapping_neg(),
+                    crate::rdma::Wait::Yield,
+                )
+                .is_ok()
+            });
+            if ok {
+                self.rw_reclaims
+                    .fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+                pr_info!(
+                    "dlock: key {}: lost node {}'s readers taken back ({} present, {} waiting)\n",
+                    k,
+                    n,
+                    f & 0xff,
+                    f >> 8
+                );
+            } else {
+                self.mark_broken(k);
+            }
+        }
     }
 
     /// Resets key `k` (homed here, closing, lease over): `r_tail` back to
@@ -147,6 +231,14 @@ impl Table {
             self.closing[k as usize].store(0, Release);
             return;
         };
+        // ALock-RW: a phase of the remote cohort is the dead holder's (or
+        // its successors', out after the lease): end it before the reset.
+        // No local writer can hold one yet: the stuck remote cohort holds
+        // Peterson's turn until `r_tail` is 0 (`super::alock_rw`).
+        let ph = self.word(line(k) + WPHASE);
+        if ph.load(Acquire) & 0xff == V_REMOTE {
+            ph.store(0, Release);
+        }
         let tail = line(k) + R_TAIL;
         let mut t = self.word(tail).load(Acquire);
         let mut tries = 0;

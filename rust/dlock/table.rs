@@ -9,20 +9,21 @@
 //! the per-thread [`Handle`] with its descriptors and the primitives the
 //! algorithms are built of (waits with timeout and broken-key detection,
 //! WRITEs through a descriptor, MCS enqueue and release by RDMA CAS, the
-//! tests' critical section), and the node's one table ([`init`], [`exit`],
-//! [`table`], [`create`], [`destroy`], [`summary`]).  The algorithms are in
-//! [`super::alock`], [`super::loopback`] and [`super::rpc`]; the dispatch
+//! tests' critical section); the node's one table is in [`super::node`].
+//! The algorithms are in [`super::alock`], [`super::alock_rw`],
+//! [`super::loopback`], [`super::dslr`] and [`super::rpc`]; the dispatch
 //! by [`Kind`] in [`super`].
 
 use core::sync::atomic::{
-    fence, AtomicBool, AtomicI64, AtomicPtr, AtomicU32, AtomicU64, AtomicU8,
+    fence, AtomicBool, AtomicI64, AtomicU32, AtomicU64, AtomicU8,
     Ordering::{AcqRel, Acquire, Relaxed, Release, SeqCst},
 };
 
-use kernel::{bindings, new_mutex, prelude::*, sync::Arc, sync::Mutex};
+use kernel::{bindings, prelude::*, sync::Arc};
 
 use super::keystats::{key_stats, KeyStats};
 use super::rpc::Rpc;
+pub use super::stats::Stats;
 use super::window::{
     addr, dec, desc_base, end, home_of, line, req_base, Placement, COUNTER, DESC, DESCS,
     MAX_HANDLES, MAX_HELD, NEXT, SCRATCH, TABLES_IN_WINDOW, TABLE_BASE,
@@ -71,6 +72,9 @@ pub struct Summary {
     pub counter_sum: u64,
     /// Keys this node reset after a lost node (recovery).
     pub resets: u32,
+    /// ALock-RW keys whose reader counts of a lost node this node took
+    /// back (recovery).
+    pub reclaims: u32,
 }
 
 /// Which lock protects the table's lines in a run.
@@ -84,6 +88,24 @@ pub enum Kind {
     McsLoopback,
     /// Two-sided messages to a lock server on the home node.
     Rpc,
+    /// ALock-RW: ALock for writers, reader counts beside it
+    /// ([`super::alock_rw`]); shared or exclusive.
+    AlockRw,
+    /// DSLR's reader-writer counters by RDMA fetch-and-add, loopback for
+    /// local threads ([`super::dslr`]); shared or exclusive.
+    DslrLoopback,
+}
+
+impl Kind {
+    /// Whether the kind has a shared mode.
+    pub fn is_rw(self) -> bool {
+        matches!(self, Kind::AlockRw | Kind::DslrLoopback)
+    }
+
+    /// Whether its writers queue in ALock's queues (recovery).
+    pub fn is_alock(self) -> bool {
+        matches!(self, Kind::Alock | Kind::AlockRw)
+    }
 }
 
 /// This node's part of the distributed lock table.
@@ -123,6 +145,15 @@ pub struct Table {
     pub(super) closing: KVec<AtomicI64>,
     /// Recovery: keys reset.
     pub(super) resets: AtomicU32,
+    /// The lock kind in use on this table and how many users it has
+    /// ([`Table::use_kind`]).
+    kind_users: AtomicU64,
+    /// ALock-RW was used on this table (the helper watches reader
+    /// counts); per node, when this node found it lost (-1: its reader
+    /// counts were taken back); reader counts taken back.
+    pub(super) rw_used: AtomicBool,
+    pub(super) lost_at: [AtomicI64; MAX_NODES],
+    pub(super) rw_reclaims: AtomicU32,
     /// Per descriptor: when it was abandoned, the key's era it enqueued
     /// in, and when the helper last checked whether that era is over.
     pub(super) abandoned_at: KVec<AtomicI64>,
@@ -158,6 +189,8 @@ pub struct Held {
     pub(super) budget: u32,
     /// The lock kind it was taken with.
     pub(super) kind: Kind,
+    /// Taken shared (reader-writer kinds).
+    pub(super) shared: bool,
     /// The key's value, if the acquire fetched it (lock-and-fetch).
     pub(super) value: Option<Value>,
     /// The key's era, if it was read with the value.
@@ -194,56 +227,15 @@ impl Acq {
     }
 }
 
-/// What one [`Handle`]'s operations cost: verbs by kind and the steps of
-/// the algorithms (the benchmark's counters, `ALOCK_IOC_DLOCK_RUN`).
-#[derive(Default, Clone, Copy)]
-pub struct Stats {
-    /// RDMA READs posted.
-    pub reads: u64,
-    /// RDMA WRITEs posted.
-    pub writes: u64,
-    /// RDMA atomics posted (compare-and-swap).
-    pub atomics: u64,
-    /// Two-sided messages sent (the RPC lock).
-    pub sends: u64,
-    /// ALock: polls of the Peterson wait (local loads or remote READs)
-    /// that did not let the leader in.
-    pub peterson_polls: u64,
-    /// Failed compare-and-swaps (a tail or spin word that changed).
-    pub cas_retries: u64,
-    /// Acquires that got the lock from a predecessor with budget left.
-    pub handoffs: u64,
-    /// Acquires that led their cohort (empty queue or budget spent).
-    pub leaders: u64,
-    /// ALock remote leaders that entered without writing the victim
-    /// (the local cohort was not interested).
-    pub fast_entries: u64,
-}
-
-impl Stats {
-    /// Adds `o` to these counts.
-    pub fn add(&mut self, o: &Stats) {
-        self.reads += o.reads;
-        self.writes += o.writes;
-        self.atomics += o.atomics;
-        self.sends += o.sends;
-        self.peterson_polls += o.peterson_polls;
-        self.cas_retries += o.cas_retries;
-        self.handoffs += o.handoffs;
-        self.leaders += o.leaders;
-        self.fast_entries += o.fast_entries;
-    }
-
-    /// All verbs.
-    pub fn verbs(&self) -> u64 {
-        self.reads + self.writes + self.atomics + self.sends
-    }
-}
-
 impl Held {
     /// The key.
     pub fn key(&self) -> u32 {
         self.key
+    }
+
+    /// Whether it is held shared.
+    pub fn shared(&self) -> bool {
+        self.shared
     }
 }
 
@@ -253,8 +245,9 @@ pub struct Handle<'a> {
     pub(super) t: &'a Table,
     /// This handle's index (its descriptors, scratch space, waiter ids).
     pub(super) idx: usize,
-    /// Held-lock slots in use (a bit each).
+    /// Held-lock slots in use (a bit each), and the key of each.
     pub(super) used: u32,
+    pub(super) keys: [u32; MAX_HELD],
     /// How to wait between polls.
     pub(super) wait: Wait,
     pub(super) timeout_ns: i64,
@@ -288,7 +281,7 @@ impl Drop for Handle<'_> {
 }
 
 impl Table {
-    fn new(c: Arc<Cluster>, cfg: &Config) -> Result<Self> {
+    pub(super) fn new(c: Arc<Cluster>, cfg: &Config) -> Result<Self> {
         let me = c.node_id();
         let nodes = c.nr_nodes();
         let desc_base = desc_base(cfg.keys);
@@ -330,6 +323,10 @@ impl Table {
             lease_ns: i64::from(or(cfg.lease_ms, DEFAULT_LEASE_MS)) * 1_000_000,
             closing: kvec_from_fn(cfg.keys as usize, || AtomicI64::new(0))?,
             resets: AtomicU32::new(0),
+            kind_users: AtomicU64::new(0),
+            rw_used: AtomicBool::new(false),
+            lost_at: [const { AtomicI64::new(0) }; MAX_NODES],
+            rw_reclaims: AtomicU32::new(0),
             nr_abandoned: AtomicU32::new(0),
             c,
             me,
@@ -379,6 +376,30 @@ impl Table {
     /// Whether key `k` was found broken.
     pub fn is_broken(&self, k: u32) -> bool {
         self.broken[k as usize].load(Relaxed)
+    }
+
+    /// Registers a user of `kind` (a run, a handle holding keys): kinds
+    /// use different words of the lines (and ALock's holders do not see
+    /// ALock-RW's readers), so one kind at a time per node: `EBUSY` while
+    /// another kind has users.  [`Table::leave_kind`] undoes it.
+    pub fn use_kind(&self, kind: Kind) -> Result {
+        let code = kind as u64 + 1;
+        let mut v = self.kind_users.load(Acquire);
+        loop {
+            if v >> 56 != code && v & 0xff_ffff_ffff_ffff != 0 {
+                return Err(EBUSY);
+            }
+            let new = (code << 56) | ((v & 0xff_ffff_ffff_ffff) + 1);
+            match self.kind_users.compare_exchange(v, new, AcqRel, Acquire) {
+                Ok(_) => return Ok(()),
+                Err(x) => v = x,
+            }
+        }
+    }
+
+    /// Ends a use of [`Table::use_kind`].
+    pub fn leave_kind(&self) {
+        self.kind_users.fetch_sub(1, AcqRel);
     }
 
     /// Starts this node's RPC lock server (once; every node of a run of
@@ -456,6 +477,7 @@ impl Table {
                     t: self,
                     idx,
                     used: 0,
+                    keys: [0; MAX_HELD],
                     wait,
                     timeout_ns: i64::from(ms) * 1_000_000,
                     stats: core::cell::Cell::new(Stats::default()),
@@ -486,7 +508,7 @@ impl Table {
     /// Zeroes this node's lines and descriptors: a window may hold words
     /// of an earlier table (of another size).  Every node creates its
     /// table before any node uses it (the caller's rule).
-    fn clear(&self) {
+    pub(super) fn clear(&self) {
         let end = end(self.keys);
         let mut off = TABLE_BASE;
         while off < end {
@@ -718,83 +740,4 @@ impl Handle<'_> {
         }
         t.split(next).map(Some)
     }
-}
-
-/// The node's table, if one was created.
-#[pin_data]
-struct Global {
-    #[pin]
-    table: Mutex<Option<Arc<Table>>>,
-}
-
-static GLOBAL: AtomicPtr<Global> = AtomicPtr::new(core::ptr::null_mut());
-
-fn global() -> &'static Global {
-    // SAFETY: Set by `init` before /dev/alock exists, cleared by `exit`.
-    unsafe { &*GLOBAL.load(Acquire) }
-}
-
-/// Module init.
-pub fn init() -> Result {
-    let g = KBox::pin_init(
-        pin_init!(Global {
-            table <- new_mutex!(None, "alock_dlock_table"),
-        }),
-        GFP_KERNEL,
-    )?;
-    // SAFETY: Never moved; freed as a box in `exit`.
-    let g = unsafe { Pin::into_inner_unchecked(g) };
-    GLOBAL.store(KBox::into_raw(g), Release);
-    Ok(())
-}
-
-/// Module exit (after the device is gone).
-pub fn exit() {
-    let p = GLOBAL.swap(core::ptr::null_mut(), AcqRel);
-    // SAFETY: From `init`; no user is left.
-    drop(unsafe { KBox::from_raw(p) });
-}
-
-/// The node's lock table (the Rust API's entry point).
-pub fn table() -> Option<Arc<Table>> {
-    global().table.lock().clone()
-}
-
-/// Creates the node's table (`EBUSY` if there is one, or a destroyed one
-/// still in use; `ENOTCONN` without a cluster, `ENOSPC` if a window is too
-/// small); returns the number of keys homed here.  Every node creates its
-/// table, with the same configuration, before any node uses it.
-pub fn create(cfg: &Config) -> Result<u32> {
-    let mut g = global().table.lock();
-    if g.is_some() || TABLES_IN_WINDOW.load(Acquire) != 0 {
-        return Err(EBUSY);
-    }
-    let c = crate::rdma::cluster().ok_or(errno(bindings::ENOTCONN))?;
-    let t = Arc::new(Table::new(c, cfg)?, GFP_KERNEL)?;
-    // Every node creates its table before any node runs on it.
-    t.clear();
-    t.start_helper()?;
-    let homed = t.local_keys.len() as u32;
-    *g = Some(t);
-    Ok(homed)
-}
-
-/// Drops the node's table (`ENOENT` without one); it goes when its last
-/// handle does.
-pub fn destroy() -> Result {
-    global().table.lock().take().ok_or(ENOENT)?;
-    Ok(())
-}
-
-/// The node's table's counts (`ENOENT` without one).
-pub fn summary() -> Result<Summary> {
-    let g = global().table.lock();
-    let t = g.as_ref().ok_or(ENOENT)?;
-    Ok(Summary {
-        counter_sum: t.counter_sum(),
-        homed: t.local_keys.len() as u32,
-        keys: t.keys,
-        broken: t.broken.iter().filter(|b| b.load(Relaxed)).count() as u32,
-        resets: t.resets.load(Relaxed),
-    })
 }

@@ -107,8 +107,11 @@ impl Handle<'_> {
     }
 
     /// Writes `v` as the value of `h`'s key now (CPU stores at the home,
-    /// an RDMA WRITE elsewhere).
+    /// an RDMA WRITE elsewhere); `EPERM` for a lock held shared.
     pub fn store_value(&self, h: &mut Held, v: Value) -> Result {
+        if h.shared {
+            return Err(EPERM);
+        }
         h.value = Some(v);
         match self.value_xfer(h, v) {
             None => Ok(()),
@@ -122,7 +125,8 @@ impl Handle<'_> {
     }
 
     /// Makes `v` the value of `h`'s key when it is released (in the same
-    /// post as the release where the release goes to the home).
+    /// post as the release where the release goes to the home); a lock
+    /// held shared writes nothing back.
     pub fn set_value(&self, h: &mut Held, v: Value) {
         h.value = Some(v);
         h.write_back = Some(v);

@@ -19,6 +19,14 @@
 //!   +48 vstamp   era of the value's last write-back   inside the lock only
 //!   +56 epoch    enc(era << 1 | closing)      the home's CPU only
 //!   +64 m_tail   RDMA MCS tail                RDMA CAS only (loopback)
+//!   +72 l_rw     ALock-RW local readers: byte 0 present, byte 1 waiting
+//!                                             the home's CPU atomics only
+//!   +80..+104 r_rw  ALock-RW remote readers: 4 nodes a word, node n's
+//!                16 bits at 16 (n % 4): present, waiting   RDMA FAA only
+//!   +112 wphase  ALock-RW writer phase (0 none, 1 local, 2 remote:
+//!                byte 0 only)                 CPU store / RDMA WRITE
+//!   +120 dslr    DSLR's counters (nX, nS, maxX, maxS: 16 bits each)
+//!                                             RDMA FAA/CAS only (loopback)
 //! descriptors  MAX_HANDLES x MAX_HELD x 32 B, this node's threads
 //!   +0  state    0 waiting; enc(0) lead; enc(b) pass with budget b;
 //!                enc(RESET) the key was reset (recovery)
@@ -27,7 +35,10 @@
 //! scratch      MAX_HANDLES x 128 B, this node's threads
 //!   +0  +56      destination of a READ of a line from l_tail to epoch
 //!   +64 +88      source of the value's WRITEs (value, vstamp)
+//!   +56          destination of a READ of `dslr`
 //!   +96          source of a reset request
+//!   +104         destination of a READ of `wphase`
+//!   +112         source of a WRITE of `wphase` = 0
 //! requests     MAX_NODES x REQ_SLOTS x 8 B: reset requests that other
 //!              nodes WRITE to a key's home (enc(key << 24 | era))
 //! ```
@@ -43,7 +54,7 @@
 /// Tables whose words are in this node's window.  A destroyed table
 /// lives on while handles, runs or keys of open files use it; a new
 /// table's `clear` and locks on the same words would break both, so a
-/// table is created only when none is left (`table::create`).
+/// table is created only when none is left (`node::create`).
 pub(super) static TABLES_IN_WINDOW: core::sync::atomic::AtomicU32 =
     core::sync::atomic::AtomicU32::new(0);
 
@@ -73,6 +84,12 @@ pub(super) const LINE_READ: u64 = 0;
 pub(super) const WB_SRC: u64 = 64;
 /// Scratch: the source of a reset request's WRITE.
 pub(super) const REQ_SRC: u64 = 96;
+/// Scratch: where a READ of `dslr` lands.
+pub(super) const DSLR_READ: u64 = 56;
+/// Scratch: where a READ of `wphase` lands.
+pub(super) const PHASE_READ: u64 = 104;
+/// Scratch: the source of a WRITE of `wphase` = 0.
+pub(super) const ZERO_SRC: u64 = 112;
 
 /// Line word: Peterson's victim.
 pub(super) const VICTIM: u64 = 16;
@@ -89,6 +106,25 @@ pub(super) const VSTAMP: u64 = 48;
 pub(super) const EPOCH: u64 = 56;
 /// Line word: the RDMA MCS lock's tail.
 pub(super) const M_TAIL: u64 = 64;
+/// Line word: ALock-RW's local readers (byte 0 present, byte 1 waiting).
+pub(super) const L_RW: u64 = 72;
+/// Line words (four): ALock-RW's remote readers ([`r_rw`]).
+pub(super) const R_RW: u64 = 80;
+/// Line word: ALock-RW's writer phase (0, [`V_LOCAL`] or [`V_REMOTE`]).
+pub(super) const WPHASE: u64 = 112;
+/// Line word: the DSLR lock's four 16-bit counters.
+pub(super) const DSLR: u64 = 120;
+
+// Every reader byte stays below 128 (one count per handle at most), and
+// every node has its 16 bits in `r_rw`.
+const _: () = assert!(MAX_HANDLES < 128 && crate::rdma::MAX_NODES <= 16);
+const _: () = assert!(DSLR + 8 == LINE && ZERO_SRC + 8 <= SCRATCH);
+
+/// The `r_rw` word of node `node`'s remote readers and the shift of its
+/// 16 bits there (present at the shift, waiting 8 bits above).
+pub(super) const fn r_rw(node: u32) -> (u64, u32) {
+    (R_RW + 8 * (node as u64 / 4), 16 * (node % 4))
+}
 
 /// Descriptor word: the hand-off (`state`).
 pub(super) const STATE: u64 = 0;

@@ -23,7 +23,7 @@ const SAMPLES: usize = 2048;
 
 /// [`Stats`] that the threads of a run add to.
 #[derive(Default)]
-struct SharedStats([AtomicU64; 9]);
+struct SharedStats([AtomicU64; 13]);
 
 impl SharedStats {
     fn add(&self, s: &Stats) {
@@ -37,6 +37,10 @@ impl SharedStats {
             s.handoffs,
             s.leaders,
             s.fast_entries,
+            s.shared,
+            s.backouts,
+            s.phases,
+            s.rw_polls,
         ];
         for (a, x) in self.0.iter().zip(v) {
             a.fetch_add(x, Relaxed);
@@ -55,9 +59,20 @@ impl SharedStats {
             handoffs: v(6),
             leaders: v(7),
             fast_entries: v(8),
+            shared: v(9),
+            backouts: v(10),
+            phases: v(11),
+            rw_polls: v(12),
         }
     }
 }
+
+/// Latency sample classes of a thread: by locality, by mode.
+const CLASSES: usize = 4;
+const C_LOCAL: usize = 0;
+const C_REMOTE: usize = 1;
+const C_SHARED: usize = 2;
+const C_EXCL: usize = 3;
 
 struct RunJob {
     t: Arc<Table>,
@@ -67,6 +82,11 @@ struct RunJob {
     remote: KVec<u32>,
     kind: Kind,
     local_pct: u32,
+    /// Share of operations that take their keys shared.
+    read_pct: u32,
+    /// `ALOCK_DLOCK_ONE_WRITER` or `ALOCK_DLOCK_ONE_READER` (thread 0's
+    /// mode is the other threads' opposite), or 0.
+    roles: u32,
     keys_per_op: u32,
     timeout_ms: u32,
     wait: Wait,
@@ -77,6 +97,12 @@ struct RunJob {
     remote_ops: AtomicU64,
     errors: AtomicU64,
     increments: AtomicU64,
+    /// Shared operations, and shared sections that began while another
+    /// thread of this node was in one on the same key (`inside`: per
+    /// key, this node's threads in a shared section).
+    shared_ops: AtomicU64,
+    overlaps: AtomicU64,
+    inside: KVec<AtomicU32>,
     /// Verbs of operations on local and on remote keys.
     local_verbs: AtomicU64,
     remote_verbs: AtomicU64,
@@ -85,7 +111,8 @@ struct RunJob {
     failures: Failures,
     finished: AtomicU32,
     per_thread: KVec<AtomicU64>,
-    /// `[thread][local = 0, remote = 1][SAMPLES]` acquire latencies.
+    /// `[thread][class: C_LOCAL, C_REMOTE, C_SHARED, C_EXCL][SAMPLES]`
+    /// acquire latencies.
     samples: KVec<AtomicU64>,
     nsamples: KVec<AtomicU32>,
     /// Every acquire's latency, local and remote keys.
@@ -105,43 +132,75 @@ impl RunJob {
         set[(next_rand(rng) % set.len() as u64) as usize]
     }
 
+    /// One operation: returns whether it was on local keys, whether
+    /// shared, and its acquire latency.
     fn one(
         &self,
         h: &mut Handle<'_>,
         idx: u32,
         rng: &mut u64,
         held: &mut KVec<Held>,
-    ) -> Result<(bool, u64)> {
+    ) -> Result<(bool, bool, u64)> {
         let local = (next_rand(rng) % 100) < u64::from(self.local_pct);
+        let shared = match self.roles {
+            ALOCK_DLOCK_ONE_WRITER => idx != 0,
+            ALOCK_DLOCK_ONE_READER => idx == 0,
+            _ => (next_rand(rng) % 100) < u64::from(self.read_pct),
+        };
         let mut keys = [0u32; MAX_HELD];
         let n = self.keys_per_op as usize;
         for k in keys.iter_mut().take(n) {
             *k = self.pick(rng, local);
         }
         let t0 = now_ns();
-        h.lock_many(self.kind, &mut keys[..n], held)?;
+        h.lock_many_mode(self.kind, &mut keys[..n], shared, held)?;
         let lat = (now_ns() - t0) as u64;
         let tag = (u64::from(self.t.node()) << 48) | (u64::from(idx) + 1);
         let mut r = Ok(());
-        for x in held.iter_mut() {
-            match h.critical(x, tag) {
-                Ok(true) => {
-                    self.increments.fetch_add(1, Relaxed);
+        if shared {
+            // A reader: no writer's tag may be in the value (a writer
+            // sets it inside its section and clears it with its release).
+            for x in held.iter_mut() {
+                if self.inside[x.key() as usize].fetch_add(1, Relaxed) > 0 {
+                    self.overlaps.fetch_add(1, Relaxed);
                 }
-                Ok(false) => {
-                    self.increments.fetch_add(1, Relaxed);
-                    self.errors.fetch_add(1, Relaxed);
+            }
+            for x in held.iter_mut() {
+                match h.value(x) {
+                    Ok(v) if v[0] != 0 && !h.torn(x) => {
+                        self.errors.fetch_add(1, Relaxed);
+                    }
+                    Ok(_) => {}
+                    Err(e) => {
+                        r = Err(e);
+                        break;
+                    }
                 }
-                Err(e) => {
-                    r = Err(e);
-                    break;
+            }
+            for x in held.iter() {
+                self.inside[x.key() as usize].fetch_sub(1, Relaxed);
+            }
+        } else {
+            for x in held.iter_mut() {
+                match h.critical(x, tag) {
+                    Ok(true) => {
+                        self.increments.fetch_add(1, Relaxed);
+                    }
+                    Ok(false) => {
+                        self.increments.fetch_add(1, Relaxed);
+                        self.errors.fetch_add(1, Relaxed);
+                    }
+                    Err(e) => {
+                        r = Err(e);
+                        break;
+                    }
                 }
             }
         }
         let u = unlock_all(h, held);
         r?;
         u?;
-        Ok((local, lat))
+        Ok((local, shared, lat))
     }
 }
 
@@ -161,34 +220,34 @@ impl Job for RunJob {
             }
         };
         let mut mine = 0u64;
-        let (mut nl, mut nr) = (0usize, 0usize);
+        let mut ns = [0usize; CLASSES];
         let (mut hl, mut hr) = (Hist::new(), Hist::new());
-        let base = idx as usize * 2 * SAMPLES;
+        let base = idx as usize * CLASSES * SAMPLES;
         while !self.stop.load(Relaxed) {
             let before = h.stats().verbs();
             let r = self.one(&mut h, idx, &mut rng, &mut held);
             let spent = h.stats().verbs() - before;
             match r {
-                Ok((local, lat)) => {
+                Ok((local, shared, lat)) => {
                     mine += 1;
                     if local {
                         self.local_verbs.fetch_add(spent, Relaxed);
-                    } else {
-                        self.remote_verbs.fetch_add(spent, Relaxed);
-                    }
-                    if local {
                         hl.record(lat);
                         self.local_ops.fetch_add(1, Relaxed);
-                        if nl < SAMPLES {
-                            self.samples[base + nl].store(lat, Relaxed);
-                            nl += 1;
-                        }
                     } else {
+                        self.remote_verbs.fetch_add(spent, Relaxed);
                         hr.record(lat);
                         self.remote_ops.fetch_add(1, Relaxed);
-                        if nr < SAMPLES {
-                            self.samples[base + SAMPLES + nr].store(lat, Relaxed);
-                            nr += 1;
+                    }
+                    if shared {
+                        self.shared_ops.fetch_add(1, Relaxed);
+                    }
+                    let by_place = if local { C_LOCAL } else { C_REMOTE };
+                    let by_mode = if shared { C_SHARED } else { C_EXCL };
+                    for c in [by_place, by_mode] {
+                        if ns[c] < SAMPLES {
+                            self.samples[base + c * SAMPLES + ns[c]].store(lat, Relaxed);
+                            ns[c] += 1;
                         }
                     }
                 }
@@ -203,8 +262,9 @@ impl Job for RunJob {
         self.remote_lat.add(&hr);
         self.stats.add(&h.stats());
         self.per_thread[idx as usize].store(mine, Relaxed);
-        self.nsamples[2 * idx as usize].store(nl as u32, Relaxed);
-        self.nsamples[2 * idx as usize + 1].store(nr as u32, Relaxed);
+        for (c, n) in ns.iter().enumerate() {
+            self.nsamples[CLASSES * idx as usize + c].store(*n as u32, Relaxed);
+        }
         self.finished.fetch_add(1, Relaxed);
     }
 }
@@ -233,6 +293,9 @@ fn percentiles(v: &mut KVec<u64>) -> (u64, u64) {
     (percentile(v, 50), percentile(v, 99))
 }
 
+/// The flags that give thread 0 the other threads' opposite mode.
+const ROLES: u32 = ALOCK_DLOCK_ONE_WRITER | ALOCK_DLOCK_ONE_READER;
+
 /// `ALOCK_IOC_DLOCK_RUN`.
 pub fn run(a: &mut AlockDlockRun) -> Result {
     let kind = match a.lock {
@@ -240,16 +303,20 @@ pub fn run(a: &mut AlockDlockRun) -> Result {
         ALOCK_DLOCK_SPIN_LB => Kind::SpinLoopback,
         ALOCK_DLOCK_MCS_LB => Kind::McsLoopback,
         ALOCK_DLOCK_RPC => Kind::Rpc,
+        ALOCK_DLOCK_ALOCK_RW => Kind::AlockRw,
+        ALOCK_DLOCK_DSLR_LB => Kind::DslrLoopback,
         _ => return Err(EINVAL),
     };
     let ok = (1..=ALOCK_RDMA_MAX_THREADS).contains(&a.threads)
         && (1..=ALOCK_STRESS_MAX_MS).contains(&a.duration_ms)
         && a.local_pct <= 100
+        && (a.read_pct == 0 || (a.read_pct <= 100 && kind.is_rw()))
         && (1..=MAX_HELD as u32).contains(&a.keys_per_op)
         && a.timeout_ms <= ALOCK_CLUSTER_MAX_TIMEOUT_MS
-        && a.flags & !(ALOCK_DLOCK_SPIN | ALOCK_DLOCK_EVEN_KEYS | ALOCK_DLOCK_ODD_KEYS) == 0
+        && a.flags & !(ALOCK_DLOCK_SPIN | ALOCK_DLOCK_EVEN_KEYS | ALOCK_DLOCK_ODD_KEYS | ROLES) == 0
         && a.flags & (ALOCK_DLOCK_EVEN_KEYS | ALOCK_DLOCK_ODD_KEYS)
-            != ALOCK_DLOCK_EVEN_KEYS | ALOCK_DLOCK_ODD_KEYS;
+            != ALOCK_DLOCK_EVEN_KEYS | ALOCK_DLOCK_ODD_KEYS
+        && (a.flags & ROLES == 0 || (a.flags & ROLES != ROLES && kind.is_rw() && a.read_pct == 0));
     if !ok {
         return Err(EINVAL);
     }
@@ -263,16 +330,35 @@ pub fn run(a: &mut AlockDlockRun) -> Result {
     if local.is_empty() && remote.is_empty() {
         return Err(EINVAL);
     }
+    // One lock kind at a time on the table (its users' words differ).
+    t.use_kind(kind)?;
+    let user = t.clone();
+    let r = run_kind(a, t, kind, local, remote);
+    user.leave_kind();
+    r
+}
+
+/// [`run`] once the table's kind is `kind`.
+fn run_kind(
+    a: &mut AlockDlockRun,
+    t: Arc<Table>,
+    kind: Kind,
+    local: KVec<u32>,
+    remote: KVec<u32>,
+) -> Result {
     if kind == Kind::Rpc {
         t.serve_rpc()?;
     }
     let n = a.threads as usize;
+    let keys = t.keys() as usize;
     let job = RunJob {
         t,
         local,
         remote,
         kind,
         local_pct: a.local_pct,
+        read_pct: a.read_pct,
+        roles: a.flags & ROLES,
         keys_per_op: a.keys_per_op,
         timeout_ms: a.timeout_ms,
         wait: Wait::spin_if(a.flags & ALOCK_DLOCK_SPIN != 0),
@@ -283,14 +369,17 @@ pub fn run(a: &mut AlockDlockRun) -> Result {
         remote_ops: AtomicU64::new(0),
         errors: AtomicU64::new(0),
         increments: AtomicU64::new(0),
+        shared_ops: AtomicU64::new(0),
+        overlaps: AtomicU64::new(0),
+        inside: kvec_from_fn(keys, || AtomicU32::new(0))?,
         local_verbs: AtomicU64::new(0),
         remote_verbs: AtomicU64::new(0),
         stats: SharedStats::default(),
         failures: Failures::default(),
         finished: AtomicU32::new(0),
         per_thread: kvec_from_fn(n, || AtomicU64::new(0))?,
-        samples: kvec_from_fn(n * 2 * SAMPLES, || AtomicU64::new(0))?,
-        nsamples: kvec_from_fn(2 * n, || AtomicU32::new(0))?,
+        samples: kvec_from_fn(n * CLASSES * SAMPLES, || AtomicU64::new(0))?,
+        nsamples: kvec_from_fn(CLASSES * n, || AtomicU32::new(0))?,
         local_lat: AtomicHist::new(),
         remote_lat: AtomicHist::new(),
     };
@@ -314,18 +403,25 @@ pub fn run(a: &mut AlockDlockRun) -> Result {
     a.handoffs = st.handoffs;
     a.leaders = st.leaders;
     a.fast_entries = st.fast_entries;
+    a.shared_ops = job.shared_ops.load(Relaxed);
+    a.overlaps = job.overlaps.load(Relaxed);
+    a.backouts = st.backouts;
+    a.phases = st.phases;
+    a.rw_polls = st.rw_polls;
     a.local_lat = to_uapi(&job.local_lat.snapshot());
     a.remote_lat = to_uapi(&job.remote_lat.snapshot());
     let per_thread = spread(&job.per_thread, |x| x);
     (a.min_thread_ops, a.max_thread_ops) = (per_thread.min, per_thread.max);
-    for (which, out) in [0usize, 1].iter().zip([
+    for (which, out) in [C_LOCAL, C_REMOTE, C_SHARED, C_EXCL].iter().zip([
         (&mut a.local_lat_median_ns, &mut a.local_lat_p99_ns),
         (&mut a.remote_lat_median_ns, &mut a.remote_lat_p99_ns),
+        (&mut a.shared_lat_median_ns, &mut a.shared_lat_p99_ns),
+        (&mut a.excl_lat_median_ns, &mut a.excl_lat_p99_ns),
     ]) {
         let mut v = KVec::new();
         for i in 0..n {
-            let k = job.nsamples[2 * i + which].load(Relaxed) as usize;
-            let base = i * 2 * SAMPLES + which * SAMPLES;
+            let k = job.nsamples[CLASSES * i + which].load(Relaxed) as usize;
+            let base = i * CLASSES * SAMPLES + which * SAMPLES;
             for s in &job.samples[base..base + k] {
                 v.push(s.load(Relaxed), GFP_KERNEL)?;
             }

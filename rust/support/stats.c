@@ -59,6 +59,9 @@ static const char *const kind_names[ALOCK_STAT_NR_KINDS] = {
 	[ALOCK_STAT_DL_SPIN] = "dl_spin",
 	[ALOCK_STAT_DL_MCS] = "dl_mcs",
 	[ALOCK_STAT_DL_RPC] = "dl_rpc",
+	[ALOCK_STAT_ALOCK_RW_READ] = "alock_rw_read",
+	[ALOCK_STAT_ALOCK_RW_WRITE] = "alock_rw_write",
+	[ALOCK_STAT_DL_DSLR] = "dl_dslr",
 };
 
 static const char *const ctr_names[ALOCK_STAT_NR_CTRS] = {
@@ -97,6 +100,9 @@ static const u32 kind_ctrs[ALOCK_STAT_NR_KINDS] = {
 	[ALOCK_STAT_DL_SPIN] = BASE,
 	[ALOCK_STAT_DL_MCS] = BASE | C(HANDOFFS) | C(LEADERS),
 	[ALOCK_STAT_DL_RPC] = BASE,
+	[ALOCK_STAT_ALOCK_RW_READ] = BASE,
+	[ALOCK_STAT_ALOCK_RW_WRITE] = BASE | C(HANDOFFS) | C(LEADERS) | C(PETERSON_WAITS),
+	[ALOCK_STAT_DL_DSLR] = BASE,
 };
 
 #undef BASE

@@ -46,10 +46,16 @@ pub enum Kind {
     DlMcs,
     /// The lock table's RPC lock (competitor).
     DlRpc,
+    /// ALock-RW, shared acquisitions.
+    AlockRwRead,
+    /// ALock-RW, exclusive acquisitions.
+    AlockRwWrite,
+    /// The lock table's DSLR reader-writer lock (competitor).
+    DlDslr,
 }
 
 /// Names of [`Kind`], as `stats.c` prints them.
-const KIND_NAMES: [&str; 13] = [
+const KIND_NAMES: [&str; 16] = [
     "prwlock_read",
     "prwlock_write",
     "ticket",
@@ -63,6 +69,9 @@ const KIND_NAMES: [&str; 13] = [
     "dl_spin",
     "dl_mcs",
     "dl_rpc",
+    "alock_rw_read",
+    "alock_rw_write",
+    "dl_dslr",
 ];
 
 /// Counters: `enum alock_stat_ctr` of `stats.h`, in the same order.

@@ -374,14 +374,14 @@ static const struct field f_table[] = {
 	F(alock_table_ctl, op), F(alock_table_ctl, keys), F(alock_table_ctl, placement),
 	F(alock_table_ctl, local_budget), F(alock_table_ctl, remote_budget),
 	F(alock_table_ctl, lease_ms), F(alock_table_ctl, broken), F(alock_table_ctl, homed),
-	F(alock_table_ctl, counter_sum), F(alock_table_ctl, reserved), FEND
+	F(alock_table_ctl, counter_sum), F(alock_table_ctl, reclaims), FEND
 };
 static const struct field f_dlock_run[] = {
 	F(alock_dlock_run, lock), F(alock_dlock_run, threads),
 	F(alock_dlock_run, duration_ms), F(alock_dlock_run, local_pct),
 	F(alock_dlock_run, keys_per_op), F(alock_dlock_run, timeout_ms),
 	F(alock_dlock_run, flags), F(alock_dlock_run, homes), F(alock_dlock_run, seed),
-	F(alock_dlock_run, ops), F(alock_dlock_run, reserved2), FEND
+	F(alock_dlock_run, ops), F(alock_dlock_run, read_pct), FEND
 };
 static const struct field f_dlock_key[] = {
 	F(alock_dlock_key, key), F(alock_dlock_key, flags), F(alock_dlock_key, timeout_ms),
@@ -944,7 +944,7 @@ static void template(struct worker *w, int c, void *buf)
 	case C_DLOCK_RUN: {
 		struct alock_dlock_run *a = buf;
 
-		a->lock = range(s, ALOCK_DLOCK_ALOCK, ALOCK_DLOCK_RPC);
+		a->lock = range(s, ALOCK_DLOCK_ALOCK, ALOCK_DLOCK_DSLR_LB);
 		a->threads = range(s, 1, WORK_THREADS);
 		a->duration_ms = range(s, 1, WORK_MS);
 		a->local_pct = range(s, 0, 100);
@@ -954,6 +954,14 @@ static void template(struct worker *w, int c, void *buf)
 		/* a key subset: even or odd keys, node 0's keys */
 		if (chance(s, 25))
 			a->flags |= rnd(s) & 1 ? ALOCK_DLOCK_EVEN_KEYS : ALOCK_DLOCK_ODD_KEYS;
+		if (a->lock == ALOCK_DLOCK_ALOCK_RW || a->lock == ALOCK_DLOCK_DSLR_LB) {
+			a->read_pct = range(s, 0, 100);
+			/* thread 0 the others' opposite: no read_pct */
+			if (chance(s, 10)) {
+				a->read_pct = 0;
+				a->flags |= rnd(s) & 1 ? ALOCK_DLOCK_ONE_WRITER : ALOCK_DLOCK_ONE_READER;
+			}
+		}
 		a->homes = chance(s, 25);
 		a->seed = rnd(s);
 		break;
@@ -1251,7 +1259,7 @@ static int reject(struct worker *w, int c, void *buf)
 		struct alock_table_ctl *a = buf;
 
 		if (rnd(s) & 1)
-			a->reserved = 1 + rnd(s) % UINT32_MAX;
+			a->reclaims = 1 + rnd(s) % UINT32_MAX;
 		else
 			a->op = rnd(s) & 1 ? 0 : 4;
 		return 1;
@@ -1259,9 +1267,17 @@ static int reject(struct worker *w, int c, void *buf)
 	case C_DLOCK_RUN: {
 		struct alock_dlock_run *a = buf;
 
-		switch (rnd(s) % 7) {
+		switch (rnd(s) % 8) {
 		case 0:
-			a->lock = rnd(s) & 1 ? 0 : 5;
+			a->lock = rnd(s) & 1 ? 0 : ALOCK_DLOCK_DSLR_LB + 1;
+			break;
+		case 6:
+			/* reads: more than 100 %, or a lock without a shared mode */
+			a->read_pct = 101 + rnd(s) % 1000;
+			if (rnd(s) & 1) {
+				a->read_pct = 1 + rnd(s) % 100;
+				a->lock = range(s, ALOCK_DLOCK_ALOCK, ALOCK_DLOCK_RPC);
+			}
 			break;
 		case 1:
 			a->threads = rnd(s) & 1 ? 0 : ALOCK_RDMA_MAX_THREADS + 1;
@@ -1276,7 +1292,9 @@ static int reject(struct worker *w, int c, void *buf)
 			a->keys_per_op = rnd(s) & 1 ? 0 : 9;
 			break;
 		case 5:
-			a->flags = rnd(s) & 1 ? 8 : ALOCK_DLOCK_EVEN_KEYS | ALOCK_DLOCK_ODD_KEYS;
+			a->flags = rnd(s) & 1 ? 1U << 5 :
+				   rnd(s) & 1 ? ALOCK_DLOCK_EVEN_KEYS | ALOCK_DLOCK_ODD_KEYS :
+				   ALOCK_DLOCK_ONE_WRITER | ALOCK_DLOCK_ONE_READER;
 			break;
 		default:
 			/* a node beyond ALOCK_CLUSTER_MAX_NODES */
@@ -1697,9 +1715,9 @@ static void check_result(struct worker *w, struct call *cl, int err, unsigned lo
 			memcpy(&d, cl->buf, sizeof(d));
 			FAIL(w, violations, "violations: thread %d call %lu %s reported %" PRIu64
 			     " errors (lock %u, %u threads, %u ms, %u%% local, %u keys/op, "
-			     "flags %#x, homes %#x, %" PRIu64 " ops)", w->idx, index, name,
-			     errors, d.lock, d.threads, d.duration_ms, d.local_pct,
-			     d.keys_per_op, d.flags, d.homes, (uint64_t)d.ops);
+			     "flags %#x, homes %#x, %u%% reads, %" PRIu64 " ops)", w->idx, index,
+			     name, errors, d.lock, d.threads, d.duration_ms, d.local_pct,
+			     d.keys_per_op, d.flags, d.homes, d.read_pct, (uint64_t)d.ops);
 		} else if (errors) {
 			FAIL(w, violations, "violations: thread %d call %lu %s reported %" PRIu64
 			     " errors", w->idx, index, name, errors);

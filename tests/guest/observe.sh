@@ -26,7 +26,8 @@ obs_debugfs_tests() {
 		test -f $DBG/enabled -a -f $DBG/locks -a -f $DBG/rdma -a -f $DBG/table
 	check "debugfs: statistics are off after load" grep -qx 0 $DBG/enabled
 	check "debugfs: locks lists every kind" sh -c "for k in prwlock_read prwlock_write ticket mcs abql \
-		brlock mrlock lockmgr alock_local alock_remote dl_spin dl_mcs dl_rpc; do \
+		brlock mrlock lockmgr alock_local alock_remote dl_spin dl_mcs dl_rpc \
+		alock_rw_read alock_rw_write dl_dslr; do \
 		grep -q \"^\$k acquisitions=[0-9]* contended=[0-9]*\" $DBG/locks || { echo \$k; exit 1; }; done"
 	a0=$(obs_ctr mcs acquisitions)
 	$T stress mcs 2 200 bound >/dev/null

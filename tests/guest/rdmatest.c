@@ -16,8 +16,12 @@
  *   rdmatest bench NODE NODES MS       latency/throughput of every verb
  *   rdmatest kill NODE NODES VICTIM    the victim is killed by the host
  *   rdmatest table NODE NODES          lock table input checks
- *   rdmatest dlock NODE NODES RUN LOCK LOCAL% THREADS MS [KEYS_PER_OP [KEYS]]
+ *   rdmatest dlock NODE NODES RUN LOCK LOCAL% THREADS MS [KPO [KEYS [READ% [OVERLAP]]]]
  *   rdmatest dlock-kill NODE NODES VICTIM   ALock with a node killed
+ *   rdmatest dlock-rw-kill NODE NODES VICTIM  ALock-RW, a reader killed
+ *   rdmatest dlock-roles NODE NODES RUN LOCK WRITER THREADS MS
+ *                                      one writer among readers (or one
+ *                                      reader among writers) progresses
  *   rdmatest dlock-recover NODE NODES VICTIM hold|queue|leader
  *                                      a key recovered after its holder,
  *                                      a waiter or the remote leader died
@@ -697,9 +701,10 @@ static int cmd_kill(int victim, int bar)
 
 static const char *dlock_name(int l)
 {
-	static const char * const n[] = { "?", "alock", "spin-loopback", "mcs-loopback", "rpc" };
+	static const char * const n[] = { "?", "alock", "spin-loopback", "mcs-loopback", "rpc",
+					  "alock-rw", "dslr-loopback" };
 
-	return l >= 1 && l <= 4 ? n[l] : "?";
+	return l >= 1 && l <= 6 ? n[l] : "?";
 }
 
 static int table_ctl(unsigned int op, unsigned int keys, struct alock_table_ctl *t)
@@ -778,7 +783,7 @@ static int cmd_table(void)
  * competitor), the latencies and verb counters in stats.
  */
 static void json_dlock(const struct alock_dlock_run *d, int run, int lock, int pct,
-		       int threads, int kpo, int keys)
+		       int threads, int kpo, int keys, int read_pct)
 {
 	double secs = d->elapsed_ns / 1e9;
 	struct bj j;
@@ -792,6 +797,7 @@ static void json_dlock(const struct alock_dlock_run *d, int run, int lock, int p
 	bj_int(&j, "local_pct", pct);
 	bj_int(&j, "keys", keys);
 	bj_int(&j, "kpo", kpo);
+	bj_int(&j, "read_pct", read_pct);
 	bj_close(&j);
 	bj_open(&j, "stats");
 	bj_int(&j, "ops", (long long)d->ops);
@@ -814,6 +820,15 @@ static void json_dlock(const struct alock_dlock_run *d, int run, int lock, int p
 	bj_int(&j, "handoffs", (long long)d->handoffs);
 	bj_int(&j, "leaders", (long long)d->leaders);
 	bj_int(&j, "fast", (long long)d->fast_entries);
+	bj_int(&j, "shared_ops", (long long)d->shared_ops);
+	bj_int(&j, "overlaps", (long long)d->overlaps);
+	bj_int(&j, "backouts", (long long)d->backouts);
+	bj_int(&j, "phases", (long long)d->phases);
+	bj_int(&j, "rw_polls", (long long)d->rw_polls);
+	bj_num(&j, "shared_med_us", d->shared_lat_median_ns / 1e3);
+	bj_num(&j, "shared_p99_us", d->shared_lat_p99_ns / 1e3);
+	bj_num(&j, "excl_med_us", d->excl_lat_median_ns / 1e3);
+	bj_num(&j, "excl_p99_us", d->excl_lat_p99_ns / 1e3);
 	bj_close(&j);
 	bj_emit(&j);
 }
@@ -823,9 +838,13 @@ static void json_dlock(const struct alock_dlock_run *d, int run, int lock, int p
  * with @threads threads, @pct % of the operations on keys homed here,
  * then the counters of all nodes must add up to the increments of all
  * nodes, no critical section may have met another holder, no lock may
- * fail, and every thread must have made progress.
+ * fail, and every thread must have made progress.  With @read_pct (a
+ * reader-writer lock), that share of the operations reads: no reader may
+ * meet a writer's tag; with @overlap, readers of this node must have been
+ * in their sections on one key at once.
  */
-static int cmd_dlock(int run, int lock, int pct, int threads, int ms, int kpo, int keys)
+static int cmd_dlock(int run, int lock, int pct, int threads, int ms, int kpo, int keys,
+		     int read_pct, int overlap)
 {
 	struct alock_table_ctl t;
 	struct alock_dlock_run d;
@@ -846,14 +865,32 @@ static int cmd_dlock(int run, int lock, int pct, int threads, int ms, int kpo, i
 	d.keys_per_op = kpo;
 	d.timeout_ms = 30000;
 	d.seed = 1 + me * 7919 + run;
+	/*
+	 * A lock without a shared mode runs the same workload with every
+	 * operation exclusive (the reader-writer benchmark's exclusive ALock:
+	 * @read_pct only names its cell).
+	 */
+	d.read_pct = lock == ALOCK_DLOCK_ALOCK_RW || lock == ALOCK_DLOCK_DSLR_LB ? read_pct : 0;
 	r = rioctl(ALOCK_IOC_DLOCK_RUN, &d);
 	tap(r == 0 && d.failures == 0 && d.errors == 0 && d.ops > 0,
-	    "node%d: %s, %d%% local, %d keys/op: %llu operations (%llu local, %llu remote), "
-	    "%llu owner violations, %llu failures (%s)",
-	    me, dlock_name(lock), pct, kpo, (unsigned long long)d.ops,
+	    "node%d: %s, %d%% local, %d%% reads, %d keys/op: %llu operations (%llu local, "
+	    "%llu remote, %llu shared), %llu owner violations, %llu failures (%s)",
+	    me, dlock_name(lock), pct, read_pct, kpo, (unsigned long long)d.ops,
 	    (unsigned long long)d.local_ops, (unsigned long long)d.remote_ops,
-	    (unsigned long long)d.errors, (unsigned long long)d.failures,
-	    d.first_error ? strerror(-d.first_error) : err_s(r));
+	    (unsigned long long)d.shared_ops, (unsigned long long)d.errors,
+	    (unsigned long long)d.failures, d.first_error ? strerror(-d.first_error) : err_s(r));
+	if (d.read_pct > 0 && d.read_pct < 100 &&
+	    d.ops >= log(1e-6) / log((read_pct > 50 ? read_pct : 100 - read_pct) / 100.0))
+		tap(d.shared_ops > 0 && d.shared_ops < d.ops,
+		    "node%d: %s: both modes ran (%llu shared, %llu exclusive; %llu reader "
+		    "back-outs, %llu writer phases, %llu polls)",
+		    me, dlock_name(lock), (unsigned long long)d.shared_ops,
+		    (unsigned long long)(d.ops - d.shared_ops), (unsigned long long)d.backouts,
+		    (unsigned long long)d.phases, (unsigned long long)d.rw_polls);
+	if (overlap)
+		tap(d.overlaps > 0, "node%d: %s: readers overlapped (%llu shared sections began "
+		    "while another reader of this node was in one on the same key)",
+		    me, dlock_name(lock), (unsigned long long)d.overlaps);
 	tap(d.min_thread_ops > 0, "node%d: every thread made progress (fewest %llu, most %llu)",
 	    me, (unsigned long long)d.min_thread_ops, (unsigned long long)d.max_thread_ops);
 	/*
@@ -884,16 +921,32 @@ static int cmd_dlock(int run, int lock, int pct, int threads, int ms, int kpo, i
 	       (unsigned long long)d.peterson_polls, (unsigned long long)d.cas_retries,
 	       (unsigned long long)d.handoffs, (unsigned long long)d.leaders,
 	       (unsigned long long)d.fast_entries);
-	json_dlock(&d, run, lock, pct, threads, kpo, keys);
+	if (read_pct)
+		printf("# dlock-rw lock=%s node=%d read_pct=%d shared_ops=%llu overlaps=%llu "
+		       "backouts=%llu phases=%llu rw_polls=%llu shared_med_us=%.1f "
+		       "shared_p99_us=%.1f excl_med_us=%.1f excl_p99_us=%.1f\n",
+		       dlock_name(lock), me, read_pct, (unsigned long long)d.shared_ops,
+		       (unsigned long long)d.overlaps, (unsigned long long)d.backouts,
+		       (unsigned long long)d.phases, (unsigned long long)d.rw_polls,
+		       d.shared_lat_median_ns / 1e3, d.shared_lat_p99_ns / 1e3,
+		       d.excl_lat_median_ns / 1e3, d.excl_lat_p99_ns / 1e3);
+	json_dlock(&d, run, lock, pct, threads, kpo, keys, read_pct);
 	ops_line(dlock_name(lock), d.ops);
 	snprintf(kind, sizeof(kind), "%s-remote", dlock_name(lock));
 	ops_line(kind, d.remote_ops);
 	/* The counters must describe the operations (a run without them lies). */
+	/*
+	 * ALock and ALock-RW: a run of local operations posts no verb
+	 * (readers included); the others' local operations do.  Every acquire
+	 * is a hand-off or a leader's (ALock-RW's readers are neither).
+	 */
+	int asym = lock == ALOCK_DLOCK_ALOCK || lock == ALOCK_DLOCK_ALOCK_RW;
+
 	tap(d.reads + d.writes + d.atomics + d.sends == d.local_verbs + d.remote_verbs &&
-	    (lock != ALOCK_DLOCK_ALOCK || pct != 100 || d.remote_verbs == 0) &&
-	    (lock == ALOCK_DLOCK_ALOCK || d.local_ops == 0 || d.local_verbs > 0) &&
+	    (!asym || pct != 100 || d.remote_verbs == 0) &&
+	    (asym || d.local_ops == 0 || d.local_verbs > 0) &&
 	    (d.remote_ops == 0 || d.remote_verbs >= d.remote_ops) &&
-	    d.handoffs + d.leaders >= d.ops,
+	    d.handoffs + d.leaders + (lock == ALOCK_DLOCK_ALOCK_RW ? d.shared_ops : 0) >= d.ops,
 	    "node%d: %s: verb counters add up (%llu local, %llu remote verbs; %llu hand-offs, "
 	    "%llu leaders)", me, dlock_name(lock), (unsigned long long)d.local_verbs,
 	    (unsigned long long)d.remote_verbs, (unsigned long long)d.handoffs,
@@ -982,6 +1035,116 @@ static int cmd_dlock_kill(int victim)
 	r = table_ctl(ALOCK_TABLE_SUM, 0, &t);
 	tap(r == 0, "node%d: table after the failure: %u of 16 keys broken here (%s)",
 	    me, t.broken, err_s(r));
+	r = table_ctl(ALOCK_TABLE_DESTROY, 0, &t);
+	tap(r == 0, "node%d: destroy the table (%s)", me, err_s(r));
+	return 0;
+}
+
+/*
+ * The starvation bounds of a reader-writer lock (issue 21): on every node
+ * thread 0 writes and @threads - 1 others read the same 4 keys
+ * (@writer), or thread 0 reads among writers: the lone thread must make
+ * progress (ALock-RW: a phase lasts a cohort's budget of writer sections,
+ * and readers that arrive during one wait for its end), and no section
+ * may meet a writer's tag.
+ */
+static int cmd_dlock_roles(int run, int lock, int writer, int threads, int ms)
+{
+	struct alock_table_ctl t;
+	struct alock_dlock_run d;
+	int b = 40 + 4 * run, r;
+
+	r = table_ctl(ALOCK_TABLE_CREATE, 4, &t);
+	tap(r == 0, "node%d: run %d: table of 4 keys (%s)", me, run, err_s(r));
+	check_barrier(b, nodes);
+	memset(&d, 0, sizeof(d));
+	d.lock = lock;
+	d.threads = threads;
+	d.duration_ms = ms;
+	d.local_pct = 50;
+	d.keys_per_op = 1;
+	d.timeout_ms = 30000;
+	d.flags = writer ? ALOCK_DLOCK_ONE_WRITER : ALOCK_DLOCK_ONE_READER;
+	d.seed = 3 + me * 31 + run;
+	r = rioctl(ALOCK_IOC_DLOCK_RUN, &d);
+	tap(r == 0 && d.failures == 0 && d.errors == 0 && d.min_thread_ops > 0,
+	    "node%d: %s, one %s among %d %s: the lone thread made progress (fewest %llu, most %llu "
+	    "operations; %llu shared of %llu; %llu back-outs, %llu phases), %llu violations, "
+	    "%llu failures (%s)", me, dlock_name(lock), writer ? "writer" : "reader", threads - 1,
+	    writer ? "readers" : "writers", (unsigned long long)d.min_thread_ops,
+	    (unsigned long long)d.max_thread_ops, (unsigned long long)d.shared_ops,
+	    (unsigned long long)d.ops, (unsigned long long)d.backouts,
+	    (unsigned long long)d.phases, (unsigned long long)d.errors,
+	    (unsigned long long)d.failures, d.first_error ? strerror(-d.first_error) : err_s(r));
+	check_barrier(b + 1, nodes);
+	r = table_ctl(ALOCK_TABLE_DESTROY, 0, &t);
+	tap(r == 0, "node%d: destroy the table (%s)", me, err_s(r));
+	check_barrier(b + 2, nodes);
+	return 0;
+}
+
+/*
+ * ALock-RW with a node killed while its readers hold shared locks (issue
+ * 21): the victim reads keys homed on the others, 8 at a time (so that it
+ * always holds some), and is killed; the survivors' run on their own keys
+ * (half of it exclusive) must end with no failure and no violation,
+ * their writers having waited out the victim's reader counts until a home
+ * took them back (probe, its connection down, a lease), and the homes
+ * must report that they did (TABLE_SUM reclaims, summed over the
+ * survivors).
+ */
+static int cmd_dlock_rw_kill(int victim)
+{
+	struct alock_table_ctl t;
+	struct alock_dlock_run d;
+	uint64_t all = 0;
+	double t0;
+	int r;
+
+	r = table_ctl(ALOCK_TABLE_CREATE, 16, &t);
+	tap(r == 0, "node%d: table of 16 keys (%s)", me, err_s(r));
+	check_barrier(202, nodes);
+	memset(&d, 0, sizeof(d));
+	d.lock = ALOCK_DLOCK_ALOCK_RW;
+	d.threads = 2;
+	d.timeout_ms = 20000;
+	d.seed = 29 + me;
+	/* The survivors' keys only: the victim's are lost with it (EPIPE). */
+	d.homes = ((1U << nodes) - 1) & ~(1U << victim);
+	if (me == victim) {
+		if (fork() == 0) {
+			d.duration_ms = 60000;
+			d.local_pct = 0;
+			d.read_pct = 100;
+			d.keys_per_op = 8;
+			rioctl(ALOCK_IOC_DLOCK_RUN, &d);
+			_exit(0);
+		}
+		usleep(1500000);
+		be_killed(0);
+	}
+	d.duration_ms = 8000;
+	d.local_pct = 50;
+	d.read_pct = 50;
+	d.keys_per_op = 2;
+	t0 = now_s();
+	r = rioctl(ALOCK_IOC_DLOCK_RUN, &d);
+	tap(r == 0 && d.errors == 0 && d.failures == 0 && d.ops > d.shared_ops,
+	    "node%d: ALock-RW run with node%d killed while reading: %llu operations (%llu "
+	    "shared) in %.1f s, %llu owner violations, %llu failures (first: %s)",
+	    me, victim, (unsigned long long)d.ops, (unsigned long long)d.shared_ops,
+	    now_s() - t0, (unsigned long long)d.errors, (unsigned long long)d.failures,
+	    d.first_error ? strerror(-d.first_error) : err_s(r));
+	r = table_ctl(ALOCK_TABLE_SUM, 0, &t);
+	printf("# node%d: reader counts of lost nodes taken back on %u keys\n", me, t.reclaims);
+	if (!r)
+		r = verb(0, ALOCK_RDMA_FAA, REC_OFF + 64, 0, 8, t.reclaims, 0, NULL);
+	tap(r == 0, "node%d: report the keys whose reader counts were taken back (%s)", me,
+	    err_s(r));
+	check_barrier(203, nodes - 1);
+	r = verb(0, ALOCK_RDMA_CAS, REC_OFF + 64, 0, 8, 0, 0, &all);
+	tap(r == 0 && all > 0, "node%d: the homes took node%d's reader counts back (%llu keys)",
+	    me, victim, (unsigned long long)all);
 	r = table_ctl(ALOCK_TABLE_DESTROY, 0, &t);
 	tap(r == 0, "node%d: destroy the table (%s)", me, err_s(r));
 	return 0;
@@ -1168,6 +1331,65 @@ static int ukey(int f, unsigned long cmd, unsigned int key, unsigned int timeout
 	return r < 0 ? r : 0;
 }
 
+/* ukey() with @flags (ALOCK_DLOCK_KEY_*). */
+static int ukeyf(int f, unsigned long cmd, unsigned int key, unsigned int flags,
+		 unsigned int timeout_ms)
+{
+	struct alock_dlock_key k = { .key = key, .flags = flags, .timeout_ms = timeout_ms };
+	int r = xioctl(f, cmd, &k);
+
+	return r < 0 ? r : 0;
+}
+
+/*
+ * ALock-RW through files (issue 21), on key @key of this node's: two
+ * files hold it shared at once; a writer's try gets EAGAIN, a plain ALock
+ * lock EBUSY (one kind at a time), a writer that waits times out (and
+ * leaves nothing behind); a reader's UNLOCK with a value is EPERM; once
+ * the readers are gone a writer's try succeeds and a reader's try gets
+ * EAGAIN.
+ */
+static void dlock_user_rw(unsigned int key, const char *where)
+{
+	int fa = open_dev(), fb = open_dev(), fc = open_dev(), fw = open_dev();
+	int ra, rb, r;
+	double t0;
+
+	ra = ukeyf(fa, ALOCK_IOC_DLOCK_LOCK, key, ALOCK_DLOCK_KEY_SHARED, 0);
+	rb = ukeyf(fb, ALOCK_IOC_DLOCK_LOCK, key, ALOCK_DLOCK_KEY_SHARED | ALOCK_DLOCK_KEY_TRY, 0);
+	tap(ra == 0 && rb == 0, "node%d: two files hold %s key %u shared at once (%s, %s)", me,
+	    where, key, err_s(ra), err_s(rb));
+	r = ukeyf(fc, ALOCK_IOC_DLOCK_LOCK, key, ALOCK_DLOCK_KEY_RW | ALOCK_DLOCK_KEY_TRY, 0);
+	tap(r == -EAGAIN, "node%d: a writer's try on it -> EAGAIN (got %s)", me, err_s(r));
+	r = ukeyf(fc, ALOCK_IOC_DLOCK_LOCK, key, 0, 0);
+	tap(r == -EBUSY, "node%d: a plain ALock lock while ALock-RW is in use -> EBUSY (got %s)", me,
+	    err_s(r));
+	t0 = now_s();
+	r = ukeyf(fw, ALOCK_IOC_DLOCK_LOCK, key, ALOCK_DLOCK_KEY_RW, 300);
+	tap(r == -ETIMEDOUT && now_s() - t0 >= 0.25,
+	    "node%d: a writer waits for the readers and times out (%s after %.2f s)", me,
+	    err_s(r), now_s() - t0);
+	r = ukeyf(fa, ALOCK_IOC_DLOCK_UNLOCK, key, ALOCK_DLOCK_KEY_STORE, 0);
+	tap(r == -EPERM, "node%d: a reader's unlock with a value -> EPERM (got %s)", me, err_s(r));
+	r = ukeyf(fb, ALOCK_IOC_DLOCK_UNLOCK, key, 0, 0);
+	tap(r == 0, "node%d: the other reader unlocks (%s)", me, err_s(r));
+	r = ukeyf(fc, ALOCK_IOC_DLOCK_LOCK, key, ALOCK_DLOCK_KEY_RW | ALOCK_DLOCK_KEY_TRY, 0);
+	tap(r == 0, "node%d: with the readers gone a writer's try takes it (%s)", me, err_s(r));
+	r = ukeyf(fa, ALOCK_IOC_DLOCK_LOCK, key, ALOCK_DLOCK_KEY_SHARED | ALOCK_DLOCK_KEY_TRY, 0);
+	tap(r == -EAGAIN, "node%d: a reader's try while it is held -> EAGAIN (got %s)", me,
+	    err_s(r));
+	r = ukeyf(fc, ALOCK_IOC_DLOCK_UNLOCK, key, 0, 0);
+	if (!r)
+		r = ukeyf(fa, ALOCK_IOC_DLOCK_LOCK, key, ALOCK_DLOCK_KEY_SHARED | ALOCK_DLOCK_KEY_TRY, 0);
+	if (!r)
+		r = ukeyf(fa, ALOCK_IOC_DLOCK_UNLOCK, key, 0, 0);
+	tap(r == 0, "node%d: the writer unlocks, a reader's try takes it (%s)", me, err_s(r));
+	close(fa);
+	close(fb);
+	close(fc);
+	close(fw);
+}
+
 /*
  * Keys locked and unlocked through /dev/alock files: errors, exclusion
  * between two files of this node (the second times out; its place in the
@@ -1288,6 +1510,8 @@ static int cmd_dlock_user(void)
 	tap(r == 0 && now_s() - t0 < 1, "node%d: the killed waiter is passed on (%.2f s, %s)", me,
 	    now_s() - t0, err_s(r));
 	ukey(fd, ALOCK_IOC_DLOCK_UNLOCK, kr, 0, NULL);
+	dlock_user_rw(kl, "local");
+	dlock_user_rw(kr, "remote");
 	r = table_ctl(ALOCK_TABLE_SUM, 0, &t);
 	tap(r == 0 && t.broken == 0, "node%d: no broken key (got %u)", me, t.broken);
 	check_barrier(221, nodes);
@@ -1698,7 +1922,8 @@ int main(int argc, char **argv)
 	else if (!strcmp(cmd, "dlock") && argc > 8)
 		cmd_dlock(atoi(argv[4]), atoi(argv[5]), atoi(argv[6]), atoi(argv[7]),
 			  atoi(argv[8]), argc > 9 ? atoi(argv[9]) : 1,
-			  argc > 10 ? atoi(argv[10]) : 64);
+			  argc > 10 ? atoi(argv[10]) : 64, argc > 11 ? atoi(argv[11]) : 0,
+			  argc > 12 ? atoi(argv[12]) : 0);
 	else if (!strcmp(cmd, "dlock-table") && argc > 4) {
 		struct alock_table_ctl t;
 
@@ -1722,7 +1947,12 @@ int main(int argc, char **argv)
 		cmd_dlock_hold(atoi(argv[4]), argv[5], argc > 6 ? argv[6] : NULL);
 	} else if (!strcmp(cmd, "dlock-user")) {
 		cmd_dlock_user();
-	} else if (!strcmp(cmd, "dlock-kill") && argc > 4)
+	} else if (!strcmp(cmd, "dlock-roles") && argc > 8)
+		cmd_dlock_roles(atoi(argv[4]), atoi(argv[5]), atoi(argv[6]), atoi(argv[7]),
+				atoi(argv[8]));
+	else if (!strcmp(cmd, "dlock-rw-kill") && argc > 4)
+		cmd_dlock_rw_kill(atoi(argv[4]));
+	else if (!strcmp(cmd, "dlock-kill") && argc > 4)
 		cmd_dlock_kill(atoi(argv[4]));
 	else if (!strcmp(cmd, "dlock-recover") && argc > 5)
 		cmd_dlock_recover(atoi(argv[4]), argv[5]);

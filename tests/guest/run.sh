@@ -141,9 +141,10 @@ rdmalat)
 	STRESS_MS=0
 	LAT_ITERS=300
 	;;
-alockbench)
-	# Only ALock against its competitors (make bench-alock, 2+ guests);
-	# alock_dlock_ms=MS on the guest command line: shorter runs.
+alockbench | alockrwbench)
+	# Only ALock against its competitors (make bench-alock, 2+ guests),
+	# or the reader-writer matrix (make bench-alock-rw); alock_dlock_ms=MS
+	# on the guest command line: shorter runs.
 	STRESS_MS=0
 	LAT_ITERS=0
 	DLOCK_MS=${alock_dlock_ms:-5000}
@@ -293,7 +294,7 @@ alockctl_tests() {
 	# --json must read back as a results file (alockctl parses it).
 	$A --json stress ticket --seconds 0.5 >/tmp/actl.json 2>/tmp/actl.err
 	check "alockctl --json stress ticket output parses" $A report /tmp/actl.json
-	check "alockctl --json info reports ABI 9" sh -c "$A --json info | grep -q '\"abi_version\": 9'"
+	check "alockctl --json info reports ABI 10" sh -c "$A --json info | grep -q '\"abi_version\": 10'"
 	check "alockctl --csv stress abql: header and one row of the same width" sh -c \
 		"$A --csv stress abql --slots 2 --seconds 0.3 | awk -F, 'NR == 1 { h = NF } NF != h { exit 1 } END { exit NR != 2 }'"
 	alockctl_expect "alockctl stress mrlock adaptive" 0 "adaptive" stress mrlock adaptive --min 4 --max 8 --seconds 0.5
@@ -1124,6 +1125,22 @@ alock_table_tests() {
 		run=$((run + 1))
 	done
 	$RT dlock "$node" "$nodes" $run 1 50 2 "$DLOCK_MS" 3 16
+	run=$((run + 1))
+	# ALock-RW and DSLR (issue 21): 90 % reads at 50 % local; ALock-RW
+	# at 100 % local (no verb, readers included), and on 4 keys all
+	# remote, where this node's readers must overlap.
+	for spec in "5 50 2 $DLOCK_MS 1 64 90" "6 50 2 $DLOCK_MS 1 64 90" \
+		"5 100 2 $DLOCK_MS 1 64 90" "5 0 2 $DLOCK_MS 1 4 90 1" "5 50 2 $DLOCK_MS 2 16 50"; do
+		# shellcheck disable=SC2086 # the run's words
+		$RT dlock "$node" "$nodes" $run $spec
+		run=$((run + 1))
+	done
+	# The starvation bounds: one writer among three readers, one reader
+	# among three writers, per node, on 4 keys.
+	for w in 1 0; do
+		$RT dlock-roles "$node" "$nodes" $run 5 $w 4 "$DLOCK_MS"
+		run=$((run + 1))
+	done
 	dltest_module
 	$RT dlock-user "$node" "$nodes"
 	[ "$nodes" -ge 3 ] && hostile_tests
@@ -1149,14 +1166,14 @@ hostile_tests() {
 }
 
 # make check's 3-guest run: the phases of the modes rdma, alock and recover
-# (queue, leader, run) on one cluster.  The last node is killed in each
+# (queue, leader, run, readers) on one cluster.  The last node is killed in each
 # phase (the transport's killed peer, ALock's holder, each recovery
 # scenario's victim); before each phase it leaves scripts/cluster.sh the
 # command-line words that boot it again into the next (/out/respawn,
 # alock_phase=K), while the survivors finish the phase, leave and wait at
 # the next phase's rendezvous for it.  Each phase joins on its own port.  One
 # boot and one leak check instead of five: 186 s instead of 288 s (2026-12-03).
-CHECK3_PHASES="rdma alock recover:queue recover:leader recover:run"
+CHECK3_PHASES="rdma alock recover:queue recover:leader recover:run recover:readers"
 
 check3_run() {
 	c3_i=0
@@ -1214,6 +1231,7 @@ recover_tests() {
 recover_scenario() {
 	case ${alock_recover:-queue} in
 	run) $RT dlock-kill "$node" "$nodes" $((nodes - 1)) ;;
+	readers) $RT dlock-rw-kill "$node" "$nodes" $((nodes - 1)) ;;
 	*) $RT dlock-recover "$node" "$nodes" $((nodes - 1)) "${alock_recover:-queue}" ;;
 	esac
 }
@@ -1228,6 +1246,36 @@ dltest_module() {
 		rmmod alock_dltest 2>/dev/null
 		$RT dlock-table-done "$node" "$nodes"
 	}
+}
+
+# ALock-RW against exclusive ALock and DSLR (issue 21; make bench-alock-rw,
+# every node at once): 50, 90 and 99 % reads x 50, 90 and 95 % local
+# operations, 2 threads per node, 64 keys, each cell alock_reps times
+# (default 3) with the locks in another order each time (a warm-up of 1 s
+# each first).  Exclusive ALock runs each cell's workload with every
+# operation exclusive.  scripts/bench-jsonl.py's rw cells: the medians and
+# ALock-RW's ratios to the other two in the same cell.
+alock_rw_bench() {
+	[ "$nodes" -lt 2 ] && return
+	in_table_cluster "the ALock-RW benchmark" 18604 alock_rw_bench_runs quiet
+}
+
+alock_rw_bench_runs() {
+	run=0
+	for lock in 5 1 6; do
+		$RT dlock "$node" "$nodes" $run $lock 50 2 1000 2 64 50
+		run=$((run + 1))
+	done
+	for rep in $(seq "${alock_reps:-3}"); do
+		for pct in 50 90 95; do
+			for rd in 50 90 99; do
+				for lock in $(echo "5 1 6 5 1" | cut -d' ' -f"$(((rep - 1) % 3 + 1))-$(((rep - 1) % 3 + 3))"); do
+					$RT dlock "$node" "$nodes" $run "$lock" $pct 2 "$DLOCK_MS" 1 64 $rd
+					run=$((run + 1))
+				done
+			done
+		done
+	done
 }
 
 # ALock against its competitors (make bench, every node at once), in the
@@ -1364,6 +1412,7 @@ main() {
 	case $mode in
 	lockbench) bench_tests ;;
 	alockbench) alock_bench ;;
+	alockrwbench) alock_rw_bench ;;
 	mm) with_module "the mmap_lock tests" mm_tests mm_selftests ;;
 	hotplug) with_module "the CPU-hotplug stress" hotplug_test ;;
 	mmbench) with_module "the mmap_lock benchmark" mm_bench ;;

@@ -83,6 +83,53 @@ out:
 	return 0;
 }
 
+/*
+ * ALock-RW through the C API (issue 21), on a key homed here (the other
+ * nodes' checks use their own): two handles hold it shared at once, a
+ * writer's try gets -EAGAIN, a handle that holds a key with ALock-RW
+ * cannot take one with plain ALock (-EBUSY).
+ */
+static void check_rw(struct alock_dl *h, u32 keys)
+{
+	struct alock_dl *h2 = alock_dl_get(30000), *h3 = alock_dl_get(30000);
+	u32 k;
+	int ret;
+
+	if (IS_ERR(h2) || IS_ERR(h3)) {
+		fail("alock_dl_get for the reader-writer checks", -ENOMEM);
+		goto out;
+	}
+	for (k = 0; k < keys && alock_dl_home(h, k) != alock_dl_node(h); k++)
+		;
+	if (k == keys)
+		goto out;
+	ret = alock_dl_lock_flags(h, k, ALOCK_DL_SHARED, NULL, NULL);
+	if (ret)
+		fail("shared lock", ret);
+	ret = alock_dl_lock_flags(h2, k, ALOCK_DL_SHARED | ALOCK_DL_TRY, NULL, NULL);
+	if (ret)
+		fail("a second shared holder (try)", ret);
+	ret = alock_dl_lock_flags(h3, k, ALOCK_DL_RW | ALOCK_DL_TRY, NULL, NULL);
+	if (ret != -EAGAIN)
+		fail("a writer's try while readers hold the key is not -EAGAIN", ret);
+	ret = alock_dl_lock(h, (k + 1) % keys);
+	if (ret != -EBUSY)
+		fail("plain ALock in a handle that uses ALock-RW is not -EBUSY", ret);
+	if (alock_dl_unlock(h, k) || alock_dl_unlock(h2, k))
+		fail("shared unlock", 0);
+	/* Other nodes' threads may hold it with ALock meanwhile: wait. */
+	ret = alock_dl_lock_flags(h3, k, ALOCK_DL_RW, NULL, NULL);
+	if (ret)
+		fail("a writer once the readers left", ret);
+	else if (alock_dl_unlock(h3, k))
+		fail("writer's unlock", 0);
+out:
+	if (!IS_ERR(h2))
+		alock_dl_put(h2);
+	if (!IS_ERR(h3))
+		alock_dl_put(h3);
+}
+
 static int check_api(void)
 {
 	struct alock_dl *h = alock_dl_get(30000);
@@ -132,6 +179,7 @@ static int check_api(void)
 		alock_dl_unlock(h, 7);
 	pr_info("alock_dltest: node %u, %u keys, key 5 homed on node %u\n",
 		alock_dl_node(h), keys, alock_dl_home(h, 5));
+	check_rw(h, keys);
 	alock_dl_put(h);
 	return atomic_read(&failures) ? -EBADMSG : 0;
 }

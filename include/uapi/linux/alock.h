@@ -15,7 +15,7 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define ALOCK_ABI_VERSION	9
+#define ALOCK_ABI_VERSION	10
 #define ALOCK_IOC_MAGIC		0xA1
 #define ALOCK_DEVICE		"/dev/alock"
 
@@ -822,7 +822,8 @@ struct alock_rdma_bench {
  *		ALOCK_IOC_DLOCK_RUN)
  * @resets:	out (SUM): keys homed here whose queue this node reset after
  *		a lost node
- * @reserved:	must be 0
+ * @reclaims:	out (SUM, ABI 10): ALock-RW keys homed here whose reader
+ *		counts of a lost node this node took back; in: must be 0
  *
  * CREATE: -ENOTCONN (not joined), -EBUSY (a table exists, or a destroyed
  * one is still in use by handles, runs or keys held by open files: its
@@ -840,7 +841,7 @@ struct alock_table_ctl {
 	__u32 homed;
 	__u64 counter_sum;
 	__u32 resets;
-	__u32 reserved;
+	__u32 reclaims;
 };
 
 /**
@@ -855,12 +856,20 @@ struct alock_table_ctl {
  * @ALOCK_DLOCK_RPC:	RPC lock: acquire and release are two-sided messages
  *			to a lock server thread on the home node (local
  *			threads through loopback); FIFO per key
+ * @ALOCK_DLOCK_ALOCK_RW: ALock-RW (ABI 10): ALock for writers, readers
+ *			counted beside it (local ones with CPU atomics, remote
+ *			ones with RDMA fetch-and-add); shared or exclusive
+ * @ALOCK_DLOCK_DSLR_LB: DSLR (ABI 10): reader-writer tickets by RDMA
+ *			fetch-and-add, local threads too (loopback); shared or
+ *			exclusive
  */
 enum alock_dlock_id {
 	ALOCK_DLOCK_ALOCK = 1,
 	ALOCK_DLOCK_SPIN_LB = 2,
 	ALOCK_DLOCK_MCS_LB = 3,
 	ALOCK_DLOCK_RPC = 4,
+	ALOCK_DLOCK_ALOCK_RW = 5,
+	ALOCK_DLOCK_DSLR_LB = 6,
 };
 
 /* DLOCK_RUN: waiters spin between polls instead of yielding the CPU. */
@@ -871,6 +880,14 @@ enum alock_dlock_id {
  */
 #define ALOCK_DLOCK_EVEN_KEYS	(1U << 1)
 #define ALOCK_DLOCK_ODD_KEYS	(1U << 2)
+/*
+ * DLOCK_RUN (ABI 10, reader-writer locks; @read_pct must be 0): thread 0
+ * of the node takes its keys exclusively and the others shared
+ * (ONE_WRITER), or thread 0 shared and the others exclusively
+ * (ONE_READER): the starvation tests.
+ */
+#define ALOCK_DLOCK_ONE_WRITER	(1U << 3)
+#define ALOCK_DLOCK_ONE_READER	(1U << 4)
 
 /**
  * struct alock_dlock_run - ALOCK_IOC_DLOCK_RUN: lock table workload
@@ -883,7 +900,8 @@ enum alock_dlock_id {
  *		ALOCK_CLUSTER_MAX_TIMEOUT_MS; a thread stops at its first
  *		failure
  * @flags:	ALOCK_DLOCK_SPIN, at most one of ALOCK_DLOCK_EVEN_KEYS and
- *		ALOCK_DLOCK_ODD_KEYS, or 0
+ *		ALOCK_DLOCK_ODD_KEYS, at most one of ALOCK_DLOCK_ONE_WRITER and
+ *		ALOCK_DLOCK_ONE_READER, or 0
  * @homes:	0 (every key), or a mask of the nodes (bit n: node n) whose
  *		keys the run takes; a run that leaves no key of
  *		the table gets -EINVAL
@@ -892,11 +910,14 @@ enum alock_dlock_id {
  *		counter of every key it holds)
  * @local_ops:	out: operations on local keys
  * @remote_ops:	out: operations on remote keys
- * @errors:	out: critical sections that found the owner word taken
+ * @errors:	out: critical sections that found the owner word taken (a
+ *		reader: a writer's tag in it)
  * @failures:	out: acquires or releases that failed
  * @first_error: out: negative errno of the first failure (-ETIMEDOUT,
  *		-EPIPE for a broken lock, -ENOTCONN for a lost home)
- * @reserved2:	out: 0
+ * @read_pct:	share of operations that take their keys shared, 0..100
+ *		(ABI 10; more than 0 needs a lock with a shared mode,
+ *		ALOCK_DLOCK_ALOCK_RW or ALOCK_DLOCK_DSLR_LB)
  * @increments:	out: counter increments made (one per key per operation;
  *		equal keys of one operation count once)
  * @min_thread_ops: out: fewest operations of one thread
@@ -918,6 +939,23 @@ enum alock_dlock_id {
  *		victim WRITE (the local cohort was not interested)
  * @local_lat:	out: acquire latency of operations on local keys
  * @remote_lat:	out: acquire latency of operations on remote keys
+ * @shared_ops:	out (ABI 10): operations that took their keys shared
+ * @overlaps:	out: shared critical sections that began while another
+ *		thread of this node was in one on the same key
+ * @backouts:	out: ALock-RW: readers that found a writer phase and
+ *		waited for its end
+ * @phases:	out: ALock-RW: writer phases opened (a writer that did not
+ *		inherit its predecessor's)
+ * @rw_polls:	out: polls of a reader's or writer's wait that did not let
+ *		it in (ALock-RW: phase end, readers; DSLR: tickets ahead)
+ * @shared_lat_median_ns, @shared_lat_p99_ns: out: acquire latency of
+ *		shared operations
+ * @excl_lat_median_ns, @excl_lat_p99_ns: out: acquire latency of
+ *		exclusive operations
+ *
+ * -EBUSY (ABI 10): another lock kind is in use on this node's table (a
+ * run of another lock, or keys that files or the C API hold with ALock):
+ * one kind at a time, their words differ.
  */
 struct alock_dlock_run {
 	__u32 lock;
@@ -935,7 +973,7 @@ struct alock_dlock_run {
 	__u64 errors;
 	__u64 failures;
 	__s32 first_error;
-	__u32 reserved2;
+	__u32 read_pct;
 	__u64 increments;
 	__u64 min_thread_ops;
 	__u64 max_thread_ops;
@@ -957,12 +995,25 @@ struct alock_dlock_run {
 	__u64 fast_entries;
 	struct alock_hist local_lat;
 	struct alock_hist remote_lat;
+	__u64 shared_ops;
+	__u64 overlaps;
+	__u64 backouts;
+	__u64 phases;
+	__u64 rw_polls;
+	__u64 shared_lat_median_ns;
+	__u64 shared_lat_p99_ns;
+	__u64 excl_lat_median_ns;
+	__u64 excl_lat_p99_ns;
 };
 
 /**
  * struct alock_dlock_key - ALOCK_IOC_DLOCK_LOCK, ALOCK_IOC_DLOCK_UNLOCK
  * @key:	key of the node's lock table
- * @flags:	UNLOCK: ALOCK_DLOCK_KEY_STORE or 0; LOCK: 0
+ * @flags:	UNLOCK: ALOCK_DLOCK_KEY_STORE or 0; LOCK (ABI 10): 0 (ALock,
+ *		exclusive), ALOCK_DLOCK_KEY_RW (ALock-RW, exclusive) or
+ *		ALOCK_DLOCK_KEY_SHARED (ALock-RW, shared), each with or
+ *		without ALOCK_DLOCK_KEY_TRY (no wait: -EAGAIN if the key is
+ *		busy)
  * @timeout_ms:	longest wait for a lock: 0 (10000) or up to
  *		ALOCK_CLUSTER_MAX_TIMEOUT_MS (-EINVAL above, on LOCK and
  *		UNLOCK); taken from the first LOCK of the file, which creates
@@ -980,11 +1031,15 @@ struct alock_dlock_run {
  * @reserved2:	must be 0
  * @reserved3:	must be 0
  *
- * A key locked through a file (with ALock) stays held until it is
- * unlocked through the same file or the file is closed; a file holds at
- * most 8 keys.  -ENOENT: no table (LOCK) or the key is not held (UNLOCK);
+ * A key locked through a file stays held until it is unlocked through the
+ * same file or the file is closed; a file holds at most 8 keys, all with
+ * ALock or all with ALock-RW (-EBUSY otherwise).  A shared holder's UNLOCK
+ * with ALOCK_DLOCK_KEY_STORE is -EPERM (readers write nothing back; the
+ * key is released all the same).  -ENOENT: no table (LOCK) or the key is not held (UNLOCK);
  * -EDEADLK: the file holds the key already; -EBUSY: another ioctl of the
- * same file is taking or releasing a key, or 8 keys are held; -ETIMEDOUT
+ * same file is taking or releasing a key, 8 keys are held, or (ABI 10) an
+ * ALOCK_IOC_DLOCK_RUN of another lock than ALock uses this node's table
+ * (one lock kind at a time: the kinds use different words); -ETIMEDOUT
  * after @timeout_ms, -EINTR when a signal arrives (the wait is
  * interruptible): the key stays usable, the place the call held in the
  * key's queue is passed on by the module; -EPIPE when a peer the wait
@@ -1009,6 +1064,12 @@ struct alock_dlock_key {
 
 /* UNLOCK: write @value back with the release. */
 #define ALOCK_DLOCK_KEY_STORE	(1U << 0)
+/* LOCK (ABI 10): shared, with ALock-RW. */
+#define ALOCK_DLOCK_KEY_SHARED	(1U << 1)
+/* LOCK (ABI 10): exclusive, with ALock-RW (it excludes the key's readers). */
+#define ALOCK_DLOCK_KEY_RW	(1U << 2)
+/* LOCK (ABI 10): do not wait: -EAGAIN if the key is busy. */
+#define ALOCK_DLOCK_KEY_TRY	(1U << 3)
 
 /*
  * prwlock as the mmap_lock (ABI 5; the writer counters of struct

@@ -79,6 +79,14 @@ pub enum Verb {
         /// The new value.
         new: u64,
     },
+    /// Fetch-and-add of `add` (modulo 2^64) to the 8-byte word at
+    /// `remote` (8-aligned) of the peer's window.
+    Faa {
+        /// Offset in the peer's window.
+        remote: u64,
+        /// The addend.
+        add: u64,
+    },
 }
 
 /// Most verbs of one [`Peer::chain`].
@@ -363,8 +371,9 @@ impl Peer {
     /// the last one signalled, and waits for its completion.  The peer
     /// executes them in order (an RC QP's requests are executed in the
     /// order they were posted), and the last one's completion means every
-    /// earlier one completed.  Returns, per verb, a CAS's old value (0
-    /// for the others).  Counts each verb as one completed operation.
+    /// earlier one completed.  Returns, per verb, a CAS's or FAA's old
+    /// value (0 for the others).  Counts each verb as one completed
+    /// operation.
     ///
     /// The first failure fails the connection (as for every verb); the
     /// scratch slots of the unsignalled verbs are then never freed, since
@@ -417,6 +426,14 @@ impl Peer {
                     wr.compare_add = expect;
                     wr.swap = new;
                 }
+                Verb::Faa { remote, add } => {
+                    let (ra, rk) = self.remote(remote, 8, 8)?;
+                    wr.raddr = ra;
+                    rkey = rk;
+                    wr.len = 8;
+                    wr.opcode = ffi::WR_FAA;
+                    wr.compare_add = add;
+                }
             }
         }
         let _g = self.enter()?;
@@ -434,7 +451,9 @@ impl Peer {
                         .sync_for_device(x.local as usize, x.len as usize);
                     wr.laddr = self.window.dma(x.local as usize);
                 }
-                Verb::Cas { .. } => wr.laddr = self.scratch.dma(idx * SLOT_BYTES),
+                Verb::Cas { .. } | Verb::Faa { .. } => {
+                    wr.laddr = self.scratch.dma(idx * SLOT_BYTES)
+                }
             }
         }
         let qp = self.qp.load(Acquire);
@@ -483,7 +502,7 @@ impl Peer {
             match *v {
                 Verb::Read(x) => self.window.sync_for_cpu(x.local as usize, x.len as usize),
                 Verb::Write(_) => {}
-                Verb::Cas { .. } => {
+                Verb::Cas { .. } | Verb::Faa { .. } => {
                     let off = slots[i].as_ref().map_or(0, |s| s.idx) * SLOT_BYTES;
                     self.scratch.sync_for_cpu(off, 8);
                     out[i] = self.scratch.word(off).load(Relaxed);

@@ -202,11 +202,13 @@ pub const RDMA_VERBS: [(&str, u32); 7] = [
 /// `ALOCK_PLACE_*`: placements of the keys of `ALOCK_IOC_TABLE`, by name.
 pub const PLACEMENTS: [(&str, u32); 2] = [("hash", ALOCK_PLACE_HASH), ("mod", ALOCK_PLACE_MOD)];
 /// `enum alock_dlock_id`: locks of `ALOCK_IOC_DLOCK_RUN`, by name.
-pub const DLOCK_LOCKS: [(&str, u32); 4] = [
+pub const DLOCK_LOCKS: [(&str, u32); 6] = [
     ("alock", ALOCK_DLOCK_ALOCK),
     ("spin_lb", ALOCK_DLOCK_SPIN_LB),
     ("mcs_lb", ALOCK_DLOCK_MCS_LB),
     ("rpc", ALOCK_DLOCK_RPC),
+    ("alock_rw", ALOCK_DLOCK_ALOCK_RW),
+    ("dslr_lb", ALOCK_DLOCK_DSLR_LB),
 ];
 
 const IOC_NRBITS: u32 = 8;
@@ -486,11 +488,11 @@ mod tests {
         assert_eq!(size_of::<AlockRdmaStress>(), 80);
         assert_eq!(size_of::<AlockRdmaBench>(), 80);
         assert_eq!(size_of::<AlockTableCtl>(), 48);
-        assert_eq!(size_of::<AlockDlockRun>(), 880);
+        assert_eq!(size_of::<AlockDlockRun>(), 952);
         // ABI 8: the latency histograms.
         assert_eq!(size_of::<AlockHist>(), 320);
         assert_eq!(ALOCK_HIST_BUCKETS, 40);
-        assert_eq!(ALOCK_ABI_VERSION, 9);
+        assert_eq!(ALOCK_ABI_VERSION, 10);
         assert_eq!(ALOCK_CLUSTER_KEY_SIZE, 32);
     }
 
@@ -514,7 +516,7 @@ mod tests {
         assert_eq!(ioc_nr(ALOCK_IOC_TABLE), 0x0f);
         assert_eq!(ioc_nr(ALOCK_IOC_DLOCK_RUN), 0x10);
         assert_eq!(ALOCK_IOC_DLOCK_RUN >> 30, 3);
-        assert_eq!(ioc_size(ALOCK_IOC_DLOCK_RUN), 880);
+        assert_eq!(ioc_size(ALOCK_IOC_DLOCK_RUN), 952);
         // _IOR(0xA1, 0, 56 bytes): read, size 56.
         assert_eq!(ALOCK_IOC_VERSION, 0x8038_a100);
     }

@@ -242,6 +242,10 @@ pub struct DlockOpts {
     /// Percentage of operations on keys homed on this node.
     #[arg(long, value_name = "P", default_value_t = 50, value_parser = clap::value_parser!(u32).range(0..=100))]
     pub local_pct: u32,
+    /// Percentage of operations that take their keys shared (alock-rw
+    /// and dslr-loopback only).
+    #[arg(long, value_name = "P", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub read_pct: u32,
     /// Keys one operation takes together (in ascending order).
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=abi::DLOCK_MAX_KEYS_PER_OP as i64))]
     pub keys_per_op: u32,
@@ -287,6 +291,12 @@ pub enum DlockLock {
     /// RPC lock: messages to a lock server on the home node (local threads
     /// over the loopback QP).
     Rpc,
+    /// ALock-RW: ALock for writers, readers counted beside it (local ones
+    /// with CPU atomics, remote ones with RDMA fetch-and-add).
+    AlockRw,
+    /// DSLR: reader-writer tickets by RDMA fetch-and-add, local threads
+    /// too (needs a cluster joined with --loopback).
+    DslrLoopback,
 }
 
 impl DlockLock {
@@ -302,6 +312,8 @@ impl DlockLock {
             DlockLock::SpinLoopback => "spin_lb",
             DlockLock::McsLoopback => "mcs_lb",
             DlockLock::Rpc => "rpc",
+            DlockLock::AlockRw => "alock_rw",
+            DlockLock::DslrLoopback => "dslr_lb",
         }
     }
 
@@ -312,6 +324,8 @@ impl DlockLock {
             DlockLock::SpinLoopback => "spin-loopback",
             DlockLock::McsLoopback => "mcs-loopback",
             DlockLock::Rpc => "rpc",
+            DlockLock::AlockRw => "alock-rw",
+            DlockLock::DslrLoopback => "dslr-loopback",
         }
     }
 
@@ -334,7 +348,12 @@ impl DlockLock {
     /// Whether this node's own threads go through the NIC to keys homed
     /// here (over the loopback QP).
     pub fn needs_loopback(self) -> bool {
-        self != DlockLock::Alock
+        !matches!(self, DlockLock::Alock | DlockLock::AlockRw)
+    }
+
+    /// Whether it has a shared mode (`--read-pct`).
+    pub fn is_rw(self) -> bool {
+        matches!(self, DlockLock::AlockRw | DlockLock::DslrLoopback)
     }
 }
 

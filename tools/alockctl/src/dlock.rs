@@ -187,8 +187,21 @@ pub fn run_request(o: &DlockOpts, threads: u32) -> AlockDlockRun {
             },
         homes: o.homes.iter().fold(0, |m, &n| m | 1 << n),
         seed: o.seed,
+        read_pct: o.read_pct,
         ..AlockDlockRun::default()
     }
+}
+
+/// `--read-pct` needs a lock with a shared mode (the module would say
+/// `EINVAL`; say why before the run).
+pub fn check_mode(o: &DlockOpts) -> Result<(), Error> {
+    if o.read_pct > 0 && !o.lock.is_rw() {
+        return Err(Error::Failed(format!(
+            "stress dlock {}: --read-pct needs a lock with a shared mode (alock-rw, dslr-loopback)",
+            o.lock.name()
+        )));
+    }
+    Ok(())
 }
 
 /// The loopback locks reach this node's own keys over the loopback QP: a
@@ -227,7 +240,7 @@ mod tests {
             lease_ms: 250,
         });
         assert_eq!((r.op, r.keys, r.placement), (1, 64, abi::ALOCK_PLACE_MOD));
-        assert_eq!((r.local_budget, r.remote_budget, r.reserved), (0, 7, 0));
+        assert_eq!((r.local_budget, r.remote_budget, r.reclaims), (0, 7, 0));
         assert_eq!(r.lease_ms, 250);
         assert_eq!(Placement::Hash.id(), abi::ALOCK_PLACE_HASH);
     }
@@ -310,6 +323,7 @@ mod tests {
             threads: None,
             seconds: 500,
             local_pct: 50,
+            read_pct: 0,
             keys_per_op: 2,
             timeout_ms: 0,
             spin: false,
@@ -359,6 +373,14 @@ mod tests {
         };
         let lo = abi::ALOCK_CLUSTER_LOOPBACK;
         assert!(check_loopback(&opts(DlockLock::Alock), &joined(0, 2)).is_ok());
+        let mut rw = opts(DlockLock::Alock);
+        rw.read_pct = 90;
+        assert!(check_mode(&rw).is_err());
+        rw.lock = DlockLock::AlockRw;
+        assert!(check_mode(&rw).is_ok());
+        assert!(check_loopback(&rw, &joined(0, 2)).is_ok());
+        assert_eq!(run_request(&rw, 1).read_pct, 90);
+        assert_eq!(rw.lock.id(), abi::ALOCK_DLOCK_ALOCK_RW);
         assert!(check_loopback(&opts(DlockLock::SpinLoopback), &joined(lo, 2)).is_ok());
         let e = check_loopback(&opts(DlockLock::SpinLoopback), &joined(0, 2)).unwrap_err();
         assert!(e.to_string().contains("--loopback"), "{e}");

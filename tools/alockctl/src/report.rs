@@ -331,6 +331,7 @@ fn dlock_runs_table(rows: &[&Row]) -> String {
         "threads",
         "local %",
         "keys/op",
+        "read %",
         "ms",
         "ops",
         "ops/s",
@@ -340,6 +341,7 @@ fn dlock_runs_table(rows: &[&Row]) -> String {
         "per thread",
         "local acq us med/p99",
         "remote acq us med/p99",
+        "shared/excl acq us med",
         "failures",
         "errors",
     ];
@@ -352,6 +354,7 @@ fn dlock_runs_table(rows: &[&Row]) -> String {
             r.threads.to_string(),
             r.local_pct.to_string(),
             r.keys_per_op.to_string(),
+            r.read_pct.to_string(),
             format!("{:.0}", r.elapsed_ns as f64 / 1e6),
             r.ops.to_string(),
             format!("{:.0}", r.rate),
@@ -377,6 +380,11 @@ fn dlock_runs_table(rows: &[&Row]) -> String {
                 us(r.remote_lat_median_ns),
                 us(r.remote_lat_p99_ns)
             ),
+            if r.shared_ops == 0 {
+                "-".into()
+            } else {
+                format!("{:.1}/{:.1}", us(r.mode_lat_ns[0]), us(r.mode_lat_ns[2]))
+            },
             if r.failures == 0 {
                 "0".into()
             } else {

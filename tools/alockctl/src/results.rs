@@ -210,6 +210,26 @@ pub struct Row {
     /// cohort, cohort leaders, remote fast-path entries (dlock).
     #[serde(default)]
     pub steps: [u64; 5],
+    /// Percentage of operations that took their keys shared (dlock, ABI
+    /// 10; reader-writer locks).
+    #[serde(default)]
+    pub read_pct: u32,
+    /// Operations that took their keys shared (dlock).
+    #[serde(default)]
+    pub shared_ops: u64,
+    /// Shared sections that began while another thread of the node was in
+    /// one on the same key (dlock).
+    #[serde(default)]
+    pub overlaps: u64,
+    /// Reader-writer steps: ALock-RW readers that backed out of a writer
+    /// phase, writer phases opened, polls of reader or writer waits
+    /// (dlock).
+    #[serde(default)]
+    pub rw_steps: [u64; 3],
+    /// Median and 99th percentile acquire latency of shared operations,
+    /// then of exclusive ones (dlock).
+    #[serde(default)]
+    pub mode_lat_ns: [u64; 4],
     /// Acquire latency of every critical section (stress) or request
     /// (mrlock), ABI 8; absent in older files.
     #[serde(default, skip_serializing_if = "Hist::is_absent")]
@@ -434,6 +454,16 @@ impl Row {
             ],
             local_lat: Hist::from_abi(&d.local_lat),
             remote_lat: Hist::from_abi(&d.remote_lat),
+            read_pct: d.read_pct,
+            shared_ops: d.shared_ops,
+            overlaps: d.overlaps,
+            rw_steps: [d.backouts, d.phases, d.rw_polls],
+            mode_lat_ns: [
+                d.shared_lat_median_ns,
+                d.shared_lat_p99_ns,
+                d.excl_lat_median_ns,
+                d.excl_lat_p99_ns,
+            ],
             ..Row::default()
         }
     }

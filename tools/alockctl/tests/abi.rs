@@ -427,7 +427,7 @@ fn rust_side() -> BTreeMap<String, u64> {
             homed,
             counter_sum,
             resets,
-            reserved
+            reclaims
         }
     );
     layout!(
@@ -486,7 +486,7 @@ fn rust_side() -> BTreeMap<String, u64> {
             errors,
             failures,
             first_error,
-            reserved2,
+            read_pct,
             increments,
             min_thread_ops,
             max_thread_ops,
@@ -507,10 +507,19 @@ fn rust_side() -> BTreeMap<String, u64> {
             leaders,
             fast_entries,
             local_lat,
-            remote_lat
+            remote_lat,
+            shared_ops,
+            overlaps,
+            backouts,
+            phases,
+            rw_polls,
+            shared_lat_median_ns,
+            shared_lat_p99_ns,
+            excl_lat_median_ns,
+            excl_lat_p99_ns
         }
     );
-    let consts: [(&str, u64); 53] = [
+    let consts: [(&str, u64); 58] = [
         ("ALOCK_ABI_VERSION", ALOCK_ABI_VERSION as u64),
         ("ALOCK_IOC_MAGIC", ALOCK_IOC_MAGIC as u64),
         ("ALOCK_FEAT_LOCKDEP", ALOCK_FEAT_LOCKDEP),
@@ -562,12 +571,17 @@ fn rust_side() -> BTreeMap<String, u64> {
         ("ALOCK_TABLE_MAX_BUDGET", ALOCK_TABLE_MAX_BUDGET as u64),
         ("ALOCK_TABLE_MAX_LEASE_MS", ALOCK_TABLE_MAX_LEASE_MS as u64),
         ("ALOCK_DLOCK_KEY_STORE", ALOCK_DLOCK_KEY_STORE as u64),
+        ("ALOCK_DLOCK_KEY_SHARED", ALOCK_DLOCK_KEY_SHARED as u64),
+        ("ALOCK_DLOCK_KEY_RW", ALOCK_DLOCK_KEY_RW as u64),
+        ("ALOCK_DLOCK_KEY_TRY", ALOCK_DLOCK_KEY_TRY as u64),
         ("ALOCK_TABLE_CREATE", ALOCK_TABLE_CREATE as u64),
         ("ALOCK_TABLE_DESTROY", ALOCK_TABLE_DESTROY as u64),
         ("ALOCK_TABLE_SUM", ALOCK_TABLE_SUM as u64),
         ("ALOCK_DLOCK_SPIN", ALOCK_DLOCK_SPIN as u64),
         ("ALOCK_DLOCK_EVEN_KEYS", ALOCK_DLOCK_EVEN_KEYS as u64),
         ("ALOCK_DLOCK_ODD_KEYS", ALOCK_DLOCK_ODD_KEYS as u64),
+        ("ALOCK_DLOCK_ONE_WRITER", ALOCK_DLOCK_ONE_WRITER as u64),
+        ("ALOCK_DLOCK_ONE_READER", ALOCK_DLOCK_ONE_READER as u64),
         ("ALOCK_MM_STATUS", ALOCK_MM_STATUS as u64),
         ("ALOCK_MM_OPTIN", ALOCK_MM_OPTIN as u64),
         ("ALOCK_MM_HOLD", ALOCK_MM_HOLD as u64),
@@ -618,7 +632,7 @@ fn header_and_rust_agree() {
     assert!(consts.contains(&"ALOCK_IOC_CLUSTER_LEAVE".to_string()));
     assert!(consts.contains(&"ALOCK_PEER_SELF".to_string()));
     assert!(consts.contains(&"ALOCK_RDMA_LOCAL_WRITE".to_string()));
-    assert_eq!(structs["alock_dlock_run"].len(), 37);
+    assert_eq!(structs["alock_dlock_run"].len(), 46);
     assert!(consts.contains(&"ALOCK_IOC_DLOCK_RUN".to_string()));
     assert!(consts.contains(&"ALOCK_PLACE_MOD".to_string()));
     assert!(consts.contains(&"ALOCK_DLOCK_MCS_LB".to_string()));

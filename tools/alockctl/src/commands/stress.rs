@@ -290,6 +290,7 @@ pub(super) fn stress(cli: &Cli, lock: &StressCmd) -> Result<u8, Error> {
 
 /// `stress dlock`: one `ALOCK_IOC_DLOCK_RUN` under a progress bar.
 fn stress_dlock(dev: &Device, o: &DlockOpts, show: bool) -> Result<Row, Error> {
+    dlock::check_mode(o)?;
     // Not being in a cluster is the module's to say (no table: ENOENT).
     if let Ok(s) = cluster::status(dev, false) {
         dlock::check_loopback(o, &s)?;

@@ -1,0 +1,584 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! ALock-RW: ALock with a shared mode.  Writers take ALock as it is
+//! ([`super::alock`]); readers never queue, they count themselves in
+//! words of the key's line, local readers with CPU atomics and remote
+//! readers with RDMA fetch-and-add, in different words (an RDMA atomic
+//! is not atomic with a CPU atomic on the same word: rxe performs it with
+//! plain loads and stores under its own lock).  The design and its
+//! sources (ShiftLock, DSLR) are in `Documentation/alock.rst`,
+//! "Reader-writer mode".
+//!
+//! Words of the line (`super::window`): `l_rw` (byte 0: local readers
+//! *present*, byte 1: local readers *waiting*; home CPU atomics only),
+//! `r_rw` (four words, 16 bits per node: present, waiting; RDMA FAA only)
+//! and `wphase` (0, or the cohort of the writers whose phase it is: 1
+//! local, 2 remote; written only by the ALock holder, a CPU store at the
+//! home or an RDMA WRITE, and by recovery for a dead remote holder).
+//!
+//! ```text
+//! reader:  R1 present+1   R2 wphase == 0: enter
+//!          R3 present-1, waiting+1 (one atomic)
+//!          R4 wphase == 0: waiting-1, back to R1
+//!          R5 wait until wphase == 0
+//!          R6 present+1, waiting-1 (one atomic): enter, no check
+//!          release: present-1
+//! writer:  ALock acquire; a `pass` hand-off (budget left in the cohort)
+//!          inherits the phase and enters; any other (leader, `lead`)
+//!          opens one: W1 wait until no reader is waiting,
+//!          W2 wphase = cohort, full barrier, W3 wait until no reader is
+//!          present; enter
+//!          release: `pass` to a linked successor while budget is left
+//!          (wphase stays); else wphase = 0 before the ALock release
+//!          (a successor that links meanwhile gets `lead`, not `pass`)
+//! ```
+//!
+//! A local reader posts no verb; a remote one posts FAA+READ+READ in one
+//! post (R1, R2 and the value: lock-and-fetch) and one FAA to release.
+//!
+//! **Exclusion (a writer and a reader).**  A reader that enters at R2 and
+//! the writer W that opened the phase form a store-buffering pair: the
+//! reader's `present+1` then its load of `wphase`, W's store of `wphase`
+//! then its loads of the present bytes.  Local reader and local writer:
+//! `fetch_add(SeqCst)` then `load(SeqCst)` against `store(SeqCst)`,
+//! `fence(SeqCst)`, `load(SeqCst)`: in LKMM terms a full barrier on both
+//! sides (`smp_mb()` after the RMW, `smp_mb()` after the store), so one of
+//! them sees the other.  Where one side is remote, its FAA (or WRITE) and
+//! the READ after it are executed in order by the home's responder, which
+//! makes the first visible before the second loads: the same requirement
+//! ALock's fast path and its victim WRITE + READ put on the home (rxe on
+//! x86: locked instructions between requests; see `alock.rs`).  So either
+//! W sees the reader present and waits in W3 until it leaves, or the
+//! reader sees `wphase != 0` and backs out.  A writer that inherits the
+//! phase (`pass`) enters while `wphase` stays set from the opener's W2
+//! until the phase's last writer clears it, so no reader entered at R2 in
+//! between.  A reader that enters at R6 was counted *waiting* (R3) before
+//! it read the phase Φ set (R4); Φ's clearing store comes later in
+//! `wphase`'s order, so the next opener, which reads the waiting bytes
+//! after that clear (a local one after its ALock acquire and barrier; a
+//! remote one with a READ posted after its acquire, which the releasing
+//! writer's clear precedes: the clear is before its tail release or its
+//! `lead` hand-off), waits in W1 until R6 turned the reader's waiting
+//! count into a present one, and then in W3 until it left.  Writers
+//! exclude writers: ALock.  The value a reader fetches is read after its
+//! `wphase` load (the chain's READs are executed in order; at the home,
+//! CPU loads after an acquiring load), and a writer writes the value back
+//! before it clears `wphase` (release store; WRITE before WRITE).
+//!
+//! **Torn reads.**  Every byte of `l_rw` and `r_rw` stays in 0..64 (one
+//! count per handle, [`super::window::MAX_HANDLES`]; a handle holds a key
+//! once), and every change is +-1 on a byte, so no change carries into
+//! the next byte: a READ that the responder copies byte by byte while an
+//! FAA changes the word gives each byte an old or a new value, and the
+//! writer's "every byte 0" test is the test of independent per-node
+//! indicators, like a per-CPU reader indicator read CPU by CPU.
+//!
+//! **Fairness.**  Writers do not starve: readers that arrive during a
+//! phase back out and wait for its end, and W1/W3 wait only for readers
+//! that arrived before the phase (each thread adds at most one transient
+//! count).  Readers do not starve: a phase lasts at most the cohort's
+//! budget of writer sections (`local_budget`, `remote_budget`: the bound
+//! on consecutive writers, like ShiftLock's), and a reader that waited
+//! for one enters before the next one opens (W1), or at most one phase
+//! later where the phase ended between its R2 and R3.
+//!
+//! **Failures.**  A reader that gives up (timeout, signal) undoes its own
+//! count.  A writer that fails in W1-W3 holds ALock: it closes its phase
+//! and releases ALock like any holder.  A dead remote writer's phase is
+//! cleared by the home's recovery before it resets the queue
+//! ([`super::recovery`]); a dead node's reader counts at a home are
+//! reclaimed by that home once its own connection to the node is down
+//! and a lease has passed (the node's exact 16 bits, by loopback FAA).
+
+use core::sync::atomic::{
+    fence,
+    Ordering::{AcqRel, Acquire, Release, SeqCst},
+};
+
+use kernel::prelude::*;
+
+use super::failure::PROBE_AFTER_NS;
+use super::table::{Acq, Handle, Held, Phase};
+use super::window::{
+    addr, dec, enc, line, r_rw, EPOCH, LINE_READ, L_RW, L_TAIL, NEXT, OWNER, PHASE_READ, R_RW,
+    R_TAIL, SRC_STATE, V_LOCAL, V_REMOTE, WPHASE, ZERO_SRC,
+};
+use crate::rdma::{relax, Peer, Verb, Xfer};
+use crate::support::util::now_ns;
+
+/// `l_rw`: one local reader present, waiting.
+const L_PRESENT: u64 = 1;
+const L_WAITING: u64 = 1 << 8;
+/// The present and the waiting bytes of every node of an `r_rw` word.
+const R_PRESENT_MASK: u64 = 0x00ff_00ff_00ff_00ff;
+const R_WAITING_MASK: u64 = 0xff00_ff00_ff00_ff00;
+/// A remote reader's pauses between two READs of `wphase` (doubled from
+/// the first up to the longest): a writer's W1 waits for readers to
+/// notice the end of the phase before.
+const READER_BACKOFF_MIN_NS: i64 = 2_000;
+const READER_BACKOFF_MAX_NS: i64 = 32_000;
+/// A remote writer's pauses between two READs of the reader counts.
+const WRITER_BACKOFF_MIN_NS: i64 = 2_000;
+const WRITER_BACKOFF_MAX_NS: i64 = 128_000;
+/// Bytes of `l_rw` and the four `r_rw` words.
+const COUNTS_LEN: u32 = 40;
+
+/// The nodes with readers in the counts `c` (`l_rw`, `r_rw0..3`) of a key
+/// homed at `home`: present ones (`waiting` false) or waiting ones.
+fn busy_nodes(c: [u64; 5], home: u32, waiting: bool) -> u64 {
+    let (lm, rm) = if waiting {
+        (0xff00, R_WAITING_MASK)
+    } else {
+        (0xff, R_PRESENT_MASK)
+    };
+    let mut nodes = u64::from(c[0] & lm != 0) << home;
+    for (w, v) in c[1..].iter().enumerate() {
+        let v = v & rm;
+        for i in 0..4 {
+            if (v >> (16 * i)) & 0xffff != 0 {
+                nodes |= 1 << (4 * w + i);
+            }
+        }
+    }
+    nodes
+}
+
+impl Handle<'_> {
+    // ---- readers --------------------------------------------------------
+
+    /// Shared acquire of key `k`, homed here: CPU atomics, no verb.
+    // Inlined into `Handle::lock`, which ends the wait this may begin.
+    #[inline(always)]
+    pub(super) fn rw_read_local(&self, k: u32) -> Result<Acq> {
+        let t = self.t;
+        let lrw = t.word(line(k) + L_RW);
+        let ph = t.word(line(k) + WPHASE);
+        let start = self.op_start.get();
+        self.count(|s| s.shared += 1);
+        loop {
+            // R1, R2: a full barrier between the count and the load.
+            lrw.fetch_add(L_PRESENT, SeqCst);
+            if ph.load(SeqCst) & 0xff == 0 {
+                return Ok(Acq::bare(0));
+            }
+            // R3, R4.
+            self.count(|s| s.backouts += 1);
+            lrw.fetch_add(L_WAITING.wrapping_sub(L_PRESENT), SeqCst);
+            if ph.load(SeqCst) & 0xff == 0 {
+                lrw.fetch_sub(L_WAITING, SeqCst);
+                continue;
+            }
+            // R5: a phase lasts at most a cohort's budget of sections.
+            self.waiting();
+            let since = now_ns();
+            while ph.load(Acquire) & 0xff != 0 {
+                self.count(|s| s.rw_polls += 1);
+                if let Err(e) = self.check_wait(k, start) {
+                    lrw.fetch_sub(L_WAITING, SeqCst);
+                    return Err(e);
+                }
+                self.pause(since);
+            }
+            // R6.
+            lrw.fetch_add(L_PRESENT.wrapping_sub(L_WAITING), SeqCst);
+            return Ok(Acq::bare(0));
+        }
+    }
+
+    /// The READs of a remote reader: `wphase`, and the value with its
+    /// `vstamp` and the key's `epoch` (where [`Handle::line_value`] finds
+    /// them).
+    pub(super) fn reader_xfers(&self, k: u32) -> (Xfer, Xfer) {
+        let s = self.scratch();
+        (
+            Xfer {
+                remote: line(k) + WPHASE,
+                local: s + PHASE_READ,
+                len: 8,
+            },
+            Xfer {
+                remote: line(k) + OWNER,
+                local: s + LINE_READ + (OWNER - L_TAIL),
+                len: (EPOCH + 8 - OWNER) as u32,
+            },
+        )
+    }
+
+    /// `wphase` as the last READ of it left it in the scratch space.
+    pub(super) fn phase_read(&self) -> u64 {
+        self.t.word(self.scratch() + PHASE_READ).load(Acquire) & 0xff
+    }
+
+    /// Shared acquire of key `k`, homed elsewhere: one post for R1, R2
+    /// and the value; R3/R4 in another; R5 polls `wphase`.
+    // Inlined into `Handle::lock`, which ends the wait this may begin.
+    #[inline(always)]
+    pub(super) fn rw_read_remote(&self, k: u32) -> Result<Acq> {
+        let t = self.t;
+        let home = t.home(k);
+        let p = t.peer(home)?;
+        let (w, s) = r_rw(t.me);
+        let (present, waiting) = (1u64 << s, 1u64 << (s + 8));
+        let cnt = line(k) + w;
+        let (ph, val) = self.reader_xfers(k);
+        let start = self.op_start.get();
+        self.blame(1 << home);
+        self.count(|s| s.shared += 1);
+        loop {
+            self.verbs(2, 0, 1);
+            let faa = Verb::Faa {
+                remote: cnt,
+                add: present,
+            };
+            p.chain(&[faa, Verb::Read(ph), Verb::Read(val)], self.wait)?;
+            if self.phase_read() == 0 {
+                return Ok(Acq {
+                    budget: 0,
+                    value: self.line_value(),
+                });
+            }
+            self.count(|s| s.backouts += 1);
+            self.verbs(1, 0, 1);
+            let faa = Verb::Faa {
+                remote: cnt,
+                add: waiting.wrapping_sub(present),
+            };
+            p.chain(&[faa, Verb::Read(ph)], self.wait)?;
+            if self.phase_read() == 0 {
+                self.verbs(0, 0, 1);
+                p.fetch_and_add(cnt, waiting.wrapping_neg(), self.wait)?;
+                continue;
+            }
+            self.waiting();
+            let mut backoff = READER_BACKOFF_MIN_NS;
+            loop {
+                let until = now_ns() + backoff;
+                loop {
+                    if let Err(e) = self.check_wait(k, start) {
+                        self.verbs(0, 0, 1);
+                        let _ = p.fetch_and_add(cnt, waiting.wrapping_neg(), self.wait);
+                        return Err(e);
+                    }
+                    relax(self.wait);
+                    if now_ns() >= until {
+                        break;
+                    }
+                }
+                backoff = (backoff * 2).min(READER_BACKOFF_MAX_NS);
+                self.verbs(1, 0, 0);
+                p.read(ph.remote, ph.local, ph.len, self.wait)?;
+                if self.phase_read() == 0 {
+                    break;
+                }
+                self.count(|s| s.rw_polls += 1);
+            }
+            self.verbs(1, 0, 1);
+            let faa = Verb::Faa {
+                remote: cnt,
+                add: present.wrapping_sub(waiting),
+            };
+            p.chain(&[faa, Verb::Read(val)], self.wait)?;
+            return Ok(Acq {
+                budget: 0,
+                value: self.line_value(),
+            });
+        }
+    }
+
+    /// Releases key `k`, held shared.
+    pub(super) fn rw_read_unlock(&self, k: u32) -> Result {
+        let t = self.t;
+        let home = t.home(k);
+        if home == t.me {
+            t.word(line(k) + L_RW).fetch_sub(L_PRESENT, Release);
+            return Ok(());
+        }
+        let (w, s) = r_rw(t.me);
+        self.verbs(0, 0, 1);
+        t.peer(home)?
+            .fetch_and_add(line(k) + w, (1u64 << s).wrapping_neg(), self.wait)
+            .map(|_| ())
+    }
+
+    // ---- writers --------------------------------------------------------
+
+    /// Exclusive acquire of key `k` with descriptor `d`: ALock, then a new
+    /// phase unless the hand-off passed the current one on.
+    // Inlined into `Handle::lock`, which ends the wait this may begin.
+    #[inline(always)]
+    pub(super) fn rw_write(&self, k: u32, d: u64) -> Result<Acq> {
+        let t = self.t;
+        let local = t.home(k) == t.me;
+        let (acq, full) = if local {
+            (self.alock_local(k, d)?, t.budget_local)
+        } else {
+            (self.alock_remote(k, d)?, t.budget_remote)
+        };
+        // A leader (or a `lead` hand-off) starts with the full budget;
+        // a `pass` leaves less.
+        if acq.budget < full {
+            return Ok(acq);
+        }
+        self.count(|s| s.phases += 1);
+        let r = if local {
+            self.open_phase_local(k)
+        } else {
+            self.open_phase_remote(k, d)
+        };
+        if let Err(e) = r {
+            // Holding ALock: close the phase, release, leave no trace (a
+            // failed release leaves the queue stuck: the key is broken).
+            if self.rw_write_release(k, d, 0, None).is_err() {
+                t.mark_broken(k);
+            }
+            self.phase(Phase::Out);
+            return Err(e);
+        }
+        Ok(acq)
+    }
+
+    /// Probes the nodes of `nodes` (readers) once the wait that began at
+    /// `start` is long: the home reclaims a lost node's counts only once
+    /// its own connection to it failed.
+    fn probe_readers(&self, nodes: u64, start: i64) {
+        if now_ns() - start < PROBE_AFTER_NS {
+            return;
+        }
+        let mut b = nodes & !(1 << self.t.me);
+        while b != 0 {
+            let n = b.trailing_zeros();
+            b &= b - 1;
+            if let Ok(p) = self.t.peer(n) {
+                p.probe();
+            }
+        }
+    }
+
+    /// The reader counts of key `k`, homed here (CPU loads).
+    fn counts_here(&self, k: u32) -> [u64; 5] {
+        let t = self.t;
+        let mut c = [0u64; 5];
+        c[0] = t.word(line(k) + L_RW).load(SeqCst);
+        for (i, x) in c[1..].iter_mut().enumerate() {
+            *x = t.word(line(k) + R_RW + 8 * i as u64).load(SeqCst);
+        }
+        c
+    }
+
+    /// W1-W3 of a local writer of key `k`: no verb.
+    fn open_phase_local(&self, k: u32) -> Result {
+        let t = self.t;
+        let start = self.op_start.get();
+        for waiting in [true, false] {
+            if !waiting {
+                // W2, then a full barrier before the loads of W3.
+                t.word(line(k) + WPHASE).store(V_LOCAL, SeqCst);
+                fence(SeqCst);
+            }
+            let since = now_ns();
+            loop {
+                let busy = busy_nodes(self.counts_here(k), t.me, waiting);
+                if busy == 0 {
+                    break;
+                }
+                self.count(|s| s.rw_polls += 1);
+                self.probe_readers(busy, start);
+                self.blame(0);
+                self.check_wait(k, start)?;
+                self.pause(since);
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether key `k`, homed here, has readers waiting (or present).
+    pub(super) fn rw_busy_here(&self, k: u32, waiting: bool) -> bool {
+        busy_nodes(self.counts_here(k), self.t.me, waiting) != 0
+    }
+
+    /// W1-W3 of a remote writer of key `k` (descriptor `d`) without
+    /// waiting (try-locks): whether no reader was there.  A `false` after
+    /// W2 leaves `wphase` set: the caller's release clears it.
+    pub(super) fn rw_phase_once(&self, k: u32, d: u64) -> Result<bool> {
+        let t = self.t;
+        let home = t.home(k);
+        let p = t.peer(home)?;
+        let x = Xfer {
+            remote: line(k) + L_RW,
+            local: self.scratch() + LINE_READ,
+            len: COUNTS_LEN,
+        };
+        self.verbs(1, 0, 0);
+        p.read(x.remote, x.local, x.len, self.wait)?;
+        if busy_nodes(self.counts_read(), home, true) != 0 {
+            return Ok(false);
+        }
+        self.count(|s| s.phases += 1);
+        t.word(d + SRC_STATE).store(V_REMOTE, Release);
+        self.verbs(1, 1, 0);
+        let ph = Xfer {
+            remote: line(k) + WPHASE,
+            local: d + SRC_STATE,
+            len: 8,
+        };
+        p.write_read(ph, x, self.wait)?;
+        Ok(busy_nodes(self.counts_read(), home, false) == 0)
+    }
+
+    /// The counts as the last READ of them left them in the scratch space.
+    fn counts_read(&self) -> [u64; 5] {
+        let base = self.scratch() + LINE_READ;
+        let mut c = [0u64; 5];
+        for (i, x) in c.iter_mut().enumerate() {
+            *x = self.t.word(base + 8 * i as u64).load(Acquire);
+        }
+        c
+    }
+
+    /// W1-W3 of a remote writer of key `k` with descriptor `d`: a READ
+    /// of the counts (W1), then the `wphase` WRITE and a READ in one post
+    /// (W2, W3), each READ repeated with backoff while readers are there.
+    fn open_phase_remote(&self, k: u32, d: u64) -> Result {
+        let t = self.t;
+        let home = t.home(k);
+        let p = t.peer(home)?;
+        let start = self.op_start.get();
+        let x = Xfer {
+            remote: line(k) + L_RW,
+            local: self.scratch() + LINE_READ,
+            len: COUNTS_LEN,
+        };
+        self.verbs(1, 0, 0);
+        p.read(x.remote, x.local, x.len, self.wait)?;
+        self.drain_remote(k, p, x, true, start)?;
+        t.word(d + SRC_STATE).store(V_REMOTE, Release);
+        self.verbs(1, 1, 0);
+        let ph = Xfer {
+            remote: line(k) + WPHASE,
+            local: d + SRC_STATE,
+            len: 8,
+        };
+        p.write_read(ph, x, self.wait)?;
+        self.drain_remote(k, p, x, false, start)
+    }
+
+    /// Polls the counts of key `k` with READs `x` until no reader is
+    /// waiting (or present).
+    fn drain_remote(&self, k: u32, p: &Peer, x: Xfer, waiting: bool, start: i64) -> Result {
+        let home = self.t.home(k);
+        let mut backoff = WRITER_BACKOFF_MIN_NS;
+        loop {
+            let busy = busy_nodes(self.counts_read(), home, waiting);
+            if busy == 0 {
+                return Ok(());
+            }
+            self.count(|s| s.rw_polls += 1);
+            self.probe_readers(busy, start);
+            self.blame(1 << home);
+            let until = now_ns() + backoff;
+            loop {
+                self.check_wait(k, start)?;
+                relax(self.wait);
+                if now_ns() >= until {
+                    break;
+                }
+            }
+            backoff = (backoff * 2).min(WRITER_BACKOFF_MAX_NS);
+            self.verbs(1, 0, 0);
+            p.read(x.remote, x.local, x.len, self.wait)?;
+        }
+    }
+
+    /// Releases `h` (exclusive), taken with descriptor `d`, after the
+    /// value's write-back `wb` (see the module doc: `pass` keeps the
+    /// phase, anything else ends it first).
+    pub(super) fn rw_write_unlock(&self, h: &Held, d: u64, wb: Option<Xfer>) -> Result {
+        self.rw_write_release(h.key, d, h.budget, wb)
+    }
+
+    /// The release of a writer of key `k` with descriptor `d` and
+    /// `budget`.
+    pub(super) fn rw_write_release(&self, k: u32, d: u64, budget: u32, wb: Option<Xfer>) -> Result {
+        let t = self.t;
+        let home = t.home(k);
+        let me = addr(t.me, d);
+        let pass = budget.saturating_sub(1);
+        let mut next = t.word(d + NEXT).load(Acquire);
+        let linked = dec(next).is_some();
+        if home == t.me {
+            if !(linked && pass >= 1) {
+                t.word(line(k) + WPHASE).store(0, Release);
+                if !linked {
+                    if t.word(line(k) + L_TAIL)
+                        .compare_exchange(me, 0, AcqRel, Acquire)
+                        .is_ok()
+                    {
+                        return Ok(());
+                    }
+                    next = self.wait_word(d + NEXT, k, now_ns())?;
+                }
+                let (_, no) = t.split(next)?;
+                t.word(no).store(enc(0), Release);
+                return Ok(());
+            }
+            let (_, no) = t.split(next)?;
+            t.word(no).store(enc(u64::from(pass)), Release);
+            return Ok(());
+        }
+        let p = t.peer(home)?;
+        let mut wb = wb;
+        let mut st = enc(u64::from(pass));
+        if !(linked && pass >= 1) {
+            // End the phase: the value, then `wphase` = 0, then (no
+            // successor yet) the tail, in one post.
+            st = enc(0);
+            let z = self.scratch() + ZERO_SRC;
+            t.word(z).store(0, Release);
+            let zx = Verb::Write(Xfer {
+                remote: line(k) + WPHASE,
+                local: z,
+                len: 8,
+            });
+            let mut v = [zx; 3];
+            let mut n = 0;
+            if let Some(x) = wb.take() {
+                v[n] = Verb::Write(x);
+                n += 1;
+            }
+            v[n] = zx;
+            n += 1;
+            if !linked {
+                v[n] = Verb::Cas {
+                    remote: line(k) + R_TAIL,
+                    expect: me,
+                    new: 0,
+                };
+                n += 1;
+            }
+            self.verbs(0, n as u64 - u64::from(!linked), u64::from(!linked));
+            let r = p.chain(&v[..n], self.wait)?;
+            if !linked {
+                if r[n - 1] == me {
+                    return Ok(());
+                }
+                next = self.wait_word(d + NEXT, k, now_ns())?;
+            }
+        }
+        if let Some(x) = wb {
+            self.verbs(0, 1, 0);
+            p.write(x.remote, x.local, x.len, self.wait)?;
+        }
+        let (nn, no) = t.split(next)?;
+        let r = self.put(nn, no, st, d + SRC_STATE, false);
+        let lost = t.peer(nn).map_or(true, |p| !p.is_up());
+        if r.is_err() && lost && t.can_recover() {
+            // As `alock_remote_unlock`: the home resets the key.
+            let (era, closing) = self.read_epoch(k)?;
+            if !closing {
+                self.report_stuck(k, era)?;
+            }
+            return Ok(());
+        }
+        r
+    }
+}

@@ -1,0 +1,210 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Try-locks of ALock and ALock-RW: an acquire that does not wait.
+//!
+//! * ALock, home node: one `cmpxchg` of `l_tail` from 0 (a queue that is
+//!   not empty is busy), then one round of Peterson's wait (`victim`,
+//!   full barrier, `r_tail`); if the remote cohort holds the turn, the
+//!   thread leaves as a leader leaves: its successor, if one linked
+//!   meanwhile, gets `lead` and waits in Peterson itself.
+//! * ALock, other nodes: the enqueue CAS of `r_tail` from 0 with the READ
+//!   of the line (one post); a busy queue changes nothing; the lock is
+//!   taken if the READ shows no local thread (the fast path), else the
+//!   thread leaves as above (a CAS back to 0, or `lead` to a successor).
+//! * ALock-RW, shared: R1 and R2 of `alock_rw` once; a writer phase undoes
+//!   the count.  Exclusive: the ALock try, then W1-W3 once without
+//!   waiting: readers there end the phase and release.
+//!
+//! Every busy outcome is `EAGAIN`, and leaves nothing behind.
+
+use core::sync::atomic::{
+    fence,
+    Ordering::{AcqRel, Acquire, SeqCst},
+};
+
+use kernel::{bindings, prelude::*};
+
+use super::table::{Acq, Handle, Held, Kind, Phase};
+use super::window::{addr, line, r_rw, L_RW, L_TAIL, R_TAIL, VICTIM, V_LOCAL, WPHASE};
+use crate::rdma::Verb;
+use crate::support::util::errno;
+
+/// `EAGAIN`: the lock is busy (try-locks).
+pub fn busy() -> Error {
+    errno(bindings::EAGAIN)
+}
+
+impl Handle<'_> {
+    /// Tries to take key `k` with `kind` (ALock or ALock-RW), `shared` or
+    /// exclusively, with descriptor `d`: [`busy`] if it cannot at once.
+    pub(super) fn try_acquire(&self, kind: Kind, k: u32, d: u64, shared: bool) -> Result<Acq> {
+        let t = self.t;
+        let local = t.home(k) == t.me;
+        if shared {
+            return if local {
+                self.try_read_local(k)
+            } else {
+                self.try_read_remote(k)
+            };
+        }
+        let acq = if local {
+            self.try_alock_local(k, d)?
+        } else {
+            self.try_alock_remote(k, d)?
+        };
+        if kind == Kind::AlockRw {
+            let r = self.try_phase(k, d);
+            if !matches!(r, Ok(true)) {
+                // Holding ALock: end the phase, release.
+                if self.rw_write_release(k, d, 0, None).is_err() {
+                    t.mark_broken(k);
+                }
+                self.phase(Phase::Out);
+                return Err(r.err().unwrap_or_else(busy));
+            }
+        }
+        Ok(acq)
+    }
+
+    /// ALock's try on key `k`, homed here.
+    fn try_alock_local(&self, k: u32, d: u64) -> Result<Acq> {
+        let t = self.t;
+        let me = addr(t.me, d);
+        if t.word(line(k) + L_TAIL)
+            .compare_exchange(0, me, AcqRel, Acquire)
+            .is_err()
+        {
+            return Err(busy());
+        }
+        self.phase(Phase::Leader);
+        t.word(line(k) + VICTIM).store(V_LOCAL, SeqCst);
+        fence(SeqCst);
+        if t.word(line(k) + R_TAIL).load(SeqCst) == 0
+            || t.word(line(k) + VICTIM).load(SeqCst) != V_LOCAL
+        {
+            self.count(|s| s.leaders += 1);
+            return Ok(Acq::bare(t.budget_local));
+        }
+        self.leave_as_leader(k, d)?;
+        Err(busy())
+    }
+
+    /// ALock's try on key `k`, homed elsewhere.
+    fn try_alock_remote(&self, k: u32, d: u64) -> Result<Acq> {
+        let t = self.t;
+        let p = t.peer(t.home(k))?;
+        let me = addr(t.me, d);
+        self.blame(1 << t.home(k));
+        self.phase(Phase::Unknown);
+        self.verbs(1, 0, 1);
+        let cas = Verb::Cas {
+            remote: line(k) + R_TAIL,
+            expect: 0,
+            new: me,
+        };
+        let r = p.chain(&[cas, Verb::Read(self.line_xfer(k))], self.wait)?;
+        if r[0] != 0 {
+            self.phase(Phase::Out);
+            return Err(busy());
+        }
+        self.phase(Phase::Leader);
+        // No remote thread enters with a READ that shows the key closing
+        // (`recovery`).
+        let open = matches!(self.line_epoch(), Some((_, false)));
+        if open && self.scratch_word(L_TAIL) == 0 {
+            self.count(|s| {
+                s.leaders += 1;
+                s.fast_entries += 1;
+            });
+            return Ok(Acq {
+                budget: t.budget_remote,
+                value: self.line_value(),
+            });
+        }
+        self.leave_as_leader(k, d)?;
+        Err(busy())
+    }
+
+    /// A cohort leader that did not enter leaves: its queue goes back to
+    /// empty, or its successor gets `lead` (as an abandoned leader's,
+    /// `failure`).
+    fn leave_as_leader(&self, k: u32, d: u64) -> Result {
+        let held = Held {
+            key: k,
+            slot: 0,
+            budget: 0,
+            kind: Kind::Alock,
+            shared: false,
+            value: None,
+            era: None,
+            torn: false,
+            write_back: None,
+        };
+        let r = if self.t.home(k) == self.t.me {
+            self.alock_local_unlock(&held, d)
+        } else {
+            self.alock_remote_unlock(&held, d, None)
+        };
+        if r.is_err() {
+            // Its successor may never get the lock.
+            self.t.mark_broken(k);
+        }
+        self.phase(Phase::Out);
+        r
+    }
+
+    /// W1-W3 of ALock-RW without waiting, for the ALock holder of key `k`
+    /// with descriptor `d`: whether no reader was there (the phase is
+    /// open), else the caller releases.
+    fn try_phase(&self, k: u32, d: u64) -> Result<bool> {
+        let t = self.t;
+        if t.home(k) == t.me {
+            if self.rw_busy_here(k, true) {
+                return Ok(false);
+            }
+            self.count(|s| s.phases += 1);
+            t.word(line(k) + WPHASE).store(V_LOCAL, SeqCst);
+            fence(SeqCst);
+            return Ok(!self.rw_busy_here(k, false));
+        }
+        self.rw_phase_once(k, d)
+    }
+
+    /// A shared try of key `k`, homed here.
+    fn try_read_local(&self, k: u32) -> Result<Acq> {
+        let t = self.t;
+        let lrw = t.word(line(k) + L_RW);
+        self.count(|s| s.shared += 1);
+        lrw.fetch_add(1, SeqCst);
+        if t.word(line(k) + WPHASE).load(SeqCst) & 0xff == 0 {
+            return Ok(Acq::bare(0));
+        }
+        lrw.fetch_sub(1, SeqCst);
+        Err(busy())
+    }
+
+    /// A shared try of key `k`, homed elsewhere.
+    fn try_read_remote(&self, k: u32) -> Result<Acq> {
+        let t = self.t;
+        let p = t.peer(t.home(k))?;
+        let (w, s) = r_rw(t.me);
+        let (ph, val) = self.reader_xfers(k);
+        self.blame(1 << t.home(k));
+        self.count(|s| s.shared += 1);
+        self.verbs(2, 0, 1);
+        let faa = Verb::Faa {
+            remote: line(k) + w,
+            add: 1 << s,
+        };
+        p.chain(&[faa, Verb::Read(ph), Verb::Read(val)], self.wait)?;
+        if self.phase_read() == 0 {
+            return Ok(Acq {
+                budget: 0,
+                value: self.line_value(),
+            });
+        }
+        self.verbs(0, 0, 1);
+        p.fetch_and_add(line(k) + w, (1u64 << s).wrapping_neg(), self.wait)?;
+        Err(busy())
+    }
+}
