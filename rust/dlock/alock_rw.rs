@@ -86,7 +86,10 @@
 //! count.  A writer that fails in W1-W3 holds ALock: it closes its phase
 //! and releases ALock like any holder.  A dead remote writer's phase is
 //! cleared by the home's recovery before it resets the queue
-//! ([`super::recovery`]); a dead node's reader counts at a home are
+//! ([`super::recovery`]); a reader that waits long for a remote phase
+//! looks at the remote cohort's tail and asks the home for that reset if
+//! the tail's node is lost (with no writer behind the dead holder, nobody
+//! else would); a dead node's reader counts at a home are
 //! reclaimed by that home once its own connection to the node is down
 //! and a lease has passed (the node's exact 16 bits, by loopback FAA).
 
@@ -171,8 +174,15 @@ impl Handle<'_> {
             // R5: a phase lasts at most a cohort's budget of sections.
             self.waiting();
             let since = now_ns();
-            while ph.load(Acquire) & 0xff != 0 {
+            loop {
+                let p = ph.load(Acquire) & 0xff;
+                if p == 0 {
+                    break;
+                }
                 self.count(|s| s.rw_polls += 1);
+                if p == V_REMOTE && now_ns() - since > PROBE_AFTER_NS {
+                    self.phase_holder_lost(k, t.word(line(k) + R_TAIL).load(Acquire));
+                }
                 if let Err(e) = self.check_wait(k, start) {
                     lrw.fetch_sub(L_WAITING, SeqCst);
                     return Err(e);
@@ -265,12 +275,28 @@ impl Handle<'_> {
                     }
                 }
                 backoff = (backoff * 2).min(READER_BACKOFF_MAX_NS);
-                self.verbs(1, 0, 0);
-                p.read(ph.remote, ph.local, ph.len, self.wait)?;
-                if self.phase_read() == 0 {
+                // With the remote cohort's tail, once the wait is long.
+                let long = now_ns() - start > PROBE_AFTER_NS;
+                let tail = Xfer {
+                    remote: line(k) + R_TAIL,
+                    local: self.scratch() + LINE_READ,
+                    len: 8,
+                };
+                if long {
+                    self.verbs(2, 0, 0);
+                    p.chain(&[Verb::Read(ph), Verb::Read(tail)], self.wait)?;
+                } else {
+                    self.verbs(1, 0, 0);
+                    p.read(ph.remote, ph.local, ph.len, self.wait)?;
+                }
+                let phase = self.phase_read();
+                if phase == 0 {
                     break;
                 }
                 self.count(|s| s.rw_polls += 1);
+                if long && phase == V_REMOTE {
+                    self.phase_holder_lost(k, t.word(tail.local).load(Acquire));
+                }
             }
             self.verbs(1, 0, 1);
             let faa = Verb::Faa {
@@ -282,6 +308,32 @@ impl Handle<'_> {
                 budget: 0,
                 value: self.line_value(),
             });
+        }
+    }
+
+    /// A reader that waits long for the end of a remote writer phase of
+    /// key `k`, whose remote cohort's tail is `rt`: if the tail's node is
+    /// lost, the key's home is asked to reset the key (recovery ends the
+    /// dead holder's phase; a dead waiter's live predecessors report it
+    /// themselves); else the node is probed.  Nothing else would: no
+    /// writer may wait behind a holder that died.
+    fn phase_holder_lost(&self, k: u32, rt: u64) {
+        let t = self.t;
+        let Ok((n, _)) = t.split(rt) else {
+            return;
+        };
+        let Ok(p) = t.peer(n) else {
+            return;
+        };
+        if p.is_up() {
+            p.probe();
+        } else if (t.can_recover() || t.home(k) != t.me)
+            && now_ns() - self.reported.get() >= PROBE_AFTER_NS
+        {
+            // `report_stuck` spaces the reports; this, the READs.
+            if let Ok((era, false)) = self.read_epoch(k) {
+                let _ = self.report_stuck(k, era);
+            }
         }
     }
 
