@@ -87,7 +87,10 @@ out:
  * ALock-RW through the C API (issue 21), on a key homed here (the other
  * nodes' checks use their own): two handles hold it shared at once, a
  * writer's try gets -EAGAIN, a handle that holds a key with ALock-RW
- * cannot take one with plain ALock (-EBUSY).
+ * cannot take one with plain ALock (-EBUSY).  The interface only: the
+ * other nodes' threads may take the key with plain ALock meanwhile, which
+ * does not see readers (exclusion is the runs' to check, one kind at a
+ * time).
  */
 static void check_rw(struct alock_dl *h, u32 keys)
 {
