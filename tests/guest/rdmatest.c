@@ -766,11 +766,43 @@ static int cmd_table(void)
 	d.local_pct = 101;
 	r = rioctl(ALOCK_IOC_DLOCK_RUN, &d);
 	tap(r == -EINVAL, "run with 101%% local -> EINVAL (got %s)", err_s(r));
+	d.local_pct = 50;
+	/* Reader-writer runs (ABI 10). */
+	d.read_pct = 50;
+	r = rioctl(ALOCK_IOC_DLOCK_RUN, &d);
+	tap(r == -EINVAL, "ALock run with 50%% reads (no shared mode) -> EINVAL (got %s)", err_s(r));
+	d.lock = ALOCK_DLOCK_ALOCK_RW;
+	d.read_pct = 101;
+	r = rioctl(ALOCK_IOC_DLOCK_RUN, &d);
+	tap(r == -EINVAL, "ALock-RW run with 101%% reads -> EINVAL (got %s)", err_s(r));
+	d.read_pct = 50;
+	d.flags = ALOCK_DLOCK_ONE_WRITER;
+	r = rioctl(ALOCK_IOC_DLOCK_RUN, &d);
+	tap(r == -EINVAL, "one writer and a read share at once -> EINVAL (got %s)", err_s(r));
+	d.read_pct = 0;
+	d.flags = ALOCK_DLOCK_ONE_WRITER | ALOCK_DLOCK_ONE_READER;
+	r = rioctl(ALOCK_IOC_DLOCK_RUN, &d);
+	tap(r == -EINVAL, "one writer and one reader at once -> EINVAL (got %s)", err_s(r));
+	d.lock = ALOCK_DLOCK_ALOCK;
+	d.flags = ALOCK_DLOCK_ONE_READER;
+	r = rioctl(ALOCK_IOC_DLOCK_RUN, &d);
+	tap(r == -EINVAL, "ALock run with one reader (no shared mode) -> EINVAL (got %s)",
+	    err_s(r));
+	d.flags = 0;
+	{
+		struct alock_dlock_key k = { .key = 1,
+					     .flags = ALOCK_DLOCK_KEY_SHARED | ALOCK_DLOCK_KEY_RW };
+
+		r = rioctl(ALOCK_IOC_DLOCK_LOCK, &k);
+		tap(r == -EINVAL, "key lock both shared and exclusive -> EINVAL (got %s)", err_s(r));
+		k.flags = ALOCK_DLOCK_KEY_TRY;
+		r = rioctl(ALOCK_IOC_DLOCK_UNLOCK, &k);
+		tap(r == -EINVAL, "key unlock with a lock flag -> EINVAL (got %s)", err_s(r));
+	}
 	r = table_ctl(ALOCK_TABLE_DESTROY, 0, &t);
 	tap(r == 0, "destroy the table (%s)", err_s(r));
 	r = table_ctl(ALOCK_TABLE_DESTROY, 0, &t);
 	tap(r == -ENOENT, "second destroy -> ENOENT (got %s)", err_s(r));
-	d.local_pct = 50;
 	r = rioctl(ALOCK_IOC_DLOCK_RUN, &d);
 	tap(r == -ENOENT, "run without a table -> ENOENT (got %s)", err_s(r));
 	return 0;
