@@ -269,10 +269,10 @@ impl Handle<'_> {
                 let r = self.put(nn, no, st, d + SRC_STATE, false);
                 let lost = t.peer(nn).map_or(true, |p| !p.is_up());
                 if r.is_err() && lost && t.can_recover() {
-                    let (era, closing) = self.read_epoch(h.key)?;
-                    if !closing {
-                        self.report_stuck(h.key, era)?;
-                    }
+                    // The era of this holder's queue: the home ignores it
+                    // once that queue was reset (a late release must not
+                    // close the next era).
+                    self.report_stuck(h.key, h.qera)?;
                     return Ok(());
                 }
                 r

@@ -380,7 +380,8 @@ impl Handle<'_> {
         if let Err(e) = r {
             // Holding ALock: close the phase, release, leave no trace (a
             // failed release leaves the queue stuck: the key is broken).
-            if self.rw_write_release(k, d, 0, None).is_err() {
+            let qera = self.enq_era.get().unwrap_or(0);
+            if self.rw_write_release(k, d, 0, None, qera).is_err() {
                 t.mark_broken(k);
             }
             self.phase(Phase::Out);
@@ -545,12 +546,19 @@ impl Handle<'_> {
     /// value's write-back `wb` (see the module doc: `pass` keeps the
     /// phase, anything else ends it first).
     pub(super) fn rw_write_unlock(&self, h: &Held, d: u64, wb: Option<Xfer>) -> Result {
-        self.rw_write_release(h.key, d, h.budget, wb)
+        self.rw_write_release(h.key, d, h.budget, wb, h.qera)
     }
 
     /// The release of a writer of key `k` with descriptor `d` and
-    /// `budget`.
-    pub(super) fn rw_write_release(&self, k: u32, d: u64, budget: u32, wb: Option<Xfer>) -> Result {
+    /// `budget`, that entered through the queue of era `qera`.
+    pub(super) fn rw_write_release(
+        &self,
+        k: u32,
+        d: u64,
+        budget: u32,
+        wb: Option<Xfer>,
+        qera: u64,
+    ) -> Result {
         let t = self.t;
         let home = t.home(k);
         let me = addr(t.me, d);
@@ -625,10 +633,7 @@ impl Handle<'_> {
         let lost = t.peer(nn).map_or(true, |p| !p.is_up());
         if r.is_err() && lost && t.can_recover() {
             // As `alock_remote_unlock`: the home resets the key.
-            let (era, closing) = self.read_epoch(k)?;
-            if !closing {
-                self.report_stuck(k, era)?;
-            }
+            self.report_stuck(k, qera)?;
             return Ok(());
         }
         r

@@ -296,6 +296,9 @@ impl Handle<'_> {
         let Some(b) = st else {
             return Ok(false);
         };
+        // A queue that was reset hands on no grant: `lead` makes the
+        // successor read the line (and find the era over) before it enters.
+        let b = if stale { 0 } else { b };
         let held = Held {
             key,
             slot: g % MAX_HELD,
@@ -305,6 +308,7 @@ impl Handle<'_> {
             value: None,
             era: None,
             torn: false,
+            qera: t.abandoned_era[g].load(Relaxed),
             write_back: None,
         };
         self.blame(1 << t.home(key));

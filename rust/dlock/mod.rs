@@ -172,6 +172,7 @@ impl Handle<'_> {
                         value: None,
                         era: None,
                         torn: false,
+                        qera: self.enq_era.get().unwrap_or(0),
                         write_back: None,
                     };
                     Self::take_value(&mut h, acq.value);

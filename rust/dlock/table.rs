@@ -198,6 +198,9 @@ pub struct Held {
     /// Whether the value may be torn (the key was reset since its last
     /// write-back: a holder may have died in its critical section).
     pub(super) torn: bool,
+    /// ALock: the era of the queue it entered through (what a release
+    /// behind a lost successor reports; the home ignores a reset era).
+    pub(super) qera: u64,
     /// A value to write back with the release (write-back-and-release).
     pub(super) write_back: Option<Value>,
 }

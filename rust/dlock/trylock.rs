@@ -24,7 +24,7 @@ use core::sync::atomic::{
 
 use kernel::{bindings, prelude::*};
 
-use super::table::{Acq, Handle, Held, Kind, Phase};
+use super::table::{Acq, Handle, Held, Kind, Phase, Table};
 use super::window::{addr, line, r_rw, L_RW, L_TAIL, R_TAIL, VICTIM, V_LOCAL, WPHASE};
 use crate::rdma::Verb;
 use crate::support::util::errno;
@@ -56,7 +56,8 @@ impl Handle<'_> {
             let r = self.try_phase(k, d);
             if !matches!(r, Ok(true)) {
                 // Holding ALock: end the phase, release.
-                if self.rw_write_release(k, d, 0, None).is_err() {
+                let qera = self.enq_era.get().unwrap_or(0);
+                if self.rw_write_release(k, d, 0, None, qera).is_err() {
                     t.mark_broken(k);
                 }
                 self.phase(Phase::Out);
@@ -70,6 +71,8 @@ impl Handle<'_> {
     fn try_alock_local(&self, k: u32, d: u64) -> Result<Acq> {
         let t = self.t;
         let me = addr(t.me, d);
+        let (era, closing) = t.epoch_here(k);
+        self.enq_era.set(Some(Table::queue_era(era, closing)));
         if t.word(line(k) + L_TAIL)
             .compare_exchange(0, me, AcqRel, Acquire)
             .is_err()
@@ -108,9 +111,12 @@ impl Handle<'_> {
             return Err(busy());
         }
         self.phase(Phase::Leader);
+        let ep = self.line_epoch();
+        self.enq_era
+            .set(ep.map(|(era, closing)| Table::queue_era(era, closing)));
         // No remote thread enters with a READ that shows the key closing
         // (`recovery`).
-        let open = matches!(self.line_epoch(), Some((_, false)));
+        let open = matches!(ep, Some((_, false)));
         if open && self.scratch_word(L_TAIL) == 0 {
             self.count(|s| {
                 s.leaders += 1;
@@ -138,6 +144,7 @@ impl Handle<'_> {
             value: None,
             era: None,
             torn: false,
+            qera: self.enq_era.get().unwrap_or(0),
             write_back: None,
         };
         let r = if self.t.home(k) == self.t.me {

@@ -313,7 +313,8 @@ pub fn run(a: &mut AlockDlockRun) -> Result {
         && (a.read_pct == 0 || (a.read_pct <= 100 && kind.is_rw()))
         && (1..=MAX_HELD as u32).contains(&a.keys_per_op)
         && a.timeout_ms <= ALOCK_CLUSTER_MAX_TIMEOUT_MS
-        && a.flags & !(ALOCK_DLOCK_SPIN | ALOCK_DLOCK_EVEN_KEYS | ALOCK_DLOCK_ODD_KEYS | ROLES) == 0
+        && a.flags & !(ALOCK_DLOCK_SPIN | ALOCK_DLOCK_EVEN_KEYS | ALOCK_DLOCK_ODD_KEYS | ROLES)
+            == 0
         && a.flags & (ALOCK_DLOCK_EVEN_KEYS | ALOCK_DLOCK_ODD_KEYS)
             != ALOCK_DLOCK_EVEN_KEYS | ALOCK_DLOCK_ODD_KEYS
         && (a.flags & ROLES == 0 || (a.flags & ROLES != ROLES && kind.is_rw() && a.read_pct == 0));
