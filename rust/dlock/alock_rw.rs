@@ -160,8 +160,9 @@ impl Handle<'_> {
         self.count(|s| s.shared += 1);
         loop {
             // R1, R2: a full barrier between the count and the load.
-            lrw.fetch_add(L_PRESENT, SeqCst);
+            let old = lrw.fetch_add(L_PRESENT, SeqCst);
             if ph.load(SeqCst) & 0xff == 0 {
+                self.overlap(old & 0xff);
                 return Ok(Acq::bare(0));
             }
             // R3, R4.
@@ -190,8 +191,16 @@ impl Handle<'_> {
                 self.pause(since);
             }
             // R6.
-            lrw.fetch_add(L_PRESENT.wrapping_sub(L_WAITING), SeqCst);
+            let old = lrw.fetch_add(L_PRESENT.wrapping_sub(L_WAITING), SeqCst);
+            self.overlap(old & 0xff);
             return Ok(Acq::bare(0));
+        }
+    }
+
+    /// A reader entered with `others` readers of its node present.
+    pub(super) fn overlap(&self, others: u64) {
+        if others > 0 {
+            self.count(|s| s.overlaps += 1);
         }
     }
 
@@ -240,8 +249,9 @@ impl Handle<'_> {
                 remote: cnt,
                 add: present,
             };
-            p.chain(&[faa, Verb::Read(ph), Verb::Read(val)], self.wait)?;
+            let old = p.chain(&[faa, Verb::Read(ph), Verb::Read(val)], self.wait)?[0];
             if self.phase_read() == 0 {
+                self.overlap((old >> s) & 0xff);
                 return Ok(Acq {
                     budget: 0,
                     value: self.line_value(),
@@ -303,7 +313,8 @@ impl Handle<'_> {
                 remote: cnt,
                 add: present.wrapping_sub(waiting),
             };
-            p.chain(&[faa, Verb::Read(val)], self.wait)?;
+            let old = p.chain(&[faa, Verb::Read(val)], self.wait)?[0];
+            self.overlap((old >> s) & 0xff);
             return Ok(Acq {
                 budget: 0,
                 value: self.line_value(),

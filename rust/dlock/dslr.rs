@@ -143,6 +143,10 @@ impl Handle<'_> {
             let mine = |nx2: u64, ns2: u64| nx2 == mx && (shared || ns2 == ms);
             if mine(nx, ns) {
                 self.phase(Phase::Out);
+                if shared {
+                    // Earlier shared tickets not released yet.
+                    self.overlap(ms.wrapping_sub(ns) & 0xffff);
+                }
                 self.count(|s| s.leaders += 1);
                 return Ok(Acq {
                     budget,
@@ -159,6 +163,9 @@ impl Handle<'_> {
                 let (nx2, ns2, _, _) = fields(t.word(wx.local).load(Acquire));
                 if mine(nx2, ns2) {
                     self.phase(Phase::Out);
+                    if shared {
+                        self.overlap(ms.wrapping_sub(ns2) & 0xffff);
+                    }
                     self.count(|s| s.handoffs += 1);
                     return Ok(Acq {
                         budget,

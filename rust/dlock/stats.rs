@@ -41,6 +41,10 @@ pub struct Stats {
     /// a reader for the phase's end, a writer for readers to arrive or
     /// leave; DSLR: for the tickets ahead) that did not let it in.
     pub rw_polls: u64,
+    /// Reader-writer locks: shared acquisitions that found another reader
+    /// holding the key (ALock-RW: one of their node present; DSLR: an
+    /// earlier shared ticket not released), i.e. readers that overlapped.
+    pub overlaps: u64,
 }
 
 impl Stats {
@@ -59,6 +63,7 @@ impl Stats {
         self.backouts += o.backouts;
         self.phases += o.phases;
         self.rw_polls += o.rw_polls;
+        self.overlaps += o.overlaps;
     }
 
     /// All verbs.

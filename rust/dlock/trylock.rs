@@ -182,8 +182,9 @@ impl Handle<'_> {
         let t = self.t;
         let lrw = t.word(line(k) + L_RW);
         self.count(|s| s.shared += 1);
-        lrw.fetch_add(1, SeqCst);
+        let old = lrw.fetch_add(1, SeqCst);
         if t.word(line(k) + WPHASE).load(SeqCst) & 0xff == 0 {
+            self.overlap(old & 0xff);
             return Ok(Acq::bare(0));
         }
         lrw.fetch_sub(1, SeqCst);
@@ -203,8 +204,9 @@ impl Handle<'_> {
             remote: line(k) + w,
             add: 1 << s,
         };
-        p.chain(&[faa, Verb::Read(ph), Verb::Read(val)], self.wait)?;
+        let old = p.chain(&[faa, Verb::Read(ph), Verb::Read(val)], self.wait)?[0];
         if self.phase_read() == 0 {
+            self.overlap((old >> s) & 0xff);
             return Ok(Acq {
                 budget: 0,
                 value: self.line_value(),

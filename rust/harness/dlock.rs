@@ -23,7 +23,7 @@ const SAMPLES: usize = 2048;
 
 /// [`Stats`] that the threads of a run add to.
 #[derive(Default)]
-struct SharedStats([AtomicU64; 13]);
+struct SharedStats([AtomicU64; 14]);
 
 impl SharedStats {
     fn add(&self, s: &Stats) {
@@ -41,6 +41,7 @@ impl SharedStats {
             s.backouts,
             s.phases,
             s.rw_polls,
+            s.overlaps,
         ];
         for (a, x) in self.0.iter().zip(v) {
             a.fetch_add(x, Relaxed);
@@ -63,6 +64,7 @@ impl SharedStats {
             backouts: v(10),
             phases: v(11),
             rw_polls: v(12),
+            overlaps: v(13),
         }
     }
 }
@@ -97,12 +99,8 @@ struct RunJob {
     remote_ops: AtomicU64,
     errors: AtomicU64,
     increments: AtomicU64,
-    /// Shared operations, and shared sections that began while another
-    /// thread of this node was in one on the same key (`inside`: per
-    /// key, this node's threads in a shared section).
+    /// Shared operations.
     shared_ops: AtomicU64,
-    overlaps: AtomicU64,
-    inside: KVec<AtomicU32>,
     /// Verbs of operations on local and on remote keys.
     local_verbs: AtomicU64,
     remote_verbs: AtomicU64,
@@ -161,11 +159,6 @@ impl RunJob {
             // A reader: no writer's tag may be in the value (a writer
             // sets it inside its section and clears it with its release).
             for x in held.iter_mut() {
-                if self.inside[x.key() as usize].fetch_add(1, Relaxed) > 0 {
-                    self.overlaps.fetch_add(1, Relaxed);
-                }
-            }
-            for x in held.iter_mut() {
                 match h.value(x) {
                     Ok(v) if v[0] != 0 && !h.torn(x) => {
                         self.errors.fetch_add(1, Relaxed);
@@ -176,9 +169,6 @@ impl RunJob {
                         break;
                     }
                 }
-            }
-            for x in held.iter() {
-                self.inside[x.key() as usize].fetch_sub(1, Relaxed);
             }
         } else {
             for x in held.iter_mut() {
@@ -351,7 +341,6 @@ fn run_kind(
         t.serve_rpc()?;
     }
     let n = a.threads as usize;
-    let keys = t.keys() as usize;
     let job = RunJob {
         t,
         local,
@@ -371,8 +360,6 @@ fn run_kind(
         errors: AtomicU64::new(0),
         increments: AtomicU64::new(0),
         shared_ops: AtomicU64::new(0),
-        overlaps: AtomicU64::new(0),
-        inside: kvec_from_fn(keys, || AtomicU32::new(0))?,
         local_verbs: AtomicU64::new(0),
         remote_verbs: AtomicU64::new(0),
         stats: SharedStats::default(),
@@ -405,7 +392,7 @@ fn run_kind(
     a.leaders = st.leaders;
     a.fast_entries = st.fast_entries;
     a.shared_ops = job.shared_ops.load(Relaxed);
-    a.overlaps = job.overlaps.load(Relaxed);
+    a.overlaps = st.overlaps;
     a.backouts = st.backouts;
     a.phases = st.phases;
     a.rw_polls = st.rw_polls;

@@ -920,8 +920,8 @@ static int cmd_dlock(int run, int lock, int pct, int threads, int ms, int kpo, i
 		    (unsigned long long)(d.ops - d.shared_ops), (unsigned long long)d.backouts,
 		    (unsigned long long)d.phases, (unsigned long long)d.rw_polls);
 	if (overlap)
-		tap(d.overlaps > 0, "node%d: %s: readers overlapped (%llu shared sections began "
-		    "while another reader of this node was in one on the same key)",
+		tap(d.overlaps > 0, "node%d: %s: readers overlapped (%llu shared acquisitions found "
+		    "another reader of this node holding the key)",
 		    me, dlock_name(lock), (unsigned long long)d.overlaps);
 	tap(d.min_thread_ops > 0, "node%d: every thread made progress (fewest %llu, most %llu)",
 	    me, (unsigned long long)d.min_thread_ops, (unsigned long long)d.max_thread_ops);

@@ -940,8 +940,9 @@ enum alock_dlock_id {
  * @local_lat:	out: acquire latency of operations on local keys
  * @remote_lat:	out: acquire latency of operations on remote keys
  * @shared_ops:	out (ABI 10): operations that took their keys shared
- * @overlaps:	out: shared critical sections that began while another
- *		thread of this node was in one on the same key
+ * @overlaps:	out: shared acquisitions that found another reader holding
+ *		the key (the lock's own count: ALock-RW, readers of this
+ *		node present; DSLR, earlier shared tickets not released)
  * @backouts:	out: ALock-RW: readers that found a writer phase and
  *		waited for its end
  * @phases:	out: ALock-RW: writer phases opened (a writer that did not
