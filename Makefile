@@ -17,6 +17,7 @@
 #   make bench-alock  only ALock vs its competitors (the lock table), on
 #                 ALOCK_NODES guests (default 2) of VCPUS vCPUs each
 #   make bench-alock-rw  only ALock-RW vs exclusive ALock and DSLR, the same
+#                 guests (ALOCK_RW_KEYS keys, default 64)
 #   make bench-mm only the mmap_lock benchmark (prwlock vs rwsem), one guest;
 #                 then again in a MM_PIN_VCPUS-vCPU guest (default 4) with
 #                 the benchmark pinned to MM_PIN_CPUS CPUs (default 2);
@@ -144,10 +145,12 @@ bench-alock:
 	@scripts/report.sh build/runs/latest
 
 # Only ALock-RW against exclusive ALock and DSLR (the reader-writer matrix
-# of issue 21), on ALOCK_NODES guests (bench kernel).
+# of issue 21), on ALOCK_NODES guests (bench kernel), ALOCK_RW_KEYS keys.
+ALOCK_RW_KEYS ?= 64
 bench-alock-rw:
 	@$(MAKE) --no-print-directory $(BENCH_ENV) images
-	@$(BENCH_ENV) scripts/cluster.sh -n $(ALOCK_NODES) -c $(VCPUS) \
+	@$(BENCH_ENV) GUEST_CMDLINE="$(GUEST_CMDLINE) alock_rw_keys=$(ALOCK_RW_KEYS)" \
+		scripts/cluster.sh -n $(ALOCK_NODES) -c $(VCPUS) \
 		-o "$(CURDIR)/build/runs/$$(date +%Y%m%d-%H%M%S)-alockrwbench-$(ALOCK_NODES)n" \
 		alockrwbench >/dev/null || true
 	@scripts/report.sh build/runs/latest

@@ -63,7 +63,7 @@ use super::table::{Acq, Handle, Held, Phase, Table};
 use super::window::{
     addr, enc, line, L_TAIL, NEXT, RESET, R_TAIL, SRC_NEXT, SRC_STATE, VICTIM, V_LOCAL, V_REMOTE,
 };
-use crate::rdma::{relax, Xfer};
+use crate::rdma::Xfer;
 use crate::support::util::now_ns;
 
 /// The remote leader's first pause between two Peterson polls (doubled
@@ -230,14 +230,7 @@ impl Handle<'_> {
             // Back off between polls: each is a verb of the fabric's
             // capacity, and the local cohort hands over at most its
             // budget of sections before it yields.
-            let until = now_ns() + backoff;
-            loop {
-                self.check_wait(k, start)?;
-                relax(self.wait);
-                if now_ns() >= until {
-                    break;
-                }
-            }
+            self.backoff(k, start, backoff)?;
             backoff = (backoff * 2).min(POLL_BACKOFF_MAX_NS);
             self.verbs(1, 0, 0);
             p.read(x.remote, x.local, x.len, self.wait)?;

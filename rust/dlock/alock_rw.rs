@@ -106,7 +106,7 @@ use super::window::{
     addr, dec, enc, line, r_rw, EPOCH, LINE_READ, L_RW, L_TAIL, NEXT, OWNER, PHASE_READ, R_RW,
     R_TAIL, SRC_STATE, V_LOCAL, V_REMOTE, WPHASE, ZERO_SRC,
 };
-use crate::rdma::{relax, Peer, Verb, Xfer};
+use crate::rdma::{Peer, Verb, Xfer};
 use crate::support::util::now_ns;
 
 /// `l_rw`: one local reader present, waiting.
@@ -228,6 +228,28 @@ impl Handle<'_> {
         self.t.word(self.scratch() + PHASE_READ).load(Acquire) & 0xff
     }
 
+    /// R1 and R2 of a remote reader of key `k` at its home `p`, in one
+    /// post with the READ of the value: the acquire if `wphase` was 0
+    /// (else the reader is counted present still).
+    pub(super) fn reader_arrives(&self, p: &Peer, k: u32) -> Result<Option<Acq>> {
+        let (w, s) = r_rw(self.t.me);
+        let (ph, val) = self.reader_xfers(k);
+        let faa = Verb::Faa {
+            remote: line(k) + w,
+            add: 1 << s,
+        };
+        self.verbs(2, 0, 1);
+        let old = p.chain(&[faa, Verb::Read(ph), Verb::Read(val)], self.wait)?[0];
+        if self.phase_read() != 0 {
+            return Ok(None);
+        }
+        self.overlap((old >> s) & 0xff);
+        Ok(Some(Acq {
+            budget: 0,
+            value: self.line_value(),
+        }))
+    }
+
     /// Shared acquire of key `k`, homed elsewhere: one post for R1, R2
     /// and the value; R3/R4 in another; R5 polls `wphase`.
     // Inlined into `Handle::lock`, which ends the wait this may begin.
@@ -244,18 +266,8 @@ impl Handle<'_> {
         self.blame(1 << home);
         self.count(|s| s.shared += 1);
         loop {
-            self.verbs(2, 0, 1);
-            let faa = Verb::Faa {
-                remote: cnt,
-                add: present,
-            };
-            let old = p.chain(&[faa, Verb::Read(ph), Verb::Read(val)], self.wait)?[0];
-            if self.phase_read() == 0 {
-                self.overlap((old >> s) & 0xff);
-                return Ok(Acq {
-                    budget: 0,
-                    value: self.line_value(),
-                });
+            if let Some(acq) = self.reader_arrives(p, k)? {
+                return Ok(acq);
             }
             self.count(|s| s.backouts += 1);
             self.verbs(1, 0, 1);
@@ -272,17 +284,10 @@ impl Handle<'_> {
             self.waiting();
             let mut backoff = READER_BACKOFF_MIN_NS;
             loop {
-                let until = now_ns() + backoff;
-                loop {
-                    if let Err(e) = self.check_wait(k, start) {
-                        self.verbs(0, 0, 1);
-                        let _ = p.fetch_and_add(cnt, waiting.wrapping_neg(), self.wait);
-                        return Err(e);
-                    }
-                    relax(self.wait);
-                    if now_ns() >= until {
-                        break;
-                    }
+                if let Err(e) = self.backoff(k, start, backoff) {
+                    self.verbs(0, 0, 1);
+                    let _ = p.fetch_and_add(cnt, waiting.wrapping_neg(), self.wait);
+                    return Err(e);
                 }
                 backoff = (backoff * 2).min(READER_BACKOFF_MAX_NS);
                 // With the remote cohort's tail, once the wait is long.
@@ -382,23 +387,35 @@ impl Handle<'_> {
         if acq.budget < full {
             return Ok(acq);
         }
-        self.count(|s| s.phases += 1);
-        let r = if local {
-            self.open_phase_local(k)
-        } else {
-            self.open_phase_remote(k, d)
-        };
-        if let Err(e) = r {
-            // Holding ALock: close the phase, release, leave no trace (a
-            // failed release leaves the queue stuck: the key is broken).
-            let qera = self.enq_era.get().unwrap_or(0);
-            if self.rw_write_release(k, d, 0, None, qera).is_err() {
-                t.mark_broken(k);
-            }
-            self.phase(Phase::Out);
+        if let Err(e) = self.open_phase(k, d, true) {
+            self.abort_phase(k, d);
             return Err(e);
         }
         Ok(acq)
+    }
+
+    /// A writer of key `k` (descriptor `d`) that holds ALock and gives up
+    /// in W1-W3: closes the phase and releases, leaving no trace (a failed
+    /// release leaves the queue stuck: the key is broken).
+    pub(super) fn abort_phase(&self, k: u32, d: u64) {
+        let qera = self.enq_era.get().unwrap_or(0);
+        if self.rw_write_release(k, d, 0, None, qera).is_err() {
+            self.t.mark_broken(k);
+        }
+        self.phase(Phase::Out);
+    }
+
+    /// W1-W3 of the ALock holder of key `k` (descriptor `d`): waits for
+    /// the readers if `wait`, else (try-locks) returns whether there were
+    /// none; a `false` after W2 leaves `wphase` set: the caller's release
+    /// clears it.
+    pub(super) fn open_phase(&self, k: u32, d: u64, wait: bool) -> Result<bool> {
+        self.count(|s| s.phases += 1);
+        if self.t.home(k) == self.t.me {
+            self.open_phase_local(k, wait)
+        } else {
+            self.open_phase_remote(k, d, wait)
+        }
     }
 
     /// Probes the nodes of `nodes` (readers) once the wait that began at
@@ -430,7 +447,7 @@ impl Handle<'_> {
     }
 
     /// W1-W3 of a local writer of key `k`: no verb.
-    fn open_phase_local(&self, k: u32) -> Result {
+    fn open_phase_local(&self, k: u32, wait: bool) -> Result<bool> {
         let t = self.t;
         let start = self.op_start.get();
         for waiting in [true, false] {
@@ -445,6 +462,9 @@ impl Handle<'_> {
                 if busy == 0 {
                     break;
                 }
+                if !wait {
+                    return Ok(false);
+                }
                 self.count(|s| s.rw_polls += 1);
                 self.probe_readers(busy, start);
                 self.blame(0);
@@ -452,41 +472,7 @@ impl Handle<'_> {
                 self.pause(since);
             }
         }
-        Ok(())
-    }
-
-    /// Whether key `k`, homed here, has readers waiting (or present).
-    pub(super) fn rw_busy_here(&self, k: u32, waiting: bool) -> bool {
-        busy_nodes(self.counts_here(k), self.t.me, waiting) != 0
-    }
-
-    /// W1-W3 of a remote writer of key `k` (descriptor `d`) without
-    /// waiting (try-locks): whether no reader was there.  A `false` after
-    /// W2 leaves `wphase` set: the caller's release clears it.
-    pub(super) fn rw_phase_once(&self, k: u32, d: u64) -> Result<bool> {
-        let t = self.t;
-        let home = t.home(k);
-        let p = t.peer(home)?;
-        let x = Xfer {
-            remote: line(k) + L_RW,
-            local: self.scratch() + LINE_READ,
-            len: COUNTS_LEN,
-        };
-        self.verbs(1, 0, 0);
-        p.read(x.remote, x.local, x.len, self.wait)?;
-        if busy_nodes(self.counts_read(), home, true) != 0 {
-            return Ok(false);
-        }
-        self.count(|s| s.phases += 1);
-        t.word(d + SRC_STATE).store(V_REMOTE, Release);
-        self.verbs(1, 1, 0);
-        let ph = Xfer {
-            remote: line(k) + WPHASE,
-            local: d + SRC_STATE,
-            len: 8,
-        };
-        p.write_read(ph, x, self.wait)?;
-        Ok(busy_nodes(self.counts_read(), home, false) == 0)
+        Ok(true)
     }
 
     /// The counts as the last READ of them left them in the scratch space.
@@ -501,8 +487,9 @@ impl Handle<'_> {
 
     /// W1-W3 of a remote writer of key `k` with descriptor `d`: a READ
     /// of the counts (W1), then the `wphase` WRITE and a READ in one post
-    /// (W2, W3), each READ repeated with backoff while readers are there.
-    fn open_phase_remote(&self, k: u32, d: u64) -> Result {
+    /// (W2, W3), each READ repeated with backoff while readers are there
+    /// (if `wait`).
+    fn open_phase_remote(&self, k: u32, d: u64, wait: bool) -> Result<bool> {
         let t = self.t;
         let home = t.home(k);
         let p = t.peer(home)?;
@@ -514,43 +501,36 @@ impl Handle<'_> {
         };
         self.verbs(1, 0, 0);
         p.read(x.remote, x.local, x.len, self.wait)?;
-        self.drain_remote(k, p, x, true, start)?;
-        t.word(d + SRC_STATE).store(V_REMOTE, Release);
-        self.verbs(1, 1, 0);
-        let ph = Xfer {
-            remote: line(k) + WPHASE,
-            local: d + SRC_STATE,
-            len: 8,
-        };
-        p.write_read(ph, x, self.wait)?;
-        self.drain_remote(k, p, x, false, start)
-    }
-
-    /// Polls the counts of key `k` with READs `x` until no reader is
-    /// waiting (or present).
-    fn drain_remote(&self, k: u32, p: &Peer, x: Xfer, waiting: bool, start: i64) -> Result {
-        let home = self.t.home(k);
-        let mut backoff = WRITER_BACKOFF_MIN_NS;
-        loop {
-            let busy = busy_nodes(self.counts_read(), home, waiting);
-            if busy == 0 {
-                return Ok(());
+        for waiting in [true, false] {
+            if !waiting {
+                t.word(d + SRC_STATE).store(V_REMOTE, Release);
+                self.verbs(1, 1, 0);
+                let ph = Xfer {
+                    remote: line(k) + WPHASE,
+                    local: d + SRC_STATE,
+                    len: 8,
+                };
+                p.write_read(ph, x, self.wait)?;
             }
-            self.count(|s| s.rw_polls += 1);
-            self.probe_readers(busy, start);
-            self.blame(1 << home);
-            let until = now_ns() + backoff;
+            let mut backoff = WRITER_BACKOFF_MIN_NS;
             loop {
-                self.check_wait(k, start)?;
-                relax(self.wait);
-                if now_ns() >= until {
+                let busy = busy_nodes(self.counts_read(), home, waiting);
+                if busy == 0 {
                     break;
                 }
+                if !wait {
+                    return Ok(false);
+                }
+                self.count(|s| s.rw_polls += 1);
+                self.probe_readers(busy, start);
+                self.blame(1 << home);
+                self.backoff(k, start, backoff)?;
+                backoff = (backoff * 2).min(WRITER_BACKOFF_MAX_NS);
+                self.verbs(1, 0, 0);
+                p.read(x.remote, x.local, x.len, self.wait)?;
             }
-            backoff = (backoff * 2).min(WRITER_BACKOFF_MAX_NS);
-            self.verbs(1, 0, 0);
-            p.read(x.remote, x.local, x.len, self.wait)?;
         }
+        Ok(true)
     }
 
     /// Releases `h` (exclusive), taken with descriptor `d`, after the

@@ -129,7 +129,7 @@ impl Handle<'_> {
                 p.fetch_and_add(cnt, add.wrapping_neg(), self.wait)?;
                 self.phase(Phase::Out);
                 self.count(|s| s.rw_polls += 1);
-                self.wait_until(k, start, backoff)?;
+                self.backoff(k, start, backoff)?;
                 backoff = (backoff * 2).min(POLL_MAX_NS);
                 continue;
             }
@@ -141,36 +141,35 @@ impl Handle<'_> {
                 0
             };
             let mine = |nx2: u64, ns2: u64| nx2 == mx && (shared || ns2 == ms);
-            if mine(nx, ns) {
+            // The acquire, entered when `ns2` shared tickets were released.
+            let enter = |ns2: u64, waited: bool| {
                 self.phase(Phase::Out);
                 if shared {
                     // Earlier shared tickets not released yet.
-                    self.overlap(ms.wrapping_sub(ns) & 0xffff);
+                    self.overlap(ms.wrapping_sub(ns2) & 0xffff);
                 }
-                self.count(|s| s.leaders += 1);
-                return Ok(Acq {
+                self.count(|s| {
+                    s.leaders += u64::from(!waited);
+                    s.handoffs += u64::from(waited);
+                });
+                Acq {
                     budget,
                     value: self.line_value(),
-                });
+                }
+            };
+            if mine(nx, ns) {
+                return Ok(enter(ns, false));
             }
             self.waiting();
             let mut backoff = POLL_MIN_NS;
             loop {
-                self.wait_until(k, start, backoff)?;
+                self.backoff(k, start, backoff)?;
                 backoff = (backoff * 2).min(POLL_MAX_NS);
                 self.verbs(2, 0, 0);
                 p.chain(&[Verb::Read(wx), Verb::Read(val)], self.wait)?;
                 let (nx2, ns2, _, _) = fields(t.word(wx.local).load(Acquire));
                 if mine(nx2, ns2) {
-                    self.phase(Phase::Out);
-                    if shared {
-                        self.overlap(ms.wrapping_sub(ns2) & 0xffff);
-                    }
-                    self.count(|s| s.handoffs += 1);
-                    return Ok(Acq {
-                        budget,
-                        value: self.line_value(),
-                    });
+                    return Ok(enter(ns2, true));
                 }
                 // Counters past this ticket: no reset can happen while
                 // it is unreleased; a peer wrote the word.
@@ -179,19 +178,6 @@ impl Handle<'_> {
                     return Err(broken());
                 }
                 self.count(|s| s.rw_polls += 1);
-            }
-        }
-    }
-
-    /// Waits `ns` (relaxing) while checking the acquire's wait (timeout,
-    /// signal, a lost home).
-    fn wait_until(&self, k: u32, start: i64, ns: i64) -> Result {
-        let until = now_ns() + ns;
-        loop {
-            self.check_wait(k, start)?;
-            relax(self.wait);
-            if now_ns() >= until {
-                return Ok(());
             }
         }
     }

@@ -48,7 +48,7 @@ use super::table::{broken, Handle, Held, Kind, Phase, Table};
 use super::window::{
     dec, enc, DESC, EPOCH, L_TAIL, MAX_HELD, NEXT, RESET, SRC_STATE, STATE, VICTIM,
 };
-use crate::rdma::Wait;
+use crate::rdma::{relax, Wait};
 use crate::support::kthread::Round;
 use crate::support::util::{errno, now_ns, RateLimit};
 
@@ -181,6 +181,20 @@ impl Handle<'_> {
             return Err(broken());
         }
         Ok(())
+    }
+
+    /// One pause of `ns` between two polls of a wait for key `k` that
+    /// began at `start`: relaxing, and checking the wait (timeout, signal,
+    /// a lost node) as it goes.
+    pub(super) fn backoff(&self, k: u32, start: i64, ns: i64) -> Result {
+        let until = now_ns() + ns;
+        loop {
+            self.check_wait(k, start)?;
+            relax(self.wait);
+            if now_ns() >= until {
+                return Ok(());
+            }
+        }
     }
 
     /// Deals with the descriptor of slot `slot` after an acquire of key

@@ -53,14 +53,9 @@ impl Handle<'_> {
             self.try_alock_remote(k, d)?
         };
         if kind == Kind::AlockRw {
-            let r = self.try_phase(k, d);
+            let r = self.open_phase(k, d, false);
             if !matches!(r, Ok(true)) {
-                // Holding ALock: end the phase, release.
-                let qera = self.enq_era.get().unwrap_or(0);
-                if self.rw_write_release(k, d, 0, None, qera).is_err() {
-                    t.mark_broken(k);
-                }
-                self.phase(Phase::Out);
+                self.abort_phase(k, d);
                 return Err(r.err().unwrap_or_else(busy));
             }
         }
@@ -160,23 +155,6 @@ impl Handle<'_> {
         r
     }
 
-    /// W1-W3 of ALock-RW without waiting, for the ALock holder of key `k`
-    /// with descriptor `d`: whether no reader was there (the phase is
-    /// open), else the caller releases.
-    fn try_phase(&self, k: u32, d: u64) -> Result<bool> {
-        let t = self.t;
-        if t.home(k) == t.me {
-            if self.rw_busy_here(k, true) {
-                return Ok(false);
-            }
-            self.count(|s| s.phases += 1);
-            t.word(line(k) + WPHASE).store(V_LOCAL, SeqCst);
-            fence(SeqCst);
-            return Ok(!self.rw_busy_here(k, false));
-        }
-        self.rw_phase_once(k, d)
-    }
-
     /// A shared try of key `k`, homed here.
     fn try_read_local(&self, k: u32) -> Result<Acq> {
         let t = self.t;
@@ -195,23 +173,12 @@ impl Handle<'_> {
     fn try_read_remote(&self, k: u32) -> Result<Acq> {
         let t = self.t;
         let p = t.peer(t.home(k))?;
-        let (w, s) = r_rw(t.me);
-        let (ph, val) = self.reader_xfers(k);
         self.blame(1 << t.home(k));
         self.count(|s| s.shared += 1);
-        self.verbs(2, 0, 1);
-        let faa = Verb::Faa {
-            remote: line(k) + w,
-            add: 1 << s,
-        };
-        let old = p.chain(&[faa, Verb::Read(ph), Verb::Read(val)], self.wait)?[0];
-        if self.phase_read() == 0 {
-            self.overlap((old >> s) & 0xff);
-            return Ok(Acq {
-                budget: 0,
-                value: self.line_value(),
-            });
+        if let Some(acq) = self.reader_arrives(p, k)? {
+            return Ok(acq);
         }
+        let (w, s) = r_rw(t.me);
         self.verbs(0, 0, 1);
         p.fetch_and_add(line(k) + w, (1u64 << s).wrapping_neg(), self.wait)?;
         Err(busy())

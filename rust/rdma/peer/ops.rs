@@ -417,22 +417,9 @@ impl Peer {
                     remote,
                     expect,
                     new,
-                } => {
-                    let (ra, rk) = self.remote(remote, 8, 8)?;
-                    wr.raddr = ra;
-                    rkey = rk;
-                    wr.len = 8;
-                    wr.opcode = ffi::WR_CAS;
-                    wr.compare_add = expect;
-                    wr.swap = new;
-                }
+                } => rkey = self.atomic_wr(wr, remote, ffi::WR_CAS, expect, new)?,
                 Verb::Faa { remote, add } => {
-                    let (ra, rk) = self.remote(remote, 8, 8)?;
-                    wr.raddr = ra;
-                    rkey = rk;
-                    wr.len = 8;
-                    wr.opcode = ffi::WR_FAA;
-                    wr.compare_add = add;
+                    rkey = self.atomic_wr(wr, remote, ffi::WR_FAA, add, 0)?
                 }
             }
         }
@@ -510,6 +497,25 @@ impl Peer {
             }
         }
         Ok(out)
+    }
+
+    /// Fills `wr` with an atomic (`opcode`, its operands) on the 8-byte
+    /// word at `remote` of the peer's window; the window's rkey.
+    fn atomic_wr(
+        &self,
+        wr: &mut ffi::RawWr,
+        remote: u64,
+        opcode: u32,
+        compare_add: u64,
+        swap: u64,
+    ) -> Result<u32> {
+        let (ra, rk) = self.remote(remote, 8, 8)?;
+        wr.raddr = ra;
+        wr.len = 8;
+        wr.opcode = opcode;
+        wr.compare_add = compare_add;
+        wr.swap = swap;
+        Ok(rk)
     }
 
     /// RDMA READ of `len` bytes at `remote_off` of the peer's window into
