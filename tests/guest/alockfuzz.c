@@ -211,7 +211,7 @@ static const int e_table[] = {
  */
 static const int e_key[] = {
 	EFAULT, ENOMEM, EINVAL, EINTR, ENOENT, EBUSY, ETIMEDOUT, EPIPE, ENOTCONN,
-	EOPNOTSUPP, EDEADLK, EIO, 0
+	EOPNOTSUPP, EDEADLK, EIO, EAGAIN, EPERM, 0	/* ABI 10: TRY, a reader's STORE */
 };
 static const int e_mm[] = { EFAULT, ENOMEM, EINVAL, EINTR, EEXIST, EOPNOTSUPP, 0 };
 static const int e_unknown[] = { ENOTTY, 0 };
