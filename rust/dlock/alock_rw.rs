@@ -435,6 +435,22 @@ impl Handle<'_> {
         }
     }
 
+    /// A poll of W1 or W3 that found readers on the nodes of `busy`:
+    /// `Some(true)` if there were none, `Some(false)` if there were and
+    /// the writer does not `wait` (a try); else `None` (the poll counted,
+    /// long waits' readers probed): wait on.
+    fn drained(&self, busy: u64, wait: bool, start: i64) -> Option<bool> {
+        if busy == 0 {
+            return Some(true);
+        }
+        if !wait {
+            return Some(false);
+        }
+        self.count(|s| s.rw_polls += 1);
+        self.probe_readers(busy, start);
+        None
+    }
+
     /// The reader counts of key `k`, homed here (CPU loads).
     fn counts_here(&self, k: u32) -> [u64; 5] {
         let t = self.t;
@@ -458,15 +474,11 @@ impl Handle<'_> {
             }
             let since = now_ns();
             loop {
-                let busy = busy_nodes(self.counts_here(k), t.me, waiting);
-                if busy == 0 {
-                    break;
+                match self.drained(busy_nodes(self.counts_here(k), t.me, waiting), wait, start) {
+                    Some(true) => break,
+                    Some(false) => return Ok(false),
+                    None => {}
                 }
-                if !wait {
-                    return Ok(false);
-                }
-                self.count(|s| s.rw_polls += 1);
-                self.probe_readers(busy, start);
                 self.blame(0);
                 self.check_wait(k, start)?;
                 self.pause(since);
@@ -514,15 +526,11 @@ impl Handle<'_> {
             }
             let mut backoff = WRITER_BACKOFF_MIN_NS;
             loop {
-                let busy = busy_nodes(self.counts_read(), home, waiting);
-                if busy == 0 {
-                    break;
+                match self.drained(busy_nodes(self.counts_read(), home, waiting), wait, start) {
+                    Some(true) => break,
+                    Some(false) => return Ok(false),
+                    None => {}
                 }
-                if !wait {
-                    return Ok(false);
-                }
-                self.count(|s| s.rw_polls += 1);
-                self.probe_readers(busy, start);
                 self.blame(1 << home);
                 self.backoff(k, start, backoff)?;
                 backoff = (backoff * 2).min(WRITER_BACKOFF_MAX_NS);
