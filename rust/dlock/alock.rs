@@ -259,17 +259,33 @@ impl Handle<'_> {
             None => Ok(()),
             Some((nn, no)) => {
                 let st = enc(u64::from(h.budget.saturating_sub(1)));
-                let r = self.put(nn, no, st, d + SRC_STATE, false);
-                let lost = t.peer(nn).map_or(true, |p| !p.is_up());
-                if r.is_err() && lost && t.can_recover() {
-                    // The era of this holder's queue: the home ignores it
-                    // once that queue was reset (a late release must not
-                    // close the next era).
-                    self.report_stuck(h.key, h.qera)?;
-                    return Ok(());
-                }
-                r
+                self.hand_off_remote(h.key, (nn, no), st, d, h.qera)
             }
         }
+    }
+
+    /// Hands the lock of key `k` on to the remote successor whose state
+    /// word is `no` on node `nn`, with state `st`, through descriptor `d`
+    /// of a holder that entered through the queue of era `qera`.  A
+    /// successor on a lost node gets nothing: the key's home is asked to
+    /// reset the key (the era of this holder's queue: the home ignores it
+    /// once that queue was reset, so a late release cannot close the next
+    /// era).
+    pub(super) fn hand_off_remote(
+        &self,
+        k: u32,
+        (nn, no): (u32, u64),
+        st: u64,
+        d: u64,
+        qera: u64,
+    ) -> Result {
+        let t = self.t;
+        let r = self.put(nn, no, st, d + SRC_STATE, false);
+        let lost = t.peer(nn).map_or(true, |p| !p.is_up());
+        if r.is_err() && lost && t.can_recover() {
+            self.report_stuck(k, qera)?;
+            return Ok(());
+        }
+        r
     }
 }

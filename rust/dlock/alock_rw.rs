@@ -103,8 +103,8 @@ use kernel::prelude::*;
 use super::failure::PROBE_AFTER_NS;
 use super::table::{Acq, Handle, Held, Phase};
 use super::window::{
-    addr, dec, enc, line, r_rw, EPOCH, LINE_READ, L_RW, L_TAIL, NEXT, OWNER, PHASE_READ, R_RW,
-    R_TAIL, SRC_STATE, V_LOCAL, V_REMOTE, WPHASE, ZERO_SRC,
+    addr, dec, enc, line, r_rw, LINE_READ, L_RW, L_TAIL, NEXT, PHASE_READ, R_RW, R_TAIL, SRC_STATE,
+    V_LOCAL, V_REMOTE, WPHASE, ZERO_SRC,
 };
 use crate::rdma::{Peer, Verb, Xfer};
 use crate::support::util::now_ns;
@@ -205,22 +205,14 @@ impl Handle<'_> {
     }
 
     /// The READs of a remote reader: `wphase`, and the value with its
-    /// `vstamp` and the key's `epoch` (where [`Handle::line_value`] finds
-    /// them).
+    /// `vstamp` and the key's `epoch` ([`Handle::value_read`]).
     pub(super) fn reader_xfers(&self, k: u32) -> (Xfer, Xfer) {
-        let s = self.scratch();
-        (
-            Xfer {
-                remote: line(k) + WPHASE,
-                local: s + PHASE_READ,
-                len: 8,
-            },
-            Xfer {
-                remote: line(k) + OWNER,
-                local: s + LINE_READ + (OWNER - L_TAIL),
-                len: (EPOCH + 8 - OWNER) as u32,
-            },
-        )
+        let ph = Xfer {
+            remote: line(k) + WPHASE,
+            local: self.scratch() + PHASE_READ,
+            len: 8,
+        };
+        (ph, self.value_read(k))
     }
 
     /// `wphase` as the last READ of it left it in the scratch space.
@@ -627,14 +619,6 @@ impl Handle<'_> {
             self.verbs(0, 1, 0);
             p.write(x.remote, x.local, x.len, self.wait)?;
         }
-        let (nn, no) = t.split(next)?;
-        let r = self.put(nn, no, st, d + SRC_STATE, false);
-        let lost = t.peer(nn).map_or(true, |p| !p.is_up());
-        if r.is_err() && lost && t.can_recover() {
-            // As `alock_remote_unlock`: the home resets the key.
-            self.report_stuck(k, qera)?;
-            return Ok(());
-        }
-        r
+        self.hand_off_remote(k, t.split(next)?, st, d, qera)
     }
 }

@@ -46,7 +46,7 @@ use core::sync::atomic::Ordering::Acquire;
 use kernel::prelude::*;
 
 use super::table::{broken, Acq, Handle, Held, Phase};
-use super::window::{line, DSLR, DSLR_READ, EPOCH, LINE_READ, L_TAIL, OWNER};
+use super::window::{line, DSLR, DSLR_READ};
 use crate::rdma::{relax, Verb, Xfer};
 use crate::support::util::now_ns;
 
@@ -82,19 +82,12 @@ impl Handle<'_> {
     /// The READ of the value with its `vstamp` and `epoch`, where
     /// [`Handle::line_value`] finds them, and the READ of the word.
     fn dslr_xfers(&self, k: u32) -> (Xfer, Xfer) {
-        let s = self.scratch();
-        (
-            Xfer {
-                remote: line(k) + OWNER,
-                local: s + LINE_READ + (OWNER - L_TAIL),
-                len: (EPOCH + 8 - OWNER) as u32,
-            },
-            Xfer {
-                remote: line(k) + DSLR,
-                local: s + DSLR_READ,
-                len: 8,
-            },
-        )
+        let word = Xfer {
+            remote: line(k) + DSLR,
+            local: self.scratch() + DSLR_READ,
+            len: 8,
+        };
+        (self.value_read(k), word)
     }
 
     /// Acquires key `k` with DSLR, `shared` or exclusive.

@@ -76,7 +76,6 @@ impl Handle<'_> {
     /// The acquire of key `k` of `kind` (`shared` or not) ended with `r`,
     /// after a wait if `waited`; `before` are the handle's counts when it
     /// started.
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn observe_end(
         &self,
         kind: Kind,

@@ -25,7 +25,7 @@ use core::sync::atomic::{
 use kernel::{bindings, prelude::*};
 
 use super::table::{Acq, Handle, Held, Kind, Phase, Table};
-use super::window::{addr, line, r_rw, L_RW, L_TAIL, R_TAIL, VICTIM, V_LOCAL, WPHASE};
+use super::window::{addr, line, L_RW, L_TAIL, R_TAIL, VICTIM, V_LOCAL, WPHASE};
 use crate::rdma::Verb;
 use crate::support::util::errno;
 
@@ -165,7 +165,7 @@ impl Handle<'_> {
             self.overlap(old & 0xff);
             return Ok(Acq::bare(0));
         }
-        lrw.fetch_sub(1, SeqCst);
+        self.rw_read_unlock(k)?;
         Err(busy())
     }
 
@@ -178,9 +178,7 @@ impl Handle<'_> {
         if let Some(acq) = self.reader_arrives(p, k)? {
             return Ok(acq);
         }
-        let (w, s) = r_rw(t.me);
-        self.verbs(0, 0, 1);
-        p.fetch_and_add(line(k) + w, (1u64 << s).wrapping_neg(), self.wait)?;
+        self.rw_read_unlock(k)?;
         Err(busy())
     }
 }

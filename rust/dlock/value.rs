@@ -35,6 +35,17 @@ impl Handle<'_> {
         }
     }
 
+    /// The READ of key `k`'s value, `vstamp` and `epoch` into the scratch
+    /// space, where [`Handle::line_value`] finds them (a READ of the whole
+    /// line would put them there too).
+    pub(super) fn value_read(&self, k: u32) -> Xfer {
+        Xfer {
+            remote: line(k) + OWNER,
+            local: self.scratch() + LINE_READ + (OWNER - L_TAIL),
+            len: (EPOCH + 8 - OWNER) as u32,
+        }
+    }
+
     /// The words of a READ of a line in the scratch space at `off` (from
     /// `l_tail`).
     pub(super) fn scratch_word(&self, off: u64) -> u64 {
@@ -89,10 +100,9 @@ impl Handle<'_> {
                 era,
             )
         } else {
-            let s = self.scratch() + LINE_READ + (OWNER - L_TAIL);
+            let x = self.value_read(h.key);
             self.verbs(1, 0, 0);
-            t.peer(home)?
-                .read(line + OWNER, s, (EPOCH + 8 - OWNER) as u32, self.wait)?;
+            t.peer(home)?.read(x.remote, x.local, x.len, self.wait)?;
             self.line_value().ok_or(EIO)?
         };
         Self::take_value(h, Some(v));
