@@ -17,7 +17,8 @@
 #   make bench-alock  only ALock vs its competitors (the lock table), on
 #                 ALOCK_NODES guests (default 2) of VCPUS vCPUs each
 #   make bench-alock-rw  only ALock-RW vs exclusive ALock and DSLR, the same
-#                 guests (ALOCK_RW_KEYS keys, default 64)
+#                 guests (ALOCK_RW_KEYS keys, default 64; ALOCK_RW_THREADS
+#                 threads per node, default 2)
 #   make bench-mm only the mmap_lock benchmark (prwlock vs rwsem), one guest;
 #                 then again in a MM_PIN_VCPUS-vCPU guest (default 4) with
 #                 the benchmark pinned to MM_PIN_CPUS CPUs (default 2);
@@ -145,11 +146,13 @@ bench-alock:
 	@scripts/report.sh build/runs/latest
 
 # Only ALock-RW against exclusive ALock and DSLR (the reader-writer matrix
-# of issue 21), on ALOCK_NODES guests (bench kernel), ALOCK_RW_KEYS keys.
+# of issue 21), on ALOCK_NODES guests (bench kernel), ALOCK_RW_KEYS keys,
+# ALOCK_RW_THREADS threads per node.
 ALOCK_RW_KEYS ?= 64
+ALOCK_RW_THREADS ?= 2
 bench-alock-rw:
 	@$(MAKE) --no-print-directory $(BENCH_ENV) images
-	@$(BENCH_ENV) GUEST_CMDLINE="$(GUEST_CMDLINE) alock_rw_keys=$(ALOCK_RW_KEYS)" \
+	@$(BENCH_ENV) GUEST_CMDLINE="$(GUEST_CMDLINE) alock_rw_keys=$(ALOCK_RW_KEYS) alock_rw_threads=$(ALOCK_RW_THREADS)" \
 		scripts/cluster.sh -n $(ALOCK_NODES) -c $(VCPUS) \
 		-o "$(CURDIR)/build/runs/$$(date +%Y%m%d-%H%M%S)-alockrwbench-$(ALOCK_NODES)n" \
 		alockrwbench >/dev/null || true

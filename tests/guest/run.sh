@@ -1250,8 +1250,10 @@ dltest_module() {
 
 # ALock-RW against exclusive ALock and DSLR (issue 21; make bench-alock-rw,
 # every node at once): 50, 90 and 99 % reads x 50, 90 and 95 % local
-# operations, 2 threads per node, 64 keys (alock_rw_keys=N on the guest
-# command line: N keys, the contended variant), each cell alock_reps times
+# operations, 2 threads per node, 64 keys (on the guest command line:
+# alock_rw_keys=N keys and alock_rw_threads=T threads per node, the
+# contended variants; alock_rw_local="L..." and alock_rw_reads="R..."
+# only those cells), each cell alock_reps times
 # (default 3) with the locks in another order each time (a warm-up of 1 s
 # each first).  Exclusive ALock runs each cell's workload with every
 # operation exclusive.  scripts/bench-jsonl.py's rw cells: the medians and
@@ -1268,10 +1270,11 @@ alock_rw_bench_runs() {
 		run=$((run + 1))
 	done
 	for rep in $(seq "${alock_reps:-3}"); do
-		for pct in 50 90 95; do
-			for rd in 50 90 99; do
+		for pct in ${alock_rw_local:-50 90 95}; do
+			for rd in ${alock_rw_reads:-50 90 99}; do
 				for lock in $(echo "5 1 6 5 1" | cut -d' ' -f"$(((rep - 1) % 3 + 1))-$(((rep - 1) % 3 + 3))"); do
-					$RT dlock "$node" "$nodes" $run "$lock" $pct 2 "$DLOCK_MS" 1 \
+					$RT dlock "$node" "$nodes" $run "$lock" $pct \
+						"${alock_rw_threads:-2}" "$DLOCK_MS" 1 \
 						"${alock_rw_keys:-64}" $rd
 					run=$((run + 1))
 				done
