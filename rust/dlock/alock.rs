@@ -61,7 +61,8 @@ use kernel::prelude::*;
 use super::recovery::stale;
 use super::table::{Acq, Handle, Held, Phase, Table};
 use super::window::{
-    addr, enc, line, L_TAIL, NEXT, RESET, R_TAIL, SRC_NEXT, SRC_STATE, VICTIM, V_LOCAL, V_REMOTE,
+    addr, dec, enc, line, L_TAIL, NEXT, RESET, R_TAIL, SRC_NEXT, SRC_STATE, VICTIM, V_LOCAL,
+    V_REMOTE, WPHASE,
 };
 use crate::rdma::Xfer;
 use crate::support::util::now_ns;
@@ -123,10 +124,25 @@ impl Handle<'_> {
 
     /// Releases `h` (homed here), taken with descriptor `d`.
     pub(super) fn alock_local_unlock(&self, h: &Held, d: u64) -> Result {
+        self.alock_local_release(h.key, d, h.budget, false)
+    }
+
+    /// Releases key `k` (homed here), taken with descriptor `d` and
+    /// `budget`: the next of the cohort gets `pass` with the budget left
+    /// (`lead` once it is spent), or the tail goes back to 0.  With
+    /// `phase` (an ALock-RW writer, [`super::alock_rw`]) the writer phase
+    /// ends first (`wphase` = 0, release) unless a linked successor
+    /// inherits it with `pass`; after the end the successor gets `lead`.
+    pub(super) fn alock_local_release(&self, k: u32, d: u64, budget: u32, phase: bool) -> Result {
         let t = self.t;
-        let line = line(h.key);
+        let line = line(k);
         let me = addr(t.me, d);
+        let pass = budget.saturating_sub(1);
         let mut next = t.word(d + NEXT).load(Acquire);
+        let ended = phase && !(next != 0 && pass >= 1);
+        if ended {
+            t.word(line + WPHASE).store(0, Release);
+        }
         if next == 0 {
             if t.word(line + L_TAIL)
                 .compare_exchange(me, 0, AcqRel, Acquire)
@@ -134,10 +150,10 @@ impl Handle<'_> {
             {
                 return Ok(());
             }
-            next = self.wait_word(d + NEXT, h.key, now_ns())?;
+            next = self.wait_word(d + NEXT, k, now_ns())?;
         }
         let (_, no) = self.t.split(next)?;
-        let st = h.budget.saturating_sub(1);
+        let st = if ended { 0 } else { pass };
         t.word(no).store(enc(u64::from(st)), Release);
         Ok(())
     }
@@ -253,14 +269,33 @@ impl Handle<'_> {
     /// for the write-back's completion).  A successor on a lost node gets
     /// nothing: the key's home is asked to reset the key.
     pub(super) fn alock_remote_unlock(&self, h: &Held, d: u64, wb: Option<Xfer>) -> Result {
+        self.alock_remote_release(h.key, d, h.budget, wb, h.qera, false)
+    }
+
+    /// Releases key `k` (homed elsewhere), taken with descriptor `d` and
+    /// `budget` through the queue of era `qera`, after the value's
+    /// write-back `wb`; `phase` as for [`Handle::alock_local_release`]
+    /// (the `wphase` WRITE after the write-back, before the tail CAS or
+    /// the hand-off).
+    pub(super) fn alock_remote_release(
+        &self,
+        k: u32,
+        d: u64,
+        budget: u32,
+        wb: Option<Xfer>,
+        qera: u64,
+        phase: bool,
+    ) -> Result {
         let t = self.t;
-        let home = t.home(h.key);
-        match self.rdma_release(h.key, d, home, line(h.key) + R_TAIL, wb)? {
+        let pass = budget.saturating_sub(1);
+        // A successor that links after this load finds the phase ended
+        // (if it is) and gets `lead`.
+        let linked = dec(t.word(d + NEXT).load(Acquire)).is_some();
+        let end = (phase && !(linked && pass >= 1)).then(|| self.phase_end(k));
+        let st = enc(u64::from(if end.is_some() { 0 } else { pass }));
+        match self.rdma_release(k, d, t.home(k), line(k) + R_TAIL, [wb, end])? {
             None => Ok(()),
-            Some((nn, no)) => {
-                let st = enc(u64::from(h.budget.saturating_sub(1)));
-                self.hand_off_remote(h.key, (nn, no), st, d, h.qera)
-            }
+            Some(n) => self.hand_off_remote(k, n, st, d, qera),
         }
     }
 

@@ -34,7 +34,10 @@
 //! ```
 //!
 //! A local reader posts no verb; a remote one posts FAA+READ+READ in one
-//! post (R1, R2 and the value: lock-and-fetch) and one FAA to release.
+//! post (R1, R2 and the value: lock-and-fetch) and one FAA to release,
+//! which it does not wait for ([`Peer::fetch_and_add_detached`]): its
+//! old value is not needed, and the home executes it before any later
+//! verb of the node's connection.
 //!
 //! **Exclusion (a writer and a reader).**  A reader that enters at R2 and
 //! the writer W that opened the phase form a store-buffering pair: the
@@ -95,7 +98,7 @@
 
 use core::sync::atomic::{
     fence,
-    Ordering::{AcqRel, Acquire, Release, SeqCst},
+    Ordering::{Acquire, Release, SeqCst},
 };
 
 use kernel::prelude::*;
@@ -103,8 +106,8 @@ use kernel::prelude::*;
 use super::failure::PROBE_AFTER_NS;
 use super::table::{Acq, Handle, Held, Phase};
 use super::window::{
-    addr, dec, enc, line, r_rw, LINE_READ, L_RW, L_TAIL, NEXT, PHASE_READ, R_RW, R_TAIL, SRC_STATE,
-    V_LOCAL, V_REMOTE, WPHASE, ZERO_SRC,
+    line, r_rw, LINE_READ, L_RW, PHASE_READ, R_RW, R_TAIL, SRC_STATE, V_LOCAL, V_REMOTE, WPHASE,
+    ZERO_SRC,
 };
 use crate::rdma::{Peer, Verb, Xfer};
 use crate::support::util::now_ns;
@@ -159,10 +162,7 @@ impl Handle<'_> {
         let start = self.op_start.get();
         self.count(|s| s.shared += 1);
         loop {
-            // R1, R2: a full barrier between the count and the load.
-            let old = lrw.fetch_add(L_PRESENT, SeqCst);
-            if ph.load(SeqCst) & 0xff == 0 {
-                self.overlap(old & 0xff);
+            if self.reader_arrives_here(k) {
                 return Ok(Acq::bare(0));
             }
             // R3, R4.
@@ -195,6 +195,20 @@ impl Handle<'_> {
             self.overlap(old & 0xff);
             return Ok(Acq::bare(0));
         }
+    }
+
+    /// R1 and R2 of a local reader of key `k`: whether it entered (else
+    /// it is counted present still).
+    #[inline(always)]
+    pub(super) fn reader_arrives_here(&self, k: u32) -> bool {
+        let t = self.t;
+        // A full barrier between the count and the load.
+        let old = t.word(line(k) + L_RW).fetch_add(L_PRESENT, SeqCst);
+        if t.word(line(k) + WPHASE).load(SeqCst) & 0xff != 0 {
+            return false;
+        }
+        self.overlap(old & 0xff);
+        true
     }
 
     /// A reader entered with `others` readers of its node present.
@@ -353,11 +367,13 @@ impl Handle<'_> {
             t.word(line(k) + L_RW).fetch_sub(L_PRESENT, Release);
             return Ok(());
         }
+        // Nobody needs the old count: the FAA is not waited for (the
+        // connection collects its completion later; its failure fails the
+        // connection, and the home reclaims the count with the node's).
         let (w, s) = r_rw(t.me);
         self.verbs(0, 0, 1);
         t.peer(home)?
-            .fetch_and_add(line(k) + w, (1u64 << s).wrapping_neg(), self.wait)
-            .map(|_| ())
+            .fetch_and_add_detached(line(k) + w, (1u64 << s).wrapping_neg())
     }
 
     // ---- writers --------------------------------------------------------
@@ -541,7 +557,8 @@ impl Handle<'_> {
     }
 
     /// The release of a writer of key `k` with descriptor `d` and
-    /// `budget`, that entered through the queue of era `qera`.
+    /// `budget`, that entered through the queue of era `qera`: ALock's,
+    /// with the phase's end.
     pub(super) fn rw_write_release(
         &self,
         k: u32,
@@ -550,75 +567,22 @@ impl Handle<'_> {
         wb: Option<Xfer>,
         qera: u64,
     ) -> Result {
-        let t = self.t;
-        let home = t.home(k);
-        let me = addr(t.me, d);
-        let pass = budget.saturating_sub(1);
-        let mut next = t.word(d + NEXT).load(Acquire);
-        let linked = dec(next).is_some();
-        if home == t.me {
-            if !(linked && pass >= 1) {
-                t.word(line(k) + WPHASE).store(0, Release);
-                if !linked {
-                    if t.word(line(k) + L_TAIL)
-                        .compare_exchange(me, 0, AcqRel, Acquire)
-                        .is_ok()
-                    {
-                        return Ok(());
-                    }
-                    next = self.wait_word(d + NEXT, k, now_ns())?;
-                }
-                let (_, no) = t.split(next)?;
-                t.word(no).store(enc(0), Release);
-                return Ok(());
-            }
-            let (_, no) = t.split(next)?;
-            t.word(no).store(enc(u64::from(pass)), Release);
-            return Ok(());
+        if self.t.home(k) == self.t.me {
+            self.alock_local_release(k, d, budget, true)
+        } else {
+            self.alock_remote_release(k, d, budget, wb, qera, true)
         }
-        let p = t.peer(home)?;
-        let mut wb = wb;
-        let mut st = enc(u64::from(pass));
-        if !(linked && pass >= 1) {
-            // End the phase: the value, then `wphase` = 0, then (no
-            // successor yet) the tail, in one post.
-            st = enc(0);
-            let z = self.scratch() + ZERO_SRC;
-            t.word(z).store(0, Release);
-            let zx = Verb::Write(Xfer {
-                remote: line(k) + WPHASE,
-                local: z,
-                len: 8,
-            });
-            let mut v = [zx; 3];
-            let mut n = 0;
-            if let Some(x) = wb.take() {
-                v[n] = Verb::Write(x);
-                n += 1;
-            }
-            v[n] = zx;
-            n += 1;
-            if !linked {
-                v[n] = Verb::Cas {
-                    remote: line(k) + R_TAIL,
-                    expect: me,
-                    new: 0,
-                };
-                n += 1;
-            }
-            self.verbs(0, n as u64 - u64::from(!linked), u64::from(!linked));
-            let r = p.chain(&v[..n], self.wait)?;
-            if !linked {
-                if r[n - 1] == me {
-                    return Ok(());
-                }
-                next = self.wait_word(d + NEXT, k, now_ns())?;
-            }
+    }
+
+    /// The WRITE of `wphase` = 0 of key `k` (from the scratch space) that
+    /// ends a remote writer's phase.
+    pub(super) fn phase_end(&self, k: u32) -> Xfer {
+        let z = self.scratch() + ZERO_SRC;
+        self.t.word(z).store(0, Release);
+        Xfer {
+            remote: line(k) + WPHASE,
+            local: z,
+            len: 8,
         }
-        if let Some(x) = wb {
-            self.verbs(0, 1, 0);
-            p.write(x.remote, x.local, x.len, self.wait)?;
-        }
-        self.hand_off_remote(k, t.split(next)?, st, d, qera)
     }
 }

@@ -78,6 +78,15 @@ fn word(nx: u64, ns: u64, mx: u64, ms: u64) -> u64 {
     (nx << NX) | (ns << NS) | (mx << MX) | ms
 }
 
+/// A release's addend: the holder's mode's `n` field + 1.
+fn faa_add(shared: bool) -> u64 {
+    if shared {
+        1 << NS
+    } else {
+        1 << NX
+    }
+}
+
 impl Handle<'_> {
     /// The READ of the value with its `vstamp` and `epoch`, where
     /// [`Handle::line_value`] finds them, and the READ of the word.
@@ -183,12 +192,18 @@ impl Handle<'_> {
         let cnt = line(h.key) + DSLR;
         let faa = Verb::Faa {
             remote: cnt,
-            add: if h.shared { 1 << NS } else { 1 << NX },
+            add: faa_add(h.shared),
         };
         match wb {
             Some(x) if !h.shared => {
                 self.verbs(0, 1, 1);
                 p.chain(&[Verb::Write(x), faa], self.wait)?;
+            }
+            // Not the last ticket: nobody needs the old value, the FAA
+            // is not waited for (as ALock-RW's readers' releases).
+            _ if h.budget & RESET_FLAG == 0 => {
+                self.verbs(0, 0, 1);
+                return p.fetch_and_add_detached(cnt, faa_add(h.shared));
             }
             _ => {
                 self.verbs(0, 0, 1);

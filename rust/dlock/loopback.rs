@@ -64,7 +64,7 @@ impl Handle<'_> {
         let me = addr(t.me, self.desc(0));
         // A CAS, not a WRITE: rxe's failed CAS writes the old value back,
         // so a WRITE racing with a waiter's CAS could be undone.
-        let old = self.write_back_cas(t.peer(t.home(k))?, wb, line(k) + SPIN, me)?;
+        let old = self.release_post(t.peer(t.home(k))?, [wb, None], Some((line(k) + SPIN, me)))?;
         if old == me {
             Ok(())
         } else {
@@ -104,7 +104,7 @@ impl Handle<'_> {
     /// after the value's write-back `wb`.
     pub(super) fn mcs_unlock(&self, k: u32, d: u64, wb: Option<Xfer>) -> Result {
         let t = self.t;
-        match self.rdma_release(k, d, t.home(k), line(k) + M_TAIL, wb)? {
+        match self.rdma_release(k, d, t.home(k), line(k) + M_TAIL, [wb, None])? {
             None => Ok(()),
             Some((nn, no)) => self.put(nn, no, enc(1), d + SRC_STATE, true),
         }

@@ -146,21 +146,31 @@ impl Table {
     }
 
     /// ALock-RW's reader counts of the keys homed here: probes the nodes
-    /// that have readers counted (a node that died holding a shared lock
-    /// is found even if nothing else here talks to it); once this node's
-    /// own connection to a node is down (its QP in the error state: no
-    /// late FAA of it lands) and a lease has passed (its readers'
-    /// sections are over), takes that node's counts back: its exact 16
-    /// bits of each `r_rw` word, by loopback FAA (the only means those
-    /// words are changed by).  Without loopback, the keys are broken.
+    /// whose counts somebody waits for (present readers of a key in a
+    /// writer phase, whose writer waits in W3 or is in its section;
+    /// waiting readers, which a writer's W1 waits for), so a node that
+    /// died holding a shared lock is found even if nothing else here
+    /// talks to it, and no probe is posted while nobody waits; once this
+    /// node's own connection to a node is down (its QP in the error
+    /// state: no late FAA of it lands) and a lease has passed (its
+    /// readers' sections are over), takes that node's counts back: its
+    /// exact 16 bits of each `r_rw` word, by loopback FAA (the only means
+    /// those words are changed by).  Without loopback, the keys are
+    /// broken.
     fn reader_round(&self, now: i64) {
-        let mut counted = 0u64;
+        let mut waited_for = 0u64;
         for &k in self.local_keys() {
+            // Per node: both bytes in a phase, else the waiting one.
+            let mask = if self.word(line(k) + WPHASE).load(Acquire) & 0xff != 0 {
+                0xffff
+            } else {
+                0xff00
+            };
             for i in 0..4u64 {
                 let v = self.word(line(k) + R_RW + 8 * i).load(Acquire);
                 for j in 0..4 {
-                    if (v >> (16 * j)) & 0xffff != 0 {
-                        counted |= 1 << (4 * i + j);
+                    if (v >> (16 * j)) & mask != 0 {
+                        waited_for |= 1 << (4 * i + j);
                     }
                 }
             }
@@ -171,7 +181,7 @@ impl Table {
             };
             let lost = &self.lost_at[n as usize];
             if n == self.me || p.is_up() {
-                if counted & (1 << n) != 0 {
+                if waited_for & (1 << n) != 0 {
                     p.probe();
                 }
                 continue;
@@ -181,7 +191,7 @@ impl Table {
                 lost.store(now, Release);
                 continue;
             }
-            if since < 0 || now - since < self.lease_ns || counted & (1 << n) == 0 {
+            if since < 0 || now - since < self.lease_ns {
                 continue;
             }
             // Once: a lost peer stays lost in this cluster.

@@ -665,82 +665,94 @@ impl Handle<'_> {
         tail: u64,
         me: u64,
     ) -> Result<(u64, bool)> {
-        let p = self.t.peer(home)?;
-        let r = p.chain(
-            &[
-                Verb::Cas {
-                    remote: tail,
-                    expect: 0,
-                    new: me,
-                },
-                Verb::Read(self.line_xfer(k)),
-            ],
-            self.wait,
-        )?;
-        self.verbs(1, 0, 1);
-        if r[0] == 0 {
+        let old = self.enqueue_post(self.t.peer(home)?, k, tail, me)?;
+        if old == 0 {
             return Ok((0, true));
         }
         self.count(|s| s.cas_retries += 1);
-        let prev = self.swap_tail(k, start, home, tail, r[0], me)?;
+        let prev = self.swap_tail(k, start, home, tail, old, me)?;
         Ok((prev, false))
     }
 
-    /// Posts the write-back `wb` (if any) and a CAS of the word `off` of
-    /// `p`'s window from `expect` to 0 together; the CAS's old value.
-    pub(super) fn write_back_cas(
+    /// The CAS of the tail at `tail` of `p` from 0 to `me` and the READ of
+    /// key `k`'s line after it, in one post: the tail's old value.
+    pub(super) fn enqueue_post(&self, p: &Peer, k: u32, tail: u64, me: u64) -> Result<u64> {
+        let cas = Verb::Cas {
+            remote: tail,
+            expect: 0,
+            new: me,
+        };
+        self.verbs(1, 0, 1);
+        Ok(p.chain(&[cas, Verb::Read(self.line_xfer(k))], self.wait)?[0])
+    }
+
+    /// Posts the WRITEs of `w` (the value's write-back, the end of a
+    /// writer phase; `None`s are skipped) and, with `cas` = `Some((off,
+    /// expect))`, a CAS of the word `off` of `p`'s window from `expect` to 0
+    /// after them, in one post; the CAS's old value (0 without one).
+    pub(super) fn release_post(
         &self,
         p: &Peer,
-        wb: Option<Xfer>,
-        off: u64,
-        expect: u64,
+        w: [Option<Xfer>; 2],
+        cas: Option<(u64, u64)>,
     ) -> Result<u64> {
-        match wb {
-            Some(x) => {
-                self.verbs(0, 1, 1);
-                let cas = Verb::Cas {
-                    remote: off,
-                    expect,
-                    new: 0,
-                };
-                Ok(p.chain(&[Verb::Write(x), cas], self.wait)?[1])
+        let writes = w.iter().flatten().count();
+        self.verbs(0, writes as u64, u64::from(cas.is_some()));
+        match (w, cas) {
+            ([None, None], None) => Ok(0),
+            ([None, None], Some((off, expect))) => p.compare_and_swap(off, expect, 0, self.wait),
+            ([Some(x), None] | [None, Some(x)], None) => {
+                p.write(x.remote, x.local, x.len, self.wait).map(|()| 0)
             }
-            None => {
-                self.verbs(0, 0, 1);
-                p.compare_and_swap(off, expect, 0, self.wait)
+            (w, cas) => {
+                // The first entry is overwritten: at least two verbs.
+                let mut v = [Verb::Faa { remote: 0, add: 0 }; 3];
+                let mut n = 0;
+                for x in w.into_iter().flatten() {
+                    v[n] = Verb::Write(x);
+                    n += 1;
+                }
+                if let Some((off, expect)) = cas {
+                    v[n] = Verb::Cas {
+                        remote: off,
+                        expect,
+                        new: 0,
+                    };
+                    n += 1;
+                }
+                let r = p.chain(&v[..n], self.wait)?;
+                Ok(if cas.is_some() { r[n - 1] } else { 0 })
             }
         }
     }
 
     /// Release of an MCS queue whose tail at `tail` (node `home`) is
     /// changed by RDMA CAS: without a successor in `d.next` the tail goes
-    /// back to 0 (after `wb`, a WRITE of the value, in the same post); if
-    /// a successor is linking itself in, wait for it.  Returns the
-    /// successor's descriptor address, or `None`; `wb` is written before
-    /// either.
+    /// back to 0 (after the WRITEs `w`, the value's write-back and the end
+    /// of a writer phase, in the same post); if a successor is linking
+    /// itself in, wait for it.  Returns the successor's descriptor
+    /// address, or `None`; `w` is written before either.
     pub(super) fn rdma_release(
         &self,
         k: u32,
         d: u64,
         home: u32,
         tail: u64,
-        wb: Option<Xfer>,
+        w: [Option<Xfer>; 2],
     ) -> Result<Option<(u32, u64)>> {
         let t = self.t;
         let me = addr(t.me, d);
         let p = t.peer(home)?;
         let mut next = t.word(d + NEXT).load(Acquire);
-        let mut wb = wb;
+        let mut w = w;
         if dec(next).is_none() {
-            if self.write_back_cas(p, wb.take(), tail, me)? == me {
+            if self.release_post(p, w, Some((tail, me)))? == me {
                 return Ok(None);
             }
+            w = [None, None];
             next = self.wait_word(d + NEXT, k, now_ns())?;
         }
-        if let Some(x) = wb {
-            self.verbs(0, 1, 0);
-            p.write(x.remote, x.local, x.len, self.wait)?;
-        }
+        self.release_post(p, w, None)?;
         t.split(next).map(Some)
     }
 }

@@ -25,8 +25,7 @@ use core::sync::atomic::{
 use kernel::{bindings, prelude::*};
 
 use super::table::{Acq, Handle, Held, Kind, Phase, Table};
-use super::window::{addr, line, L_RW, L_TAIL, R_TAIL, VICTIM, V_LOCAL, WPHASE};
-use crate::rdma::Verb;
+use super::window::{addr, line, L_TAIL, R_TAIL, VICTIM, V_LOCAL};
 use crate::support::util::errno;
 
 /// `EAGAIN`: the lock is busy (try-locks).
@@ -94,14 +93,7 @@ impl Handle<'_> {
         let me = addr(t.me, d);
         self.blame(1 << t.home(k));
         self.phase(Phase::Unknown);
-        self.verbs(1, 0, 1);
-        let cas = Verb::Cas {
-            remote: line(k) + R_TAIL,
-            expect: 0,
-            new: me,
-        };
-        let r = p.chain(&[cas, Verb::Read(self.line_xfer(k))], self.wait)?;
-        if r[0] != 0 {
+        if self.enqueue_post(p, k, line(k) + R_TAIL, me)? != 0 {
             self.phase(Phase::Out);
             return Err(busy());
         }
@@ -157,12 +149,8 @@ impl Handle<'_> {
 
     /// A shared try of key `k`, homed here.
     fn try_read_local(&self, k: u32) -> Result<Acq> {
-        let t = self.t;
-        let lrw = t.word(line(k) + L_RW);
         self.count(|s| s.shared += 1);
-        let old = lrw.fetch_add(1, SeqCst);
-        if t.word(line(k) + WPHASE).load(SeqCst) & 0xff == 0 {
-            self.overlap(old & 0xff);
+        if self.reader_arrives_here(k) {
             return Ok(Acq::bare(0));
         }
         self.rw_read_unlock(k)?;

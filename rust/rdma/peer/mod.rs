@@ -231,6 +231,11 @@ pub struct Peer {
     scratch: DmaBuf,
     slots: [Comp; NSLOTS],
     free: AtomicU64,
+    /// Slots of detached verbs ([`Peer::fetch_and_add_detached`]): taken,
+    /// each with an in-flight count, until `reap_detached` finds their
+    /// completion; and when each was posted.
+    detached: AtomicU64,
+    detached_at: [AtomicI64; NSLOTS],
     ctrl: [Comp; 3],
     /// Message receives, consumed in posting order from `mhead`.
     mrecv: [Comp; NMSG],
@@ -314,6 +319,8 @@ impl Peer {
                 scratch,
                 slots: [const { Comp::new() }; NSLOTS],
                 free: AtomicU64::new(u64::MAX),
+                detached: AtomicU64::new(0),
+                detached_at: [const { AtomicI64::new(0) }; NSLOTS],
                 ctrl: [const { Comp::new() }; 3],
                 mrecv: [const { Comp::new() }; NMSG],
                 mhead: AtomicU32::new(0),
@@ -556,6 +563,8 @@ impl Peer {
         while self.inflight.load(SeqCst) != 0 {
             // SAFETY: The CQ is alive until freed below.
             unsafe { ffi::alock_rdma_poll(self.cq_ptr) };
+            // Detached verbs hold in-flight counts until reaped.
+            self.reap_detached();
             // SAFETY: Process context.
             unsafe { bindings::usleep_range_state(100, 200, bindings::TASK_UNINTERRUPTIBLE) };
             waited += 1;

@@ -59,6 +59,16 @@ impl Peer {
         trace::rdma_verb_event(self.node, v, nr, status, ns);
     }
 
+    /// A detached verb of kind `v` was collected with `status`, `ns`
+    /// after its post (an upper bound on its round trip: not recorded in
+    /// the histogram).
+    pub(super) fn observe_detached(&self, v: TVerb, status: i32, ns: i64) {
+        if status == 0 {
+            self.counters.verbs[v as usize].fetch_add(1, Relaxed);
+        }
+        trace::rdma_verb_event(self.node, v, 1, status, ns.max(0) as u64);
+    }
+
     /// The connection went from state `old` to `new` (the `S_*` values of
     /// `peer/mod.rs`); `err` why, for a failure.
     pub(super) fn observe_state(&self, old: u32, new: u32, err: i32) {

@@ -174,6 +174,9 @@ impl Peer {
     }
 
     fn enter(&self) -> Result<Inflight<'_>> {
+        if self.detached.load(Relaxed) != 0 {
+            self.reap_detached();
+        }
         self.inflight.fetch_add(1, SeqCst);
         let g = Inflight(self);
         if self.state.load(SeqCst) != S_UP {
@@ -204,6 +207,7 @@ impl Peer {
             }
             // SAFETY: Called inside `enter`: the CQ is alive.
             unsafe { ffi::alock_rdma_poll(self.cq_ptr) };
+            self.reap_detached();
             cpu_relax();
         }
     }
@@ -532,7 +536,30 @@ impl Peer {
 
     /// One verb whose 8-byte result lands in a scratch slot.
     fn scratch_verb(&self, raddr: u64, rkey: u32, op: u8, a: u64, b: u64, w: Wait) -> Result<u64> {
-        let _g = self.enter()?;
+        let (_g, s, start) = self.post_scratch(raddr, rkey, op, a, b)?;
+        let off = s.idx * SLOT_BYTES;
+        self.wait(
+            &self.slots[s.idx],
+            start,
+            w,
+            [TVerb::Read, TVerb::Cas, TVerb::Faa][op.min(2) as usize],
+        )?;
+        self.scratch.sync_for_cpu(off, 8);
+        Ok(self.scratch.word(off).load(Relaxed))
+    }
+
+    /// Posts the verb of [`Peer::scratch_verb`] with its result in a
+    /// scratch slot: the in-flight count, the slot and the time of the
+    /// post.
+    fn post_scratch(
+        &self,
+        raddr: u64,
+        rkey: u32,
+        op: u8,
+        a: u64,
+        b: u64,
+    ) -> Result<(Inflight<'_>, Slot<'_>, i64)> {
+        let g = self.enter()?;
         let s = self.slot();
         let c = &self.slots[s.idx];
         c.reset();
@@ -541,7 +568,8 @@ impl Peer {
         let qp = self.qp.load(Acquire);
         let start = now_ns();
         // SAFETY: Inside `enter`: the QP is valid; the slot's buffer and
-        // record belong to this verb until `s` drops, after the completion.
+        // record belong to this verb until `s` drops, after the completion
+        // (or until `reap_detached` frees it).
         let r = unsafe {
             match op {
                 0 => {
@@ -572,14 +600,7 @@ impl Peer {
             }
         };
         self.post_result(r)?;
-        self.wait(
-            c,
-            start,
-            w,
-            [TVerb::Read, TVerb::Cas, TVerb::Faa][op.min(2) as usize],
-        )?;
-        self.scratch.sync_for_cpu(off, 8);
-        Ok(self.scratch.word(off).load(Relaxed))
+        Ok((g, s, start))
     }
 
     /// Reads the 8-byte word at `remote_off` (8-aligned) of the peer's
@@ -601,5 +622,54 @@ impl Peer {
     pub fn fetch_and_add(&self, remote_off: u64, add: u64, w: Wait) -> Result<u64> {
         let (raddr, rkey) = self.remote(remote_off, 8, 8)?;
         self.scratch_verb(raddr, rkey, 2, add, 0, w)
+    }
+
+    /// A fetch-and-add of `add` to the word at `remote_off` (8-aligned)
+    /// that nobody waits for: posted, and its completion collected later
+    /// by whichever caller uses the connection next (`reap_detached`),
+    /// for releases whose old value nobody needs (a reader's count).  The
+    /// peer executes it before every verb posted after it on this
+    /// connection (RC order); its error, when collected, fails the
+    /// connection like any verb's.  Never waits, except for a free slot.
+    pub fn fetch_and_add_detached(&self, remote_off: u64, add: u64) -> Result {
+        let (raddr, rkey) = self.remote(remote_off, 8, 8)?;
+        let (g, s, start) = self.post_scratch(raddr, rkey, 2, add, 0)?;
+        self.detached_at[s.idx].store(start, Relaxed);
+        self.detached.fetch_or(1 << s.idx, Release);
+        // The slot and the in-flight count stay taken until reaped.
+        core::mem::forget(s);
+        core::mem::forget(g);
+        Ok(())
+    }
+
+    /// Collects the detached verbs that completed: frees their slots and
+    /// in-flight counts; one that failed fails the connection (a flush
+    /// only while it is up, as for a chain's unsignalled verbs).
+    pub(super) fn reap_detached(&self) {
+        let mut m = self.detached.load(Acquire);
+        while m != 0 {
+            let idx = m.trailing_zeros() as usize;
+            let bit = 1u64 << idx;
+            m &= m - 1;
+            let c = &self.slots[idx];
+            if !c.is_done() || self.detached.fetch_and(!bit, AcqRel) & bit == 0 {
+                continue;
+            }
+            let st = c.status();
+            let ns = now_ns() - self.detached_at[idx].load(Relaxed);
+            if st == ffi::IB_WC_SUCCESS {
+                self.ops.fetch_add(1, Relaxed);
+                self.observe_detached(TVerb::Faa, 0, ns);
+            } else {
+                self.errors.fetch_add(1, Relaxed);
+                let e = verbs::wc_error(st);
+                self.observe_detached(TVerb::Faa, e.to_errno(), ns);
+                if st != ffi::IB_WC_WR_FLUSH_ERR || self.is_up() {
+                    self.fail(e);
+                }
+            }
+            self.free.fetch_or(bit, Release);
+            self.inflight.fetch_sub(1, SeqCst);
+        }
     }
 }
