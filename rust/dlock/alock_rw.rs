@@ -33,8 +33,9 @@
 //!          (a successor that links meanwhile gets `lead`, not `pass`)
 //! ```
 //!
-//! A local reader posts no verb; a remote one posts FAA+READ+READ in one
-//! post (R1, R2 and the value: lock-and-fetch) and one FAA to release,
+//! A local reader posts no verb; a remote one posts an FAA and one READ
+//! of `wphase` and the value in one post (R1, R2 and the value:
+//! lock-and-fetch) and one FAA to release,
 //! which it does not wait for ([`Peer::fetch_and_add_detached`]): its
 //! old value is not needed, and the home executes it before any later
 //! verb of the node's connection.
@@ -64,9 +65,15 @@
 //! `lead` hand-off), waits in W1 until R6 turned the reader's waiting
 //! count into a present one, and then in W3 until it left.  Writers
 //! exclude writers: ALock.  The value a reader fetches is read after its
-//! `wphase` load (the chain's READs are executed in order; at the home,
-//! CPU loads after an acquiring load), and a writer writes the value back
-//! before it clears `wphase` (release store; WRITE before WRITE).
+//! `wphase` load, and a writer writes the value back before it clears
+//! `wphase` (release store; WRITE before WRITE).  At the home, CPU loads
+//! after an acquiring load.  Remote: `wphase` (+24) lies below the value
+//! (+32..+64) in the first 64 bytes of the line, and R2 reads both in one
+//! READ, which relies on the responder loading one READ's bytes in
+//! address order: x86 TSO with rxe's forward copy, one cache-line read
+//! for a NIC; the same requirement as ALock's fast path, which reads
+//! `l_tail` and the value in one READ (`alock.rs`).  R6 and the polls
+//! read `wphase` or the value alone, in order.
 //!
 //! **Torn reads.**  Every byte of `l_rw` and `r_rw` stays in 0..64 (one
 //! count per handle, [`super::window::MAX_HANDLES`]; a handle holds a key
@@ -98,16 +105,16 @@
 
 use core::sync::atomic::{
     fence,
-    Ordering::{Acquire, Release, SeqCst},
+    Ordering::{Acquire, Relaxed, Release, SeqCst},
 };
 
 use kernel::prelude::*;
 
 use super::failure::PROBE_AFTER_NS;
-use super::table::{Acq, Handle, Held, Phase};
+use super::table::{Acq, Handle, Held, Phase, Table};
 use super::window::{
-    line, r_rw, LINE_READ, L_RW, PHASE_READ, R_RW, R_TAIL, SRC_STATE, V_LOCAL, V_REMOTE, WPHASE,
-    ZERO_SRC,
+    line, r_rw, COUNTER, EPOCH, LINE_READ, L_RW, L_TAIL, R_RW, R_TAIL, SRC_STATE, V_LOCAL,
+    V_REMOTE, WPHASE, ZERO_SRC,
 };
 use crate::rdma::{Peer, Verb, Xfer};
 use crate::support::util::now_ns;
@@ -149,6 +156,16 @@ fn busy_nodes(c: [u64; 5], home: u32, waiting: bool) -> u64 {
     nodes
 }
 
+impl Table {
+    /// ALock-RW: the most writer sections a reader waits through from a
+    /// back-out to its entry: the rest of the phase it met and, if that
+    /// phase ended before its R3, one more (W1 lets no third open), each
+    /// at most a cohort's budget.
+    pub fn reader_wait_bound(&self) -> u64 {
+        2 * u64::from(self.budget_local.max(self.budget_remote))
+    }
+}
+
 impl Handle<'_> {
     // ---- readers --------------------------------------------------------
 
@@ -167,6 +184,9 @@ impl Handle<'_> {
             }
             // R3, R4.
             self.count(|s| s.backouts += 1);
+            // Inside the lock only: a snapshot for `take_backout`.
+            let c = t.word(line(k) + COUNTER).load(Relaxed);
+            self.backed_out.set(Some((k, c)));
             lrw.fetch_add(L_WAITING.wrapping_sub(L_PRESENT), SeqCst);
             if ph.load(SeqCst) & 0xff == 0 {
                 lrw.fetch_sub(L_WAITING, SeqCst);
@@ -211,6 +231,15 @@ impl Handle<'_> {
         true
     }
 
+    /// The key and the value's counter word (`Value[1]`) when a local
+    /// reader of this handle last backed out, taken (`None` if none did
+    /// since the last call).  Test workloads that count writer sections
+    /// in the counter check the reader bound with it: from a back-out to
+    /// the entry, at most [`Table::reader_wait_bound`] writer sections.
+    pub fn take_backout(&self) -> Option<(u32, u64)> {
+        self.backed_out.take()
+    }
+
     /// A reader entered with `others` readers of its node present.
     pub(super) fn overlap(&self, others: u64) {
         if others > 0 {
@@ -218,12 +247,13 @@ impl Handle<'_> {
         }
     }
 
-    /// The READs of a remote reader: `wphase`, and the value with its
-    /// `vstamp` and the key's `epoch` ([`Handle::value_read`]).
+    /// The READs of a remote reader: `wphase` alone, and the value with
+    /// its `vstamp` and the key's `epoch` ([`Handle::value_read`]), both
+    /// where a READ of the line puts them ([`Handle::line_xfer`]).
     pub(super) fn reader_xfers(&self, k: u32) -> (Xfer, Xfer) {
         let ph = Xfer {
             remote: line(k) + WPHASE,
-            local: self.scratch() + PHASE_READ,
+            local: self.scratch() + LINE_READ + (WPHASE - L_TAIL),
             len: 8,
         };
         (ph, self.value_read(k))
@@ -231,21 +261,26 @@ impl Handle<'_> {
 
     /// `wphase` as the last READ of it left it in the scratch space.
     pub(super) fn phase_read(&self) -> u64 {
-        self.t.word(self.scratch() + PHASE_READ).load(Acquire) & 0xff
+        self.scratch_word(WPHASE) & 0xff
     }
 
-    /// R1 and R2 of a remote reader of key `k` at its home `p`, in one
-    /// post with the READ of the value: the acquire if `wphase` was 0
-    /// (else the reader is counted present still).
+    /// R1 and R2 of a remote reader of key `k` at its home `p` with the
+    /// value, in one post: the FAA and one READ of `wphase` up to `epoch`
+    /// (`wphase` below the value: loaded first); the acquire if `wphase`
+    /// was 0 (else the reader is counted present still).
     pub(super) fn reader_arrives(&self, p: &Peer, k: u32) -> Result<Option<Acq>> {
         let (w, s) = r_rw(self.t.me);
-        let (ph, val) = self.reader_xfers(k);
+        let (ph, _) = self.reader_xfers(k);
+        let x = Xfer {
+            len: (EPOCH + 8 - WPHASE) as u32,
+            ..ph
+        };
         let faa = Verb::Faa {
             remote: line(k) + w,
             add: 1 << s,
         };
-        self.verbs(2, 0, 1);
-        let old = p.chain(&[faa, Verb::Read(ph), Verb::Read(val)], self.wait)?[0];
+        self.verbs(1, 0, 1);
+        let old = p.chain(&[faa, Verb::Read(x)], self.wait)?[0];
         if self.phase_read() != 0 {
             return Ok(None);
         }

@@ -275,6 +275,10 @@ pub struct Handle<'a> {
     pub(super) site: core::cell::Cell<Option<Site>>,
     pub(super) wait_begun: core::cell::Cell<Option<ContentionWait>>,
     pub(super) peterson_since: core::cell::Cell<i64>,
+    /// ALock-RW: the key and its value's counter word when a local reader
+    /// of it last backed out (R3), for the bound check of
+    /// [`Handle::take_backout`].
+    pub(super) backed_out: core::cell::Cell<Option<(u32, u64)>>,
 }
 
 impl Drop for Handle<'_> {
@@ -494,6 +498,7 @@ impl Table {
                     site: core::cell::Cell::new(None),
                     wait_begun: core::cell::Cell::new(None),
                     peterson_since: core::cell::Cell::new(0),
+                    backed_out: core::cell::Cell::new(None),
                 });
             }
         }

@@ -25,8 +25,8 @@ use crate::rdma::Xfer;
 
 impl Handle<'_> {
     /// The READ of key `k`'s line from `l_tail` to `epoch` into the
-    /// scratch space: `l_tail` at [`LINE_READ`] + 0, `victim` + 8, the
-    /// value + 24, `vstamp` + 40, `epoch` + 48.
+    /// scratch space: `l_tail` at [`LINE_READ`] + 0, `victim` + 8,
+    /// `wphase` + 16, the value + 24, `vstamp` + 40, `epoch` + 48.
     pub(super) fn line_xfer(&self, k: u32) -> Xfer {
         Xfer {
             remote: line(k) + L_TAIL,

@@ -13,7 +13,9 @@
 //!   +8  l_tail   local cohort's MCS tail      CPU atomics only
 //!   +16 victim   Peterson victim (1 local, 2 remote: byte 0 only)
 //!                                             CPU store / RDMA WRITE
-//!   +24 spin     RDMA spin lock word          RDMA CAS only (loopback)
+//!   +24 wphase   ALock-RW writer phase (0 none, 1 local, 2 remote:
+//!                byte 0 only; below the value: one READ of +24..+64
+//!                loads it first)              CPU store / RDMA WRITE
 //!   +32 owner    value (tests: holder's tag)  inside the lock only
 //!   +40 counter  value (tests: counter)       inside the lock only
 //!   +48 vstamp   era of the value's last write-back   inside the lock only
@@ -23,8 +25,7 @@
 //!                                             the home's CPU atomics only
 //!   +80..+104 r_rw  ALock-RW remote readers: 4 nodes a word, node n's
 //!                16 bits at 16 (n % 4): present, waiting   RDMA FAA only
-//!   +112 wphase  ALock-RW writer phase (0 none, 1 local, 2 remote:
-//!                byte 0 only)                 CPU store / RDMA WRITE
+//!   +112 spin    RDMA spin lock word          RDMA CAS only (loopback)
 //!   +120 dslr    DSLR's counters (nX, nS, maxX, maxS: 16 bits each)
 //!                                             RDMA FAA/CAS only (loopback)
 //! descriptors  MAX_HANDLES x MAX_HELD x 32 B, this node's threads
@@ -37,7 +38,6 @@
 //!   +64 +88      source of the value's WRITEs (value, vstamp)
 //!   +56          destination of a READ of `dslr`
 //!   +96          source of a reset request
-//!   +104         destination of a READ of `wphase`
 //!   +112         source of a WRITE of `wphase` = 0
 //! requests     MAX_NODES x REQ_SLOTS x 8 B: reset requests that other
 //!              nodes WRITE to a key's home (enc(key << 24 | era))
@@ -86,15 +86,14 @@ pub(super) const WB_SRC: u64 = 64;
 pub(super) const REQ_SRC: u64 = 96;
 /// Scratch: where a READ of `dslr` lands.
 pub(super) const DSLR_READ: u64 = 56;
-/// Scratch: where a READ of `wphase` lands.
-pub(super) const PHASE_READ: u64 = 104;
 /// Scratch: the source of a WRITE of `wphase` = 0.
 pub(super) const ZERO_SRC: u64 = 112;
 
 /// Line word: Peterson's victim.
 pub(super) const VICTIM: u64 = 16;
-/// Line word: the RDMA spin lock.
-pub(super) const SPIN: u64 = 24;
+/// Line word: ALock-RW's writer phase (0, [`V_LOCAL`] or [`V_REMOTE`]),
+/// below the value (a remote reader's one READ of both loads it first).
+pub(super) const WPHASE: u64 = 24;
 /// Line word: the key's value, first word (the tests' owner tag).
 pub(super) const OWNER: u64 = 32;
 /// Line word: the key's value, second word (the tests' counter).
@@ -110,8 +109,8 @@ pub(super) const M_TAIL: u64 = 64;
 pub(super) const L_RW: u64 = 72;
 /// Line words (four): ALock-RW's remote readers ([`r_rw`]).
 pub(super) const R_RW: u64 = 80;
-/// Line word: ALock-RW's writer phase (0, [`V_LOCAL`] or [`V_REMOTE`]).
-pub(super) const WPHASE: u64 = 112;
+/// Line word: the RDMA spin lock.
+pub(super) const SPIN: u64 = 112;
 /// Line word: the DSLR lock's four 16-bit counters.
 pub(super) const DSLR: u64 = 120;
 

@@ -101,6 +101,9 @@ struct RunJob {
     increments: AtomicU64,
     /// Shared operations.
     shared_ops: AtomicU64,
+    /// Most writer sections a local reader waited through after backing
+    /// out (ALock-RW).
+    max_waited: AtomicU64,
     /// Verbs of operations on local and on remote keys.
     local_verbs: AtomicU64,
     remote_verbs: AtomicU64,
@@ -150,9 +153,11 @@ impl RunJob {
         for k in keys.iter_mut().take(n) {
             *k = self.pick(rng, local);
         }
+        let _ = h.take_backout();
         let t0 = now_ns();
         h.lock_many_mode(self.kind, &mut keys[..n], shared, held)?;
         let lat = (now_ns() - t0) as u64;
+        let backout = h.take_backout();
         let tag = (u64::from(self.t.node()) << 48) | (u64::from(idx) + 1);
         let mut r = Ok(());
         if shared {
@@ -163,7 +168,14 @@ impl RunJob {
                     Ok(v) if v[0] != 0 && !h.torn(x) => {
                         self.errors.fetch_add(1, Relaxed);
                     }
-                    Ok(_) => {}
+                    Ok(v) => match backout {
+                        // Writer sections (one counter increment each)
+                        // from its back-out to its entry: the bound.
+                        Some((k, from)) if k == x.key() && !h.torn(x) => {
+                            self.reader_waited(v[1].wrapping_sub(from));
+                        }
+                        _ => {}
+                    },
                     Err(e) => {
                         r = Err(e);
                         break;
@@ -191,6 +203,23 @@ impl RunJob {
         r?;
         u?;
         Ok((local, shared, lat))
+    }
+}
+
+impl RunJob {
+    /// A local reader that backed out entered `n` writer sections later;
+    /// more than the bound is an error (phase fairness broken).
+    fn reader_waited(&self, n: u64) {
+        let bound = self.t.reader_wait_bound();
+        self.max_waited.fetch_max(n, Relaxed);
+        if n > bound {
+            self.errors.fetch_add(1, Relaxed);
+            pr_warn!(
+                "dlock run: a reader waited through {} writer sections (bound {})\n",
+                n,
+                bound
+            );
+        }
     }
 }
 
@@ -360,6 +389,7 @@ fn run_kind(
         errors: AtomicU64::new(0),
         increments: AtomicU64::new(0),
         shared_ops: AtomicU64::new(0),
+        max_waited: AtomicU64::new(0),
         local_verbs: AtomicU64::new(0),
         remote_verbs: AtomicU64::new(0),
         stats: SharedStats::default(),
@@ -396,6 +426,14 @@ fn run_kind(
     a.backouts = st.backouts;
     a.phases = st.phases;
     a.rw_polls = st.rw_polls;
+    if kind == Kind::AlockRw && st.backouts > 0 {
+        pr_info!(
+            "dlock run: {} reader back-outs, at most {} writer sections until a local reader entered (bound {})\n",
+            st.backouts,
+            job.max_waited.load(Relaxed),
+            job.t.reader_wait_bound()
+        );
+    }
     a.local_lat = to_uapi(&job.local_lat.snapshot());
     a.remote_lat = to_uapi(&job.remote_lat.snapshot());
     let per_thread = spread(&job.per_thread, |x| x);
