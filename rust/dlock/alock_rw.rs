@@ -33,6 +33,11 @@
 //!          (a successor that links meanwhile gets `lead`, not `pass`)
 //! ```
 //!
+//! A remote opener checks W1 after W2, in one post with W3's first READ;
+//! if a reader still waits for the phase before, it takes its phase back
+//! (`wphase` = 0) and goes through W1, W2, W3 in order
+//! (`open_phase_remote`).
+//!
 //! A local reader posts no verb; a remote one posts an FAA and one READ
 //! of `wphase` and the value in one post (R1, R2 and the value:
 //! lock-and-fetch) and one FAA to release,
@@ -540,48 +545,74 @@ impl Handle<'_> {
         c
     }
 
-    /// W1-W3 of a remote writer of key `k` with descriptor `d`: a READ
-    /// of the counts (W1), then the `wphase` WRITE and a READ in one post
-    /// (W2, W3), each READ repeated with backoff while readers are there
-    /// (if `wait`).
+    /// W1-W3 of a remote writer of key `k` with descriptor `d`, W1 first
+    /// checked after W2: the `wphase` WRITE and a READ of the counts in
+    /// one post; if a reader still waits for the phase before, the phase
+    /// is taken back (a WRITE of 0 with the next READ) and W1 (READ until
+    /// no reader waits), W2 and W3 follow in order; W3 READs while
+    /// readers are present.  Each READ repeated with backoff (if `wait`).
+    ///
+    /// W1 after W2 is W1: the READ comes after this writer's acquire as
+    /// before, so it finds every reader that was counted waiting before
+    /// the last phase's clear (the argument at the top); a reader that
+    /// backs out because of this writer's `wphase` waits for this
+    /// writer's clear (the one of the undo, or of its release), not for
+    /// an earlier one.
     fn open_phase_remote(&self, k: u32, d: u64, wait: bool) -> Result<bool> {
         let t = self.t;
         let home = t.home(k);
         let p = t.peer(home)?;
-        let start = self.op_start.get();
         let x = Xfer {
             remote: line(k) + L_RW,
             local: self.scratch() + LINE_READ,
             len: COUNTS_LEN,
         };
-        self.verbs(1, 0, 0);
-        p.read(x.remote, x.local, x.len, self.wait)?;
-        for waiting in [true, false] {
-            if !waiting {
-                t.word(d + SRC_STATE).store(V_REMOTE, Release);
-                self.verbs(1, 1, 0);
-                let ph = Xfer {
-                    remote: line(k) + WPHASE,
-                    local: d + SRC_STATE,
-                    len: 8,
-                };
-                p.write_read(ph, x, self.wait)?;
+        t.word(d + SRC_STATE).store(V_REMOTE, Release);
+        let set = Xfer {
+            remote: line(k) + WPHASE,
+            local: d + SRC_STATE,
+            len: 8,
+        };
+        self.verbs(1, 1, 0);
+        p.write_read(set, x, self.wait)?;
+        if busy_nodes(self.counts_read(), home, true) != 0 {
+            if !wait {
+                // A try: the caller's release clears `wphase`.
+                return Ok(false);
             }
-            let mut backoff = WRITER_BACKOFF_MIN_NS;
-            loop {
-                match self.drained(busy_nodes(self.counts_read(), home, waiting), wait, start) {
-                    Some(true) => break,
-                    Some(false) => return Ok(false),
-                    None => {}
-                }
-                self.blame(1 << home);
-                self.backoff(k, start, backoff)?;
-                backoff = (backoff * 2).min(WRITER_BACKOFF_MAX_NS);
-                self.verbs(1, 0, 0);
-                p.read(x.remote, x.local, x.len, self.wait)?;
-            }
+            self.verbs(1, 1, 0);
+            p.write_read(self.phase_end(k), x, self.wait)?;
+            self.await_readers(k, x, true)?;
+            self.verbs(1, 1, 0);
+            p.write_read(set, x, self.wait)?;
         }
+        if !wait {
+            return Ok(busy_nodes(self.counts_read(), home, false) == 0);
+        }
+        self.await_readers(k, x, false)?;
         Ok(true)
+    }
+
+    /// READs the counts of key `k` (`x`, at its home) with backoff until
+    /// no reader is `waiting` (W1) or present (W3); the first test is of
+    /// the counts in the scratch space.
+    fn await_readers(&self, k: u32, x: Xfer, waiting: bool) -> Result {
+        let t = self.t;
+        let home = t.home(k);
+        let p = t.peer(home)?;
+        let start = self.op_start.get();
+        let mut backoff = WRITER_BACKOFF_MIN_NS;
+        while self
+            .drained(busy_nodes(self.counts_read(), home, waiting), true, start)
+            .is_none()
+        {
+            self.blame(1 << home);
+            self.backoff(k, start, backoff)?;
+            backoff = (backoff * 2).min(WRITER_BACKOFF_MAX_NS);
+            self.verbs(1, 0, 0);
+            p.read(x.remote, x.local, x.len, self.wait)?;
+        }
+        Ok(())
     }
 
     /// Releases `h` (exclusive), taken with descriptor `d`, after the
