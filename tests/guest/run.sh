@@ -1160,6 +1160,7 @@ rw_reader_bound() {
 		return
 	fi
 	awk '{ b += $1; if ($2 > m) m = $2; bd = $3 } END { printf "# ALock-RW reader bound: %d back-outs in %d runs, at most %d writer sections before a local reader entered (bound %d)\n", b, NR, m, bd }' /tmp/rwbound
+	# shellcheck disable=SC2016 # awk's fields, not the shell's
 	check "ALock-RW: local readers that backed out entered within the bound (2 x budget writer sections)" \
 		awk '$2 > $3 { bad = 1 } END { exit bad }' /tmp/rwbound
 }
@@ -1290,9 +1291,9 @@ alock_rw_bench_runs() {
 		for pct in ${alock_rw_local:-50 90 95}; do
 			for rd in ${alock_rw_reads:-50 90 99}; do
 				for lock in $(echo "5 1 6 5 1" | cut -d' ' -f"$(((rep - 1) % 3 + 1))-$(((rep - 1) % 3 + 3))"); do
-					$RT dlock "$node" "$nodes" $run "$lock" $pct \
+					$RT dlock "$node" "$nodes" $run "$lock" "$pct" \
 						"${alock_rw_threads:-2}" "$DLOCK_MS" 1 \
-						"${alock_rw_keys:-64}" $rd
+						"${alock_rw_keys:-64}" "$rd"
 					run=$((run + 1))
 				done
 			done
