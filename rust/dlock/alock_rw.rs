@@ -19,7 +19,8 @@
 //! ```text
 //! reader:  R1 present+1   R2 wphase == 0: enter
 //!          R3 present-1, waiting+1 (one atomic)
-//!          R4 wphase == 0: waiting-1, back to R1
+//!          R4 wphase == 0: waiting-1, back to R1 (a remote reader: in
+//!             R1's FAA)
 //!          R5 wait until wphase == 0
 //!          R6 present+1, waiting-1 (one atomic): enter, no check
 //!          release: present-1
@@ -272,17 +273,21 @@ impl Handle<'_> {
     /// R1 and R2 of a remote reader of key `k` at its home `p` with the
     /// value, in one post: the FAA and one READ of `wphase` up to `epoch`
     /// (`wphase` below the value: loaded first); the acquire if `wphase`
-    /// was 0 (else the reader is counted present still).
-    pub(super) fn reader_arrives(&self, p: &Peer, k: u32) -> Result<Option<Acq>> {
+    /// was 0 (else the reader is counted present still).  `undo_wait`:
+    /// the same FAA also takes back the reader's waiting count (after an
+    /// R4 that found the phase over; the reader is counted waiting until
+    /// it is counted present, and checks `wphase` after, as at R1).
+    pub(super) fn reader_arrives(&self, p: &Peer, k: u32, undo_wait: bool) -> Result<Option<Acq>> {
         let (w, s) = r_rw(self.t.me);
         let (ph, _) = self.reader_xfers(k);
         let x = Xfer {
             len: (EPOCH + 8 - WPHASE) as u32,
             ..ph
         };
+        let waiting = if undo_wait { 1u64 << (s + 8) } else { 0 };
         let faa = Verb::Faa {
             remote: line(k) + w,
-            add: 1 << s,
+            add: (1u64 << s).wrapping_sub(waiting),
         };
         self.verbs(1, 0, 1);
         let old = p.chain(&[faa, Verb::Read(x)], self.wait)?[0];
@@ -311,8 +316,9 @@ impl Handle<'_> {
         let start = self.op_start.get();
         self.blame(1 << home);
         self.count(|s| s.shared += 1);
+        let mut undo_wait = false;
         loop {
-            if let Some(acq) = self.reader_arrives(p, k)? {
+            if let Some(acq) = self.reader_arrives(p, k, undo_wait)? {
                 return Ok(acq);
             }
             self.count(|s| s.backouts += 1);
@@ -323,11 +329,12 @@ impl Handle<'_> {
             };
             p.chain(&[faa, Verb::Read(ph)], self.wait)?;
             if self.phase_read() == 0 {
-                self.verbs(0, 0, 1);
-                p.fetch_and_add(cnt, waiting.wrapping_neg(), self.wait)?;
+                // Back to R1, with the waiting count's undo in its FAA.
+                undo_wait = true;
                 continue;
             }
             self.waiting();
+            let since = now_ns();
             let mut backoff = READER_BACKOFF_MIN_NS;
             loop {
                 if let Err(e) = self.backoff(k, start, backoff) {
@@ -337,7 +344,7 @@ impl Handle<'_> {
                 }
                 backoff = (backoff * 2).min(READER_BACKOFF_MAX_NS);
                 // With the remote cohort's tail, once the wait is long.
-                let long = now_ns() - start > PROBE_AFTER_NS;
+                let long = now_ns() - since > PROBE_AFTER_NS;
                 let tail = Xfer {
                     remote: line(k) + R_TAIL,
                     local: self.scratch() + LINE_READ,

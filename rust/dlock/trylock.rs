@@ -163,7 +163,7 @@ impl Handle<'_> {
         let p = t.peer(t.home(k))?;
         self.blame(1 << t.home(k));
         self.count(|s| s.shared += 1);
-        if let Some(acq) = self.reader_arrives(p, k)? {
+        if let Some(acq) = self.reader_arrives(p, k, false)? {
             return Ok(acq);
         }
         self.rw_read_unlock(k)?;
