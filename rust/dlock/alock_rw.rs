@@ -96,7 +96,9 @@
 //! budget of writer sections (`local_budget`, `remote_budget`: the bound
 //! on consecutive writers, like ShiftLock's), and a reader that waited
 //! for one enters before the next one opens (W1), or at most one phase
-//! later where the phase ended between its R2 and R3.
+//! later where the phase ended between its R2 and R3.  Measured in every
+//! lock table run: a local reader that backed out enters within
+//! [`Table::reader_wait_bound`] writer sections (`harness/dlock.rs`).
 //!
 //! **Failures.**  A reader that gives up (timeout, signal) undoes its own
 //! count.  A writer that fails in W1-W3 holds ALock: it closes its phase
