@@ -93,8 +93,11 @@ impl Handle<'_> {
         if prev != 0 {
             let (_, po) = self.t.split(prev)?;
             t.word(po + NEXT).store(me, Release);
-            // The predecessor is a thread of this node.
+            // The predecessor is a thread of this node: the wait blames
+            // no node (not even this one's loopback connection, which a
+            // device removal takes down while local queues go on).
             self.phase(Phase::Queued);
+            self.blame(0);
             self.waiting();
             let st = self.wait_state(d, k, start)?;
             if st != 0 {
@@ -150,6 +153,9 @@ impl Handle<'_> {
             {
                 return Ok(());
             }
+            // A successor of this node is linking itself in: no node to
+            // blame (`unlock` blamed the home, this node).
+            self.blame(0);
             next = self.wait_word(d + NEXT, k, now_ns())?;
         }
         let (_, no) = self.t.split(next)?;
