@@ -255,16 +255,14 @@ impl Handle<'_> {
         }
     }
 
-    /// The READs of a remote reader: `wphase` alone, and the value with
-    /// its `vstamp` and the key's `epoch` ([`Handle::value_read`]), both
-    /// where a READ of the line puts them ([`Handle::line_xfer`]).
-    pub(super) fn reader_xfers(&self, k: u32) -> (Xfer, Xfer) {
-        let ph = Xfer {
+    /// The READ of key `k`'s `wphase` alone, where a READ of the line
+    /// puts it ([`Handle::line_xfer`]).
+    pub(super) fn phase_xfer(&self, k: u32) -> Xfer {
+        Xfer {
             remote: line(k) + WPHASE,
             local: self.scratch() + LINE_READ + (WPHASE - L_TAIL),
             len: 8,
-        };
-        (ph, self.value_read(k))
+        }
     }
 
     /// `wphase` as the last READ of it left it in the scratch space.
@@ -281,7 +279,7 @@ impl Handle<'_> {
     /// it is counted present, and checks `wphase` after, as at R1).
     pub(super) fn reader_arrives(&self, p: &Peer, k: u32, undo_wait: bool) -> Result<Option<Acq>> {
         let (w, s) = r_rw(self.t.me);
-        let (ph, _) = self.reader_xfers(k);
+        let ph = self.phase_xfer(k);
         let x = Xfer {
             len: (EPOCH + 8 - WPHASE) as u32,
             ..ph
@@ -314,7 +312,7 @@ impl Handle<'_> {
         let (w, s) = r_rw(t.me);
         let (present, waiting) = (1u64 << s, 1u64 << (s + 8));
         let cnt = line(k) + w;
-        let (ph, val) = self.reader_xfers(k);
+        let (ph, val) = (self.phase_xfer(k), self.value_read(k));
         let start = self.op_start.get();
         self.blame(1 << home);
         self.count(|s| s.shared += 1);
