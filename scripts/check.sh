@@ -11,11 +11,17 @@ set -euo pipefail
 mode=${1:-check}
 passed=0
 failed=0
+# The failed checks of every step, repeated before the summary, so that the
+# tail of the output (all CI may show) names them.
+notok=$(mktemp)
 add() { # output of a step whose last line is "... passed=N failed=N"
 	local line
 	log "step done at $(($(date +%s) - start)) s"
+	steps=$((steps + 1))
+	grep -E '^ *(guest[0-9]+: )?not ok' "$1" | sed "s/^ */  step $steps: /" >>"$notok" || true
 	line=$(grep -E 'passed=[0-9]+ failed=[0-9]+' "$1" | tail -n1)
 	if [ -z "$line" ]; then
+		echo "  step $steps: not ok - the step printed its passed=N failed=N line" >>"$notok"
 		failed=$((failed + 1))
 		return
 	fi
@@ -25,7 +31,15 @@ add() { # output of a step whose last line is "... passed=N failed=N"
 
 start=$(date +%s)
 out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+steps=0
+trap 'rm -f "$out" "$notok"' EXIT
+summary() { # the failed checks (at most 40 lines), then "N passed, N failed"
+	if [ -s "$notok" ]; then
+		echo "failed checks:"
+		head -n 40 "$notok"
+	fi
+	echo "$passed passed, $failed failed"
+}
 only=${ONLY:-}
 if [ -n "$only" ]; then
 	[ "$mode" = check ] || die "ONLY= is for make check"
@@ -45,7 +59,7 @@ if [ -n "$only" ]; then
 		add "$out"
 	done
 	log "check ONLY=$only finished in $(($(date +%s) - start)) s"
-	echo "$passed passed, $failed failed"
+	summary
 	[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
 	exit
 fi
@@ -75,6 +89,7 @@ if [ "$mode" = soak ]; then
 		passed=$((passed + 1))
 	else
 		failed=$((failed + 1))
+		echo "  soak: not ok - every kind's operations were counted" >>"$notok"
 	fi
 fi
 # make bench: alockctl's results (JSON, CSV) and their plots in build/results/.
@@ -82,5 +97,5 @@ if [ "$mode" = bench ] && [ -d "$ALOCK_TOP/build/runs/latest/guest0/results" ]; 
 	"$ALOCK_TOP/scripts/bench-results.sh" "$ALOCK_TOP/build/runs/latest/guest0/results" || true
 fi
 log "$mode finished in $(($(date +%s) - start)) s"
-echo "$passed passed, $failed failed"
+summary
 [ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]
