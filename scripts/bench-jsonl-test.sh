@@ -108,6 +108,31 @@ check "demo-summary: ALock 1.50x better than spin-loopback at 90 % local" \
 check "demo-summary: the figure has the ALock bar and its ratio" \
 	sh -c "grep -q 'ALock vs spin-loopback, 90 % local' '$d/demo.svg' && grep -q '>1.50x<' '$d/demo.svg'"
 
+# make bench-alock-rw's counters: "# rdma-after" and "# cpu-after" lines
+# before and after run 3 give its record posts, their mean round trip
+# (10 posts in bucket 21, [1, 2) ms, and 10 in bucket 22: 2359.296 us as
+# the middles 1.5 and 3 x 2^20 ns), the busy share and context switches.
+rtt=$d/20990101-000002-rtt
+mkdir -p "$rtt/guest0"
+h() { # count of bucket 21, of bucket 22: a 40-bucket histogram
+	local i out=""
+	for i in $(seq 0 39); do
+		case $i in 21) out="$out,$1" ;; 22) out="$out,$2" ;; *) out="$out,0" ;; esac
+	done
+	echo "${out#,}"
+}
+{
+	echo "# rdma-after run=2 peer1 node=1 state=up reads=0 chains=10 errors=0 last_error=0 rtt_hist=$(h 10 0)"
+	echo "# cpu-after run=2 total=1000 idle=500 ctxt=100"
+	dlock alock 0 3 100 10 30 1
+	echo "# rdma-after run=3 peer1 node=1 state=up reads=0 chains=30 errors=0 last_error=0 rtt_hist=$(h 20 10)"
+	echo "# cpu-after run=3 total=2000 idle=550 ctxt=400"
+} >"$rtt/guest0/tap.txt"
+check "collect: the counters of make bench-alock-rw" bj collect "$rtt" --vcpus 2 --nodes 1 2>"$d/err"
+check "... run 3: 20 posts, mean round trip 2359.296 us, 95 % busy, 300 context switches" \
+	python3 -c "import json,sys; r=json.loads(open(sys.argv[1]).readline())['stats']; \
+assert r['posts'] == 20 and abs(r['post_rtt_us'] - 2359.296) < 1e-6, r; \
+assert abs(r['busy_pct'] - 95.0) < 1e-9 and r['ctxt'] == 300, r" "$rtt/bench.jsonl"
 # A line that is not JSON fails the collection; the good ones are written.
 echo '# bench-json {"benchmark":"rw","case":' >>"$run/guest1/tap.txt"
 check "collect: exit 1 on a bad bench-json line" not bj collect "$run" --vcpus 2 --nodes 2 --kernel bench 2>"$d/err"

@@ -117,6 +117,7 @@ def read_guest(tap):
     """(records, errors) of one tap.txt: its bench-json lines, or its
     key=value lines when it has none."""
     recs, errs, old = [], [], []
+    after, cpu = {}, {}
     ncpu = None
     try:
         lines = open(tap, encoding="utf-8", errors="replace").read().splitlines()
@@ -137,6 +138,13 @@ def read_guest(tap):
             recs.append(r)
         elif re.match(r"# (dlock |rdma-verb |rdma-lat |mmbench \S+ threads=)", line):
             old.append(line)
+        m = re.match(r"# cpu-after run=(\d+) total=(\d+) idle=(\d+)(?: ctxt=(\d+))?", line)
+        if m:
+            cpu[int(m.group(1))] = tuple(int(x or 0) for x in m.groups()[1:])
+        m = re.match(r"# rdma-after run=(\d+) (peer\S+) .*\brtt_hist=([\d,]+)", line)
+        if m:
+            after.setdefault(int(m.group(1)), {})[m.group(2)] = [
+                int(x) for x in m.group(3).split(",")]
     if not recs and not errs:
         for line in old:
             r = legacy(line, ncpu)
@@ -144,7 +152,41 @@ def read_guest(tap):
     for r in recs:
         if ncpu is not None:
             r.setdefault("vcpus", ncpu)
+    post_rtts(recs, after, cpu)
     return recs, errs
+
+
+def post_rtts(recs, after, cpu):
+    """Adds to each dlock node_run record whose run has "# rdma-after"
+    lines, and the run before it, its node's signalled posts in the run
+    (posts) and their mean round trip (post_rtt_us, from the log2
+    histogram of /sys/kernel/debug/alock/rdma: a bucket counts as the
+    middle of its range); with "# cpu-after" lines, the share of the
+    guest's CPU time not idle (busy_pct) and its context switches (ctxt)."""
+    for r in recs:
+        if r.get("benchmark") != "dlock" or r.get("case") != "node_run":
+            continue
+        run = r.get("params", {}).get("run")
+        if run in cpu and run - 1 in cpu:
+            tot, idle, ctxt = (a - b for a, b in zip(cpu[run], cpu[run - 1]))
+            st = r.setdefault("stats", {})
+            if tot > 0:
+                st["busy_pct"] = 100.0 * (tot - idle) / tot
+            if cpu[run][2]:
+                st["ctxt"] = ctxt
+        if run not in after or run - 1 not in after:
+            continue
+        n, ns = 0, 0.0
+        for peer, h in after[run].items():
+            h0 = after[run - 1].get(peer, [0] * len(h))
+            for b, (c, c0) in enumerate(zip(h, h0)):
+                d = c - c0
+                n += d
+                # Bucket b: [2^(b-1), 2^b) ns.
+                ns += d * (0.75 * 2 ** b if b > 0 else 0)
+        st = r.setdefault("stats", {})
+        st["posts"] = n
+        st["post_rtt_us"] = ns / n / 1000 if n > 0 else None
 
 
 def median_low(v):
@@ -253,7 +295,8 @@ def dlock_rw_cells(recs):
             continue
         k = (r.get("nodes"), p.get("local_pct"), p.get("read_pct"), r.get("threads"),
              p.get("keys"), r["lock"])
-        c = cell.setdefault(k, {"tot": {}, "lat": [], "cnt": {}, "vcpus": r.get("vcpus"),
+        c = cell.setdefault(k, {"tot": {}, "lat": [], "cnt": {}, "busy": [],
+                                "vcpus": r.get("vcpus"),
                                 "run": r.get("run"), "kernel": r.get("kernel")})
         run = p.get("run", 0)
         c["tot"][run] = c["tot"].get(run, 0) + (r.get("value") or 0)
@@ -262,6 +305,14 @@ def dlock_rw_cells(recs):
         for x in ("ops", "local_ops", "remote_ops", "local_verbs", "remote_verbs",
                   "shared_ops", "overlaps", "backouts", "phases", "rw_polls"):
             c["cnt"][x] = c["cnt"].get(x, 0) + (s.get(x) or 0)
+        if s.get("busy_pct") is not None:
+            c["busy"].append(s["busy_pct"])
+        if s.get("ctxt") is not None:
+            c["cnt"]["ctxt"] = c["cnt"].get("ctxt", 0) + s["ctxt"]
+            c["cnt"]["ctxt_ops"] = c["cnt"].get("ctxt_ops", 0) + (s.get("ops") or 0)
+        if s.get("post_rtt_us") is not None:
+            c["cnt"]["posts"] = c["cnt"].get("posts", 0) + s["posts"]
+            c["cnt"]["post_ns"] = c["cnt"].get("post_ns", 0) + s["posts"] * s["post_rtt_us"]
     out = []
 
     def per(a, b):
@@ -304,7 +355,10 @@ def dlock_rw_cells(recs):
                       "shared_pct": per(100 * n["shared_ops"], n["ops"]),
                       "overlaps": n["overlaps"], "backouts_per_op": per(n["backouts"], n["ops"]),
                       "phases_per_op": per(n["phases"], n["ops"]),
-                      "rw_polls_per_op": per(n["rw_polls"], n["ops"])}})
+                      "rw_polls_per_op": per(n["rw_polls"], n["ops"]),
+                      "post_rtt_us": per(n.get("post_ns", 0), n.get("posts", 0)),
+                      "busy_pct": median_low(c["busy"]) if c["busy"] else None,
+                      "ctxt_per_op": per(n.get("ctxt", 0), n.get("ctxt_ops", 0))}})
     return out
 
 
@@ -481,11 +535,15 @@ def text_tables(recs, run=None):
         p("over the nodes, the median of a cell's runs; x ALock, x DSLR: ALock-RW's ratios")
         p("to them in the same cell; latencies the median of the nodes' medians by mode, in")
         p("us; verbs per operation; shared: share of shared operations; then per operation")
-        p("reader back-outs, writer phases and reader-writer polls, and reader overlaps:")
-        fmt = ("  %5s %5s %5s %4s %5s %-14s %4s %9s %8s %8s %9s %9s %7s %7s %7s %7s %7s %8s")
+        p("reader back-outs, writer phases and reader-writer polls, reader overlaps, and")
+        p("the mean round trip of a signalled post in ms (post_rtt; under TCG mostly the")
+        p("time the busy guests take to run the RDMA provider's work), the median of the")
+        p("guests' busy CPU share (busy) and their context switches per operation (cs):")
+        fmt = ("  %5s %5s %5s %4s %5s %-14s %4s %9s %8s %8s %9s %9s %7s %7s %7s %7s %7s %8s"
+               " %8s %5s %6s")
         p(fmt % ("nodes", "local%", "read%", "thr", "keys", "lock", "runs", "ops/s", "x ALock",
                  "x DSLR", "shrd_med", "excl_med", "verbs", "shared", "backout", "phases",
-                 "polls", "overlaps"))
+                 "polls", "overlaps", "post_rtt", "busy", "cs"))
         for r in rw:
             s, q = r["stats"], r["params"]
             p(fmt % (r["nodes"], q["local_pct"], q["read_pct"], r["threads"], q["keys"],
@@ -494,7 +552,9 @@ def text_tables(recs, run=None):
                      fnum(s["shared_med_us"], "%.1f"), fnum(s["excl_med_us"], "%.1f"),
                      fnum(s["verbs_per_op"], "%.2f"), fnum(s["shared_pct"], "%.0f%%"),
                      fnum(s["backouts_per_op"], "%.2f"), fnum(s["phases_per_op"], "%.2f"),
-                     fnum(s["rw_polls_per_op"], "%.2f"), s["overlaps"]))
+                     fnum(s["rw_polls_per_op"], "%.2f"), s["overlaps"],
+                     fnum(s.get("post_rtt_us") and s["post_rtt_us"] / 1000, "%.1f"),
+                     fnum(s.get("busy_pct"), "%.0f%%"), fnum(s.get("ctxt_per_op"), "%.1f")))
     lockb = [r for r in recs if r.get("benchmark") in ("queue", "mrlock", "rw", "txn")]
     if not lockb and run:
         # A run from before the bench-json lines: its human lines as they are.

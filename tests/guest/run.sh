@@ -1287,6 +1287,7 @@ alock_rw_bench_runs() {
 		$RT dlock "$node" "$nodes" $run $lock 50 2 1000 2 64 50
 		run=$((run + 1))
 	done
+	rdma_counters $((run - 1))
 	for rep in $(seq "${alock_reps:-3}"); do
 		for pct in ${alock_rw_local:-50 90 95}; do
 			for rd in ${alock_rw_reads:-50 90 99}; do
@@ -1294,11 +1295,29 @@ alock_rw_bench_runs() {
 					$RT dlock "$node" "$nodes" $run "$lock" "$pct" \
 						"${alock_rw_threads:-2}" "$DLOCK_MS" 1 \
 						"${alock_rw_keys:-64}" "$rd"
+					rdma_counters "$run"
 					run=$((run + 1))
 				done
 			done
 		done
 	done
+}
+
+# The connections' counters (/sys/kernel/debug/alock/rdma: signalled posts
+# and their round trips) after run $1 (the run before the first: its number)
+# as "# rdma-after run=N" lines, the CPU time as a "# cpu-after" line:
+# scripts/bench-jsonl.py adds each run's posts, their mean round trip and
+# the guest's busy share to its record.  Under TCG a post's round
+# trip is mostly the time the guests take to schedule the RDMA provider's
+# work, so the busier the CPUs, the longer (README, ALock-RW).
+rdma_counters() {
+	sed "s/^peer/# rdma-after run=$1 peer/" /sys/kernel/debug/alock/rdma 2>/dev/null | grep '^# rdma-after' || true
+	# And the CPU time, all and idle (jiffies of /proc/stat's cpu line),
+	# and the context switches.
+	# shellcheck disable=SC2016
+	awk -v r="$1" '/^cpu / { t = $2+$3+$4+$5+$6+$7+$8+$9; i = $5+$6 }
+		/^ctxt / { c = $2 }
+		END { print "# cpu-after run=" r " total=" t " idle=" i " ctxt=" c }' /proc/stat
 }
 
 # ALock against its competitors (make bench, every node at once), in the
