@@ -65,6 +65,7 @@ use super::window::{
     V_REMOTE, WPHASE,
 };
 use crate::rdma::Xfer;
+use crate::support::stats::fault_nolink;
 use crate::support::util::now_ns;
 
 /// The remote leader's first pause between two Peterson polls (doubled
@@ -189,7 +190,15 @@ impl Handle<'_> {
         let p = t.peer(home)?;
         if prev != 0 {
             let (pn, po) = self.t.split(prev)?;
-            if let Err(e) = self.put(pn, po + NEXT, me, d + SRC_NEXT, false) {
+            // The tests' fault (debugfs `fault_nolink`): no link, as a
+            // node that dies right after its tail CAS.
+            let link = if fault_nolink() {
+                pr_info!("dlock: test fault: key {} enqueued without its link\n", k);
+                Ok(())
+            } else {
+                self.put(pn, po + NEXT, me, d + SRC_NEXT, false)
+            };
+            if let Err(e) = link {
                 // A predecessor on a lost node never hands over: wait
                 // for the key's reset like the waiters behind it.
                 if t.peer(pn).is_ok_and(|p| p.is_up()) || !t.can_recover() {
@@ -299,9 +308,13 @@ impl Handle<'_> {
         let linked = dec(t.word(d + NEXT).load(Acquire)).is_some();
         let end = (phase && !(linked && pass >= 1)).then(|| self.phase_end(k));
         let st = enc(u64::from(if end.is_some() { 0 } else { pass }));
-        match self.rdma_release(k, d, t.home(k), line(k) + R_TAIL, [wb, end])? {
-            None => Ok(()),
-            Some(n) => self.hand_off_remote(k, n, st, d, qera),
+        match self.rdma_release(k, d, t.home(k), line(k) + R_TAIL, [wb, end], Some(qera)) {
+            Ok(None) => Ok(()),
+            Ok(Some(n)) => self.hand_off_remote(k, n, st, d, qera),
+            // A node enqueued behind this holder and was lost before it
+            // linked; recovery reset the queue: nobody to hand on to.
+            Err(e) if e == stale() => Ok(()),
+            Err(e) => Err(e),
         }
     }
 

@@ -104,7 +104,7 @@ impl Handle<'_> {
     /// after the value's write-back `wb`.
     pub(super) fn mcs_unlock(&self, k: u32, d: u64, wb: Option<Xfer>) -> Result {
         let t = self.t;
-        match self.rdma_release(k, d, t.home(k), line(k) + M_TAIL, [wb, None])? {
+        match self.rdma_release(k, d, t.home(k), line(k) + M_TAIL, [wb, None], None)? {
             None => Ok(()),
             Some((nn, no)) => self.put(nn, no, enc(1), d + SRC_STATE, true),
         }

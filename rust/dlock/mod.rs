@@ -200,6 +200,8 @@ impl Handle<'_> {
     /// the release where the release goes to the key's home).
     pub fn unlock(&mut self, h: Held) -> Result {
         self.used &= !(1 << h.slot);
+        // What `check_wait` does about a lost node depends on the kind.
+        self.kind.set(h.kind);
         let d = self.desc(h.slot);
         // Readers write nothing back.
         let wb = if h.shared { None } else { self.write_back(&h) };

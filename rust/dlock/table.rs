@@ -736,7 +736,12 @@ impl Handle<'_> {
     /// back to 0 (after the WRITEs `w`, the value's write-back and the end
     /// of a writer phase, in the same post); if a successor is linking
     /// itself in, wait for it.  Returns the successor's descriptor
-    /// address, or `None`; `w` is written before either.
+    /// address, or `None`; `w` is written before either.  `qera`: an
+    /// ALock queue, which recovery resets, entered in that era: the wait
+    /// for the link blames the tail's node too, so that if it is lost
+    /// before it links, `check_wait` reports the key to its home and ends
+    /// the wait with `ESTALE` once the queue was reset (the caller then
+    /// has nobody to hand on to).
     pub(super) fn rdma_release(
         &self,
         k: u32,
@@ -744,6 +749,7 @@ impl Handle<'_> {
         home: u32,
         tail: u64,
         w: [Option<Xfer>; 2],
+        qera: Option<u64>,
     ) -> Result<Option<(u32, u64)>> {
         let t = self.t;
         let me = addr(t.me, d);
@@ -751,10 +757,17 @@ impl Handle<'_> {
         let mut next = t.word(d + NEXT).load(Acquire);
         let mut w = w;
         if dec(next).is_none() {
-            if self.release_post(p, w, Some((tail, me)))? == me {
+            let last = self.release_post(p, w, Some((tail, me)))?;
+            if last == me {
                 return Ok(None);
             }
             w = [None, None];
+            if let Some(q) = qera {
+                if let Ok((n, _)) = t.split(last) {
+                    self.blame(self.blame.get() | (1 << n));
+                }
+                self.enq_era.set(Some(q));
+            }
             next = self.wait_word(d + NEXT, k, now_ns())?;
         }
         self.release_post(p, w, None)?;

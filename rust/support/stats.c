@@ -12,6 +12,11 @@
  *		1 makes this node's Hellos advertise a window that ends
  *		past 2^64, 2 one longer than any window may be; the other
  *		members must refuse such a node (Documentation/rdma.rst)
+ *   fault_nolink fault injection for the tests (root only, 0 by default):
+ *		1 makes this node's next remote ALock enqueues skip the
+ *		WRITE that links them behind their predecessor, as a node
+ *		that dies between its tail CAS and that WRITE would
+ *		(Documentation/alock.rst, recovery)
  *
  * Every table file has the same form, which alockctl stats reads: '#'
  * lines are comments, every other line is "<name> <field>=<value> ...",
@@ -239,6 +244,7 @@ int alock_debugfs_add(const char *name, int (*show)(struct seq_file *m, void *v)
  * statistics are still counted for the harness.
  */
 u32 alock_fault_hello;
+u32 alock_fault_nolink;
 
 int alock_debugfs_init(void)
 {
@@ -250,6 +256,7 @@ int alock_debugfs_init(void)
 	debugfs_create_file("enabled", 0644, d, NULL, &enabled_fops);
 	debugfs_create_file("locks", 0444, d, NULL, &locks_fops);
 	debugfs_create_u32("fault_hello", 0600, d, &alock_fault_hello);
+	debugfs_create_u32("fault_nolink", 0600, d, &alock_fault_nolink);
 	return 0;
 }
 
@@ -259,6 +266,7 @@ void alock_debugfs_exit(void)
 	alock_dir = NULL;
 	nr_dbg_files = 0;
 	WRITE_ONCE(alock_fault_hello, 0);
+	WRITE_ONCE(alock_fault_nolink, 0);
 	static_branch_disable(&alock_stats_key);
 	WRITE_ONCE(alock_stats_enabled, 0);
 }

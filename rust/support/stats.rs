@@ -131,6 +131,8 @@ extern "C" {
     static alock_stats_enabled: AtomicU8;
     /// `stats.c`: debugfs `fault_hello`, written by root through debugfs.
     static alock_fault_hello: AtomicU32;
+    /// `stats.c`: debugfs `fault_nolink`, written by root through debugfs.
+    static alock_fault_nolink: AtomicU32;
     fn alock_stat_add(kind: c_uint, ctr: c_uint, n: u64);
     fn alock_stat_sum(kind: c_uint, ctr: c_uint) -> u64;
     fn alock_stat_kind_name(kind: c_uint) -> *const c_char;
@@ -158,6 +160,15 @@ pub fn fault_hello() -> u32 {
     // SAFETY: A word of `stats.c` that lives as long as the module;
     // debugfs writes it whole, this is its `READ_ONCE()`.
     unsafe { alock_fault_hello.load(Ordering::Relaxed) }
+}
+
+/// Whether the test fault debugfs `fault_nolink` is on: this node's
+/// remote ALock enqueues skip their link WRITE (`dlock::alock`), as a node
+/// that dies between its tail CAS and that WRITE would.
+pub fn fault_nolink() -> bool {
+    // SAFETY: A word of `stats.c` that lives as long as the module;
+    // debugfs writes it whole, this is its `READ_ONCE()`.
+    unsafe { alock_fault_nolink.load(Ordering::Relaxed) != 0 }
 }
 
 /// Adds `n` to counter `ctr` of `kind` on this CPU.

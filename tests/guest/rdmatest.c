@@ -22,7 +22,7 @@
  *   rdmatest dlock-roles NODE NODES RUN LOCK WRITER THREADS MS
  *                                      one writer among readers (or one
  *                                      reader among writers) progresses
- *   rdmatest dlock-recover NODE NODES VICTIM hold|queue|leader
+ *   rdmatest dlock-recover NODE NODES VICTIM hold|queue|unlinked|leader
  *                                      a key recovered after its holder,
  *                                      a waiter or the remote leader died
  *   rdmatest dlock-user NODE NODES     keys locked from user space
@@ -206,6 +206,20 @@ static int get_status(struct alock_cluster_status *s, int probe)
 	memset(s, 0, sizeof(*s));
 	s->flags = probe ? ALOCK_STATUS_PROBE : 0;
 	return rioctl(ALOCK_IOC_CLUSTER_STATUS, s);
+}
+
+/* Writes @s to the file @path (a debugfs knob): 0 or -errno. */
+static int write_file(const char *path, const char *s)
+{
+	int f = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (f < 0)
+		return -errno;
+	n = write(f, s, strlen(s));
+	n = n < 0 ? -errno : 0;
+	close(f);
+	return (int)n;
 }
 
 /*
@@ -1224,7 +1238,10 @@ static int rec_section(int f, unsigned int key, unsigned int timeout_ms, double 
  * Recovery of an ALock key after its holder or waiter died (3 nodes, the
  * key homed on node 0, the last node the victim).  @how: "hold": the
  * victim holds the key; "queue": it waits in the remote queue behind
- * node 1; "leader": it is the remote cohort's leader in the Peterson
+ * node 1; "unlinked": as "queue", but the victim swapped itself into the
+ * tail without linking behind node 1 (debugfs fault_nolink: it died
+ * between the two), so node 1's release finds a successor that never
+ * links; "leader": it is the remote cohort's leader in the Peterson
  * wait while node 0 holds the key locally.  The host kills the victim;
  * the survivors must get the key again within detection + the lease
  * wait, the first of them told that the value may be torn (hold), and
@@ -1240,7 +1257,8 @@ static int cmd_dlock_recover(int victim, const char *how)
 	uint64_t done = 0, torn = 0;
 	double lat = 0, t0;
 	int r, i, f2;
-	int hold = !strcmp(how, "hold"), queue = !strcmp(how, "queue");
+	int unlinked = !strcmp(how, "unlinked");
+	int hold = !strcmp(how, "hold"), queue = unlinked || !strcmp(how, "queue");
 	pid_t mon = -1;
 
 	memset(&t, 0, sizeof(t));
@@ -1267,10 +1285,17 @@ static int cmd_dlock_recover(int victim, const char *how)
 		if (hold) {
 			r = vkey(fd, ALOCK_IOC_DLOCK_LOCK, key, 10000, 0, 0, &k);
 			tap(r == 0, "node%d: the victim holds key %u (%s)", me, key, err_s(r));
-		} else if (fork() == 0) {
-			f2 = open_dev();
-			vkey(f2, ALOCK_IOC_DLOCK_LOCK, key, 20000, 0, 0, NULL);
-			_exit(0);
+		} else {
+			if (unlinked) {
+				r = write_file("/sys/kernel/debug/alock/fault_nolink", "1");
+				tap(r == 0, "node%d: the victim's enqueues will not link (%s)", me,
+				    err_s(r));
+			}
+			if (fork() == 0) {
+				f2 = open_dev();
+				vkey(f2, ALOCK_IOC_DLOCK_LOCK, key, 20000, 0, 0, NULL);
+				_exit(0);
+			}
 		}
 		usleep(hold ? 100000 : 700000);
 		barrier(233, nodes, 30);
@@ -1288,7 +1313,8 @@ static int cmd_dlock_recover(int victim, const char *how)
 		r = vkey(fd, ALOCK_IOC_DLOCK_UNLOCK, key, 0, 1, k.value[1] + 1, NULL);
 		if (!r)
 			r = verb(0, ALOCK_RDMA_FAA, REC_OFF, 0, 8, 1, 0, NULL);
-		tap(r == 0, "node%d: release key %u with the victim behind (%s)", me, key, err_s(r));
+		tap(r == 0, "node%d: release key %u with the victim behind%s (%s)", me, key,
+		    unlinked ? ", never linked" : "", err_s(r));
 	}
 	/*
 	 * Node 1 waits behind the victim (hold): its wait probes the victim,

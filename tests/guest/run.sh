@@ -72,8 +72,9 @@ alock)
 recover)
 	# Recovery of an ALock key on a 3-guest cluster, the last node killed
 	# while it waits in the key's remote queue (alock_recover=queue on the
-	# guest command line), leads the remote cohort (leader), or holds it
-	# (hold); or, with alock_recover=run, while a lock table run is on.
+	# guest command line), after its tail CAS but before its link
+	# (unlinked), leads the remote cohort (leader), or holds it (hold);
+	# or, with alock_recover=run, while a lock table run is on.
 	STRESS_MS=0
 	LAT_ITERS=0
 	DLOCK_MS=6000
@@ -1184,14 +1185,14 @@ hostile_tests() {
 }
 
 # make check's 3-guest run: the phases of the modes rdma, alock and recover
-# (queue, leader, run, readers) on one cluster.  The last node is killed in each
-# phase (the transport's killed peer, ALock's holder, each recovery
+# (queue, unlinked, leader, run, readers) on one cluster.  The last node is
+# killed in each phase (the transport's killed peer, ALock's holder, each recovery
 # scenario's victim); before each phase it leaves scripts/cluster.sh the
 # command-line words that boot it again into the next (/out/respawn,
 # alock_phase=K), while the survivors finish the phase, leave and wait at
 # the next phase's rendezvous for it.  Each phase joins on its own port.  One
 # boot and one leak check instead of five: 186 s instead of 288 s (2026-12-03).
-CHECK3_PHASES="rdma alock recover:queue recover:leader recover:run recover:readers"
+CHECK3_PHASES="rdma alock recover:queue recover:unlinked recover:leader recover:run recover:readers"
 
 check3_run() {
 	c3_i=0
