@@ -60,7 +60,7 @@ pub mod trylock;
 pub mod value;
 pub mod window;
 
-use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use core::sync::atomic::Ordering::{AcqRel, Acquire, Relaxed, Release};
 
 use kernel::{bindings, prelude::*, sync::Arc};
 
@@ -228,6 +228,9 @@ impl Handle<'_> {
             // The hand-off or the release may not have happened: the
             // queue behind this holder is stuck.
             self.t.mark_broken(h.key);
+            // A successor's late link may still land in the descriptor:
+            // the slot is never used again by this handle.
+            self.t.retired[self.idx].fetch_or(1 << h.slot, AcqRel);
         }
         r
     }

@@ -19,7 +19,7 @@ use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 
 use kernel::prelude::*;
 
-use super::table::{Handle, Held, Value};
+use super::table::{Handle, Held, Table, Value};
 use super::window::{epoch_of, line, COUNTER, EPOCH, LINE_READ, L_TAIL, OWNER, VSTAMP, WB_SRC};
 use crate::rdma::Xfer;
 
@@ -62,8 +62,14 @@ impl Handle<'_> {
 
     /// The value, its `vstamp` and the key's era in the scratch space
     /// after a READ of a line; `None` if the epoch word is a torn copy.
+    /// A closing word names the next era, but a remote thread that holds
+    /// the key while it closes entered through the queue of the era
+    /// before (a hand-off without a READ; a reader): its value is that
+    /// era's, and so is the stamp of its write-back (torn after the reset
+    /// if its node is lost in between).
     pub(super) fn line_value(&self) -> Option<(Value, u64, u64)> {
-        let (era, _) = self.line_epoch()?;
+        let (era, closing) = self.line_epoch()?;
+        let era = Table::queue_era(era, closing);
         Some((
             [self.scratch_word(OWNER), self.scratch_word(COUNTER)],
             self.scratch_word(VSTAMP),
