@@ -57,8 +57,8 @@ use kernel::{bindings, prelude::*};
 
 use super::table::{Handle, Table};
 use super::window::{
-    dec, enc, epoch_of, epoch_word, line, r_rw, EPOCH, REQ_SLOTS, REQ_SRC, R_RW, R_TAIL, V_REMOTE,
-    WPHASE,
+    dec, enc, epoch_of, epoch_word, line, r_rw, EPOCH, NEXT, REQ_SLOTS, REQ_SRC, R_RW, R_TAIL,
+    V_REMOTE, WPHASE,
 };
 use crate::support::util::{errno, now_ns};
 
@@ -339,6 +339,43 @@ impl Handle<'_> {
             return Err(stale());
         }
         Ok(())
+    }
+
+    /// The release of key `k` by a remote holder with descriptor `d`,
+    /// entered through the queue of era `qera`, whose tail CAS found `last`
+    /// in the tail: waits for the successor's link and returns it, or ends
+    /// with [`stale`] once the queue was reset.  A successor that died
+    /// between its tail CAS and its link never links: the wait blames the
+    /// tail's node (if it is the one lost, `check_wait` reports the key),
+    /// and every `REPORT_NS` READs the key's epoch (if the dead one is
+    /// before a live tail, the live waiters behind it report it).  Nobody
+    /// is owed a hand-off from a queue that was reset.
+    pub(super) fn wait_link(&self, d: u64, k: u32, qera: u64, last: u64) -> Result<u64> {
+        let t = self.t;
+        let w = t.word(d + NEXT);
+        if let Ok((n, _)) = t.split(last) {
+            self.blame(self.blame.get() | (1 << n));
+        }
+        // `stuck` (from `check_wait`) reports this queue's era.
+        self.enq_era.set(Some(qera));
+        let start = now_ns();
+        let mut polled = start;
+        loop {
+            let v = w.load(Acquire);
+            if dec(v).is_some() {
+                return Ok(v);
+            }
+            self.check_wait(k, start)?;
+            let now = now_ns();
+            if now - polled >= REPORT_NS {
+                polled = now;
+                let (era, closing) = self.read_epoch(k)?;
+                if era != qera && !closing {
+                    return Err(stale());
+                }
+            }
+            self.pause(start);
+        }
     }
 
     /// Waits until key `k` is open in an era after `era` (a thread whose

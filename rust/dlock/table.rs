@@ -738,10 +738,9 @@ impl Handle<'_> {
     /// itself in, wait for it.  Returns the successor's descriptor
     /// address, or `None`; `w` is written before either.  `qera`: an
     /// ALock queue, which recovery resets, entered in that era: the wait
-    /// for the link blames the tail's node too, so that if it is lost
-    /// before it links, `check_wait` reports the key to its home and ends
-    /// the wait with `ESTALE` once the queue was reset (the caller then
-    /// has nobody to hand on to).
+    /// for the link also ends with `ESTALE` once the queue was reset (a
+    /// successor died before it linked: `Handle::wait_link`; the caller
+    /// then has nobody to hand on to).
     pub(super) fn rdma_release(
         &self,
         k: u32,
@@ -762,13 +761,10 @@ impl Handle<'_> {
                 return Ok(None);
             }
             w = [None, None];
-            if let Some(q) = qera {
-                if let Ok((n, _)) = t.split(last) {
-                    self.blame(self.blame.get() | (1 << n));
-                }
-                self.enq_era.set(Some(q));
-            }
-            next = self.wait_word(d + NEXT, k, now_ns())?;
+            next = match qera {
+                Some(q) => self.wait_link(d, k, q, last)?,
+                None => self.wait_word(d + NEXT, k, now_ns())?,
+            };
         }
         self.release_post(p, w, None)?;
         t.split(next).map(Some)

@@ -1241,8 +1241,9 @@ static int rec_section(int f, unsigned int key, unsigned int timeout_ms, double 
  * node 1; "unlinked": as "queue", but the victim swapped itself into the
  * tail without linking behind node 1 (debugfs fault_nolink: it died
  * between the two), so node 1's release finds a successor that never
- * links; "leader": it is the remote cohort's leader in the Peterson
- * wait while node 0 holds the key locally.  The host kills the victim;
+ * links (and a second thread of node 1 queues behind the victim); "leader":
+ * it is the remote cohort's leader in the Peterson wait while node 0 holds
+ * the key locally.  The host kills the victim;
  * the survivors must get the key again within detection + the lease
  * wait, the first of them told that the value may be torn (hold), and
  * the value must count exactly the critical sections that completed.
@@ -1259,7 +1260,7 @@ static int cmd_dlock_recover(int victim, const char *how)
 	int r, i, f2;
 	int unlinked = !strcmp(how, "unlinked");
 	int hold = !strcmp(how, "hold"), queue = unlinked || !strcmp(how, "queue");
-	pid_t mon = -1;
+	pid_t mon = -1, behind = -1;
 
 	memset(&t, 0, sizeof(t));
 	t.op = ALOCK_TABLE_CREATE;
@@ -1303,6 +1304,21 @@ static int cmd_dlock_recover(int victim, const char *how)
 	}
 	check_barrier(233, nodes);
 	/*
+	 * unlinked: a second thread of node 1 queues behind the victim, so
+	 * that the tail the holder's release finds is alive (only the key's
+	 * reset, which that thread's wait reports, ends the release's wait
+	 * for a link); it gets the key after the reset.
+	 */
+	if (unlinked && me == 1) {
+		behind = fork();
+		if (behind == 0) {
+			int f3 = open_dev();
+
+			usleep(200000);
+			_exit(rec_section(f3, key, 15000, NULL) ? 1 : 0);
+		}
+	}
+	/*
 	 * The victim is gone (or going).  The holder lets go 1 s later: after
 	 * the kill (the host polls every 0.2 s), before the loss can be
 	 * detected (a probe after 50 ms of waiting, then the transport's
@@ -1335,6 +1351,14 @@ static int cmd_dlock_recover(int victim, const char *how)
 			}
 			_exit(255);
 		}
+	}
+	if (behind > 0) {
+		int status = 0;
+
+		waitpid(behind, &status, 0);
+		tap(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		    "node%d: a thread queued behind the unlinked victim gets the key after the reset",
+		    me);
 	}
 	/* Both survivors take the key, from another file than the held one. */
 	f2 = open_dev();
