@@ -546,9 +546,34 @@ static void test_hold(void)
 }
 
 /*
+ * Runs the calling thread once on every CPU it may run on.  A CPU that last
+ * ran a process that died and then went idle keeps that process's mm as
+ * its lazy-TLB mm (x86: a reference) until it switches to another user mm;
+ * the mm's last mmdrop, which frees its prwlock, may wait for that for as
+ * long as the CPU stays idle (seen in CI: still not freed after 5 s).
+ */
+static void visit_cpus(void)
+{
+	cpu_set_t all, one;
+
+	if (sched_getaffinity(0, sizeof(all), &all))
+		return;
+	for (int c = 0; c < CPU_SETSIZE; c++) {
+		if (!CPU_ISSET(c, &all))
+			continue;
+		CPU_ZERO(&one);
+		CPU_SET(c, &one);
+		if (!sched_setaffinity(0, sizeof(one), &one))
+			usleep(1000);
+	}
+	sched_setaffinity(0, sizeof(all), &all);
+}
+
+/*
  * A process killed while one thread holds the write side, one waits for the
  * write side (mmap, killable) and one for the read side (HOLD, killable):
- * it dies, is reaped, and its prwlock is freed.
+ * it dies, is reaped, and its prwlock is freed (once no CPU keeps its mm
+ * as a lazy-TLB mm: visit_cpus()).
  */
 static void test_kill(void)
 {
@@ -592,13 +617,18 @@ static void test_kill(void)
 	}
 	tap(reaped && WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL,
 	    "mm kill: SIGKILLed holder and waiters exit and are reaped");
-	/* The last mmdrop may wait for lazy-TLB users: give it a moment. */
+	/*
+	 * The last mmdrop may wait for lazy-TLB users: visit every CPU now
+	 * and then, so that none keeps the dead mm.
+	 */
 	unsigned int nr = 0;
 
 	for (int i = 0; i < 500; i++) {
 		nr = mm_status().nr_mms;
 		if (nr <= nr0)
 			break;
+		if (i % 20 == 0)
+			visit_cpus();
 		usleep(10000);
 	}
 	tap(nr <= nr0, "mm kill: the killed process's prwlock is freed (%u -> %u)", nr0, nr);
