@@ -141,6 +141,10 @@ impl Handle<'_> {
         let t = self.t;
         let line = line(k);
         let me = addr(t.me, d);
+        // CPU stores and loads only: a wait here (for a successor of this
+        // node that is linking itself in) depends on no node, whatever the
+        // caller (`unlock`, the helper's pass-through) blamed.
+        self.blame(0);
         let pass = budget.saturating_sub(1);
         let mut next = t.word(d + NEXT).load(Acquire);
         let ended = phase && !(next != 0 && pass >= 1);
@@ -154,9 +158,6 @@ impl Handle<'_> {
             {
                 return Ok(());
             }
-            // A successor of this node is linking itself in: no node to
-            // blame (`unlock` blamed the home, this node).
-            self.blame(0);
             next = self.wait_word(d + NEXT, k, now_ns())?;
         }
         let (_, no) = self.t.split(next)?;
