@@ -164,17 +164,30 @@ struct DrainJob<'a> {
 
 impl DrainJob<'_> {
     fn reader(&self) {
-        let Some(g) = passive_read(self.lock) else {
-            self.state.store(2, Ordering::Release);
-            return;
-        };
-        let sw = switches();
-        let drain_ipis0 = self.lock.writer_stats().drain_ipis;
-        if self.preempt_off {
+        let mut tries = 0;
+        let g = loop {
+            let Some(g) = passive_read(self.lock) else {
+                self.state.store(2, Ordering::Release);
+                return;
+            };
+            if !self.preempt_off {
+                break g;
+            }
             // SAFETY: Re-enabled below, before the unlock; nothing in
             // between sleeps.
             unsafe { bindings::preempt_disable() };
-        }
+            // A switch-out between the lock and `preempt_disable()`
+            // converted the hold already (seen under TCG): take it again.
+            tries += 1;
+            if task_holds().1 != 0 || tries == 10 {
+                break g;
+            }
+            // SAFETY: Pairs with the call just above.
+            unsafe { bindings::preempt_enable() };
+            drop(g);
+        };
+        let sw = switches();
+        let drain_ipis0 = self.lock.writer_stats().drain_ipis;
         self.state.store(1, Ordering::Release);
         // A preemptible reader is converted by the writer's IPI (then it
         // leaves).  One with preemption off stays until the writer sent
